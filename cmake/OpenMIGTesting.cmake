@@ -12,3 +12,23 @@ function(openmig_add_unit_test)
   endif()
   set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
 endfunction()
+
+# openmig_add_fuzz_target(NAME <name> SOURCES <files...> LIBS <targets...> CORPUS <dir>)
+# With OPENMIG_FUZZ (clang): a libFuzzer executable bin/fuzz/<name>.
+# Otherwise: bin/fuzz/<name>-replay, which runs every file of CORPUS once, registered with CTest
+# as fuzz-replay-<name> (so gcc and the ASan build replay the seed corpora in CI).
+function(openmig_add_fuzz_target)
+  cmake_parse_arguments(F "" "NAME;CORPUS" "SOURCES;LIBS" ${ARGN})
+  if(OPENMIG_FUZZ)
+    add_executable(${F_NAME} ${F_SOURCES})
+    target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
+    target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+    set_target_properties(${F_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/fuzz)
+  else()
+    add_executable(${F_NAME}-replay ${F_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.c)
+    target_link_libraries(${F_NAME}-replay PRIVATE ${F_LIBS})
+    set_target_properties(${F_NAME}-replay PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/fuzz)
+    add_test(NAME fuzz-replay-${F_NAME} COMMAND ${F_NAME}-replay ${F_CORPUS})
+    set_tests_properties(fuzz-replay-${F_NAME} PROPERTIES TIMEOUT 300 LABELS fuzz)
+  endif()
+endfunction()
