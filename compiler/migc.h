@@ -1,0 +1,59 @@
+// The compiler as a library: one context object (options, arena, sources, diagnostics) that every
+// stage receives. No stage keeps global state. main.c parses the command line into
+// struct migc_options and calls this API; tests and fuzzers call it directly.
+#ifndef MIGC_MIGC_H
+#define MIGC_MIGC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct ir_module;
+struct diag_engine;
+struct arena;
+
+// Options that change what the compiler checks or generates (not where files go: that is the
+// driver's business). The check steps copy the generation options into the IR so emitters read
+// only the IR.
+struct migc_options {
+    bool quiet;               // -q: no warnings
+    bool werror;              // -Werror: warnings count as errors
+    bool split;               // -split
+    bool novouchers;          // -novouchers
+    bool mach_msg2;           // -mach_msg2
+    bool rpc_separate;        // -R: separate send and receive
+    bool symtab;              // -s
+    bool bounds_annotations;  // -b
+    bool ndr_convert;         // -n
+    unsigned long maxonstack; // -maxonstack N (0: everything on the stack)
+    unsigned long max_descrs;       // -max_descrs N (0: no limit)
+    unsigned long max_reply_descrs; // -max_reply_descrs N (0: no limit)
+    bool color;               // colour diagnostics (TTY and NO_COLOR unset)
+    bool json_diagnostics;    // --diagnostics-format=json
+};
+
+// The compilation context. Create one per compilation; destroying it frees everything the
+// compilation allocated (AST, IR, diagnostics).
+struct migc {
+    struct migc_options options;
+    struct arena *arena;
+    struct diag_engine *diags;
+};
+
+// Creates a context with a copy of *options. Diagnostics are printed to `diag_out` (stderr in the
+// driver; a memstream in tests). Aborts on out of memory.
+struct migc *migc_create(const struct migc_options *options, FILE *diag_out);
+
+// Frees the context and everything allocated through it.
+void migc_destroy(struct migc *ctx);
+
+// Compiles preprocessed .defs text (with cpp line markers; `name` is the file name used until the
+// first marker). On success stores the checked module in *out and returns true; its storage lives
+// as long as ctx. On failure the diagnostics have been reported and *out is NULL.
+bool migc_compile(struct migc *ctx, const char *name, const char *text, size_t len,
+                  const struct ir_module **out);
+
+// Number of errors reported so far (warnings count when options.werror is set).
+unsigned migc_error_count(const struct migc *ctx);
+
+#endif
