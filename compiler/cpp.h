@@ -1,0 +1,49 @@
+// Running the C preprocessor over a .defs file, as Apple's mig.sh does: `$MIGCC -E -D__MACH30__
+// ...`. The output keeps cpp's line markers so diagnostics refer to the original files.
+#ifndef MIGC_CPP_H
+#define MIGC_CPP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cpp_request {
+    const char *compiler;             // the command, possibly with words ("ccache clang")
+    const char *defs_file;            // the input
+    const char *const *user_args;     // -D/-I/... from the command line, in order
+    size_t user_arg_count;
+    const char *arch;                 // -arch, or NULL
+    const char *target;               // -target, or NULL
+    const char *isysroot;             // -isysroot (or $SDKROOT), or NULL
+    const char *defs_dir;             // our standard defs, searched after every -I; or NULL
+    bool apple_host;                  // pass -arch through (Apple compilers accept it)
+};
+
+// Picks the preprocessor: the -cc option, else $MIGCC, else $CC, else "cc" (empty values are
+// skipped). Arguments are the option and the environment values (any may be NULL).
+const char *cpp_choose_compiler(const char *cc_option, const char *migcc_env, const char *cc_env);
+
+// True if the compiler command names clang (it then gets -target for -arch on non-Apple hosts).
+bool cpp_is_clang(const char *compiler);
+
+// Builds the argument vector for the preprocessor (NULL-terminated, malloc'd array; the strings
+// are malloc'd copies). Returns NULL on out of memory. Free with cpp_free_argv().
+char **cpp_build_argv(const struct cpp_request *req);
+void cpp_free_argv(char **argv);
+
+enum cpp_status {
+    CPP_OK,
+    CPP_NOT_RUN, // the program could not be started: *detail is strerror text
+    CPP_FAILED,  // it ran and failed: *detail says how ("exit status 1", "signal 11")
+};
+
+struct cpp_output {
+    char *text;          // malloc'd, NUL-terminated; NULL unless CPP_OK
+    size_t len;
+    char detail[128];    // for CPP_NOT_RUN / CPP_FAILED
+};
+
+// Runs argv (argv[0] looked up in PATH), its stdout captured into out->text, its stderr passed
+// through to ours. Returns the status; out->detail explains a failure.
+enum cpp_status cpp_run(char *const *argv, struct cpp_output *out);
+
+#endif

@@ -1,0 +1,201 @@
+// Unit tests of the driver's file modules: dependency files (compiler/depfile.c), atomic output
+// (compiler/output.c) and the preprocessor runner (compiler/cpp.c).
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include <cmocka.h>
+
+#include "cpp.h"
+#include "depfile.h"
+#include "output.h"
+
+static void test_depfile_collect(void **state) {
+    (void)state;
+    const char text[] = "# 0 \"a b.defs\"\n# 0 \"<built-in>\"\n# 0 \"<command-line>\"\n"
+                        "# 1 \"a b.defs\"\nsubsystem x 1;\n#line 3 \"inc/q\\\\\\\"uote.defs\"\n"
+                        "# 7 \"/abs/std.defs\" 1 3\n  # 9 \"not-a-marker-indented-is-ok\"\n"
+                        "#pragma once\n# 2 \"a b.defs\" 2\n# 4 \"unterminated\n";
+    struct dep_list deps;
+    assert_true(depfile_collect(text, sizeof text - 1, &deps));
+    assert_int_equal(deps.count, 3);
+    assert_string_equal(deps.files[0], "a b.defs");
+    assert_string_equal(deps.files[1], "inc/q\\\"uote.defs");
+    assert_string_equal(deps.files[2], "/abs/std.defs");
+    depfile_free(&deps);
+}
+
+static void test_depfile_write_escapes(void **state) {
+    (void)state;
+    char *files[] = {"my dir/a.defs", "$HOME#x.defs"};
+    struct dep_list deps = {files, 2};
+    const char *targets[] = {"out/aUser.c", "out/a.h"};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    depfile_write(mem, targets, 2, &deps);
+    fclose(mem);
+    assert_string_equal(text, "out/aUser.c out/a.h: \\\n  my\\ dir/a.defs \\\n  $$HOME\\#x.defs\n"
+                              "\n$$HOME\\#x.defs:\n");
+    free(text);
+}
+
+// A fresh directory under TMPDIR for one test.
+static char *make_temp_dir(void) {
+    const char *tmp = getenv("TMPDIR");
+    char *dir = malloc(4096);
+    snprintf(dir, 4096, "%s/migtest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static size_t count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."));
+    closedir(d);
+    return n;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_output_commit_all(void **state) {
+    (void)state;
+    char *dir = make_temp_dir();
+    char a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/a.h", dir);
+    snprintf(b, sizeof b, "%s/b.c", dir);
+    struct output_set set = {0};
+    assert_true(output_add(&set, a, "alpha\n", 6));
+    assert_true(output_add(&set, "/dev/null", "ignored", 7));
+    assert_true(output_add(&set, b, "", 0));
+    assert_int_equal(set.count, 2);
+    const char *failed = NULL;
+    int err = 0;
+    assert_true(output_commit(&set, &failed, &err));
+    output_free(&set);
+    char *got = slurp(a);
+    assert_string_equal(got, "alpha\n");
+    free(got);
+    got = slurp(b);
+    assert_string_equal(got, "");
+    free(got);
+    assert_int_equal(count_entries(dir), 2); // no temporaries left
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_output_failure_touches_nothing(void **state) {
+    (void)state;
+    char *dir = make_temp_dir();
+    char existing[4200], blocked[4200];
+    snprintf(existing, sizeof existing, "%s/keep.h", dir);
+    snprintf(blocked, sizeof blocked, "%s/sub", dir);
+    FILE *f = fopen(existing, "w");
+    fputs("old contents\n", f);
+    fclose(f);
+    assert_int_equal(mkdir(blocked, 0755), 0); // a directory where a file should go
+    struct output_set set = {0};
+    assert_true(output_add(&set, existing, "new\n", 4));
+    assert_true(output_add(&set, blocked, "x", 1));
+    const char *failed = NULL;
+    int err = 0;
+    assert_false(output_commit(&set, &failed, &err));
+    assert_string_equal(failed, blocked);
+    assert_int_not_equal(err, 0);
+    output_free(&set);
+    char *got = slurp(existing);
+    assert_string_equal(got, "old contents\n");
+    free(got);
+    assert_int_equal(count_entries(dir), 2); // keep.h and sub only
+    unlink(existing);
+    rmdir(blocked);
+    rmdir(dir);
+    free(dir);
+}
+
+static void test_cpp_choose_and_argv(void **state) {
+    (void)state;
+    assert_string_equal(cpp_choose_compiler(NULL, NULL, NULL), "cc");
+    assert_string_equal(cpp_choose_compiler(NULL, "", "gcc"), "gcc");
+    assert_string_equal(cpp_choose_compiler(NULL, "clang", "gcc"), "clang");
+    assert_string_equal(cpp_choose_compiler("x-cc", "clang", "gcc"), "x-cc");
+
+    const char *user[] = {"-DA", "-I", "inc"};
+    struct cpp_request req = {.compiler = "ccache  gcc", .defs_file = "dir/x.defs",
+                              .user_args = user, .user_arg_count = 3, .arch = "arm64",
+                              .isysroot = "/sdk", .defs_dir = "/defs"};
+    char **argv = cpp_build_argv(&req);
+    const char *want[] = {"ccache", "gcc", "-E", "-isysroot", "/sdk", "-D__MACH30__", "-DA", "-I",
+                          "inc", "-Idir", "-I/defs", "-x", "c", "dir/x.defs", NULL};
+    for (size_t i = 0; want[i]; i++)
+        assert_string_equal(argv[i], want[i]);
+    assert_null(argv[sizeof want / sizeof want[0] - 1]);
+    cpp_free_argv(argv);
+
+    req.compiler = "/usr/bin/clang-14"; // clang on Linux: -arch becomes -target
+    req.defs_file = "x.defs";
+    argv = cpp_build_argv(&req);
+    assert_string_equal(argv[2], "-target");
+    assert_string_equal(argv[3], "arm64-apple-darwin");
+    cpp_free_argv(argv);
+
+    req.apple_host = true;
+    argv = cpp_build_argv(&req);
+    assert_string_equal(argv[2], "-arch");
+    assert_string_equal(argv[3], "arm64");
+    cpp_free_argv(argv);
+}
+
+static void test_cpp_run_statuses(void **state) {
+    (void)state;
+    struct cpp_output out;
+    char *ok[] = {"sh", "-c", "printf 'hello\\n'; echo warn >&2", NULL};
+    assert_int_equal(cpp_run(ok, &out), CPP_OK);
+    assert_string_equal(out.text, "hello\n");
+    assert_int_equal(out.len, 6);
+    free(out.text);
+
+    char *fails[] = {"sh", "-c", "echo partial; exit 3", NULL};
+    assert_int_equal(cpp_run(fails, &out), CPP_FAILED);
+    assert_null(out.text);
+    assert_string_equal(out.detail, "exit status 3");
+
+    char *missing[] = {"/nonexistent/openmig-cpp", NULL};
+    assert_int_equal(cpp_run(missing, &out), CPP_NOT_RUN);
+    assert_null(out.text);
+    assert_true(strlen(out.detail) > 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_depfile_collect),
+        cmocka_unit_test(test_depfile_write_escapes),
+        cmocka_unit_test(test_output_commit_all),
+        cmocka_unit_test(test_output_failure_touches_nothing),
+        cmocka_unit_test(test_cpp_choose_and_argv),
+        cmocka_unit_test(test_cpp_run_statuses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
