@@ -11,6 +11,7 @@
 struct ir_module;
 struct diag_engine;
 struct arena;
+struct ast_file;
 
 // Options that change what the compiler checks or generates (not where files go: that is the
 // driver's business). The check steps copy the generation options into the IR so emitters read
@@ -30,6 +31,7 @@ struct migc_options {
     unsigned long max_reply_descrs; // -max_reply_descrs N (0: no limit)
     bool color;               // colour diagnostics (TTY and NO_COLOR unset)
     bool json_diagnostics;    // --diagnostics-format=json
+    unsigned error_limit;     // stop after this many errors (0: the default, 20)
 };
 
 // The compilation context. Create one per compilation; destroying it frees everything the
@@ -55,5 +57,16 @@ bool migc_compile(struct migc *ctx, const char *name, const char *text, size_t l
 
 // Number of errors reported so far (warnings count when options.werror is set).
 unsigned migc_error_count(const struct migc *ctx);
+
+// Ends the run's diagnostics: prints the "N errors generated." summary (text mode) or the JSON
+// array of every diagnostic (--diagnostics-format=json). The driver calls it once, last.
+void migc_finish(struct migc *ctx);
+
+// The parser (parser.y): lexes and parses preprocessed text into an AST in ctx's arena. `name`
+// is the file name used until the first cpp line marker. Never returns NULL: on syntax errors
+// the diagnostics have been reported, ast->syntax_errors > 0, and the AST holds the statements
+// that parsed (the pipeline must stop there). The source is registered with the diagnostics
+// engine so later stages can point into it.
+struct ast_file *parse_source(struct migc *ctx, const char *name, const char *text, size_t len);
 
 #endif

@@ -1,0 +1,163 @@
+// Per-compilation arena and aborting allocators (see arena.h). Blocks are chained and freed
+// together; large requests get a block of their own so waste stays bounded.
+#include "arena.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ARENA_BLOCK_SIZE = 64 * 1024 };
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct arena {
+    struct arena_block *head; // the block being filled; older blocks follow
+    size_t bytes_used;
+};
+
+static void out_of_memory(size_t size) {
+    fprintf(stderr, "mig: out of memory (allocating %zu bytes)\n", size);
+    abort();
+}
+
+void *xmalloc(size_t size) {
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        out_of_memory(size);
+    return p;
+}
+
+void *xcalloc(size_t count, size_t size) {
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t size) {
+    void *q = realloc(p, size ? size : 1);
+    if (!q)
+        out_of_memory(size);
+    return q;
+}
+
+char *xstrdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc(n), s, n);
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t elem_size) {
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : 8;
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            out_of_memory(SIZE_MAX);
+        n *= 2;
+    }
+    if (elem_size && n > SIZE_MAX / elem_size)
+        out_of_memory(SIZE_MAX);
+    p = xrealloc(p, n * elem_size);
+    *cap = n;
+    return p;
+}
+
+struct arena *arena_create(void) { return xcalloc(1, sizeof(struct arena)); }
+
+void arena_destroy(struct arena *a) {
+    if (!a)
+        return;
+    struct arena_block *b = a->head;
+    while (b) {
+        struct arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(a);
+}
+
+static struct arena_block *arena_new_block(size_t size) {
+    if (size > SIZE_MAX - sizeof(struct arena_block))
+        out_of_memory(size);
+    struct arena_block *b = xmalloc(sizeof(struct arena_block) + size);
+    b->next = NULL;
+    b->used = 0;
+    b->size = size;
+    return b;
+}
+
+void *arena_alloc(struct arena *a, size_t size) {
+    const size_t align = alignof(max_align_t);
+    if (size > SIZE_MAX - align)
+        out_of_memory(size);
+    size_t rounded = (size + align - 1) & ~(align - 1);
+    if (rounded == 0)
+        rounded = align;
+    struct arena_block *b = a->head;
+    if (!b || b->size - b->used < rounded) {
+        if (rounded > ARENA_BLOCK_SIZE / 4) {
+            // A block of its own, kept behind the current one so the current one keeps filling.
+            struct arena_block *big = arena_new_block(rounded);
+            big->used = rounded;
+            if (b) {
+                big->next = b->next;
+                b->next = big;
+            } else {
+                a->head = big;
+            }
+            a->bytes_used += rounded;
+            memset(big->data, 0, rounded);
+            return big->data;
+        }
+        b = arena_new_block(ARENA_BLOCK_SIZE);
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += rounded;
+    a->bytes_used += rounded;
+    memset(p, 0, rounded);
+    return p;
+}
+
+void *arena_array(struct arena *a, size_t count, size_t size) {
+    if (size && count > SIZE_MAX / size)
+        out_of_memory(SIZE_MAX);
+    return arena_alloc(a, count * size);
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n) {
+    if (n == SIZE_MAX)
+        out_of_memory(n);
+    char *p = arena_alloc(a, n + 1);
+    if (n)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap) {
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_vprintf(&sb, fmt, ap);
+    char *p = arena_strndup(a, strbuf_cstr(&sb), sb.len);
+    strbuf_fini(&sb);
+    return p;
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+size_t arena_bytes_used(const struct arena *a) { return a->bytes_used; }
