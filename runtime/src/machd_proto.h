@@ -1,0 +1,180 @@
+/* machd wire protocol: the messages a task and machd exchange over SOCK_SEQPACKET, with a strict
+ * decoder and an encoder. Shared by the daemon (runtime/machd) and the runtime's transport.
+ * The format is described in docs/machd.md, section 3. KEEP IN SYNC: docs/machd.md */
+#ifndef OPENMIG_MACHD_PROTO_H
+#define OPENMIG_MACHD_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
+#define MACHD_PROTO_VERSION 1u
+#define MACHD_HEADER_SIZE 16u
+#define MACHD_RIGHT_ITEM_SIZE 8u
+#define MACHD_OOL_ITEM_SIZE 8u
+#define MACHD_MAX_PACKET (128u * 1024u)
+#define MACHD_MAX_RIGHTS 1024u
+#define MACHD_MAX_OOL 64u
+#define MACHD_MAX_SERVICE_NAME 127u /* bytes, without the NUL (Darwin's name_t is 128) */
+
+/* Handles: a task's names for rights in its broker space. machd allocates handles with bit 31
+ * clear; a task exporting one of its own ports picks a handle with bit 31 set. */
+#define MACHD_HANDLE_NULL 0u
+#define MACHD_HANDLE_DEAD 0xffffffffu
+#define MACHD_HANDLE_TASK_BIT 0x80000000u
+
+/* Dispositions and received types: the values of Mach's MACH_MSG_TYPE_* (checked against
+ * <mach/message.h> by the runtime transport). */
+enum machd_disposition {
+    MACHD_DISP_NONE = 0,
+    MACHD_DISP_MOVE_RECEIVE = 16,  /* received as a receive right */
+    MACHD_DISP_MOVE_SEND = 17,     /* received as a send right */
+    MACHD_DISP_MOVE_SEND_ONCE = 18, /* received as a send-once right */
+    MACHD_DISP_COPY_SEND = 19,
+    MACHD_DISP_MAKE_SEND = 20,
+    MACHD_DISP_MAKE_SEND_ONCE = 21,
+};
+
+enum machd_msg_type {
+    MACHD_HELLO = 1,
+    MACHD_HELLO_REPLY = 2,
+    MACHD_MSG_SEND = 3,
+    MACHD_SEND_REPLY = 4,
+    MACHD_MSG_DELIVER = 5,
+    MACHD_MOD_REFS = 6,
+    MACHD_STATUS_REPLY = 7,
+    MACHD_NOTIFY_REQUEST = 8,
+    MACHD_PORT_DEAD = 9,
+    MACHD_SENDERS_GONE = 10,
+    MACHD_BOOTSTRAP = 11,
+    MACHD_BOOTSTRAP_REPLY = 12,
+    MACHD_ERROR = 13,
+};
+
+/* Right item flags. */
+#define MACHD_RIGHT_NEW 0x01u /* the handle names a local port of the sender, exported now */
+
+/* MSG_SEND flags. */
+#define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u
+
+/* The only msgh_bits that travel (ports and their dispositions travel as right items). */
+#define MACHD_MSGH_BITS_COMPLEX 0x80000000u
+
+/* MOD_REFS rights. */
+enum machd_right_kind {
+    MACHD_RIGHT_SEND = 0,
+    MACHD_RIGHT_SEND_ONCE = 1,
+    MACHD_RIGHT_RECEIVE = 2,
+    MACHD_RIGHT_DEAD_NAME = 3,
+};
+
+/* NOTIFY_REQUEST variants: Mach's notification message ids. */
+#define MACHD_NOTIFY_PORT_DESTROYED 0x45u
+
+enum machd_bootstrap_op {
+    MACHD_BOOTSTRAP_CHECK_IN = 1,
+    MACHD_BOOTSTRAP_LOOK_UP = 2,
+    MACHD_BOOTSTRAP_REGISTER = 3,
+};
+
+/* Why a datagram was refused by machd_proto_decode. */
+enum machd_decode_status {
+    MACHD_DECODE_OK = 0,
+    MACHD_DECODE_SHORT,         /* fewer bytes than the header or the fixed body */
+    MACHD_DECODE_BAD_MAGIC,
+    MACHD_DECODE_BAD_VERSION,
+    MACHD_DECODE_BAD_TYPE,
+    MACHD_DECODE_BAD_LENGTH,    /* header length differs from the datagram, or trailing bytes */
+    MACHD_DECODE_TOO_LARGE,     /* datagram or a count above its limit */
+    MACHD_DECODE_BAD_RIGHT,     /* disposition, flags, name or reserved field of a right item */
+    MACHD_DECODE_BAD_FIELD,     /* any other field out of range (bits, op, variant, name bytes) */
+};
+
+struct machd_right {
+    uint32_t name;
+    uint8_t disposition; /* enum machd_disposition */
+    uint8_t flags;       /* MACHD_RIGHT_* */
+};
+
+struct machd_ool {
+    uint32_t size;
+    const uint8_t *data; /* points into the decoded datagram, or the caller's memory to encode */
+};
+
+/* The part shared by MSG_SEND and MSG_DELIVER: the Mach message after its header. */
+struct machd_payload {
+    uint32_t msgh_bits; /* 0 or MACHD_MSGH_BITS_COMPLEX */
+    int32_t msgh_id;
+    uint32_t right_count;
+    uint32_t ool_count;
+    uint32_t body_len;
+    const uint8_t *body;
+    struct machd_right rights[MACHD_MAX_RIGHTS];
+    struct machd_ool ool[MACHD_MAX_OOL];
+};
+
+/* Who sent a delivered message, as the kernel told machd (all zero for machd's own messages). */
+struct machd_audit {
+    uint32_t pid;
+    uint32_t uid;
+    uint32_t gid;
+    uint64_t task_id;
+};
+
+struct machd_msg {
+    uint16_t type; /* enum machd_msg_type */
+    uint32_t seq;
+    union {
+        struct { uint32_t min_version, max_version, flags; } hello;
+        struct {
+            uint32_t version, status;
+            uint64_t task_id;
+            uint32_t pid, uid, gid;
+        } hello_reply;
+        struct {
+            struct machd_right dest, reply;
+            uint16_t flags;
+            struct machd_payload p;
+        } send;
+        struct { uint32_t status; } send_reply;
+        struct {
+            uint32_t dest;
+            struct machd_right reply; /* disposition holds the received type (0 = none) */
+            struct machd_audit audit;
+            struct machd_payload p;   /* right dispositions hold received types 16, 17, 18 */
+        } deliver;
+        struct { uint32_t name, right; int32_t delta; } mod_refs;
+        struct { uint32_t status, value; } status_reply;
+        struct { uint32_t name, variant; struct machd_right notify; } notify_request;
+        struct { uint32_t name; } port_dead;
+        struct { uint32_t name, mscount; } senders_gone;
+        struct {
+            uint32_t op; /* enum machd_bootstrap_op */
+            uint32_t name_len;
+            const char *name;         /* not NUL-terminated */
+            struct machd_right right; /* register only */
+        } bootstrap;
+        struct { uint32_t status, name, type; } bootstrap_reply;
+        struct { uint32_t status, type; } error;
+    } u;
+};
+
+/* Decodes one datagram of `len` bytes into *out after checking every field (docs/machd.md,
+ * section 3). `buf` must be private to the caller and outlive *out: decoded body, OOL and name
+ * pointers point into it. Returns MACHD_DECODE_OK, or why it refused (then *out is unspecified).
+ * Pure and thread-safe. */
+enum machd_decode_status machd_proto_decode(const uint8_t *buf, size_t len, struct machd_msg *out);
+
+/* Encodes *msg into buf (capacity cap). Returns the datagram length, or 0 when msg is not a
+ * message the decoder would accept (so nothing invalid is ever sent) or does not fit in cap.
+ * Thread-safe. */
+size_t machd_proto_encode(const struct machd_msg *msg, uint8_t *buf, size_t cap);
+
+/* True for the types a task may send to machd. */
+bool machd_proto_is_request(uint16_t type);
+
+/* A short English name for a decode status, for logs. */
+const char *machd_proto_decode_status_name(enum machd_decode_status status);
+
+#endif

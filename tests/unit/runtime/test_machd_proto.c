@@ -1,0 +1,393 @@
+/* Unit tests for the machd wire codec (runtime/src/machd_proto.c): round trips of every message
+ * type and the decoder's refusals (truncation, lengths, counts, dispositions, reserved fields). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "machd_proto.h"
+
+static uint8_t buf[MACHD_MAX_PACKET];
+static struct machd_msg in, out;
+
+static size_t encode(const struct machd_msg *m) { return machd_proto_encode(m, buf, sizeof buf); }
+
+static void set_u32(size_t off, uint32_t v) { memcpy(buf + off, &v, sizeof v); }
+
+/* A complex MSG_SEND with a NEW export, a moved send right, a null name, body and two OOL regions. */
+static const uint8_t body_bytes[] = "body-bytes-of-the-message";
+static const uint8_t ool_a[] = {1, 2, 3, 4, 5};
+static const uint8_t ool_b[] = {9, 8, 7};
+
+static void make_send(struct machd_msg *m) {
+    memset(m, 0, sizeof *m);
+    m->type = MACHD_MSG_SEND;
+    m->seq = 77;
+    m->u.send.dest = (struct machd_right){0x105, MACHD_DISP_COPY_SEND, 0};
+    m->u.send.reply = (struct machd_right){0x80000002, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    m->u.send.flags = MACHD_SEND_ACK_ERRORS_ONLY;
+    struct machd_payload *p = &m->u.send.p;
+    p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
+    p->msgh_id = -42;
+    p->right_count = 3;
+    p->rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW};
+    p->rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_SEND, 0};
+    p->rights[2] = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_COPY_SEND, 0};
+    p->body = body_bytes;
+    p->body_len = sizeof body_bytes;
+    p->ool_count = 2;
+    p->ool[0] = (struct machd_ool){sizeof ool_a, ool_a};
+    p->ool[1] = (struct machd_ool){sizeof ool_b, ool_b};
+}
+
+static void make_deliver(struct machd_msg *m) {
+    memset(m, 0, sizeof *m);
+    m->type = MACHD_MSG_DELIVER;
+    m->u.deliver.dest = 0x80000001;
+    m->u.deliver.reply = (struct machd_right){0x301, MACHD_DISP_MOVE_SEND_ONCE, 0};
+    m->u.deliver.audit = (struct machd_audit){1234, 1000, 100, 0x1122334455667788ull};
+    struct machd_payload *p = &m->u.deliver.p;
+    p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
+    p->msgh_id = 500;
+    p->right_count = 2;
+    p->rights[0] = (struct machd_right){0x401, MACHD_DISP_MOVE_RECEIVE, 0};
+    p->rights[1] = (struct machd_right){0x502, MACHD_DISP_MOVE_SEND, 0};
+    p->body = body_bytes;
+    p->body_len = 4;
+}
+
+static void expect_decode(size_t len, enum machd_decode_status want) {
+    assert_int_equal(machd_proto_decode(buf, len, &out), want);
+}
+
+static void send_round_trips_rights_body_and_ool(void **state) {
+    (void)state;
+    make_send(&in);
+    size_t len = encode(&in);
+    assert_int_equal(len, MACHD_HEADER_SIZE + 2 * 8 + 4 + 20 + 3 * 8 + 2 * 8 + sizeof body_bytes + 8);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.type, MACHD_MSG_SEND);
+    assert_int_equal(out.seq, 77);
+    assert_int_equal(out.u.send.dest.name, 0x105);
+    assert_int_equal(out.u.send.dest.disposition, MACHD_DISP_COPY_SEND);
+    assert_int_equal(out.u.send.reply.name, 0x80000002);
+    assert_int_equal(out.u.send.reply.flags, MACHD_RIGHT_NEW);
+    assert_int_equal(out.u.send.flags, MACHD_SEND_ACK_ERRORS_ONLY);
+    assert_int_equal(out.u.send.p.msgh_id, -42);
+    assert_int_equal(out.u.send.p.right_count, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(out.u.send.p.rights[i].name, in.u.send.p.rights[i].name);
+        assert_int_equal(out.u.send.p.rights[i].disposition, in.u.send.p.rights[i].disposition);
+        assert_int_equal(out.u.send.p.rights[i].flags, in.u.send.p.rights[i].flags);
+    }
+    assert_int_equal(out.u.send.p.body_len, sizeof body_bytes);
+    assert_memory_equal(out.u.send.p.body, body_bytes, sizeof body_bytes);
+    assert_int_equal(out.u.send.p.ool_count, 2);
+    assert_int_equal(out.u.send.p.ool[0].size, sizeof ool_a);
+    assert_memory_equal(out.u.send.p.ool[0].data, ool_a, sizeof ool_a);
+    assert_memory_equal(out.u.send.p.ool[1].data, ool_b, sizeof ool_b);
+    /* Decoded pointers point into the caller's buffer: nothing is allocated. */
+    assert_true(out.u.send.p.body > buf && out.u.send.p.body < buf + len);
+}
+
+static void deliver_round_trips_audit_and_received_types(void **state) {
+    (void)state;
+    make_deliver(&in);
+    size_t len = encode(&in);
+    assert_true(len > 0);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.deliver.dest, 0x80000001);
+    assert_int_equal(out.u.deliver.reply.disposition, MACHD_DISP_MOVE_SEND_ONCE);
+    assert_int_equal(out.u.deliver.audit.pid, 1234);
+    assert_int_equal(out.u.deliver.audit.uid, 1000);
+    assert_int_equal(out.u.deliver.audit.gid, 100);
+    assert_true(out.u.deliver.audit.task_id == 0x1122334455667788ull);
+    assert_int_equal(out.u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(out.u.deliver.p.body_len, 4);
+}
+
+static void small_messages_round_trip(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+
+    m.type = MACHD_HELLO;
+    m.u.hello.min_version = 1;
+    m.u.hello.max_version = 3;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.hello.max_version, 3);
+
+    m.type = MACHD_HELLO_REPLY;
+    m.u.hello_reply.version = 1;
+    m.u.hello_reply.task_id = 99;
+    m.u.hello_reply.pid = 5;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_true(out.u.hello_reply.task_id == 99);
+    assert_int_equal(out.u.hello_reply.pid, 5);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_MOD_REFS;
+    m.u.mod_refs.name = 0x33;
+    m.u.mod_refs.right = MACHD_RIGHT_SEND;
+    m.u.mod_refs.delta = -2;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.mod_refs.delta, -2);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_NOTIFY_REQUEST;
+    m.u.notify_request.name = 0x80000001;
+    m.u.notify_request.variant = MACHD_NOTIFY_PORT_DESTROYED;
+    m.u.notify_request.notify = (struct machd_right){0x80000004, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.notify_request.notify.name, 0x80000004);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_SENDERS_GONE;
+    m.u.senders_gone.name = 0x80000001;
+    m.u.senders_gone.mscount = 7;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.senders_gone.mscount, 7);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ERROR;
+    m.u.error.status = 0x10000003;
+    m.u.error.type = 77;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.error.type, 77);
+}
+
+static void bootstrap_round_trips_name_and_register_right(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_BOOTSTRAP;
+    m.u.bootstrap.op = MACHD_BOOTSTRAP_REGISTER;
+    m.u.bootstrap.name = "com.example.echo";
+    m.u.bootstrap.name_len = 16;
+    m.u.bootstrap.right = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW};
+    size_t len = encode(&m);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.bootstrap.name_len, 16);
+    assert_memory_equal(out.u.bootstrap.name, "com.example.echo", 16);
+    assert_int_equal(out.u.bootstrap.right.name, 0x80000009);
+
+    m.u.bootstrap.op = MACHD_BOOTSTRAP_LOOK_UP;
+    len = encode(&m);
+    assert_int_equal(len, MACHD_HEADER_SIZE + 8 + 16); /* no right item for look-up */
+    expect_decode(len, MACHD_DECODE_OK);
+}
+
+static void every_truncation_is_refused(void **state) {
+    (void)state;
+    make_send(&in);
+    size_t len = encode(&in);
+    for (size_t cut = 0; cut < len; cut++) {
+        /* A shorter datagram whose header still claims the full length, and one whose header
+         * matches the cut: both must be refused. */
+        enum machd_decode_status st = machd_proto_decode(buf, cut, &out);
+        assert_int_not_equal(st, MACHD_DECODE_OK);
+        if (cut >= MACHD_HEADER_SIZE) {
+            uint8_t copy[1024];
+            memcpy(copy, buf, cut);
+            uint32_t total = (uint32_t)cut;
+            memcpy(copy + 8, &total, sizeof total);
+            assert_int_not_equal(machd_proto_decode(copy, cut, &out), MACHD_DECODE_OK);
+        }
+    }
+}
+
+static void header_errors_are_named(void **state) {
+    (void)state;
+    make_send(&in);
+    size_t len = encode(&in);
+    buf[0] ^= 1;
+    expect_decode(len, MACHD_DECODE_BAD_MAGIC);
+    buf[0] ^= 1;
+    buf[4] = 2;
+    expect_decode(len, MACHD_DECODE_BAD_VERSION);
+    buf[4] = 1;
+    buf[6] = 99;
+    expect_decode(len, MACHD_DECODE_BAD_TYPE);
+    buf[6] = MACHD_MSG_SEND;
+    set_u32(8, (uint32_t)len + 1);
+    expect_decode(len, MACHD_DECODE_BAD_LENGTH);
+    set_u32(8, (uint32_t)len + 4);
+    memset(buf + len, 0, 4);
+    expect_decode(len + 4, MACHD_DECODE_BAD_LENGTH); /* trailing bytes */
+    expect_decode(MACHD_MAX_PACKET + 1, MACHD_DECODE_TOO_LARGE);
+    expect_decode(3, MACHD_DECODE_SHORT);
+}
+
+/* Offsets in an encoded MSG_SEND: header 16, dest 16..23, reply 24..31, flags 32, payload 36. */
+enum { OFF_DEST = 16, OFF_REPLY = 24, OFF_FLAGS = 32, OFF_BITS = 36, OFF_RCOUNT = 44,
+       OFF_OCOUNT = 48, OFF_BODYLEN = 52, OFF_RIGHTS = 56 };
+
+static void counts_and_sizes_are_bounded(void **state) {
+    (void)state;
+    make_send(&in);
+    size_t len = encode(&in);
+    set_u32(OFF_RCOUNT, MACHD_MAX_RIGHTS + 1);
+    expect_decode(len, MACHD_DECODE_TOO_LARGE);
+    set_u32(OFF_RCOUNT, 0xffffffffu);
+    expect_decode(len, MACHD_DECODE_TOO_LARGE);
+    set_u32(OFF_RCOUNT, 3);
+    set_u32(OFF_OCOUNT, MACHD_MAX_OOL + 1);
+    expect_decode(len, MACHD_DECODE_TOO_LARGE);
+    set_u32(OFF_OCOUNT, 2);
+    set_u32(OFF_BODYLEN, 0xffffffffu);
+    expect_decode(len, MACHD_DECODE_BAD_LENGTH);
+    set_u32(OFF_BODYLEN, sizeof body_bytes);
+    /* First OOL size made huge: sum of sizes no longer matches the bytes present. */
+    size_t ool0 = OFF_RIGHTS + 3 * MACHD_RIGHT_ITEM_SIZE;
+    set_u32(ool0, 0xfffffff0u);
+    expect_decode(len, MACHD_DECODE_BAD_LENGTH);
+    set_u32(ool0, sizeof ool_a);
+    set_u32(ool0 + 4, 1); /* reserved */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    set_u32(ool0 + 4, 0);
+    expect_decode(len, MACHD_DECODE_OK);
+}
+
+static void dispositions_are_checked_per_slot(void **state) {
+    (void)state;
+    make_send(&in);
+    size_t len = encode(&in);
+    buf[OFF_DEST + 4] = MACHD_DISP_MOVE_RECEIVE; /* a destination is never a receive right */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_DEST + 4] = 22;
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_DEST + 4] = MACHD_DISP_COPY_SEND;
+    set_u32(OFF_DEST, MACHD_HANDLE_NULL);
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    set_u32(OFF_DEST, MACHD_HANDLE_DEAD);
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    set_u32(OFF_DEST, 0x105);
+    buf[OFF_DEST + 5] = MACHD_RIGHT_NEW; /* the destination is never a fresh export */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_DEST + 5] = 0;
+    buf[OFF_DEST + 6] = 1; /* reserved */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_DEST + 6] = 0;
+    buf[OFF_REPLY + 4] = MACHD_DISP_NONE; /* no reply disposition but a reply handle */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_REPLY + 4] = MACHD_DISP_MAKE_SEND_ONCE;
+    buf[OFF_RIGHTS + 4] = 0; /* body right without a disposition */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_RIGHTS + 4] = MACHD_DISP_COPY_SEND; /* NEW with a disposition that needs a held right */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_RIGHTS + 4] = MACHD_DISP_MAKE_SEND;
+    set_u32(OFF_RIGHTS, 0x3); /* NEW outside the task range */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    set_u32(OFF_RIGHTS, 0x80000003);
+    buf[OFF_RIGHTS + 5] = 0x80; /* unknown flag */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[OFF_RIGHTS + 5] = MACHD_RIGHT_NEW;
+    set_u32(OFF_FLAGS, 0x10000); /* reserved half of the flags word */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    set_u32(OFF_FLAGS, 0x2); /* unknown send flag */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(OFF_FLAGS, MACHD_SEND_ACK_ERRORS_ONLY);
+    set_u32(OFF_BITS, 0); /* rights in a message that is not complex */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(OFF_BITS, MACHD_MSGH_BITS_COMPLEX | 0x1f);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(OFF_BITS, MACHD_MSGH_BITS_COMPLEX);
+    expect_decode(len, MACHD_DECODE_OK);
+}
+
+static void delivered_types_are_checked(void **state) {
+    (void)state;
+    make_deliver(&in);
+    in.u.deliver.p.rights[1].disposition = MACHD_DISP_COPY_SEND; /* a disposition, not a type */
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in.u.deliver.reply.disposition = MACHD_DISP_MOVE_RECEIVE;
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in.u.deliver.dest = MACHD_HANDLE_NULL;
+    assert_int_equal(encode(&in), 0);
+}
+
+static void bootstrap_names_are_checked(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_BOOTSTRAP;
+    m.u.bootstrap.op = MACHD_BOOTSTRAP_CHECK_IN;
+    char name[200];
+    memset(name, 'a', sizeof name);
+    m.u.bootstrap.name = name;
+    m.u.bootstrap.name_len = MACHD_MAX_SERVICE_NAME;
+    size_t len = encode(&m);
+    expect_decode(len, MACHD_DECODE_OK);
+    m.u.bootstrap.name_len = MACHD_MAX_SERVICE_NAME + 1;
+    assert_int_equal(encode(&m), 0);
+    m.u.bootstrap.name_len = 0;
+    assert_int_equal(encode(&m), 0);
+    m.u.bootstrap.name_len = 5;
+    len = encode(&m);
+    buf[MACHD_HEADER_SIZE + 8 + 2] = '\0'; /* a NUL inside the name */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    buf[MACHD_HEADER_SIZE + 8 + 2] = 'a';
+    set_u32(MACHD_HEADER_SIZE, 4); /* unknown op */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE, MACHD_BOOTSTRAP_CHECK_IN);
+    set_u32(MACHD_HEADER_SIZE + 4, 1000); /* name length beyond the limit */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 4, 6); /* name length beyond the datagram */
+    expect_decode(len, MACHD_DECODE_SHORT);
+}
+
+static void encoder_refuses_invalid_messages_and_small_buffers(void **state) {
+    (void)state;
+    make_send(&in);
+    uint8_t small[32];
+    assert_int_equal(machd_proto_encode(&in, small, sizeof small), 0);
+    in.u.send.p.body = NULL; /* a length without bytes */
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in.u.send.p.right_count = MACHD_MAX_RIGHTS + 1;
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in.type = 200;
+    assert_int_equal(encode(&in), 0);
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_HELLO;
+    m.u.hello.min_version = 2;
+    m.u.hello.max_version = 1;
+    assert_int_equal(encode(&m), 0);
+}
+
+static void request_types_are_the_task_to_machd_ones(void **state) {
+    (void)state;
+    assert_true(machd_proto_is_request(MACHD_HELLO));
+    assert_true(machd_proto_is_request(MACHD_MSG_SEND));
+    assert_true(machd_proto_is_request(MACHD_BOOTSTRAP));
+    assert_false(machd_proto_is_request(MACHD_MSG_DELIVER));
+    assert_false(machd_proto_is_request(MACHD_PORT_DEAD));
+    assert_false(machd_proto_is_request(0));
+    assert_string_equal(machd_proto_decode_status_name(MACHD_DECODE_BAD_RIGHT), "invalid right item");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(send_round_trips_rights_body_and_ool),
+        cmocka_unit_test(deliver_round_trips_audit_and_received_types),
+        cmocka_unit_test(small_messages_round_trip),
+        cmocka_unit_test(bootstrap_round_trips_name_and_register_right),
+        cmocka_unit_test(every_truncation_is_refused),
+        cmocka_unit_test(header_errors_are_named),
+        cmocka_unit_test(counts_and_sizes_are_bounded),
+        cmocka_unit_test(dispositions_are_checked_per_slot),
+        cmocka_unit_test(delivered_types_are_checked),
+        cmocka_unit_test(bootstrap_names_are_checked),
+        cmocka_unit_test(encoder_refuses_invalid_messages_and_small_buffers),
+        cmocka_unit_test(request_types_are_the_task_to_machd_ones),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
