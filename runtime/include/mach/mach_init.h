@@ -1,0 +1,29 @@
+/* Per-process Mach globals (<mach/mach_init.h>): the task-self name, the bootstrap port and
+ * the page size. */
+#ifndef OPENMIG_MACH_MACH_INIT_H
+#define OPENMIG_MACH_MACH_INIT_H
+
+#include <mach/openmig_export.h>
+#include <mach/mach_types.h>
+
+__BEGIN_DECLS
+
+/* The name of a send right to this task in its own space; valid from program start. */
+extern OPENMIG_API mach_port_t mach_task_self_;
+#define mach_task_self() mach_task_self_
+#define current_task() mach_task_self()
+
+/* This task's bootstrap port (a send right; MACH_PORT_NULL until the bootstrap service sets
+ * it, see <servers/bootstrap.h>). */
+extern OPENMIG_API mach_port_t bootstrap_port;
+
+extern OPENMIG_API vm_size_t vm_page_size;
+extern OPENMIG_API vm_size_t vm_page_mask;
+extern OPENMIG_API int vm_page_shift;
+
+#define trunc_page(x) ((x) & (~(vm_page_size - 1)))
+#define round_page(x) trunc_page((x) + (vm_page_size - 1))
+
+__END_DECLS
+
+#endif /* OPENMIG_MACH_MACH_INIT_H */
