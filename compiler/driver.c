@@ -1,0 +1,315 @@
+// The mig driver: options -> preprocessor -> migc_compile -> emitters and JSON in memory ->
+// atomic write. Every problem is a diagnostic from diag_driver.def; nothing is written unless
+// the whole run succeeded.
+#define _POSIX_C_SOURCE 200809L
+#include "driver.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cpp.h"
+#include "depfile.h"
+#include "diag.h"
+#include "emit.h"
+#include "ir.h"
+#include "ir_json.h"
+#include "migc.h"
+#include "output.h"
+#include "strbuf.h"
+
+#ifndef OPENMIG_VERSION
+#define OPENMIG_VERSION "0"
+#endif
+
+// Default file name suffixes after the subsystem name, by enum emit_kind (NULL: no default).
+static const char *const default_suffix[DRIVER_OUTPUT_KINDS] = {
+    [EMIT_USER_HEADER] = ".h",
+    [EMIT_USER_SOURCE] = "User.c",
+    [EMIT_SERVER_SOURCE] = "Server.c",
+};
+
+struct run {
+    const struct driver_options *opts;
+    struct migc *ctx;
+    const char *paths[DRIVER_OUTPUT_KINDS]; // NULL or "/dev/null": not written
+    char *default_paths[DRIVER_OUTPUT_KINDS];
+    struct output_set outputs;
+    struct dep_list deps;
+};
+
+static void report(struct run *r, enum diag_id id, const char *a, const char *b) {
+    const char *args[2] = {a, b};
+    const struct diag_info *info = diag_info_get(id);
+    diag_report_args(r->ctx->diags, id, SRC_SPAN_NONE, info ? info->arity : 0, args);
+}
+
+static bool is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *driver_defs_dir(void) {
+    const char *env = getenv("MIG_DEFS_DIR");
+    if (env)
+        return env;
+#ifdef OPENMIG_DEFS_INSTALL_DIR
+    if (is_dir(OPENMIG_DEFS_INSTALL_DIR "/mach"))
+        return OPENMIG_DEFS_INSTALL_DIR;
+#endif
+#ifdef OPENMIG_DEFS_SOURCE_DIR
+    return OPENMIG_DEFS_SOURCE_DIR;
+#else
+    return NULL;
+#endif
+}
+
+static void print_version(void) {
+    // One recognisable first line for configure scripts ("OpenMIG"; never the word "GNU").
+    printf("mig (OpenMIG) %s\n", OPENMIG_VERSION);
+    printf("Mach Interface Generator with Apple's command line and message layout.\n");
+}
+
+// -v: the interface as the checks saw it, one line per message id.
+static void print_summary(const struct ir_module *ir) {
+    printf("subsystem %s %d: %zu routines, ids %d-%d\n", ir->subsystem, (int)ir->base,
+           ir->real_routine_count, (int)ir->base, (int)(ir->base + (int32_t)ir->routine_count) - 1);
+    for (size_t i = 0; i < ir->routine_count; i++) {
+        const struct ir_routine *rt = &ir->routines[i];
+        if (rt->kind == IR_KIND_SKIP) {
+            printf("  %6d  skip\n", (int)rt->request_id);
+            continue;
+        }
+        size_t shown = 0;
+        for (size_t a = 0; a < rt->arg_count; a++)
+            shown += !rt->args[a].is_implicit;
+        printf("  %6d  %-13s %s (%zu arguments", (int)rt->request_id,
+               ir_routine_kind_name(rt->kind), rt->name, shown);
+        if (rt->kind == IR_KIND_ROUTINE)
+            printf(", reply %d", (int)rt->reply_id);
+        printf(")\n");
+    }
+}
+
+// Picks the path of every C output: given ones as they are, missing user/server/header ones
+// named after the subsystem unless only --emit-json asked for output.
+static void choose_paths(struct run *r, const struct ir_module *ir) {
+    bool any_c = false;
+    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
+        any_c |= r->opts->outputs[k] != NULL;
+    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++) {
+        r->paths[k] = r->opts->outputs[k];
+        if (r->paths[k] || !default_suffix[k] || (!any_c && r->opts->json_file))
+            continue;
+        size_t n = strlen(ir->subsystem) + strlen(default_suffix[k]) + 1;
+        r->default_paths[k] = malloc(n);
+        if (!r->default_paths[k])
+            abort();
+        snprintf(r->default_paths[k], n, "%s%s", ir->subsystem, default_suffix[k]);
+        r->paths[k] = r->default_paths[k];
+    }
+}
+
+static bool written(const char *path) {
+    return path && !output_is_discarded(path);
+}
+
+// Two outputs with the same path would overwrite each other: refuse before doing any work.
+static bool check_distinct(struct run *r, const char *const *paths, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (written(paths[i]) && written(paths[j]) && strcmp(paths[i], paths[j]) == 0) {
+                report(r, DIAG_DUPLICATE_OUTPUT, paths[i], NULL);
+                return false;
+            }
+    return true;
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+// Generates every C output and the JSON into r->outputs. Returns false if one failed.
+static bool generate(struct run *r, const struct ir_module *ir) {
+    bool ok = true;
+    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++) {
+        if (!written(r->paths[k]))
+            continue;
+        struct strbuf text = STRBUF_INIT;
+        if (emit_file(ir, (enum emit_kind)k, base_name(r->paths[k]), &text) != 0) {
+            report(r, DIAG_C_OUTPUT_UNAVAILABLE, r->paths[k], NULL);
+            ok = false;
+        } else if (!output_add(&r->outputs, r->paths[k], strbuf_cstr(&text), text.len)) {
+            abort();
+        }
+        strbuf_fini(&text);
+    }
+    if (written(r->opts->json_file)) {
+        struct strbuf json = STRBUF_INIT;
+        ir_json_write(ir, &json);
+        if (!output_add(&r->outputs, r->opts->json_file, strbuf_cstr(&json), json.len))
+            abort();
+        strbuf_fini(&json);
+    }
+    return ok;
+}
+
+static void add_depfile(struct run *r, const char *path, const char *const *targets, size_t n) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        abort();
+    depfile_write(mem, targets, n, &r->deps);
+    if (fclose(mem) != 0 || !output_add(&r->outputs, path, text, len))
+        abort();
+    free(text);
+}
+
+// -MD: FILE.d next to every written output (Apple's mig.sh); -MF FILE: one file for all.
+static void generate_depfiles(struct run *r) {
+    const char *targets[DRIVER_OUTPUT_KINDS + 1];
+    size_t n = 0;
+    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
+        if (written(r->paths[k]))
+            targets[n++] = r->paths[k];
+    if (written(r->opts->json_file))
+        targets[n++] = r->opts->json_file;
+    if (r->opts->make_deps) {
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(targets[i]) + 3;
+            char *path = malloc(len);
+            if (!path)
+                abort();
+            snprintf(path, len, "%s.d", targets[i]);
+            add_depfile(r, path, &targets[i], 1);
+            free(path);
+        }
+    }
+    if (written(r->opts->depfile) && n > 0)
+        add_depfile(r, r->opts->depfile, targets, n);
+}
+
+// Runs the preprocessor; on success the text is in *out (malloc'd).
+static bool preprocess(struct run *r, struct cpp_output *out) {
+    const struct driver_options *o = r->opts;
+    if (access(o->defs_file, R_OK) != 0 || is_dir(o->defs_file)) {
+        report(r, DIAG_CANNOT_OPEN_INPUT, o->defs_file,
+               is_dir(o->defs_file) ? strerror(EISDIR) : strerror(errno));
+        return false;
+    }
+    const char *sdkroot = getenv("SDKROOT");
+    struct cpp_request req = {
+        .compiler = cpp_choose_compiler(o->cc, getenv("MIGCC"), getenv("CC")),
+        .defs_file = o->defs_file,
+        .user_args = o->cpp_args,
+        .user_arg_count = o->cpp_arg_count,
+        .arch = o->arch,
+        .target = o->target,
+        .isysroot = o->isysroot ? o->isysroot : (sdkroot && *sdkroot ? sdkroot : NULL),
+        .defs_dir = driver_defs_dir(),
+#ifdef __APPLE__
+        .apple_host = true,
+#endif
+    };
+    char **argv = cpp_build_argv(&req);
+    if (!argv)
+        abort();
+    enum cpp_status status = cpp_run(argv, out);
+    cpp_free_argv(argv);
+    if (status == CPP_NOT_RUN)
+        report(r, DIAG_CPP_NOT_RUN, req.compiler, out->detail);
+    else if (status == CPP_FAILED)
+        report(r, DIAG_CPP_FAILED, req.compiler, out->detail);
+    else if (out->len >= UINT32_MAX)
+        report(r, DIAG_INPUT_TOO_LARGE, o->defs_file, NULL);
+    else
+        return true;
+    return false;
+}
+
+// Everything after option parsing succeeded. Returns the exit status.
+static enum driver_status compile_and_write(struct run *r) {
+    const struct driver_options *o = r->opts;
+    if (o->split_prefix) {
+        report(r, DIAG_SPLIT_UNSUPPORTED, o->split_prefix, NULL);
+        return DRIVER_USAGE_ERROR;
+    }
+    const char *given[DRIVER_OUTPUT_KINDS + 2];
+    memcpy(given, o->outputs, sizeof o->outputs);
+    given[DRIVER_OUTPUT_KINDS] = o->json_file;
+    given[DRIVER_OUTPUT_KINDS + 1] = o->depfile;
+    if (!check_distinct(r, given, DRIVER_OUTPUT_KINDS + 2))
+        return DRIVER_USAGE_ERROR;
+
+    struct cpp_output pre;
+    if (!preprocess(r, &pre))
+        return DRIVER_INPUT_ERROR;
+    const struct ir_module *ir = NULL;
+    bool compiled = migc_compile(r->ctx, o->defs_file, pre.text, pre.len, &ir);
+    if (compiled && (o->make_deps || o->depfile) && !depfile_collect(pre.text, pre.len, &r->deps))
+        abort();
+    free(pre.text);
+    if (!compiled || !ir)
+        return DRIVER_INPUT_ERROR;
+    if (o->verbose)
+        print_summary(ir);
+
+    choose_paths(r, ir);
+    if (!check_distinct(r, r->paths, DRIVER_OUTPUT_KINDS))
+        return DRIVER_USAGE_ERROR;
+    if (!generate(r, ir))
+        return DRIVER_INPUT_ERROR;
+    generate_depfiles(r);
+    if (migc_error_count(r->ctx) > 0)
+        return DRIVER_INPUT_ERROR;
+    const char *failed_path = NULL;
+    int error = 0;
+    if (!output_commit(&r->outputs, &failed_path, &error)) {
+        report(r, DIAG_CANNOT_WRITE_OUTPUT, failed_path, strerror(error));
+        return DRIVER_INPUT_ERROR;
+    }
+    return DRIVER_OK;
+}
+
+static bool want_color(const struct driver_options *o) {
+    if (o->no_color)
+        return false;
+    if (o->force_color)
+        return true;
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDERR_FILENO) && !(no_color && *no_color);
+}
+
+enum driver_status driver_run(const struct driver_options *opts, const char *program) {
+    if (opts->show_help) {
+        options_print_help(base_name(program), stdout);
+        return DRIVER_OK;
+    }
+    if (opts->show_version) {
+        print_version();
+        return DRIVER_OK;
+    }
+    struct migc_options compile = opts->compile;
+    compile.color = want_color(opts) && !compile.json_diagnostics;
+    struct run r = {.opts = opts};
+    r.ctx = migc_create(&compile, stderr);
+    for (size_t i = 0; i < opts->problem_count; i++)
+        report(&r, (enum diag_id)opts->problems[i].id, opts->problems[i].args[0],
+               opts->problems[i].args[1]);
+    enum driver_status status = opts->usage_error ? DRIVER_USAGE_ERROR : compile_and_write(&r);
+    if (status == DRIVER_OK && migc_error_count(r.ctx) > 0)
+        status = DRIVER_INPUT_ERROR; // -Werror with a warning from the command line
+    migc_finish(r.ctx);
+    output_free(&r.outputs);
+    depfile_free(&r.deps);
+    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
+        free(r.default_paths[k]);
+    migc_destroy(r.ctx);
+    return status;
+}
