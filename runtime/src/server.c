@@ -1,0 +1,181 @@
+/* server.c: mach_msg_server and mach_msg_server_once, the receive / demux / reply loops that
+ * drive a MIG-generated <subsystem>_server routine, with the MIG ownership rule (see
+ * server_internal.h and docs/server-loops.md). */
+#include "server_internal.h"
+
+#include <mach/mach.h>
+#include <mach/mig.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Receive-only modifiers; everything else in a server's options concerns the reply's send. */
+#define SERVER_RCV_ONLY_OPTIONS                                                              \
+    (MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_LARGE_IDENTITY | MACH_RCV_TIMEOUT |            \
+     MACH_RCV_INTERRUPT | MACH_RCV_VOUCHER | MACH_RCV_GUARDED_DESC | MACH_RCV_SYNC_WAIT |    \
+     MACH_RCV_SYNC_PEEK | MACH_RCV_TRAILER_TYPE(0xf) | MACH_RCV_TRAILER_ELEMENTS(0xf))
+
+/* Largest request a server loop will grow its buffer to (the core refuses larger sends). */
+#define SERVER_MAX_REQUEST_SIZE ((mach_msg_size_t)64 * 1024 * 1024)
+
+mach_msg_options_t server_receive_options(mach_msg_options_t options) {
+    return options & (SERVER_RCV_ONLY_OPTIONS & ~MACH_RCV_MSG);
+}
+
+static mach_msg_options_t server_send_options(mach_msg_options_t options) {
+    return options & ~(SERVER_RCV_ONLY_OPTIONS | MACH_SEND_MSG);
+}
+
+kern_return_t server_buffers_init(struct server_buffers *buffers, mach_msg_size_t max_size,
+                                  mach_msg_options_t options) {
+    memset(buffers, 0, sizeof *buffers);
+    if (max_size > SERVER_MAX_REQUEST_SIZE)
+        return KERN_INVALID_ARGUMENT;
+    /* Both buffers hold at least an error reply, so mig_reply_setup() always fits. */
+    mach_msg_size_t size = max_size;
+    if (size < sizeof(mig_reply_error_t))
+        size = sizeof(mig_reply_error_t);
+    buffers->trailer_size = (mach_msg_size_t)REQUESTED_TRAILER_SIZE(options);
+    buffers->request_size = round_msg(size) + buffers->trailer_size;
+    buffers->reply_size = size + ((options & MACH_SEND_TRAILER) ? MAX_TRAILER_SIZE : 0);
+    buffers->request = calloc(1, buffers->request_size);
+    buffers->reply = calloc(1, buffers->reply_size);
+    if (buffers->request == NULL || buffers->reply == NULL) {
+        server_buffers_fini(buffers);
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    return KERN_SUCCESS;
+}
+
+void server_buffers_fini(struct server_buffers *buffers) {
+    free(buffers->request);
+    free(buffers->reply);
+    memset(buffers, 0, sizeof *buffers);
+}
+
+/* Makes room for a queued request of msgh_size bytes plus its trailer. */
+static bool grow_request_buffer(struct server_buffers *buffers, mach_msg_size_t msgh_size) {
+    if (msgh_size > SERVER_MAX_REQUEST_SIZE)
+        return false;
+    mach_msg_size_t size = round_msg(msgh_size) + buffers->trailer_size;
+    if (size <= buffers->request_size)
+        return true; /* another thread took the big one; ours is already large enough */
+    mig_reply_error_t *bigger = calloc(1, size);
+    if (bigger == NULL)
+        return false;
+    free(buffers->request);
+    buffers->request = bigger;
+    buffers->request_size = size;
+    return true;
+}
+
+mach_msg_return_t server_receive(struct server_buffers *buffers, mach_port_t rcv_name,
+                                 mach_msg_options_t options, mach_msg_timeout_t timeout) {
+    mach_msg_options_t rcv_options = MACH_RCV_MSG | server_receive_options(options);
+    for (;;) {
+        mach_msg_return_t mr = mach_msg(&buffers->request->Head, rcv_options, 0,
+                                        buffers->request_size, rcv_name, timeout, MACH_PORT_NULL);
+        if (mr != MACH_RCV_TOO_LARGE || !(options & MACH_RCV_LARGE))
+            return mr;
+        if (!grow_request_buffer(buffers, buffers->request->Head.msgh_size))
+            return MACH_RCV_TOO_LARGE;
+    }
+}
+
+/* A simple reply carrying a RetCode (generated error and simple replies do). */
+static bool reply_has_retcode(const mig_reply_error_t *reply) {
+    return !(reply->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+           reply->Head.msgh_size >= sizeof(mig_reply_error_t);
+}
+
+static bool reply_is_error(const mig_reply_error_t *reply) {
+    return reply_has_retcode(reply) && reply->RetCode != KERN_SUCCESS &&
+           reply->RetCode != MIG_NO_REPLY;
+}
+
+/* Destroys every right and region the request holds except its reply right, which the error
+ * reply is about to use; the header is left without body so nothing is destroyed twice. */
+static void destroy_request_body(mach_msg_header_t *request) {
+    mach_port_t reply_port = request->msgh_remote_port;
+    request->msgh_remote_port = MACH_PORT_NULL;
+    mach_msg_destroy(request);
+    request->msgh_remote_port = reply_port;
+    request->msgh_bits &= ~MACH_MSGH_BITS_COMPLEX;
+    request->msgh_voucher_port = MACH_PORT_NULL;
+    request->msgh_bits &= ~MACH_MSGH_BITS_VOUCHER_MASK;
+}
+
+static mach_msg_return_t send_reply(mig_reply_error_t *reply, mach_msg_options_t options) {
+    mach_msg_options_t send_options = MACH_SEND_MSG | server_send_options(options);
+    /* A send-once reply never blocks; a send right might, if the client stops receiving. */
+    if (MACH_MSGH_BITS_REMOTE(reply->Head.msgh_bits) != MACH_MSG_TYPE_MOVE_SEND_ONCE)
+        send_options |= MACH_SEND_TIMEOUT;
+    mach_msg_return_t mr = mach_msg(&reply->Head, send_options, reply->Head.msgh_size, 0,
+                                    MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+    if (mr == MACH_MSG_SUCCESS)
+        return mr;
+    /* The message was not sent, so its rights and memory are still ours to release. */
+    mach_msg_destroy(&reply->Head);
+    if (mr == MACH_SEND_INVALID_DEST || mr == MACH_SEND_TIMED_OUT)
+        return MACH_MSG_SUCCESS; /* the client went away or stopped listening */
+    return mr;
+}
+
+mach_msg_return_t server_handle_request(server_demux_fn demux, struct server_buffers *buffers,
+                                        mach_msg_options_t options) {
+    mach_msg_header_t *request = &buffers->request->Head;
+    mig_reply_error_t *reply = buffers->reply;
+
+    memset(&reply->Head, 0, sizeof reply->Head);
+    reply->RetCode = KERN_SUCCESS;
+    if (!demux(request, &reply->Head) && !reply_is_error(reply))
+        mig_reply_setup(request, &reply->Head);
+
+    if (reply_has_retcode(reply)) {
+        if (reply->RetCode == MIG_NO_REPLY)
+            return MACH_MSG_SUCCESS;
+        if (reply->RetCode != KERN_SUCCESS)
+            destroy_request_body(request);
+    }
+    if (reply->Head.msgh_remote_port == MACH_PORT_NULL) {
+        /* Nobody to answer (a simpleroutine, or a request without reply port). */
+        if (reply->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX)
+            mach_msg_destroy(&reply->Head);
+        return MACH_MSG_SUCCESS;
+    }
+    return send_reply(reply, options);
+}
+
+mach_msg_return_t mach_msg_server_once(boolean_t (*demux)(mach_msg_header_t *,
+                                                          mach_msg_header_t *),
+                                       mach_msg_size_t max_size, mach_port_t rcv_name,
+                                       mach_msg_options_t options) {
+    struct server_buffers buffers;
+    kern_return_t kr = server_buffers_init(&buffers, max_size, options);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    mach_msg_return_t mr = server_receive(&buffers, rcv_name, options, MACH_MSG_TIMEOUT_NONE);
+    if (mr == MACH_MSG_SUCCESS)
+        mr = server_handle_request(demux, &buffers, options);
+    server_buffers_fini(&buffers);
+    return mr;
+}
+
+mach_msg_return_t mach_msg_server(boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+                                  mach_msg_size_t max_size, mach_port_t rcv_name,
+                                  mach_msg_options_t options) {
+    struct server_buffers buffers;
+    kern_return_t kr = server_buffers_init(&buffers, max_size, options);
+    if (kr != KERN_SUCCESS)
+        return kr;
+    mach_msg_return_t mr;
+    do {
+        mr = server_receive(&buffers, rcv_name, options, MACH_MSG_TIMEOUT_NONE);
+        if (mr == MACH_MSG_SUCCESS)
+            mr = server_handle_request(demux, &buffers, options);
+    } while (mr == MACH_MSG_SUCCESS);
+    server_buffers_fini(&buffers);
+    return mr;
+}
