@@ -6,3 +6,13 @@ if(TARGET migc)
                         SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli/test_driver_files.c
                         LIBS migc LABELS cli)
 endif()
+if(TARGET mig)
+  foreach(case version help every_flag cpp_options dev_null default_names exit_codes
+          no_partial_output depfile_make depfile_ninja cpp_failure cc_env positions
+          json_diagnostics)
+    add_test(NAME cli-${case}
+             COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli/cli_test.sh $<TARGET_FILE:mig>
+                     ${PROJECT_SOURCE_DIR} ${case})
+    set_tests_properties(cli-${case} PROPERTIES TIMEOUT 120 LABELS cli)
+  endforeach()
+endif()

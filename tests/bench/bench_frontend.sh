@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Front-end benchmark (not a test): for a synthetic interface of 2,000 routines of varied shapes
+# and for every file in defs/, prints side by side the preprocessor time (the run mig does
+# first), the check time (lexer + parser + checks, no cpp), the peak memory of each, and the
+# ratio check/cpp. Goal: checking is not slower than the preprocessor.
+#   bash tests/bench/bench_frontend.sh [build dir] [runs]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+runs=${2:-5}
+bench=$build/bin/bench/bench_frontend
+[[ -x $bench ]] || { echo "build $bench first (cmake --build $build --target bench_frontend)" >&2; exit 2; }
+cc=${MIGCC:-${CC:-cc}}
+work=$(mktemp -d "${TMPDIR:-/tmp}/migbench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The synthetic interface: routines cycling through ten argument shapes.
+gen() {
+  echo "subsystem synthetic 10000;"
+  echo "#include <mach/std_types.defs>"
+  echo "#include <mach/mach_types.defs>"
+  echo "type name_t = c_string[*:128];"
+  echo "type bytes_t = array[*:1024] of uint8_t;"
+  echo "type ool_t = ^array[] of int32_t;"
+  echo "type point_t = struct[2] of int32_t;"
+  echo "type ports_t = array[] of mach_port_t;"
+  for ((i = 0; i < 2000; i++)); do
+    ((i % 50 == 49)) && echo "skip;"
+    case $((i % 9)) in
+      0) echo "routine r$i(server : mach_port_t; a : int; b : int; out sum : int);" ;;
+      1) echo "simpleroutine s$i(server : mach_port_t; value : uint64_t);" ;;
+      2) echo "routine r$i(server : mach_port_t; name : name_t; out reply : name_t);" ;;
+      3) echo "routine r$i(server : mach_port_t; data : bytes_t; out count : int);" ;;
+      4) echo "routine r$i(server : mach_port_t; out data : ool_t, dealloc);" ;;
+      5) echo "routine r$i(server : mach_port_t; inout p : point_t; flags : int);" ;;
+      6) echo "routine r$i(server : mach_port_t; task : task_t; out thread : thread_act_t);" ;;
+      7) echo "routine r$i(server : mach_port_t; ports : ports_t);" ;;
+      8) echo "routine r$i(server : mach_port_t; port : mach_port_poly_t; sreplyport reply : mach_port_make_send_once_t);" ;;
+    esac
+  done
+}
+gen >"$work/synthetic.defs"
+printf 'subsystem all_types 1;\n#include <mach/std_types.defs>\n#include <mach/mach_types.defs>\n#include <mach/clock_types.defs>\n' \
+  >"$work/all_types.defs"
+
+now() { date +%s.%N; }
+
+# cpp_measure <file> <out.i>: best-of-$runs seconds and peak KiB of the preprocessor run.
+cpp_measure() {
+  local best=999 t0 t1 kb
+  for ((r = 0; r < runs; r++)); do
+    t0=$(now)
+    $cc -E -D__MACH30__ -Idefs -x c "$1" >"$2"
+    t1=$(now)
+    best=$(awk -v a="$best" -v b="$(awk -v x="$t0" -v y="$t1" 'BEGIN{print y-x}')" 'BEGIN{print (b<a)?b:a}')
+  done
+  kb=$( { /usr/bin/time -f %M $cc -E -D__MACH30__ -Idefs -x c "$1" >/dev/null; } 2>&1 | tail -1)
+  echo "$best $kb"
+}
+
+printf '%-28s %8s %10s %10s %10s %10s %9s\n' input routines "cpp ms" "check ms" "cpp KiB" "check KiB" check/cpp
+inputs=("$work/synthetic.defs" "$work/all_types.defs")
+for f in defs/mach/*.defs; do
+  grep -q '^ *subsystem' "$f" && inputs+=("$f")
+done
+for f in "${inputs[@]}"; do
+  read -r cpp_s cpp_kb < <(cpp_measure "$f" "$work/pre.i")
+  if ! out=$("$bench" "$work/pre.i" "$runs" 2>"$work/err.txt"); then
+    echo "$(basename "$f"): front end failed:" >&2; head -5 "$work/err.txt" >&2; continue
+  fi
+  read -r chk_s chk_kb routines <<<"$out"
+  awk -v n="$(basename "$f")" -v r="$routines" -v c="$cpp_s" -v k="$chk_s" -v ck="$cpp_kb" -v kk="$chk_kb" \
+    'BEGIN{printf "%-28s %8d %10.2f %10.2f %10d %10d %9.2f\n", n, r, c*1000, k*1000, ck, kk, k/c}'
+done
+echo "(best of $runs runs; cpp = '$cc -E' as mig runs it; check = migc_compile on its output;"
+echo " KiB = peak resident set of the process; the synthetic file has 2,000 routines and 40 skips)"

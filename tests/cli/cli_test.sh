@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Command-line tests of the mig executable: one case per run, named on the command line.
+#   cli_test.sh <path/to/mig> <source dir> <case>
+# Each case works in a fresh temporary directory and fails with a message naming what differed.
+set -euo pipefail
+
+MIG=$(realpath "$1")
+SRC=$(realpath "$2")
+CASE=$3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/migcli.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+export MIG_DEFS_DIR="$SRC/defs"
+unset MIGCC CC NO_COLOR || true
+
+fail() { echo "FAIL [$CASE]: $*" >&2; exit 1; }
+
+# run <expected status> <command...>: runs it with stdout/stderr in out.txt / err.txt.
+run() {
+  local want=$1; shift
+  local got=0
+  "$@" >out.txt 2>err.txt || got=$?
+  if [[ $got != "$want" ]]; then
+    echo "--- stdout"; cat out.txt; echo "--- stderr"; cat err.txt
+    fail "'$*' exited $got, expected $want"
+  fi
+}
+
+expect_in() { # expect_in <file> <fixed string>
+  grep -qF -- "$2" "$1" || { cat "$1"; fail "'$2' not in $1"; }
+}
+expect_not_in() {
+  if grep -qF -- "$2" "$1"; then cat "$1"; fail "'$2' unexpectedly in $1"; fi
+}
+
+# A small valid interface; subsystem name differs from the file name on purpose.
+write_sample() {
+  cat >"${1:-sample.defs}" <<'EOF'
+subsystem demo_sub 4000;
+#include <mach/std_types.defs>
+#include <mach/mach_types.defs>
+routine add(server : mach_port_t; a : int; b : int; out sum : int);
+simpleroutine ping(server : mach_port_t; n : uint64_t);
+#ifdef WITH_EXTRA
+routine extra_routine(server : mach_port_t);
+#endif
+EOF
+}
+
+case_version() {
+  run 0 "$MIG" -version
+  expect_in out.txt "OpenMIG"
+  expect_not_in out.txt "GNU"
+  head -1 out.txt | grep -qE '^mig \(OpenMIG\) [0-9]+\.[0-9]+\.[0-9]+$' || fail "first line: $(head -1 out.txt)"
+  run 0 "$MIG" --version
+  expect_in out.txt "mig (OpenMIG)"
+}
+
+case_help() {
+  run 0 "$MIG" --help
+  for opt in -user -server -header -sheader -iheader -dheader --emit-json -MD -MF -D -U -I -F \
+             -isystem -include -cc -arch -target -isysroot -novouchers -mach_msg2 -maxonstack \
+             -max_descrs -max_reply_descrs -split "-b " "-n " "-r " "-s " "-i " "-l " "-k " "-x " "-t " \
+             "-q " "-v " -Werror --diagnostics-format --no-color --color -version --help; do
+    expect_in out.txt "  $opt"
+  done
+  expect_in out.txt "Exit status"
+}
+
+case_every_flag() {
+  write_sample
+  mkdir -p incdir
+  run 0 "$MIG" -q -Q -v -V -r -R -s -S -l -L -k -K -n -N -b -B -T -x -X -novouchers -mach_msg2 \
+    -split -arch x86_64 -target x86_64-apple-macos11 -isysroot /nonexistent-sdk -cpp x \
+    -migcom /usr/libexec/migcom -maxonstack 1024 -max_descrs 64 -max_reply_descrs 64 \
+    -Iincdir -I incdir -DA=1 -D B -UC -U D -Fincdir -F incdir -isystem incdir -Werror --no-color \
+    -user /dev/null -server /dev/null -header /dev/null -sheader /dev/null -iheader /dev/null \
+    -dheader /dev/null --emit-json out.json sample.defs
+  [[ -s out.json ]] || fail "no JSON written"
+  run 0 "$MIG" -t -user /dev/null -server /dev/null -header /dev/null --emit-json t.json sample.defs
+  expect_in err.txt "[E0412]"
+  run 2 "$MIG" -i prefix_ --emit-json i.json sample.defs
+  expect_in err.txt "[E0411]"
+  [[ ! -e i.json ]] || fail "-i failure wrote i.json"
+}
+
+case_cpp_options() {
+  mkdir -p inc1 inc2
+  printf 'routine from_inc1(server : mach_port_t);\n' >inc1/one.defs
+  printf 'routine from_inc2(server : mach_port_t);\n' >inc2/two.defs
+  cat >opts.defs <<'EOF'
+subsystem opts 100;
+#include <mach/std_types.defs>
+#include <one.defs>
+#include <two.defs>
+#if defined(JOINED) && defined(SEPARATE) && VALUE == 7 && !defined(GONE)
+routine all_defined(server : mach_port_t);
+#endif
+EOF
+  run 0 "$MIG" -Iinc1 -I inc2 -DJOINED -D SEPARATE -D VALUE=7 -DGONE -U GONE --emit-json o.json opts.defs
+  for r in from_inc1 from_inc2 all_defined; do expect_in o.json "\"$r\""; done
+  # ravynOS passes a stray bare -I before -Idir: warn, keep going.
+  run 0 "$MIG" -Iinc1 -I -Iinc2 -DJOINED -DSEPARATE -DVALUE=7 --emit-json o2.json opts.defs
+  expect_in err.txt "[E0413]"
+  expect_in o2.json '"from_inc2"'
+  # Options after the file are ignored with a warning (Apple's mig.sh does the same).
+  run 0 "$MIG" -Iinc1 -Iinc2 --emit-json o3.json opts.defs -DJOINED -DSEPARATE -DVALUE=7
+  expect_in err.txt "[E0404]"
+  expect_not_in o3.json '"all_defined"'
+
+}
+
+case_dev_null() {
+  write_sample
+  run 0 "$MIG" -user /dev/null -server /dev/null -header /dev/null -sheader /dev/null \
+    --emit-json only.json sample.defs
+  [[ $(ls | sort | tr '\n' ' ') == "err.txt only.json out.txt sample.defs " ]] || fail "files: $(ls)"
+}
+
+case_default_names() {
+  write_sample
+  # --emit-json alone writes no C file.
+  run 0 "$MIG" --emit-json alone.json sample.defs
+  [[ ! -e demo_sub.h && ! -e demo_subUser.c && ! -e demo_subServer.c ]] || fail "C written with --emit-json alone"
+  # No output option: <subsystem>.h, <subsystem>User.c, <subsystem>Server.c (not the file name).
+  local status=0
+  "$MIG" sample.defs >out.txt 2>err.txt || status=$?
+  if [[ $status == 0 ]]; then
+    for f in demo_sub.h demo_subUser.c demo_subServer.c; do [[ -s $f ]] || fail "$f missing"; done
+    [[ ! -e sampleUser.c ]] || fail "named after the file"
+  else
+    [[ $status == 1 ]] || fail "status $status"
+    # C generation not available in this build: the error names the default files.
+    expect_in err.txt "'demo_sub.h'"
+    expect_in err.txt "'demo_subUser.c'"
+    expect_in err.txt "'demo_subServer.c'"
+    [[ ! -e demo_sub.h && ! -e demo_subUser.c ]] || fail "partial output"
+  fi
+}
+
+case_exit_codes() {
+  write_sample
+  run 2 "$MIG"
+  expect_in err.txt "[E0403]"
+  run 2 "$MIG" -user
+  expect_in err.txt "[E0401]"
+  run 2 "$MIG" -maxonstack many sample.defs
+  expect_in err.txt "[E0402]"
+  run 2 "$MIG" --no-such-option sample.defs
+  expect_in err.txt "[E0400]"
+  run 2 "$MIG" --emit-json same.out -user same.out sample.defs
+  expect_in err.txt "[E0414]"
+  run 1 "$MIG" --emit-json x.json missing.defs
+  expect_in err.txt "[E0408]"
+  printf 'subsystem broken 1\nroutine;\n' >bad.defs
+  run 1 "$MIG" --emit-json x.json bad.defs
+  [[ ! -e x.json ]] || fail "output written for bad input"
+  run 0 "$MIG" --emit-json x.json sample.defs
+}
+
+case_no_partial_output() {
+  write_sample
+  echo "previous contents" >keep.json
+  cp keep.json keep.orig
+  # Fails in the checks, after parsing: an unknown type.
+  cat >late.defs <<'EOF'
+subsystem late 10;
+#include <mach/std_types.defs>
+routine ok(server : mach_port_t; a : int);
+routine bad(server : mach_port_t; a : no_such_type_t);
+EOF
+  run 1 "$MIG" -MD -MF all.d --emit-json keep.json late.defs
+  cmp -s keep.json keep.orig || fail "pre-existing output changed"
+  [[ ! -e keep.json.d && ! -e all.d ]] || fail "dependency file written on failure"
+  # Fails while writing: one output cannot be created; the other must not appear either.
+  run 1 "$MIG" -MF deps.d --emit-json no/such/dir/x.json sample.defs
+  expect_in err.txt "[E0409]"
+  [[ ! -e deps.d ]] || fail "deps.d written although another output failed"
+  [[ -z $(ls -A | grep -F '.tmp') ]] || fail "temporary left: $(ls -A)"
+}
+
+case_depfile_make() {
+  mkdir -p inc
+  write_sample
+  printf 'routine from_inc(server : mach_port_t);\n' >inc/extra.defs
+  sed -i 's|#ifdef WITH_EXTRA|#include <extra.defs>\n#ifdef WITH_EXTRA|' sample.defs
+  run 0 "$MIG" -Iinc -MD --emit-json out.json sample.defs
+  expect_in out.json.d "out.json:"
+  expect_in out.json.d "sample.defs"
+  expect_in out.json.d "inc/extra.defs"
+  expect_in out.json.d "mach/std_types.defs"
+  cat >Makefile <<EOF
+out.json: sample.defs
+	"$MIG" -Iinc -MD --emit-json out.json sample.defs
+-include out.json.d
+EOF
+  touch -d '1 minute ago' sample.defs inc/extra.defs
+  make -q out.json || fail "make thinks out.json is out of date right after mig"
+  touch inc/extra.defs
+  if make -q out.json; then fail "make missed the change to an included file"; fi
+  make -s out.json >/dev/null
+  make -q out.json || fail "not up to date after rebuild"
+  # -MD -MF together: one .d per output plus one naming every output.
+  run 0 "$MIG" -Iinc -MD -MF all.d -sheader /dev/null -user /dev/null -server /dev/null \
+    -header /dev/null --emit-json two.json sample.defs
+  expect_in all.d "two.json:"
+  expect_in two.json.d "two.json:"
+}
+
+case_depfile_ninja() {
+  command -v ninja >/dev/null || { echo "SKIP: ninja not installed"; exit 0; }
+  mkdir -p inc
+  write_sample
+  printf 'routine from_inc(server : mach_port_t);\n' >inc/extra.defs
+  sed -i 's|#ifdef WITH_EXTRA|#include <extra.defs>\n#ifdef WITH_EXTRA|' sample.defs
+  cat >build.ninja <<EOF
+rule mig
+  command = "$MIG" -Iinc -MF \$out.d --emit-json \$out \$in
+  depfile = \$out.d
+  deps = gcc
+build out.json: mig sample.defs
+EOF
+  ninja >/dev/null || fail "ninja build failed"
+  ninja -n -d explain out.json >explain.txt 2>&1
+  expect_in explain.txt "no work to do"
+  sleep 1
+  touch inc/extra.defs
+  ninja -n out.json >again.txt 2>&1
+  expect_not_in again.txt "no work to do"
+  ninja >/dev/null
+  ninja -t deps out.json >deps.txt
+  expect_in deps.txt "inc/extra.defs"
+}
+
+case_cpp_failure() {
+  cat >err.defs <<'EOF'
+subsystem err 1;
+#error deliberate failure from the test
+routine r(server : mach_port_t);
+EOF
+  run 1 "$MIG" --emit-json e.json err.defs
+  expect_in err.txt "deliberate failure from the test" # cpp's own message
+  expect_in err.txt "[E0407]"
+  [[ $(grep -c '\[E0' err.txt) == 1 ]] || { cat err.txt; fail "more than one mig error"; }
+  [[ ! -e e.json ]] || fail "output written"
+  run 1 "$MIG" -cc /nonexistent/cpp --emit-json e.json err.defs
+  expect_in err.txt "[E0406]"
+}
+
+case_cc_env() {
+  write_sample
+  cat >fakecc <<'EOF'
+#!/bin/sh
+echo "$(basename "$0") $*" >>"$(dirname "$0")/cc.log"
+exec cc "$@"
+EOF
+  chmod +x fakecc
+  cp fakecc othercc
+  MIGCC="$PWD/fakecc" CC="$PWD/othercc" run 0 "$MIG" --emit-json a.json sample.defs
+  expect_in cc.log "fakecc -E"
+  expect_in cc.log "-D__MACH30__"
+  expect_not_in cc.log "othercc"
+  rm cc.log
+  CC="$PWD/othercc" run 0 "$MIG" --emit-json b.json sample.defs
+  expect_in cc.log "othercc -E"
+  rm cc.log
+  MIGCC="$PWD/othercc" run 0 "$MIG" -cc "$PWD/fakecc" --emit-json c.json sample.defs
+  expect_in cc.log "fakecc -E"
+  # A non-Apple compiler never gets -arch.
+  expect_not_in cc.log "-arch"
+}
+
+case_positions() {
+  mkdir -p inc
+  printf '/* line 1 */\n/* line 2 */\nroutine in_header(server : mach_port_t; x : undefined_in_header_t);\n' >inc/hdr.defs
+  cat >pos.defs <<'EOF'
+subsystem pos 1;
+#include <mach/std_types.defs>
+#include "inc/hdr.defs"
+
+/* blank lines above and below move the line number */
+
+routine main_file(server : mach_port_t; y : undefined_in_main_t);
+EOF
+  run 1 "$MIG" --no-color --emit-json p.json pos.defs
+  expect_in err.txt "inc/hdr.defs:3:"
+  expect_in err.txt "pos.defs:7:"
+  expect_not_in err.txt "<stdin>"
+}
+
+case_json_diagnostics() {
+  printf 'subsystem j 1;\nroutine r(server : no_type_t);\n' >j.defs
+  run 1 "$MIG" --diagnostics-format=json --emit-json j.json j.defs
+  head -c1 err.txt | grep -q '\[' || { cat err.txt; fail "not a JSON array"; }
+  expect_in err.txt '"line"'
+}
+
+"case_$CASE"
+echo "ok [$CASE]"
