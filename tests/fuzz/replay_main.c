@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE 1 // scandir, alphasort
 // Replay driver for libFuzzer targets: runs LLVMFuzzerTestOneInput over every file named on the
 // command line (directories are walked one level deep), so a gcc build can replay the seed
 // corpora under ASan/UBSan in CI without libFuzzer.
