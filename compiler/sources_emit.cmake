@@ -1,1 +1,12 @@
-list(APPEND MIGC_SOURCES ${CMAKE_CURRENT_LIST_DIR}/emit.c)
+# The C emitters (backend, issue #4): IR -> user/server headers and stubs, -dheader, -iheader.
+list(APPEND MIGC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/emit.c
+  ${CMAKE_CURRENT_LIST_DIR}/emitter.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_prolog.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_common.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_check.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_user_header.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_user.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_server_header.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_server.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_defines.c)

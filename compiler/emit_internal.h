@@ -1,0 +1,94 @@
+// Helpers shared by the C emitters (emit_*.c). Each emits one construct from the IR; none of
+// them validates anything.
+#ifndef MIGC_EMIT_INTERNAL_H
+#define MIGC_EMIT_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "emitter.h"
+#include "ir.h"
+
+// Which program a piece of text is for: the C types and names differ between the two.
+enum emit_side { EMIT_SIDE_USER, EMIT_SIDE_SERVER };
+
+// Bit set of import kinds (1u << enum ir_import_kind).
+#define EMIT_IMPORTS(kind) (1u << (kind))
+
+// --- emit_prolog.c: fixed text ---------------------------------------------------------------
+void emit_std_includes(struct emitter *e);
+void emit_std_type_includes(struct emitter *e);
+void emit_voucher_decls(struct emitter *e);
+void emit_user_prolog_macros(struct emitter *e);
+void emit_server_prolog_macros(struct emitter *e);
+void emit_static_assert_macro(struct emitter *e);
+
+// --- emit_common.c: pieces every file shares ---------------------------------------------------
+// The first comment of a file: what it is and that it is generated (no dates, paths, versions).
+void emit_banner(struct emitter *e, const struct ir_module *ir, const char *what);
+// The import statements of the selected kinds, in source order.
+void emit_imports(struct emitter *e, const struct ir_module *ir, unsigned kinds);
+// `<subsys>_MSG_COUNT`.
+void emit_msg_count(struct emitter *e, const struct ir_module *ir);
+// `typedef struct { ... } <type_name>;` for a message layout, wrapped in the pack(4) guards.
+// With `trailer` the receive trailer is appended (the buffer a stub receives into).
+void emit_message_typedef(struct emitter *e, const struct ir_layout *layout, enum emit_side side,
+                          const char *type_name, bool trailer);
+// _Static_asserts on the size and member offsets of a header typedef.
+void emit_layout_asserts(struct emitter *e, const struct ir_layout *layout);
+// All __Request__/__Reply__ typedefs (guarded) and the request/reply unions of one side.
+void emit_request_typedefs(struct emitter *e, const struct ir_module *ir, enum emit_side side);
+void emit_reply_typedefs(struct emitter *e, const struct ir_module *ir, enum emit_side side);
+void emit_request_union(struct emitter *e, const struct ir_module *ir, enum emit_side side);
+void emit_reply_union(struct emitter *e, const struct ir_module *ir, enum emit_side side);
+// "(\n\tT a,\n\tT *b\n)" parameter list of the client stub or the server work function.
+void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_side side);
+// The declaration of a client stub or server work function (`mig_external` form).
+void emit_routine_declaration(struct emitter *e, const struct ir_routine *rt, enum emit_side side);
+// "/* Routine x */" or "/* SimpleRoutine x */".
+void emit_routine_comment(struct emitter *e, const struct ir_routine *rt);
+// subsystem_to_name_map_<subsys>.
+void emit_name_map(struct emitter *e, const struct ir_module *ir);
+// `#ifdef HOOK / HOOK / #endif` for the __Before/__AfterMig*Header hooks.
+void emit_hook(struct emitter *e, const char *hook);
+// The top of a header: banner, include guard _<subsys>_<guard_kind>_ (Apple's), module comment,
+// standard includes, MSG_COUNT.
+void emit_header_top(struct emitter *e, const struct ir_module *ir, const char *guard_kind,
+                     const char *what);
+// The bottom half of a header: caution banner, typedefs with assertions, unions, name map.
+void emit_header_messages(struct emitter *e, const struct ir_module *ir, enum emit_side side);
+// `extern "C"` opening / closing for headers.
+void emit_extern_c_begin(struct emitter *e);
+void emit_extern_c_end(struct emitter *e);
+
+// True for routine and simpleroutine slots (not skips).
+bool emit_routine_is_real(const struct ir_routine *rt);
+bool emit_routine_is_simple(const struct ir_routine *rt);
+
+// The C type of a message field or argument on one side.
+const char *emit_field_type(const struct ir_field *f, enum emit_side side);
+const char *emit_arg_type(const struct ir_arg *a, enum emit_side side);
+
+// --- emit_check.c: the message checkers ------------------------------------------------------
+// __MIG_check__Request__<rt>_t / __MIG_check__Reply__<rt>_t, guarded as Apple's are.
+void emit_request_checker(struct emitter *e, const struct ir_module *ir,
+                          const struct ir_routine *rt);
+void emit_reply_checker(struct emitter *e, const struct ir_module *ir,
+                        const struct ir_routine *rt);
+// The largest shift_index of a layout: how many In<k>P / Out<k>P pointers a stub needs.
+unsigned emit_layout_max_shift(const struct ir_layout *layout);
+
+// --- emit_server.c: pieces the server header shares ------------------------------------------
+// Prototypes of <demux> and <demux>_routine.
+void emit_demux_declarations(struct emitter *e, const struct ir_module *ir);
+// `extern const struct <sp><subsys>_subsystem { ... } <sp><subsys>_subsystem;`
+void emit_subsystem_declaration(struct emitter *e, const struct ir_module *ir);
+
+// --- the files -------------------------------------------------------------------------------
+void emit_user_header(struct emitter *e, const struct ir_module *ir);
+void emit_user_source(struct emitter *e, const struct ir_module *ir);
+void emit_server_header(struct emitter *e, const struct ir_module *ir);
+void emit_server_source(struct emitter *e, const struct ir_module *ir);
+void emit_internal_header(struct emitter *e, const struct ir_module *ir);
+void emit_defines_header(struct emitter *e, const struct ir_module *ir);
+
+#endif
