@@ -171,14 +171,19 @@ static void add_depfile(struct run *r, const char *path, const char *const *targ
     free(text);
 }
 
+// An output that a build system can track: written, not stdout ("-") and not a device.
+static bool is_file_target(const char *path) {
+    return written(path) && strcmp(path, "-") != 0 && strncmp(path, "/dev/", 5) != 0;
+}
+
 // -MD: FILE.d next to every written output (Apple's mig.sh); -MF FILE: one file for all.
 static void generate_depfiles(struct run *r) {
     const char *targets[DRIVER_OUTPUT_KINDS + 1];
     size_t n = 0;
     for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
-        if (written(r->paths[k]))
+        if (is_file_target(r->paths[k]))
             targets[n++] = r->paths[k];
-    if (written(r->opts->json_file))
+    if (is_file_target(r->opts->json_file))
         targets[n++] = r->opts->json_file;
     if (r->opts->make_deps) {
         for (size_t i = 0; i < n; i++) {

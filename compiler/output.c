@@ -37,6 +37,7 @@ bool output_add(struct output_set *set, const char *path, const char *data, size
     f->data = copy_bytes(data, len);
     f->len = len;
     f->temp = NULL;
+    f->direct = false;
     if (!f->path || !f->data) {
         free(f->path);
         free(f->data);
@@ -63,8 +64,12 @@ static bool write_all(int fd, const char *data, size_t len) {
 // Returns 0 or an errno value.
 static int write_temporary(struct output_file *f, size_t index) {
     struct stat st;
-    if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode))
+    bool exists = stat(f->path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
         return EISDIR;
+    f->direct = strcmp(f->path, "-") == 0 || (exists && !S_ISREG(st.st_mode));
+    if (f->direct)
+        return 0;
     const char *slash = strrchr(f->path, '/');
     size_t dir_len = slash ? (size_t)(slash - f->path) + 1 : 0;
     const char *base = f->path + dir_len;
@@ -92,6 +97,19 @@ static int write_temporary(struct output_file *f, size_t index) {
     }
 }
 
+// Writes a non-regular destination (device, FIFO, "-" = stdout) directly. Returns 0 or errno.
+static int write_in_place(const struct output_file *f) {
+    bool to_stdout = strcmp(f->path, "-") == 0;
+    int fd = to_stdout ? STDOUT_FILENO : open(f->path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    bool ok = write_all(fd, f->data, f->len);
+    int err = ok ? 0 : errno ? errno : EIO;
+    if (!to_stdout && close(fd) != 0 && ok)
+        err = errno;
+    return err;
+}
+
 static void remove_temporaries(struct output_set *set) {
     for (size_t i = 0; i < set->count; i++) {
         if (set->files[i].temp) {
@@ -114,6 +132,16 @@ bool output_commit(struct output_set *set, const char **failed_path, int *error)
     }
     for (size_t i = 0; i < set->count; i++) {
         struct output_file *f = &set->files[i];
+        if (f->direct) {
+            int err = write_in_place(f);
+            if (err) {
+                *failed_path = f->path;
+                *error = err;
+                remove_temporaries(set);
+                return false;
+            }
+            continue;
+        }
         if (rename(f->temp, f->path) != 0) {
             // Only possible if the destination changed under us; earlier renames stand.
             *failed_path = f->path;

@@ -12,12 +12,17 @@ struct output_file {
     char *data; // contents (copy)
     size_t len;
     char *temp; // temporary name while committing
+    bool direct; // not a regular file (a device, a FIFO, "-" for stdout): written in place
 };
 
 struct output_set {
     struct output_file *files;
     size_t count;
 };
+
+// Destinations that exist and are not regular files (/dev/stdout, a FIFO) and "-" (standard
+// output) cannot be replaced by a rename: they are written in place, after every regular file's
+// temporary was written.
 
 // True for the path that means "do not write this output" (/dev/null, as in Apple's mig).
 bool output_is_discarded(const char *path);

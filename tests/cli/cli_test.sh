@@ -62,7 +62,7 @@ case_help() {
              -isystem -include -cc -arch -target -isysroot -novouchers -mach_msg2 -maxonstack \
              -max_descrs -max_reply_descrs -split "-b " "-n " "-r " "-s " "-i " "-l " "-k " "-x " "-t " \
              "-q " "-v " -Werror --diagnostics-format --no-color --color -version --help; do
-    expect_in out.txt "  $opt"
+    expect_in out.txt " $opt"
   done
   expect_in out.txt "Exit status"
 }

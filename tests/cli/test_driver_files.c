@@ -135,6 +135,30 @@ static void test_output_failure_touches_nothing(void **state) {
     free(dir);
 }
 
+static void test_output_device_written_in_place(void **state) {
+    (void)state;
+    char *dir = make_temp_dir();
+    char a[4200];
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    struct output_set set = {0};
+    assert_true(output_add(&set, "/dev/zero", "to a device\n", 12)); // accepts writes
+    assert_true(output_add(&set, a, "{}\n", 3));
+    const char *failed = NULL;
+    int err = 0;
+    assert_true(output_commit(&set, &failed, &err));
+    output_free(&set);
+    struct stat st;
+    assert_int_equal(stat("/dev/zero", &st), 0);
+    assert_true(S_ISCHR(st.st_mode)); // not replaced by a regular file
+    char *got = slurp(a);
+    assert_string_equal(got, "{}\n");
+    free(got);
+    assert_int_equal(count_entries(dir), 1);
+    unlink(a);
+    rmdir(dir);
+    free(dir);
+}
+
 static void test_cpp_choose_and_argv(void **state) {
     (void)state;
     assert_string_equal(cpp_choose_compiler(NULL, NULL, NULL), "cc");
@@ -194,6 +218,7 @@ int main(void) {
         cmocka_unit_test(test_depfile_write_escapes),
         cmocka_unit_test(test_output_commit_all),
         cmocka_unit_test(test_output_failure_touches_nothing),
+        cmocka_unit_test(test_output_device_written_in_place),
         cmocka_unit_test(test_cpp_choose_and_argv),
         cmocka_unit_test(test_cpp_run_statuses),
     };
