@@ -13,4 +13,6 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/check_implicit.c
   ${CMAKE_CURRENT_LIST_DIR}/check_ids.c
   ${CMAKE_CURRENT_LIST_DIR}/layout.c
-  ${CMAKE_CURRENT_LIST_DIR}/check_verify.c)
+  ${CMAKE_CURRENT_LIST_DIR}/check_verify.c
+  ${CMAKE_CURRENT_LIST_DIR}/json_writer.c
+  ${CMAKE_CURRENT_LIST_DIR}/ir_json.c)

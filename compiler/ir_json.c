@@ -1,0 +1,247 @@
+// The JSON dump of the checked IR (ir_json.h). One function per IR node; the member order is
+// fixed, so the output is byte-identical for the same input.
+#include "ir_json.h"
+
+#include "ir.h"
+#include "json_writer.h"
+#include "target.h"
+
+static void write_type(struct json_writer *w, const char *key, const struct ir_type *t) {
+    json_begin_object(w, key);
+    json_string(w, "name", t->name);
+    json_string(w, "shape", ir_type_shape_name(t->shape));
+    json_string(w, "bound", ir_bound_name(t->bound));
+    json_int(w, "count", t->count);
+    json_int(w, "elem_size", t->elem_size);
+    json_int(w, "size", t->size);
+    json_bool(w, "out_of_line", t->is_out_of_line);
+    json_bool(w, "port", t->is_port);
+    json_bool(w, "polymorphic", t->is_polymorphic);
+    json_bool(w, "variable", t->is_variable);
+    json_string(w, "ipc_in", t->in_name.name);
+    json_int(w, "ipc_in_number", t->in_name.number);
+    json_string(w, "ipc_out", t->out_name.name);
+    json_int(w, "ipc_out_number", t->out_name.number);
+    json_string(w, "user_type", t->user_type);
+    json_string(w, "server_type", t->server_type);
+    json_string(w, "trans_type", t->trans_type);
+    if (t->user_elem_type)
+        json_string(w, "elem_type", t->server_elem_type);
+    if (t->maybe_intran)
+        json_string(w, "intran", t->maybe_intran);
+    if (t->maybe_outtran)
+        json_string(w, "outtran", t->maybe_outtran);
+    if (t->maybe_destructor)
+        json_string(w, "destructor", t->maybe_destructor);
+    if (t->native != IR_NATIVE_NONE) {
+        json_string(w, "native", ir_native_kind_name(t->native));
+        json_string(w, "native_ctype", t->maybe_native_ctype);
+        if (t->maybe_native_bad_value)
+            json_string(w, "native_bad_value", t->maybe_native_bad_value);
+    }
+    json_end_object(w);
+}
+
+static void write_flags(struct json_writer *w, const struct ir_arg_flags *f) {
+    json_begin_array(w, "flags");
+    if (f->dealloc != IR_DEALLOC_DEFAULT)
+        json_string(w, NULL, ir_dealloc_name(f->dealloc));
+    if (f->physicalcopy)
+        json_string(w, NULL, "physicalcopy");
+    if (f->overwrite)
+        json_string(w, NULL, "overwrite");
+    if (f->countinout)
+        json_string(w, NULL, "countinout");
+    if (f->samecount)
+        json_string(w, NULL, "samecount");
+    if (f->retcode)
+        json_string(w, NULL, "retcode");
+    if (f->is_auto)
+        json_string(w, NULL, "auto");
+    if (f->is_const)
+        json_string(w, NULL, "const");
+    if (f->servercopy)
+        json_string(w, NULL, "servercopy");
+    json_end_array(w);
+}
+
+static void write_arg(struct json_writer *w, const struct ir_arg *a) {
+    json_begin_object(w, NULL);
+    json_string(w, "name", a->name);
+    json_string(w, "role", ir_arg_role_name(a->role));
+    json_string(w, "dir", ir_arg_dir_name(a->dir));
+    json_bool(w, "implicit", a->is_implicit);
+    json_bool(w, "user_side", a->on_user_side);
+    json_bool(w, "server_side", a->on_server_side);
+    json_bool(w, "user_by_reference", a->user_by_reference);
+    json_bool(w, "server_by_reference", a->server_by_reference);
+    json_string(w, "user_c_type", a->user_c_type);
+    json_string(w, "server_c_type", a->server_c_type);
+    json_string(w, "msg_c_type", a->msg_c_type);
+    json_string(w, "request", ir_carrier_name(a->request_carrier));
+    json_string(w, "reply", ir_carrier_name(a->reply_carrier));
+    if (a->trailer != IR_TRAILER_NONE)
+        json_string(w, "trailer", ir_trailer_element_name(a->trailer));
+    json_bool(w, "out_of_line", a->is_out_of_line);
+    if (a->port_desc_count)
+        json_int(w, "port_descriptors", a->port_desc_count);
+    write_flags(w, &a->flags);
+    if (a->maybe_parent)
+        json_string(w, "parent", a->maybe_parent->name);
+    if (a->maybe_count)
+        json_string(w, "count", a->maybe_count->name);
+    if (a->maybe_poly)
+        json_string(w, "poly", a->maybe_poly->name);
+    if (a->maybe_dealloc_arg)
+        json_string(w, "dealloc_arg", a->maybe_dealloc_arg->name);
+    if (a->maybe_samecount_with)
+        json_string(w, "samecount_with", a->maybe_samecount_with->name);
+    if (!a->is_implicit)
+        write_type(w, "type", a->type);
+    json_end_object(w);
+}
+
+static void write_field(struct json_writer *w, const struct ir_field *f) {
+    json_begin_object(w, NULL);
+    json_string(w, "kind", ir_field_kind_name(f->kind));
+    json_string(w, "name", f->name);
+    json_string(w, "c_type", f->server_c_type);
+    if (f->array_count)
+        json_int(w, "array", f->array_count);
+    json_int(w, "offset", f->offset);
+    json_int(w, "size", f->size);
+    if (f->is_variable) {
+        json_bool(w, "variable", true);
+        json_int(w, "elem_size", f->elem_size);
+    }
+    if (f->offset_varies)
+        json_int(w, "shift", f->shift_index);
+    if (f->size_is_native)
+        json_bool(w, "native_size", true);
+    if (f->maybe_arg)
+        json_string(w, "arg", f->maybe_arg->name);
+    if (f->maybe_count_field)
+        json_string(w, "count_field", f->maybe_count_field->name);
+    json_end_object(w);
+}
+
+static void write_layout(struct json_writer *w, const char *key, const struct ir_layout *l) {
+    json_begin_object(w, key);
+    json_string(w, "typedef", l->typedef_name);
+    json_int(w, "size", l->size);
+    json_int(w, "min_size", l->min_size);
+    json_bool(w, "complex", l->is_complex);
+    json_int(w, "descriptors", l->descriptor_count);
+    json_bool(w, "ndr", l->has_ndr);
+    json_bool(w, "retcode", l->has_retcode);
+    json_bool(w, "variable", l->is_variable);
+    json_bool(w, "size_exact", l->size_is_exact);
+    json_string(w, "trailer", l->trailer_c_type);
+    json_int(w, "trailer_size", l->trailer_size);
+    json_begin_array(w, "fields");
+    for (size_t i = 0; i < l->field_count; i++)
+        write_field(w, &l->fields[i]);
+    json_end_array(w);
+    json_end_object(w);
+}
+
+static void write_setting(struct json_writer *w, const char *key, const struct ir_setting *s) {
+    if (s->source == IR_SETTING_NONE)
+        return;
+    json_begin_object(w, key);
+    json_string(w, "source", ir_setting_source_name(s->source));
+    if (s->expr)
+        json_string(w, "expr", s->expr);
+    if (s->maybe_arg)
+        json_string(w, "arg", s->maybe_arg->name);
+    json_end_object(w);
+}
+
+static void write_routine(struct json_writer *w, const struct ir_routine *rt) {
+    json_begin_object(w, NULL);
+    json_int(w, "index", rt->index);
+    json_string(w, "kind", ir_routine_kind_name(rt->kind));
+    if (rt->kind == IR_KIND_SKIP) {
+        json_end_object(w);
+        return;
+    }
+    json_string(w, "name", rt->name);
+    json_int(w, "line", rt->line);
+    json_int(w, "request_id", rt->request_id);
+    json_int(w, "reply_id", rt->reply_id);
+    json_string(w, "user_name", rt->user_name);
+    json_string(w, "server_name", rt->server_name);
+    json_string(w, "server_stub", rt->server_stub_name);
+    json_string(w, "reply_port", ir_reply_port_kind_name(rt->reply_port_kind));
+    json_bool(w, "special_reply_port", rt->uses_special_reply_port);
+    json_int(w, "argc", rt->argc);
+    json_int(w, "user_args", rt->user_arg_count);
+    json_int(w, "server_args", rt->server_arg_count);
+    write_setting(w, "waittime", &rt->waittime);
+    write_setting(w, "sendtime", &rt->sendtime);
+    write_setting(w, "msgoption", &rt->msgoption);
+    if (rt->server_trailer_max != IR_TRAILER_NONE)
+        json_string(w, "server_trailer", ir_trailer_element_name(rt->server_trailer_max));
+    if (rt->user_trailer_max != IR_TRAILER_NONE)
+        json_string(w, "user_trailer", ir_trailer_element_name(rt->user_trailer_max));
+    json_begin_array(w, "args");
+    for (size_t i = 0; i < rt->arg_count; i++)
+        write_arg(w, &rt->args[i]);
+    json_end_array(w);
+    write_layout(w, "request", &rt->request);
+    write_layout(w, "reply", &rt->reply);
+    json_end_object(w);
+}
+
+static void write_names(struct json_writer *w, const struct ir_names *n) {
+    json_begin_object(w, "names");
+    json_string(w, "subsystem_struct", n->subsystem_struct);
+    json_string(w, "server_demux", n->server_demux);
+    json_string(w, "server_routine", n->server_routine);
+    json_string(w, "user_request_union", n->user_request_union);
+    json_string(w, "user_reply_union", n->user_reply_union);
+    json_string(w, "server_request_union", n->server_request_union);
+    json_string(w, "server_reply_union", n->server_reply_union);
+    json_string(w, "msg_count", n->msg_count_macro);
+    json_end_object(w);
+}
+
+void ir_json_write(const struct ir_module *ir, struct strbuf *out) {
+    struct json_writer w;
+    json_init(&w, out);
+    json_begin_object(&w, NULL);
+    json_string(&w, "format", "openmig-ir");
+    json_int(&w, "version", 1);
+    json_string(&w, "target", ir->target->name);
+    json_begin_object(&w, "subsystem");
+    json_string(&w, "name", ir->subsystem);
+    json_int(&w, "base", ir->base);
+    json_int(&w, "end", (int64_t)ir->base + (int64_t)ir->routine_count);
+    json_bool(&w, "kernel_user", ir->kernel_user);
+    json_bool(&w, "kernel_server", ir->kernel_server);
+    json_string(&w, "user_prefix", ir->user_prefix);
+    json_string(&w, "server_prefix", ir->server_prefix);
+    json_string(&w, "rcsid", ir->maybe_rcsid);
+    json_bool(&w, "use_special_reply_port", ir->use_special_reply_port);
+    json_string(&w, "consume_on_send_error", ir_consume_name(ir->consume_on_send_error));
+    json_int(&w, "user_type_limit", ir->user_type_limit);
+    json_int(&w, "on_stack_limit", ir->on_stack_limit);
+    json_int(&w, "max_request_size", ir->max_request_size);
+    json_int(&w, "max_reply_size", ir->max_reply_size);
+    json_end_object(&w);
+    write_names(&w, &ir->names);
+    json_begin_array(&w, "imports");
+    for (size_t i = 0; i < ir->import_count; i++) {
+        json_begin_object(&w, NULL);
+        json_string(&w, "kind", ir_import_kind_name(ir->imports[i].kind));
+        json_string(&w, "file", ir->imports[i].text);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_begin_array(&w, "routines");
+    for (size_t i = 0; i < ir->routine_count; i++)
+        write_routine(&w, &ir->routines[i]);
+    json_end_array(&w);
+    json_end_object(&w);
+    json_finish(&w);
+}
