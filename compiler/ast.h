@@ -38,13 +38,19 @@ struct ast_text {
 // Size expressions: `array[2 * (N + 1)] of int`. Folded and range-checked by the checks.
 
 enum ast_expr_kind { AST_EXPR_NUMBER, AST_EXPR_BINARY };
+
+// Deepest expression tree and type nesting the parser builds; deeper input is a syntax error
+// (E0008), so recursive walks over the AST are bounded.
+#define AST_MAX_DEPTH 256
 enum ast_binop { AST_OP_ADD, AST_OP_SUB, AST_OP_MUL, AST_OP_DIV };
 
 struct ast_expr {
     enum ast_expr_kind kind;
     struct src_span span; // parentheses included when written
+    unsigned depth;       // 1 for a number; the parser refuses trees deeper than AST_MAX_DEPTH
     union {
-        uint64_t number; // NUMBER: the literal value (decimal, 0x hex or 0 octal)
+        uint64_t number; // NUMBER: the literal value (decimal as Apple reads it, leading zeros
+                         // included, or 0x hex)
         struct {
             enum ast_binop op;
             struct ast_expr *lhs, *rhs;
@@ -84,6 +90,7 @@ struct ast_type_expr {
     enum ast_type_kind kind;
     enum ast_dialect dialect; // GNU for AST_TYPE_GNU_STRUCT, else COMMON or APPLE
     struct src_span span;
+    unsigned depth;           // 1 for a leaf; at most AST_MAX_DEPTH
     union {
         struct ast_ident name;  // NAME
         struct ast_expr *number; // NUMBER (always an AST_EXPR_NUMBER)

@@ -154,7 +154,12 @@ static void render_text(const struct diag_engine *d, const struct diag_record *r
     if (color)
         strbuf_puts(out, COLOR_RESET);
     strbuf_putc(out, '\n');
-    if (src_span_is_valid(r->span))
+    // A note at the very place of the diagnostic it explains does not repeat the excerpt.
+    bool same_place = r->severity == DIAG_NOTE && d->n_records >= 2 &&
+                      d->records[d->n_records - 2].span.begin.offset == r->span.begin.offset &&
+                      d->records[d->n_records - 2].span.end.offset == r->span.end.offset &&
+                      d->records[d->n_records - 2].span.begin.file == r->span.begin.file;
+    if (src_span_is_valid(r->span) && !same_place)
         render_excerpt(d, r->span, out);
 }
 
