@@ -26,6 +26,24 @@ unsigned emit_layout_max_shift(const struct ir_layout *layout) {
     return k;
 }
 
+// The highest In<k>P / Out<k>P the checker itself reads through: counts of variable data, counts
+// of out-of-line data and strings. A request checker hands all of them back to its stub.
+static unsigned pointers_needed(const struct ir_layout *layout, const struct check_style *st) {
+    if (st->request)
+        return emit_layout_max_shift(layout);
+    unsigned k = 0;
+    for (size_t i = 0; i < layout->field_count; i++) {
+        const struct ir_field *f = &layout->fields[i];
+        const struct ir_field *cf = f->maybe_count_field;
+        bool read = (f->kind == IR_FIELD_DATA && f->is_variable) ||
+                    ((f->kind == IR_FIELD_OOL_DESC || f->kind == IR_FIELD_OOL_PORTS_DESC) && cf);
+        unsigned shift = f->kind == IR_FIELD_DATA ? f->shift_index : (cf ? cf->shift_index : 0);
+        if (read && shift > k)
+            k = shift;
+    }
+    return k;
+}
+
 static uint32_t variable_bytes(const struct ir_layout *layout) {
     return layout->size - layout->min_size;
 }
@@ -145,7 +163,7 @@ static void emit_variable_walk(struct emitter *e, const struct ir_layout *layout
         em_line(e, "expected += delta;");
         em_line(e, "if (msgh_size < expected)");
         em_line(e, "\treturn %s;", st->bad_size);
-        if (k + 1 <= emit_layout_max_shift(layout)) {
+        if (k + 1 <= pointers_needed(layout, st)) {
             if (st->request)
                 em_line(e, "*%s%uPP = %s%uP = (%s *)((pointer_t)%s%uP + delta - %u);", p, k + 1,
                         p, k + 1, st->type, p, k, f->padded_size);
@@ -214,7 +232,7 @@ static void emit_checker(struct emitter *e, const struct ir_module *ir,
     const char *group = st->request ? ir->names.request_checkers_guard
                                     : ir->names.reply_checkers_guard;
     const char *p = st->ptr;
-    unsigned shifts = emit_layout_max_shift(layout);
+    unsigned shifts = pointers_needed(layout, st);
 
     em_pp(e, "#if %s", group);
     em_pp(e, "#if !defined(%s__defined)", name);

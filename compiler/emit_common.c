@@ -187,7 +187,8 @@ static bool arg_by_reference(const struct ir_arg *a, enum emit_side side) {
     return side == EMIT_SIDE_USER ? a->user_by_reference : a->server_by_reference;
 }
 
-void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_side side) {
+void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_side side,
+                     const char *suffix) {
     size_t total = 0;
     for (size_t i = 0; i < rt->arg_count; i++)
         total += arg_is_param(&rt->args[i], side);
@@ -205,6 +206,7 @@ void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_s
                 a->name, written < total ? "," : "");
     }
     em_indent(e, -1);
+    em_line(e, ")%s", suffix);
 }
 
 void emit_routine_comment(struct emitter *e, const struct ir_routine *rt) {
@@ -221,8 +223,7 @@ void emit_routine_declaration(struct emitter *e, const struct ir_routine *rt, en
     if (side == EMIT_SIDE_SERVER)
         em_line(e, "MIG_SERVER_ROUTINE");
     em_line(e, "kern_return_t %s", side == EMIT_SIDE_USER ? rt->user_name : rt->server_name);
-    emit_param_list(e, rt, side);
-    em_line(e, ");");
+    emit_param_list(e, rt, side, ";");
     em_blank(e);
 }
 

@@ -40,8 +40,9 @@ void emit_request_typedefs(struct emitter *e, const struct ir_module *ir, enum e
 void emit_reply_typedefs(struct emitter *e, const struct ir_module *ir, enum emit_side side);
 void emit_request_union(struct emitter *e, const struct ir_module *ir, enum emit_side side);
 void emit_reply_union(struct emitter *e, const struct ir_module *ir, enum emit_side side);
-// "(\n\tT a,\n\tT *b\n)" parameter list of the client stub or the server work function.
-void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_side side);
+// "(\n\tT a,\n\tT *b\n)<suffix>" parameter list of the client stub or the server work function.
+void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_side side,
+                     const char *suffix);
 // The declaration of a client stub or server work function (`mig_external` form).
 void emit_routine_declaration(struct emitter *e, const struct ir_routine *rt, enum emit_side side);
 // "/* Routine x */" or "/* SimpleRoutine x */".

@@ -28,6 +28,12 @@ static bool out_is_direct(const struct ir_arg *a) {
     return f->shift_index == 0;
 }
 
+// A count the work function sets (it travels in the reply; with countinout the request carries
+// the caller's capacity as well).
+static bool is_out_count(const struct ir_arg *cnt) {
+    return cnt->maybe_reply_field != NULL && (cnt->dir == IR_DIR_OUT || cnt->dir == IR_DIR_INOUT);
+}
+
 // The reply field of a count argument's data is variable inline data written directly.
 static bool count_is_direct(const struct ir_arg *cnt) {
     const struct ir_arg *parent = cnt->maybe_parent;
@@ -53,7 +59,7 @@ static bool needs_local(const struct ir_arg *a) {
             return has_intran(a) || has_outtran(a);
         return !out_is_direct(a);
     case IR_ROLE_COUNT:
-        return a->dir == IR_DIR_OUT && !count_is_direct(a) && a->maybe_reply_field != NULL;
+        return is_out_count(a) && !count_is_direct(a);
     case IR_ROLE_POLY:
         return a->dir == IR_DIR_OUT;
     default:
@@ -141,9 +147,9 @@ static void emit_call_arg(struct emitter *e, const struct ir_arg *a) {
         return;
     }
     case IR_ROLE_COUNT:
-        if (a->dir == IR_DIR_OUT) {
+        if (is_out_count(a)) {
             if (count_is_direct(a))
-                em_rawf(e, "&OutP->%s", a->maybe_reply_field->name);
+                em_rawf(e, "&Out0P->%s", a->maybe_reply_field->name);
             else
                 em_rawf(e, "&%s", a->name);
         } else {
@@ -167,11 +173,11 @@ static void emit_call_arg(struct emitter *e, const struct ir_arg *a) {
     if (a->dir == IR_DIR_OUT) {
         const struct ir_field *f = a->maybe_reply_field;
         if (f->kind == IR_FIELD_PORT_DESC)
-            em_rawf(e, "&OutP->%s.name", f->name);
+            em_rawf(e, "&Out0P->%s.name", f->name);
         else if (a->type->is_string || a->type->shape == IR_SHAPE_ARRAY)
-            em_rawf(e, "OutP->%s", f->name);
+            em_rawf(e, "Out0P->%s", f->name);
         else
-            em_rawf(e, "&OutP->%s", f->name);
+            em_rawf(e, "&Out0P->%s", f->name);
         return;
     }
     if (a->dir == IR_DIR_INOUT) {
@@ -226,9 +232,9 @@ static void emit_trailer_check(struct emitter *e, const struct ir_module *ir,
     em_line(e, "TrailerP = (mach_msg_max_trailer_t *)((vm_offset_t)In0P + "
                "round_msg(In0P->Head.msgh_size));");
     em_line(e, "if (TrailerP->msgh_trailer_type != MACH_MSG_TRAILER_FORMAT_0)");
-    em_line(e, "\t{ MIG_RETURN_ERROR(OutP, MIG_TRAILER_ERROR); }");
+    em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_TRAILER_ERROR); }");
     em_line(e, "if (TrailerP->msgh_trailer_size < %u) /* up to and including %s */", need, what);
-    em_line(e, "\t{ MIG_RETURN_ERROR(OutP, MIG_TRAILER_ERROR); }");
+    em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_TRAILER_ERROR); }");
     em_blank(e);
 }
 
@@ -256,14 +262,14 @@ static void emit_before_call(struct emitter *e, const struct ir_routine *rt) {
             // Out buffers start zeroed: whatever the work function leaves is sent as zeros,
             // never as bytes of an earlier reply.
             if (out_is_direct(a) && (a->type->is_string || a->type->shape == IR_SHAPE_ARRAY))
-                em_line(e, "(void)memset(OutP->%s, 0, sizeof(OutP->%s));", out->name, out->name);
+                em_line(e, "(void)memset(Out0P->%s, 0, sizeof(Out0P->%s));", out->name, out->name);
             else if (!out_is_direct(a) && (a->type->is_string || out->is_variable))
                 em_line(e, "(void)memset(%s, 0, sizeof(%s));", a->name, a->name);
         }
-        if (a->role == IR_ROLE_COUNT && a->dir == IR_DIR_OUT && a->maybe_reply_field) {
+        if (a->role == IR_ROLE_COUNT && is_out_count(a)) {
             const struct ir_arg *parent = a->maybe_parent;
             uint32_t max = parent ? parent->type->count : 0;
-            const char *target = count_is_direct(a) ? "OutP->" : "";
+            const char *target = count_is_direct(a) ? "Out0P->" : "";
             const char *name = count_is_direct(a) ? a->maybe_reply_field->name : a->name;
             em_line(e, "%s%s = %u;", target, name, max);
             if (parent && parent->flags.countinout && a->maybe_request_field) {
@@ -322,50 +328,50 @@ static void emit_pack_reply_port(struct emitter *e, const struct ir_field *f) {
     const char *disp = a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name;
     if (f->array_count > 0) {
         em_open(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", f->array_count);
-        em_line(e, "OutP->%s[i].name = %s[i];", f->name, a->name);
-        em_line(e, "OutP->%s[i].pad1 = 0;", f->name);
-        em_line(e, "OutP->%s[i].pad2 = 0;", f->name);
-        em_line(e, "OutP->%s[i].disposition = %s;", f->name, disp);
-        em_line(e, "OutP->%s[i].type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
+        em_line(e, "Out0P->%s[i].name = %s[i];", f->name, a->name);
+        em_line(e, "Out0P->%s[i].pad1 = 0;", f->name);
+        em_line(e, "Out0P->%s[i].pad2 = 0;", f->name);
+        em_line(e, "Out0P->%s[i].disposition = %s;", f->name, disp);
+        em_line(e, "Out0P->%s[i].type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
         em_close(e, "");
         return;
     }
     if (has_outtran(a))
-        em_line(e, "OutP->%s.name = %s(%s);", f->name, a->type->maybe_outtran, a->name);
+        em_line(e, "Out0P->%s.name = %s(%s);", f->name, a->type->maybe_outtran, a->name);
     else if (!out_is_direct(a) && a->dir == IR_DIR_OUT)
-        em_line(e, "OutP->%s.name = %s;", f->name, a->name);
+        em_line(e, "Out0P->%s.name = %s;", f->name, a->name);
     else if (a->dir == IR_DIR_INOUT)
-        em_line(e, "OutP->%s.name = In0P->%s.name;", f->name, a->maybe_request_field->name);
-    em_line(e, "OutP->%s.pad1 = 0;", f->name);
-    em_line(e, "OutP->%s.pad2 = 0;", f->name);
-    em_line(e, "OutP->%s.disposition = %s;", f->name, disp);
-    em_line(e, "OutP->%s.type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
+        em_line(e, "Out0P->%s.name = In0P->%s.name;", f->name, a->maybe_request_field->name);
+    em_line(e, "Out0P->%s.pad1 = 0;", f->name);
+    em_line(e, "Out0P->%s.pad2 = 0;", f->name);
+    em_line(e, "Out0P->%s.disposition = %s;", f->name, disp);
+    em_line(e, "Out0P->%s.type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
 }
 
 static void emit_pack_reply_ool(struct emitter *e, const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_arg *cnt = a->maybe_count;
-    em_line(e, "OutP->%s.address = (void *)(%s);", f->name, a->name);
+    em_line(e, "Out0P->%s.address = (void *)(%s);", f->name, a->name);
     if (f->kind == IR_FIELD_OOL_DESC) {
         if (cnt)
-            em_line(e, "OutP->%s.size = (mach_msg_size_t)(%u * %s);", f->name,
+            em_line(e, "Out0P->%s.size = (mach_msg_size_t)(%u * %s);", f->name,
                     a->type->elem_size, cnt->name);
         else
-            em_line(e, "OutP->%s.size = %u;", f->name, a->type->size);
-        em_line(e, "OutP->%s.deallocate = %s;", f->name, server_dealloc(a));
-        em_line(e, "OutP->%s.copy = %s;", f->name,
+            em_line(e, "Out0P->%s.size = %u;", f->name, a->type->size);
+        em_line(e, "Out0P->%s.deallocate = %s;", f->name, server_dealloc(a));
+        em_line(e, "Out0P->%s.copy = %s;", f->name,
                 a->flags.physicalcopy ? "MACH_MSG_PHYSICAL_COPY" : "MACH_MSG_VIRTUAL_COPY");
-        em_line(e, "OutP->%s.type = MACH_MSG_OOL_DESCRIPTOR;", f->name);
+        em_line(e, "Out0P->%s.type = MACH_MSG_OOL_DESCRIPTOR;", f->name);
     } else {
         if (cnt)
-            em_line(e, "OutP->%s.count = %s;", f->name, cnt->name);
+            em_line(e, "Out0P->%s.count = %s;", f->name, cnt->name);
         else
-            em_line(e, "OutP->%s.count = %u;", f->name, a->type->count);
-        em_line(e, "OutP->%s.deallocate = %s;", f->name, server_dealloc(a));
-        em_line(e, "OutP->%s.copy = MACH_MSG_PHYSICAL_COPY;", f->name);
-        em_line(e, "OutP->%s.disposition = %s;", f->name,
+            em_line(e, "Out0P->%s.count = %u;", f->name, a->type->count);
+        em_line(e, "Out0P->%s.deallocate = %s;", f->name, server_dealloc(a));
+        em_line(e, "Out0P->%s.copy = MACH_MSG_PHYSICAL_COPY;", f->name);
+        em_line(e, "Out0P->%s.disposition = %s;", f->name,
                 a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name);
-        em_line(e, "OutP->%s.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;", f->name);
+        em_line(e, "Out0P->%s.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;", f->name);
     }
 }
 
@@ -384,16 +390,20 @@ static void emit_pack_reply_variable(struct emitter *e, const struct ir_layout *
                 a->name, f->array_count);
     } else if (out_is_direct(a)) {
         em_line(e, "if (Out%uP->%s > %u)", k, cf->name, f->array_count);
-        em_line(e, "\t{ MIG_RETURN_ERROR(OutP, MIG_ARRAY_TOO_LARGE); }");
+        em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_ARRAY_TOO_LARGE); }");
     } else {
         const struct ir_arg *cnt = a->maybe_count;
         em_line(e, "if (%s > %u)", cnt->name, f->array_count);
-        em_line(e, "\t{ MIG_RETURN_ERROR(OutP, MIG_ARRAY_TOO_LARGE); }");
+        em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_ARRAY_TOO_LARGE); }");
         em_line(e, "(void)memcpy((char *)Out%uP->%s, (const char *)%s, %u * %s);", k, f->name,
                 a->name, f->elem_size, cnt->name);
         em_line(e, "Out%uP->%s = %s;", k, cf->name, cnt->name);
     }
     em_line(e, "msgh_size_delta = _WALIGN_(%u * Out%uP->%s);", f->elem_size, k, cf->name);
+    if (f->elem_size % 4 != 0) // the rounding bytes go out as zeros, not as an old reply's bytes
+        em_line(e, "(void)memset((char *)Out%uP->%s + %u * Out%uP->%s, 0, msgh_size_delta - %u * "
+                   "Out%uP->%s);",
+                k, f->name, f->elem_size, k, cf->name, f->elem_size, k, cf->name);
     em_line(e, "msgh_size += msgh_size_delta;");
     if (later_fields(layout, f) && k + 1 <= emit_layout_max_shift(layout))
         em_line(e, "Out%uP = (Reply *)((pointer_t)Out%uP + msgh_size_delta - %u);", k + 1, k,
@@ -433,10 +443,10 @@ static void emit_pack_reply_field(struct emitter *e, const struct ir_layout *lay
         emit_pack_reply_ool(e, f);
         break;
     case IR_FIELD_NDR:
-        em_line(e, "OutP->NDR = NDR_record;");
+        em_line(e, "Out0P->NDR = NDR_record;");
         break;
     case IR_FIELD_RETCODE:
-        em_line(e, "OutP->RetCode = KERN_SUCCESS;");
+        em_line(e, "Out0P->RetCode = KERN_SUCCESS;");
         break;
     case IR_FIELD_COUNT: {
         const struct ir_field *data = f->maybe_data_field;
@@ -456,6 +466,8 @@ static void emit_pack_reply_field(struct emitter *e, const struct ir_layout *lay
             emit_pack_reply_fixed(e, f);
         break;
     case IR_FIELD_PAD:
+        if (f > layout->fields && f[-1].is_variable)
+            break; // zeroed with the variable data before it
         em_line(e, "(void)memset(Out%uP->%s, 0, sizeof(Out%uP->%s));", f->shift_index, f->name,
                 f->shift_index, f->name);
         break;
@@ -472,12 +484,12 @@ static void emit_pack_reply(struct emitter *e, const struct ir_routine *rt) {
     for (size_t i = 0; i < layout->field_count; i++)
         emit_pack_reply_field(e, layout, &layout->fields[i]);
     if (layout->is_variable)
-        em_line(e, "OutP->Head.msgh_size = msgh_size;");
+        em_line(e, "Out0P->Head.msgh_size = msgh_size;");
     else
-        em_line(e, "OutP->Head.msgh_size = (mach_msg_size_t)(sizeof(Reply));");
+        em_line(e, "Out0P->Head.msgh_size = (mach_msg_size_t)(sizeof(Reply));");
     if (layout->is_complex) {
-        em_line(e, "OutP->Head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;");
-        em_line(e, "OutP->msgh_body.msgh_descriptor_count = %u;", layout->descriptor_count);
+        em_line(e, "Out0P->Head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;");
+        em_line(e, "Out0P->msgh_body.msgh_descriptor_count = %u;", layout->descriptor_count);
     }
 }
 
@@ -502,7 +514,7 @@ static void emit_server_stub(struct emitter *e, const struct ir_module *ir,
     em_line(e, "Request *In0P = (Request *) InHeadP;");
     for (unsigned k = 1; k <= in_shifts; k++)
         em_line(e, "Request *In%uP;", k);
-    em_line(e, "Reply *OutP = (Reply *) OutHeadP;");
+    em_line(e, "Reply *Out0P = (Reply *) OutHeadP;");
     for (unsigned k = 1; k <= out_shifts; k++)
         em_line(e, "Reply *Out%uP;", k);
     if (rt->server_trailer_max != IR_TRAILER_NONE)
@@ -521,21 +533,21 @@ static void emit_server_stub(struct emitter *e, const struct ir_module *ir,
         em_rawf(e, ", (__Request **)&In%uP", k);
     em_rawf(e, ");\n");
     em_line(e, "if (check_result != MACH_MSG_SUCCESS)");
-    em_line(e, "\t{ MIG_RETURN_ERROR(OutP, check_result); }");
+    em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, check_result); }");
     em_blank(e);
     emit_trailer_check(e, ir, rt);
     emit_before_call(e, rt);
     emit_call(e, rt);
     emit_after_call_cleanup(e, rt);
     if (!rpc) {
-        em_line(e, "OutP->NDR = NDR_record;");
-        em_line(e, "OutP->RetCode = RetCode;");
+        em_line(e, "Out0P->NDR = NDR_record;");
+        em_line(e, "Out0P->RetCode = RetCode;");
     } else {
         em_line(e, "if (RetCode != KERN_SUCCESS)");
-        em_line(e, "\t{ MIG_RETURN_ERROR(OutP, RetCode); }");
+        em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, RetCode); }");
         em_blank(e);
         for (unsigned k = 1; k <= out_shifts; k++)
-            em_line(e, "Out%uP = OutP;", k);
+            em_line(e, "Out%uP = Out0P;", k);
         emit_pack_reply(e, rt);
     }
     em_line(e, "__AfterRcv%s(%d, \"%s\")", kind, (int)rt->request_id, rt->name);

@@ -101,11 +101,15 @@ static void emit_pack_ool_ports_desc(struct emitter *e, const struct ir_field *f
     em_blank(e);
 }
 
-// Advances InP past a variable field that was sent with fewer elements than its maximum.
+// Accounts for a variable field sent with fewer elements than its maximum: zeroes the bytes that
+// round it up to 4, grows msgh_size and moves InP so that later fields follow the data.
 static void emit_account_variable(struct emitter *e, const struct ir_layout *layout,
-                                  const struct ir_field *f, const char *bytes_fmt_cnt_prefix,
+                                  const struct ir_field *f, const char *cnt_prefix,
                                   const char *cnt) {
-    em_line(e, "msgh_size_delta = _WALIGN_(%u * %s%s);", f->elem_size, bytes_fmt_cnt_prefix, cnt);
+    em_line(e, "msgh_size_delta = _WALIGN_(%u * %s%s);", f->elem_size, cnt_prefix, cnt);
+    if (f->elem_size % 4 != 0)
+        em_line(e, "(void)memset((char *)InP->%s + %u * %s%s, 0, msgh_size_delta - %u * %s%s);",
+                f->name, f->elem_size, cnt_prefix, cnt, f->elem_size, cnt_prefix, cnt);
     em_line(e, "msgh_size += msgh_size_delta;");
     if (has_later_fields(layout, f))
         em_line(e, "InP = (Request *)((pointer_t)InP + msgh_size_delta - %u);", f->padded_size);
@@ -209,6 +213,8 @@ static void emit_pack_request_field(struct emitter *e, const struct ir_layout *l
             emit_pack_fixed_data(e, f);
         break;
     case IR_FIELD_PAD:
+        if (f > layout->fields && f[-1].is_variable)
+            break; // the variable data before it zeroed its own rounding bytes
         em_line(e, "(void)memset(InP->%s, 0, sizeof(InP->%s));", f->name, f->name);
         em_blank(e);
         break;
@@ -555,7 +561,7 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
         emit_reply_checker(e, ir, rt);
     emit_routine_comment(e, rt);
     em_line(e, "mig_external kern_return_t %s", rt->user_name);
-    emit_param_list(e, rt, EMIT_SIDE_USER);
+    emit_param_list(e, rt, EMIT_SIDE_USER, "");
     em_block(e);
     emit_message_typedef(e, &rt->request, EMIT_SIDE_USER, "Request", false);
     if (rpc)
