@@ -80,15 +80,16 @@ static void print_summary(const struct ir_module *ir) {
            ir->real_routine_count, (int)ir->base, (int)(ir->base + (int32_t)ir->routine_count) - 1);
     for (size_t i = 0; i < ir->routine_count; i++) {
         const struct ir_routine *rt = &ir->routines[i];
+        int32_t id = ir->base + (int32_t)i;
         if (rt->kind == IR_KIND_SKIP) {
-            printf("  %6d  skip\n", (int)rt->request_id);
+            printf("  %6d  skip\n", (int)id);
             continue;
         }
         size_t shown = 0;
         for (size_t a = 0; a < rt->arg_count; a++)
             shown += !rt->args[a].is_implicit;
-        printf("  %6d  %-13s %s (%zu arguments", (int)rt->request_id,
-               ir_routine_kind_name(rt->kind), rt->name, shown);
+        printf("  %6d  %-13s %s (%zu argument%s", (int)id, ir_routine_kind_name(rt->kind),
+               rt->name, shown, shown == 1 ? "" : "s");
         if (rt->kind == IR_KIND_ROUTINE)
             printf(", reply %d", (int)rt->reply_id);
         printf(")\n");

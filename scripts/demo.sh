@@ -5,39 +5,45 @@
 set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
-mig=$build/bin/mig
-[[ -x $mig ]] || { echo "demo: $mig not built" >&2; exit 1; }
+[[ -x $build/bin/mig ]] || { echo "demo: $build/bin/mig not built" >&2; exit 1; }
+mig=$(realpath "$build/bin/mig")
+export MIG_DEFS_DIR=${MIG_DEFS_DIR:-$PWD/defs}
+defs=$PWD/scripts/demo.defs
 out=$(mktemp -d "${TMPDIR:-/tmp}/migdemo.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
 echo "== $mig --version"
 "$mig" --version
 echo
-echo "== mig -v --emit-json calc.json scripts/demo.defs"
-MIG_DEFS_DIR=${MIG_DEFS_DIR:-$PWD/defs} "$mig" -v --emit-json "$out/calc.json" scripts/demo.defs
+echo "== mig -v --emit-json calc.json scripts/demo.defs   (-v: Apple's verbose summary)"
+"$mig" -v --emit-json "$out/calc.json" "$defs"
+echo
+echo "== mig scripts/demo.defs   (C stubs named after the subsystem, written atomically)"
+if (cd "$out" && "$mig" "$defs" 2>&1); then
+  (cd "$out" && wc -l calc.h calcUser.c calcServer.c)
+else
+  echo "(C generation failed: see above)"
+fi
 echo
 echo "== what the JSON says (the checked IR: ids, arguments and how each travels)"
-python3 - "$out/calc.json" <<'PY' || echo "(python3 not available: see $out/calc.json)"
+python3 - "$out/calc.json" <<'PY' || echo "(python3 not available: see the JSON above)"
 import json, sys
 ir = json.load(open(sys.argv[1]))
-def find(d, *keys):
-    for k in keys:
-        if isinstance(d, dict) and k in d:
-            return d[k]
-    return None
-sub = find(ir, "subsystem")
-name = sub.get("name") if isinstance(sub, dict) else sub
-base = find(sub, "base") if isinstance(sub, dict) else find(ir, "base")
-routines = find(ir, "routines") or []
-print(f"subsystem {name}, base {base}, {len(routines)} slots")
-for rt in routines:
-    kind = rt.get("kind")
-    if kind == "skip":
-        print(f"  {rt.get('request_id', '?'):>6}  (skip)")
+sub = ir["subsystem"]
+print(f"subsystem {sub['name']}: ids {sub['base']}-{sub['end'] - 1}, "
+      f"largest request {sub['max_request_size']} bytes, largest reply {sub['max_reply_size']} bytes")
+for rt in ir["routines"]:
+    if rt["kind"] == "skip":
+        print(f"  {sub['base'] + rt['index']:>6}  (skipped id)")
         continue
-    args = [a for a in rt.get("args", rt.get("arguments", [])) if not a.get("is_implicit", a.get("implicit", False))]
-    desc = ", ".join(f"{a.get('dir', '')} {a.get('name')}".strip() for a in args)
-    reply = rt.get("reply_id")
-    print(f"  {rt.get('request_id', '?'):>6}  {kind:<13} {rt.get('name')}({desc})" + (f"  reply {reply}" if kind == "routine" else ""))
+    print(f"  {rt['request_id']:>6}  {rt['kind']:<13} {rt['name']}"
+          + (f"  (reply id {rt['reply_id']})" if rt["kind"] == "routine" else "  (one-way)"))
+    for a in rt["args"]:
+        if a["implicit"] or a["role"] == "request_port":
+            continue
+        where = a["request"] if a["request"] != "none" else a["reply"]
+        print(f"          {a['dir']:<5} {a['name']:<10} {a['user_c_type']:<24} travels as {where}")
+    req = rt["request"]
+    print(f"          request {req['typedef']}: {req['size']} bytes, {req['descriptors']} descriptor(s)")
 PY
 echo "== demo done"
