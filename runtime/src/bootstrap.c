@@ -116,11 +116,9 @@ static kern_return_t fill_name(char *field, const char *service_name) {
     return KERN_SUCCESS;
 }
 
-/* check_in, look_up and create_service: a name in, one right (of type `expected`) out. */
-static kern_return_t name_to_port_call(mach_port_t bp, mach_msg_id_t id, const char *name,
-                                       mach_msg_type_name_t expected, mach_port_t *sp) {
-    if (sp == NULL)
-        return KERN_INVALID_ARGUMENT;
+/* Sends a name request (check_in, look_up, create_service, status) and receives its reply. */
+static kern_return_t name_request_call(mach_port_t bp, mach_msg_id_t id, const char *name,
+                                       struct bootstrap_reply_buffer *buffer) {
     bootstrap_name_request_t request;
     memset(&request, 0, sizeof request);
     kern_return_t kr = fill_name(request.name, name);
@@ -128,8 +126,16 @@ static kern_return_t name_to_port_call(mach_port_t bp, mach_msg_id_t id, const c
         return kr;
     request.Head.msgh_id = id;
     request.NDR = NDR_record;
+    return call_service(bp, &request.Head, 0, sizeof request, buffer);
+}
+
+/* check_in, look_up and create_service: a name in, one right (of type `expected`) out. */
+static kern_return_t name_to_port_call(mach_port_t bp, mach_msg_id_t id, const char *name,
+                                       mach_msg_type_name_t expected, mach_port_t *sp) {
+    if (sp == NULL)
+        return KERN_INVALID_ARGUMENT;
     struct bootstrap_reply_buffer buffer;
-    kr = call_service(bp, &request.Head, 0, sizeof request, &buffer);
+    kern_return_t kr = name_request_call(bp, id, name, &buffer);
     if (kr != KERN_SUCCESS)
         return kr;
     return take_port_reply(&buffer, expected, sp);
@@ -174,15 +180,8 @@ kern_return_t bootstrap_status(mach_port_t bp, const name_t service_name,
                                bootstrap_status_t *service_active) {
     if (service_active == NULL)
         return KERN_INVALID_ARGUMENT;
-    bootstrap_name_request_t request;
-    memset(&request, 0, sizeof request);
-    kern_return_t kr = fill_name(request.name, service_name);
-    if (kr != KERN_SUCCESS)
-        return kr;
-    request.Head.msgh_id = BOOTSTRAP_MSG_STATUS;
-    request.NDR = NDR_record;
     struct bootstrap_reply_buffer buffer;
-    kr = call_service(bp, &request.Head, 0, sizeof request, &buffer);
+    kern_return_t kr = name_request_call(bp, BOOTSTRAP_MSG_STATUS, service_name, &buffer);
     if (kr != KERN_SUCCESS)
         return kr;
     kr = simple_reply_code(&buffer, sizeof(bootstrap_status_reply_t));

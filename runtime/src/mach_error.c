@@ -97,7 +97,10 @@ static const struct error_name send_errors[] = {
     ERROR_NAME(MACH_SEND_INVALID_CONTEXT, "(ipc/send) invalid context for reply")
     ERROR_NAME(MACH_SEND_INVALID_RT_OOL_SIZE, "(ipc/send) invalid out-of-line size")
     ERROR_NAME(MACH_SEND_NO_GRANT_DEST, "(ipc/send) destination does not accept port rights")
+    ERROR_NAME(MACH_SEND_INVALID_OPTIONS, "(ipc/send) invalid options")
     ERROR_NAME(MACH_SEND_MSG_FILTERED, "(ipc/send) message filtered")
+    ERROR_NAME(MACH_SEND_AUX_TOO_SMALL, "(ipc/send) auxiliary data too small")
+    ERROR_NAME(MACH_SEND_AUX_TOO_LARGE, "(ipc/send) auxiliary data too large")
 };
 
 static const struct error_name rcv_errors[] = {
@@ -118,6 +121,7 @@ static const struct error_name rcv_errors[] = {
     ERROR_NAME(MACH_RCV_INVALID_TRAILER, "(ipc/rcv) invalid trailer request")
     ERROR_NAME(MACH_RCV_IN_PROGRESS_TIMED, "(ipc/rcv) timed receive in progress")
     ERROR_NAME(MACH_RCV_INVALID_REPLY, "(ipc/rcv) invalid reply port")
+    ERROR_NAME(MACH_RCV_INVALID_ARGUMENTS, "(ipc/rcv) invalid arguments")
 };
 
 static const struct error_name mig_errors[] = {

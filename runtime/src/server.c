@@ -107,6 +107,16 @@ static void destroy_request_body(mach_msg_header_t *request) {
     request->msgh_bits &= ~MACH_MSGH_BITS_VOUCHER_MASK;
 }
 
+/* Send errors after which the whole message is still the sender's (refused before copyin, or
+ * copied back out by a timed-out or interrupted send). After a body error the core has already
+ * destroyed what it copied in, so destroying the message again would free things twice. */
+static bool send_error_returns_message(mach_msg_return_t mr) {
+    return mr == MACH_SEND_INVALID_DEST || mr == MACH_SEND_TIMED_OUT ||
+           mr == MACH_SEND_INTERRUPTED || mr == MACH_SEND_INVALID_HEADER ||
+           mr == MACH_SEND_INVALID_REPLY || mr == MACH_SEND_INVALID_VOUCHER ||
+           mr == MACH_SEND_INVALID_OPTIONS;
+}
+
 static mach_msg_return_t send_reply(mig_reply_error_t *reply, mach_msg_options_t options) {
     mach_msg_options_t send_options = MACH_SEND_MSG | server_send_options(options);
     /* A send-once reply never blocks; a send right might, if the client stops receiving. */
@@ -116,8 +126,8 @@ static mach_msg_return_t send_reply(mig_reply_error_t *reply, mach_msg_options_t
                                     MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
     if (mr == MACH_MSG_SUCCESS)
         return mr;
-    /* The message was not sent, so its rights and memory are still ours to release. */
-    mach_msg_destroy(&reply->Head);
+    if (send_error_returns_message(mr))
+        mach_msg_destroy(&reply->Head); /* not sent: its rights and memory are ours */
     if (mr == MACH_SEND_INVALID_DEST || mr == MACH_SEND_TIMED_OUT)
         return MACH_MSG_SUCCESS; /* the client went away or stopped listening */
     return mr;
@@ -148,24 +158,9 @@ mach_msg_return_t server_handle_request(server_demux_fn demux, struct server_buf
     return send_reply(reply, options);
 }
 
-mach_msg_return_t mach_msg_server_once(boolean_t (*demux)(mach_msg_header_t *,
-                                                          mach_msg_header_t *),
-                                       mach_msg_size_t max_size, mach_port_t rcv_name,
-                                       mach_msg_options_t options) {
-    struct server_buffers buffers;
-    kern_return_t kr = server_buffers_init(&buffers, max_size, options);
-    if (kr != KERN_SUCCESS)
-        return kr;
-    mach_msg_return_t mr = server_receive(&buffers, rcv_name, options, MACH_MSG_TIMEOUT_NONE);
-    if (mr == MACH_MSG_SUCCESS)
-        mr = server_handle_request(demux, &buffers, options);
-    server_buffers_fini(&buffers);
-    return mr;
-}
-
-mach_msg_return_t mach_msg_server(boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
-                                  mach_msg_size_t max_size, mach_port_t rcv_name,
-                                  mach_msg_options_t options) {
+/* Serves one request (once) or until an error (!once) with fresh buffers. */
+static mach_msg_return_t serve(server_demux_fn demux, mach_msg_size_t max_size,
+                               mach_port_t rcv_name, mach_msg_options_t options, bool once) {
     struct server_buffers buffers;
     kern_return_t kr = server_buffers_init(&buffers, max_size, options);
     if (kr != KERN_SUCCESS)
@@ -175,7 +170,20 @@ mach_msg_return_t mach_msg_server(boolean_t (*demux)(mach_msg_header_t *, mach_m
         mr = server_receive(&buffers, rcv_name, options, MACH_MSG_TIMEOUT_NONE);
         if (mr == MACH_MSG_SUCCESS)
             mr = server_handle_request(demux, &buffers, options);
-    } while (mr == MACH_MSG_SUCCESS);
+    } while (mr == MACH_MSG_SUCCESS && !once);
     server_buffers_fini(&buffers);
     return mr;
+}
+
+mach_msg_return_t mach_msg_server_once(boolean_t (*demux)(mach_msg_header_t *,
+                                                          mach_msg_header_t *),
+                                       mach_msg_size_t max_size, mach_port_t rcv_name,
+                                       mach_msg_options_t options) {
+    return serve(demux, max_size, rcv_name, options, true);
+}
+
+mach_msg_return_t mach_msg_server(boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+                                  mach_msg_size_t max_size, mach_port_t rcv_name,
+                                  mach_msg_options_t options) {
+    return serve(demux, max_size, rcv_name, options, false);
 }

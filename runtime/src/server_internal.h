@@ -50,7 +50,9 @@ mach_msg_return_t server_receive(struct server_buffers *buffers, mach_port_t rcv
  * - MIG_NO_REPLY: nothing is sent and nothing destroyed (the routine owns the request);
  * - otherwise the reply is sent (send-once: no timeout; send right: MACH_SEND_TIMEOUT 0).
  * A reply that cannot be delivered (MACH_SEND_INVALID_DEST, MACH_SEND_TIMED_OUT) is destroyed
- * and MACH_MSG_SUCCESS returned; any other send error destroys the reply and is returned. */
+ * and MACH_MSG_SUCCESS returned. Any other send error is returned; the reply is destroyed too
+ * when the core left it whole (header errors), not after a body error (the core destroyed what
+ * it had copied in; see docs/ownership.md). */
 mach_msg_return_t server_handle_request(server_demux_fn demux, struct server_buffers *buffers,
                                         mach_msg_options_t options);
 

@@ -1,0 +1,13 @@
+# rt-svc: tests of the server loops, reply ports, MIG support routines, error strings, bootstrap
+# service, the hand-written echo service, the stress test and the mach_msg fuzz target.
+# They need the IPC core (mach_msg and friends): registered once runtime/src/msg.c exists.
+if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/msg.c)
+  foreach(name mach_error mig_support reply_port server server_pool bootstrap)
+    openmig_add_unit_test(NAME test_${name}
+      SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${name}.c
+      LIBS mach_static LABELS runtime)
+  endforeach()
+  openmig_add_unit_test(NAME e2e_echo_handwritten
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/e2e/echo_handwritten.c
+    LIBS mach_static LABELS runtime e2e)
+endif()
