@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs one tests/diag case through the real mig: `mig --emit-json <tmp>/out.json <case>`.
+# Line 1 of the case is `/* expect: <line>:<col>: error|warning: [E0123] */`; an optional line 2
+# `/* mig: raw */` feeds the file to mig without the C preprocessor (for lexer cases that cpp
+# itself would reject). Checks: the FIRST diagnostic mig prints has that id, line, column and
+# severity and names the case file; errors exit non-zero and leave no output file; warnings
+# exit 0 and write it.
+set -u
+mig=$1
+case_file=$2
+fail() { echo "FAIL $(basename "$case_file"): $*"; [ -s "$tmp/stderr" ] && sed 's/^/  | /' "$tmp/stderr"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+header=$(head -n 1 "$case_file")
+re='^/\* expect: ([0-9]+):([0-9]+): (error|warning): \[(E[0-9]{4})\] \*/$'
+[[ $header =~ $re ]] || fail "line 1 must be '/* expect: <line>:<col>: error|warning: [E0123] */', not: $header"
+want_line=${BASH_REMATCH[1]} want_col=${BASH_REMATCH[2]} want_sev=${BASH_REMATCH[3]} want_id=${BASH_REMATCH[4]}
+case_id=$(basename "$case_file" | cut -c1-5)
+[ "$case_id" = "$want_id" ] || fail "file name says $case_id but the expect line says $want_id"
+
+args=()
+if [ "$(sed -n 2p "$case_file")" = "/* mig: raw */" ]; then
+  # A "preprocessor" that passes the file through untouched.
+  printf '#!/bin/sh\nfor a; do f=$a; done\nexec cat -- "$f"\n' > "$tmp/rawcpp"
+  chmod +x "$tmp/rawcpp"
+  args=(-cc "$tmp/rawcpp")
+fi
+
+"$mig" "${args[@]}" --emit-json "$tmp/out.json" "$case_file" > "$tmp/stdout" 2> "$tmp/stderr"
+status=$?
+
+first=$(grep -m 1 -E ':[0-9]+:[0-9]+: (error|warning): .*\[E[0-9]{4}\]$' "$tmp/stderr")
+[ -n "$first" ] || fail "no diagnostic with an id in mig's output (exit $status)"
+diag_re='^(.*):([0-9]+):([0-9]+): (error|warning): (.*) \[(E[0-9]{4})\]$'
+[[ $first =~ $diag_re ]] || fail "cannot read: $first"
+got_file=${BASH_REMATCH[1]} got_line=${BASH_REMATCH[2]} got_col=${BASH_REMATCH[3]}
+got_sev=${BASH_REMATCH[4]} got_id=${BASH_REMATCH[6]}
+got="$got_line:$got_col: $got_sev: [$got_id]"
+want="$want_line:$want_col: $want_sev: [$want_id]"
+[ "$got" = "$want" ] || fail "expected $want, got $got"
+[ "$(basename "$got_file")" = "$(basename "$case_file")" ] || fail "diagnostic names $got_file"
+
+if [ "$want_sev" = error ]; then
+  [ $status -ne 0 ] || fail "exit status 0 after an error"
+  [ ! -e "$tmp/out.json" ] || fail "an output file was written despite the error"
+else
+  [ $status -eq 0 ] || fail "exit status $status for a warning"
+  [ -s "$tmp/out.json" ] || fail "no output file after a warning"
+fi
+echo "ok $(basename "$case_file"): $first"
