@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs one tests/diag case through the real mig: `mig --emit-json <tmp>/out.json <case>`.
-# Line 1 of the case is `/* expect: <line>:<col>: error|warning: [E0123] */`; an optional line 2
-# `/* mig: raw */` feeds the file to mig without the C preprocessor (for lexer cases that cpp
-# itself would reject). Checks: the FIRST diagnostic mig prints has that id, line, column and
-# severity and names the case file; errors exit non-zero and leave no output file; warnings
-# exit 0 and write it.
+# Line 1 of the case is `/* expect: <line>:<col>: error|warning: [E0123] */`. An optional line 2
+# `/* mig: <words> */` changes the run: `raw` feeds the file to mig without the C preprocessor
+# (for lexer cases that cpp itself would reject); `not-first` looks for the first diagnostic with
+# the expected id instead of the very first one (for E0009, which needs other errors first).
+# Checks: the first diagnostic mig prints has that id, line, column and severity and names the
+# case file; errors exit non-zero and leave no output file; warnings exit 0 and write it.
 set -u
 mig=$1
 case_file=$2
@@ -20,7 +21,10 @@ case_id=$(basename "$case_file" | cut -c1-5)
 [ "$case_id" = "$want_id" ] || fail "file name says $case_id but the expect line says $want_id"
 
 args=()
-if [ "$(sed -n 2p "$case_file")" = "/* mig: raw */" ]; then
+line2=$(sed -n 2p "$case_file")
+modes=
+[[ $line2 =~ ^/\*\ mig:\ (.*)\ \*/$ ]] && modes=" ${BASH_REMATCH[1]} "
+if [[ $modes == *" raw "* ]]; then
   # A "preprocessor" that passes the file through untouched.
   printf '#!/bin/sh\nfor a; do f=$a; done\nexec cat -- "$f"\n' > "$tmp/rawcpp"
   chmod +x "$tmp/rawcpp"
@@ -30,7 +34,9 @@ fi
 "$mig" "${args[@]}" --emit-json "$tmp/out.json" "$case_file" > "$tmp/stdout" 2> "$tmp/stderr"
 status=$?
 
-first=$(grep -m 1 -E ':[0-9]+:[0-9]+: (error|warning): .*\[E[0-9]{4}\]$' "$tmp/stderr")
+wanted_suffix='\[E[0-9]{4}\]$'
+[[ $modes == *" not-first "* ]] && wanted_suffix="\\[$want_id\\]\$"
+first=$(grep -m 1 -E ":[0-9]+:[0-9]+: (error|warning): .*$wanted_suffix" "$tmp/stderr")
 [ -n "$first" ] || fail "no diagnostic with an id in mig's output (exit $status)"
 diag_re='^(.*):([0-9]+):([0-9]+): (error|warning): (.*) \[(E[0-9]{4})\]$'
 [[ $first =~ $diag_re ]] || fail "cannot read: $first"
