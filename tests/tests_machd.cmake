@@ -1,7 +1,20 @@
 # machd tests: protocol codec (unit + fuzz replay), daemon and multi-process tests (docs/machd.md).
-if(TARGET machd_proto)
+if(TARGET machd_common)
   openmig_add_unit_test(NAME test_machd_proto SOURCES unit/runtime/test_machd_proto.c
-                        LIBS machd_proto LABELS machd)
+                        LIBS machd_common LABELS machd)
   openmig_add_fuzz_target(NAME fuzz_machd_decode SOURCES fuzz/fuzz_machd_decode.c
-                          LIBS machd_proto CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/machd_decode)
+                          LIBS machd_common CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/machd_decode)
+endif()
+
+# Multi-process tests: a private machd per test, real peer processes (tests/e2e/machd_*).
+if(TARGET machd)
+  add_executable(machd_peer e2e/machd_peer.c)
+  target_link_libraries(machd_peer PRIVATE machd_common)
+  set_target_properties(machd_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  openmig_add_unit_test(NAME machd_e2e SOURCES e2e/machd_test.c e2e/machd_harness.c
+                        LIBS machd_common LABELS machd TIMEOUT 300)
+  target_include_directories(machd_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include)
+  target_compile_definitions(machd_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
+                                               MACHD_PEER="$<TARGET_FILE:machd_peer>")
+  add_dependencies(machd_e2e machd machd_peer)
 endif()

@@ -201,6 +201,9 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
         if (m->u.bootstrap_reply.type != MACHD_DISP_NONE && !is_received_type((uint8_t)m->u.bootstrap_reply.type))
             return MACHD_DECODE_BAD_FIELD;
         return MACHD_DECODE_OK;
+    case MACHD_STATS:
+        return m->u.stats.flags == 0 ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_STATS_REPLY:
     case MACHD_HELLO_REPLY:
     case MACHD_SEND_REPLY:
     case MACHD_STATUS_REPLY:
@@ -332,6 +335,16 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.error.status);
         IO(c, m->u.error.type);
         break;
+    case MACHD_STATS:
+        IO(c, m->u.stats.flags);
+        break;
+    case MACHD_STATS_REPLY:
+        IO(c, m->u.stats_reply.tasks);
+        IO(c, m->u.stats_reply.ports);
+        IO(c, m->u.stats_reply.entries);
+        IO(c, m->u.stats_reply.names);
+        IO(c, m->u.stats_reply.rss_bytes);
+        break;
     default:
         return MACHD_DECODE_BAD_TYPE;
     }
@@ -412,6 +425,7 @@ bool machd_proto_is_request(uint16_t type) {
     case MACHD_MOD_REFS:
     case MACHD_NOTIFY_REQUEST:
     case MACHD_BOOTSTRAP:
+    case MACHD_STATS:
         return true;
     default:
         return false;

@@ -50,6 +50,8 @@ enum machd_msg_type {
     MACHD_BOOTSTRAP = 11,
     MACHD_BOOTSTRAP_REPLY = 12,
     MACHD_ERROR = 13,
+    MACHD_STATS = 14,
+    MACHD_STATS_REPLY = 15,
 };
 
 /* Right item flags. */
@@ -157,6 +159,11 @@ struct machd_msg {
         } bootstrap;
         struct { uint32_t status, name, type; } bootstrap_reply;
         struct { uint32_t status, type; } error;
+        struct { uint32_t flags; } stats; /* flags must be 0 */
+        struct {
+            uint32_t tasks, ports, entries, names;
+            uint64_t rss_bytes; /* machd's resident memory, for leak tests */
+        } stats_reply;
     } u;
 };
 

@@ -1,0 +1,910 @@
+/* machd broker: broker spaces, ports and Mach's rules for moving rights between tasks; death
+ * handling and the notifications it produces; bootstrap names. See docs/machd.md, sections 2-6. */
+#include "broker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <mach/kern_return.h>
+#include <mach/message.h>
+#include <mach/notify.h>
+
+#include "handle_map.h"
+
+/* Darwin's bootstrap status codes (servers/bootstrap.h). */
+enum {
+    BS_NAME_IN_USE = 1101,
+    BS_UNKNOWN_SERVICE = 1102,
+    BS_SERVICE_ACTIVE = 1103,
+    BS_NO_MEMORY = 1105,
+};
+
+#define UREFS_MAX 0xffffu /* MACH_PORT_UREFS_MAX */
+
+struct broker_port;
+
+/* One name in one task's broker space. A send-once right always has a name of its own. */
+struct entry {
+    uint32_t name;
+    struct broker_task *task;
+    struct broker_port *port;
+    uint32_t send_urefs;
+    bool send_once;
+    bool receive;
+    struct entry *port_prev, *port_next; /* the port's holders */
+};
+
+struct broker_port {
+    struct broker_task *receiver; /* NULL only while a receive right moves inside a request */
+    uint32_t recv_name;           /* the receiver's handle for the receive right */
+    uint32_t send_urefs;          /* user references of send rights held in broker spaces */
+    uint32_t mscount;             /* make-send count as seen by machd */
+    uint32_t names_bound;         /* bootstrap names bound to this port */
+    uint32_t table_urefs;         /* send references held by the bootstrap table (counted) */
+    struct broker_port *pd_notify; /* port-destroyed request: machd holds a send-once right */
+    struct entry *holders;
+    struct broker_port *prev, *next; /* every live port */
+};
+
+struct broker_task {
+    struct machd_audit identity;
+    void *conn;
+    struct handle_map names;
+    uint32_t next_name;
+    struct broker_task *prev, *next;
+};
+
+/* What remains of one name while the items of one request are checked in order. */
+struct pending {
+    uint32_t name;
+    struct entry *e;       /* NULL for a NEW export */
+    uint32_t send_left;
+    bool send_once_left;
+    bool receive_left;
+};
+
+struct copyin_scratch {
+    struct pending items[MACHD_MAX_RIGHTS + 3];
+    size_t count;
+};
+
+struct service {
+    char name[MACHD_MAX_SERVICE_NAME + 1];
+    struct broker_port *port;
+    struct service *next;
+};
+
+struct broker {
+    const struct broker_hooks *hooks;
+    void *ctx;
+    struct broker_task *tasks;
+    struct broker_port *ports;
+    struct service *services;
+    struct broker_counts counts;
+    uint8_t out[MACHD_MAX_PACKET];
+    struct machd_msg msg; /* scratch for outgoing messages: large, so not on the stack */
+    struct copyin_scratch *ci;
+};
+
+/* ---- emitting ---- */
+
+static bool can_emit(struct broker *b, struct broker_task *to, size_t len) {
+    return to && b->hooks->room(b->ctx, to->conn, len);
+}
+
+/* Encodes b->msg and queues it for `to` if there is room. */
+static bool emit(struct broker *b, struct broker_task *to) {
+    size_t len = machd_proto_encode(&b->msg, b->out, sizeof b->out);
+    if (len == 0 || !can_emit(b, to, len))
+        return false;
+    b->hooks->send(b->ctx, to->conn, b->out, len);
+    return true;
+}
+
+static void reply_status(struct broker *b, struct broker_task *t, uint16_t type, uint32_t seq,
+                         uint32_t status, uint32_t value) {
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = type;
+    b->msg.seq = seq;
+    if (type == MACHD_SEND_REPLY) {
+        b->msg.u.send_reply.status = status;
+    } else {
+        b->msg.u.status_reply.status = status;
+        b->msg.u.status_reply.value = value;
+    }
+    emit(b, t);
+}
+
+/* ---- broker spaces ---- */
+
+static struct entry *lookup(struct broker_task *t, uint32_t name) {
+    return handle_map_get(&t->names, name);
+}
+
+static struct entry *entry_for_port(struct broker_task *t, struct broker_port *p) {
+    for (struct entry *e = p->holders; e; e = e->port_next)
+        if (e->task == t && !e->send_once)
+            return e;
+    return NULL;
+}
+
+static struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name,
+                               struct broker_port *p) {
+    if (t->names.count >= BROKER_MAX_ENTRIES_PER_TASK)
+        return NULL;
+    struct entry *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    if (!handle_map_put(&t->names, name, e)) {
+        free(e);
+        return NULL;
+    }
+    e->name = name;
+    e->task = t;
+    e->port = p;
+    e->port_next = p->holders;
+    if (p->holders)
+        p->holders->port_prev = e;
+    p->holders = e;
+    b->counts.entries++;
+    return e;
+}
+
+/* A fresh machd-chosen handle: sequential in the machd range, never reused by a task. */
+static uint32_t new_name(struct broker_task *t) {
+    if (t->next_name >= MACHD_HANDLE_TASK_BIT)
+        return MACHD_HANDLE_NULL;
+    return t->next_name++;
+}
+
+static void entry_remove(struct broker *b, struct entry *e) {
+    handle_map_remove(&e->task->names, e->name);
+    if (e->port_prev)
+        e->port_prev->port_next = e->port_next;
+    else
+        e->port->holders = e->port_next;
+    if (e->port_next)
+        e->port_next->port_prev = e->port_prev;
+    b->counts.entries--;
+    free(e);
+}
+
+static void entry_drop_if_empty(struct broker *b, struct entry *e) {
+    if (!e->receive && !e->send_once && e->send_urefs == 0)
+        entry_remove(b, e);
+}
+
+/* ---- ports ---- */
+
+static struct broker_port *port_create(struct broker *b) {
+    struct broker_port *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->next = b->ports;
+    if (b->ports)
+        b->ports->prev = p;
+    b->ports = p;
+    b->counts.ports++;
+    return p;
+}
+
+static void port_free(struct broker *b, struct broker_port *p) {
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        b->ports = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    b->counts.ports--;
+    free(p);
+}
+
+static void send_once_notification(struct broker *b, struct broker_port *p);
+static void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying);
+
+/* Send rights outside the receiver went away: tell the receiver when none are left. */
+static void senders_check(struct broker *b, struct broker_port *p, struct broker_task *dying) {
+    if (p->send_urefs != 0 || !p->receiver || p->receiver == dying)
+        return;
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_SENDERS_GONE;
+    b->msg.u.senders_gone.name = p->recv_name;
+    b->msg.u.senders_gone.mscount = p->mscount;
+    emit(b, p->receiver);
+}
+
+static void send_urefs_drop(struct broker *b, struct broker_port *p, uint32_t n, struct broker_task *dying) {
+    p->send_urefs -= n;
+    senders_check(b, p, dying);
+}
+
+/* A machd-generated message (audit all zero, like the kernel's) to port p's receiver. */
+static void deliver_notification(struct broker *b, struct broker_port *p, int32_t id,
+                                 const uint8_t *body, uint32_t body_len, uint32_t moved_recv_name) {
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_MSG_DELIVER;
+    b->msg.u.deliver.dest = p->recv_name;
+    b->msg.u.deliver.p.msgh_id = id;
+    b->msg.u.deliver.p.body = body;
+    b->msg.u.deliver.p.body_len = body_len;
+    if (moved_recv_name) {
+        b->msg.u.deliver.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX;
+        b->msg.u.deliver.p.right_count = 1;
+        b->msg.u.deliver.p.rights[0] = (struct machd_right){moved_recv_name, MACHD_DISP_MOVE_RECEIVE, 0};
+    }
+    emit(b, p->receiver);
+}
+
+/* A send-once right to p was destroyed unused: Mach sends a send-once notification. */
+static void send_once_notification(struct broker *b, struct broker_port *p) {
+    if (p->receiver)
+        deliver_notification(b, p, MACH_NOTIFY_SEND_ONCE, NULL, 0, 0);
+}
+
+/* Moves p's receive right into a port-destroyed notification to `notify`'s receiver. Returns
+ * false when that is impossible (notify port dead or in the dying task): p then dies. */
+static bool port_destroyed_notification(struct broker *b, struct broker_port *p, struct broker_task *dying) {
+    struct broker_port *notify = p->pd_notify;
+    p->pd_notify = NULL;
+    struct broker_task *to = notify->receiver;
+    if (!to || to == dying)
+        return false;
+    struct entry *e = entry_for_port(to, p);
+    if (!e) {
+        uint32_t name = new_name(to);
+        e = name ? entry_add(b, to, name, p) : NULL;
+        if (!e)
+            return false;
+    }
+    e->receive = true;
+    p->receiver = to;
+    p->recv_name = e->name;
+    /* Body: descriptor count 1, then one port descriptor whose name the runtime fills in. */
+    uint8_t body[sizeof(mach_msg_body_t) + sizeof(mach_msg_port_descriptor_t)];
+    mach_msg_body_t count = {1};
+    mach_msg_port_descriptor_t desc;
+    memset(&desc, 0, sizeof desc);
+    desc.disposition = MACH_MSG_TYPE_PORT_RECEIVE;
+    desc.type = MACH_MSG_PORT_DESCRIPTOR;
+    memcpy(body, &count, sizeof count);
+    memcpy(body + sizeof count, &desc, sizeof desc);
+    deliver_notification(b, notify, MACH_NOTIFY_PORT_DESTROYED, body, sizeof body, e->name);
+    return true;
+}
+
+static void services_release(struct broker *b, struct broker_port *p) {
+    for (struct service **s = &b->services; *s && p->names_bound;) {
+        if ((*s)->port == p) {
+            struct service *dead = *s;
+            *s = dead->next;
+            p->names_bound--;
+            b->counts.names--;
+            free(dead);
+        } else {
+            s = &(*s)->next;
+        }
+    }
+    p->send_urefs -= p->table_urefs;
+    p->table_urefs = 0;
+}
+
+/* Ports whose port-destroyed request names p lose it (machd's send-once right dies with p). */
+static void pd_requests_drop(struct broker *b, struct broker_port *p) {
+    for (struct broker_port *q = b->ports; q; q = q->next)
+        if (q->pd_notify == p)
+            q->pd_notify = NULL;
+}
+
+/* The receive right of p is destroyed: port-destroyed notification if requested, else the port
+ * dies: every holder's send and send-once names become dead (PORT_DEAD), names are released. */
+static void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying) {
+    struct entry *re = p->receiver ? entry_for_port(p->receiver, p) : NULL;
+    if (re) {
+        re->receive = false;
+        p->receiver = NULL;
+        entry_drop_if_empty(b, re);
+    }
+    p->receiver = NULL;
+    if (p->pd_notify && port_destroyed_notification(b, p, dying))
+        return;
+    services_release(b, p);
+    pd_requests_drop(b, p);
+    while (p->holders) {
+        struct entry *e = p->holders;
+        struct broker_task *holder = e->task;
+        uint32_t name = e->name;
+        entry_remove(b, e);
+        if (holder != dying) {
+            memset(&b->msg, 0, sizeof b->msg);
+            b->msg.type = MACHD_PORT_DEAD;
+            b->msg.u.port_dead.name = name;
+            emit(b, holder);
+        }
+    }
+    port_free(b, p);
+}
+
+/* ---- tasks ---- */
+
+struct broker *broker_create(const struct broker_hooks *hooks, void *ctx) {
+    struct broker *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->ci = malloc(sizeof *b->ci);
+    if (!b->ci) {
+        free(b);
+        return NULL;
+    }
+    b->hooks = hooks;
+    b->ctx = ctx;
+    return b;
+}
+
+void broker_destroy(struct broker *b) {
+    if (!b)
+        return;
+    while (b->tasks)
+        broker_task_destroy(b, b->tasks);
+    while (b->ports) /* ports held only by the bootstrap table */
+        port_destroy(b, b->ports, NULL);
+    free(b->ci);
+    free(b);
+}
+
+struct broker_task *broker_task_create(struct broker *b, const struct machd_audit *identity, void *conn) {
+    struct broker_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->identity = *identity;
+    t->conn = conn;
+    t->next_name = 0x100;
+    handle_map_init(&t->names);
+    t->next = b->tasks;
+    if (b->tasks)
+        b->tasks->prev = t;
+    b->tasks = t;
+    b->counts.tasks++;
+    return t;
+}
+
+const struct machd_audit *broker_task_identity(const struct broker_task *t) { return &t->identity; }
+
+struct broker_counts broker_counts(const struct broker *b) { return b->counts; }
+
+/* Walks t's table slots directly: while t dies, entries are only removed from its table (which
+ * leaves tombstones and never rehashes), never added, so the walk stays valid. */
+void broker_task_destroy(struct broker *b, struct broker_task *t) {
+    struct handle_map *m = &t->names;
+    /* Pass 1: receive rights (ports die or move to their port-destroyed notify port). */
+    for (size_t i = 0; i < m->cap; i++) {
+        struct entry *e = m->values[i];
+        if (e && e->receive)
+            port_destroy(b, e->port, t);
+    }
+    /* Pass 2: send and send-once rights still held. */
+    for (size_t i = 0; i < m->cap; i++) {
+        struct entry *e = m->values[i];
+        if (!e)
+            continue;
+        struct broker_port *p = e->port;
+        bool was_send_once = e->send_once;
+        uint32_t urefs = e->send_urefs;
+        entry_remove(b, e);
+        if (was_send_once)
+            send_once_notification(b, p);
+        else if (urefs)
+            send_urefs_drop(b, p, urefs, t);
+    }
+    handle_map_fini(&t->names);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        b->tasks = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    b->counts.tasks--;
+    free(t);
+}
+
+static bool is_once(uint8_t disposition) {
+    return disposition == MACHD_DISP_MOVE_SEND_ONCE || disposition == MACHD_DISP_MAKE_SEND_ONCE;
+}
+
+/* ---- copyin: check every right of a request against the sender's space, in order ---- */
+
+static struct pending *pending_get(struct copyin_scratch *ci, struct broker_task *t, const struct machd_right *r,
+                                   bool *fresh) {
+    for (size_t i = 0; i < ci->count; i++)
+        if (ci->items[i].name == r->name) {
+            *fresh = false;
+            return &ci->items[i];
+        }
+    struct pending *pd = &ci->items[ci->count++];
+    *pd = (struct pending){.name = r->name, .e = lookup(t, r->name)};
+    *fresh = true;
+    if (pd->e) {
+        pd->send_left = pd->e->send_urefs;
+        pd->send_once_left = pd->e->send_once;
+        pd->receive_left = pd->e->receive;
+    }
+    return pd;
+}
+
+/* Whether the sender can give right r, given what earlier items of the request used. */
+static bool copyin_check(struct copyin_scratch *ci, struct broker_task *t, const struct machd_right *r) {
+    if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD)
+        return true; /* carries no right */
+    bool fresh;
+    struct pending *pd = pending_get(ci, t, r, &fresh);
+    if (r->flags & MACHD_RIGHT_NEW) {
+        /* A NEW export names a port machd does not know; later items may reuse the name. */
+        if (fresh) {
+            if (pd->e)
+                return false;
+            pd->receive_left = true;
+        } else if (pd->e) {
+            return false;
+        }
+    } else if (!pd->e && fresh) {
+        return false;
+    }
+    switch (r->disposition) {
+    case MACHD_DISP_MOVE_SEND:
+        if (pd->send_left == 0)
+            return false;
+        pd->send_left--;
+        return true;
+    case MACHD_DISP_COPY_SEND:
+        return pd->send_left > 0;
+    case MACHD_DISP_MAKE_SEND:
+    case MACHD_DISP_MAKE_SEND_ONCE:
+        return pd->receive_left;
+    case MACHD_DISP_MOVE_SEND_ONCE:
+        if (!pd->send_once_left)
+            return false;
+        pd->send_once_left = false;
+        return true;
+    case MACHD_DISP_MOVE_RECEIVE:
+        if (!pd->receive_left)
+            return false;
+        pd->receive_left = false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A right taken out of the sender's space, on its way to the receiver. */
+struct transit {
+    struct broker_port *port; /* NULL: the item carries no right */
+    uint8_t type;             /* MOVE_RECEIVE, MOVE_SEND or MOVE_SEND_ONCE (received types) */
+    uint32_t raw_name;        /* MACHD_HANDLE_NULL / DEAD when port is NULL */
+};
+
+/* Applies a right already checked by copyin_check. Only fails (NULL port, false) when out of
+ * memory creating a NEW export. */
+static bool copyin_apply(struct broker *b, struct broker_task *t, const struct machd_right *r,
+                         struct transit *out) {
+    *out = (struct transit){NULL, 0, r->name};
+    if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD) {
+        out->type = r->disposition == MACHD_DISP_MOVE_RECEIVE ? MACHD_DISP_MOVE_RECEIVE
+                    : is_once(r->disposition)                  ? MACHD_DISP_MOVE_SEND_ONCE
+                                                               : MACHD_DISP_MOVE_SEND;
+        return true;
+    }
+    struct entry *e = lookup(t, r->name);
+    if (!e) { /* NEW export: the port's receive right is in t */
+        struct broker_port *p = port_create(b);
+        if (!p)
+            return false;
+        e = entry_add(b, t, r->name, p);
+        if (!e) {
+            port_free(b, p);
+            return false;
+        }
+        e->receive = true;
+        p->receiver = t;
+        p->recv_name = r->name;
+    }
+    struct broker_port *p = e->port;
+    out->port = p;
+    switch (r->disposition) {
+    case MACHD_DISP_MOVE_SEND:
+        e->send_urefs--;
+        out->type = MACHD_DISP_MOVE_SEND;
+        break;
+    case MACHD_DISP_COPY_SEND:
+        p->send_urefs++;
+        out->type = MACHD_DISP_MOVE_SEND;
+        break;
+    case MACHD_DISP_MAKE_SEND:
+        p->send_urefs++;
+        p->mscount++;
+        out->type = MACHD_DISP_MOVE_SEND;
+        break;
+    case MACHD_DISP_MAKE_SEND_ONCE:
+        out->type = MACHD_DISP_MOVE_SEND_ONCE;
+        break;
+    case MACHD_DISP_MOVE_SEND_ONCE:
+        e->send_once = false;
+        out->type = MACHD_DISP_MOVE_SEND_ONCE;
+        break;
+    case MACHD_DISP_MOVE_RECEIVE:
+        e->receive = false;
+        p->receiver = NULL;
+        p->recv_name = MACHD_HANDLE_NULL;
+        out->type = MACHD_DISP_MOVE_RECEIVE;
+        break;
+    }
+    entry_drop_if_empty(b, e);
+    return true;
+}
+
+/* ---- copyout: rights into the receiver's space (send rights coalesce) ---- */
+
+/* Inserts the right into t's space; returns its name, or NULL handle when t is out of names or
+ * memory (the right is then destroyed as if the message had been destroyed). */
+static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit *tr) {
+    struct broker_port *p = tr->port;
+    if (!p)
+        return tr->raw_name;
+    struct entry *e = tr->type == MACHD_DISP_MOVE_SEND_ONCE ? NULL : entry_for_port(t, p);
+    if (!e) {
+        uint32_t name = new_name(t);
+        e = name ? entry_add(b, t, name, p) : NULL;
+    }
+    if (e && tr->type == MACHD_DISP_MOVE_SEND && e->send_urefs >= UREFS_MAX)
+        e = NULL;
+    if (!e) {
+        if (tr->type == MACHD_DISP_MOVE_SEND)
+            send_urefs_drop(b, p, 1, NULL);
+        else if (tr->type == MACHD_DISP_MOVE_SEND_ONCE)
+            send_once_notification(b, p);
+        else
+            port_destroy(b, p, NULL);
+        return MACHD_HANDLE_NULL;
+    }
+    switch (tr->type) {
+    case MACHD_DISP_MOVE_SEND:
+        e->send_urefs++;
+        break;
+    case MACHD_DISP_MOVE_SEND_ONCE:
+        e->send_once = true;
+        break;
+    case MACHD_DISP_MOVE_RECEIVE:
+        e->receive = true;
+        p->receiver = t;
+        p->recv_name = e->name;
+        break;
+    }
+    return e->name;
+}
+
+
+/* ---- requests ---- */
+
+/* The size of the MSG_DELIVER a MSG_SEND turns into. */
+static size_t deliver_size(const struct machd_payload *p) {
+    size_t n = MACHD_HEADER_SIZE + 52 + (size_t)p->right_count * MACHD_RIGHT_ITEM_SIZE +
+               (size_t)p->ool_count * MACHD_OOL_ITEM_SIZE + p->body_len;
+    for (uint32_t i = 0; i < p->ool_count; i++)
+        n += p->ool[i].size;
+    return n;
+}
+
+/* Checks every right of a MSG_SEND in Mach's order (destination, reply, body) and returns the
+ * Mach error of the first that the sender cannot give, or MACH_MSG_SUCCESS. */
+static uint32_t send_check(struct broker *b, struct broker_task *t, const struct machd_msg *req,
+                           struct broker_port **dest_port) {
+    struct copyin_scratch *ci = b->ci;
+    ci->count = 0;
+    const struct machd_payload *pl = &req->u.send.p;
+    if (!copyin_check(ci, t, &req->u.send.dest))
+        return MACH_SEND_INVALID_DEST;
+    struct entry *de = lookup(t, req->u.send.dest.name);
+    *dest_port = de->port;
+    if (!de->port->receiver)
+        return MACH_SEND_INVALID_DEST;
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE && !copyin_check(ci, t, &req->u.send.reply))
+        return MACH_SEND_INVALID_REPLY;
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        const struct machd_right *r = &pl->rights[i];
+        if (!copyin_check(ci, t, r))
+            return MACH_SEND_INVALID_RIGHT;
+        /* A message may not carry the receive right of its own destination. */
+        struct entry *e = r->disposition == MACHD_DISP_MOVE_RECEIVE ? lookup(t, r->name) : NULL;
+        if (e && e->port == *dest_port)
+            return MACH_SEND_INVALID_RIGHT;
+    }
+    size_t len = deliver_size(pl);
+    if (len > MACHD_MAX_PACKET)
+        return MACH_SEND_TOO_LARGE;
+    if (!can_emit(b, (*dest_port)->receiver, len))
+        return MACH_SEND_NO_BUFFER;
+    return MACH_MSG_SUCCESS;
+}
+
+/* Takes the destination right out of the sender: it is consumed by the delivery. Returns how
+ * many send references disappear with it (checked for senders-gone after delivering). */
+static uint32_t consume_dest(struct broker *b, struct broker_task *t, const struct machd_right *d) {
+    struct entry *e = lookup(t, d->name);
+    struct broker_port *p = e->port;
+    uint32_t dropped = 0;
+    switch (d->disposition) {
+    case MACHD_DISP_MOVE_SEND:
+        e->send_urefs--;
+        dropped = 1;
+        break;
+    case MACHD_DISP_MAKE_SEND:
+        p->mscount++;
+        break;
+    case MACHD_DISP_MOVE_SEND_ONCE:
+        e->send_once = false;
+        break;
+    default: /* COPY_SEND, MAKE_SEND_ONCE: the sender keeps what it had */
+        break;
+    }
+    entry_drop_if_empty(b, e);
+    return dropped;
+}
+
+struct send_out {
+    struct transit reply;
+    struct transit rights[MACHD_MAX_RIGHTS];
+    uint32_t reply_name;
+    uint32_t names[MACHD_MAX_RIGHTS];
+};
+
+static void handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    struct broker_port *dest = NULL;
+    uint32_t st = send_check(b, t, req, &dest);
+    if (st != MACH_MSG_SUCCESS) {
+        reply_status(b, t, MACHD_SEND_REPLY, req->seq, st, 0);
+        return;
+    }
+    static struct send_out so; /* machd is single-threaded; too large for the stack */
+    const struct machd_payload *pl = &req->u.send.p;
+    uint32_t dest_dropped = consume_dest(b, t, &req->u.send.dest);
+    bool ok = true;
+    so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE)
+        ok = copyin_apply(b, t, &req->u.send.reply, &so.reply);
+    for (uint32_t i = 0; ok && i < pl->right_count; i++)
+        ok = copyin_apply(b, t, &pl->rights[i], &so.rights[i]);
+    if (!ok) {
+        /* Out of memory creating an export: the rights taken so far are lost with the message. */
+        if (dest_dropped)
+            send_urefs_drop(b, dest, dest_dropped, NULL);
+        reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
+        return;
+    }
+    struct broker_task *to = dest->receiver;
+    so.reply_name = copyout(b, to, &so.reply);
+    for (uint32_t i = 0; i < pl->right_count; i++)
+        so.names[i] = copyout(b, to, &so.rights[i]);
+
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_MSG_DELIVER;
+    b->msg.u.deliver.dest = dest->recv_name;
+    if (so.reply_name != MACHD_HANDLE_NULL)
+        b->msg.u.deliver.reply = (struct machd_right){so.reply_name, so.reply.type, 0};
+    b->msg.u.deliver.audit = t->identity;
+    struct machd_payload *out = &b->msg.u.deliver.p;
+    out->msgh_bits = pl->msgh_bits;
+    out->msgh_id = pl->msgh_id;
+    out->body = pl->body;
+    out->body_len = pl->body_len;
+    out->ool_count = pl->ool_count;
+    memcpy(out->ool, pl->ool, pl->ool_count * sizeof pl->ool[0]);
+    out->right_count = pl->right_count;
+    for (uint32_t i = 0; i < pl->right_count; i++)
+        out->rights[i] = (struct machd_right){so.names[i], so.rights[i].type, 0};
+    emit(b, to);
+    if (dest_dropped)
+        send_urefs_drop(b, dest, dest_dropped, NULL);
+    else if (req->u.send.dest.disposition == MACHD_DISP_MAKE_SEND)
+        senders_check(b, dest, NULL);
+    if (!(req->u.send.flags & MACHD_SEND_ACK_ERRORS_ONLY))
+        reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_MSG_SUCCESS, 0);
+}
+
+static uint32_t mod_refs(struct broker *b, struct broker_task *t, uint32_t name, uint32_t right, int32_t delta) {
+    struct entry *e = lookup(t, name);
+    if (!e)
+        return KERN_INVALID_NAME;
+    struct broker_port *p = e->port;
+    switch (right) {
+    case MACHD_RIGHT_SEND: {
+        if (e->send_urefs == 0)
+            return KERN_INVALID_RIGHT;
+        int64_t n = (int64_t)e->send_urefs + delta;
+        if (n < 0)
+            return KERN_INVALID_VALUE;
+        if (n > UREFS_MAX)
+            return KERN_UREFS_OVERFLOW;
+        e->send_urefs = (uint32_t)n;
+        p->send_urefs = (uint32_t)((int64_t)p->send_urefs + delta);
+        entry_drop_if_empty(b, e);
+        senders_check(b, p, NULL);
+        return KERN_SUCCESS;
+    }
+    case MACHD_RIGHT_SEND_ONCE:
+        if (!e->send_once)
+            return KERN_INVALID_RIGHT;
+        if (delta == 0)
+            return KERN_SUCCESS;
+        if (delta != -1)
+            return KERN_INVALID_VALUE;
+        e->send_once = false;
+        entry_drop_if_empty(b, e);
+        send_once_notification(b, p);
+        return KERN_SUCCESS;
+    case MACHD_RIGHT_RECEIVE:
+        if (!e->receive)
+            return KERN_INVALID_RIGHT;
+        if (delta == 0)
+            return KERN_SUCCESS;
+        if (delta != -1)
+            return KERN_INVALID_VALUE;
+        port_destroy(b, p, NULL);
+        return KERN_SUCCESS;
+    default: /* dead names live in the task's runtime only: machd forgets dead entries */
+        return KERN_INVALID_RIGHT;
+    }
+}
+
+/* Port-destroyed request on a receive right; the previous notify right (if any) comes back to
+ * the caller as a send-once right, whose name is the reply's value. */
+static void handle_notify_request(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    struct entry *e = lookup(t, req->u.notify_request.name);
+    uint32_t st = !e ? KERN_INVALID_NAME : !e->receive ? KERN_INVALID_RIGHT : KERN_SUCCESS;
+    const struct machd_right *nr = &req->u.notify_request.notify;
+    struct transit tr = {NULL, 0, MACHD_HANDLE_NULL};
+    if (st == KERN_SUCCESS && nr->disposition != MACHD_DISP_NONE) {
+        b->ci->count = 0;
+        if (!copyin_check(b->ci, t, nr))
+            st = KERN_INVALID_CAPABILITY;
+        else if (!copyin_apply(b, t, nr, &tr))
+            st = KERN_RESOURCE_SHORTAGE;
+    }
+    if (st != KERN_SUCCESS) {
+        reply_status(b, t, MACHD_STATUS_REPLY, req->seq, st, 0);
+        return;
+    }
+    struct broker_port *p = lookup(t, req->u.notify_request.name)->port;
+    struct transit previous = {p->pd_notify, MACHD_DISP_MOVE_SEND_ONCE, MACHD_HANDLE_NULL};
+    p->pd_notify = tr.port;
+    uint32_t previous_name = copyout(b, t, &previous);
+    reply_status(b, t, MACHD_STATUS_REPLY, req->seq, KERN_SUCCESS, previous_name);
+}
+
+static struct service *service_find(struct broker *b, const char *name, uint32_t len) {
+    for (struct service *s = b->services; s; s = s->next)
+        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0)
+            return s;
+    return NULL;
+}
+
+static bool service_add(struct broker *b, const char *name, uint32_t len, struct broker_port *p) {
+    if (b->counts.names >= BROKER_MAX_SERVICES)
+        return false;
+    struct service *s = calloc(1, sizeof *s);
+    if (!s)
+        return false;
+    memcpy(s->name, name, len);
+    s->port = p;
+    s->next = b->services;
+    b->services = s;
+    p->names_bound++;
+    p->table_urefs++;
+    p->send_urefs++;
+    b->counts.names++;
+    return true;
+}
+
+static void bootstrap_reply(struct broker *b, struct broker_task *t, uint32_t seq, uint32_t status,
+                            uint32_t name, uint32_t type) {
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_BOOTSTRAP_REPLY;
+    b->msg.seq = seq;
+    b->msg.u.bootstrap_reply.status = status;
+    b->msg.u.bootstrap_reply.name = status ? MACHD_HANDLE_NULL : name;
+    b->msg.u.bootstrap_reply.type = status ? MACHD_DISP_NONE : type;
+    emit(b, t);
+}
+
+static void handle_bootstrap(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    const char *name = req->u.bootstrap.name;
+    uint32_t len = req->u.bootstrap.name_len;
+    struct service *s = service_find(b, name, len);
+    uint32_t seq = req->seq;
+    switch (req->u.bootstrap.op) {
+    case MACHD_BOOTSTRAP_CHECK_IN: {
+        if (s) {
+            bootstrap_reply(b, t, seq, BS_SERVICE_ACTIVE, 0, 0);
+            return;
+        }
+        struct broker_port *p = port_create(b);
+        struct transit tr = {p, MACHD_DISP_MOVE_RECEIVE, MACHD_HANDLE_NULL};
+        uint32_t h = MACHD_HANDLE_NULL;
+        if (p && service_add(b, name, len, p))
+            h = copyout(b, t, &tr);
+        else if (p)
+            port_free(b, p);
+        if (h == MACHD_HANDLE_NULL) {
+            bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+            return;
+        }
+        p->mscount = 1; /* the table's send right was made from the receive right */
+        bootstrap_reply(b, t, seq, 0, h, MACHD_DISP_MOVE_RECEIVE);
+        return;
+    }
+    case MACHD_BOOTSTRAP_LOOK_UP: {
+        if (!s) {
+            bootstrap_reply(b, t, seq, BS_UNKNOWN_SERVICE, 0, 0);
+            return;
+        }
+        s->port->send_urefs++;
+        struct transit tr = {s->port, MACHD_DISP_MOVE_SEND, MACHD_HANDLE_NULL};
+        uint32_t h = copyout(b, t, &tr);
+        bootstrap_reply(b, t, seq, h ? 0 : BS_NO_MEMORY, h, MACHD_DISP_MOVE_SEND);
+        return;
+    }
+    case MACHD_BOOTSTRAP_REGISTER: {
+        if (s) {
+            bootstrap_reply(b, t, seq, BS_NAME_IN_USE, 0, 0);
+            return;
+        }
+        b->ci->count = 0;
+        struct transit tr;
+        if (!copyin_check(b->ci, t, &req->u.bootstrap.right)) {
+            bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
+            return;
+        }
+        if (!copyin_apply(b, t, &req->u.bootstrap.right, &tr) || !service_add(b, name, len, tr.port)) {
+            bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+            return;
+        }
+        /* The table now holds the right the task gave: service_add counted one reference. */
+        tr.port->send_urefs--;
+        bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
+        return;
+    }
+    }
+}
+
+static void handle_stats(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_STATS_REPLY;
+    b->msg.seq = req->seq;
+    b->msg.u.stats_reply.tasks = b->counts.tasks;
+    b->msg.u.stats_reply.ports = b->counts.ports;
+    b->msg.u.stats_reply.entries = b->counts.entries;
+    b->msg.u.stats_reply.names = b->counts.names;
+    b->msg.u.stats_reply.rss_bytes = b->hooks->rss_bytes ? b->hooks->rss_bytes(b->ctx) : 0;
+    emit(b, t);
+}
+
+void broker_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    switch (req->type) {
+    case MACHD_MSG_SEND:
+        handle_send(b, t, req);
+        break;
+    case MACHD_MOD_REFS: {
+        uint32_t st = mod_refs(b, t, req->u.mod_refs.name, req->u.mod_refs.right, req->u.mod_refs.delta);
+        reply_status(b, t, MACHD_STATUS_REPLY, req->seq, st, 0);
+        break;
+    }
+    case MACHD_NOTIFY_REQUEST:
+        handle_notify_request(b, t, req);
+        break;
+    case MACHD_BOOTSTRAP:
+        handle_bootstrap(b, t, req);
+        break;
+    case MACHD_STATS:
+        handle_stats(b, t, req);
+        break;
+    default: /* HELLO belongs to the connection layer; replies and events never come from tasks */
+        break;
+    }
+}

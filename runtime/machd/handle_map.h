@@ -1,0 +1,30 @@
+/* machd: a map from a task's 32-bit handles to its broker-space entries (open addressing). */
+#ifndef MACHD_HANDLE_MAP_H
+#define MACHD_HANDLE_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct handle_map {
+    uint32_t *keys; /* 0 = empty, HANDLE_MAP_TOMBSTONE = removed */
+    void **values;
+    size_t cap;     /* a power of two, or 0 before the first insert */
+    size_t count;   /* live keys */
+    size_t used;    /* live keys + tombstones */
+};
+
+/* An empty map; handle_map_fini frees it. */
+void handle_map_init(struct handle_map *m);
+void handle_map_fini(struct handle_map *m);
+
+/* The value stored under key (never 0 or 0xffffffff), or NULL. */
+void *handle_map_get(const struct handle_map *m, uint32_t key);
+
+/* Stores value under a key not present yet. Returns false when out of memory. */
+bool handle_map_put(struct handle_map *m, uint32_t key, void *value);
+
+/* Removes key if present. */
+void handle_map_remove(struct handle_map *m, uint32_t key);
+
+#endif

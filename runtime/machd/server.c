@@ -1,0 +1,492 @@
+/* machd server: accept, identify (SO_PEERCRED + SO_PEERPIDFD), read datagrams, decode, hand to
+ * the broker; non-blocking output queues per task; death on EOF, HUP or pidfd; clean stop. */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <mach/kern_return.h>
+
+#include "broker.h"
+#include "log.h"
+#include "machd_proto.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* Linux >= 6.5 */
+#endif
+
+/* Bytes machd queues towards one task before refusing more (MACH_SEND_NO_BUFFER). */
+#define CONN_OUT_LIMIT (8u * 1024u * 1024u)
+/* Datagrams read from one connection per wake-up, so one busy task cannot starve the others. */
+#define CONN_READ_BUDGET 64
+
+enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_SOCKET, WATCH_PIDFD };
+
+struct watch {
+    enum watch_kind kind;
+    struct conn *conn;
+};
+
+struct out_packet {
+    struct out_packet *next;
+    size_t len;
+    uint8_t data[];
+};
+
+struct conn {
+    int fd, pidfd;
+    struct watch sock_watch, pid_watch;
+    struct broker_task *task;
+    bool greeted; /* HELLO done */
+    bool dead;    /* to be reaped after the current event */
+    bool want_out;
+    struct out_packet *out_head, *out_tail;
+    size_t out_bytes;
+    struct conn *prev, *next;
+};
+
+struct machd_server {
+    char path[108];
+    ino_t path_ino;
+    int listen_fd, epoll_fd, signal_fd;
+    struct watch listen_watch, signal_watch;
+    struct broker *broker;
+    struct broker_hooks hooks;
+    struct conn *conns;
+    size_t dead_count;
+    uint8_t in[MACHD_MAX_PACKET];
+    struct machd_msg req;
+};
+
+/* ---- output ---- */
+
+static void conn_kill(struct machd_server *s, struct conn *c, const char *why) {
+    if (c->dead)
+        return;
+    c->dead = true;
+    s->dead_count++;
+    const struct machd_audit *id = c->task ? broker_task_identity(c->task) : NULL;
+    machd_log(LOG_INFO, "task pid %u: %s", id ? id->pid : 0, why);
+}
+
+static void watch_update(struct machd_server *s, struct conn *c) {
+    bool want = c->out_head != NULL;
+    if (want == c->want_out || c->dead)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0), .data.ptr = &c->sock_watch};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->want_out = want;
+}
+
+/* Sends queued datagrams until the socket is full. */
+static void conn_flush(struct machd_server *s, struct conn *c) {
+    while (c->out_head && !c->dead) {
+        struct out_packet *p = c->out_head;
+        ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            conn_kill(s, c, "send failed");
+            break;
+        }
+        c->out_head = p->next;
+        if (!c->out_head)
+            c->out_tail = NULL;
+        c->out_bytes -= p->len;
+        free(p);
+    }
+    watch_update(s, c);
+}
+
+static bool hook_room(void *ctx, void *conn, size_t len) {
+    (void)ctx;
+    struct conn *c = conn;
+    return !c->dead && c->out_bytes + len <= CONN_OUT_LIMIT;
+}
+
+static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
+    struct machd_server *s = ctx;
+    struct conn *c = conn;
+    if (c->dead)
+        return;
+    if (!c->out_head) {
+        ssize_t n = send(c->fd, bytes, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0)
+            return;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            conn_kill(s, c, "send failed");
+            return;
+        }
+    }
+    struct out_packet *p = malloc(sizeof *p + len);
+    if (!p) {
+        conn_kill(s, c, "out of memory queueing output");
+        return;
+    }
+    p->next = NULL;
+    p->len = len;
+    memcpy(p->data, bytes, len);
+    if (c->out_tail)
+        c->out_tail->next = p;
+    else
+        c->out_head = p;
+    c->out_tail = p;
+    c->out_bytes += len;
+    watch_update(s, c);
+}
+
+static uint64_t hook_rss(void *ctx) {
+    (void)ctx;
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- connections ---- */
+
+static void conn_reap(struct machd_server *s, struct conn *c) {
+    if (c->task)
+        broker_task_destroy(s->broker, c->task); /* may mark other connections dead */
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    if (c->pidfd >= 0) {
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->pidfd, NULL);
+        close(c->pidfd);
+    }
+    while (c->out_head) {
+        struct out_packet *p = c->out_head;
+        c->out_head = p->next;
+        free(p);
+    }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
+}
+
+static void reap_dead(struct machd_server *s) {
+    while (s->dead_count) {
+        struct conn *c = s->conns;
+        while (c && !c->dead)
+            c = c->next;
+        if (!c)
+            break;
+        s->dead_count--;
+        conn_reap(s, c);
+    }
+}
+
+/* The kernel's word on who is at the other end: credentials and a pidfd (a recycled pid can
+ * never be mistaken for this process); the pidfd's inode is the task id. */
+static bool peer_identity(int fd, struct machd_audit *id, int *pidfd) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return false;
+    int pfd = -1;
+    len = sizeof pfd;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd, &len) != 0 || pfd < 0)
+        return false;
+    struct stat st;
+    if (fstat(pfd, &st) != 0) {
+        close(pfd);
+        return false;
+    }
+    *id = (struct machd_audit){(uint32_t)cred.pid, (uint32_t)cred.uid, (uint32_t)cred.gid, (uint64_t)st.st_ino};
+    *pidfd = pfd;
+    return true;
+}
+
+static void accept_one(struct machd_server *s) {
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+            machd_log(LOG_WARNING, "accept: %s", strerror(errno));
+        return;
+    }
+    struct machd_audit id;
+    int pidfd;
+    if (!peer_identity(fd, &id, &pidfd)) {
+        machd_log(LOG_WARNING, "refusing a connection: no peer credentials or pidfd (%s)", strerror(errno));
+        close(fd);
+        return;
+    }
+    struct conn *c = calloc(1, sizeof *c);
+    if (c)
+        c->task = broker_task_create(s->broker, &id, c);
+    if (!c || !c->task) {
+        free(c);
+        close(fd);
+        close(pidfd);
+        machd_log(LOG_WARNING, "out of memory accepting a task");
+        return;
+    }
+    c->fd = fd;
+    c->pidfd = pidfd;
+    c->sock_watch = (struct watch){WATCH_SOCKET, c};
+    c->pid_watch = (struct watch){WATCH_PIDFD, c};
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &c->sock_watch};
+    struct epoll_event pev = {.events = EPOLLIN, .data.ptr = &c->pid_watch};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 ||
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, pidfd, &pev) != 0)
+        conn_kill(s, c, "epoll_ctl failed");
+    machd_log(LOG_INFO, "task pid %u uid %u connected (task id %llu)", id.pid, id.uid,
+              (unsigned long long)id.task_id);
+}
+
+/* A protocol violation: tell the task why, then drop it (it is treated as dead). */
+static void protocol_error(struct machd_server *s, struct conn *c, uint32_t status, uint16_t type,
+                           const char *why) {
+    memset(&s->req, 0, sizeof s->req);
+    s->req.type = MACHD_ERROR;
+    s->req.u.error.status = status;
+    s->req.u.error.type = type;
+    uint8_t buf[64];
+    size_t len = machd_proto_encode(&s->req, buf, sizeof buf);
+    if (len)
+        (void)send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    conn_kill(s, c, why);
+}
+
+static void handle_hello(struct machd_server *s, struct conn *c) {
+    uint32_t lo = s->req.u.hello.min_version, hi = s->req.u.hello.max_version;
+    uint32_t seq = s->req.seq;
+    if (lo > MACHD_PROTO_VERSION || hi < MACHD_PROTO_VERSION) {
+        protocol_error(s, c, KERN_NOT_SUPPORTED, MACHD_HELLO, "no common protocol version");
+        return;
+    }
+    const struct machd_audit *id = broker_task_identity(c->task);
+    memset(&s->req, 0, sizeof s->req);
+    s->req.type = MACHD_HELLO_REPLY;
+    s->req.seq = seq;
+    s->req.u.hello_reply.version = MACHD_PROTO_VERSION;
+    s->req.u.hello_reply.task_id = id->task_id;
+    s->req.u.hello_reply.pid = id->pid;
+    s->req.u.hello_reply.uid = id->uid;
+    s->req.u.hello_reply.gid = id->gid;
+    uint8_t buf[64];
+    size_t len = machd_proto_encode(&s->req, buf, sizeof buf);
+    hook_send(s, c, buf, len);
+    c->greeted = true;
+}
+
+static void handle_datagram(struct machd_server *s, struct conn *c, size_t len) {
+    enum machd_decode_status st = machd_proto_decode(s->in, len, &s->req);
+    if (st != MACHD_DECODE_OK) {
+        protocol_error(s, c, KERN_INVALID_ARGUMENT, 0, machd_proto_decode_status_name(st));
+        return;
+    }
+    if (!machd_proto_is_request(s->req.type)) {
+        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "not a request type");
+        return;
+    }
+    if (s->req.type == MACHD_HELLO) {
+        if (c->greeted)
+            protocol_error(s, c, KERN_INVALID_ARGUMENT, MACHD_HELLO, "second HELLO");
+        else
+            handle_hello(s, c);
+        return;
+    }
+    if (!c->greeted) {
+        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "request before HELLO");
+        return;
+    }
+    broker_handle(s->broker, c->task, &s->req);
+}
+
+static void conn_readable(struct machd_server *s, struct conn *c) {
+    for (int i = 0; i < CONN_READ_BUDGET && !c->dead; i++) {
+        /* No control buffer: descriptors a task might pass are closed by the kernel. */
+        ssize_t n = recv(c->fd, s->in, sizeof s->in, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            if (errno == EINTR)
+                continue;
+            conn_kill(s, c, "receive failed");
+            return;
+        }
+        if (n == 0) {
+            conn_kill(s, c, "disconnected");
+            return;
+        }
+        if ((size_t)n > sizeof s->in) {
+            protocol_error(s, c, KERN_INVALID_ARGUMENT, 0, "datagram too large");
+            return;
+        }
+        handle_datagram(s, c, (size_t)n);
+    }
+}
+
+/* ---- listening socket ---- */
+
+/* Whether a machd is accepting at path (a stale socket file refuses the connection). */
+static bool someone_listens(const struct sockaddr_un *addr) {
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool live = connect(fd, (const struct sockaddr *)addr, sizeof *addr) == 0;
+    close(fd);
+    return live;
+}
+
+int machd_server_listen(struct machd_server **out, const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) {
+        machd_log(LOG_ERR, "socket path too long: %s", path);
+        return MACHD_EXIT_STARTUP;
+    }
+    strcpy(addr.sun_path, path);
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            machd_log(LOG_ERR, "%s exists and is not a socket", path);
+            return MACHD_EXIT_STARTUP;
+        }
+        if (someone_listens(&addr)) {
+            machd_log(LOG_ERR, "another machd is already running at %s", path);
+            return MACHD_EXIT_RUNNING;
+        }
+        unlink(path);
+    }
+    struct machd_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        machd_log(LOG_ERR, "out of memory");
+        return MACHD_EXIT_STARTUP;
+    }
+    s->epoll_fd = s->signal_fd = -1;
+    strcpy(s->path, path);
+    s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    mode_t old_mask = umask(077);
+    int rc = s->listen_fd < 0 ? -1 : bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old_mask);
+    if (rc != 0 || listen(s->listen_fd, 128) != 0 || lstat(path, &st) != 0) {
+        int err = errno;
+        /* Two machd racing for one path: the loser sees EADDRINUSE and a live winner. */
+        bool lost_race = err == EADDRINUSE && someone_listens(&addr);
+        machd_log(LOG_ERR, "cannot listen on %s: %s", path, strerror(err));
+        if (s->listen_fd >= 0)
+            close(s->listen_fd);
+        free(s);
+        return lost_race ? MACHD_EXIT_RUNNING : MACHD_EXIT_STARTUP;
+    }
+    s->path_ino = st.st_ino;
+    s->hooks = (struct broker_hooks){hook_send, hook_room, hook_rss};
+    s->broker = broker_create(&s->hooks, s);
+    if (!s->broker) {
+        machd_server_destroy(s);
+        return MACHD_EXIT_STARTUP;
+    }
+    *out = s;
+    return MACHD_EXIT_OK;
+}
+
+static bool add_watch(struct machd_server *s, int fd, struct watch *w) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+    return epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+int machd_server_run(struct machd_server *s) {
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    s->signal_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    s->listen_watch = (struct watch){WATCH_LISTEN, NULL};
+    s->signal_watch = (struct watch){WATCH_SIGNAL, NULL};
+    if (s->epoll_fd < 0 || s->signal_fd < 0 || !add_watch(s, s->listen_fd, &s->listen_watch) ||
+        !add_watch(s, s->signal_fd, &s->signal_watch)) {
+        machd_log(LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
+        return MACHD_EXIT_STARTUP;
+    }
+    machd_log(LOG_INFO, "listening on %s", s->path);
+    struct epoll_event events[64];
+    for (;;) {
+        int n = epoll_wait(s->epoll_fd, events, 64, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            machd_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+            return MACHD_EXIT_STARTUP;
+        }
+        for (int i = 0; i < n; i++) {
+            struct watch *w = events[i].data.ptr;
+            struct conn *c = w->conn;
+            switch (w->kind) {
+            case WATCH_LISTEN:
+                accept_one(s);
+                break;
+            case WATCH_SIGNAL: {
+                struct signalfd_siginfo si;
+                if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    machd_log(LOG_INFO, "signal %u: stopping", si.ssi_signo);
+                    return MACHD_EXIT_OK;
+                }
+                break;
+            }
+            case WATCH_SOCKET:
+                if (c->dead)
+                    break;
+                if (events[i].events & EPOLLIN)
+                    conn_readable(s, c);
+                if (events[i].events & EPOLLOUT)
+                    conn_flush(s, c);
+                if (!(events[i].events & EPOLLIN) && (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
+                    conn_kill(s, c, "hung up");
+                break;
+            case WATCH_PIDFD:
+                /* Read what is still queued from the task first: its last messages count. */
+                if (!c->dead)
+                    conn_readable(s, c);
+                conn_kill(s, c, "process exited");
+                break;
+            }
+        }
+        /* Reaping after the batch: events of this batch may still point at dead connections. */
+        reap_dead(s);
+    }
+}
+
+void machd_server_destroy(struct machd_server *s) {
+    if (!s)
+        return;
+    for (struct conn *c = s->conns; c; c = c->next)
+        conn_kill(s, c, "machd stopping");
+    /* Tasks die one by one; nothing is sent to a dying connection. */
+    reap_dead(s);
+    broker_destroy(s->broker);
+    struct stat st;
+    if (lstat(s->path, &st) == 0 && st.st_ino == s->path_ino)
+        unlink(s->path);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    if (s->epoll_fd >= 0)
+        close(s->epoll_fd);
+    if (s->signal_fd >= 0)
+        close(s->signal_fd);
+    free(s);
+}

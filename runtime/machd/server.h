@@ -1,0 +1,28 @@
+/* machd server: the listening socket, the epoll loop, one connection per task with the identity
+ * the kernel gives (SO_PEERCRED, SO_PEERPIDFD), death detection, and dispatch to the broker. */
+#ifndef MACHD_SERVER_H
+#define MACHD_SERVER_H
+
+struct machd_server;
+
+/* Exit statuses of machd (docs/machd.md, section 1). */
+enum {
+    MACHD_EXIT_OK = 0,
+    MACHD_EXIT_USAGE = 1,
+    MACHD_EXIT_STARTUP = 2,
+    MACHD_EXIT_RUNNING = 3,
+};
+
+/* Binds a listening SOCK_SEQPACKET socket at path (mode 0600 through umask 077), replacing a
+ * stale socket file. Returns MACHD_EXIT_OK and *out, MACHD_EXIT_RUNNING when another machd
+ * answers at path, or MACHD_EXIT_STARTUP (logged). */
+int machd_server_listen(struct machd_server **out, const char *path);
+
+/* Serves tasks until SIGTERM or SIGINT (which the caller must have blocked before calling).
+ * Returns MACHD_EXIT_OK after a clean stop, MACHD_EXIT_STARTUP if the loop could not start. */
+int machd_server_run(struct machd_server *s);
+
+/* Closes every connection, removes the socket file if it is still the one bound, frees s. */
+void machd_server_destroy(struct machd_server *s);
+
+#endif

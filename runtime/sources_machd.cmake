@@ -1,0 +1,6 @@
+# libmach's side of IPC between processes (docs/machd.md): the wire codec, the socket path rule and
+# the connection to machd. The daemon itself is runtime/machd/.
+list(APPEND LIBMACH_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/src/machd_proto.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_path.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_conn.c)

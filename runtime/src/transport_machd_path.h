@@ -1,0 +1,18 @@
+/* Where machd's socket is: one rule shared by the daemon and the runtime (docs/machd.md, 1). */
+#ifndef OPENMIG_TRANSPORT_MACHD_PATH_H
+#define OPENMIG_TRANSPORT_MACHD_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Writes the socket path to buf: $MACHD_SOCKET, else $XDG_RUNTIME_DIR/machd/machd.sock, else
+ * /tmp/machd-<uid>/machd.sock. *private_dir is set when the path's directory is one machd owns
+ * and must create with mode 0700 (the last two cases). Returns false when the path does not fit
+ * in cap or does not fit in a sockaddr_un. Thread-safe if the environment is not being changed. */
+bool machd_socket_path(char *buf, size_t cap, bool *private_dir);
+
+/* Creates dir with mode 0700 if missing; refuses (false, errno set) a directory that is not a
+ * directory, not owned by the caller, or open to group or others. */
+bool machd_private_dir(const char *dir);
+
+#endif

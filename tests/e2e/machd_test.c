@@ -1,0 +1,614 @@
+/* Multi-process tests of machd at the protocol level: each test starts its own machd on a private
+ * socket, uses real peer processes (machd_peer) and/or several connections (one task each), and
+ * checks Mach's semantics across tasks: RPCs, every disposition, bootstrap, deaths, forgery. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <mach/kern_return.h>
+#include <mach/message.h>
+#include <mach/notify.h>
+
+#include "machd_harness.h"
+
+#define BS_NAME_IN_USE 1101
+#define BS_UNKNOWN_SERVICE 1102
+#define BS_SERVICE_ACTIVE 1103
+
+#define H1 (MACHD_HANDLE_TASK_BIT | 1u)
+#define H2 (MACHD_HANDLE_TASK_BIT | 2u)
+
+static struct machd_proc daemon_proc;
+
+static int setup(void **state) {
+    (void)state;
+    mh_start(&daemon_proc);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    if (daemon_proc.pid > 0)
+        assert_int_equal(mh_stop(&daemon_proc), 0);
+    mh_cleanup(&daemon_proc);
+    return 0;
+}
+
+/* Under ASan, freed memory sits in a quarantine, so machd's resident size says nothing about
+ * leaks there; LeakSanitizer checks machd at its clean exit instead (teardown wants status 0). */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_IS_MEANINGFUL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_IS_MEANINGFUL 0
+#endif
+#endif
+#ifndef RSS_IS_MEANINGFUL
+#define RSS_IS_MEANINGFUL 1
+#endif
+
+static void expect_rss_within(uint64_t before, uint64_t after, uint64_t slack) {
+    if (RSS_IS_MEANINGFUL)
+        assert_true(after <= before + slack);
+    else
+        print_message("resident size not checked under ASan (%llu -> %llu bytes)\n",
+                      (unsigned long long)before, (unsigned long long)after);
+}
+
+static void expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t entries) {
+    uint32_t nt, np, ne;
+    tc_stats(t, &nt, &np, &ne, NULL);
+    assert_int_equal(nt, tasks);
+    assert_int_equal(np, ports);
+    assert_int_equal(ne, entries);
+}
+
+/* ---- the daemon itself ---- */
+
+static int run_machd(const char *arg1, const char *arg2, const char *arg3) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(MACHD_BIN, MACHD_BIN, arg1, arg2, arg3, (char *)NULL);
+        _exit(127);
+    }
+    return mh_wait(pid);
+}
+
+static void machd_help_usage_and_already_running(void **state) {
+    (void)state;
+    assert_int_equal(run_machd("--help", NULL, NULL), 0);
+    assert_int_equal(run_machd("--no-such-option", NULL, NULL), 1);
+    /* A second machd on a live socket exits 3 and leaves the first one serving. */
+    assert_int_equal(run_machd("--socket", daemon_proc.path, NULL), 3);
+    struct tc *t = tc_open(&daemon_proc);
+    uint32_t ports;
+    tc_stats(t, NULL, &ports, NULL, NULL);
+    assert_int_equal(ports, 0);
+    tc_close(t);
+    /* Socket is private to the user. */
+    struct stat st;
+    assert_int_equal(stat(daemon_proc.path, &st), 0);
+    assert_int_equal(st.st_mode & 077, 0);
+}
+
+static void sigterm_stops_cleanly_and_removes_the_socket(void **state) {
+    (void)state;
+    struct tc *t = tc_open(&daemon_proc);
+    assert_int_equal(mh_stop(&daemon_proc), 0);
+    assert_int_equal(tc_expect_eof(t), 0); /* tasks see EOF, not a hang */
+    tc_close(t);
+    assert_int_equal(access(daemon_proc.path, F_OK), -1);
+    /* A stale socket file from a killed machd is replaced by the next one. */
+    mh_restart(&daemon_proc);
+    mh_kill(&daemon_proc);
+    assert_int_equal(access(daemon_proc.path, F_OK), 0);
+    mh_restart(&daemon_proc);
+}
+
+static void malformed_request_drops_only_that_task(void **state) {
+    (void)state;
+    struct tc *bad = tc_open(&daemon_proc), *good = tc_open(&daemon_proc);
+    uint32_t h;
+    assert_int_equal(tc_check_in(good, "svc.good", &h), 0);
+    assert_true(send(bad->conn.fd, "garbage!", 8, 0) == 8);
+    const struct machd_msg *e = tc_expect(bad, MACHD_ERROR);
+    assert_int_equal(e->u.error.status, KERN_INVALID_ARGUMENT);
+    assert_int_equal(tc_expect_eof(bad), 0);
+    /* A reply type sent as a request is refused the same way. */
+    struct tc *bad2 = tc_open(&daemon_proc);
+    memset(&bad2->out, 0, sizeof bad2->out);
+    bad2->out.type = MACHD_PORT_DEAD;
+    bad2->out.u.port_dead.name = 5;
+    tc_send(bad2);
+    tc_expect(bad2, MACHD_ERROR);
+    assert_int_equal(tc_expect_eof(bad2), 0);
+    uint32_t h2;
+    assert_int_equal(tc_look_up(good, "svc.good", &h2), 0);
+    tc_close(bad);
+    tc_close(bad2);
+    tc_close(good);
+}
+
+/* ---- RPCs between real processes ---- */
+
+static void null_rpc_between_peer_processes(void **state) {
+    (void)state;
+    const char *srv[] = {"server", "svc.echo", NULL};
+    pid_t server = mh_spawn_peer(&daemon_proc, srv);
+    const char *cli[] = {"client", "svc.echo", "2000", NULL};
+    pid_t client = mh_spawn_peer(&daemon_proc, cli);
+    assert_int_equal(mh_wait(client), 0);
+    kill(server, SIGTERM);
+    mh_wait(server);
+}
+
+static void audit_identity_comes_from_the_kernel(void **state) {
+    (void)state;
+    struct tc *srv = tc_open(&daemon_proc);
+    uint32_t recv;
+    assert_int_equal(tc_check_in(srv, "svc.audit", &recv), 0);
+    const char *cli[] = {"client", "svc.audit", "1", NULL};
+    pid_t client = mh_spawn_peer(&daemon_proc, cli);
+    const struct machd_msg *m = tc_expect(srv, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest, recv);
+    assert_int_equal(m->u.deliver.audit.pid, (uint32_t)client);
+    assert_int_equal(m->u.deliver.audit.uid, (uint32_t)getuid());
+    assert_int_equal(m->u.deliver.audit.gid, (uint32_t)getgid());
+    assert_true(m->u.deliver.audit.task_id != 0);
+    assert_int_equal(m->u.deliver.reply.disposition, MACHD_DISP_MOVE_SEND_ONCE);
+    uint32_t reply = m->u.deliver.reply.name;
+    assert_int_equal(tc_msg(srv, mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 101,
+                            "ping-payload", NULL, 0, 0), 0);
+    assert_int_equal(mh_wait(client), 0); /* the client checked id, body and audit of the reply */
+    /* The send-once right was consumed: using it again is an invalid destination. */
+    assert_int_equal(tc_msg(srv, mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 101, "x",
+                            NULL, 0, 0),
+                     MACH_SEND_INVALID_DEST);
+    tc_close(srv);
+}
+
+static void server_killed_during_rpc_gives_send_once_notification(void **state) {
+    (void)state;
+    const char *srv[] = {"server", "svc.dying", NULL};
+    pid_t server = mh_spawn_peer(&daemon_proc, srv);
+    struct tc *cli = tc_open(&daemon_proc);
+    uint32_t service;
+    assert_int_equal(tc_look_up(cli, "svc.dying", &service), 0);
+    /* msgh_id 2: the server never answers. */
+    assert_int_equal(tc_msg(cli, mh_right(service, MACHD_DISP_COPY_SEND, 0),
+                            mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW), 2, "hang", NULL, 0, 0),
+                     0);
+    kill(server, SIGKILL);
+    mh_wait(server);
+    /* The service port died (dead name), then the reply right held by the dead server turns into
+     * a send-once notification to our reply port: what makes a MIG client return MIG_SERVER_DIED. */
+    assert_int_equal(tc_expect(cli, MACHD_PORT_DEAD)->u.port_dead.name, service);
+    const struct machd_msg *n = tc_expect(cli, MACHD_MSG_DELIVER);
+    assert_int_equal(n->u.deliver.dest, H1);
+    assert_int_equal(n->u.deliver.p.msgh_id, MACH_NOTIFY_SEND_ONCE);
+    assert_int_equal(n->u.deliver.audit.pid, 0);
+    assert_int_equal(tc_msg(cli, mh_right(service, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, 0),
+                     MACH_SEND_INVALID_DEST);
+    /* The name was released with the port. */
+    assert_int_equal(tc_look_up(cli, "svc.dying", NULL), BS_UNKNOWN_SERVICE);
+    expect_counts(cli, 1, 1, 1); /* only the client's own reply port is left */
+    tc_close(cli);
+}
+
+static void client_killed_during_rpc_leaves_nothing_behind(void **state) {
+    (void)state;
+    struct tc *srv = tc_open(&daemon_proc);
+    uint32_t recv;
+    assert_int_equal(tc_check_in(srv, "svc.patient", &recv), 0);
+    const char *cli[] = {"hang", "svc.patient", NULL};
+    pid_t client = mh_spawn_peer(&daemon_proc, cli);
+    const struct machd_msg *m = tc_expect(srv, MACHD_MSG_DELIVER);
+    uint32_t reply = m->u.deliver.reply.name;
+    kill(client, SIGKILL);
+    mh_wait(client);
+    /* The client's reply port died: our send-once right to it became a dead name. */
+    assert_int_equal(tc_expect(srv, MACHD_PORT_DEAD)->u.port_dead.name, reply);
+    assert_int_equal(tc_msg(srv, mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 102, NULL,
+                            NULL, 0, 0),
+                     MACH_SEND_INVALID_DEST);
+    expect_counts(srv, 1, 1, 1);
+    tc_close(srv);
+}
+
+static void dead_name_after_peer_sigkill(void **state) {
+    (void)state;
+    const char *srv[] = {"server", "svc.victim", NULL};
+    pid_t server = mh_spawn_peer(&daemon_proc, srv);
+    struct tc *a = tc_open(&daemon_proc);
+    uint32_t service;
+    assert_int_equal(tc_look_up(a, "svc.victim", &service), 0);
+    kill(server, SIGKILL);
+    mh_wait(server);
+    assert_int_equal(tc_expect(a, MACHD_PORT_DEAD)->u.port_dead.name, service);
+    assert_int_equal(tc_msg(a, mh_right(service, MACHD_DISP_MOVE_SEND, 0), MH_NO_RIGHT, 1, NULL, NULL, 0, 0),
+                     MACH_SEND_INVALID_DEST);
+    assert_int_equal(tc_mod_refs(a, service, MACHD_RIGHT_SEND, -1), KERN_INVALID_NAME);
+    expect_counts(a, 1, 0, 0);
+    tc_close(a);
+}
+
+static void machd_killed_then_restarted_serves_new_work(void **state) {
+    (void)state;
+    struct tc *a = tc_open(&daemon_proc);
+    uint32_t h;
+    assert_int_equal(tc_check_in(a, "svc.before", &h), 0);
+    mh_kill(&daemon_proc);
+    assert_int_equal(tc_expect_eof(a), 0); /* an error, not a hang */
+    memset(&a->out, 0, sizeof a->out);
+    a->out.type = MACHD_STATS;
+    assert_int_equal(machd_conn_send(&a->conn, &a->out), EPIPE);
+    tc_close(a);
+    mh_restart(&daemon_proc);
+    struct tc *b = tc_open(&daemon_proc);
+    assert_int_equal(tc_look_up(b, "svc.before", NULL), BS_UNKNOWN_SERVICE);
+    assert_int_equal(tc_check_in(b, "svc.before", &h), 0);
+    tc_close(b);
+}
+
+/* ---- bootstrap ---- */
+
+static void bootstrap_check_in_look_up_register(void **state) {
+    (void)state;
+    struct tc *a = tc_open(&daemon_proc), *b = tc_open(&daemon_proc);
+    uint32_t recv, send_right, again;
+    assert_int_equal(tc_look_up(b, "svc.bs", NULL), BS_UNKNOWN_SERVICE);
+    assert_int_equal(tc_check_in(a, "svc.bs", &recv), 0);
+    assert_int_equal(tc_check_in(b, "svc.bs", NULL), BS_SERVICE_ACTIVE);
+    assert_int_equal(tc_look_up(b, "svc.bs", &send_right), 0);
+    assert_int_equal(tc_look_up(b, "svc.bs", &again), 0);
+    assert_int_equal(again, send_right); /* send rights coalesce under one name */
+    assert_int_equal(tc_msg(b, mh_right(send_right, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 7, "hi", NULL, 0, 0), 0);
+    const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest, recv);
+    assert_int_equal(m->u.deliver.p.msgh_id, 7);
+    assert_memory_equal(m->u.deliver.p.body, "hi", 2);
+    /* register: a send right to one of b's own ports, exported now. */
+    assert_int_equal(tc_register(b, "svc.reg", mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
+    assert_int_equal(tc_register(a, "svc.reg", mh_right(recv, MACHD_DISP_MAKE_SEND, 0)), BS_NAME_IN_USE);
+    uint32_t reg;
+    assert_int_equal(tc_look_up(a, "svc.reg", &reg), 0);
+    assert_int_equal(tc_msg(a, mh_right(reg, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 8, NULL, NULL, 0, 0), 0);
+    assert_int_equal(tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.dest, H1);
+    /* Destroying the receive right releases the name. */
+    assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_RECEIVE, -1), KERN_SUCCESS);
+    assert_int_equal(tc_expect(b, MACHD_PORT_DEAD)->u.port_dead.name, send_right);
+    assert_int_equal(tc_look_up(b, "svc.bs", NULL), BS_UNKNOWN_SERVICE);
+    assert_int_equal(tc_check_in(b, "svc.bs", &recv), 0);
+    tc_close(a);
+    tc_close(b);
+}
+
+/* ---- rights ---- */
+
+/* a checks in svc.r; b looks it up. Returns a's receive handle and b's send handle. */
+static void pair(struct tc **a, struct tc **b, uint32_t *recv, uint32_t *send_right) {
+    *a = tc_open(&daemon_proc);
+    *b = tc_open(&daemon_proc);
+    assert_int_equal(tc_check_in(*a, "svc.r", recv), 0);
+    assert_int_equal(tc_look_up(*b, "svc.r", send_right), 0);
+}
+
+static void rights_of_every_disposition_travel(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    struct tc *c = tc_open(&daemon_proc);
+    /* b sends a: make-send and make-send-once of its port H1, a copy of its send right to svc. */
+    struct machd_right rights[] = {
+        mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW),
+        mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, 0),
+        mh_right(svc, MACHD_DISP_COPY_SEND, 0),
+        mh_right(MACHD_HANDLE_NULL, MACHD_DISP_COPY_SEND, 0),
+    };
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 10, NULL, rights, 4, 0), 0);
+    const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.p.right_count, 4);
+    uint32_t a_h1_send = m->u.deliver.p.rights[0].name;
+    uint32_t a_h1_once = m->u.deliver.p.rights[1].name;
+    assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_SEND);
+    assert_int_equal(m->u.deliver.p.rights[1].disposition, MACHD_DISP_MOVE_SEND_ONCE);
+    assert_int_not_equal(a_h1_once, a_h1_send); /* send-once rights never coalesce */
+    assert_int_equal(m->u.deliver.p.rights[2].name, recv); /* a's own port comes back as recv's name */
+    assert_int_equal(m->u.deliver.p.rights[3].name, MACHD_HANDLE_NULL);
+    /* a moves its send right to H1 on to c (through a message to c's port H2). */
+    uint32_t c_port_in_a;
+    assert_int_equal(tc_register(c, "svc.c", mh_right(H2, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
+    assert_int_equal(tc_look_up(a, "svc.c", &c_port_in_a), 0);
+    struct machd_right mv[] = {mh_right(a_h1_send, MACHD_DISP_MOVE_SEND, 0),
+                               mh_right(a_h1_once, MACHD_DISP_MOVE_SEND_ONCE, 0)};
+    assert_int_equal(tc_msg(a, mh_right(c_port_in_a, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 11, NULL, mv, 2, 0), 0);
+    m = tc_expect(c, MACHD_MSG_DELIVER);
+    uint32_t c_h1_send = m->u.deliver.p.rights[0].name, c_h1_once = m->u.deliver.p.rights[1].name;
+    /* a no longer holds them. */
+    assert_int_equal(tc_mod_refs(a, a_h1_send, MACHD_RIGHT_SEND, -1), KERN_INVALID_NAME);
+    /* c uses both: messages land in b's port H1; the send-once one is consumed. */
+    assert_int_equal(tc_msg(c, mh_right(c_h1_send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 12, NULL, NULL, 0, 0), 0);
+    assert_int_equal(tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 12);
+    assert_int_equal(tc_msg(c, mh_right(c_h1_once, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 13, NULL, NULL, 0, 0), 0);
+    assert_int_equal(tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 13);
+    assert_int_equal(tc_msg(c, mh_right(c_h1_once, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 14, NULL, NULL, 0, 0),
+                     MACH_SEND_INVALID_DEST);
+    tc_close(a);
+    tc_close(b);
+    tc_close(c);
+}
+
+static void receive_right_moves_to_a_third_task(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    struct tc *c = tc_open(&daemon_proc);
+    uint32_t c_in_a;
+    assert_int_equal(tc_register(c, "svc.third", mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
+    assert_int_equal(tc_look_up(a, "svc.third", &c_in_a), 0);
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 20, NULL, NULL, 0, 0), 0);
+    assert_int_equal(tc_expect(a, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 20);
+    struct machd_right mv = mh_right(recv, MACHD_DISP_MOVE_RECEIVE, 0);
+    assert_int_equal(tc_msg(a, mh_right(c_in_a, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 21, NULL, &mv, 1, 0), 0);
+    const struct machd_msg *m = tc_expect(c, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
+    uint32_t c_recv = m->u.deliver.p.rights[0].name;
+    /* b's send right is unchanged and now reaches c. */
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 22, NULL, NULL, 0, 0), 0);
+    m = tc_expect(c, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest, c_recv);
+    assert_int_equal(m->u.deliver.p.msgh_id, 22);
+    assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_RECEIVE, -1), KERN_INVALID_NAME);
+    /* The destination's own receive right cannot travel in the message to it. */
+    mv = mh_right(c_recv, MACHD_DISP_MOVE_RECEIVE, 0);
+    uint32_t c_self;
+    assert_int_equal(tc_look_up(c, "svc.r", &c_self), 0);
+    assert_int_equal(c_self, c_recv);
+    assert_int_equal(tc_msg(c, mh_right(c_self, MACHD_DISP_MAKE_SEND, 0), MH_NO_RIGHT, 23, NULL, &mv, 1, 0),
+                     MACH_SEND_INVALID_RIGHT);
+    tc_close(a);
+    tc_close(b);
+    tc_close(c);
+}
+
+static void senders_gone_when_the_last_outside_send_right_dies(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    /* b gives a two make-sends of its own port H1, then a drops them one by one. */
+    struct machd_right r[] = {mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW), mh_right(H1, MACHD_DISP_MAKE_SEND, 0)};
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 30, NULL, r, 2, 0), 0);
+    const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
+    uint32_t h = m->u.deliver.p.rights[0].name;
+    assert_int_equal(m->u.deliver.p.rights[1].name, h);
+    assert_int_equal(tc_mod_refs(a, h, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    assert_int_equal(tc_mod_refs(a, h, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    m = tc_expect(b, MACHD_SENDERS_GONE);
+    assert_int_equal(m->u.senders_gone.name, H1);
+    assert_int_equal(m->u.senders_gone.mscount, 2);
+    assert_int_equal(tc_mod_refs(a, h, MACHD_RIGHT_SEND, -1), KERN_INVALID_NAME);
+    /* A task's death drops its send rights too. */
+    r[0] = mh_right(H1, MACHD_DISP_MAKE_SEND, 0);
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 31, NULL, r, 1, 0), 0);
+    tc_expect(a, MACHD_MSG_DELIVER);
+    tc_close(a); /* a dies holding the send right; its receive right svc.r dies too */
+    assert_int_equal(tc_expect(b, MACHD_PORT_DEAD)->u.port_dead.name, svc);
+    m = tc_expect(b, MACHD_SENDERS_GONE);
+    assert_int_equal(m->u.senders_gone.mscount, 3);
+    tc_close(b);
+}
+
+static void port_destroyed_notification_moves_the_receive_right(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    /* b hands a a send-once right to b's port H1; a asks for port-destroyed on recv to it. */
+    struct machd_right so = mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW);
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 40, NULL, &so, 1, 0), 0);
+    uint32_t notify = tc_expect(a, MACHD_MSG_DELIVER)->u.deliver.p.rights[0].name;
+    memset(&a->out, 0, sizeof a->out);
+    a->out.type = MACHD_NOTIFY_REQUEST;
+    a->out.u.notify_request.name = recv;
+    a->out.u.notify_request.variant = MACHD_NOTIFY_PORT_DESTROYED;
+    a->out.u.notify_request.notify = mh_right(notify, MACHD_DISP_MOVE_SEND_ONCE, 0);
+    tc_send(a);
+    const struct machd_msg *st = tc_expect(a, MACHD_STATUS_REPLY);
+    assert_int_equal(st->u.status_reply.status, KERN_SUCCESS);
+    assert_int_equal(st->u.status_reply.value, MACHD_HANDLE_NULL); /* no previous request */
+    tc_close(a); /* a dies: recv goes to b in a port-destroyed notification */
+    const struct machd_msg *m = tc_expect(b, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest, H1);
+    assert_int_equal(m->u.deliver.p.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
+    assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(m->u.deliver.p.rights[0].name, svc); /* coalesced with b's send right */
+    /* The port lives on in b, and so does its bootstrap name. */
+    /* Sending to itself: the delivery comes before any acknowledgement, so ask for errors only. */
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 41, NULL, NULL, 0,
+                            MACHD_SEND_ACK_ERRORS_ONLY),
+                     0);
+    m = tc_expect(b, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest, svc);
+    assert_int_equal(m->u.deliver.p.msgh_id, 41);
+    tc_close(b);
+}
+
+/* ---- security ---- */
+
+static void forged_names_and_rights_not_held_are_refused(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    struct tc *mallory = tc_open(&daemon_proc);
+    /* Guessing handles: machd hands out small sequential handles, mallory's table has none. */
+    for (uint32_t guess = 0x100; guess < 0x110; guess++) {
+        assert_int_equal(tc_msg(mallory, mh_right(guess, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, NULL, 0, 0),
+                         MACH_SEND_INVALID_DEST);
+        assert_int_equal(tc_mod_refs(mallory, guess, MACHD_RIGHT_RECEIVE, -1), KERN_INVALID_NAME);
+    }
+    uint32_t own;
+    assert_int_equal(tc_look_up(mallory, "svc.r", &own), 0);
+    struct machd_right stolen = mh_right(recv, MACHD_DISP_MOVE_RECEIVE, 0);
+    assert_int_equal(tc_msg(mallory, mh_right(own, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &stolen, 1, 0),
+                     MACH_SEND_INVALID_RIGHT);
+    /* Holding a send right does not allow making one, nor receiving. */
+    struct machd_right make = mh_right(own, MACHD_DISP_MAKE_SEND, 0);
+    assert_int_equal(tc_msg(mallory, mh_right(own, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &make, 1, 0),
+                     MACH_SEND_INVALID_RIGHT);
+    assert_int_equal(tc_msg(mallory, mh_right(own, MACHD_DISP_COPY_SEND, 0), mh_right(own, MACHD_DISP_MAKE_SEND_ONCE, 0),
+                            1, NULL, NULL, 0, 0),
+                     MACH_SEND_INVALID_REPLY);
+    assert_int_equal(tc_mod_refs(mallory, own, MACHD_RIGHT_RECEIVE, -1), KERN_INVALID_RIGHT);
+    /* A NEW export cannot claim a handle already in use. */
+    struct machd_right fake_new = mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+    assert_int_equal(tc_msg(mallory, mh_right(own, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &fake_new, 1, 0), 0);
+    tc_expect(a, MACHD_MSG_DELIVER);
+    assert_int_equal(tc_msg(mallory, mh_right(own, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &fake_new, 1, 0),
+                     MACH_SEND_INVALID_RIGHT);
+    /* A refused message moved nothing: a's port is intact and nothing was delivered. */
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 99, NULL, NULL, 0, 0), 0);
+    assert_int_equal(tc_expect(a, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 99);
+    tc_close(a);
+    tc_close(b);
+    tc_close(mallory);
+}
+
+static void replayed_request_is_refused(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    /* b moves its only send right to svc into a message to svc; the same bytes sent again are
+     * refused: the right is gone after the first use. */
+    assert_int_equal(tc_mod_refs(b, svc, MACHD_RIGHT_SEND, 0), KERN_SUCCESS);
+    struct machd_right mv = mh_right(svc, MACHD_DISP_MOVE_SEND, 0);
+    struct machd_right reply = mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW);
+    assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), reply, 50, "once", &mv, 1, 0), 0);
+    tc_expect(a, MACHD_MSG_DELIVER);
+    uint8_t raw[512];
+    size_t len = machd_proto_encode(&b->out, raw, sizeof raw);
+    assert_true(len > 0);
+    assert_true(send(b->conn.fd, raw, len, 0) == (ssize_t)len);
+    const struct machd_msg *r = tc_expect(b, MACHD_SEND_REPLY);
+    assert_int_equal(r->u.send_reply.status, MACH_SEND_INVALID_DEST);
+    tc_close(a);
+    tc_close(b);
+}
+
+/* ---- resources ---- */
+
+static void client_deaths_leave_counts_and_memory_where_they_were(void **state) {
+    (void)state;
+    struct tc *srv = tc_open(&daemon_proc);
+    uint32_t recv;
+    assert_int_equal(tc_check_in(srv, "svc.churn", &recv), 0);
+    uint32_t tasks0, ports0, entries0;
+    uint64_t rss0, rss1;
+    /* Warm up the allocator, then measure. */
+    for (int round = 0; round < 2; round++) {
+        if (round == 1)
+            tc_stats(srv, &tasks0, &ports0, &entries0, &rss0);
+        for (int i = 0; i < 500; i++) {
+            struct tc *c = tc_open(&daemon_proc);
+            uint32_t svc;
+            assert_int_equal(tc_look_up(c, "svc.churn", &svc), 0);
+            struct machd_right extra = mh_right(H2, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+            assert_int_equal(tc_msg(c, mh_right(svc, MACHD_DISP_COPY_SEND, 0),
+                                    mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW), 60, "req", &extra, 1,
+                                    MACHD_SEND_ACK_ERRORS_ONLY),
+                             0);
+            tc_expect(srv, MACHD_MSG_DELIVER);
+            tc_close(c); /* dies with its request unanswered */
+            /* Its two ports die: the reply right and the extra send right become dead names. */
+            tc_expect(srv, MACHD_PORT_DEAD);
+            tc_expect(srv, MACHD_PORT_DEAD);
+        }
+    }
+    uint32_t tasks1, ports1, entries1;
+    tc_stats(srv, &tasks1, &ports1, &entries1, &rss1);
+    assert_int_equal(tasks1, tasks0);
+    assert_int_equal(ports1, ports0);
+    assert_int_equal(entries1, entries0);
+    /* 500 deaths after warm-up: resident memory may move by allocator noise, not by leaks
+     * (a leak of even one small object per death would be tens of KiB). */
+    expect_rss_within(rss0, rss1, 256 * 1024);
+    tc_close(srv);
+}
+
+static void hundred_thousand_rpcs_and_killed_clients_leave_no_trace(void **state) {
+    (void)state;
+    const char *srv[] = {"server", "svc.many", NULL};
+    pid_t server = mh_spawn_peer(&daemon_proc, srv);
+    struct tc *obs = tc_open(&daemon_proc);
+    uint32_t tasks0, ports0, entries0, tasks1, ports1, entries1;
+    uint64_t rss0, rss1;
+    /* Warm-up: one client, so allocator pools exist before the baseline. */
+    const char *warm[] = {"client", "svc.many", "1000", NULL};
+    assert_int_equal(mh_wait(mh_spawn_peer(&daemon_proc, warm)), 0);
+    tc_stats(obs, &tasks0, &ports0, &entries0, &rss0);
+    const char *cli[] = {"client", "svc.many", "100000", NULL};
+    assert_int_equal(mh_wait(mh_spawn_peer(&daemon_proc, cli)), 0);
+    /* Clients SIGKILLed while holding a send right to the service. */
+    for (int i = 0; i < 200; i++) {
+        const char *hold[] = {"hold", "svc.many", NULL};
+        pid_t p = mh_spawn_peer(&daemon_proc, hold);
+        kill(p, SIGKILL);
+        assert_int_equal(mh_wait(p), 128 + SIGKILL);
+    }
+    /* machd sees each death asynchronously: poll its counters (bounded) until they settle. */
+    for (int i = 0; i < 500; i++) {
+        tc_stats(obs, &tasks1, &ports1, &entries1, &rss1);
+        if (tasks1 == tasks0)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(tasks1, tasks0);
+    assert_int_equal(ports1, ports0);
+    assert_int_equal(entries1, entries0);
+    expect_rss_within(rss0, rss1, 1024 * 1024);
+    tc_close(obs);
+    kill(server, SIGTERM);
+    mh_wait(server);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(machd_help_usage_and_already_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(sigterm_stops_cleanly_and_removes_the_socket, setup, teardown),
+        cmocka_unit_test_setup_teardown(malformed_request_drops_only_that_task, setup, teardown),
+        cmocka_unit_test_setup_teardown(null_rpc_between_peer_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_identity_comes_from_the_kernel, setup, teardown),
+        cmocka_unit_test_setup_teardown(server_killed_during_rpc_gives_send_once_notification, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_killed_during_rpc_leaves_nothing_behind, setup, teardown),
+        cmocka_unit_test_setup_teardown(dead_name_after_peer_sigkill, setup, teardown),
+        cmocka_unit_test_setup_teardown(machd_killed_then_restarted_serves_new_work, setup, teardown),
+        cmocka_unit_test_setup_teardown(bootstrap_check_in_look_up_register, setup, teardown),
+        cmocka_unit_test_setup_teardown(rights_of_every_disposition_travel, setup, teardown),
+        cmocka_unit_test_setup_teardown(receive_right_moves_to_a_third_task, setup, teardown),
+        cmocka_unit_test_setup_teardown(senders_gone_when_the_last_outside_send_right_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(port_destroyed_notification_moves_the_receive_right, setup, teardown),
+        cmocka_unit_test_setup_teardown(forged_names_and_rights_not_held_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(replayed_request_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(client_deaths_leave_counts_and_memory_where_they_were, setup, teardown),
+        cmocka_unit_test_setup_teardown(hundred_thousand_rpcs_and_killed_clients_leave_no_trace, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
