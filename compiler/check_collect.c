@@ -98,12 +98,12 @@ static void collect_skip(struct check_ctx *cx, struct collect_state *st,
     if (s->u.skip.maybe_count) {
         if (!check_eval_size(cx, s->u.skip.maybe_count, &count))
             return;
-        diag_report(cx->diags, DIAG_GNU_SKIP_COUNT, s->keyword_span, check_num(cx, count));
         if (count < 1 || count > 100000) {
             diag_report(cx->diags, DIAG_BAD_SKIP_COUNT, s->u.skip.maybe_count->span,
                         check_num(cx, count));
             return;
         }
+        diag_report(cx->diags, DIAG_GNU_SKIP_COUNT, s->keyword_span, check_num(cx, count));
     }
     for (uint32_t i = 0; i < count; i++)
         add_slot(st, s);
@@ -231,7 +231,10 @@ bool check_collect(struct check_ctx *cx) {
         collect_statement(cx, &st, s, seen);
 
     if (!st.have_subsystem) {
-        struct src_span where = cx->ast->stmts ? cx->ast->stmts->keyword_span : SRC_SPAN_NONE;
+        // Point at the last statement: included files come first, so it is in the main file.
+        struct src_span where = SRC_SPAN_NONE;
+        for (const struct ast_stmt *s = cx->ast->stmts; s; s = s->next)
+            where = s->keyword_span;
         diag_report(cx->diags, DIAG_NO_SUBSYSTEM, where);
     }
     if (st.special_reply_stmt && (ir->kernel_user || ir->kernel_server))
