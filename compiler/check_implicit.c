@@ -111,8 +111,7 @@ static void add_dealloc(struct check_ctx *cx, struct ir_routine *rt, size_t *n, 
     p->maybe_dealloc_arg = a;
 }
 
-static void fill_written(struct check_ctx *cx, struct ir_routine *rt, struct ir_arg *a,
-                         const struct check_arg *ca) {
+static void fill_written(struct ir_routine *rt, struct ir_arg *a, const struct check_arg *ca) {
     const struct ir_type *t = ca->type;
     a->name = ca->ast->name.name;
     a->line = ca->ast->name.span.begin.line;
@@ -216,7 +215,7 @@ static void build_routine(struct check_ctx *cx, struct check_routine *cr,
     for (size_t i = 0; i < cr->n_args; i++) {
         const struct check_arg *ca = &cr->args[i];
         struct ir_arg *a = &rt->args[n++];
-        fill_written(cx, rt, a, ca);
+        fill_written(rt, a, ca);
         if (ca->flags.retcode)
             rt->maybe_return_code = a;
         if (ca->type->is_polymorphic && has_poly_arg(ca->role))
