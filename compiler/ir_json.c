@@ -43,25 +43,20 @@ static void write_type(struct json_writer *w, const char *key, const struct ir_t
 }
 
 static void write_flags(struct json_writer *w, const struct ir_arg_flags *f) {
+    const struct {
+        bool on;
+        const char *name;
+    } named[] = {
+        {f->physicalcopy, "physicalcopy"}, {f->overwrite, "overwrite"}, {f->countinout, "countinout"},
+        {f->samecount, "samecount"},       {f->retcode, "retcode"},     {f->is_auto, "auto"},
+        {f->is_const, "const"},            {f->servercopy, "servercopy"},
+    };
     json_begin_array(w, "flags");
     if (f->dealloc != IR_DEALLOC_DEFAULT)
         json_string(w, NULL, ir_dealloc_name(f->dealloc));
-    if (f->physicalcopy)
-        json_string(w, NULL, "physicalcopy");
-    if (f->overwrite)
-        json_string(w, NULL, "overwrite");
-    if (f->countinout)
-        json_string(w, NULL, "countinout");
-    if (f->samecount)
-        json_string(w, NULL, "samecount");
-    if (f->retcode)
-        json_string(w, NULL, "retcode");
-    if (f->is_auto)
-        json_string(w, NULL, "auto");
-    if (f->is_const)
-        json_string(w, NULL, "const");
-    if (f->servercopy)
-        json_string(w, NULL, "servercopy");
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (named[i].on)
+            json_string(w, NULL, named[i].name);
     json_end_array(w);
 }
 
