@@ -295,5 +295,44 @@ case_json_diagnostics() {
   expect_in err.txt '"line"'
 }
 
+# mig_generate() from cmake/MigGenerate.cmake in a small project, with the Ninja and the
+# Makefile generator: outputs appear, a second build does nothing, and touching a .defs file
+# that is only #included re-runs mig (the -MF depfile reached the build system).
+case_cmake_generate() {
+  mkdir -p proj/inc
+  write_sample proj/sample.defs
+  printf 'routine from_inc(server : mach_port_t);\n' >proj/inc/extra.defs
+  sed -i 's|#ifdef WITH_EXTRA|#include <extra.defs>\n#ifdef WITH_EXTRA|' proj/sample.defs
+  {
+    echo 'cmake_minimum_required(VERSION 3.20)'
+    echo 'project(migtest NONE)'
+    echo "set(MIG_EXECUTABLE \"$MIG\")"
+    echo "include(\"$SRC/cmake/MigGenerate.cmake\")"
+    echo 'mig_generate(DEFS sample.defs USER SERVER_HEADER JSON sample.json'
+    echo '             INCLUDE_DIRECTORIES inc DEFINITIONS WITH_EXTRA MIG_ARGS -novouchers)'
+    echo 'add_custom_target(gen ALL DEPENDS ${sample_MIG_HEADERS} ${sample_MIG_SOURCES}'
+    echo '                  "${CMAKE_CURRENT_BINARY_DIR}/mig/sample.json")'
+  } >proj/CMakeLists.txt
+  local gen
+  for gen in Ninja "Unix Makefiles"; do
+    if [[ $gen == Ninja ]] && ! command -v ninja >/dev/null; then continue; fi
+    rm -rf b
+    cmake -S proj -B b -G "$gen" >cfg.txt 2>&1 || { cat cfg.txt; fail "$gen: configure failed"; }
+    cmake --build b >build1.txt 2>&1 || { cat build1.txt; fail "$gen: build failed"; }
+    for f in sample.h sampleUser.c sampleServer.h sample.json sample.mig.d; do
+      [[ -s b/mig/$f ]] || fail "$gen: b/mig/$f missing"
+    done
+    [[ ! -e b/mig/sampleServer.c ]] || fail "$gen: server stubs written although not requested"
+    expect_in b/mig/sample.json '"extra_routine"'
+    expect_in b/mig/sample.json '"from_inc"'
+    cmake --build b >build2.txt 2>&1
+    expect_not_in build2.txt "mig sample.defs"
+    sleep 1
+    touch proj/inc/extra.defs
+    cmake --build b >build3.txt 2>&1
+    expect_in build3.txt "mig sample.defs"
+  done
+}
+
 "case_$CASE"
 echo "ok [$CASE]"
