@@ -239,9 +239,27 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
     return false;
 }
 
+// True when -arch / -target names a 32-bit Apple architecture (i386, armv7*, arm64_32, ppc):
+// their message layouts differ and the checks only know LP64.
+static bool is_32bit_arch(const char *arch_or_triple) {
+    static const char *const names[] = {"i386", "i486", "i586", "i686", "armv6", "armv7",
+                                        "armv7s", "armv7k", "arm64_32", "ppc", "ppc7400",
+                                        "ppc970", "arm"};
+    size_t len = strcspn(arch_or_triple, "-");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == len && strncmp(arch_or_triple, names[i], len) == 0)
+            return true;
+    return false;
+}
+
 // Everything after option parsing succeeded. Returns the exit status.
 static enum driver_status compile_and_write(struct run *r) {
     const struct driver_options *o = r->opts;
+    const char *arch = o->target ? o->target : o->arch;
+    if (arch && is_32bit_arch(arch)) {
+        report(r, DIAG_UNSUPPORTED_ARCH, arch, NULL);
+        return DRIVER_USAGE_ERROR;
+    }
     if (o->split_prefix) {
         report(r, DIAG_SPLIT_UNSUPPORTED, o->split_prefix, NULL);
         return DRIVER_USAGE_ERROR;

@@ -79,6 +79,11 @@ case_every_flag() {
   [[ -s out.json ]] || fail "no JSON written"
   run 0 "$MIG" -t -user /dev/null -server /dev/null -header /dev/null --emit-json t.json sample.defs
   expect_in err.txt "[E0412]"
+  run 2 "$MIG" -arch armv7 --emit-json a.json sample.defs
+  expect_in err.txt "[E0418]"
+  run 2 "$MIG" -target i386-apple-macos10.6 --emit-json a.json sample.defs
+  expect_in err.txt "[E0418]"
+  run 0 "$MIG" -arch arm64e --emit-json a.json sample.defs
   run 2 "$MIG" -i prefix_ --emit-json i.json sample.defs
   expect_in err.txt "[E0411]"
   [[ ! -e i.json ]] || fail "-i failure wrote i.json"
