@@ -833,9 +833,10 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, st
     (void)scanner;
     yysymbol_kind_t la = yypcontext_token(yyctx);
     struct src_span where = *yypcontext_location(yyctx);
-    // One error per mistake: the lexer already reported this token (or the input ended inside
-    // a comment it reported).
-    if (pc->lex_error_before_cur || (pc->lexer_stopped && la == YYSYMBOL_YYEOF))
+    // One error per mistake: the lexer already reported this token or the one before (an
+    // unterminated string swallows the ';'), or the input ended inside a comment it reported.
+    if (pc->lex_error_before_cur || pc->lex_error_before_prev ||
+        (pc->lexer_stopped && la == YYSYMBOL_YYEOF))
         return 0;
     pc->errors++;
 

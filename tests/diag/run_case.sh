@@ -4,6 +4,10 @@
 # `/* mig: <words> */` changes the run: `raw` feeds the file to mig without the C preprocessor
 # (for lexer cases that cpp itself would reject); `not-first` looks for the first diagnostic with
 # the expected id instead of the very first one (for E0009, which needs other errors first).
+# An optional `/* args: ... */` line (line 2 or 3) gives extra mig arguments, put before the case
+# file; `@TMP@` in them is a scratch directory, and when `@CASE@` appears the case path goes
+# there and is not appended (for command-line diagnostics). `0:0` in the expect line means a
+# diagnostic without a position (`mig: error: ... [E0400]`).
 # Checks: the first diagnostic mig prints has that id, line, column and severity and names the
 # case file; errors exit non-zero and leave no output file; warnings exit 0 and write it.
 set -u
@@ -31,17 +35,34 @@ if [[ $modes == *" raw "* ]]; then
   args=(-cc "$tmp/rawcpp")
 fi
 
-"$mig" "${args[@]}" --emit-json "$tmp/out.json" "$case_file" > "$tmp/stdout" 2> "$tmp/stderr"
+extra=$(sed -n '2,3{s|^/\* args: \(.*\) \*/$|\1|p}' "$case_file")
+append_case=yes
+if [ -n "$extra" ]; then
+  [[ $extra == *@CASE@* ]] && append_case=no
+  extra=${extra//@TMP@/$tmp}
+  extra=${extra//@CASE@/$case_file}
+  read -r -a extra_args <<< "$extra"
+  args+=("${extra_args[@]}")
+fi
+[ $append_case = yes ] && args+=("$case_file")
+
+"$mig" --emit-json "$tmp/out.json" "${args[@]}" > "$tmp/stdout" 2> "$tmp/stderr" < /dev/null
 status=$?
 
 wanted_suffix='\[E[0-9]{4}\]$'
 [[ $modes == *" not-first "* ]] && wanted_suffix="\\[$want_id\\]\$"
-first=$(grep -m 1 -E ":[0-9]+:[0-9]+: (error|warning): .*$wanted_suffix" "$tmp/stderr")
+first=$(grep -m 1 -E "^(.*:[0-9]+:[0-9]+|mig): (error|warning): .*$wanted_suffix" "$tmp/stderr")
 [ -n "$first" ] || fail "no diagnostic with an id in mig's output (exit $status)"
 diag_re='^(.*):([0-9]+):([0-9]+): (error|warning): (.*) \[(E[0-9]{4})\]$'
-[[ $first =~ $diag_re ]] || fail "cannot read: $first"
-got_file=${BASH_REMATCH[1]} got_line=${BASH_REMATCH[2]} got_col=${BASH_REMATCH[3]}
-got_sev=${BASH_REMATCH[4]} got_id=${BASH_REMATCH[6]}
+nopos_re='^mig: (error|warning): (.*) \[(E[0-9]{4})\]$'
+if [[ $first =~ $diag_re ]]; then
+  got_file=${BASH_REMATCH[1]} got_line=${BASH_REMATCH[2]} got_col=${BASH_REMATCH[3]}
+  got_sev=${BASH_REMATCH[4]} got_id=${BASH_REMATCH[6]}
+elif [[ $first =~ $nopos_re ]]; then
+  got_file=$case_file got_line=0 got_col=0 got_sev=${BASH_REMATCH[1]} got_id=${BASH_REMATCH[3]}
+else
+  fail "cannot read: $first"
+fi
 got="$got_line:$got_col: $got_sev: [$got_id]"
 want="$want_line:$want_col: $want_sev: [$want_id]"
 [ "$got" = "$want" ] || fail "expected $want, got $got"
