@@ -26,8 +26,12 @@
 
 /* Bytes machd queues towards one task before refusing more (MACH_SEND_NO_BUFFER). */
 #define CONN_OUT_LIMIT (8u * 1024u * 1024u)
-/* Datagrams read from one connection per wake-up, so one busy task cannot starve the others. */
-#define CONN_READ_BUDGET 64
+/* Datagrams read from one connection per readiness event. One: epoll (level-triggered) reports
+ * the connection again if more are queued, and light traffic saves the recv that would only
+ * return EAGAIN; a busy task cannot starve the others either way. */
+#define CONN_READ_BUDGET 1
+/* Datagrams read from a task that has exited before it is destroyed. */
+#define CONN_DRAIN_BUDGET 4096
 
 enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_SOCKET, WATCH_PIDFD };
 
@@ -317,8 +321,8 @@ static void handle_datagram(struct machd_server *s, struct conn *c, size_t len) 
     broker_handle(s->broker, c->task, &s->req);
 }
 
-static void conn_readable(struct machd_server *s, struct conn *c) {
-    for (int i = 0; i < CONN_READ_BUDGET && !c->dead; i++) {
+static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
+    for (int i = 0; i < budget && !c->dead; i++) {
         /* No control buffer: descriptors a task might pass are closed by the kernel. */
         ssize_t n = recv(c->fd, s->in, sizeof s->in, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0) {
@@ -452,7 +456,7 @@ int machd_server_run(struct machd_server *s) {
                 if (c->dead)
                     break;
                 if (events[i].events & EPOLLIN)
-                    conn_readable(s, c);
+                    conn_readable(s, c, CONN_READ_BUDGET);
                 if (events[i].events & EPOLLOUT)
                     conn_flush(s, c);
                 if (!(events[i].events & EPOLLIN) && (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
@@ -461,7 +465,7 @@ int machd_server_run(struct machd_server *s) {
             case WATCH_PIDFD:
                 /* Read what is still queued from the task first: its last messages count. */
                 if (!c->dead)
-                    conn_readable(s, c);
+                    conn_readable(s, c, CONN_DRAIN_BUDGET);
                 conn_kill(s, c, "process exited");
                 break;
             }

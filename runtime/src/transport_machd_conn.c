@@ -128,14 +128,15 @@ int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
 int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, int timeout_ms) {
     struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
     for (;;) {
-        int rc = poll(&pfd, 1, timeout_ms);
+        /* Without a timeout a blocking recv is enough: one syscall per message, not two. */
+        int rc = timeout_ms < 0 ? 1 : poll(&pfd, 1, timeout_ms);
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc == 0)
             return ETIMEDOUT;
         if (rc < 0)
             return errno;
-        ssize_t n = recv(c->fd, buf, MACHD_MAX_PACKET, MSG_TRUNC | MSG_DONTWAIT);
+        ssize_t n = recv(c->fd, buf, MACHD_MAX_PACKET, MSG_TRUNC | (timeout_ms < 0 ? 0 : MSG_DONTWAIT));
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0)
