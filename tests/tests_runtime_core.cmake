@@ -1,6 +1,14 @@
-# rt-core: unit tests of the IPC core (one cmocka program per concept).
+# rt-core: unit tests of the IPC core (one cmocka program per concept) and the benchmark.
 if(TARGET mach_static)
   openmig_add_unit_test(NAME test_headers
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_headers.c
     LIBS mach_static)
+  foreach(t space right port msg mqueue portset notify ool trailer)
+    if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${t}.c)
+      openmig_add_unit_test(NAME test_${t}
+        SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${t}.c
+        LIBS mach_static mach_internal
+        LABELS runtime)
+    endif()
+  endforeach()
 endif()

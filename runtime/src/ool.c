@@ -1,0 +1,69 @@
+/* Out-of-line regions: copy or hand-over at send time, hand-over at receive time. */
+#include "ool_internal.h"
+#include "vm_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static bool vm_readv_unavailable;
+
+bool ool_read_user(void *dst, const void *src, size_t size) {
+  if (size == 0) return true;
+  if (!src || (uintptr_t)src + size < (uintptr_t)src) return false;
+  if (vm_range_owned(src, size) || vm_readv_unavailable) {
+    memcpy(dst, src, size);
+    return true;
+  }
+  /* process_vm_readv on ourselves reports unmapped source memory as EFAULT instead of a
+   * crash: hostile descriptors get MACH_SEND_INVALID_MEMORY. */
+  struct iovec local = { dst, size };
+  struct iovec remote = { (void *)(uintptr_t)src, size };
+  ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  if (n == (ssize_t)size) return true;
+  if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+    vm_readv_unavailable = true; /* seccomp or an old kernel: trust the pointer */
+    memcpy(dst, src, size);
+    return true;
+  }
+  return false;
+}
+
+mach_msg_return_t ool_copyin(void *addr, mach_msg_size_t size, bool dealloc, void **region) {
+  *region = NULL;
+  if (size == 0) return MACH_MSG_SUCCESS;
+  if (!addr) return MACH_SEND_INVALID_MEMORY;
+  size_t len = vm_round(size);
+  if (dealloc && ((uintptr_t)addr & vm_page_mask) == 0 && vm_region_detach(addr, size)) {
+    *region = addr; /* the sender's pages change hands: no copy */
+  } else {
+    void *r = vm_region_alloc(size, false);
+    if (!r) return MACH_SEND_NO_BUFFER;
+    if (!ool_read_user(r, addr, size)) {
+      vm_region_free(r, size);
+      return MACH_SEND_INVALID_MEMORY;
+    }
+    memset((char *)r + size, 0, len - size);
+    if (dealloc) vm_release_range(addr, size);
+    *region = r;
+  }
+  ipc_stats.ool_regions++;
+  ipc_stats.ool_bytes += len;
+  return MACH_MSG_SUCCESS;
+}
+
+void *ool_copyout(void *region, mach_msg_size_t size) {
+  if (!region) return NULL;
+  ipc_stats.ool_regions--;
+  ipc_stats.ool_bytes -= vm_round(size);
+  vm_region_register(region, size);
+  return region;
+}
+
+void ool_discard(void *region, mach_msg_size_t size) {
+  if (!region) return;
+  ipc_stats.ool_regions--;
+  ipc_stats.ool_bytes -= vm_round(size);
+  vm_region_free(region, size);
+}

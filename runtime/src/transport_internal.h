@@ -1,0 +1,43 @@
+/* The seam for a cross-process transport (machd, issue 5). A proxy port is a local port object
+ * standing for a port whose receive right lives in another task: rights to it live in local
+ * spaces like any other, and messages sent to it are handed to the transport after copyin
+ * instead of being queued. Messages arriving from other tasks are queued on local ports with
+ * transport_deliver. Lock held in every call unless stated. */
+#ifndef OPENMIG_TRANSPORT_INTERNAL_H
+#define OPENMIG_TRANSPORT_INTERNAL_H
+
+#include "ipc_internal.h"
+#include "kmsg_internal.h"
+#include "port_internal.h"
+
+struct ipc_transport_ops {
+  /* A copied-in message for proxy (kmsg->remote == proxy). Called with the IPC lock held: must
+   * not block or call the public API (queue the message and write it out later). Returns
+   * MACH_MSG_SUCCESS (the transport now owns kmsg and its rights), MACH_SEND_TIMED_OUT (the core
+   * gives the message back to the sender, pseudo-receive) or any other error (the core destroys
+   * kmsg, as for a port that died). */
+  mach_msg_return_t (*send)(struct ipc_port *proxy, struct ipc_kmsg *kmsg,
+                            mach_msg_option_t option, mach_msg_timeout_t timeout);
+  /* The last local send right to proxy went away (remote peers should be told). Optional. */
+  void (*proxy_released)(struct ipc_port *proxy);
+  /* A local port's receive right died (for ports with an export handle). Optional. */
+  void (*port_died)(struct ipc_port *port);
+};
+
+/* A new proxy with one reference (the caller's), remote handle handle. NULL on OOM. */
+struct ipc_port *transport_proxy_create(const struct ipc_transport_ops *ops, uint64_t handle);
+
+/* The remote receive right died: the proxy dies like a local port (dead names, dead-name
+ * notifications, blocked senders get MACH_SEND_INVALID_DEST). */
+void transport_proxy_dead(struct ipc_port *proxy);
+
+/* Send rights to a local port held in other tasks: no-senders fires only when local and remote
+ * counts are both zero. */
+void transport_remote_senders(struct ipc_port *port, int32_t delta);
+
+/* Queues a message built by the transport (rights already as port references, audit token of
+ * the remote sender set) on its destination kmsg->remote, ignoring the queue limit (the
+ * transport applies flow control). Destroys it if the port is dead. */
+void transport_deliver(struct ipc_kmsg *kmsg);
+
+#endif /* OPENMIG_TRANSPORT_INTERNAL_H */

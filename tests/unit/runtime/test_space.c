@@ -1,0 +1,222 @@
+/* IPC name spaces: Darwin-shaped names and generations, name reuse, caller-chosen names,
+ * mach_port_names, coalescing through the reverse map, and spaces as separate objects. */
+#include "core_test_util.h"
+
+#include "right_internal.h"
+
+static void test_task_self_is_a_send_right_named_0x103(void **state) {
+  (void)state;
+  assert_int_equal(mach_task_self(), 0x103);
+  assert_int_equal(type_of(SELF), MACH_PORT_TYPE_SEND);
+  /* Pinned: deallocating it does not make the task unreachable. */
+  assert_int_equal(mach_port_deallocate(SELF, SELF), KERN_SUCCESS);
+  assert_int_equal(type_of(SELF), MACH_PORT_TYPE_SEND);
+}
+
+static void test_names_have_index_and_generation(void **state) {
+  (void)state;
+  struct openmig_ipc_stats base = stats_now();
+  mach_port_t a = new_port();
+  assert_int_equal(a & 0xff, 3); /* fresh slots start at generation 3, like Darwin's 0x103 */
+  assert_true(MACH_PORT_INDEX(a) >= 2);
+  assert_int_equal(mach_port_mod_refs(SELF, a, MACH_PORT_RIGHT_RECEIVE, -1), KERN_SUCCESS);
+  mach_port_t b = new_port();
+  /* The freed index comes back with a new generation; the old name is dead for good. */
+  assert_int_equal(MACH_PORT_INDEX(b), MACH_PORT_INDEX(a));
+  assert_int_not_equal(b, a);
+  assert_int_equal(b & 0xff, 7);
+  mach_port_type_t t;
+  assert_int_equal(mach_port_type(SELF, a, &t), KERN_INVALID_NAME);
+  assert_int_equal(mach_port_destroy(SELF, b), KERN_SUCCESS);
+  struct openmig_ipc_stats now = stats_now();
+  assert_stats_equal(&base, &now);
+}
+
+static void test_allocate_name_chosen_by_caller(void **state) {
+  (void)state;
+  mach_port_name_t want = 0x12345607;
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, want), KERN_SUCCESS);
+  assert_int_equal(type_of(want), MACH_PORT_TYPE_RECEIVE);
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, want), KERN_NAME_EXISTS);
+  /* Same index, other generation: the slot is taken. */
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_PORT_SET, 0x12345608),
+                   KERN_NAME_EXISTS);
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_NULL),
+                   KERN_INVALID_VALUE);
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_DEAD),
+                   KERN_INVALID_VALUE);
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_SEND, 0x22222203),
+                   KERN_INVALID_VALUE);
+  /* Fresh names keep working around the claimed one. */
+  mach_port_t other = new_port();
+  assert_int_not_equal(other, want);
+  assert_int_equal(mach_port_destroy(SELF, want), KERN_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, other), KERN_SUCCESS);
+}
+
+static void test_allocate_kinds(void **state) {
+  (void)state;
+  mach_port_t set, dead;
+  assert_int_equal(mach_port_allocate(SELF, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+  assert_int_equal(type_of(set), MACH_PORT_TYPE_PORT_SET);
+  assert_int_equal(mach_port_allocate(SELF, MACH_PORT_RIGHT_DEAD_NAME, &dead), KERN_SUCCESS);
+  assert_int_equal(type_of(dead), MACH_PORT_TYPE_DEAD_NAME);
+  assert_int_equal(refs_of(dead, MACH_PORT_RIGHT_DEAD_NAME), 1);
+  mach_port_t x;
+  assert_int_equal(mach_port_allocate(SELF, MACH_PORT_RIGHT_SEND, &x), KERN_INVALID_VALUE);
+  assert_int_equal(mach_port_allocate(SELF, MACH_PORT_RIGHT_NUMBER, &x), KERN_INVALID_VALUE);
+  assert_int_equal(mach_port_destroy(SELF, set), KERN_SUCCESS);
+  assert_int_equal(mach_port_deallocate(SELF, dead), KERN_SUCCESS);
+  mach_port_type_t t;
+  assert_int_equal(mach_port_type(SELF, dead, &t), KERN_INVALID_NAME);
+}
+
+static void test_names_lists_every_name(void **state) {
+  (void)state;
+  struct openmig_ipc_stats base = stats_now();
+  mach_port_t recv = new_port_with_send();
+  mach_port_t set;
+  assert_int_equal(mach_port_allocate(SELF, MACH_PORT_RIGHT_PORT_SET, &set), KERN_SUCCESS);
+  mach_port_name_array_t names;
+  mach_port_type_array_t types;
+  mach_msg_type_number_t ncnt, tcnt;
+  assert_int_equal(mach_port_names(SELF, &names, &ncnt, &types, &tcnt), KERN_SUCCESS);
+  assert_int_equal(ncnt, tcnt);
+  int seen = 0;
+  for (mach_msg_type_number_t i = 0; i < ncnt; i++) {
+    if (names[i] == recv) {
+      assert_int_equal(types[i], MACH_PORT_TYPE_SEND_RECEIVE);
+      seen++;
+    } else if (names[i] == set) {
+      assert_int_equal(types[i], MACH_PORT_TYPE_PORT_SET);
+      seen++;
+    } else if (names[i] == SELF) {
+      assert_int_equal(types[i], MACH_PORT_TYPE_SEND);
+      seen++;
+    }
+  }
+  assert_int_equal(seen, 3);
+  assert_int_equal(vm_deallocate(SELF, (vm_address_t)names, ncnt * sizeof *names), KERN_SUCCESS);
+  assert_int_equal(vm_deallocate(SELF, (vm_address_t)types, tcnt * sizeof *types), KERN_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, recv), KERN_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, set), KERN_SUCCESS);
+  struct openmig_ipc_stats now = stats_now();
+  assert_stats_equal(&base, &now);
+}
+
+static void test_send_rights_to_one_port_share_a_name(void **state) {
+  (void)state;
+  mach_port_t p = new_port();
+  mach_port_t so1, so2;
+  mach_msg_type_name_t t;
+  /* Receiving a send right to a port we hold the receive right for lands on the same name. */
+  mach_port_t got;
+  assert_int_equal(mach_port_extract_right(SELF, p, MACH_MSG_TYPE_MAKE_SEND, &got, &t),
+                   KERN_SUCCESS);
+  assert_int_equal(got, p);
+  assert_int_equal(t, MACH_MSG_TYPE_PORT_SEND);
+  assert_int_equal(mach_port_extract_right(SELF, p, MACH_MSG_TYPE_MAKE_SEND, &got, &t),
+                   KERN_SUCCESS);
+  assert_int_equal(got, p);
+  assert_int_equal(refs_of(p, MACH_PORT_RIGHT_SEND), 2);
+  /* Send-once rights never share names. */
+  assert_int_equal(mach_port_extract_right(SELF, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so1, &t),
+                   KERN_SUCCESS);
+  assert_int_equal(mach_port_extract_right(SELF, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so2, &t),
+                   KERN_SUCCESS);
+  assert_int_equal(t, MACH_MSG_TYPE_PORT_SEND_ONCE);
+  assert_int_not_equal(so1, p);
+  assert_int_not_equal(so1, so2);
+  assert_int_equal(status_of(p).mps_sorights, 2);
+  assert_int_equal(mach_port_mod_refs(SELF, so1, MACH_PORT_RIGHT_SEND_ONCE, -1), KERN_SUCCESS);
+  assert_int_equal(mach_port_mod_refs(SELF, so2, MACH_PORT_RIGHT_SEND_ONCE, -1), KERN_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
+}
+
+static void test_many_names_come_and_go(void **state) {
+  (void)state;
+  struct openmig_ipc_stats base = stats_now();
+  enum { N = 3000 };
+  static mach_port_t ports[N];
+  for (int i = 0; i < N; i++) ports[i] = new_port_with_send();
+  /* Free every other one, then re-add: the reverse map must still find every survivor. */
+  for (int i = 0; i < N; i += 2) assert_int_equal(mach_port_destroy(SELF, ports[i]), KERN_SUCCESS);
+  for (int i = 0; i < N; i += 2) ports[i] = new_port_with_send();
+  for (int i = 0; i < N; i++) {
+    mach_port_t got;
+    mach_msg_type_name_t t;
+    assert_int_equal(mach_port_extract_right(SELF, ports[i], MACH_MSG_TYPE_MAKE_SEND, &got, &t),
+                     KERN_SUCCESS);
+    assert_int_equal(got, ports[i]);
+    assert_int_equal(refs_of(ports[i], MACH_PORT_RIGHT_SEND), 2);
+  }
+  for (int i = 0; i < N; i++) assert_int_equal(mach_port_destroy(SELF, ports[i]), KERN_SUCCESS);
+  struct openmig_ipc_stats now = stats_now();
+  assert_stats_equal(&base, &now);
+}
+
+static void test_second_space_is_reachable_by_its_task_name(void **state) {
+  (void)state;
+  struct openmig_ipc_stats base = stats_now();
+  struct ipc_space *self = ipc_space_current();
+  ipc_lock();
+  struct ipc_space *other = ipc_space_create(NULL);
+  assert_non_null(other);
+  port_copy_send(other->task_port);
+  mach_port_name_t task2;
+  assert_int_equal(right_copyout(self, other->task_port, MACH_MSG_TYPE_PORT_SEND, &task2),
+                   KERN_SUCCESS);
+  ipc_unlock();
+  assert_int_equal(base.spaces + 1, stats_now().spaces);
+
+  mach_port_t there;
+  assert_int_equal(mach_port_allocate(task2, MACH_PORT_RIGHT_RECEIVE, &there), KERN_SUCCESS);
+  mach_port_type_t t;
+  assert_int_equal(mach_port_type(task2, there, &t), KERN_SUCCESS);
+  assert_int_equal(t, MACH_PORT_TYPE_RECEIVE);
+  /* Give ourselves a send right to the port living in the other space. */
+  mach_port_t here;
+  mach_msg_type_name_t ht;
+  assert_int_equal(mach_port_extract_right(task2, there, MACH_MSG_TYPE_MAKE_SEND, &here, &ht),
+                   KERN_SUCCESS);
+  assert_int_equal(type_of(here), MACH_PORT_TYPE_SEND);
+  send_msg(here, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 5, 55, 0, 0);
+
+  /* The other task dies: its receive right dies, our send right becomes a dead name. */
+  ipc_lock();
+  ipc_space_destroy(other);
+  ipc_unlock();
+  assert_int_equal(type_of(here), MACH_PORT_TYPE_DEAD_NAME);
+  assert_int_equal(type_of(task2), MACH_PORT_TYPE_DEAD_NAME);
+  assert_int_equal(mach_port_allocate(task2, MACH_PORT_RIGHT_RECEIVE, &there),
+                   MACH_SEND_INVALID_DEST);
+  assert_int_equal(mach_port_deallocate(SELF, here), KERN_SUCCESS);
+  assert_int_equal(mach_port_deallocate(SELF, task2), KERN_SUCCESS);
+  struct openmig_ipc_stats now = stats_now();
+  assert_stats_equal(&base, &now);
+}
+
+static void test_calls_on_a_non_task_name_fail(void **state) {
+  (void)state;
+  mach_port_t p = new_port_with_send();
+  mach_port_t x;
+  assert_int_equal(mach_port_allocate(p, MACH_PORT_RIGHT_RECEIVE, &x), MACH_SEND_INVALID_DEST);
+  assert_int_equal(mach_port_allocate(MACH_PORT_NULL, MACH_PORT_RIGHT_RECEIVE, &x),
+                   MACH_SEND_INVALID_DEST);
+  assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_task_self_is_a_send_right_named_0x103),
+    cmocka_unit_test(test_names_have_index_and_generation),
+    cmocka_unit_test(test_allocate_name_chosen_by_caller),
+    cmocka_unit_test(test_allocate_kinds),
+    cmocka_unit_test(test_names_lists_every_name),
+    cmocka_unit_test(test_send_rights_to_one_port_share_a_name),
+    cmocka_unit_test(test_many_names_come_and_go),
+    cmocka_unit_test(test_second_space_is_reachable_by_its_task_name),
+    cmocka_unit_test(test_calls_on_a_non_task_name_fail),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
