@@ -135,19 +135,16 @@ static const char *base_name(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-// Generates every C output and the JSON into r->outputs. Returns false if one failed.
-static bool generate(struct run *r, const struct ir_module *ir) {
-    bool ok = true;
+// Generates every C output and the JSON into r->outputs.
+static void generate(struct run *r, const struct ir_module *ir) {
     for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++) {
         if (!written(r->paths[k]))
             continue;
         struct strbuf text = STRBUF_INIT;
-        if (emit_file(ir, (enum emit_kind)k, base_name(r->paths[k]), &text) != 0) {
-            report(r, DIAG_C_OUTPUT_UNAVAILABLE, r->paths[k], NULL);
-            ok = false;
-        } else if (!output_add(&r->outputs, r->paths[k], strbuf_cstr(&text), text.len)) {
+        // emit_file fails only for a kind it does not know: a programming error.
+        if (emit_file(ir, (enum emit_kind)k, base_name(r->paths[k]), &text) != 0 ||
+            !output_add(&r->outputs, r->paths[k], strbuf_cstr(&text), text.len))
             abort();
-        }
         strbuf_fini(&text);
     }
     if (written(r->opts->json_file)) {
@@ -157,7 +154,6 @@ static bool generate(struct run *r, const struct ir_module *ir) {
             abort();
         strbuf_fini(&json);
     }
-    return ok;
 }
 
 static void add_depfile(struct run *r, const char *path, const char *const *targets, size_t n) {
@@ -233,9 +229,12 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
     else if (status == CPP_FAILED)
         report(r, DIAG_CPP_FAILED, req.compiler, out->detail);
     else if (out->len >= UINT32_MAX)
-        report(r, DIAG_INPUT_TOO_LARGE, o->defs_file, NULL);
+        report(r, DIAG_CANNOT_OPEN_INPUT, o->defs_file,
+               "its preprocessed text is 4 GiB or larger");
     else
         return true;
+    free(out->text);
+    out->text = NULL;
     return false;
 }
 
@@ -287,8 +286,7 @@ static enum driver_status compile_and_write(struct run *r) {
     choose_paths(r, ir);
     if (!check_distinct(r, r->paths, DRIVER_OUTPUT_KINDS))
         return DRIVER_USAGE_ERROR;
-    if (!generate(r, ir))
-        return DRIVER_INPUT_ERROR;
+    generate(r, ir);
     generate_depfiles(r);
     if (migc_error_count(r->ctx) > 0)
         return DRIVER_INPUT_ERROR;

@@ -188,6 +188,12 @@ static bool apply_value(struct driver_options *o, const struct option_spec *spec
     return true;
 }
 
+// True for the options whose value is an output file name.
+static bool names_a_file(const struct option_spec *spec) {
+    return spec->kind == VAL_OUTPUT ||
+           (spec->kind == VAL_STRING && (spec->slot == STR_JSON || spec->slot == STR_DEPFILE));
+}
+
 // One argument before the .defs file. *index may advance past a separated value.
 static bool parse_option(struct driver_options *o, int argc, char **argv, int *index) {
     const char *arg = argv[*index];
@@ -212,6 +218,12 @@ static bool parse_option(struct driver_options *o, int argc, char **argv, int *i
             return add_problem(o, DIAG_MISSING_OPTION_ARGUMENT, arg);
         }
         const char *value = argv[*index + 1];
+        // "-user -header h.h" lost its file name: refuse rather than write a file named
+        // "-header" (Apple's mig would). "-" alone is standard output.
+        if (names_a_file(spec) && value[0] == '-' && value[1] != '\0') {
+            o->usage_error = true;
+            return add_problem(o, DIAG_MISSING_OPTION_ARGUMENT, arg);
+        }
         // ravynOS passes a stray bare "-I" before "-Idir": drop the bare one, keep the next.
         if (!strcmp(arg, "-I") && value[0] == '-')
             return add_problem(o, DIAG_BARE_INCLUDE_OPTION, arg);

@@ -132,6 +132,12 @@ static void test_usage_errors(void **state) {
     assert_int_equal(o.problems[0].id, DIAG_MISSING_OPTION_ARGUMENT);
     options_free(&o);
 
+    PARSE(&o, "-user", "-header", "h.h", "x.defs"); // the file name was forgotten
+    assert_true(o.usage_error);
+    assert_int_equal(o.problems[0].id, DIAG_MISSING_OPTION_ARGUMENT);
+    assert_string_equal(o.problems[0].args[0], "-user");
+    options_free(&o);
+
     PARSE(&o, "-maxonstack", "lots", "x.defs");
     assert_true(o.usage_error);
     assert_int_equal(o.problems[0].id, DIAG_BAD_OPTION_NUMBER);
@@ -164,6 +170,11 @@ static void test_version_help_t(void **state) {
     PARSE(&o, "--help");
     assert_true(o.show_help);
     assert_false(o.usage_error);
+    options_free(&o);
+    PARSE(&o, "--emit-json", "-", "-D", "-DX", "x.defs"); // "-" is stdout; -D takes "-DX"
+    assert_false(o.usage_error);
+    assert_string_equal(o.json_file, "-");
+    assert_int_equal(o.cpp_arg_count, 2);
     options_free(&o);
     PARSE(&o, "-t", "--emit-json=a.json", "x.defs");
     assert_int_equal(o.problems[0].id, DIAG_IGNORED_OPTION);
