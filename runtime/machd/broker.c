@@ -223,7 +223,8 @@ static void deliver_notification(struct broker *b, struct broker_port *p, int32_
                                  const uint8_t *body, uint32_t body_len, uint32_t moved_recv_name) {
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_MSG_DELIVER;
-    b->msg.u.deliver.dest = p->recv_name;
+    /* Notifications always travel on a send-once right (the requester's, or the one machd holds). */
+    b->msg.u.deliver.dest = (struct machd_right){p->recv_name, MACHD_DISP_MOVE_SEND_ONCE, 0};
     b->msg.u.deliver.p.msgh_id = id;
     b->msg.u.deliver.p.body = body;
     b->msg.u.deliver.p.body_len = body_len;
@@ -585,7 +586,7 @@ static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit 
 
 /* The size of the MSG_DELIVER a MSG_SEND turns into. */
 static size_t deliver_size(const struct machd_payload *p) {
-    size_t n = MACHD_HEADER_SIZE + 52 + (size_t)p->right_count * MACHD_RIGHT_ITEM_SIZE +
+    size_t n = MACHD_HEADER_SIZE + 56 + (size_t)p->right_count * MACHD_RIGHT_ITEM_SIZE +
                (size_t)p->ool_count * MACHD_OOL_ITEM_SIZE + p->body_len;
     for (uint32_t i = 0; i < p->ool_count; i++)
         n += p->ool[i].size;
@@ -685,7 +686,10 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
 
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_MSG_DELIVER;
-    b->msg.u.deliver.dest = dest->recv_name;
+    b->msg.u.deliver.dest = (struct machd_right){dest->recv_name,
+                                                 is_once(req->u.send.dest.disposition) ? MACHD_DISP_MOVE_SEND_ONCE
+                                                                                       : MACHD_DISP_MOVE_SEND,
+                                                 0};
     if (so.reply_name != MACHD_HANDLE_NULL)
         b->msg.u.deliver.reply = (struct machd_right){so.reply_name, so.reply.type, 0};
     b->msg.u.deliver.audit = t->identity;
@@ -715,8 +719,12 @@ static uint32_t mod_refs(struct broker *b, struct broker_task *t, uint32_t name,
     struct broker_port *p = e->port;
     switch (right) {
     case MACHD_RIGHT_SEND: {
-        if (e->send_urefs == 0)
+        /* On a name holding the receive right, +n makes send rights (mach_port_insert_right
+         * with MAKE_SEND): a task keeps local senders when it moves the receive right out. */
+        if (e->send_urefs == 0 && !(e->receive && delta > 0))
             return KERN_INVALID_RIGHT;
+        if (e->send_urefs == 0)
+            p->mscount += (uint32_t)delta;
         int64_t n = (int64_t)e->send_urefs + delta;
         if (n < 0)
             return KERN_INVALID_VALUE;

@@ -68,6 +68,7 @@ enum right_slot {
     SLOT_BODY,         /* MSG_SEND body right: any of the six dispositions */
     SLOT_NOTIFY,       /* NOTIFY_REQUEST notify port: none, or a send-once right */
     SLOT_REGISTER,     /* BOOTSTRAP register: a send right */
+    SLOT_RECV_DEST,    /* MSG_DELIVER destination: the send or send-once type the sender used */
     SLOT_RECV_REPLY,   /* MSG_DELIVER reply: none, or a received send or send-once right */
     SLOT_RECV_BODY,    /* MSG_DELIVER body right: a received receive, send or send-once right */
 };
@@ -121,6 +122,9 @@ static bool check_right(const struct machd_right *r, enum right_slot slot) {
         return is_real_handle(r->name) && is_send_once_disposition(r->disposition);
     case SLOT_REGISTER:
         return is_real_handle(r->name) && is_send_disposition(r->disposition);
+    case SLOT_RECV_DEST:
+        return !is_new && is_real_handle(r->name) &&
+               (r->disposition == MACHD_DISP_MOVE_SEND || r->disposition == MACHD_DISP_MOVE_SEND_ONCE);
     case SLOT_RECV_REPLY:
         if (is_new)
             return false;
@@ -169,7 +173,7 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
             return MACHD_DECODE_BAD_RIGHT;
         return check_payload(&m->u.send.p, SLOT_BODY);
     case MACHD_MSG_DELIVER:
-        if (!is_real_handle(m->u.deliver.dest))
+        if (!check_right(&m->u.deliver.dest, SLOT_RECV_DEST))
             return MACHD_DECODE_BAD_RIGHT;
         if (!check_right(&m->u.deliver.reply, SLOT_RECV_REPLY))
             return MACHD_DECODE_BAD_RIGHT;
@@ -282,7 +286,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         st = c->reserved_ok ? io_payload_items(c, &m->u.send.p) : MACHD_DECODE_BAD_RIGHT;
         break;
     case MACHD_MSG_DELIVER:
-        IO(c, m->u.deliver.dest);
+        io_right(c, &m->u.deliver.dest);
         io_right(c, &m->u.deliver.reply);
         IO(c, m->u.deliver.audit.pid);
         IO(c, m->u.deliver.audit.uid);

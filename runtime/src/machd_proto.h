@@ -141,7 +141,7 @@ struct machd_msg {
         } send;
         struct { uint32_t status; } send_reply;
         struct {
-            uint32_t dest;
+            struct machd_right dest;  /* disposition: the type the sender used (send, send-once) */
             struct machd_right reply; /* disposition holds the received type (0 = none) */
             struct machd_audit audit;
             struct machd_payload p;   /* right dispositions hold received types 16, 17, 18 */

@@ -116,7 +116,7 @@ static _Noreturn void relay_server(const char *path, int ready_fd) {
     for (;;) {
         if (machd_conn_recv(&c, buf, &in, -1) != 0)
             _exit(0);
-        if (in.type == MACHD_MSG_DELIVER && in.u.deliver.dest == recv)
+        if (in.type == MACHD_MSG_DELIVER && in.u.deliver.dest.name == recv)
             send_to(&c, (struct machd_right){in.u.deliver.reply.name, MACHD_DISP_MOVE_SEND_ONCE, 0},
                     (struct machd_right){0, 0, 0}, in.u.deliver.p.msgh_id + 100, in.u.deliver.p.body_len);
     }

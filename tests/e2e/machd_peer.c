@@ -62,7 +62,7 @@ static int serve(const char *name) {
             return 0;
         if (err)
             return 5;
-        if (in.type != MACHD_MSG_DELIVER || in.u.deliver.dest != recv_handle)
+        if (in.type != MACHD_MSG_DELIVER || in.u.deliver.dest.name != recv_handle)
             continue; /* events and send errors: a real server would log them */
         if (in.u.deliver.p.msgh_id == 1 && in.u.deliver.reply.disposition == MACHD_DISP_MOVE_SEND_ONCE)
             send_msg(in.u.deliver.reply.name, MACHD_DISP_MOVE_SEND_ONCE, (struct machd_right){0, 0, 0},
@@ -81,7 +81,7 @@ static int client(const char *name, long count) {
         struct machd_right reply = {REPLY_HANDLE, MACHD_DISP_MAKE_SEND_ONCE, i == 0 ? MACHD_RIGHT_NEW : 0};
         send_msg(service, MACHD_DISP_COPY_SEND, reply, 1, (const uint8_t *)ping, len);
         if (machd_conn_recv(&conn, buf, &in, 30000) != 0 || in.type != MACHD_MSG_DELIVER ||
-            in.u.deliver.dest != REPLY_HANDLE || in.u.deliver.p.msgh_id != 101 ||
+            in.u.deliver.dest.name != REPLY_HANDLE || in.u.deliver.p.msgh_id != 101 ||
             in.u.deliver.p.body_len != len || memcmp(in.u.deliver.p.body, ping, len) != 0 ||
             in.u.deliver.audit.pid == 0 || in.u.deliver.audit.task_id == 0) {
             fprintf(stderr, "machd_peer: RPC %ld failed (type %u)\n", i, in.type);

@@ -164,7 +164,7 @@ static void audit_identity_comes_from_the_kernel(void **state) {
     const char *cli[] = {"client", "svc.audit", "1", NULL};
     pid_t client = mh_spawn_peer(&daemon_proc, cli);
     const struct machd_msg *m = tc_expect(srv, MACHD_MSG_DELIVER);
-    assert_int_equal(m->u.deliver.dest, recv);
+    assert_int_equal(m->u.deliver.dest.name, recv);
     assert_int_equal(m->u.deliver.audit.pid, (uint32_t)client);
     assert_int_equal(m->u.deliver.audit.uid, (uint32_t)getuid());
     assert_int_equal(m->u.deliver.audit.gid, (uint32_t)getgid());
@@ -198,7 +198,8 @@ static void server_killed_during_rpc_gives_send_once_notification(void **state) 
      * a send-once notification to our reply port: what makes a MIG client return MIG_SERVER_DIED. */
     assert_int_equal(tc_expect(cli, MACHD_PORT_DEAD)->u.port_dead.name, service);
     const struct machd_msg *n = tc_expect(cli, MACHD_MSG_DELIVER);
-    assert_int_equal(n->u.deliver.dest, H1);
+    assert_int_equal(n->u.deliver.dest.name, H1);
+    assert_int_equal(n->u.deliver.dest.disposition, MACHD_DISP_MOVE_SEND_ONCE);
     assert_int_equal(n->u.deliver.p.msgh_id, MACH_NOTIFY_SEND_ONCE);
     assert_int_equal(n->u.deliver.audit.pid, 0);
     assert_int_equal(tc_msg(cli, mh_right(service, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, 0),
@@ -278,8 +279,13 @@ static void bootstrap_check_in_look_up_register(void **state) {
     assert_int_equal(again, send_right); /* send rights coalesce under one name */
     assert_int_equal(tc_msg(b, mh_right(send_right, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 7, "hi", NULL, 0, 0), 0);
     const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
-    assert_int_equal(m->u.deliver.dest, recv);
+    assert_int_equal(m->u.deliver.dest.name, recv);
+    assert_int_equal(m->u.deliver.dest.disposition, MACHD_DISP_MOVE_SEND);
     assert_int_equal(m->u.deliver.p.msgh_id, 7);
+    /* The receiver can make send rights from its receive right, and drop them again. */
+    assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_SEND, 2), KERN_SUCCESS);
+    assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_SEND, -2), KERN_SUCCESS);
+    assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_SEND, -1), KERN_INVALID_RIGHT);
     assert_memory_equal(m->u.deliver.p.body, "hi", 2);
     /* register: a send right to one of b's own ports, exported now. */
     assert_int_equal(tc_register(b, "svc.reg", mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
@@ -287,7 +293,7 @@ static void bootstrap_check_in_look_up_register(void **state) {
     uint32_t reg;
     assert_int_equal(tc_look_up(a, "svc.reg", &reg), 0);
     assert_int_equal(tc_msg(a, mh_right(reg, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 8, NULL, NULL, 0, 0), 0);
-    assert_int_equal(tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.dest, H1);
+    assert_int_equal(tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.dest.name, H1);
     /* Destroying the receive right releases the name. */
     assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_RECEIVE, -1), KERN_SUCCESS);
     assert_int_equal(tc_expect(b, MACHD_PORT_DEAD)->u.port_dead.name, send_right);
@@ -372,7 +378,7 @@ static void receive_right_moves_to_a_third_task(void **state) {
     /* b's send right is unchanged and now reaches c. */
     assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 22, NULL, NULL, 0, 0), 0);
     m = tc_expect(c, MACHD_MSG_DELIVER);
-    assert_int_equal(m->u.deliver.dest, c_recv);
+    assert_int_equal(m->u.deliver.dest.name, c_recv);
     assert_int_equal(m->u.deliver.p.msgh_id, 22);
     assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_RECEIVE, -1), KERN_INVALID_NAME);
     /* The destination's own receive right cannot travel in the message to it. */
@@ -435,7 +441,7 @@ static void port_destroyed_notification_moves_the_receive_right(void **state) {
     assert_int_equal(st->u.status_reply.value, MACHD_HANDLE_NULL); /* no previous request */
     tc_close(a); /* a dies: recv goes to b in a port-destroyed notification */
     const struct machd_msg *m = tc_expect(b, MACHD_MSG_DELIVER);
-    assert_int_equal(m->u.deliver.dest, H1);
+    assert_int_equal(m->u.deliver.dest.name, H1);
     assert_int_equal(m->u.deliver.p.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
     assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
     assert_int_equal(m->u.deliver.p.rights[0].name, svc); /* coalesced with b's send right */
@@ -445,7 +451,7 @@ static void port_destroyed_notification_moves_the_receive_right(void **state) {
                             MACHD_SEND_ACK_ERRORS_ONLY),
                      0);
     m = tc_expect(b, MACHD_MSG_DELIVER);
-    assert_int_equal(m->u.deliver.dest, svc);
+    assert_int_equal(m->u.deliver.dest.name, svc);
     assert_int_equal(m->u.deliver.p.msgh_id, 41);
     tc_close(b);
 }

@@ -47,7 +47,7 @@ static void make_send(struct machd_msg *m) {
 static void make_deliver(struct machd_msg *m) {
     memset(m, 0, sizeof *m);
     m->type = MACHD_MSG_DELIVER;
-    m->u.deliver.dest = 0x80000001;
+    m->u.deliver.dest = (struct machd_right){0x80000001, MACHD_DISP_MOVE_SEND, 0};
     m->u.deliver.reply = (struct machd_right){0x301, MACHD_DISP_MOVE_SEND_ONCE, 0};
     m->u.deliver.audit = (struct machd_audit){1234, 1000, 100, 0x1122334455667788ull};
     struct machd_payload *p = &m->u.deliver.p;
@@ -100,7 +100,7 @@ static void deliver_round_trips_audit_and_received_types(void **state) {
     size_t len = encode(&in);
     assert_true(len > 0);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.deliver.dest, 0x80000001);
+    assert_int_equal(out.u.deliver.dest.name, 0x80000001);
     assert_int_equal(out.u.deliver.reply.disposition, MACHD_DISP_MOVE_SEND_ONCE);
     assert_int_equal(out.u.deliver.audit.pid, 1234);
     assert_int_equal(out.u.deliver.audit.uid, 1000);
@@ -308,7 +308,10 @@ static void delivered_types_are_checked(void **state) {
     in.u.deliver.reply.disposition = MACHD_DISP_MOVE_RECEIVE;
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
-    in.u.deliver.dest = MACHD_HANDLE_NULL;
+    in.u.deliver.dest.name = MACHD_HANDLE_NULL;
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in.u.deliver.dest.disposition = MACHD_DISP_COPY_SEND; /* a type, not a disposition */
     assert_int_equal(encode(&in), 0);
 }
 
