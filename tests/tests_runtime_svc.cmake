@@ -5,11 +5,11 @@ if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/msg.c)
   foreach(name mach_error mig_support reply_port server server_pool bootstrap stress)
     openmig_add_unit_test(NAME test_${name}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${name}.c
-      LIBS mach_static LABELS runtime)
+      LIBS mach_static mach_internal LABELS runtime)
   endforeach()
   openmig_add_unit_test(NAME e2e_echo_handwritten
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/e2e/echo_handwritten.c
-    LIBS mach_static LABELS runtime e2e)
+    LIBS mach_static mach_internal LABELS runtime e2e)
 endif()
 # mach_internal only for _GNU_SOURCE, which replay_main.c (scandir) needs until it defines it.
 if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/msg.c)

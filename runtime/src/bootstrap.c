@@ -141,23 +141,23 @@ static kern_return_t name_to_port_call(mach_port_t bp, mach_msg_id_t id, const c
     return take_port_reply(&buffer, expected, sp);
 }
 
-kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name, mach_port_t *sp) {
+kern_return_t bootstrap_check_in(mach_port_t bp, const char *service_name, mach_port_t *sp) {
     return name_to_port_call(bp, BOOTSTRAP_MSG_CHECK_IN, service_name,
                              MACH_MSG_TYPE_PORT_RECEIVE, sp);
 }
 
-kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name, mach_port_t *sp) {
+kern_return_t bootstrap_look_up(mach_port_t bp, const char *service_name, mach_port_t *sp) {
     return name_to_port_call(bp, BOOTSTRAP_MSG_LOOK_UP, service_name, MACH_MSG_TYPE_PORT_SEND,
                              sp);
 }
 
-kern_return_t bootstrap_create_service(mach_port_t bp, const name_t service_name,
+kern_return_t bootstrap_create_service(mach_port_t bp, const char *service_name,
                                        mach_port_t *sp) {
     return name_to_port_call(bp, BOOTSTRAP_MSG_CREATE_SERVICE, service_name,
                              MACH_MSG_TYPE_PORT_SEND, sp);
 }
 
-kern_return_t bootstrap_register(mach_port_t bp, const name_t service_name, mach_port_t sp) {
+kern_return_t bootstrap_register(mach_port_t bp, const char *service_name, mach_port_t sp) {
     bootstrap_register_request_t request;
     memset(&request, 0, sizeof request);
     kern_return_t kr = fill_name(request.name, service_name);
@@ -176,7 +176,7 @@ kern_return_t bootstrap_register(mach_port_t bp, const name_t service_name, mach
     return simple_reply_code(&buffer, sizeof(mig_reply_error_t));
 }
 
-kern_return_t bootstrap_status(mach_port_t bp, const name_t service_name,
+kern_return_t bootstrap_status(mach_port_t bp, const char *service_name,
                                bootstrap_status_t *service_active) {
     if (service_active == NULL)
         return KERN_INVALID_ARGUMENT;

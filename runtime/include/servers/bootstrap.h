@@ -37,6 +37,9 @@ typedef boolean_t *bool_array_t;
 #define BOOTSTRAP_STATUS_ACTIVE 1
 #define BOOTSTRAP_STATUS_ON_DEMAND 2
 
+/* Service names are passed as `const char *` (Darwin writes `const name_t`, the same type once
+ * the array parameter decays), so that gcc does not assume every caller passes 128 bytes. */
+
 /* The calling task's bootstrap port: a send right to the name service. Set before main() runs
  * (by libmach's initialiser); MACH_PORT_NULL only if the runtime could not start. */
 OPENMIG_API extern mach_port_t bootstrap_port;
@@ -48,14 +51,14 @@ OPENMIG_API extern mach_port_t bootstrap_port;
  * BOOTSTRAP_BAD_COUNT (name empty, NULL or not NUL-terminated within BOOTSTRAP_MAX_NAME_LEN),
  * KERN_INVALID_ARGUMENT (sp NULL) or a mach_msg error talking to bp. *sp is written only on
  * success. The name is released when its receive right is destroyed. Thread-safe. */
-OPENMIG_API kern_return_t bootstrap_check_in(mach_port_t bp, const name_t service_name,
+OPENMIG_API kern_return_t bootstrap_check_in(mach_port_t bp, const char *service_name,
                                              mach_port_t *sp);
 
 /* Stores a new send right (one user reference) to the service `service_name` in *sp.
  * Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_UNKNOWN_SERVICE (no such name, or its port died),
  * BOOTSTRAP_BAD_COUNT (bad name), KERN_INVALID_ARGUMENT (sp NULL) or a mach_msg error.
  * Thread-safe. */
-OPENMIG_API kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service_name,
+OPENMIG_API kern_return_t bootstrap_look_up(mach_port_t bp, const char *service_name,
                                             mach_port_t *sp);
 
 /* Deprecated on Darwin, supported here: binds `service_name` to the send right sp (the caller
@@ -64,20 +67,20 @@ OPENMIG_API kern_return_t bootstrap_look_up(mach_port_t bp, const name_t service
  * BOOTSTRAP_SERVICE_ACTIVE (the name is bound to a live port), BOOTSTRAP_UNKNOWN_SERVICE
  * (removing a name that is not registered), BOOTSTRAP_BAD_COUNT (bad name), MACH_SEND_INVALID_RIGHT
  * (sp is not a send right the caller holds) or a mach_msg error. Thread-safe. */
-OPENMIG_API kern_return_t bootstrap_register(mach_port_t bp, const name_t service_name,
+OPENMIG_API kern_return_t bootstrap_register(mach_port_t bp, const char *service_name,
                                              mach_port_t sp);
 
 /* Declares `service_name` without a server: the service creates the port and keeps its receive
  * right until someone checks in; clients can look it up and queue messages meanwhile. Stores a
  * send right in *sp. Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_NAME_IN_USE (the name exists),
  * BOOTSTRAP_BAD_COUNT, KERN_INVALID_ARGUMENT or a mach_msg error. Thread-safe. */
-OPENMIG_API kern_return_t bootstrap_create_service(mach_port_t bp, const name_t service_name,
+OPENMIG_API kern_return_t bootstrap_create_service(mach_port_t bp, const char *service_name,
                                                    mach_port_t *sp);
 
 /* Stores BOOTSTRAP_STATUS_ACTIVE (checked in or registered) or BOOTSTRAP_STATUS_INACTIVE
  * (created, waiting for check-in) in *service_active. Returns BOOTSTRAP_SUCCESS,
  * BOOTSTRAP_UNKNOWN_SERVICE, BOOTSTRAP_BAD_COUNT, KERN_INVALID_ARGUMENT or a mach_msg error. */
-OPENMIG_API kern_return_t bootstrap_status(mach_port_t bp, const name_t service_name,
+OPENMIG_API kern_return_t bootstrap_status(mach_port_t bp, const char *service_name,
                                            bootstrap_status_t *service_active);
 
 /* A static description of a BOOTSTRAP_* code ("Unknown service name", ...); for any other code
