@@ -21,6 +21,7 @@ struct parse_ctx {
     struct ast_file *file;
     struct ast_stmt *last_stmt;
     size_t offset;                   // lexer position in the buffer
+    size_t match_begin;              // where the lexer's current match starts
     unsigned errors;                 // syntax errors reported by the lexer and the parser
     int prev_token, cur_token;       // the last two tokens handed to the parser
     struct src_span prev_span, cur_span;
@@ -954,7 +955,11 @@ struct ast_file *parse_source(struct migc *ctx, const char *name, const char *te
         fprintf(stderr, "mig: out of memory\n");
         abort();
     }
-    YY_BUFFER_STATE buffer = yy_scan_bytes(pc.src->text, (int)pc.src->len, scanner);
+    // flex scans in place and writes into its buffer while it works, so it gets its own copy
+    // (with the two end-of-buffer bytes it needs), from the pre-faulted arena.
+    char *scan = arena_alloc(ctx->arena, pc.src->len + 2);
+    memcpy(scan, pc.src->text, pc.src->len);
+    YY_BUFFER_STATE buffer = yy_scan_buffer(scan, pc.src->len + 2, scanner);
     yyparse(scanner, &pc);
     yy_delete_buffer(buffer, scanner);
     yylex_destroy(scanner);

@@ -96,6 +96,15 @@ void src_file_add_marker(struct src_file *src, size_t buffer_line, uint32_t line
 }
 
 size_t src_file_buffer_line(const struct src_file *src, size_t offset) {
+    // Lookups mostly move forward through the buffer: try the cached line and the next one.
+    size_t c = src->cached_line;
+    for (size_t line = c; line && line <= src->n_lines && line <= c + 1; line++) {
+        size_t next = line < src->n_lines ? src->line_starts[line] : SIZE_MAX;
+        if (src->line_starts[line - 1] <= offset && offset < next) {
+            ((struct src_file *)src)->cached_line = line; // a cache, not a visible change
+            return line;
+        }
+    }
     size_t lo = 0, hi = src->n_lines;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -104,6 +113,7 @@ size_t src_file_buffer_line(const struct src_file *src, size_t offset) {
         else
             hi = mid;
     }
+    ((struct src_file *)src)->cached_line = lo ? lo : 1;
     return lo ? lo : 1;
 }
 

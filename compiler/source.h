@@ -49,6 +49,8 @@ struct src_file {
     size_t n_markers, cap_markers;
     struct src_name *names;     // interned original file names (internal)
     struct arena *arena;
+    size_t cached_line;         // last line found by src_file_loc (internal: sequential lookups
+                                // by the lexer are O(1))
 };
 
 // Creates a source over a copy of `text` (len bytes) in `arena` and builds the line table.
