@@ -175,6 +175,23 @@ static void receive_right_arrives(struct ipc_space *space, struct ipc_port *port
   port->destination = NULL;
 }
 
+/* Makes a fresh entry hold the right (its reference moves into the entry). */
+static void entry_fill(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+                       struct ipc_port *port, mach_msg_type_name_t type) {
+  e->port = port;
+  e->urefs = 1;
+  if (type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+    e->type = T_SO;
+    return;
+  }
+  e->type = type == MACH_MSG_TYPE_PORT_SEND ? T_SEND : T_RECV;
+  if (type == MACH_MSG_TYPE_PORT_RECEIVE) {
+    e->urefs = 0;
+    receive_right_arrives(space, port, name);
+  }
+  space_rmap_insert(space, port, name);
+}
+
 kern_return_t right_copyout(struct ipc_space *space, struct ipc_port *port,
                             mach_msg_type_name_t type, mach_port_name_t *name) {
   if (port == NULL || port == IPC_PORT_DEAD) {
@@ -205,18 +222,7 @@ kern_return_t right_copyout(struct ipc_space *space, struct ipc_port *port,
     *name = MACH_PORT_NULL;
     return KERN_NO_SPACE;
   }
-  e->port = port;
-  e->urefs = 1;
-  if (type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
-    e->type = T_SO;
-    return KERN_SUCCESS;
-  }
-  e->type = type == MACH_MSG_TYPE_PORT_SEND ? T_SEND : T_RECV;
-  if (type == MACH_MSG_TYPE_PORT_RECEIVE) {
-    e->urefs = 0;
-    receive_right_arrives(space, port, *name);
-  }
-  space_rmap_insert(space, port, *name);
+  entry_fill(space, *name, e, port, type);
   return KERN_SUCCESS;
 }
 
@@ -252,18 +258,7 @@ kern_return_t right_copyout_at(struct ipc_space *space, mach_port_name_t name,
     right_destroy(port, type);
     return kr;
   }
-  e->port = port;
-  e->urefs = 1;
-  if (type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
-    e->type = T_SO;
-    return KERN_SUCCESS;
-  }
-  e->type = type == MACH_MSG_TYPE_PORT_SEND ? T_SEND : T_RECV;
-  if (type == MACH_MSG_TYPE_PORT_RECEIVE) {
-    e->urefs = 0;
-    receive_right_arrives(space, port, name);
-  }
-  space_rmap_insert(space, port, name);
+  entry_fill(space, name, e, port, type);
   return KERN_SUCCESS;
 }
 

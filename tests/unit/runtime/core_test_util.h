@@ -86,11 +86,16 @@ static inline void send_to_own(mach_port_t port, mach_msg_id_t id, int32_t value
 static inline mach_msg_return_t recv_msg(mach_port_t from, test_msg_t *m, mach_msg_option_t extra,
                                          mach_msg_timeout_t timeout) {
   memset(m, 0, sizeof *m);
+  if (!(extra & MACH_RCV_TIMEOUT)) { /* never hang a test run: 20 s is "forever" here */
+    extra |= MACH_RCV_TIMEOUT;
+    timeout = 20000;
+  }
   return mach_msg(&m->header, MACH_RCV_MSG | extra, 0, sizeof *m, from, timeout, MACH_PORT_NULL);
 }
 
 static inline struct openmig_ipc_stats stats_now(void) {
   struct openmig_ipc_stats s;
+  (void)ipc_space_current(); /* the task space exists before any baseline is taken */
   openmig_ipc_stats_get(&s);
   return s;
 }
