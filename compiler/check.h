@@ -102,6 +102,9 @@ bool check_eval_size(struct check_ctx *cx, const struct ast_expr *expr, uint32_t
 // Decimal spelling of a number, in the arena (for diagnostic arguments).
 const char *check_num(struct check_ctx *cx, uint64_t value);
 
+// The concatenation a + b + c, in the arena (for generated names).
+const char *check_cat(struct check_ctx *cx, const char *a, const char *b, const char *c);
+
 // True when `name` is a C keyword (C11 and the common extensions); used for every name that
 // becomes a C identifier.
 bool check_is_c_keyword(const char *name);

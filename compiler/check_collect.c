@@ -201,22 +201,21 @@ static char *upper_copy(struct arena *a, const char *s) {
 }
 
 static void compute_routine_names(struct check_ctx *cx, struct ir_routine *rt) {
-    struct arena *a = cx->arena;
     const char *up = cx->ir->user_prefix, *sp = cx->ir->server_prefix, *name = rt->name;
-    rt->user_name = arena_printf(a, "%s%s", up, name);
-    rt->server_name = arena_printf(a, "%s%s", sp, name);
-    rt->server_stub_name = arena_printf(a, "_X%s", name);
-    rt->request_checker = arena_printf(a, "__MIG_check__Request__%s_t", name);
-    rt->reply_checker = arena_printf(a, "__MIG_check__Reply__%s_t", name);
-    rt->user_request_union_member = arena_printf(a, "Request_%s%s", up, name);
-    rt->user_reply_union_member = arena_printf(a, "Reply_%s%s", up, name);
-    rt->server_request_union_member = arena_printf(a, "Request_%s", name);
-    rt->server_reply_union_member = arena_printf(a, "Reply_%s", name);
-    const char *upper = upper_copy(a, name);
-    rt->define_id_name = arena_printf(a, "MACH_ID_%s", upper);
-    rt->define_reply_id_name = arena_printf(a, "MACH_ID_%s_REPLY", upper);
-    rt->request.typedef_name = arena_printf(a, "__Request__%s_t", name);
-    rt->reply.typedef_name = arena_printf(a, "__Reply__%s_t", name);
+    rt->user_name = check_cat(cx, up, name, "");
+    rt->server_name = check_cat(cx, sp, name, "");
+    rt->server_stub_name = check_cat(cx, "_X", name, "");
+    rt->request_checker = check_cat(cx, "__MIG_check__Request__", name, "_t");
+    rt->reply_checker = check_cat(cx, "__MIG_check__Reply__", name, "_t");
+    rt->user_request_union_member = check_cat(cx, "Request_", rt->user_name, "");
+    rt->user_reply_union_member = check_cat(cx, "Reply_", rt->user_name, "");
+    rt->server_request_union_member = check_cat(cx, "Request_", name, "");
+    rt->server_reply_union_member = check_cat(cx, "Reply_", name, "");
+    const char *upper = upper_copy(cx->arena, name);
+    rt->define_id_name = check_cat(cx, "MACH_ID_", upper, "");
+    rt->define_reply_id_name = check_cat(cx, "MACH_ID_", upper, "_REPLY");
+    rt->request.typedef_name = check_cat(cx, "__Request__", name, "_t");
+    rt->reply.typedef_name = check_cat(cx, "__Reply__", name, "_t");
 }
 
 bool check_collect(struct check_ctx *cx) {

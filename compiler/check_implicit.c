@@ -56,7 +56,7 @@ static struct ir_arg *add_implicit(struct check_ctx *cx, struct ir_routine *rt, 
                                    struct ir_arg *parent, enum ir_arg_role role,
                                    const char *suffix, const struct ir_type *type) {
     struct ir_arg *a = &rt->args[(*n)++];
-    a->name = arena_printf(cx->arena, "%s%s", parent->name, suffix);
+    a->name = check_cat(cx, parent->name, suffix, "");
     a->line = parent->line;
     a->column = parent->column;
     a->role = role;

@@ -33,14 +33,22 @@ static void check_arg_names(struct check_ctx *cx, const struct ir_routine *rt) {
     symtab_fini(&names);
 }
 
-// Names that share the server's C name space.
+// Names that share the server's C name space. The table maps each name to the routine it was
+// generated for, or to the module (the demux, its lookup and the subsystem object).
 static void claim(struct check_ctx *cx, struct symtab *t, const char *name, const char *what,
                   const struct ir_routine *maybe_rt) {
-    const char *prev = symtab_put(t, name, (void *)what);
+    static const char module_tag[] = "module";
+    void *owner = maybe_rt ? (void *)maybe_rt : (void *)module_tag;
+    const void *prev = symtab_put(t, name, owner);
     if (!prev)
         return;
+    const char *prev_what =
+        prev == (const void *)module_tag
+            ? "a name of the server module"
+            : check_cat(cx, "a name generated for '", ((const struct ir_routine *)prev)->name, "'");
+    const char *this_what = maybe_rt ? check_cat(cx, what, maybe_rt->name, "'") : what;
     struct src_span span = maybe_rt ? cx->routines[maybe_rt->index].stmt->span : cx->subsystem_span;
-    diag_report(cx->diags, DIAG_NAME_COLLISION, span, name, what, prev);
+    diag_report(cx->diags, DIAG_NAME_COLLISION, span, name, this_what, prev_what);
 }
 
 bool check_verify(struct check_ctx *cx) {
@@ -58,10 +66,8 @@ bool check_verify(struct check_ctx *cx) {
         check_descriptor_limit(cx, rt, &rt->request, ir->options.max_descrs, "request");
         check_descriptor_limit(cx, rt, &rt->reply, ir->options.max_reply_descrs, "reply");
         check_arg_names(cx, rt);
-        claim(cx, &server, rt->server_name,
-              arena_printf(cx->arena, "the server function of '%s'", rt->name), rt);
-        claim(cx, &server, rt->server_stub_name,
-              arena_printf(cx->arena, "the server stub of '%s'", rt->name), rt);
+        claim(cx, &server, rt->server_name, "the server function of '", rt);
+        claim(cx, &server, rt->server_stub_name, "the server stub of '", rt);
     }
     symtab_fini(&server);
     return check_error_count(cx) == errors;

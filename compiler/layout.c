@@ -82,7 +82,7 @@ static void add_pad(struct layout_builder *b, struct ir_field *data) {
     data->padded_size = data->size + pad;
     if (pad == 0)
         return;
-    struct ir_field *f = add_field(b, IR_FIELD_PAD, arena_printf(b->cx->arena, "%sPad", data->name),
+    struct ir_field *f = add_field(b, IR_FIELD_PAD, check_cat(b->cx, data->name, "Pad", ""),
                                    "char", pad);
     f->array_count = pad;
     f->elem_size = 1;
@@ -104,12 +104,11 @@ static struct ir_field *add_count_field(struct layout_builder *b, struct ir_arg 
 // Inline data of one argument: [Offset] [Cnt] data [pad] for variable data, else data [pad].
 static void add_inline_data(struct layout_builder *b, struct ir_arg *a, bool request) {
     const struct ir_type *t = a->type;
-    struct arena *arena = b->cx->arena;
     struct ir_field *count_field = NULL;
     if (t->is_variable) {
         if (t->is_string) {
             struct ir_field *off = add_field(b, IR_FIELD_OFFSET,
-                                             arena_printf(arena, "%sOffset", a->name),
+                                             check_cat(b->cx, a->name, "Offset", ""),
                                              "mach_msg_type_number_t", b->cx->target->count_size);
             off->maybe_arg = a;
         }
@@ -137,7 +136,7 @@ static void add_inline_data(struct layout_builder *b, struct ir_arg *a, bool req
     }
     if (t->native == IR_NATIVE_POINTER_TO_IF_NOT) {
         struct ir_field *p = add_field(b, IR_FIELD_PRESENT,
-                                       arena_printf(arena, "__Present__%s", a->name), "boolean_t", 4);
+                                       check_cat(b->cx, "__Present__", a->name, ""), "boolean_t", 4);
         p->maybe_arg = a;
     }
     struct ir_field *f = add_field(b, IR_FIELD_DATA, a->name, t->server_type, t->size);
@@ -161,10 +160,24 @@ static bool is_body_data(const struct ir_arg *a, bool request) {
     return true;
 }
 
+// An upper bound of the fields of one message: Head, body, NDR, RetCode, then per argument in it
+// one descriptor or up to four inline fields (Offset, Cnt, data, pad).
+static size_t field_bound(const struct ir_routine *rt, bool request) {
+    size_t n = 4;
+    for (size_t i = 0; i < rt->arg_count; i++) {
+        enum ir_carrier c = carrier(&rt->args[i], request);
+        if (c == IR_CARRY_INLINE)
+            n += 4;
+        else if (c == IR_CARRY_PORT_DESC || c == IR_CARRY_OOL_DESC || c == IR_CARRY_OOL_PORTS_DESC)
+            n += 1;
+    }
+    return n;
+}
+
 static void build_layout(struct check_ctx *cx, struct ir_routine *rt, bool request) {
     const struct target_abi *abi = cx->target;
     struct ir_layout *l = request ? &rt->request : &rt->reply;
-    size_t cap = 6 + 4 * rt->arg_count;
+    size_t cap = field_bound(rt, request);
     l->fields = arena_array(cx->arena, cap, sizeof *l->fields);
     l->size_is_exact = true;
     struct layout_builder b = {cx, l, cap, 0, 0, 0};

@@ -5,7 +5,7 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.c
   ${CMAKE_CURRENT_LIST_DIR}/check_symtab.c
   ${CMAKE_CURRENT_LIST_DIR}/check_expr.c
-  ${CMAKE_CURRENT_LIST_DIR}/check_keywords.c
+  ${CMAKE_CURRENT_LIST_DIR}/check_names.c
   ${CMAKE_CURRENT_LIST_DIR}/check_builtins.c
   ${CMAKE_CURRENT_LIST_DIR}/check_collect.c
   ${CMAKE_CURRENT_LIST_DIR}/check_types.c

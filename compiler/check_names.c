@@ -1,9 +1,21 @@
-// C keywords, which may not name anything that becomes a C identifier in the generated code
-// (routines, arguments, types used as C types, prefixes). A sorted table and binary search.
+// Generated C names: joining name parts in the arena (cheaper than printf for the thousands of
+// names a large interface needs), and the C keywords, which may not name anything that becomes a
+// C identifier (routines, arguments, the subsystem). A sorted table and binary search.
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "check.h"
+
+const char *check_cat(struct check_ctx *cx, const char *a, const char *b, const char *c) {
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *p = arena_alloc(cx->arena, la + lb + lc + 1);
+    memcpy(p, a, la);
+    memcpy(p + la, b, lb);
+    memcpy(p + la + lb, c, lc);
+    p[la + lb + lc] = '\0';
+    return p;
+}
 
 static const char *const c_keywords[] = {
     "_Alignas",   "_Alignof", "_Atomic",  "_Bool",    "_Complex", "_Generic", "_Imaginary",
