@@ -147,7 +147,10 @@ static void port_die(struct ipc_port *port) {
     port_destroy_send_once(notify);
   }
   dnreq_fire_all(port);
-  if (port->transport && port->transport->port_died) port->transport->port_died(port);
+  if (port->transport && port->transport->port_died)
+    port->transport->port_died(port);
+  else if (port->export_handle && ipc_export_ops && ipc_export_ops->port_died)
+    ipc_export_ops->port_died(port);
   port_release(port); /* the receive right's reference */
 }
 

@@ -2,6 +2,10 @@
 #include "transport_internal.h"
 #include "mqueue_internal.h"
 
+const struct ipc_transport_ops *ipc_export_ops;
+
+void transport_set_export_ops(const struct ipc_transport_ops *ops) { ipc_export_ops = ops; }
+
 struct ipc_port *transport_proxy_create(const struct ipc_transport_ops *ops, uint64_t handle) {
   struct ipc_port *proxy = port_alloc();
   if (!proxy) return NULL;

@@ -24,6 +24,11 @@ struct ipc_transport_ops {
   void (*port_died)(struct ipc_port *port);
 };
 
+/* Hooks for LOCAL ports that were exported to other tasks (export_handle != 0): their
+ * port_died is called when the receive right dies. Set once, before any export. */
+void transport_set_export_ops(const struct ipc_transport_ops *ops);
+extern const struct ipc_transport_ops *ipc_export_ops;
+
 /* A new proxy with one reference (the caller's), remote handle handle. NULL on OOM. */
 struct ipc_port *transport_proxy_create(const struct ipc_transport_ops *ops, uint64_t handle);
 
