@@ -64,7 +64,7 @@ struct ast_expr {
 enum ast_type_kind {
     AST_TYPE_NAME,        // a type name or IPC type name: `int`, `MACH_MSG_TYPE_MOVE_SEND`
     AST_TYPE_NUMBER,      // a bare IPC type number: `type t = 2;`
-    AST_TYPE_SPLIT,       // `A | B`: send as A, receive as B (each a NAME or NUMBER)
+    AST_TYPE_SPLIT,       // `A | B`: send as A, receive as B (each a NAME, NUMBER or POLYMORPHIC)
     AST_TYPE_POLYMORPHIC, // `polymorphic`
     AST_TYPE_ARRAY,       // `array[N] of T`, `array[*:N] of T`, `array[] of T`, `array[*] of T`
     AST_TYPE_POINTER,     // `^T`
@@ -95,7 +95,7 @@ struct ast_type_expr {
         struct ast_ident name;  // NAME
         struct ast_expr *number; // NUMBER (always an AST_EXPR_NUMBER)
         struct {
-            struct ast_type_expr *in, *out; // NAME or NUMBER each
+            struct ast_type_expr *in, *out; // NAME, NUMBER or POLYMORPHIC each
         } split;
         struct {
             enum ast_array_kind kind;

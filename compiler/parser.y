@@ -313,9 +313,12 @@ type_spec
     | native_spec
     ;
 
+/* One side of `A | B`: an IPC type name, a number, or polymorphic (Darwin's clock_types.defs:
+ * `polymorphic|MACH_MSG_TYPE_MAKE_SEND_ONCE`). */
 prim
     : IDENT  { $$ = mk_type(pc, AST_TYPE_NAME, @$, NULL); $$->u.name = mk_ident($1, @1); }
     | NUMBER { $$ = mk_type(pc, AST_TYPE_NUMBER, @$, NULL); $$->u.number = mk_number(pc, $1, @1); }
+    | KW_POLYMORPHIC { $$ = mk_type(pc, AST_TYPE_POLYMORPHIC, @$, NULL); }
     ;
 
 compound_spec

@@ -94,7 +94,8 @@ static void parser_accepts_every_type_form(void **state) {
         "type s = struct { int a; char b; };\n"
         "type t = 2;\n"
         "type u = 2 | 3;\n"
-        "type v = array[2] of array[*:3] of ^int;\n",
+        "type v = array[2] of array[*:3] of ^int;\n"
+        "type w = polymorphic|MACH_MSG_TYPE_MAKE_SEND_ONCE;\n",
         "(type a MACH_MSG_TYPE_INTEGER_32)\n"
         "(type b (| MACH_MSG_TYPE_COPY_SEND MACH_MSG_TYPE_PORT_SEND))\n"
         "(type c polymorphic)\n"
@@ -116,7 +117,8 @@ static void parser_accepts_every_type_form(void **state) {
         "(type s (struct-gnu (int a) (char b)))\n"
         "(type t 2)\n"
         "(type u (| 2 3))\n"
-        "(type v (array[2] (array[*:3] (^ int))))\n");
+        "(type v (array[2] (array[*:3] (^ int))))\n"
+        "(type w (| polymorphic MACH_MSG_TYPE_MAKE_SEND_ONCE))\n");
 }
 
 static void parser_accepts_translation_clauses(void **state) {
