@@ -53,10 +53,34 @@ static bool is_dir(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-const char *driver_defs_dir(void) {
+// <directory of the running mig>/../share/mig/defs, for an installed tree that was moved
+// (Linux: /proc/self/exe). Returns false when there is no such directory.
+static bool relative_defs_dir(char *out, size_t cap) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) { // strip "/mig", then "/bin"
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            return false;
+        *slash = '\0';
+    }
+    int len = snprintf(out, cap, "%s/share/mig/defs", exe);
+    if (len < 0 || (size_t)len + sizeof "/mach" > cap)
+        return false;
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/mach", out);
+    return is_dir(probe);
+}
+
+const char *driver_defs_dir(char *buf, size_t cap) {
     const char *env = getenv("MIG_DEFS_DIR");
     if (env)
         return env;
+    if (relative_defs_dir(buf, cap))
+        return buf;
 #ifdef OPENMIG_DEFS_INSTALL_DIR
     if (is_dir(OPENMIG_DEFS_INSTALL_DIR "/mach"))
         return OPENMIG_DEFS_INSTALL_DIR;
@@ -206,6 +230,7 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
         return false;
     }
     const char *sdkroot = getenv("SDKROOT");
+    char defs_buf[4096];
     struct cpp_request req = {
         .compiler = cpp_choose_compiler(o->cc, getenv("MIGCC"), getenv("CC")),
         .defs_file = o->defs_file,
@@ -214,7 +239,7 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
         .arch = o->arch,
         .target = o->target,
         .isysroot = o->isysroot ? o->isysroot : (sdkroot && *sdkroot ? sdkroot : NULL),
-        .defs_dir = driver_defs_dir(),
+        .defs_dir = driver_defs_dir(defs_buf, sizeof defs_buf),
 #ifdef __APPLE__
         .apple_host = true,
 #endif

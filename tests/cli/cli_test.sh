@@ -334,5 +334,31 @@ case_cmake_generate() {
   done
 }
 
+# An installed (and moved) tree: mig finds share/mig/defs next to itself, and
+# find_package(OpenMIG) gives OpenMIG::mig and mig_generate().
+case_installed_tree() {
+  local build
+  build=$(dirname "$(dirname "$MIG")")
+  [[ -f $build/cmake_install.cmake ]] || { echo "SKIP: $MIG is not in a CMake build tree"; exit 0; }
+  cmake --install "$build" --prefix "$WORK/inst" >install.txt 2>&1 || { cat install.txt; fail "install failed"; }
+  mv inst moved
+  unset MIG_DEFS_DIR
+  write_sample
+  run 0 "$WORK/moved/bin/mig" -MD --emit-json s.json sample.defs
+  expect_in s.json.d "$WORK/moved/share/mig/defs/mach/std_types.defs"
+  mkdir proj
+  cp sample.defs proj/
+  {
+    echo 'cmake_minimum_required(VERSION 3.20)'
+    echo 'project(pkg NONE)'
+    echo 'find_package(OpenMIG REQUIRED)'
+    echo 'mig_generate(DEFS sample.defs JSON sample.json)'
+    echo 'add_custom_target(gen ALL DEPENDS "${CMAKE_CURRENT_BINARY_DIR}/mig/sample.json")'
+  } >proj/CMakeLists.txt
+  cmake -S proj -B b -DCMAKE_PREFIX_PATH="$WORK/moved" >cfg.txt 2>&1 || { cat cfg.txt; fail "find_package(OpenMIG) failed"; }
+  cmake --build b >build.txt 2>&1 || { cat build.txt; fail "build failed"; }
+  expect_in b/mig/sample.json '"demo_sub"'
+}
+
 "case_$CASE"
 echo "ok [$CASE]"
