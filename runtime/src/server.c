@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The MACH_RCV_TRAILER_TYPE and _ELEMENTS fields (written out: the macros shift a signed 0xf
+ * into the sign bit). */
+#define SERVER_RCV_TRAILER_FIELDS ((mach_msg_options_t)0xff000000u)
+
 /* Receive-only modifiers; everything else in a server's options concerns the reply's send. */
 #define SERVER_RCV_ONLY_OPTIONS                                                              \
     (MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_LARGE_IDENTITY | MACH_RCV_TIMEOUT |            \
      MACH_RCV_INTERRUPT | MACH_RCV_VOUCHER | MACH_RCV_GUARDED_DESC | MACH_RCV_SYNC_WAIT |    \
-     MACH_RCV_SYNC_PEEK | MACH_RCV_TRAILER_TYPE(0xf) | MACH_RCV_TRAILER_ELEMENTS(0xf))
+     MACH_RCV_SYNC_PEEK | SERVER_RCV_TRAILER_FIELDS)
 
 /* Largest request a server loop will grow its buffer to (the core refuses larger sends). */
 #define SERVER_MAX_REQUEST_SIZE ((mach_msg_size_t)64 * 1024 * 1024)

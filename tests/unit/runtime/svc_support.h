@@ -51,6 +51,9 @@ typedef union {
 } svc_buffer_t;
 
 static inline struct openmig_ipc_stats svc_stats(void) {
+    /* The core makes the task's space (and its self port) on first use: count after that. */
+    mach_port_type_t type;
+    (void)mach_port_type(mach_task_self(), mach_task_self(), &type);
     struct openmig_ipc_stats stats;
     openmig_ipc_stats_get(&stats);
     return stats;

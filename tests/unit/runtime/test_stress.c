@@ -18,8 +18,8 @@ void mig_reply_setup(mach_msg_header_t *request, mach_msg_header_t *reply);
 #define PORTS (SETS * PORTS_PER_SET)
 #define SERVERS_PER_SET 2
 #define CLIENTS 6
-#define OPS_PER_CLIENT 600
-#define CHURN_MOVES 400
+#define OPS_PER_CLIENT 2000
+#define CHURN_MOVES 2000
 #define OOL_SIZE 4096
 
 enum {
