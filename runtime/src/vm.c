@@ -226,6 +226,23 @@ void vm_stats(uint64_t *regions, uint64_t *bytes) {
   pthread_mutex_unlock(&vm_mutex);
 }
 
+/* Unmaps cached regions overlapping [start, end): after vm_deallocate the range must look free
+ * to a VM_FLAGS_FIXED allocation, as on Darwin. */
+static void cache_evict_range(uintptr_t start, uintptr_t end) {
+  struct vm_span evicted[VM_CACHE_SLOTS];
+  int n = 0;
+  pthread_mutex_lock(&vm_mutex);
+  for (int i = 0; i < VM_CACHE_SLOTS; i++) {
+    if (cache[i].start && cache[i].start < end && cache[i].end > start) {
+      evicted[n++] = cache[i];
+      cache_bytes -= cache[i].end - cache[i].start;
+      cache[i].start = cache[i].end = 0;
+    }
+  }
+  pthread_mutex_unlock(&vm_mutex);
+  for (int i = 0; i < n; i++) munmap((void *)evicted[i].start, evicted[i].end - evicted[i].start);
+}
+
 static bool is_this_task(vm_map_t task) { return task == mach_task_self(); }
 
 kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t size,
@@ -244,6 +261,7 @@ kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t
     if (!addr) return KERN_NO_SPACE;
   } else {
     if (*address & vm_page_mask) return KERN_INVALID_ARGUMENT;
+    cache_evict_range(*address, *address + len);
     addr = mmap((void *)*address, len, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (addr == MAP_FAILED) return KERN_NO_SPACE;
