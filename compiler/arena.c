@@ -1,7 +1,9 @@
-// Per-compilation arena and aborting allocators (see arena.h). Blocks come straight from mmap,
-// pre-faulted (MAP_POPULATE) and already zero: on the machines we measured, a page fault costs
-// more than parsing the bytes on that page, so touching fresh memory one fault at a time would
-// dominate the front end. Blocks double in size up to a limit; large requests get their own.
+// Per-compilation arena and aborting allocators (see arena.h). Blocks double in size up to a
+// limit; large requests get a block of their own. Small blocks come from malloc (a process that
+// compiles many small inputs, like the fuzzer, reuses them without touching the kernel); big
+// ones straight from mmap, pre-faulted (MAP_POPULATE) and already zero: on the machines we
+// measured a page fault costs more than parsing the bytes on that page, and an mmap/munmap pair
+// costs as much as parsing a small file, so each kind of block is used where it is cheap.
 #define _DEFAULT_SOURCE // MAP_ANONYMOUS with -std=c11
 #include "arena.h"
 
@@ -18,13 +20,14 @@
 
 enum {
     ARENA_FIRST_BLOCK = 16 * 1024,
+    ARENA_MIN_MAPPED = 128 * 1024, // blocks at least this big are mmap'ed
     ARENA_MAX_BLOCK = 2 * 1024 * 1024,
 };
 
 struct arena_block {
     struct arena_block *next;
     size_t used, size; // bytes of data[] in use / available
-    size_t map_size;   // bytes mapped for the whole block
+    size_t map_size;   // bytes mapped for the whole block; 0 for a malloc'ed block
     alignas(max_align_t) unsigned char data[];
 };
 
@@ -93,17 +96,28 @@ void arena_destroy(struct arena *a) {
     struct arena_block *b = a->head;
     while (b) {
         struct arena_block *next = b->next;
-        munmap(b, b->map_size);
+        if (b->map_size)
+            munmap(b, b->map_size);
+        else
+            free(b);
         b = next;
     }
     free(a);
 }
 
-// A zeroed block with at least `size` bytes of data.
+// A block with at least `size` bytes of data: malloc'ed (not zeroed) or mapped (zero).
 static struct arena_block *arena_new_block(size_t size) {
     const size_t page = 4096;
     if (size > SIZE_MAX - sizeof(struct arena_block) - page)
         out_of_memory(size);
+    if (size < ARENA_MIN_MAPPED) {
+        struct arena_block *b = xmalloc(sizeof(struct arena_block) + size);
+        b->next = NULL;
+        b->used = 0;
+        b->size = size;
+        b->map_size = 0;
+        return b;
+    }
     size_t map_size = (sizeof(struct arena_block) + size + page - 1) & ~(page - 1);
     void *p = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
                    -1, 0);
@@ -137,6 +151,8 @@ void *arena_alloc(struct arena *a, size_t size) {
                 a->head = big;
             }
             a->bytes_used += rounded;
+            if (!big->map_size)
+                memset(big->data, 0, rounded);
             return big->data;
         }
         b = arena_new_block(a->next_block_size);
@@ -145,10 +161,12 @@ void *arena_alloc(struct arena *a, size_t size) {
         b->next = a->head;
         a->head = b;
     }
-    // Arena memory is never reused, and fresh mappings are zero: no memset needed.
+    // Arena memory is never reused and fresh mappings are zero: only malloc'ed blocks need it.
     void *p = b->data + b->used;
     b->used += rounded;
     a->bytes_used += rounded;
+    if (!b->map_size)
+        memset(p, 0, rounded);
     return p;
 }
 
