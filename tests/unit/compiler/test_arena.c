@@ -47,6 +47,8 @@ static void arena_handles_blocks_larger_than_its_block_size(void **state) {
     char *small1 = arena_alloc(a, 16);
     char *big = arena_alloc(a, 1 << 20);
     char *small2 = arena_alloc(a, 16);
+    assert_int_equal(big[0], 0);
+    assert_int_equal(big[(1 << 20) - 1], 0);
     memset(big, 1, 1 << 20);
     assert_true(small2 < big || small2 >= big + (1 << 20));
     assert_true(small1 < big || small1 >= big + (1 << 20));
