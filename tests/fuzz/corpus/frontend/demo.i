@@ -1,17 +1,17 @@
-# 0 "/work/main/scripts/demo.defs"
+# 0 "scripts/demo.defs"
 # 0 "<built-in>"
 # 0 "<command-line>"
 # 1 "/usr/include/stdc-predef.h" 1 3 4
 # 0 "<command-line>" 2
-# 1 "/work/main/scripts/demo.defs"
+# 1 "scripts/demo.defs"
 
 
 
 
 subsystem calc 7100;
 
-# 1 "/tmp/drvstub/src/defs/mach/std_types.defs" 1
-# 11 "/tmp/drvstub/src/defs/mach/std_types.defs"
+# 1 "defs/mach/std_types.defs" 1
+# 11 "defs/mach/std_types.defs"
 type int8_t = MACH_MSG_TYPE_INTEGER_8;
 type uint8_t = MACH_MSG_TYPE_INTEGER_8;
 type int16_t = MACH_MSG_TYPE_INTEGER_16;
@@ -31,8 +31,8 @@ type char = MACH_MSG_TYPE_CHAR;
 type boolean_t = MACH_MSG_TYPE_BOOLEAN;
 
 
-# 1 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs" 1
-# 10 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs"
+# 1 "defs/mach/machine/machine_types.defs" 1
+# 10 "defs/mach/machine/machine_types.defs"
 type short = int16_t;
 type int = int32_t;
 type unsigned = uint32_t;
@@ -53,13 +53,13 @@ type register_t = int64_t;
 type vm_address_t = uint64_t;
 type vm_offset_t = uint64_t;
 type vm_size_t = uint64_t;
-# 41 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs"
+# 41 "defs/mach/machine/machine_types.defs"
 type mach_vm_address_t = uint64_t;
 type mach_vm_offset_t = uint64_t;
 type mach_vm_size_t = uint64_t;
 
 type mach_port_context_t = uint64_t;
-# 31 "/tmp/drvstub/src/defs/mach/std_types.defs" 2
+# 31 "defs/mach/std_types.defs" 2
 
 type kern_return_t = int;
 
@@ -107,9 +107,9 @@ type mach_port_poly_t = polymorphic
 
 import <mach/std_types.h>;
 import <mach/mig.h>;
-# 8 "/work/main/scripts/demo.defs" 2
-# 1 "/tmp/drvstub/src/defs/mach/mach_types.defs" 1
-# 33 "/tmp/drvstub/src/defs/mach/mach_types.defs"
+# 8 "scripts/demo.defs" 2
+# 1 "defs/mach/mach_types.defs" 1
+# 33 "defs/mach/mach_types.defs"
 type memory_object_offset_t = uint64_t;
 type memory_object_size_t = uint64_t;
 type memory_object_cluster_size_t = uint32_t;
@@ -426,7 +426,7 @@ type vm_read_entry_t = array[512] of vm_offset_t;
 type exception_mask_t = int;
 type exception_behavior_t = int;
 type exception_handler_t = mach_port_t;
-
+type exception_handler_array_t = array[*:32] of exception_handler_t;
 type exception_behavior_array_t = array[*:32] of exception_behavior_t;
 type exception_flavor_array_t = array[*:32] of thread_state_flavor_t;
 type exception_mask_array_t = array[*:32] of exception_mask_t;
@@ -502,7 +502,7 @@ type kobject_description_t = c_string[*:512];
 
 import <mach/mig.h>;
 import <mach/mach_types.h>;
-# 9 "/work/main/scripts/demo.defs" 2
+# 9 "scripts/demo.defs" 2
 
 type calc_name_t = c_string[*:64];
 type calc_values_t = ^array[] of int64_t;

@@ -1,18 +1,12 @@
-# 0 "/tmp/drvstub/src/defs/mach/notify.defs"
+# 0 "tests/golden/unbounded_array.defs"
 # 0 "<built-in>"
 # 0 "<command-line>"
 # 1 "/usr/include/stdc-predef.h" 1 3 4
 # 0 "<command-line>" 2
-# 1 "/tmp/drvstub/src/defs/mach/notify.defs"
-# 16 "/tmp/drvstub/src/defs/mach/notify.defs"
-subsystem
+# 1 "tests/golden/unbounded_array.defs"
 
-
-
- notify 64;
-
-# 1 "/tmp/drvstub/src/defs/mach/std_types.defs" 1
-# 11 "/tmp/drvstub/src/defs/mach/std_types.defs"
+# 1 "defs/mach/std_types.defs" 1
+# 11 "defs/mach/std_types.defs"
 type int8_t = MACH_MSG_TYPE_INTEGER_8;
 type uint8_t = MACH_MSG_TYPE_INTEGER_8;
 type int16_t = MACH_MSG_TYPE_INTEGER_16;
@@ -32,8 +26,8 @@ type char = MACH_MSG_TYPE_CHAR;
 type boolean_t = MACH_MSG_TYPE_BOOLEAN;
 
 
-# 1 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs" 1
-# 10 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs"
+# 1 "defs/mach/machine/machine_types.defs" 1
+# 10 "defs/mach/machine/machine_types.defs"
 type short = int16_t;
 type int = int32_t;
 type unsigned = uint32_t;
@@ -54,13 +48,13 @@ type register_t = int64_t;
 type vm_address_t = uint64_t;
 type vm_offset_t = uint64_t;
 type vm_size_t = uint64_t;
-# 41 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs"
+# 41 "defs/mach/machine/machine_types.defs"
 type mach_vm_address_t = uint64_t;
 type mach_vm_offset_t = uint64_t;
 type mach_vm_size_t = uint64_t;
 
 type mach_port_context_t = uint64_t;
-# 31 "/tmp/drvstub/src/defs/mach/std_types.defs" 2
+# 31 "defs/mach/std_types.defs" 2
 
 type kern_return_t = int;
 
@@ -108,61 +102,10 @@ type mach_port_poly_t = polymorphic
 
 import <mach/std_types.h>;
 import <mach/mig.h>;
-# 23 "/tmp/drvstub/src/defs/mach/notify.defs" 2
+# 3 "tests/golden/unbounded_array.defs" 2
 
+subsystem unbounded_array_test 6800;
+type blob_t = array[] of char;
 
-
-
-
-serverprefix do_;
-serverdemux notify_server;
-
-
-
-skip;
-
-
-simpleroutine mach_notify_port_deleted(
-  notify : mach_port_move_send_once_t;
-
-
-
-  name : mach_port_name_t);
-# 52 "/tmp/drvstub/src/defs/mach/notify.defs"
-skip;
-
-
-skip;
-skip;
-
-
-simpleroutine mach_notify_port_destroyed(
-  notify : mach_port_move_send_once_t;
-
-
-
-  rights : mach_port_move_receive_t);
-
-
-simpleroutine mach_notify_no_senders(
-  notify : mach_port_move_send_once_t;
-
-
-
-  mscount : mach_port_mscount_t);
-
-
-simpleroutine mach_notify_send_once(
-  notify : mach_port_move_send_once_t
-
-
-
-  );
-
-
-simpleroutine mach_notify_dead_name(
-  notify : mach_port_move_send_once_t;
-
-
-
-  name : mach_port_name_t);
+routine send_blob(server : mach_port_t; data : blob_t);
+routine get_blob(server : mach_port_t; out data : blob_t);

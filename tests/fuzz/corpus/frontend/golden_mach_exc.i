@@ -1,18 +1,20 @@
-# 0 "/tmp/drvstub/src/defs/mach/exc.defs"
+# 0 "tests/golden/mach_exc.defs"
 # 0 "<built-in>"
 # 0 "<command-line>"
 # 1 "/usr/include/stdc-predef.h" 1 3 4
 # 0 "<command-line>" 2
-# 1 "/tmp/drvstub/src/defs/mach/exc.defs"
-# 10 "/tmp/drvstub/src/defs/mach/exc.defs"
+# 1 "tests/golden/mach_exc.defs"
+
+# 1 "defs/mach/mach_exc.defs" 1
+# 13 "defs/mach/mach_exc.defs"
 subsystem
 
 
 
- exc 2401;
+ mach_exc 2405;
 
-# 1 "/tmp/drvstub/src/defs/mach/std_types.defs" 1
-# 11 "/tmp/drvstub/src/defs/mach/std_types.defs"
+# 1 "defs/mach/std_types.defs" 1
+# 11 "defs/mach/std_types.defs"
 type int8_t = MACH_MSG_TYPE_INTEGER_8;
 type uint8_t = MACH_MSG_TYPE_INTEGER_8;
 type int16_t = MACH_MSG_TYPE_INTEGER_16;
@@ -32,8 +34,8 @@ type char = MACH_MSG_TYPE_CHAR;
 type boolean_t = MACH_MSG_TYPE_BOOLEAN;
 
 
-# 1 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs" 1
-# 10 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs"
+# 1 "defs/mach/machine/machine_types.defs" 1
+# 10 "defs/mach/machine/machine_types.defs"
 type short = int16_t;
 type int = int32_t;
 type unsigned = uint32_t;
@@ -54,13 +56,13 @@ type register_t = int64_t;
 type vm_address_t = uint64_t;
 type vm_offset_t = uint64_t;
 type vm_size_t = uint64_t;
-# 41 "/tmp/drvstub/src/defs/mach/machine/machine_types.defs"
+# 41 "defs/mach/machine/machine_types.defs"
 type mach_vm_address_t = uint64_t;
 type mach_vm_offset_t = uint64_t;
 type mach_vm_size_t = uint64_t;
 
 type mach_port_context_t = uint64_t;
-# 31 "/tmp/drvstub/src/defs/mach/std_types.defs" 2
+# 31 "defs/mach/std_types.defs" 2
 
 type kern_return_t = int;
 
@@ -108,9 +110,9 @@ type mach_port_poly_t = polymorphic
 
 import <mach/std_types.h>;
 import <mach/mig.h>;
-# 17 "/tmp/drvstub/src/defs/mach/exc.defs" 2
-# 1 "/tmp/drvstub/src/defs/mach/mach_types.defs" 1
-# 33 "/tmp/drvstub/src/defs/mach/mach_types.defs"
+# 20 "defs/mach/mach_exc.defs" 2
+# 1 "defs/mach/mach_types.defs" 1
+# 33 "defs/mach/mach_types.defs"
 type memory_object_offset_t = uint64_t;
 type memory_object_size_t = uint64_t;
 type memory_object_cluster_size_t = uint32_t;
@@ -427,7 +429,7 @@ type vm_read_entry_t = array[512] of vm_offset_t;
 type exception_mask_t = int;
 type exception_behavior_t = int;
 type exception_handler_t = mach_port_t;
-
+type exception_handler_array_t = array[*:32] of exception_handler_t;
 type exception_behavior_array_t = array[*:32] of exception_behavior_t;
 type exception_flavor_array_t = array[*:32] of thread_state_flavor_t;
 type exception_mask_array_t = array[*:32] of exception_mask_t;
@@ -503,14 +505,14 @@ type kobject_description_t = c_string[*:512];
 
 import <mach/mig.h>;
 import <mach/mach_types.h>;
-# 18 "/tmp/drvstub/src/defs/mach/exc.defs" 2
+# 21 "defs/mach/mach_exc.defs" 2
 
 ServerPrefix catch_;
 
-type exception_data_t = array[*:2] of integer_t;
+type mach_exception_data_t = array[*:2] of int64_t;
 type exception_type_t = int;
 
-routine exception_raise(
+routine mach_exception_raise(
 
 
 
@@ -521,17 +523,17 @@ routine exception_raise(
   task : mach_port_t;
 
   exception : exception_type_t;
-  code : exception_data_t);
+  code : mach_exception_data_t);
 
-routine exception_raise_state(
+routine mach_exception_raise_state(
   exception_port : mach_port_t;
   exception : exception_type_t;
-  code : exception_data_t, const;
+  code : mach_exception_data_t, const;
  inout flavor : int;
   old_state : thread_state_t, const;
  out new_state : thread_state_t);
 
-routine exception_raise_state_identity(
+routine mach_exception_raise_state_identity(
 
 
 
@@ -542,7 +544,12 @@ routine exception_raise_state_identity(
   task : mach_port_t;
 
   exception : exception_type_t;
-  code : exception_data_t;
+  code : mach_exception_data_t;
  inout flavor : int;
   old_state : thread_state_t;
  out new_state : thread_state_t);
+# 72 "defs/mach/mach_exc.defs"
+skip;
+# 86 "defs/mach/mach_exc.defs"
+skip;
+# 3 "tests/golden/mach_exc.defs" 2
