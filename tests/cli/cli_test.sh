@@ -360,5 +360,45 @@ case_installed_tree() {
   expect_in b/mig/sample.json '"demo_sub"'
 }
 
+# Command lines copied from real build files (shared/reference/mig-command-lines.md): each must
+# work unchanged and write exactly the files that build expects.
+case_real_command_lines() {
+  expect_files() { # expect_files <dir> <file>...: exactly these files (besides inputs) exist
+    local dir=$1; shift
+    local want got
+    want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+    got=$(cd "$dir" && ls | grep -v '\.defs$' | sort | tr '\n' ' ')
+    [[ $want == "$got" ]] || fail "in $dir: expected [$want], got [$got]"
+  }
+  # WebKit WTF: run in the derived-sources dir; default names from the subsystem, plus -sheader.
+  mkdir webkit && printf '#include <mach/mach_exc.defs>\n' >webkit/MachExceptions.defs
+  (cd webkit && run 0 "$MIG" -DMACH_EXC_SERVER_TASKIDTOKEN_STATE -sheader MachExceptionsServer.h MachExceptions.defs)
+  expect_files webkit MachExceptionsServer.h mach_exc.h mach_excServer.c mach_excUser.c err.txt out.txt
+  expect_in webkit/mach_excServer.c catch_mach_exception_raise_state_identity_protected
+  # lldb debugserver: no output flags, -arch and -isysroot; names follow the subsystem.
+  mkdir lldb && printf '#include <mach/mach_exc.defs>\n' >lldb/dbgnub-mig.defs
+  (cd lldb && run 0 "$MIG" -arch arm64 -isysroot /nonexistent/MacOSX.sdk dbgnub-mig.defs)
+  expect_files lldb mach_exc.h mach_excServer.c mach_excUser.c err.txt out.txt
+  # Heimdal reply-only: server side discarded through /dev/null, separated -I.
+  mkdir -p heimdal/src && write_sample heimdal/src/heim_ipc_reply.defs
+  (cd heimdal && run 0 "$MIG" -header heim_ipc_reply.h -user heim_ipc_replyUser.c -sheader /dev/null \
+     -server /dev/null -Isrc src/heim_ipc_reply.defs)
+  expect_files heimdal heim_ipc_reply.h heim_ipc_replyUser.c src err.txt out.txt
+  # xnu, user header only.
+  mkdir xnu && write_sample xnu/task.defs
+  (cd xnu && run 0 "$MIG" -novouchers -DMACH_KERNEL_PRIVATE -server /dev/null -user /dev/null -header task.h task.defs)
+  expect_files xnu task.h err.txt out.txt
+  # libdispatch: headers only, user and server stubs discarded.
+  mkdir dispatch && write_sample dispatch/protocol.defs
+  (cd dispatch && run 0 "$MIG" -I. -arch x86_64 -header protocol.h -sheader protocolServer.h -user /dev/null \
+     -server /dev/null protocol.defs)
+  expect_files dispatch protocol.h protocolServer.h err.txt out.txt
+  # Darling: -arch and -target triple, every output named.
+  mkdir darling && write_sample darling/x.defs
+  (cd darling && run 0 "$MIG" -arch x86_64 -target x86_64-apple-darwin11 -user xUser.c -header x.h \
+     -server xServer.c -sheader xServer.h -DDARLING -I. x.defs)
+  expect_files darling x.h xServer.c xServer.h xUser.c err.txt out.txt
+}
+
 "case_$CASE"
 echo "ok [$CASE]"
