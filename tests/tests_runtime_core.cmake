@@ -12,3 +12,10 @@ if(TARGET mach_static)
     endif()
   endforeach()
 endif()
+
+# Benchmark (built, not registered with CTest): bin/bench/bench_runtime [round_trips] [runs]
+if(TARGET mach_static)
+  add_executable(bench_runtime ${CMAKE_CURRENT_LIST_DIR}/bench/bench_runtime.c)
+  target_link_libraries(bench_runtime PRIVATE mach_static)
+  set_target_properties(bench_runtime PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
+endif()

@@ -135,6 +135,7 @@ static void test_size_zero_and_invalid_memory(void **state) {
   assert_int_equal(m.ool.size, 0);
   assert_int_equal(send_ool(p, NULL, 16, FALSE), MACH_SEND_INVALID_MEMORY);
   assert_int_equal(send_ool(p, (void *)(uintptr_t)0x10, 4096, FALSE), MACH_SEND_INVALID_MEMORY);
+  assert_int_equal(send_ool(p, (void *)(uintptr_t)0x10, 1 << 20, TRUE), MACH_SEND_INVALID_MEMORY);
   assert_int_equal(status_of(p).mps_msgcount, 0);
   /* The destination right (MAKE_SEND) was taken and destroyed: no send right lingers. */
   assert_int_equal(status_of(p).mps_srights, FALSE);
