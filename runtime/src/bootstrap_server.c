@@ -9,6 +9,7 @@
 #include <mach/mach.h>
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The registry the demux serves; set once by bootstrap_local_service_start(). */
@@ -117,28 +118,36 @@ boolean_t bootstrap_server_demux(mach_msg_header_t *in, mach_msg_header_t *out) 
 
 static void *local_service_main(void *arg) {
     mach_port_t service_port = (mach_port_t)(uintptr_t)arg;
-    /* Returns only if the port is destroyed, which the runtime never does. */
+    /* Returns when the port is destroyed, at process exit. */
     (void)mach_msg_server(bootstrap_server_demux, sizeof(union bootstrap_request), service_port,
                           MACH_RCV_LARGE);
     return NULL;
+}
+
+static pthread_t local_service_thread;
+static mach_port_t local_service_port;
+
+/* At exit: stop the service thread and release the table, so that leak checkers see nothing
+ * left behind. Clients of the service are finishing too; a late call gets a mach_msg error. */
+static void local_service_stop(void) {
+    (void)mach_port_mod_refs(mach_task_self(), local_service_port, MACH_PORT_RIGHT_RECEIVE, -1);
+    (void)pthread_join(local_service_thread, NULL);
+    bootstrap_registry_destroy(served_registry);
+    served_registry = NULL;
 }
 
 kern_return_t bootstrap_local_service_start(mach_port_t service_port) {
     served_registry = bootstrap_registry_create();
     if (served_registry == NULL)
         return KERN_RESOURCE_SHORTAGE;
-    pthread_attr_t attr;
-    pthread_t thread;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int err = pthread_create(&thread, &attr, local_service_main,
-                             (void *)(uintptr_t)service_port);
-    pthread_attr_destroy(&attr);
-    if (err != 0) {
+    local_service_port = service_port;
+    if (pthread_create(&local_service_thread, NULL, local_service_main,
+                       (void *)(uintptr_t)service_port) != 0) {
         bootstrap_registry_destroy(served_registry);
         served_registry = NULL;
         return KERN_RESOURCE_SHORTAGE;
     }
+    (void)atexit(local_service_stop);
     return KERN_SUCCESS;
 }
 

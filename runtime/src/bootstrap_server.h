@@ -18,9 +18,9 @@ boolean_t bootstrap_server_demux_with(struct bootstrap_registry *registry,
 /* bootstrap_server_demux_with() on the in-process service's registry. */
 boolean_t bootstrap_server_demux(mach_msg_header_t *in, mach_msg_header_t *out);
 
-/* Creates the in-process registry and a detached thread serving service_port (a receive right
- * the caller gives up) for the life of the process. Returns KERN_SUCCESS or
- * KERN_RESOURCE_SHORTAGE. Call once. */
+/* Creates the in-process registry and a thread serving service_port (a receive right the
+ * caller gives up) until the process exits; an atexit handler then destroys the port, joins the
+ * thread and frees the table. Returns KERN_SUCCESS or KERN_RESOURCE_SHORTAGE. Call once. */
 kern_return_t bootstrap_local_service_start(mach_port_t service_port);
 
 /* The in-process service's registry (NULL before it starts); for tests. */
