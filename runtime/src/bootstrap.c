@@ -29,6 +29,8 @@ __attribute__((constructor)) static void bootstrap_port_init(void) {
     }
     local_service_port = port;
     bootstrap_port = port;
+    /* task_get_bootstrap_port() reads the task's special port. */
+    (void)task_set_special_port(task, TASK_BOOTSTRAP_PORT, port);
 }
 
 static void start_local_service(void) {

@@ -29,6 +29,12 @@ static void test_port_set_before_main(void **state) {
     (void)state;
     assert_true(MACH_PORT_VALID(bootstrap_port));
     assert_true(type_of(bootstrap_port) & MACH_PORT_TYPE_SEND);
+    mach_port_urefs_t refs = svc_refs(bootstrap_port, MACH_PORT_RIGHT_SEND);
+    mach_port_t special = MACH_PORT_NULL;
+    assert_int_equal(task_get_bootstrap_port(mach_task_self(), &special), KERN_SUCCESS);
+    assert_int_equal(special, bootstrap_port);
+    assert_int_equal(svc_refs(bootstrap_port, MACH_PORT_RIGHT_SEND), refs + 1);
+    assert_int_equal(mach_port_deallocate(mach_task_self(), special), KERN_SUCCESS);
 }
 
 static void round_trip(mach_port_t send, mach_port_t receive, int value) {
