@@ -24,6 +24,14 @@ static long futex_op(uint32_t *word, int op, uint32_t val, const struct timespec
 
 void ipc_lock(void) { pthread_mutex_lock(&ipc_mutex); }
 
+/* fork: hold the lock across fork so the child never inherits it mid-update. */
+static void ipc_atfork_prepare(void) { pthread_mutex_lock(&ipc_mutex); }
+static void ipc_atfork_release(void) { pthread_mutex_unlock(&ipc_mutex); }
+
+__attribute__((constructor)) static void ipc_atfork_init(void) {
+  pthread_atfork(ipc_atfork_prepare, ipc_atfork_release, ipc_atfork_release);
+}
+
 void ipc_unlock(void) {
   port_destroy_drain();
   unsigned count = ipc_pending_count;

@@ -4,6 +4,9 @@
 
 #include "right_internal.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 static void test_task_self_is_a_send_right_named_0x103(void **state) {
   (void)state;
   assert_int_equal(mach_task_self(), 0x103);
@@ -206,6 +209,27 @@ static void test_calls_on_a_non_task_name_fail(void **state) {
   assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
 }
 
+static void test_fork_child_has_its_identity(void **state) {
+  (void)state;
+  mach_port_t p = new_port();
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    send_to_own(p, 1, 0);
+    test_msg_t m;
+    int ok = recv_msg(p, &m, MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT), 0) ==
+                 MACH_MSG_SUCCESS &&
+             m.trailer.msgh_audit.val[5] == (unsigned)getpid();
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(status_of(p).mps_msgcount, 0); /* the child's copy was separate */
+  assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_task_self_is_a_send_right_named_0x103),
@@ -217,6 +241,7 @@ int main(void) {
     cmocka_unit_test(test_many_names_come_and_go),
     cmocka_unit_test(test_second_space_is_reachable_by_its_task_name),
     cmocka_unit_test(test_calls_on_a_non_task_name_fail),
+    cmocka_unit_test(test_fork_child_has_its_identity),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
