@@ -11,6 +11,8 @@
 #include <mach/vm_prot.h>
 #include <mach/vm_inherit.h>
 #include <mach/mach_voucher_types.h>
+#include <mach/exception_types.h>
+#include <mach/thread_status.h>
 
 typedef mach_port_t task_t;
 typedef mach_port_t task_name_t;
