@@ -422,6 +422,8 @@ struct ir_module {
     const struct target_abi *target;
     uint32_t max_request_size;      // largest request layout size (server receive buffer w/o trailer)
     uint32_t max_reply_size;        // largest reply layout size, at least error_reply_size
+    struct ir_layout error_reply;   // mig_reply_error_t: Head, NDR, RetCode (36 bytes on LP64),
+                                    // what a server sends for any nonzero return code
 };
 
 // Name of an enum value as used in --emit-json and diagnostics ("in", "port_desc", ...).

@@ -225,6 +225,7 @@ void ir_json_write(const struct ir_module *ir, struct strbuf *out) {
     json_int(&w, "max_reply_size", ir->max_reply_size);
     json_end_object(&w);
     write_names(&w, &ir->names);
+    write_layout(&w, "error_reply", &ir->error_reply);
     json_begin_array(&w, "imports");
     for (size_t i = 0; i < ir->import_count; i++) {
         json_begin_object(&w, NULL);

@@ -247,9 +247,27 @@ static void build_layout(struct check_ctx *cx, struct ir_routine *rt, bool reque
     l->trailer_size = tokens ? abi->max_trailer_size : abi->trailer_size;
 }
 
+// mig_reply_error_t, the reply for every nonzero return code.
+static void build_error_reply(struct check_ctx *cx) {
+    const struct target_abi *abi = cx->target;
+    struct ir_layout *l = &cx->ir->error_reply;
+    l->fields = arena_array(cx->arena, 3, sizeof *l->fields);
+    l->typedef_name = "mig_reply_error_t";
+    l->size_is_exact = true;
+    l->has_ndr = l->has_retcode = true;
+    struct layout_builder b = {cx, l, 3, 0, 0, 0};
+    add_field(&b, IR_FIELD_HEADER, "Head", "mach_msg_header_t", abi->header_size);
+    add_field(&b, IR_FIELD_NDR, "NDR", "NDR_record_t", abi->ndr_size);
+    add_field(&b, IR_FIELD_RETCODE, "RetCode", "kern_return_t", abi->retcode_size);
+    l->size = l->min_size = (uint32_t)b.offset;
+    l->trailer_c_type = "mach_msg_trailer_t";
+    l->trailer_size = abi->trailer_size;
+}
+
 bool check_layout(struct check_ctx *cx) {
     unsigned errors = check_error_count(cx);
     struct ir_module *ir = cx->ir;
+    build_error_reply(cx);
     ir->target = cx->target;
     ir->max_reply_size = cx->target->error_reply_size;
     for (size_t r = 0; r < ir->routine_count; r++) {

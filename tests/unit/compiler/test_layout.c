@@ -45,6 +45,9 @@ static void layout_int_in_int_out_matches_apple(void **state) {
     expect_field(&rt->reply, "b", 36, 4);
     assert_string_equal(rt->request.typedef_name, "__Request__add_t");
     assert_string_equal(rt->reply.typedef_name, "__Reply__add_t");
+    // The error reply every server sends for a nonzero return code: mig_reply_error_t.
+    assert_int_equal(c.ir->error_reply.size, 36);
+    expect_field(&c.ir->error_reply, "RetCode", 32, 4);
     compiled_fini(&c);
 }
 
