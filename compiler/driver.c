@@ -154,6 +154,15 @@ static bool check_distinct(struct run *r, const char *const *paths, size_t n) {
     return true;
 }
 
+// check_distinct over the C outputs `paths` plus the JSON file and the -MF dependency file.
+static bool check_outputs_distinct(struct run *r, const char *const *paths) {
+    const char *all[DRIVER_OUTPUT_KINDS + 2];
+    memcpy(all, paths, DRIVER_OUTPUT_KINDS * sizeof *all);
+    all[DRIVER_OUTPUT_KINDS] = r->opts->json_file;
+    all[DRIVER_OUTPUT_KINDS + 1] = r->opts->depfile;
+    return check_distinct(r, all, DRIVER_OUTPUT_KINDS + 2);
+}
+
 static const char *base_name(const char *path) {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
@@ -288,11 +297,7 @@ static enum driver_status compile_and_write(struct run *r) {
         report(r, DIAG_SPLIT_UNSUPPORTED, o->split_prefix, NULL);
         return DRIVER_USAGE_ERROR;
     }
-    const char *given[DRIVER_OUTPUT_KINDS + 2];
-    memcpy(given, o->outputs, sizeof o->outputs);
-    given[DRIVER_OUTPUT_KINDS] = o->json_file;
-    given[DRIVER_OUTPUT_KINDS + 1] = o->depfile;
-    if (!check_distinct(r, given, DRIVER_OUTPUT_KINDS + 2))
+    if (!check_outputs_distinct(r, o->outputs))
         return DRIVER_USAGE_ERROR;
 
     struct cpp_output pre;
@@ -309,7 +314,7 @@ static enum driver_status compile_and_write(struct run *r) {
         print_summary(ir);
 
     choose_paths(r, ir);
-    if (!check_distinct(r, r->paths, DRIVER_OUTPUT_KINDS))
+    if (!check_outputs_distinct(r, r->paths)) // a default name may equal a given one
         return DRIVER_USAGE_ERROR;
     generate(r, ir);
     generate_depfiles(r);

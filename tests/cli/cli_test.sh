@@ -150,6 +150,9 @@ case_exit_codes() {
   expect_in err.txt "[E0400]"
   run 2 "$MIG" --emit-json same.out -user same.out sample.defs
   expect_in err.txt "[E0414]"
+  run 2 "$MIG" -MF demo_subUser.c -header h.h sample.defs # -user defaults to demo_subUser.c
+  expect_in err.txt "[E0414]"
+  [[ ! -e h.h ]] || fail "h.h written although the run failed"
   run 1 "$MIG" --emit-json x.json missing.defs
   expect_in err.txt "[E0408]"
   printf 'subsystem broken 1\nroutine;\n' >bad.defs
