@@ -291,6 +291,24 @@ EOF
   expect_not_in err.txt "<stdin>"
 }
 
+case_color() {
+  printf 'subsystem c 1;\nroutine r(server : no_type_t);\n' >c.defs
+  local esc=$'\033['
+  run 1 "$MIG" --emit-json c.json c.defs # stderr is a file, not a terminal: no colour
+  expect_not_in err.txt "$esc"
+  run 1 "$MIG" --color --emit-json c.json c.defs
+  expect_in err.txt "$esc"
+  NO_COLOR=1 run 1 "$MIG" --emit-json c.json c.defs
+  expect_not_in err.txt "$esc"
+  if command -v script >/dev/null; then # a real terminal: colour unless NO_COLOR
+    script -qec "'$MIG' --emit-json c.json c.defs" /dev/null >tty.txt 2>&1 || true
+    expect_in tty.txt "$esc"
+    NO_COLOR=1 script -qec "'$MIG' --emit-json c.json c.defs" /dev/null >tty2.txt 2>&1 || true
+    expect_not_in tty2.txt "$esc"
+    expect_in tty2.txt "no_type_t"
+  fi
+}
+
 case_json_diagnostics() {
   printf 'subsystem j 1;\nroutine r(server : no_type_t);\n' >j.defs
   run 1 "$MIG" --diagnostics-format=json --emit-json j.json j.defs
