@@ -145,4 +145,22 @@ static inline void wait_for_sleepers(mach_port_t name, bool senders, unsigned n)
   assert_int_equal(sleepers(name, senders), n);
 }
 
+/* Leak check around each test: every counter must be back to its value before the test. */
+static struct openmig_ipc_stats leak_baseline;
+
+static inline int leak_setup(void **state) {
+  (void)state;
+  leak_baseline = stats_now();
+  return 0;
+}
+
+static inline int leak_teardown(void **state) {
+  (void)state;
+  struct openmig_ipc_stats now = stats_now();
+  assert_stats_equal(&leak_baseline, &now);
+  return 0;
+}
+
+#define LEAK_CHECKED_TEST(f) cmocka_unit_test_setup_teardown(f, leak_setup, leak_teardown)
+
 #endif /* OPENMIG_TESTS_CORE_TEST_UTIL_H */

@@ -4,21 +4,6 @@
 
 #include <pthread.h>
 
-static struct openmig_ipc_stats base;
-
-static int setup(void **state) {
-  (void)state;
-  base = stats_now();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  struct openmig_ipc_stats now = stats_now();
-  assert_stats_equal(&base, &now);
-  return 0;
-}
-
 static void set_qlimit(mach_port_t p, mach_port_msgcount_t n) {
   mach_port_limits_t lim = { n };
   assert_int_equal(mach_port_set_attributes(SELF, p, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
@@ -296,15 +281,15 @@ static void test_queue_limit_zero_is_a_rendezvous(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_default_limit_is_five, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_blocked_senders_wake_in_order, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_raising_the_limit_admits_blocked_senders, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_blocked_sender_times_out, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_port_death_wakes_blocked_sender, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_receive_timeouts, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_blocked_receiver_is_woken_by_a_send, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_receive_large, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_queue_limit_zero_is_a_rendezvous, setup, teardown),
+    LEAK_CHECKED_TEST(test_default_limit_is_five),
+    LEAK_CHECKED_TEST(test_blocked_senders_wake_in_order),
+    LEAK_CHECKED_TEST(test_raising_the_limit_admits_blocked_senders),
+    LEAK_CHECKED_TEST(test_blocked_sender_times_out),
+    LEAK_CHECKED_TEST(test_port_death_wakes_blocked_sender),
+    LEAK_CHECKED_TEST(test_receive_timeouts),
+    LEAK_CHECKED_TEST(test_blocked_receiver_is_woken_by_a_send),
+    LEAK_CHECKED_TEST(test_receive_large),
+    LEAK_CHECKED_TEST(test_queue_limit_zero_is_a_rendezvous),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,21 +5,6 @@
 
 #include <pthread.h>
 
-static struct openmig_ipc_stats base;
-
-static int setup(void **state) {
-  (void)state;
-  base = stats_now();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  struct openmig_ipc_stats now = stats_now();
-  assert_stats_equal(&base, &now);
-  return 0;
-}
-
 typedef struct {
   mach_msg_header_t header;
   mach_msg_body_t body;
@@ -432,18 +417,18 @@ static void test_no_options_is_a_no_op(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_simple_round_trip_header, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_header_errors_consume_nothing, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_same_name_destination_and_reply, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_every_disposition_in_descriptors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_body_error_destroys_what_was_taken, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_move_receive_right_with_messages_queued, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_receive_right_moved_while_a_thread_waits, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_receive_right_sent_to_itself_dies, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_message_destroyed_with_its_port, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rpc_between_threads, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_send_timeout_gives_the_message_back, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_no_options_is_a_no_op, setup, teardown),
+    LEAK_CHECKED_TEST(test_simple_round_trip_header),
+    LEAK_CHECKED_TEST(test_header_errors_consume_nothing),
+    LEAK_CHECKED_TEST(test_same_name_destination_and_reply),
+    LEAK_CHECKED_TEST(test_every_disposition_in_descriptors),
+    LEAK_CHECKED_TEST(test_body_error_destroys_what_was_taken),
+    LEAK_CHECKED_TEST(test_move_receive_right_with_messages_queued),
+    LEAK_CHECKED_TEST(test_receive_right_moved_while_a_thread_waits),
+    LEAK_CHECKED_TEST(test_receive_right_sent_to_itself_dies),
+    LEAK_CHECKED_TEST(test_message_destroyed_with_its_port),
+    LEAK_CHECKED_TEST(test_rpc_between_threads),
+    LEAK_CHECKED_TEST(test_send_timeout_gives_the_message_back),
+    LEAK_CHECKED_TEST(test_no_options_is_a_no_op),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

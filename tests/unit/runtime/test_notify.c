@@ -3,21 +3,6 @@
  * kernel audit token on them, and the cases where each must NOT fire. */
 #include "core_test_util.h"
 
-static struct openmig_ipc_stats base;
-
-static int setup(void **state) {
-  (void)state;
-  base = stats_now();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  struct openmig_ipc_stats now = stats_now();
-  assert_stats_equal(&base, &now);
-  return 0;
-}
-
 typedef struct {
   mach_msg_header_t header;
   NDR_record_t ndr;
@@ -274,12 +259,12 @@ static void test_send_once_notification_only_when_unused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_no_senders, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_request_replaces_and_cancels, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_dead_name, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_port_deleted_instead_of_dead_name, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_port_destroyed_returns_the_receive_right, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_send_once_notification_only_when_unused, setup, teardown),
+    LEAK_CHECKED_TEST(test_no_senders),
+    LEAK_CHECKED_TEST(test_request_replaces_and_cancels),
+    LEAK_CHECKED_TEST(test_dead_name),
+    LEAK_CHECKED_TEST(test_port_deleted_instead_of_dead_name),
+    LEAK_CHECKED_TEST(test_port_destroyed_returns_the_receive_right),
+    LEAK_CHECKED_TEST(test_send_once_notification_only_when_unused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

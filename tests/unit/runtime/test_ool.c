@@ -4,21 +4,6 @@
 
 #include <stdlib.h>
 
-static struct openmig_ipc_stats base;
-
-static int setup(void **state) {
-  (void)state;
-  base = stats_now();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  struct openmig_ipc_stats now = stats_now();
-  assert_stats_equal(&base, &now);
-  return 0;
-}
-
 typedef struct {
   mach_msg_header_t header;
   mach_msg_body_t body;
@@ -56,7 +41,7 @@ static void test_copy_is_a_snapshot(void **state) {
   unsigned char *buf = malloc(len);
   for (size_t i = 0; i < len; i++) buf[i] = (unsigned char)i;
   assert_int_equal(send_ool(p, buf, (mach_msg_size_t)len, FALSE), MACH_MSG_SUCCESS);
-  assert_int_equal(stats_now().ool_regions, base.ool_regions + 1);
+  assert_int_equal(stats_now().ool_regions, leak_baseline.ool_regions + 1);
   memset(buf, 0xee, len); /* after the send: the receiver must see the old bytes */
   ool_msg_t m;
   recv_ool(p, &m);
@@ -67,7 +52,7 @@ static void test_copy_is_a_snapshot(void **state) {
   /* The region is the receiver's, page-rounded and zero beyond the data. */
   assert_int_equal(((uintptr_t)got) % vm_page_size, 0);
   assert_int_equal(got[len], 0);
-  assert_int_equal(stats_now().vm_regions, base.vm_regions + 1);
+  assert_int_equal(stats_now().vm_regions, leak_baseline.vm_regions + 1);
   assert_int_equal(vm_deallocate(SELF, (vm_address_t)got, m.ool.size), KERN_SUCCESS);
   free(buf);
   assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
@@ -81,21 +66,21 @@ static void test_move_hands_over_owned_pages(void **state) {
   assert_int_equal(vm_allocate(SELF, &addr, len, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
   assert_int_equal(((unsigned char *)addr)[100], 0); /* zero-filled */
   memset((void *)addr, 0x5a, len);
-  assert_int_equal(stats_now().vm_bytes, base.vm_bytes + len);
+  assert_int_equal(stats_now().vm_bytes, leak_baseline.vm_bytes + len);
   assert_int_equal(send_ool(p, (void *)addr, (mach_msg_size_t)len, TRUE), MACH_MSG_SUCCESS);
   /* The sender gave the pages up: they travel with the message, nothing copied. */
-  assert_int_equal(stats_now().vm_bytes, base.vm_bytes);
-  assert_int_equal(stats_now().ool_bytes, base.ool_bytes + len);
+  assert_int_equal(stats_now().vm_bytes, leak_baseline.vm_bytes);
+  assert_int_equal(stats_now().ool_bytes, leak_baseline.ool_bytes + len);
   ool_msg_t m;
   recv_ool(p, &m);
   assert_ptr_equal(m.ool.address, (void *)addr);
   assert_int_equal(((unsigned char *)m.ool.address)[len - 1], 0x5a);
-  assert_int_equal(stats_now().vm_bytes, base.vm_bytes + len);
+  assert_int_equal(stats_now().vm_bytes, leak_baseline.vm_bytes + len);
   /* Moving part of a region: the pages sent leave, the rest stays the sender's. */
   assert_int_equal(send_ool(p, (char *)addr + vm_page_size, (mach_msg_size_t)vm_page_size, TRUE),
                    MACH_MSG_SUCCESS);
-  assert_int_equal(stats_now().vm_bytes, base.vm_bytes + 2 * vm_page_size);
-  assert_int_equal(stats_now().vm_regions, base.vm_regions + 2);
+  assert_int_equal(stats_now().vm_bytes, leak_baseline.vm_bytes + 2 * vm_page_size);
+  assert_int_equal(stats_now().vm_regions, leak_baseline.vm_regions + 2);
   recv_ool(p, &m);
   assert_int_equal(vm_deallocate(SELF, (vm_address_t)m.ool.address, m.ool.size), KERN_SUCCESS);
   assert_int_equal(vm_deallocate(SELF, addr, len), KERN_SUCCESS); /* frees what is left */
@@ -116,7 +101,7 @@ static void test_move_of_memory_not_owned_copies(void **state) {
   assert_int_equal(vm_allocate(SELF, &addr, vm_page_size, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
   strcpy((char *)addr + 8, "inside");
   assert_int_equal(send_ool(p, (char *)addr + 8, 7, TRUE), MACH_MSG_SUCCESS);
-  assert_int_equal(stats_now().vm_regions, base.vm_regions + 1); /* only m's region */
+  assert_int_equal(stats_now().vm_regions, leak_baseline.vm_regions + 1); /* only m's region */
   ool_msg_t m2;
   recv_ool(p, &m2);
   assert_string_equal(m2.ool.address, "inside");
@@ -147,7 +132,7 @@ static void test_destroyed_message_frees_its_region(void **state) {
   mach_port_t p = new_port();
   static char data[50000];
   assert_int_equal(send_ool(p, data, sizeof data, FALSE), MACH_MSG_SUCCESS);
-  assert_int_equal(stats_now().ool_regions, base.ool_regions + 1);
+  assert_int_equal(stats_now().ool_regions, leak_baseline.ool_regions + 1);
   assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
 }
 
@@ -218,7 +203,7 @@ static void test_vm_allocate_and_deallocate(void **state) {
   assert_int_equal(vm_allocate(SELF, &a, 0, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
   assert_int_equal(a, 0);
   assert_int_equal(vm_allocate(SELF, &a, 100, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
-  assert_int_equal(stats_now().vm_bytes, base.vm_bytes + vm_page_size);
+  assert_int_equal(stats_now().vm_bytes, leak_baseline.vm_bytes + vm_page_size);
   /* Fixed placement at a taken address fails; at a free one works. */
   vm_address_t b = a;
   assert_int_equal(vm_allocate(SELF, &b, vm_page_size, VM_FLAGS_FIXED), KERN_NO_SPACE);
@@ -245,13 +230,13 @@ static void test_vm_allocate_and_deallocate(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_copy_is_a_snapshot, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_move_hands_over_owned_pages, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_move_of_memory_not_owned_copies, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_size_zero_and_invalid_memory, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_destroyed_message_frees_its_region, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_ool_port_arrays, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_vm_allocate_and_deallocate, setup, teardown),
+    LEAK_CHECKED_TEST(test_copy_is_a_snapshot),
+    LEAK_CHECKED_TEST(test_move_hands_over_owned_pages),
+    LEAK_CHECKED_TEST(test_move_of_memory_not_owned_copies),
+    LEAK_CHECKED_TEST(test_size_zero_and_invalid_memory),
+    LEAK_CHECKED_TEST(test_destroyed_message_frees_its_region),
+    LEAK_CHECKED_TEST(test_ool_port_arrays),
+    LEAK_CHECKED_TEST(test_vm_allocate_and_deallocate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,21 +4,6 @@
 
 #include <pthread.h>
 
-static struct openmig_ipc_stats base;
-
-static int setup(void **state) {
-  (void)state;
-  base = stats_now();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  struct openmig_ipc_stats now = stats_now();
-  assert_stats_equal(&base, &now);
-  return 0;
-}
-
 static mach_port_t new_set(void) {
   mach_port_t s;
   assert_int_equal(mach_port_allocate(SELF, MACH_PORT_RIGHT_PORT_SET, &s), KERN_SUCCESS);
@@ -224,13 +209,13 @@ static void test_moved_member_leaves_its_set(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_receive_from_members, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_member_added_while_waiting, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_member_removed_while_waiting, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_set_destroyed_while_waiting, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_member_dies_while_set_waits, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_membership_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_moved_member_leaves_its_set, setup, teardown),
+    LEAK_CHECKED_TEST(test_receive_from_members),
+    LEAK_CHECKED_TEST(test_member_added_while_waiting),
+    LEAK_CHECKED_TEST(test_member_removed_while_waiting),
+    LEAK_CHECKED_TEST(test_set_destroyed_while_waiting),
+    LEAK_CHECKED_TEST(test_member_dies_while_set_waits),
+    LEAK_CHECKED_TEST(test_membership_errors),
+    LEAK_CHECKED_TEST(test_moved_member_leaves_its_set),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

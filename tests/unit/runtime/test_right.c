@@ -2,21 +2,6 @@
  * conversion, insert/extract, deallocate/destroy/mod_refs error codes. */
 #include "core_test_util.h"
 
-static struct openmig_ipc_stats base;
-
-static int setup(void **state) {
-  (void)state;
-  base = stats_now();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  struct openmig_ipc_stats now = stats_now();
-  assert_stats_equal(&base, &now);
-  return 0;
-}
-
 static void test_send_urefs_arithmetic(void **state) {
   (void)state;
   mach_port_t p = new_port_with_send();
@@ -302,16 +287,16 @@ static void test_context_and_guard(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_send_urefs_arithmetic, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_urefs_overflow, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_mod_refs_argument_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_send_once_is_consumed_once, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rights_to_a_dead_port_become_dead_names, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_insert_right_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_extract_receive_right, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_destroy_removes_every_right, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_construct_and_destruct, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_context_and_guard, setup, teardown),
+    LEAK_CHECKED_TEST(test_send_urefs_arithmetic),
+    LEAK_CHECKED_TEST(test_urefs_overflow),
+    LEAK_CHECKED_TEST(test_mod_refs_argument_errors),
+    LEAK_CHECKED_TEST(test_send_once_is_consumed_once),
+    LEAK_CHECKED_TEST(test_rights_to_a_dead_port_become_dead_names),
+    LEAK_CHECKED_TEST(test_insert_right_errors),
+    LEAK_CHECKED_TEST(test_extract_receive_right),
+    LEAK_CHECKED_TEST(test_destroy_removes_every_right),
+    LEAK_CHECKED_TEST(test_construct_and_destruct),
+    LEAK_CHECKED_TEST(test_context_and_guard),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
