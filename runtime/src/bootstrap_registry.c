@@ -61,11 +61,20 @@ bool bootstrap_name_is_valid(const char *name, size_t capacity) {
     return strnlen(name, limit) < limit;
 }
 
-static bool port_is_dead(mach_port_t port) {
+/* What became of a service's port name. */
+enum port_state {
+    PORT_ALIVE,
+    PORT_DEAD, /* a dead name holding the table's reference: release it */
+    PORT_GONE, /* someone destroyed the name itself: nothing of ours is left to release */
+};
+
+static enum port_state port_state_of(mach_port_t port) {
     mach_port_type_t type = 0;
     if (mach_port_type(mach_task_self(), port, &type) != KERN_SUCCESS)
-        return true; /* the name is gone altogether: nothing to hand out */
-    return (type & MACH_PORT_TYPE_DEAD_NAME) != 0 || (type & MACH_PORT_TYPE_PORT_RIGHTS) == 0;
+        return PORT_GONE;
+    if (type & MACH_PORT_TYPE_DEAD_NAME)
+        return PORT_DEAD;
+    return (type & MACH_PORT_TYPE_PORT_RIGHTS) ? PORT_ALIVE : PORT_GONE;
 }
 
 static void remove_at(struct bootstrap_registry *registry, unsigned int index) {
@@ -75,8 +84,10 @@ static void remove_at(struct bootstrap_registry *registry, unsigned int index) {
 static unsigned int sweep_locked(struct bootstrap_registry *registry) {
     unsigned int released = 0;
     for (unsigned int i = 0; i < registry->count;) {
-        if (port_is_dead(registry->services[i].port)) {
-            release_service_rights(&registry->services[i]);
+        enum port_state state = port_state_of(registry->services[i].port);
+        if (state != PORT_ALIVE) {
+            if (state == PORT_DEAD)
+                (void)mach_port_deallocate(mach_task_self(), registry->services[i].port);
             remove_at(registry, i);
             released++;
         } else {

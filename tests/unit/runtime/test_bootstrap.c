@@ -82,6 +82,13 @@ static void test_check_in_and_look_up(void **state) {
     assert_int_equal(bootstrap_status(bootstrap_port, "org.openmig.test.a", &status),
                      BOOTSTRAP_UNKNOWN_SERVICE);
     svc_assert_no_leaks(&before);
+    /* mach_port_destroy takes every right under the name, the service's too: forgotten. */
+    assert_int_equal(bootstrap_check_in(bootstrap_port, "org.openmig.test.a", &receive),
+                     BOOTSTRAP_SUCCESS);
+    assert_int_equal(mach_port_destroy(mach_task_self(), receive), KERN_SUCCESS);
+    assert_int_equal(bootstrap_look_up(bootstrap_port, "org.openmig.test.a", &send),
+                     BOOTSTRAP_UNKNOWN_SERVICE);
+    svc_assert_no_leaks(&before);
 }
 
 static void test_bad_requests(void **state) {
