@@ -1,6 +1,7 @@
 /* bootstrap.c: the client side of the bootstrap name service (<servers/bootstrap.h>): the
  * bootstrap_port global and the bootstrap_* calls, each an RPC over mach_msg to bootstrap_port,
  * so they work unchanged whoever serves the port (the in-process service or machd). */
+#include "bootstrap_client.h"
 #include "bootstrap_proto.h"
 #include "bootstrap_server.h"
 
@@ -9,6 +10,7 @@
 #include <mach/notify.h>
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 mach_port_t bootstrap_port = MACH_PORT_NULL;
@@ -31,6 +33,22 @@ __attribute__((constructor)) static void bootstrap_port_init(void) {
     bootstrap_port = port;
     /* task_get_bootstrap_port() reads the task's special port. */
     (void)task_set_special_port(task, TASK_BOOTSTRAP_PORT, port);
+}
+
+/* A transport serving calls made on its own bootstrap port (see bootstrap_client.h). */
+static mach_port_t transport_port = MACH_PORT_NULL;
+static bootstrap_transport_fn transport_serve;
+
+void bootstrap_client_use_port(mach_port_t port, bootstrap_transport_fn serve) {
+    transport_port = port;
+    transport_serve = serve;
+    bootstrap_port = port;
+    (void)task_set_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, port);
+}
+
+/* True when a transport takes calls made on bp. */
+static bool transport_serves(mach_port_t bp) {
+    return transport_serve != NULL && bp == transport_port && bp != MACH_PORT_NULL;
 }
 
 static void start_local_service(void) {
@@ -136,6 +154,10 @@ static kern_return_t name_to_port_call(mach_port_t bp, mach_msg_id_t id, const c
                                        mach_msg_type_name_t expected, mach_port_t *sp) {
     if (sp == NULL)
         return KERN_INVALID_ARGUMENT;
+    if (transport_serves(bp))
+        return bootstrap_name_is_valid(name, BOOTSTRAP_MAX_NAME_LEN)
+                   ? transport_serve((uint32_t)id, name, MACH_PORT_NULL, sp)
+                   : BOOTSTRAP_BAD_COUNT;
     struct bootstrap_reply_buffer buffer;
     kern_return_t kr = name_request_call(bp, id, name, &buffer);
     if (kr != KERN_SUCCESS)
@@ -160,6 +182,12 @@ kern_return_t bootstrap_create_service(mach_port_t bp, const char *service_name,
 }
 
 kern_return_t bootstrap_register(mach_port_t bp, const char *service_name, mach_port_t sp) {
+    if (transport_serves(bp)) {
+        mach_port_t unused = MACH_PORT_NULL;
+        return bootstrap_name_is_valid(service_name, BOOTSTRAP_MAX_NAME_LEN)
+                   ? transport_serve(BOOTSTRAP_MSG_REGISTER, service_name, sp, &unused)
+                   : BOOTSTRAP_BAD_COUNT;
+    }
     bootstrap_register_request_t request;
     memset(&request, 0, sizeof request);
     kern_return_t kr = fill_name(request.name, service_name);
@@ -182,6 +210,16 @@ kern_return_t bootstrap_status(mach_port_t bp, const char *service_name,
                                bootstrap_status_t *service_active) {
     if (service_active == NULL)
         return KERN_INVALID_ARGUMENT;
+    if (transport_serves(bp)) {
+        mach_port_t status = 0;
+        kern_return_t kr = bootstrap_name_is_valid(service_name, BOOTSTRAP_MAX_NAME_LEN)
+                               ? transport_serve(BOOTSTRAP_MSG_STATUS, service_name,
+                                                 MACH_PORT_NULL, &status)
+                               : BOOTSTRAP_BAD_COUNT;
+        if (kr == KERN_SUCCESS)
+            *service_active = (bootstrap_status_t)status;
+        return kr;
+    }
     struct bootstrap_reply_buffer buffer;
     kern_return_t kr = name_request_call(bp, BOOTSTRAP_MSG_STATUS, service_name, &buffer);
     if (kr != KERN_SUCCESS)

@@ -3,6 +3,9 @@
  * their port dies, no rights leaked, concurrent clients. */
 #include "svc_support.h"
 
+#include "bootstrap_client.h"
+#include "bootstrap_proto.h"
+
 #include <servers/bootstrap.h>
 
 #include <pthread.h>
@@ -242,6 +245,79 @@ static void test_concurrent_clients(void **state) {
     svc_assert_no_leaks(&before); /* including each thread's reply port */
 }
 
+/* A stand-in for machd's transport: records the calls made on its port. */
+static struct {
+    uint32_t op;
+    char name[BOOTSTRAP_MAX_NAME_LEN];
+    mach_port_t right_in;
+    int calls;
+    mach_port_t receive; /* handed out by check-in */
+} fake;
+
+static kern_return_t fake_transport(uint32_t op, const char *name, mach_port_t right_in,
+                                    mach_port_t *right_out) {
+    fake.calls++;
+    fake.op = op;
+    strncpy(fake.name, name, sizeof fake.name - 1);
+    fake.right_in = right_in;
+    switch (op) {
+    case BOOTSTRAP_MSG_CHECK_IN:
+        *right_out = fake.receive;
+        return KERN_SUCCESS;
+    case BOOTSTRAP_MSG_STATUS:
+        *right_out = BOOTSTRAP_STATUS_ON_DEMAND;
+        return KERN_SUCCESS;
+    case BOOTSTRAP_MSG_REGISTER:
+        return BOOTSTRAP_NOT_PRIVILEGED;
+    default:
+        return BOOTSTRAP_UNKNOWN_SERVICE;
+    }
+}
+
+/* The switch machd makes: calls on its bootstrap port go to its transport. */
+static void test_transport_switch(void **state) {
+    (void)state;
+    mach_port_t local = bootstrap_port;
+    mach_port_t remote = svc_make_port_with_send();
+    fake.receive = svc_make_port();
+    bootstrap_client_use_port(remote, fake_transport);
+    assert_int_equal(bootstrap_port, remote);
+    mach_port_t special = MACH_PORT_NULL;
+    assert_int_equal(task_get_bootstrap_port(mach_task_self(), &special), KERN_SUCCESS);
+    assert_int_equal(special, remote);
+    assert_int_equal(mach_port_deallocate(mach_task_self(), special), KERN_SUCCESS);
+
+    mach_port_t port = MACH_PORT_NULL;
+    assert_int_equal(bootstrap_look_up(bootstrap_port, "org.openmig.test.far", &port),
+                     BOOTSTRAP_UNKNOWN_SERVICE);
+    assert_int_equal(fake.op, BOOTSTRAP_MSG_LOOK_UP);
+    assert_string_equal(fake.name, "org.openmig.test.far");
+    assert_int_equal(bootstrap_check_in(bootstrap_port, "org.openmig.test.far", &port),
+                     KERN_SUCCESS);
+    assert_int_equal(port, fake.receive);
+    assert_int_equal(bootstrap_register(bootstrap_port, "org.openmig.test.far", remote),
+                     BOOTSTRAP_NOT_PRIVILEGED);
+    assert_int_equal(fake.right_in, remote);
+    bootstrap_status_t status = -1;
+    assert_int_equal(bootstrap_status(bootstrap_port, "org.openmig.test.far", &status),
+                     KERN_SUCCESS);
+    assert_int_equal(status, BOOTSTRAP_STATUS_ON_DEMAND);
+    assert_int_equal(bootstrap_look_up(bootstrap_port, "", &port), BOOTSTRAP_BAD_COUNT);
+    assert_int_equal(fake.calls, 4); /* the bad name never reached the transport */
+    /* Another port is still served by RPC: the in-process service answers. */
+    assert_int_equal(bootstrap_look_up(local, "org.openmig.test.far", &port),
+                     BOOTSTRAP_UNKNOWN_SERVICE);
+    assert_int_equal(fake.calls, 4);
+
+    bootstrap_client_use_port(local, NULL);
+    assert_int_equal(bootstrap_look_up(bootstrap_port, "org.openmig.test.far", &port),
+                     BOOTSTRAP_UNKNOWN_SERVICE);
+    assert_int_equal(fake.calls, 4);
+    svc_destroy_port(fake.receive);
+    svc_destroy_port(remote);
+    assert_int_equal(mach_port_deallocate(mach_task_self(), remote), KERN_SUCCESS);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_port_set_before_main),
@@ -250,6 +326,7 @@ int main(void) {
         cmocka_unit_test(test_register),
         cmocka_unit_test(test_create_then_check_in),
         cmocka_unit_test(test_concurrent_clients),
+        cmocka_unit_test(test_transport_switch),
     };
     return cmocka_run_group_tests(tests, start_service, NULL);
 }
