@@ -131,8 +131,12 @@ char **cpp_build_argv(const struct cpp_request *req) {
         push_joined(&b, "-I", req->defs_file, slash == req->defs_file ? 1 : (size_t)(slash - req->defs_file));
     else
         push(&b, "-I.");
-    if (nonempty(req->defs_dir))
-        push_joined(&b, "-I", req->defs_dir, strlen(req->defs_dir));
+    // After every -I and after the system directories, so that an SDK given with -isysroot
+    // (its usr/include/mach/*.defs) wins over ours, as it would with Apple's mig.
+    if (nonempty(req->defs_dir)) {
+        push(&b, "-idirafter");
+        push(&b, req->defs_dir);
+    }
     push(&b, "-x");
     push(&b, "c");
     push(&b, req->defs_file);

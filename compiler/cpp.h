@@ -14,7 +14,7 @@ struct cpp_request {
     const char *arch;                 // -arch, or NULL
     const char *target;               // -target, or NULL
     const char *isysroot;             // -isysroot (or $SDKROOT), or NULL
-    const char *defs_dir;             // our standard defs, searched after every -I; or NULL
+    const char *defs_dir;             // our standard defs (-idirafter: after -I and system dirs)
     bool apple_host;                  // pass -arch through (Apple compilers accept it)
 };
 

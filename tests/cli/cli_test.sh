@@ -108,6 +108,19 @@ EOF
   run 0 "$MIG" -Iinc1 -I -Iinc2 -DJOINED -DSEPARATE -DVALUE=7 --emit-json o2.json opts.defs
   expect_in err.txt "[E0413]"
   expect_in o2.json '"from_inc2"'
+  # The standard defs come last: a project's -I copy and an SDK's (-isysroot) are used first.
+  mkdir -p mine/mach sdk/usr/include/mach
+  printf 'type int = MACH_MSG_TYPE_INTEGER_32;\ntype mach_port_t = MACH_MSG_TYPE_COPY_SEND;\n' \
+    | tee mine/mach/std_types.defs >sdk/usr/include/mach/std_types.defs
+  printf 'subsystem sdk 1;\n#include <mach/std_types.defs>\nroutine r(s : mach_port_t; a : int);\n' >sdk.defs
+  run 0 "$MIG" -Imine -MD --emit-json s1.json sdk.defs
+  expect_in s1.json.d "mine/mach/std_types.defs"
+  run 0 "$MIG" -isysroot "$PWD/sdk" -MD --emit-json s2.json sdk.defs
+  expect_in s2.json.d "sdk/usr/include/mach/std_types.defs"
+  SDKROOT="$PWD/sdk" run 0 "$MIG" -MD --emit-json s3.json sdk.defs
+  expect_in s3.json.d "sdk/usr/include/mach/std_types.defs"
+  run 0 "$MIG" -MD --emit-json s4.json sdk.defs
+  expect_in s4.json.d "$MIG_DEFS_DIR/mach/std_types.defs"
   # Options after the file are ignored with a warning (Apple's mig.sh does the same).
   run 0 "$MIG" -Iinc1 -Iinc2 --emit-json o3.json opts.defs -DJOINED -DSEPARATE -DVALUE=7
   expect_in err.txt "[E0404]"

@@ -172,7 +172,7 @@ static void test_cpp_choose_and_argv(void **state) {
                               .isysroot = "/sdk", .defs_dir = "/defs"};
     char **argv = cpp_build_argv(&req);
     const char *want[] = {"ccache", "gcc", "-E", "-isysroot", "/sdk", "-D__MACH30__", "-DA", "-I",
-                          "inc", "-Idir", "-I/defs", "-x", "c", "dir/x.defs", NULL};
+                          "inc", "-Idir", "-idirafter", "/defs", "-x", "c", "dir/x.defs", NULL};
     for (size_t i = 0; want[i]; i++)
         assert_string_equal(argv[i], want[i]);
     assert_null(argv[sizeof want / sizeof want[0] - 1]);
