@@ -212,12 +212,16 @@ stmt_body
           $$ = mk_stmt(pc, AST_IMPORT, @$);
           $$->u.import.kind = (enum ast_import_kind)$1;
           $$->u.import.file = mk_string($2, @2);
+          if ($1 == AST_IMPORT_DEFINES || $1 == AST_IMPORT_IMPL)
+              $$->dialect = AST_DIALECT_APPLE;
       }
     | import_kw SYSFILE {
           $$ = mk_stmt(pc, AST_IMPORT, @$);
           $$->u.import.kind = (enum ast_import_kind)$1;
           $$->u.import.file = mk_string($2, @2);
           $$->u.import.is_system = true;
+          if ($1 == AST_IMPORT_DEFINES || $1 == AST_IMPORT_IMPL)
+              $$->dialect = AST_DIALECT_APPLE;
       }
     | KW_RCSID STRING      { $$ = mk_stmt(pc, AST_RCSID, @$); $$->u.text = mk_string($2, @2); }
     | KW_WAITTIME STRING   { $$ = mk_stmt(pc, AST_WAITTIME, @$); $$->u.text = mk_string($2, @2); }
@@ -648,6 +652,19 @@ static struct ast_stmt *mk_stmt(struct parse_ctx *pc, enum ast_stmt_kind kind, s
     s->kind = kind;
     s->span = span;
     s->keyword_span = span;
+    switch (kind) { // statements GNU MIG does not have
+    case AST_SENDTIME:
+    case AST_NOSENDTIME:
+    case AST_ERROR:
+    case AST_USE_SPECIAL_REPLY_PORT:
+    case AST_CONSUME_ON_SEND_ERROR:
+    case AST_USER_TYPE_LIMIT:
+    case AST_ON_STACK_LIMIT:
+        s->dialect = AST_DIALECT_APPLE;
+        break;
+    default:
+        break;
+    }
     return s;
 }
 

@@ -211,6 +211,14 @@ static void parser_records_dialects_and_kinds(void **state) {
     assert_false(f->next->next->has_brackets);
     assert_int_equal(tp->ast->n_stmts, 3);
     test_parse_free(tp);
+
+    tp = test_parse_string("sendtime 5; import \"a.h\"; iimport \"b.h\"; msgoption X;", NULL);
+    const struct ast_stmt *st = tp->ast->stmts;
+    assert_int_equal(st->dialect, AST_DIALECT_APPLE);
+    assert_int_equal(st->next->dialect, AST_DIALECT_COMMON);
+    assert_int_equal(st->next->next->dialect, AST_DIALECT_APPLE);
+    assert_int_equal(st->next->next->next->dialect, AST_DIALECT_COMMON);
+    test_parse_free(tp);
 }
 
 static void parser_gives_every_node_a_span(void **state) {
