@@ -893,6 +893,11 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, st
         return 0;
     }
     const char *found = la == YYSYMBOL_YYEOF ? "end of file" : token_text(pc, where);
+    if (want_statement && want_ident) {
+        // Only inside PointerTo(...) and friends is every keyword acceptable next to a name.
+        diag_report(pc->diags, DIAG_EXPECTED_BEFORE, where, "a C type", found);
+        return 0;
+    }
     if (want_statement) {
         diag_report(pc->diags, DIAG_EXPECTED_STATEMENT, where, found);
         return 0;

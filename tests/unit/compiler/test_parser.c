@@ -288,6 +288,11 @@ static void parser_reports_one_error_per_mistake(void **state) {
     assert_one_error("routine @r(p : t);", DIAG_UNEXPECTED_CHAR, 1, 9);
     assert_one_error("subsystem x 123456789012345678901234567890;", DIAG_NUMBER_TOO_LARGE, 1, 13);
     assert_one_error("routine r(p : t; 5);", DIAG_UNEXPECTED_TOKEN, 1, 18);
+    assert_one_error("type t = PointerTo();", DIAG_EXPECTED_BEFORE, 1, 20);
+    assert_one_error("routine a p : t);\nroutine b(p : t);", DIAG_EXPECTED_BEFORE, 1, 11);
+    assert_one_error("routine a(p : t));\nroutine b(p : t);", DIAG_EXPECTED_BEFORE, 1, 17);
+    assert_one_error("type t = int intran: foo(bar);", DIAG_EXPECTED_BEFORE, 1, 25);
+    assert_one_error("routine r(p : t, dealloc[);", DIAG_EXPECTED_BEFORE, 1, 26);
 }
 
 static void parser_gives_a_fix_it_for_anonymous_types(void **state) {
