@@ -282,6 +282,7 @@ void emit_hook(struct emitter *e, const char *hook) {
 void emit_header_messages(struct emitter *e, const struct ir_module *ir,
                                  enum emit_side side) {
     emit_caution(e);
+    emit_walign(e);
     emit_static_assert_macro(e);
     emit_request_typedefs(e, ir, side);
     emit_request_union(e, ir, side);

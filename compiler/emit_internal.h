@@ -21,6 +21,7 @@ void emit_voucher_decls(struct emitter *e);
 void emit_user_prolog_macros(struct emitter *e);
 void emit_server_prolog_macros(struct emitter *e);
 void emit_static_assert_macro(struct emitter *e);
+void emit_walign(struct emitter *e);
 
 // --- emit_common.c: pieces every file shares ---------------------------------------------------
 // The first comment of a file: what it is and that it is generated (no dates, paths, versions).

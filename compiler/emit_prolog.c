@@ -79,6 +79,12 @@ static void emit_common_macros(struct emitter *e) {
     em_pp(e, "#endif /* !defined(__MigKernelSpecificCode) */");
     em_blank(e);
     emit_default(e, "LimitCheck", "0");
+    emit_walign(e);
+    emit_default(e, "UseStaticTemplates", "0");
+}
+
+// _WALIGN_ rounds up to the 4-byte unit of inline data; header typedefs use _WALIGNSZ_ too.
+void emit_walign(struct emitter *e) {
     em_pp(e, "#if !defined(_WALIGN_)");
     em_pp(e, "#define _WALIGN_(x) (((x) + 3) & ~3)");
     em_pp(e, "#endif /* !defined(_WALIGN_) */");
@@ -87,7 +93,6 @@ static void emit_common_macros(struct emitter *e) {
     em_pp(e, "#define _WALIGNSZ_(x) _WALIGN_(sizeof(x))");
     em_pp(e, "#endif /* !defined(_WALIGNSZ_) */");
     em_blank(e);
-    emit_default(e, "UseStaticTemplates", "0");
 }
 
 void emit_user_prolog_macros(struct emitter *e) {
@@ -124,6 +129,8 @@ void emit_user_prolog_macros(struct emitter *e) {
     static const char *const kinds[] = {"Declare", "Before", "After"};
     emit_hook_defaults(e, "SendRpc", kinds, 3);
     emit_hook_defaults(e, "SendSimple", kinds, 3);
+    // Darwin's <mach/mig.h> supplies the option UseSpecialReplyPort stubs add; elsewhere none.
+    emit_default(e, "__MigSpecialReplyPortMsgOption", "MACH_MSG_OPTION_NONE");
     em_pp(e, "#define msgh_request_port\tmsgh_remote_port");
     em_pp(e, "#define msgh_reply_port\t\tmsgh_local_port");
     em_blank(e);

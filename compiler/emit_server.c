@@ -61,6 +61,7 @@ static bool needs_local(const struct ir_arg *a) {
     case IR_ROLE_COUNT:
         return is_out_count(a) && !count_is_direct(a);
     case IR_ROLE_POLY:
+    case IR_ROLE_DEALLOC:
         return a->dir == IR_DIR_OUT;
     default:
         return false;
@@ -146,6 +147,9 @@ static void emit_call_arg(struct emitter *e, const struct ir_arg *a) {
             em_rawf(e, "In0P->%s.disposition", parent->maybe_request_field->name);
         return;
     }
+    case IR_ROLE_DEALLOC: // dealloc[] on an out argument: the work function decides
+        em_rawf(e, "&%s", a->name);
+        return;
     case IR_ROLE_COUNT:
         if (is_out_count(a)) {
             if (count_is_direct(a))
@@ -186,6 +190,13 @@ static void emit_call_arg(struct emitter *e, const struct ir_arg *a) {
             em_rawf(e, "In%uP->%s", f->shift_index, f->name);
         else
             em_rawf(e, "&In%uP->%s", f->shift_index, f->name);
+        return;
+    }
+    const struct ir_field *in = a->maybe_request_field;
+    if (in != NULL && in->is_optional_native) {
+        em_rawf(e, "(In%uP->__Present__%s ? &In%uP->%s.__Real__%s : %s)", in->shift_index,
+                in->name, in->shift_index, in->name, in->name,
+                a->type->maybe_native_bad_value ? a->type->maybe_native_bad_value : "0");
         return;
     }
     if (a->server_by_reference && a->maybe_request_field &&
@@ -266,6 +277,8 @@ static void emit_before_call(struct emitter *e, const struct ir_routine *rt) {
             else if (!out_is_direct(a) && (a->type->is_string || out->is_variable))
                 em_line(e, "(void)memset(%s, 0, sizeof(%s));", a->name, a->name);
         }
+        if (a->role == IR_ROLE_DEALLOC && a->dir == IR_DIR_OUT)
+            em_line(e, "%s = FALSE;", a->name);
         if (a->role == IR_ROLE_COUNT && is_out_count(a)) {
             const struct ir_arg *parent = a->maybe_parent;
             uint32_t max = parent ? parent->type->count : 0;
@@ -320,6 +333,9 @@ static void emit_after_call_cleanup(struct emitter *e, const struct ir_routine *
 // --- the reply -----------------------------------------------------------------------------------
 
 static const char *server_dealloc(const struct ir_arg *a) {
+    if (a->flags.dealloc == IR_DEALLOC_MAYBE && a->maybe_dealloc_arg &&
+        a->maybe_dealloc_arg->on_server_side)
+        return a->maybe_dealloc_arg->name;
     return a->flags.dealloc == IR_DEALLOC_YES ? "TRUE" : "FALSE";
 }
 

@@ -142,7 +142,11 @@ static void emit_pack_variable_data(struct emitter *e, const struct ir_layout *l
 static void emit_pack_fixed_data(struct emitter *e, const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_type *t = a->type;
-    if (t->is_string) {
+    if (f->is_optional_native) { // PointerToIfNot: present unless the caller passed the bad value
+        em_line(e, "(void)memset(&InP->%s, 0, sizeof(InP->%s));", f->name, f->name);
+        em_line(e, "if (InP->__Present__%s)", f->name);
+        em_line(e, "	InP->%s.__Real__%s = *%s;", f->name, f->name, a->name);
+    } else if (t->is_string) {
         em_line(e, "(void)memset(InP->%s, 0, %u);", f->name, f->size);
         em_line(e, "(void)mig_strncpy(InP->%s, %s, %u);", f->name, a->name, f->size);
     } else if (t->shape == IR_SHAPE_ARRAY) {
@@ -218,9 +222,12 @@ static void emit_pack_request_field(struct emitter *e, const struct ir_layout *l
         em_line(e, "(void)memset(InP->%s, 0, sizeof(InP->%s));", f->name, f->name);
         em_blank(e);
         break;
-    case IR_FIELD_PRESENT:
-        em_line(e, "InP->%s = TRUE;", f->name);
+    case IR_FIELD_PRESENT: {
+        const struct ir_arg *a = f->maybe_arg;
+        em_line(e, "InP->%s = (%s != %s) ? TRUE : FALSE;", f->name, a->name,
+                a->type->maybe_native_bad_value ? a->type->maybe_native_bad_value : "0");
         break;
+    }
     }
 }
 

@@ -1,41 +1,71 @@
-# Compiles every generated C file and header found under DIR with each compiler, as C11 and as
-# C++17, with -Wall -Wextra -Werror -pedantic against the runtime headers. Run as
-#   cmake -DDIR=<dir> -DINCLUDE=<runtime/include> -DWORK=<scratch dir> -P compile_generated.cmake
-# Fails (with the compiler's output) on the first file that does not compile cleanly.
+# Compiles every generated C file and header found under DIR with gcc and clang as C11 and with
+# g++ and clang++ as C++17, -Wall -Wextra -Werror -pedantic, against the runtime headers. Run as
+#   cmake -DDIR=<dir> -DINCLUDE=<runtime/include> -DWORK=<scratch dir> [-DTYPES=<dir>]
+#         [-DEXTRA_INCLUDE=<dir>] -P compile_generated.cmake
+# Files are grouped by directory (one golden case or one e2e interface). TYPES/<case>.h, when it
+# exists, is pre-included (golden interfaces name C types they do not define), TYPES/<case>/ is
+# searched for imported headers, and TYPES/<case>.c-only keeps a case out of C++ (a routine named
+# after a C++ keyword, as Apple's MIG allows). The four compilers of one group run concurrently.
 if(NOT DIR OR NOT INCLUDE OR NOT WORK)
-  message(FATAL_ERROR "usage: cmake -DDIR=.. -DINCLUDE=.. -DWORK=.. -P compile_generated.cmake")
+  message(FATAL_ERROR "usage: cmake -DDIR=.. -DINCLUDE=.. -DWORK=.. [-DTYPES=..] -P compile_generated.cmake")
 endif()
-file(GLOB_RECURSE sources "${DIR}/*.c" "${DIR}/*.h")
-list(SORT sources)
-if(NOT sources)
+file(GLOB_RECURSE files "${DIR}/*.c" "${DIR}/*.h")
+if(NOT files)
   message(FATAL_ERROR "no generated files under ${DIR}")
 endif()
 file(MAKE_DIRECTORY "${WORK}")
 set(common -fsyntax-only -Wall -Wextra -Werror -pedantic -Wshadow -I${INCLUDE})
-set(languages "c,gcc,-std=c11,-Wstrict-prototypes,-Wmissing-prototypes"
-              "c,clang,-std=c11,-Wstrict-prototypes,-Wmissing-prototypes"
-              "c++,g++,-std=c++17"
-              "c++,clang++,-std=c++17")
+if(EXTRA_INCLUDE)
+  list(APPEND common -I${EXTRA_INCLUDE})
+endif()
+set(c_flags -std=c11 -Wstrict-prototypes -Wmissing-prototypes)
+set(cxx_flags -std=c++17)
+
+set(groups)
+foreach(file IN LISTS files)
+  get_filename_component(dir "${file}" DIRECTORY)
+  list(APPEND groups "${dir}")
+endforeach()
+list(REMOVE_DUPLICATES groups)
+list(SORT groups)
+
 set(count 0)
-foreach(src IN LISTS sources)
-  get_filename_component(name "${src}" NAME)
-  get_filename_component(dir "${src}" DIRECTORY)
-  if(src MATCHES "\\.h$")
+foreach(dir IN LISTS groups)
+  get_filename_component(case "${dir}" NAME)
+  file(GLOB sources "${dir}/*.c")
+  file(GLOB headers "${dir}/*.h")
+  list(SORT sources)
+  list(SORT headers)
+  set(units ${sources})
+  foreach(header IN LISTS headers)
     # A header must stand on its own: a translation unit that includes only it.
-    set(unit "${WORK}/include_${name}.c")
-    file(WRITE "${unit}" "#include \"${src}\"\n")
-  else()
-    set(unit "${src}")
+    get_filename_component(name "${header}" NAME)
+    set(unit "${WORK}/${case}__${name}.c")
+    file(WRITE "${unit}" "#include \"${header}\"\n")
+    list(APPEND units "${unit}")
+  endforeach()
+  set(types)
+  if(TYPES AND EXISTS "${TYPES}/${case}.h")
+    list(APPEND types -include "${TYPES}/${case}.h")
   endif()
-  foreach(lang IN LISTS languages)
-    string(REPLACE "," ";" lang "${lang}")
-    list(POP_FRONT lang language compiler)
-    execute_process(COMMAND ${compiler} -x ${language} ${lang} ${common} -I${dir} "${unit}"
-                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(TYPES AND IS_DIRECTORY "${TYPES}/${case}")
+    list(APPEND types "-I${TYPES}/${case}")
+  endif()
+  set(commands COMMAND gcc -x c ${c_flags} ${common} ${types} ${units}
+               COMMAND clang -x c ${c_flags} ${common} ${types} ${units})
+  set(names gcc clang)
+  if(NOT (TYPES AND EXISTS "${TYPES}/${case}.c-only"))
+    list(APPEND commands COMMAND g++ -x c++ ${cxx_flags} ${common} ${types} ${units}
+                         COMMAND clang++ -x c++ ${cxx_flags} ${common} ${types} ${units})
+    list(APPEND names g++ clang++)
+  endif()
+  execute_process(${commands} RESULTS_VARIABLE results OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  foreach(rc name IN ZIP_LISTS results names)
     if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "${compiler} (${language}) failed on ${src}:\n${out}")
+      message(FATAL_ERROR "${name} failed on ${dir}:\n${out}")
     endif()
-    math(EXPR count "${count} + 1")
+    list(LENGTH units n)
+    math(EXPR count "${count} + ${n}")
   endforeach()
 endforeach()
 message(STATUS "${count} compilations of generated code passed")

@@ -1,0 +1,3 @@
+/* C types for tests/golden/gnu_servercopy.defs (pre-included when its generated code is compiled). */
+#include <mach/mach_types.h>
+typedef char *blob_t;

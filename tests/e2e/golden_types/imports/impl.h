@@ -1,0 +1,1 @@
+/* Stand-in for an imported header of tests/golden/imports.defs. */

@@ -1,0 +1,55 @@
+# backend (issue #4): the generated code. Golden C outputs compiled by gcc and clang as C11 and
+# C++17; end-to-end tests of generated stubs over the in-process runtime; the demux fuzz target.
+set(BACKEND_E2E_DIR ${CMAKE_CURRENT_LIST_DIR}/e2e)
+
+# Every golden C output (tests/golden/<case>/*.{h,c}) must compile warning-free everywhere.
+file(GLOB_RECURSE BACKEND_GOLDEN_C CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_LIST_DIR}/golden/*.c ${CMAKE_CURRENT_LIST_DIR}/golden/*.h)
+# (Not repeated in the sanitizer build: compiling with -fsyntax-only is the same there.)
+if(BACKEND_GOLDEN_C AND NOT OPENMIG_SANITIZE)
+  add_test(NAME backend-goldens-compile
+           COMMAND ${CMAKE_COMMAND} -DDIR=${CMAKE_CURRENT_LIST_DIR}/golden
+                   -DINCLUDE=${PROJECT_SOURCE_DIR}/runtime/include
+                   -DTYPES=${BACKEND_E2E_DIR}/golden_types
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/backend-goldens-compile
+                   -P ${BACKEND_E2E_DIR}/compile_generated.cmake)
+  set_tests_properties(backend-goldens-compile PROPERTIES TIMEOUT 900 LABELS golden)
+endif()
+
+# The end-to-end tests need the whole in-process runtime: wait for the core's message path.
+set(BACKEND_RUNTIME_READY OFF)
+if(TARGET mach_objects)
+  get_target_property(backend_runtime_sources mach_objects SOURCES)
+  if(backend_runtime_sources MATCHES "/msg\\.c")
+    set(BACKEND_RUNTIME_READY ON)
+  endif()
+endif()
+
+if(TARGET mig AND BACKEND_RUNTIME_READY)
+  include(${PROJECT_SOURCE_DIR}/cmake/MigGenerate.cmake)
+
+  # e2e-<case>: tests/e2e/<case>/<case>.defs generated with mig_generate(), linked with the
+  # case's work functions and its cmocka test.
+  function(backend_add_e2e name)
+    set(dir ${BACKEND_E2E_DIR}/${name})
+    mig_generate(DEFS ${dir}/${name}.defs USER SERVER SERVER_HEADER
+                 OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/e2e/${name}
+                 INCLUDE_DIRECTORIES ${dir}
+                 SOURCES_VAR sources HEADERS_VAR headers)
+    openmig_add_unit_test(NAME e2e-${name}
+                          SOURCES ${dir}/${name}_test.c ${dir}/${name}_server.c ${sources}
+                                  ${headers}
+                          LIBS mach_static LABELS e2e TIMEOUT 120)
+    target_include_directories(e2e-${name} PRIVATE ${dir} ${CMAKE_CURRENT_BINARY_DIR}/e2e/${name})
+    # The same generated files, compiled as C11 and C++17 by gcc and clang with -pedantic.
+    add_test(NAME e2e-${name}-compile
+             COMMAND ${CMAKE_COMMAND} -DDIR=${CMAKE_CURRENT_BINARY_DIR}/e2e/${name}
+                     -DINCLUDE=${PROJECT_SOURCE_DIR}/runtime/include
+                     -DEXTRA_INCLUDE=${dir}
+                     -DWORK=${CMAKE_CURRENT_BINARY_DIR}/e2e/${name}-compile
+                     -P ${BACKEND_E2E_DIR}/compile_generated.cmake)
+    set_tests_properties(e2e-${name}-compile PROPERTIES TIMEOUT 300 LABELS e2e)
+  endfunction()
+
+  backend_add_e2e(constructs)
+endif()
