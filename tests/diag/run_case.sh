@@ -28,6 +28,10 @@ args=()
 line2=$(sed -n 2p "$case_file")
 modes=
 [[ $line2 =~ ^/\*\ mig:\ (.*)\ \*/$ ]] && modes=" ${BASH_REMATCH[1]} "
+# Other words of the mig: line (options such as `-max_descrs 1`) are passed to mig as they are.
+for word in $modes; do
+  case $word in raw | not-first) ;; *) args+=("$word") ;; esac
+done
 if [[ $modes == *" raw "* ]]; then
   # A "preprocessor" that passes the file through untouched.
   printf '#!/bin/sh\nfor a; do f=$a; done\nexec cat -- "$f"\n' > "$tmp/rawcpp"
