@@ -32,6 +32,13 @@ static mach_msg_options_t server_send_options(mach_msg_options_t options) {
     return options & ~(SERVER_RCV_ONLY_OPTIONS | MACH_SEND_MSG);
 }
 
+/* Buffers are whole pages, as on Darwin: code that passes the request size as max_size while
+ * its replies are a little larger (a common mistake Darwin's rounding hides) stays in bounds. */
+static mach_msg_size_t round_to_page(mach_msg_size_t size) {
+    mach_msg_size_t page = (mach_msg_size_t)vm_page_size;
+    return (size + page - 1) & ~(page - 1);
+}
+
 kern_return_t server_buffers_init(struct server_buffers *buffers, mach_msg_size_t max_size,
                                   mach_msg_options_t options) {
     memset(buffers, 0, sizeof *buffers);
@@ -42,9 +49,15 @@ kern_return_t server_buffers_init(struct server_buffers *buffers, mach_msg_size_
     if (size < sizeof(mig_reply_error_t))
         size = sizeof(mig_reply_error_t);
     buffers->trailer_size = (mach_msg_size_t)REQUESTED_TRAILER_SIZE(options);
-    buffers->request_size = round_msg(size) + buffers->trailer_size;
-    buffers->reply_size = size + ((options & MACH_SEND_TRAILER) ? MAX_TRAILER_SIZE : 0);
-    buffers->request = calloc(1, buffers->request_size);
+    buffers->request_capacity = round_to_page(round_msg(size) + buffers->trailer_size);
+    /* The receive limit is exact (a larger request is MACH_RCV_TOO_LARGE), except that with
+     * MACH_RCV_LARGE the whole buffer may be used, as on Darwin. */
+    buffers->request_size = (options & MACH_RCV_LARGE)
+                                ? buffers->request_capacity
+                                : round_msg(size) + buffers->trailer_size;
+    buffers->reply_size =
+        round_to_page(size + ((options & MACH_SEND_TRAILER) ? MAX_TRAILER_SIZE : 0));
+    buffers->request = calloc(1, buffers->request_capacity);
     buffers->reply = calloc(1, buffers->reply_size);
     if (buffers->request == NULL || buffers->reply == NULL) {
         server_buffers_fini(buffers);
@@ -63,15 +76,17 @@ void server_buffers_fini(struct server_buffers *buffers) {
 static bool grow_request_buffer(struct server_buffers *buffers, mach_msg_size_t msgh_size) {
     if (msgh_size > SERVER_MAX_REQUEST_SIZE)
         return false;
-    mach_msg_size_t size = round_msg(msgh_size) + buffers->trailer_size;
-    if (size <= buffers->request_size)
-        return true; /* another thread took the big one; ours is already large enough */
-    mig_reply_error_t *bigger = calloc(1, size);
-    if (bigger == NULL)
-        return false;
-    free(buffers->request);
-    buffers->request = bigger;
-    buffers->request_size = size;
+    mach_msg_size_t size = round_to_page(round_msg(msgh_size) + buffers->trailer_size);
+    if (size > buffers->request_capacity) {
+        mig_reply_error_t *bigger = calloc(1, size);
+        if (bigger == NULL)
+            return false;
+        free(buffers->request);
+        buffers->request = bigger;
+        buffers->request_capacity = size;
+    }
+    /* Otherwise another thread took the big one and ours is large enough already. */
+    buffers->request_size = buffers->request_capacity;
     return true;
 }
 

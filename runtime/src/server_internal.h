@@ -13,10 +13,12 @@ OPENMIG_API void mig_reply_setup(mach_msg_header_t *request, mach_msg_header_t *
 
 typedef boolean_t (*server_demux_fn)(mach_msg_header_t *request, mach_msg_header_t *reply);
 
-/* One thread's buffers. request has room for request_size bytes (the message plus the trailer
- * the options ask for); reply for reply_size bytes. */
+/* One thread's buffers, whole pages. request holds request_capacity bytes; request_size is the
+ * receive limit (max_size plus the trailer the options ask for, or the whole buffer with
+ * MACH_RCV_LARGE); reply holds reply_size bytes. */
 struct server_buffers {
     mig_reply_error_t *request;
+    mach_msg_size_t request_capacity;
     mach_msg_size_t request_size;
     mig_reply_error_t *reply;
     mach_msg_size_t reply_size;

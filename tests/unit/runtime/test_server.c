@@ -18,7 +18,10 @@ enum {
     ID_UNKNOWN,          /* demux returns FALSE after mig_reply_setup */
     ID_FALSE_BLANK,      /* demux returns FALSE without touching the reply */
     ID_COMPLEX_REPLY,    /* success with a complex reply (OOL + a send right) */
+    ID_BIG_REPLY,        /* a simple reply larger than max_size (fits Darwin's page rounding) */
 };
+
+#define BIG_REPLY_DATA 2000
 
 static struct {
     mach_msg_header_t kept[sizeof(svc_complex_msg_t) / sizeof(mach_msg_header_t) + 1];
@@ -94,6 +97,11 @@ static boolean_t test_demux(mach_msg_header_t *in, mach_msg_header_t *out) {
     case ID_COMPLEX_REPLY:
         consume_request(in);
         complex_reply(in, out);
+        return TRUE;
+    case ID_BIG_REPLY:
+        reply->RetCode = KERN_SUCCESS;
+        memset((char *)out + sizeof *reply, 0x42, BIG_REPLY_DATA);
+        out->msgh_size = sizeof *reply + BIG_REPLY_DATA;
         return TRUE;
     default:
         return FALSE; /* MIG_BAD_ID from mig_reply_setup */
@@ -282,6 +290,27 @@ static void test_too_large_with_rcv_large(void **state) {
     expect_error_reply(f, ID_OK, KERN_SUCCESS);
 }
 
+/* Code that passes its request size as max_size and answers with more still works, as on
+ * Darwin, whose server buffers are whole pages (ASan checks the write stays in bounds). */
+static void test_reply_larger_than_max_size(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(svc_send_simple(f->service, f->reply, ID_BIG_REPLY, 1), MACH_MSG_SUCCESS);
+    assert_int_equal(mach_msg_server_once(test_demux, sizeof(svc_simple_msg_t), f->service, 0),
+                     MACH_MSG_SUCCESS);
+    struct {
+        mig_reply_error_t head;
+        char data[BIG_REPLY_DATA];
+        mach_msg_max_trailer_t trailer;
+    } reply;
+    memset(&reply, 0, sizeof reply);
+    assert_int_equal(mach_msg(&reply.head.Head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof reply,
+                              f->reply, 0, MACH_PORT_NULL),
+                     MACH_MSG_SUCCESS);
+    assert_int_equal(reply.head.Head.msgh_size, sizeof reply.head + BIG_REPLY_DATA);
+    assert_int_equal(reply.head.RetCode, KERN_SUCCESS);
+    assert_int_equal(reply.data[BIG_REPLY_DATA - 1], 0x42);
+}
+
 static void test_trailer_options(void **state) {
     struct fixture *f = *state;
     assert_int_equal(svc_send_simple(f->service, f->reply, ID_OK, 1), MACH_MSG_SUCCESS);
@@ -356,6 +385,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_full_reply_queue_times_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large_without_rcv_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large_with_rcv_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_larger_than_max_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trailer_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receive_error_returned, setup, teardown),
         cmocka_unit_test(test_server_loop),
