@@ -168,17 +168,45 @@ static const char *base_name(const char *path) {
     return slash ? slash + 1 : path;
 }
 
+// Appends the text of one output (a programming error if the emitter refuses the kind).
+static void add_emitted(struct run *r, const struct ir_module *ir, enum emit_kind kind,
+                        const char *path) {
+    struct strbuf text = STRBUF_INIT;
+    if (emit_file(ir, kind, base_name(path), &text) != 0 ||
+        !output_add(&r->outputs, path, strbuf_cstr(&text), text.len))
+        abort();
+    strbuf_fini(&text);
+}
+
+// -i PREFIX: instead of one user file, <PREFIX><routine>.c per routine, each generated from a
+// module holding only that routine (the user stubs are self-contained, so each file compiles
+// on its own). Apple's mig writes no single user file then, and neither do we.
+static void generate_split_user(struct run *r, const struct ir_module *ir) {
+    for (size_t i = 0; i < ir->routine_count; i++) {
+        const struct ir_routine *rt = &ir->routines[i];
+        if (rt->kind == IR_KIND_SKIP)
+            continue;
+        struct ir_module one = *ir;
+        one.routines = (struct ir_routine *)rt;
+        one.routine_count = 1;
+        one.real_routine_count = 1;
+        struct strbuf path = STRBUF_INIT;
+        strbuf_printf(&path, "%s%s.c", r->opts->split_prefix, rt->name);
+        add_emitted(r, &one, EMIT_USER_SOURCE, strbuf_cstr(&path));
+        strbuf_fini(&path);
+    }
+}
+
 // Generates every C output and the JSON into r->outputs.
 static void generate(struct run *r, const struct ir_module *ir) {
     for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++) {
+        if (k == EMIT_USER_SOURCE && r->opts->split_prefix) {
+            generate_split_user(r, ir);
+            continue;
+        }
         if (!written(r->paths[k]))
             continue;
-        struct strbuf text = STRBUF_INIT;
-        // emit_file fails only for a kind it does not know: a programming error.
-        if (emit_file(ir, (enum emit_kind)k, base_name(r->paths[k]), &text) != 0 ||
-            !output_add(&r->outputs, r->paths[k], strbuf_cstr(&text), text.len))
-            abort();
-        strbuf_fini(&text);
+        add_emitted(r, ir, (enum emit_kind)k, r->paths[k]);
     }
     if (written(r->opts->json_file)) {
         struct strbuf json = STRBUF_INIT;
@@ -207,27 +235,25 @@ static bool is_file_target(const char *path) {
 }
 
 // -MD: FILE.d next to every written output (Apple's mig.sh); -MF FILE: one file for all.
+// The targets are the generated files queued so far (C outputs, -i files, JSON).
 static void generate_depfiles(struct run *r) {
-    const char *targets[DRIVER_OUTPUT_KINDS + 1];
+    size_t count = r->outputs.count;
+    const char **targets = malloc((count + 1) * sizeof *targets);
+    if (!targets)
+        abort();
     size_t n = 0;
-    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
-        if (is_file_target(r->paths[k]))
-            targets[n++] = r->paths[k];
-    if (is_file_target(r->opts->json_file))
-        targets[n++] = r->opts->json_file;
-    if (r->opts->make_deps) {
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(targets[i]) + 3;
-            char *path = malloc(len);
-            if (!path)
-                abort();
-            snprintf(path, len, "%s.d", targets[i]);
-            add_depfile(r, path, &targets[i], 1);
-            free(path);
-        }
+    for (size_t i = 0; i < count; i++)
+        if (is_file_target(r->outputs.files[i].path))
+            targets[n++] = r->outputs.files[i].path;
+    for (size_t i = 0; i < n && r->opts->make_deps; i++) {
+        struct strbuf path = STRBUF_INIT;
+        strbuf_printf(&path, "%s.d", targets[i]);
+        add_depfile(r, strbuf_cstr(&path), &targets[i], 1);
+        strbuf_fini(&path);
     }
     if (written(r->opts->depfile) && n > 0)
         add_depfile(r, r->opts->depfile, targets, n);
+    free(targets);
 }
 
 // Runs the preprocessor; on success the text is in *out (malloc'd).
@@ -291,10 +317,6 @@ static enum driver_status compile_and_write(struct run *r) {
     const char *arch = o->target ? o->target : o->arch;
     if (arch && is_32bit_arch(arch)) {
         report(r, DIAG_UNSUPPORTED_ARCH, arch, NULL);
-        return DRIVER_USAGE_ERROR;
-    }
-    if (o->split_prefix) {
-        report(r, DIAG_SPLIT_UNSUPPORTED, o->split_prefix, NULL);
         return DRIVER_USAGE_ERROR;
     }
     if (!check_outputs_distinct(r, o->outputs))

@@ -303,7 +303,7 @@ static const char *const help_lines[] = {
     "  -n / -N             NDR conversion hooks on / off (default off)",
     "  -r / -R             RPC (default) / separate send and receive",
     "  -s / -S             symbol table on / off (default off)",
-    "  -i PREFIX           one user file per routine: not supported (an error)",
+    "  -i PREFIX           one user file per routine, PREFIX<routine>.c, instead of -user",
     "  -l -L -k -K -x -X -t -T   accepted for compatibility; no effect (-t warns)",
     "  -cpp X, -migcom P   accepted and ignored (there is no separate migcom)",
     "Diagnostics:",

@@ -33,7 +33,7 @@ struct driver_options {
     const char *target;                      // -target T
     const char *isysroot;                    // -isysroot DIR
     const char *cc;                          // -cc PATH (overrides MIGCC / CC)
-    const char *split_prefix;                // -i PREFIX (not supported: reported by the driver)
+    const char *split_prefix;                // -i PREFIX: one user file per routine
     const char **cpp_args;                   // arguments for the preprocessor, in order
     size_t cpp_arg_count;
     struct option_problem *problems;         // warnings and errors, in order

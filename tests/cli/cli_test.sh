@@ -84,9 +84,14 @@ case_every_flag() {
   run 2 "$MIG" -target i386-apple-macos10.6 --emit-json a.json sample.defs
   expect_in err.txt "[E0418]"
   run 0 "$MIG" -arch arm64e --emit-json a.json sample.defs
-  run 2 "$MIG" -i prefix_ --emit-json i.json sample.defs
-  expect_in err.txt "[E0411]"
-  [[ ! -e i.json ]] || fail "-i failure wrote i.json"
+  # -i: one user file per routine instead of the user file; each compiles on its own.
+  mkdir split
+  run 0 "$MIG" -i split/one_ -MF split.d -header split/h.h -server /dev/null sample.defs
+  [[ -s split/one_add.c && -s split/one_ping.c ]] || fail "-i files missing: $(ls split)"
+  [[ ! -e demo_subUser.c ]] || fail "-i also wrote the user file"
+  expect_in split.d "split/one_ping.c"
+  expect_in split/one_ping.c "kern_return_t ping"
+  expect_not_in split/one_ping.c "kern_return_t add"
 }
 
 case_cpp_options() {
