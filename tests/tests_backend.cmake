@@ -52,4 +52,34 @@ if(TARGET mig AND BACKEND_RUNTIME_READY)
   endfunction()
 
   backend_add_e2e(constructs)
+
+  # The generated demux of the constructs interface under arbitrary messages.
+  set(fuzz_gen ${CMAKE_CURRENT_BINARY_DIR}/fuzz/server_demux)
+  mig_generate(DEFS ${BACKEND_E2E_DIR}/constructs/constructs.defs USER SERVER SERVER_HEADER
+               OUTPUT_DIR ${fuzz_gen} INCLUDE_DIRECTORIES ${BACKEND_E2E_DIR}/constructs
+               SOURCES_VAR fuzz_sources HEADERS_VAR fuzz_headers)
+  list(FILTER fuzz_sources EXCLUDE REGEX "User\\.c$")
+  openmig_add_fuzz_target(NAME fuzz_server_demux
+                          SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_server_demux.c
+                                  ${BACKEND_E2E_DIR}/constructs/constructs_server.c
+                                  ${fuzz_sources} ${fuzz_headers}
+                          LIBS mach_static
+                          CORPUS ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus/server_demux)
+  # The stubs benchmark (not a test): tests/bench/bench_stubs.c, run by hand.
+  set(bench_gen ${CMAKE_CURRENT_BINARY_DIR}/bench/stubs)
+  mig_generate(DEFS ${CMAKE_CURRENT_LIST_DIR}/bench/bench_stubs.defs USER SERVER SERVER_HEADER
+               OUTPUT_DIR ${bench_gen} INCLUDE_DIRECTORIES ${CMAKE_CURRENT_LIST_DIR}/bench
+               SOURCES_VAR bench_sources HEADERS_VAR bench_headers)
+  add_executable(bench_stubs ${CMAKE_CURRENT_LIST_DIR}/bench/bench_stubs.c ${bench_sources}
+                             ${bench_headers})
+  target_link_libraries(bench_stubs PRIVATE mach_static)
+  target_include_directories(bench_stubs PRIVATE ${CMAKE_CURRENT_LIST_DIR}/bench ${bench_gen})
+  set_target_properties(bench_stubs PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+                                               ${PROJECT_BINARY_DIR}/bin/bench)
+
+  foreach(t fuzz_server_demux fuzz_server_demux-replay)
+    if(TARGET ${t})
+      target_include_directories(${t} PRIVATE ${BACKEND_E2E_DIR}/constructs ${fuzz_gen})
+    endif()
+  endforeach()
 endif()

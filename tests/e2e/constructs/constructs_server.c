@@ -13,40 +13,41 @@
 
 int constructs_last_note;
 int constructs_stop;
+int constructs_max_delay_ms = 10000;
 
-kern_return_t add(mach_port_t server, int a, int b, int *sum) {
+kern_return_t do_add(mach_port_t server, int a, int b, int *sum) {
     (void)server;
     *sum = a + b;
     return KERN_SUCCESS;
 }
 
-kern_return_t note(mach_port_t server, int value) {
+kern_return_t do_note(mach_port_t server, int value) {
     (void)server;
     constructs_last_note = value;
     return KERN_SUCCESS;
 }
 
-kern_return_t bump(mach_port_t server, int64_t *v) {
+kern_return_t do_bump(mach_port_t server, int64_t *v) {
     (void)server;
     *v = *v * 2 + 1;
     return KERN_SUCCESS;
 }
 
-kern_return_t structs(mach_port_t server, point_t p, point_t *q) {
+kern_return_t do_structs(mach_port_t server, point_t p, point_t *q) {
     (void)server;
     q->x = p.y;
     q->y = p.x;
     return KERN_SUCCESS;
 }
 
-kern_return_t fixed(mach_port_t server, quad_t a, quad_t b) {
+kern_return_t do_fixed(mach_port_t server, quad_t a, quad_t b) {
     (void)server;
     for (int i = 0; i < 4; i++)
         b[i] = a[i] * 2;
     return KERN_SUCCESS;
 }
 
-kern_return_t varr(mach_port_t server, ints_t a, mach_msg_type_number_t aCnt, ints_t b,
+kern_return_t do_varr(mach_port_t server, ints_t a, mach_msg_type_number_t aCnt, ints_t b,
                    mach_msg_type_number_t *bCnt) {
     (void)server;
     for (mach_msg_type_number_t i = 0; i < aCnt; i++)
@@ -55,7 +56,7 @@ kern_return_t varr(mach_port_t server, ints_t a, mach_msg_type_number_t aCnt, in
     return KERN_SUCCESS;
 }
 
-kern_return_t strings(mach_port_t server, name_t s, vname_t vs, name_t o, vname_t vo) {
+kern_return_t do_strings(mach_port_t server, name_t s, vname_t vs, name_t o, vname_t vo) {
     (void)server;
     size_t n = strlen(s);
     memcpy(o, s, n);
@@ -67,7 +68,7 @@ kern_return_t strings(mach_port_t server, name_t s, vname_t vs, name_t o, vname_
     return KERN_SUCCESS;
 }
 
-kern_return_t two_var(mach_port_t server, bytes_t a, mach_msg_type_number_t aCnt, ints_t b,
+kern_return_t do_two_var(mach_port_t server, bytes_t a, mach_msg_type_number_t aCnt, ints_t b,
                       mach_msg_type_number_t bCnt, int tail, bytes_t c,
                       mach_msg_type_number_t *cCnt, ints_t d, mach_msg_type_number_t *dCnt,
                       int *t) {
@@ -82,7 +83,7 @@ kern_return_t two_var(mach_port_t server, bytes_t a, mach_msg_type_number_t aCnt
     return KERN_SUCCESS;
 }
 
-kern_return_t ool_in(mach_port_t server, ool_ints_t data, mach_msg_type_number_t dataCnt,
+kern_return_t do_ool_in(mach_port_t server, ool_ints_t data, mach_msg_type_number_t dataCnt,
                      int *sum) {
     (void)server;
     int s = 0;
@@ -92,10 +93,11 @@ kern_return_t ool_in(mach_port_t server, ool_ints_t data, mach_msg_type_number_t
     return KERN_SUCCESS;
 }
 
-kern_return_t ool_out(mach_port_t server, int n, buf_t *data, mach_msg_type_number_t *dataCnt) {
+kern_return_t do_ool_out(mach_port_t server, int n, buf_t *data, mach_msg_type_number_t *dataCnt) {
     (void)server;
     vm_address_t addr = 0;
-    if (n < 0 || vm_allocate(mach_task_self(), &addr, (vm_size_t)n, VM_FLAGS_ANYWHERE) != 0)
+    if (n < 0 || n > (1 << 20) ||
+        vm_allocate(mach_task_self(), &addr, (vm_size_t)n, VM_FLAGS_ANYWHERE) != 0)
         return KERN_INVALID_ARGUMENT;
     for (int i = 0; i < n; i++)
         ((char *)addr)[i] = (char)(i * 7);
@@ -104,7 +106,7 @@ kern_return_t ool_out(mach_port_t server, int n, buf_t *data, mach_msg_type_numb
     return KERN_SUCCESS;
 }
 
-kern_return_t buf_in(mach_port_t server, buf_t data, mach_msg_type_number_t dataCnt, int *sum) {
+kern_return_t do_buf_in(mach_port_t server, buf_t data, mach_msg_type_number_t dataCnt, int *sum) {
     (void)server;
     int s = 0;
     for (mach_msg_type_number_t i = 0; i < dataCnt; i++)
@@ -115,7 +117,7 @@ kern_return_t buf_in(mach_port_t server, buf_t data, mach_msg_type_number_t data
     return KERN_SUCCESS;
 }
 
-kern_return_t port_in(mach_port_t server, mach_port_t p, mach_port_t q, mach_port_type_t *p_type) {
+kern_return_t do_port_in(mach_port_t server, mach_port_t p, mach_port_t q, mach_port_type_t *p_type) {
     (void)server;
     mach_port_type_t tq = 0;
     kern_return_t kr = mach_port_type(mach_task_self(), p, p_type);
@@ -131,7 +133,7 @@ kern_return_t port_in(mach_port_t server, mach_port_t p, mach_port_t q, mach_por
 
 mach_port_t constructs_server_made_port = MACH_PORT_NULL;
 
-kern_return_t port_out(mach_port_t server, mach_port_t *p) {
+kern_return_t do_port_out(mach_port_t server, mach_port_t *p) {
     (void)server;
     /* A port whose receive right the server keeps; the reply makes a send right for the client. */
     kern_return_t kr = mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE,
@@ -140,7 +142,7 @@ kern_return_t port_out(mach_port_t server, mach_port_t *p) {
     return kr;
 }
 
-kern_return_t poly(mach_port_t server, mach_port_t p, mach_msg_type_name_t pPoly, mach_port_t *q,
+kern_return_t do_poly(mach_port_t server, mach_port_t p, mach_msg_type_name_t pPoly, mach_port_t *q,
                    mach_msg_type_name_t *qPoly) {
     (void)server;
     if (pPoly != MACH_MSG_TYPE_PORT_SEND)
@@ -150,7 +152,7 @@ kern_return_t poly(mach_port_t server, mach_port_t p, mach_msg_type_name_t pPoly
     return KERN_SUCCESS;
 }
 
-kern_return_t port_arrays(mach_port_t server, three_ports_t a, ports_t b,
+kern_return_t do_port_arrays(mach_port_t server, three_ports_t a, ports_t b,
                           mach_msg_type_number_t bCnt, move_ports_t *c, mach_msg_type_number_t *cCnt) {
     (void)server;
     /* Send back a's rights and b's rights in one out-of-line array (moving our send rights). */
@@ -169,13 +171,13 @@ kern_return_t port_arrays(mach_port_t server, three_ports_t a, ports_t b,
     return KERN_SUCCESS;
 }
 
-kern_return_t small(mach_port_t server, small_t c, small_t *d) {
+kern_return_t do_small(mach_port_t server, small_t c, small_t *d) {
     (void)server;
     *d = (small_t)(c - 1);
     return KERN_SUCCESS;
 }
 
-kern_return_t seq(mach_port_t server, mach_port_seqno_t seqno, audit_token_t tok, natural_t *s,
+kern_return_t do_seq(mach_port_t server, mach_port_seqno_t seqno, audit_token_t tok, natural_t *s,
                   int *pid) {
     (void)server;
     *s = seqno;
@@ -183,15 +185,17 @@ kern_return_t seq(mach_port_t server, mach_port_seqno_t seqno, audit_token_t tok
     return KERN_SUCCESS;
 }
 
-kern_return_t timed(mach_port_t server, int delay_ms, int *r) {
+kern_return_t do_timed(mach_port_t server, int delay_ms, int *r) {
     (void)server;
+    if (delay_ms < 0 || delay_ms > constructs_max_delay_ms)
+        delay_ms = constructs_max_delay_ms;
     struct timespec ts = {delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
     *r = delay_ms;
     return KERN_SUCCESS;
 }
 
-kern_return_t counted(mach_port_t server, ints_t data, mach_msg_type_number_t *dataCnt) {
+kern_return_t do_counted(mach_port_t server, ints_t data, mach_msg_type_number_t *dataCnt) {
     (void)server;
     /* Produces up to 16 values, but no more than the caller said it has room for. */
     mach_msg_type_number_t n = *dataCnt < 16 ? *dataCnt : 16;
@@ -201,26 +205,26 @@ kern_return_t counted(mach_port_t server, ints_t data, mach_msg_type_number_t *d
     return KERN_SUCCESS;
 }
 
-kern_return_t rcv(mach_port_t server, mach_port_t *r) {
+kern_return_t do_rcv(mach_port_t server, mach_port_t *r) {
     (void)server;
     return mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, r);
 }
 
-kern_return_t fail_with(mach_port_t server, buf_t data, mach_msg_type_number_t dataCnt,
+kern_return_t do_fail_with(mach_port_t server, buf_t data, mach_msg_type_number_t dataCnt,
                         mach_port_t p, mach_port_t q) {
     (void)server, (void)data, (void)dataCnt, (void)p, (void)q;
     /* An error: the server loop destroys the request, with its memory and rights, once. */
     return KERN_FAILURE;
 }
 
-kern_return_t vanish(mach_port_t server, mach_port_t reply) {
+kern_return_t do_vanish(mach_port_t server, mach_port_t reply) {
     (void)server;
     /* Drop the reply right without answering: the client sees a send-once notification. */
     (void)mach_port_deallocate(mach_task_self(), reply);
     return MIG_NO_REPLY;
 }
 
-kern_return_t shutdown(mach_port_t server) {
+kern_return_t do_shutdown(mach_port_t server) {
     (void)server;
     constructs_stop = 1;
     return KERN_SUCCESS;
