@@ -17,6 +17,14 @@ if(TARGET machd)
   target_compile_definitions(machd_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
                                                MACHD_PEER="$<TARGET_FILE:machd_peer>")
   add_dependencies(machd_e2e machd machd_peer)
+  # The same through libmach's public API (mach_msg) once the core is in the tree.
+  if(TARGET mach_static)
+    add_executable(machd_rpc_peer e2e/machd_rpc_peer.c)
+    target_link_libraries(machd_rpc_peer PRIVATE mach_static mach_internal)
+    set_target_properties(machd_rpc_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+    target_compile_definitions(machd_e2e PRIVATE MACHD_RPC_PEER="$<TARGET_FILE:machd_rpc_peer>")
+    add_dependencies(machd_e2e machd_rpc_peer)
+  endif()
 endif()
 
 # Benchmark (not a test): bin/bench/bench_machd [iterations]. Needs libtirpc for the ONC RPC row.

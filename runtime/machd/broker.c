@@ -9,7 +9,7 @@
 #include <mach/message.h>
 #include <mach/notify.h>
 
-#include "handle_map.h"
+#include "transport_handle_map.h"
 
 /* Darwin's bootstrap status codes (servers/bootstrap.h). */
 enum {

@@ -83,6 +83,10 @@ void mh_cleanup(struct machd_proc *m) {
 }
 
 pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]) {
+    return mh_spawn_program(m, MACHD_PEER, args);
+}
+
+pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *const args[]) {
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -93,10 +97,10 @@ pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]) {
         close(p[1]);
         setenv("MACHD_SOCKET", m->path, 1);
         setenv("MACHD_NO_AUTOSTART", "1", 1);
-        const char *argv[16] = {MACHD_PEER};
+        const char *argv[16] = {exe};
         for (int i = 0; args[i] && i < 14; i++)
             argv[i + 1] = args[i];
-        execv(MACHD_PEER, (char *const *)argv);
+        execv(exe, (char *const *)argv);
         _exit(127);
     }
     close(p[1]);

@@ -34,6 +34,8 @@ void mh_cleanup(struct machd_proc *m);
 /* Runs MACHD_PEER with args (NULL-terminated) and MACHD_SOCKET set; waits until the peer prints
  * "ready" on its stdout. Returns the pid. */
 pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]);
+/* Same with another program. */
+pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *const args[]);
 /* Waits for a peer; returns its exit status, or 128 + signal. */
 int mh_wait(pid_t pid);
 

@@ -1,5 +1,5 @@
-/* machd: open-addressing hash map from handles to entries, with tombstones and doubling. */
-#include "handle_map.h"
+/* Open-addressing hash map from machd handles to pointers, with tombstones and doubling. */
+#include "transport_handle_map.h"
 
 #include <stdlib.h>
 

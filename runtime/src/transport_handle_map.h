@@ -1,6 +1,6 @@
-/* machd: a map from a task's 32-bit handles to its broker-space entries (open addressing). */
-#ifndef MACHD_HANDLE_MAP_H
-#define MACHD_HANDLE_MAP_H
+/* machd handles to pointers (open addressing): machd's broker spaces and the runtime's proxies. */
+#ifndef OPENMIG_TRANSPORT_HANDLE_MAP_H
+#define OPENMIG_TRANSPORT_HANDLE_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

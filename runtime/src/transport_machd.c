@@ -1,0 +1,807 @@
+/* libmach's transport through machd (docs/machd.md, sections 2 and 7): proxies for rights
+ * received from other processes, export of local ports when a right to them leaves, relay of
+ * messages to machd, and a reader thread that turns machd's deliveries and events into local
+ * queue entries, dead names and no-senders. Built on the core's seam (transport_internal.h). */
+#include "transport_machd.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmsg_internal.h"
+#include "ool_internal.h"
+#include "port_internal.h"
+#include "right_internal.h"
+#include "space_internal.h"
+#include "transport_handle_map.h"
+#include "transport_internal.h"
+#include "transport_machd_conn.h"
+
+_Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
+_Static_assert(MACHD_DISP_MOVE_SEND == MACH_MSG_TYPE_PORT_SEND, "dispositions match Mach");
+_Static_assert(MACHD_DISP_MOVE_SEND_ONCE == MACH_MSG_TYPE_PORT_SEND_ONCE, "dispositions match Mach");
+_Static_assert(MACHD_DISP_COPY_SEND == MACH_MSG_TYPE_COPY_SEND, "dispositions match Mach");
+_Static_assert(MACHD_DISP_MAKE_SEND == MACH_MSG_TYPE_MAKE_SEND, "dispositions match Mach");
+_Static_assert(MACHD_DISP_MAKE_SEND_ONCE == MACH_MSG_TYPE_MAKE_SEND_ONCE, "dispositions match Mach");
+
+#define DESC_PORT_SIZE ((uint32_t)sizeof(mach_msg_port_descriptor_t))
+#define DESC_LONG_SIZE ((uint32_t)sizeof(mach_msg_ool_descriptor_t))
+
+/* What this process knows about one machd handle. */
+struct link {
+    struct ipc_port *port;  /* a proxy, or a local port known to machd (holds a reference) */
+    uint32_t makes;         /* MAKE_SENDs this process told machd about (local ports) */
+    bool remote_senders;    /* we count one remote sender on the port until SENDERS_GONE */
+    bool exported_here;     /* this process created the handle (NEW), so machd's make-send
+                               count is exactly `makes` */
+    bool keeps_send;        /* we made ourselves a send right before moving the receive right */
+};
+
+/* A thread waiting for the reply to a request. */
+struct waiter {
+    uint32_t seq;
+    bool done;
+    uint32_t status, name, type;
+    struct waiter *next;
+};
+
+static struct {
+    pthread_mutex_t start_mu;
+    bool up;                 /* connected, reader running */
+    struct machd_conn conn;
+    pthread_mutex_t write_mu;
+    pthread_mutex_t wait_mu;
+    pthread_cond_t wait_cv;
+    struct waiter *waiters;
+    struct handle_map links; /* handle -> struct link (IPC lock) */
+    uint32_t next_export;
+    struct machd_msg send_msg; /* built under the IPC lock */
+    struct machd_msg in;       /* reader thread only */
+    uint8_t *in_buf;
+} T = {
+    .start_mu = PTHREAD_MUTEX_INITIALIZER,
+    .write_mu = PTHREAD_MUTEX_INITIALIZER,
+    .wait_mu = PTHREAD_MUTEX_INITIALIZER,
+    .wait_cv = PTHREAD_COND_INITIALIZER,
+};
+
+static const struct ipc_transport_ops machd_ops;
+
+/* ---- writing to machd ---- */
+
+static int write_msg(struct machd_msg *m) {
+    pthread_mutex_lock(&T.write_mu);
+    int err = T.up ? machd_conn_send(&T.conn, m) : EPIPE;
+    pthread_mutex_unlock(&T.write_mu);
+    return err;
+}
+
+/* Fire-and-forget MOD_REFS (machd's STATUS_REPLY is ignored by the reader). */
+static void tell_mod_refs(uint32_t handle, uint32_t right, int32_t delta) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_MOD_REFS;
+    m.u.mod_refs.name = handle;
+    m.u.mod_refs.right = right;
+    m.u.mod_refs.delta = delta;
+    (void)write_msg(&m);
+}
+
+/* ---- the handle table (IPC lock held) ---- */
+
+static struct link *link_get(uint32_t handle) { return handle_map_get(&T.links, handle); }
+
+static struct link *link_add(uint32_t handle, struct ipc_port *port) {
+    struct link *l = calloc(1, sizeof *l);
+    if (!l || !handle_map_put(&T.links, handle, l)) {
+        free(l);
+        return NULL;
+    }
+    port_reference(port);
+    l->port = port;
+    return l;
+}
+
+static void link_drop(uint32_t handle) {
+    struct link *l = link_get(handle);
+    if (!l)
+        return;
+    handle_map_remove(&T.links, handle);
+    struct ipc_port *port = l->port;
+    free(l);
+    port_release(port);
+}
+
+/* ---- sending: rights of a copied-in message become right items ---- */
+
+/* What to do with the local right once the message has been written to machd. */
+enum after { AFTER_NOTHING, AFTER_RELEASE_SEND, AFTER_RELEASE_ONCE, AFTER_RELEASE_RECEIVE,
+             AFTER_DROP_ONCE_PROXY };
+
+struct pending_right {
+    struct ipc_port *port;
+    enum after after;
+};
+
+/* The handle for a local port, exported now (NEW) if machd does not know it yet. */
+static bool export_handle(struct ipc_port *port, struct machd_right *item) {
+    if (port->export_handle == 0) {
+        uint32_t h = MACHD_HANDLE_TASK_BIT | ++T.next_export;
+        struct link *l = link_add(h, port);
+        if (!l)
+            return false;
+        l->exported_here = true;
+        port->export_handle = h;
+        item->flags = MACHD_RIGHT_NEW;
+    }
+    item->name = port->export_handle;
+    return true;
+}
+
+/* Turns one right held by the message (port reference + type) into a right item. */
+static bool encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct machd_right *item,
+                         struct pending_right *pr) {
+    *item = (struct machd_right){MACHD_HANDLE_NULL, (uint8_t)type, 0};
+    *pr = (struct pending_right){port, AFTER_NOTHING};
+    if (!port)
+        return true;
+    if (port == IPC_PORT_DEAD) {
+        item->name = MACHD_HANDLE_DEAD;
+        return true;
+    }
+    if (port->transport == &machd_ops) { /* a right to another task's port: pass ours on */
+        item->name = (uint32_t)port->transport_handle;
+        if (type == MACH_MSG_TYPE_PORT_SEND) {
+            item->disposition = MACHD_DISP_COPY_SEND;
+            pr->after = AFTER_RELEASE_SEND;
+        } else {
+            item->disposition = MACHD_DISP_MOVE_SEND_ONCE;
+            pr->after = AFTER_DROP_ONCE_PROXY;
+        }
+        return type != MACH_MSG_TYPE_PORT_RECEIVE;
+    }
+    if (port->transport)
+        return false; /* some other transport's proxy */
+    if (!export_handle(port, item))
+        return false;
+    struct link *l = link_get(item->name);
+    switch (type) {
+    case MACH_MSG_TYPE_PORT_SEND:
+        item->disposition = MACHD_DISP_MAKE_SEND;
+        l->makes++;
+        if (!l->remote_senders) {
+            l->remote_senders = true;
+            transport_remote_senders(port, 1);
+        }
+        pr->after = AFTER_RELEASE_SEND;
+        return true;
+    case MACH_MSG_TYPE_PORT_SEND_ONCE:
+        item->disposition = MACHD_DISP_MAKE_SEND_ONCE;
+        pr->after = AFTER_RELEASE_ONCE;
+        return true;
+    default: /* PORT_RECEIVE: leaves the process */
+        item->disposition = MACHD_DISP_MOVE_RECEIVE;
+        pr->after = AFTER_RELEASE_RECEIVE;
+        /* Local senders and queued messages will need a send right of ours through machd,
+         * made from the receive right before it leaves (only possible once machd knows it). */
+        if (!(item->flags & MACHD_RIGHT_NEW) && (port->srights || port->msgcount)) {
+            tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
+            l->makes++;
+            l->keeps_send = true;
+        }
+        return true;
+    }
+}
+
+/* A receive right moved to another task: local send rights keep working through machd (the
+ * port becomes a proxy of its own handle; machd gave us a send right for it first), and
+ * messages still queued here follow the port, in order. */
+static void become_proxy(struct ipc_port *port) {
+    uint32_t h = port->export_handle;
+    struct link *l = link_get(h);
+    if (l && l->remote_senders) {
+        l->remote_senders = false;
+        port->remote_senders = 0;
+    }
+    port->export_handle = 0;
+    bool via_machd = l && l->keeps_send;
+    if (via_machd) {
+        port->transport = &machd_ops;
+        port->transport_handle = h;
+        l->exported_here = false;
+        l->keeps_send = false;
+    } else if (port->srights || port->msgcount) {
+        /* Exported by this very message: machd could not make us a send right in time.
+         * TODO(#5): export first, then move. Local names become dead names. */
+        port->active = false;
+    }
+    for (struct ipc_kmsg *k; (k = port->q_head) != NULL;) {
+        port->q_head = k->next;
+        if (!port->q_head)
+            port->q_tail = NULL;
+        port->msgcount--;
+        k->next = NULL;
+        /* Queued messages follow the port, after the message that moves it. */
+        if (via_machd && machd_ops.send(port, k, MACH_SEND_TIMEOUT, 0) == MACH_MSG_SUCCESS)
+            continue;
+        kmsg_destroy(k);
+    }
+    if (via_machd && port->srights == 0) {
+        tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+        link_drop(h);
+    } else if (!via_machd) {
+        link_drop(h);
+    }
+}
+
+static void finish_right(const struct pending_right *pr) {
+    switch (pr->after) {
+    case AFTER_NOTHING:
+        break;
+    case AFTER_RELEASE_SEND:
+        port_release_send(pr->port);
+        break;
+    case AFTER_RELEASE_ONCE:
+        port_release_send_once(pr->port);
+        break;
+    case AFTER_DROP_ONCE_PROXY: {
+        uint32_t h = (uint32_t)pr->port->transport_handle;
+        port_release_send_once(pr->port);
+        link_drop(h);
+        break;
+    }
+    case AFTER_RELEASE_RECEIVE: /* done by the caller, after the scratch is no longer used */
+        break;
+    }
+}
+
+/* The receive rights a written message moved out, handled once `pending` is free again
+ * (forwarding queued messages sends through machd_send, which reuses it). */
+static void finish_moves(struct ipc_port **moved, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        become_proxy(moved[i]);
+        port_release(moved[i]); /* the receive right's reference */
+    }
+    free(moved);
+}
+
+/* Scratch for one outgoing message's rights (IPC lock held, so one at a time). */
+static struct pending_right pending[MACHD_MAX_RIGHTS + 2];
+
+static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_payload *p, size_t *np) {
+    for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+        struct kmsg_desc *d = &kmsg->desc[i];
+        switch (d->type) {
+        case MACH_MSG_PORT_DESCRIPTOR:
+        case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+            if (p->right_count >= MACHD_MAX_RIGHTS)
+                return MACH_SEND_TOO_LARGE;
+            if (!encode_right(d->port, d->disp, &p->rights[p->right_count], &pending[*np]))
+                return MACH_SEND_INVALID_RIGHT;
+            p->right_count++;
+            ++*np;
+            /* The sender's name for the right means nothing to the receiver. */
+            memset(kmsg->data + d->offset, 0, sizeof(mach_port_name_t));
+            break;
+        case MACH_MSG_OOL_PORTS_DESCRIPTOR:
+            for (uint32_t j = 0; j < d->count; j++) {
+                if (p->right_count >= MACHD_MAX_RIGHTS)
+                    return MACH_SEND_TOO_LARGE;
+                if (!encode_right(d->ports[j], d->disp, &p->rights[p->right_count], &pending[*np]))
+                    return MACH_SEND_INVALID_RIGHT;
+                p->right_count++;
+                ++*np;
+            }
+            break;
+        default: /* OOL memory: its bytes travel after the body */
+            if (p->ool_count >= MACHD_MAX_OOL)
+                return MACH_SEND_TOO_LARGE;
+            p->ool[p->ool_count++] = (struct machd_ool){d->size, d->addr};
+            break;
+        }
+    }
+    return MACH_MSG_SUCCESS;
+}
+
+static void release_descriptor_memory(struct ipc_kmsg *kmsg) {
+    for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+        struct kmsg_desc *d = &kmsg->desc[i];
+        if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR)
+            free(d->ports);
+        else if (d->type == MACH_MSG_OOL_DESCRIPTOR || d->type == MACH_MSG_OOL_VOLATILE_DESCRIPTOR)
+            ool_discard(d->addr, d->size);
+        d->ports = NULL;
+        d->addr = NULL;
+    }
+}
+
+/* ops.send: a copied-in message for a proxy. IPC lock held. Rights whose handles could not be
+ * given to machd make the send fail before anything is written (the core destroys kmsg). */
+static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
+                                    mach_msg_timeout_t timeout) {
+    (void)option;
+    (void)timeout;
+    if (!T.up)
+        return MACH_SEND_INVALID_DEST;
+    struct machd_msg *m = &T.send_msg;
+    memset(m, 0, offsetof(struct machd_msg, u.send.p.rights));
+    m->type = MACHD_MSG_SEND;
+    m->u.send.flags = MACHD_SEND_ACK_ERRORS_ONLY; /* errors after this point: as a port dying */
+    size_t np = 0;
+    struct pending_right dest_pr = {proxy, kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
+                                               ? AFTER_DROP_ONCE_PROXY : AFTER_RELEASE_SEND};
+    m->u.send.dest = (struct machd_right){(uint32_t)proxy->transport_handle,
+                                          kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
+                                              ? MACHD_DISP_MOVE_SEND_ONCE : MACHD_DISP_COPY_SEND, 0};
+    if (IPC_PORT_VALID(kmsg->local)) {
+        if (!encode_right(kmsg->local, kmsg->local_type, &m->u.send.reply, &pending[np++]))
+            return MACH_SEND_INVALID_REPLY;
+    } else {
+        /* No reply port, or a dead one: nothing to give (a dead reply right is just dropped). */
+        m->u.send.reply = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_NONE, 0};
+        if (kmsg->local == IPC_PORT_DEAD)
+            kmsg->local = NULL;
+    }
+    struct machd_payload *p = &m->u.send.p;
+    p->msgh_bits = kmsg->bits & MACH_MSGH_BITS_COMPLEX;
+    p->msgh_id = kmsg->id;
+    p->right_count = 0;
+    p->ool_count = 0;
+    mach_msg_return_t mr = encode_descriptors(kmsg, p, &np);
+    if (mr != MACH_MSG_SUCCESS)
+        return mr;
+    if (!(p->msgh_bits & MACH_MSGH_BITS_COMPLEX) && (p->right_count || p->ool_count))
+        p->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+    p->body = kmsg->data + sizeof(mach_msg_header_t);
+    p->body_len = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
+    int err = write_msg(m);
+    if (err)
+        return err == EINVAL ? MACH_SEND_TOO_LARGE : MACH_SEND_INVALID_DEST;
+    /* machd has the message: the local rights it carried are settled, the storage freed. */
+    kmsg->remote = NULL;
+    kmsg->local = NULL;
+    finish_right(&dest_pr);
+    size_t nmoved = 0;
+    struct ipc_port **moved = NULL;
+    for (size_t i = 0; i < np; i++) {
+        if (pending[i].after == AFTER_RELEASE_RECEIVE) {
+            if (!moved)
+                moved = malloc(np * sizeof *moved);
+            if (moved)
+                moved[nmoved++] = pending[i].port;
+        }
+        finish_right(&pending[i]);
+    }
+    release_descriptor_memory(kmsg);
+    kmsg_free(kmsg);
+    finish_moves(moved, nmoved);
+    return MACH_MSG_SUCCESS;
+}
+
+/* ops.proxy_released: no local send right to a proxy is left; tell machd. IPC lock held. */
+static void machd_proxy_released(struct ipc_port *proxy) {
+    uint32_t h = (uint32_t)proxy->transport_handle;
+    tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+    if (proxy->sorights == 0)
+        link_drop(h);
+}
+
+static const struct ipc_transport_ops machd_ops = {
+    .send = machd_send,
+    .proxy_released = machd_proxy_released,
+    .port_died = NULL,
+};
+
+/* ---- receiving: machd's deliveries become local messages ---- */
+
+/* A right machd gave this task under handle h, as a port reference holding it (IPC lock held). */
+static struct ipc_port *take_right(uint32_t h, uint8_t type) {
+    if (h == MACHD_HANDLE_NULL)
+        return NULL;
+    if (h == MACHD_HANDLE_DEAD)
+        return IPC_PORT_DEAD;
+    struct link *l = link_get(h);
+    switch (type) {
+    case MACHD_DISP_MOVE_SEND:
+        if (l) {
+            /* One machd reference per handle is enough: the extra one goes back. */
+            tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+            port_copy_send(l->port);
+            return l->port;
+        }
+        break;
+    case MACHD_DISP_MOVE_SEND_ONCE:
+        break;
+    default: /* receive */
+        if (l && l->port->transport == &machd_ops) {
+            /* We held send rights through machd: the port is local again. */
+            struct ipc_port *port = l->port;
+            if (port->srights)
+                tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+            port->transport = NULL;
+            port->transport_handle = 0;
+            port->export_handle = h;
+            port_reference(port); /* the receive right's reference */
+            return port;
+        }
+        if (l)
+            return NULL; /* machd never gives a receive right we already hold */
+        break;
+    }
+    struct ipc_port *port;
+    if (type == MACHD_DISP_MOVE_RECEIVE) {
+        port = port_alloc(); /* its reference is the receive right's */
+        if (!port)
+            return NULL;
+        port->export_handle = h;
+    } else {
+        port = transport_proxy_create(&machd_ops, h);
+        if (!port)
+            return NULL;
+    }
+    struct link *nl = link_add(h, port);
+    if (type == MACHD_DISP_MOVE_RECEIVE) {
+        /* Other tasks may hold send rights (machd knows): count them until SENDERS_GONE. */
+        if (nl) {
+            nl->remote_senders = true;
+            transport_remote_senders(port, 1);
+        }
+        return port;
+    }
+    port_release(port); /* the map's reference stays */
+    if (type == MACHD_DISP_MOVE_SEND)
+        port_copy_send(port);
+    else
+        port_make_send_once(port);
+    return port;
+}
+
+/* Drops the rights of a delivery that cannot be queued (IPC lock held). */
+static void refuse_delivery(const struct machd_msg *m) {
+    const struct machd_payload *p = &m->u.deliver.p;
+    for (uint32_t i = 0; i < p->right_count + 1; i++) {
+        const struct machd_right *r = i < p->right_count ? &p->rights[i] : &m->u.deliver.reply;
+        if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD || r->disposition == 0)
+            continue;
+        uint32_t kind = r->disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
+                        : r->disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
+                                                                      : MACHD_RIGHT_RECEIVE;
+        if (!link_get(r->name) || kind == MACHD_RIGHT_SEND_ONCE)
+            tell_mod_refs(r->name, kind, -1);
+    }
+}
+
+/* Checks the descriptors of a delivered body against its rights and regions (hostile input:
+ * every offset and count is checked) and returns how many there are, or -1. */
+static long count_descriptors(const struct machd_payload *p) {
+    if (!(p->msgh_bits & MACH_MSGH_BITS_COMPLEX))
+        return p->right_count == 0 && p->ool_count == 0 ? 0 : -1;
+    if (p->body_len < sizeof(mach_msg_body_t))
+        return -1;
+    uint32_t n;
+    memcpy(&n, p->body, sizeof n);
+    uint32_t off = sizeof(mach_msg_body_t), rights = 0, ool = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (p->body_len - off < DESC_PORT_SIZE)
+            return -1;
+        uint8_t type = p->body[off + 11]; /* the type byte ends every descriptor's first 12 */
+        uint32_t size = type == MACH_MSG_PORT_DESCRIPTOR ? DESC_PORT_SIZE : DESC_LONG_SIZE;
+        if (type > MACH_MSG_GUARDED_PORT_DESCRIPTOR || p->body_len - off < size)
+            return -1;
+        if (type == MACH_MSG_PORT_DESCRIPTOR || type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
+            rights++;
+        } else if (type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
+            mach_msg_ool_ports_descriptor_t od;
+            memcpy(&od, p->body + off, sizeof od);
+            if (od.count > MACHD_MAX_RIGHTS - rights)
+                return -1;
+            rights += od.count;
+        } else {
+            ool++;
+        }
+        off += size;
+    }
+    return rights == p->right_count && ool == p->ool_count ? (long)n : -1;
+}
+
+static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
+    memset(&kmsg->audit, 0, sizeof kmsg->audit);
+    kmsg->audit.val[1] = a->uid;
+    kmsg->audit.val[2] = a->gid;
+    kmsg->audit.val[3] = a->uid;
+    kmsg->audit.val[4] = a->gid;
+    kmsg->audit.val[5] = a->pid;
+    kmsg->audit.val[7] = (uint32_t)a->task_id; /* pid version: the pidfd inode */
+    kmsg->sec.val[0] = a->uid;
+    kmsg->sec.val[1] = a->gid;
+    kmsg->from_kernel = a->pid == 0 && a->task_id == 0;
+}
+
+/* Builds the descriptors of kmsg from the delivered rights and regions, in order. */
+static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload *p) {
+    uint32_t off = sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t), r = 0, o = 0;
+    for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+        struct kmsg_desc *d = &kmsg->desc[i];
+        d->type = kmsg->data[off + 11];
+        d->offset = off;
+        if (d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
+            d->disp = p->rights[r].disposition;
+            d->port = take_right(p->rights[r].name, p->rights[r].disposition);
+            r++;
+        } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
+            mach_msg_ool_ports_descriptor_t od;
+            memcpy(&od, kmsg->data + off, sizeof od);
+            d->count = od.count;
+            d->disp = od.count ? p->rights[r].disposition : MACH_MSG_TYPE_PORT_SEND;
+            d->ports = od.count ? calloc(od.count, sizeof *d->ports) : NULL;
+            if (od.count && !d->ports)
+                return false;
+            for (uint32_t j = 0; j < od.count; j++, r++)
+                d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
+        } else {
+            d->size = p->ool[o].size;
+            if (ool_copyin((void *)p->ool[o].data, d->size, false, &d->addr) != MACH_MSG_SUCCESS)
+                return false;
+            o++;
+        }
+        if (d->disp == MACH_MSG_TYPE_PORT_RECEIVE)
+            kmsg->carries_receive = true;
+        off += d->type == MACH_MSG_PORT_DESCRIPTOR ? DESC_PORT_SIZE : DESC_LONG_SIZE;
+    }
+    return true;
+}
+
+static void deliver(const struct machd_msg *m) {
+    const struct machd_payload *p = &m->u.deliver.p;
+    struct link *dl = link_get(m->u.deliver.dest.name);
+    long ndesc = count_descriptors(p);
+    if (!dl || dl->port->transport || ndesc < 0) {
+        refuse_delivery(m);
+        return;
+    }
+    struct ipc_kmsg *kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
+    if (!kmsg) {
+        refuse_delivery(m);
+        return;
+    }
+    memset(kmsg->data, 0, sizeof(mach_msg_header_t));
+    memcpy(kmsg->data + sizeof(mach_msg_header_t), p->body, p->body_len);
+    kmsg->bits = p->msgh_bits & MACH_MSGH_BITS_COMPLEX;
+    kmsg->id = p->msgh_id;
+    fill_audit(kmsg, &m->u.deliver.audit);
+    struct ipc_port *dest = dl->port;
+    if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE) {
+        port_make_send_once(dest);
+        kmsg->remote_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+    } else {
+        port_copy_send(dest);
+        kmsg->remote_type = MACH_MSG_TYPE_PORT_SEND;
+    }
+    kmsg->remote = dest;
+    kmsg->local = take_right(m->u.deliver.reply.name, m->u.deliver.reply.disposition);
+    kmsg->local_type = m->u.deliver.reply.disposition;
+    if (!build_descriptors(kmsg, p)) {
+        kmsg_destroy(kmsg);
+        return;
+    }
+    transport_deliver(kmsg);
+}
+
+/* Events from machd (IPC lock held). */
+static void port_dead(uint32_t h) {
+    struct link *l = link_get(h);
+    if (!l || l->port->transport != &machd_ops)
+        return;
+    struct ipc_port *proxy = l->port;
+    port_reference(proxy);
+    link_drop(h);
+    transport_proxy_dead(proxy);
+    port_release(proxy);
+}
+
+static void senders_gone(uint32_t h, uint32_t mscount) {
+    struct link *l = link_get(h);
+    if (!l || l->port->transport || !l->remote_senders)
+        return;
+    /* A make-send of ours that machd had not seen yet when it counted zero: not gone. */
+    if (l->exported_here && mscount != l->makes)
+        return;
+    l->remote_senders = false;
+    transport_remote_senders(l->port, -1);
+}
+
+static void answer_waiter(const struct machd_msg *m) {
+    pthread_mutex_lock(&T.wait_mu);
+    for (struct waiter *w = T.waiters; w; w = w->next) {
+        if (w->seq != m->seq)
+            continue;
+        if (m->type == MACHD_BOOTSTRAP_REPLY) {
+            w->status = m->u.bootstrap_reply.status;
+            w->name = m->u.bootstrap_reply.name;
+            w->type = m->u.bootstrap_reply.type;
+        } else {
+            w->status = m->u.status_reply.status;
+            w->name = m->u.status_reply.value;
+        }
+        w->done = true;
+        pthread_cond_broadcast(&T.wait_cv);
+    }
+    pthread_mutex_unlock(&T.wait_mu);
+}
+
+/* machd is gone: every proxy becomes a dead name, waiting requests fail. */
+static void connection_lost(void) {
+    ipc_lock();
+    pthread_mutex_lock(&T.write_mu);
+    T.up = false;
+    pthread_mutex_unlock(&T.write_mu);
+    for (size_t i = 0; i < T.links.cap; i++) {
+        struct link *l = T.links.values[i];
+        if (!l)
+            continue;
+        uint32_t h = T.links.keys[i];
+        struct ipc_port *port = l->port;
+        if (port->transport == &machd_ops) {
+            port_reference(port);
+            link_drop(h);
+            transport_proxy_dead(port);
+            port_release(port);
+        } else {
+            port->export_handle = 0;
+            if (l->remote_senders)
+                transport_remote_senders(port, -1);
+            link_drop(h);
+        }
+    }
+    ipc_unlock();
+    pthread_mutex_lock(&T.wait_mu);
+    for (struct waiter *w = T.waiters; w; w = w->next) {
+        w->status = MACH_SEND_INVALID_DEST;
+        w->done = true;
+    }
+    pthread_cond_broadcast(&T.wait_cv);
+    pthread_mutex_unlock(&T.wait_mu);
+}
+
+static void *reader_main(void *arg) {
+    (void)arg;
+    for (;;) {
+        int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, -1);
+        if (err == EPIPE || err == EPROTO)
+            break;
+        if (err)
+            continue;
+        switch (T.in.type) {
+        case MACHD_MSG_DELIVER:
+            ipc_lock();
+            deliver(&T.in);
+            ipc_unlock();
+            break;
+        case MACHD_PORT_DEAD:
+            ipc_lock();
+            port_dead(T.in.u.port_dead.name);
+            ipc_unlock();
+            break;
+        case MACHD_SENDERS_GONE:
+            ipc_lock();
+            senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
+            ipc_unlock();
+            break;
+        case MACHD_BOOTSTRAP_REPLY:
+        case MACHD_STATUS_REPLY:
+            answer_waiter(&T.in);
+            break;
+        case MACHD_ERROR:
+            goto lost;
+        default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
+                    when the destination dies after copyin */
+            break;
+        }
+    }
+lost:
+    connection_lost();
+    return NULL;
+}
+
+/* ---- starting, bootstrap ---- */
+
+kern_return_t transport_machd_start(void) {
+    pthread_mutex_lock(&T.start_mu);
+    kern_return_t kr = KERN_SUCCESS;
+    if (!T.up) {
+        if (!T.in_buf)
+            T.in_buf = malloc(MACHD_MAX_PACKET);
+        pthread_t reader;
+        if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
+            kr = KERN_FAILURE;
+        } else {
+            T.up = true;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&reader, &attr, reader_main, NULL) != 0) {
+                T.up = false;
+                machd_conn_close(&T.conn);
+                kr = KERN_FAILURE;
+            }
+            pthread_attr_destroy(&attr);
+        }
+    }
+    pthread_mutex_unlock(&T.start_mu);
+    return kr;
+}
+
+/* Sends a request and waits for its reply (not under the IPC lock). */
+static uint32_t request(struct machd_msg *m, struct waiter *w) {
+    *w = (struct waiter){0};
+    pthread_mutex_lock(&T.write_mu);
+    /* wait_mu is held across the send: the reader cannot match the reply before the waiter
+     * is registered (it takes wait_mu to answer). */
+    pthread_mutex_lock(&T.wait_mu);
+    int err = T.up ? machd_conn_send(&T.conn, m) : EPIPE;
+    if (!err) {
+        w->seq = m->seq;
+        w->next = T.waiters;
+        T.waiters = w;
+    }
+    pthread_mutex_unlock(&T.wait_mu);
+    pthread_mutex_unlock(&T.write_mu);
+    if (err)
+        return MACH_SEND_INVALID_DEST;
+    pthread_mutex_lock(&T.wait_mu);
+    while (!w->done)
+        pthread_cond_wait(&T.wait_cv, &T.wait_mu);
+    for (struct waiter **p = &T.waiters; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    pthread_mutex_unlock(&T.wait_mu);
+    return w->status;
+}
+
+kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
+                                        mach_port_name_t *right_out) {
+    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_REGISTER)
+        return KERN_INVALID_ARGUMENT;
+    if (transport_machd_start() != KERN_SUCCESS)
+        return MACH_SEND_INVALID_DEST;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_BOOTSTRAP;
+    m.u.bootstrap.op = op;
+    m.u.bootstrap.name = name;
+    m.u.bootstrap.name_len = (uint32_t)strnlen(name, MACHD_MAX_SERVICE_NAME + 1);
+    struct ipc_space *space = ipc_space_current();
+    struct pending_right pr = {NULL, AFTER_NOTHING};
+    if (op == MACHD_BOOTSTRAP_REGISTER) {
+        ipc_lock();
+        struct ipc_port *port;
+        mach_msg_type_name_t type;
+        kern_return_t kr = right_copyin(space, right_in, MACH_MSG_TYPE_COPY_SEND, &port, &type);
+        if (kr == KERN_SUCCESS && !IPC_PORT_VALID(port))
+            kr = KERN_INVALID_RIGHT;
+        if (kr == KERN_SUCCESS && !encode_right(port, type, &m.u.bootstrap.right, &pr)) {
+            right_destroy(port, type);
+            kr = KERN_INVALID_RIGHT;
+        }
+        ipc_unlock();
+        if (kr != KERN_SUCCESS)
+            return kr;
+    }
+    struct waiter w;
+    uint32_t status = request(&m, &w);
+    ipc_lock();
+    if (pr.port)
+        finish_right(&pr);
+    if (status == KERN_SUCCESS && right_out && op != MACHD_BOOTSTRAP_REGISTER) {
+        struct ipc_port *port = take_right(w.name, (uint8_t)w.type);
+        if (!IPC_PORT_VALID(port))
+            status = KERN_RESOURCE_SHORTAGE;
+        else
+            status = right_copyout(space, port, w.type, right_out);
+    }
+    ipc_unlock();
+    return status;
+}

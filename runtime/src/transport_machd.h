@@ -1,0 +1,25 @@
+/* libmach's transport to other processes through machd (step 1: every cross-process message is
+ * relayed by machd). Private to the runtime; docs/machd.md, section 7. */
+#ifndef OPENMIG_TRANSPORT_MACHD_H
+#define OPENMIG_TRANSPORT_MACHD_H
+
+#include <stdint.h>
+
+#include <mach/mach.h>
+
+/* Connects this process to machd (socket path rule of docs/machd.md 1; machd is started on
+ * demand unless MACHD_NO_AUTOSTART=1) and installs the transport: from then on rights can
+ * travel to and from other processes. Idempotent and thread-safe. Returns KERN_SUCCESS, or
+ * KERN_FAILURE when machd cannot be reached. */
+kern_return_t transport_machd_start(void);
+
+/* A bootstrap request served by machd's name service, in the current task's space:
+ * op 1 check-in (*right_out: a receive right), 2 look-up (*right_out: a send right), 3 register
+ * (right_in: a name holding a send right, copied). Returns KERN_SUCCESS, a BOOTSTRAP_* status
+ * (1101 name in use, 1102 unknown service, 1103 service active), KERN_INVALID_RIGHT for a bad
+ * right_in, or MACH_SEND_INVALID_DEST when machd is gone. Thread-safe; blocks for one machd
+ * round trip. Starts the transport if needed. */
+kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
+                                        mach_port_name_t *right_out);
+
+#endif

@@ -1,0 +1,209 @@
+/* A real task using libmach's public API across processes through machd: mach_msg, ports and
+ * rights, with the bootstrap done through the transport. Prints "ready" once set up. Modes:
+ *   server NAME           check in NAME; answer id 500 with id 600 (body echoed, then the
+ *                         sender pid from the audit trailer); id 510 carries a send right
+ *                         that the server uses to send id 520 to; 501 is never answered
+ *   client NAME COUNT     COUNT RPCs (id 500) with a send-once reply port; checks every reply
+ *   give NAME             sends (id 510) a send right to a local port, then receives id 520 on it
+ *   hang NAME             one RPC (id 501) that is never answered; exits 0 when the reply port
+ *                         receives a send-once notification (the server died), 1 otherwise */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mach/mach.h>
+#include <mach/notify.h>
+
+#include "transport_machd.h"
+
+struct request {
+    mach_msg_header_t head;
+    char text[32];
+};
+
+struct reply_buf {
+    mach_msg_header_t head;
+    char text[32];
+    int32_t sender_pid;
+    uint8_t trailer[128];
+};
+
+struct give {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t port;
+};
+
+struct give_buf {
+    struct give msg;
+    uint8_t trailer[128];
+};
+
+static void ready(void) {
+    fputs("ready\n", stdout);
+    fflush(stdout);
+}
+
+static mach_port_t look_up(const char *name) {
+    mach_port_t port = MACH_PORT_NULL;
+    kern_return_t kr = transport_machd_bootstrap(2, name, MACH_PORT_NULL, &port);
+    if (kr != KERN_SUCCESS) {
+        fprintf(stderr, "machd_rpc_peer: look-up %s: %#x\n", name, kr);
+        exit(3);
+    }
+    return port;
+}
+
+static int serve(const char *name) {
+    mach_port_t recv;
+    kern_return_t kr = transport_machd_bootstrap(1, name, MACH_PORT_NULL, &recv);
+    if (kr != KERN_SUCCESS) {
+        fprintf(stderr, "machd_rpc_peer: check-in %s: %#x\n", name, kr);
+        return 3;
+    }
+    ready();
+    for (;;) {
+        union {
+            struct reply_buf r;
+            struct give_buf g;
+        } in;
+        memset(&in, 0, sizeof in);
+        mach_msg_option_t opt = MACH_RCV_MSG | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+                                MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT);
+        if (mach_msg(&in.r.head, opt, 0, sizeof in, recv, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) != 0)
+            return 4;
+        if (in.r.head.msgh_id == 500) {
+            mach_msg_audit_trailer_t *t =
+                (void *)((uint8_t *)&in.r.head + ((in.r.head.msgh_size + 3) & ~3u));
+            struct reply_buf out;
+            memset(&out, 0, sizeof out);
+            out.head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(in.r.head.msgh_bits), 0);
+            out.head.msgh_remote_port = in.r.head.msgh_remote_port;
+            out.head.msgh_id = 600;
+            out.head.msgh_size = offsetof(struct reply_buf, trailer);
+            memcpy(out.text, in.r.text, sizeof out.text);
+            out.sender_pid = (int32_t)t->msgh_audit.val[5];
+            if (mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+                return 5;
+        } else if (in.r.head.msgh_id == 510) {
+            mach_port_t given = in.g.msg.port.name;
+            struct request out;
+            memset(&out, 0, sizeof out);
+            out.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+            out.head.msgh_remote_port = given;
+            out.head.msgh_id = 520;
+            out.head.msgh_size = sizeof out;
+            strcpy(out.text, "via given right");
+            if (mach_msg(&out.head, MACH_SEND_MSG, sizeof out, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+                return 6;
+            mach_port_deallocate(mach_task_self(), given);
+        }
+    }
+}
+
+/* A request to svc with a make-send-once reply right to reply. */
+static void make_request(struct request *q, mach_port_t svc, mach_port_t reply, mach_msg_id_t id) {
+    memset(q, 0, sizeof *q);
+    q->head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    q->head.msgh_remote_port = svc;
+    q->head.msgh_local_port = reply;
+    q->head.msgh_id = id;
+    q->head.msgh_size = sizeof *q;
+}
+
+static mach_port_t new_receive_right(void) {
+    mach_port_t port;
+    if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS)
+        exit(3);
+    return port;
+}
+
+static int client(const char *name, long count) {
+    mach_port_t svc = look_up(name);
+    mach_port_t reply = new_receive_right();
+    ready();
+    for (long i = 0; i < count; i++) {
+        union {
+            struct request q;
+            struct reply_buf r;
+        } m;
+        memset(&m, 0, sizeof m);
+        make_request(&m.q, svc, reply, 500);
+        snprintf(m.q.text, sizeof m.q.text, "ping %ld", i);
+        mach_msg_return_t mr = mach_msg(&m.q.head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+                                        sizeof m.q, sizeof m, reply, 30000, MACH_PORT_NULL);
+        char want[32];
+        snprintf(want, sizeof want, "ping %ld", i);
+        if (mr != MACH_MSG_SUCCESS || m.r.head.msgh_id != 600 || strcmp(m.r.text, want) != 0 ||
+            m.r.sender_pid != (int32_t)getpid()) {
+            fprintf(stderr, "machd_rpc_peer: RPC %ld: %#x id %d pid %d\n", i, mr, m.r.head.msgh_id,
+                    m.r.sender_pid);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int give(const char *name) {
+    mach_port_t svc = look_up(name);
+    mach_port_t mine = new_receive_right();
+    struct give g;
+    memset(&g, 0, sizeof g);
+    g.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    g.head.msgh_remote_port = svc;
+    g.head.msgh_id = 510;
+    g.head.msgh_size = sizeof g;
+    g.body.msgh_descriptor_count = 1;
+    g.port.name = mine;
+    g.port.disposition = MACH_MSG_TYPE_MAKE_SEND;
+    g.port.type = MACH_MSG_PORT_DESCRIPTOR;
+    ready();
+    if (mach_msg(&g.head, MACH_SEND_MSG, sizeof g, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+        return 4;
+    struct reply_buf in;
+    memset(&in, 0, sizeof in);
+    mach_msg_return_t mr = mach_msg(&in.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, mine, 30000, MACH_PORT_NULL);
+    if (mr != MACH_MSG_SUCCESS || in.head.msgh_id != 520 || strcmp(in.text, "via given right") != 0) {
+        fprintf(stderr, "machd_rpc_peer: give: %#x id %d\n", mr, in.head.msgh_id);
+        return 1;
+    }
+    return 0;
+}
+
+static int hang(const char *name) {
+    mach_port_t svc = look_up(name);
+    mach_port_t reply = new_receive_right();
+    union {
+        struct request q;
+        struct reply_buf r;
+    } m;
+    memset(&m, 0, sizeof m);
+    make_request(&m.q, svc, reply, 501);
+    if (mach_msg(&m.q.head, MACH_SEND_MSG, sizeof m.q, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+        return 4;
+    ready();
+    mach_msg_return_t mr = mach_msg(&m.r.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, reply, 60000,
+                                    MACH_PORT_NULL);
+    if (mr == MACH_MSG_SUCCESS && m.r.head.msgh_id == MACH_NOTIFY_SEND_ONCE)
+        return 0;
+    fprintf(stderr, "machd_rpc_peer: hang: %#x id %d\n", mr, m.r.head.msgh_id);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: machd_rpc_peer server|client|give|hang NAME [COUNT]\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "server") == 0)
+        return serve(argv[2]);
+    if (strcmp(argv[1], "client") == 0)
+        return client(argv[2], argc > 3 ? atol(argv[3]) : 1);
+    if (strcmp(argv[1], "give") == 0)
+        return give(argv[2]);
+    if (strcmp(argv[1], "hang") == 0)
+        return hang(argv[2]);
+    return 2;
+}
