@@ -123,7 +123,7 @@ static void print_summary(const struct ir_module *ir) {
 // Picks the path of every C output: given ones as they are, missing user/server/header ones
 // named after the subsystem unless only --emit-json asked for output.
 static void choose_paths(struct run *r, const struct ir_module *ir) {
-    bool any_c = false;
+    bool any_c = r->opts->split_prefix != NULL; // -i asks for C output too
     for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
         any_c |= r->opts->outputs[k] != NULL;
     for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++) {
