@@ -1,12 +1,32 @@
 // Growable string (see strbuf.h).
+#define _DEFAULT_SOURCE // madvise with -std=c11
 #include "strbuf.h"
 
 #include <stdint.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+
+// A big buffer (generated files, JSON dumps of large interfaces: megabytes) grows by fresh
+// pages, and a page fault costs more than filling the page on the machines we measured: ask the
+// kernel to map the new part in one go. Best effort; small buffers are left to malloc.
+static void prefault(char *p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+    enum { PREFAULT_MIN = 256 * 1024, PAGE = 4096 };
+    if (n < PREFAULT_MIN)
+        return;
+    uintptr_t begin = ((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)(PAGE - 1);
+    if (end > begin)
+        (void)madvise((void *)begin, end - begin, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
 
 void strbuf_init(struct strbuf *sb) {
     sb->data = NULL;
@@ -36,8 +56,10 @@ void strbuf_reserve(struct strbuf *sb, size_t extra) {
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    size_t old_cap = sb->cap;
     sb->data = xrealloc(sb->data, cap);
     sb->cap = cap;
+    prefault(sb->data + old_cap, cap - old_cap);
 }
 
 void strbuf_append(struct strbuf *sb, const void *bytes, size_t n) {
@@ -50,7 +72,7 @@ void strbuf_append(struct strbuf *sb, const void *bytes, size_t n) {
 
 void strbuf_puts(struct strbuf *sb, const char *s) { strbuf_append(sb, s, strlen(s)); }
 
-void strbuf_putc(struct strbuf *sb, char c) { strbuf_append(sb, &c, 1); }
+void strbuf_putc_slow(struct strbuf *sb, char c) { strbuf_append(sb, &c, 1); }
 
 void strbuf_fill(struct strbuf *sb, char c, size_t n) {
     strbuf_reserve(sb, n);

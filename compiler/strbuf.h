@@ -38,8 +38,16 @@ void strbuf_append(struct strbuf *sb, const void *bytes, size_t n);
 // Appends the C string `s`.
 void strbuf_puts(struct strbuf *sb, const char *s);
 
-// Appends one byte.
-void strbuf_putc(struct strbuf *sb, char c);
+// Appends one byte. Inline: emitters and JSON writers call it per character.
+void strbuf_putc_slow(struct strbuf *sb, char c);
+static inline void strbuf_putc(struct strbuf *sb, char c) {
+    if (sb->len + 1 < sb->cap) {
+        sb->data[sb->len++] = c;
+        sb->data[sb->len] = '\0';
+    } else {
+        strbuf_putc_slow(sb, c);
+    }
+}
 
 // Appends `n` copies of byte `c`.
 void strbuf_fill(struct strbuf *sb, char c, size_t n);

@@ -68,6 +68,21 @@ static void strbuf_grows_through_many_appends(void **state) {
     strbuf_fini(&sb);
 }
 
+static void strbuf_keeps_content_when_growing_past_a_megabyte(void **state) {
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    char chunk[1000];
+    for (int i = 0; i < 3000; i++) {
+        memset(chunk, 'A' + i % 26, sizeof chunk);
+        strbuf_append(&sb, chunk, sizeof chunk);
+    }
+    assert_int_equal(sb.len, 3000000);
+    for (size_t i = 0; i < sb.len; i += 999)
+        assert_int_equal(sb.data[i], 'A' + (int)(i / 1000) % 26);
+    assert_int_equal(sb.data[sb.len], '\0');
+    strbuf_fini(&sb);
+}
+
 static void strbuf_detach_hands_over_the_string(void **state) {
     (void)state;
     struct strbuf sb = STRBUF_INIT;
@@ -88,6 +103,7 @@ int main(void) {
         cmocka_unit_test(strbuf_appends_bytes_strings_and_chars),
         cmocka_unit_test(strbuf_printf_formats_short_and_long_text),
         cmocka_unit_test(strbuf_grows_through_many_appends),
+        cmocka_unit_test(strbuf_keeps_content_when_growing_past_a_megabyte),
         cmocka_unit_test(strbuf_detach_hands_over_the_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
