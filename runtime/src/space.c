@@ -273,10 +273,11 @@ void ipc_space_destroy(struct ipc_space *space) {
     if (space->special[i]) port_release_send(space->special[i]);
     space->special[i] = NULL;
   }
+  /* The task port dies like a port whose receive right goes: rights to it become dead names
+   * and dead-name requests on it fire. */
   struct ipc_port *task = space->task_port;
   task->kobject = NULL;
-  task->active = false;
-  port_release(task);
+  port_destroy_receive(task);
   for (uint32_t c = 0; c < space->nchunks; c++) free(space->chunks[c]);
   free(space->chunks);
   free(space->free_idx);

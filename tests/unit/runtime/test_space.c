@@ -185,16 +185,26 @@ static void test_second_space_is_reachable_by_its_task_name(void **state) {
   assert_int_equal(type_of(here), MACH_PORT_TYPE_SEND);
   send_msg(here, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 5, 55, 0, 0);
 
+  mach_port_t notify = new_port();
+  mach_port_t prev;
+  assert_int_equal(mach_port_request_notification(SELF, task2, MACH_NOTIFY_DEAD_NAME, 0, notify,
+                                                  MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+                   KERN_SUCCESS);
   /* The other task dies: its receive right dies, our send right becomes a dead name. */
   ipc_lock();
   ipc_space_destroy(other);
   ipc_unlock();
+  test_msg_t m;
+  assert_int_equal(recv_msg(notify, &m, 0, 0), MACH_MSG_SUCCESS);
+  assert_int_equal(m.header.msgh_id, MACH_NOTIFY_DEAD_NAME);
+  assert_int_equal(m.value, task2);
+  assert_int_equal(mach_port_destroy(SELF, notify), KERN_SUCCESS);
   assert_int_equal(type_of(here), MACH_PORT_TYPE_DEAD_NAME);
   assert_int_equal(type_of(task2), MACH_PORT_TYPE_DEAD_NAME);
   assert_int_equal(mach_port_allocate(task2, MACH_PORT_RIGHT_RECEIVE, &there),
                    MACH_SEND_INVALID_DEST);
   assert_int_equal(mach_port_deallocate(SELF, here), KERN_SUCCESS);
-  assert_int_equal(mach_port_deallocate(SELF, task2), KERN_SUCCESS);
+  assert_int_equal(mach_port_mod_refs(SELF, task2, MACH_PORT_RIGHT_DEAD_NAME, -2), KERN_SUCCESS);
   struct openmig_ipc_stats now = stats_now();
   assert_stats_equal(&base, &now);
 }
