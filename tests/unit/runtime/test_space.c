@@ -197,7 +197,9 @@ static void test_second_space_is_reachable_by_its_task_name(void **state) {
   test_msg_t m;
   assert_int_equal(recv_msg(notify, &m, 0, 0), MACH_MSG_SUCCESS);
   assert_int_equal(m.header.msgh_id, MACH_NOTIFY_DEAD_NAME);
-  assert_int_equal(m.value, task2);
+  mach_dead_name_notification_t dn;
+  memcpy(&dn, &m, sizeof dn - sizeof dn.trailer);
+  assert_int_equal(dn.not_port, task2);
   assert_int_equal(mach_port_destroy(SELF, notify), KERN_SUCCESS);
   assert_int_equal(type_of(here), MACH_PORT_TYPE_DEAD_NAME);
   assert_int_equal(type_of(task2), MACH_PORT_TYPE_DEAD_NAME);
