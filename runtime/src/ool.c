@@ -16,7 +16,7 @@ static bool vm_readv_unavailable;
 bool ool_read_user(void *dst, const void *src, size_t size) {
   if (size == 0) return true;
   if (!src || (uintptr_t)src + size < (uintptr_t)src) return false;
-  if (vm_range_owned(src, size) || vm_readv_unavailable) {
+  if (vm_range_owned(src, size) || __atomic_load_n(&vm_readv_unavailable, __ATOMIC_RELAXED)) {
     memcpy(dst, src, size);
     return true;
   }
@@ -37,7 +37,7 @@ bool ool_read_user(void *dst, const void *src, size_t size) {
   ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
   if (n == (ssize_t)size) return true;
   if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-    vm_readv_unavailable = true; /* seccomp or an old kernel: trust the pointer */
+    __atomic_store_n(&vm_readv_unavailable, true, __ATOMIC_RELAXED); /* seccomp, old kernel */
     memcpy(dst, src, size);
     return true;
   }
