@@ -15,6 +15,7 @@
 #define DESC_PORT_SIZE ((mach_msg_size_t)sizeof(mach_msg_port_descriptor_t))
 #define DESC_LONG_SIZE ((mach_msg_size_t)sizeof(mach_msg_ool_descriptor_t))
 #define OOL_PORTS_MAX ((mach_msg_size_t)1 << 24)
+#define OOL_DIRECT_COPY_MAX ((mach_msg_size_t)64 << 10)
 
 static bool is_send_disposition(mach_msg_type_name_t d) {
   return d >= MACH_MSG_TYPE_MOVE_SEND && d <= MACH_MSG_TYPE_MAKE_SEND_ONCE;
@@ -229,7 +230,13 @@ static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *ms
   }
   struct ipc_kmsg *kmsg = kmsg_alloc(send_size, ndesc);
   if (!kmsg) return MACH_SEND_NO_BUFFER;
-  memcpy(kmsg->data, msg, send_size);
+  /* Large bodies are copied through the checked path: a send_size running past mapped memory
+   * gets MACH_SEND_INVALID_DATA (small ones are read like any buffer the caller passes). */
+  if (send_size > OOL_DIRECT_COPY_MAX ? !ool_read_user(kmsg->data, msg, send_size)
+                                      : (memcpy(kmsg->data, msg, send_size), false)) {
+    kmsg_free(kmsg);
+    return MACH_SEND_INVALID_DATA;
+  }
   /* Both checked above: these cannot fail. */
   right_copyin(space, h.msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits), &kmsg->remote,
                &kmsg->remote_type);

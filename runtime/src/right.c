@@ -82,6 +82,11 @@ static void receive_right_leaves(struct ipc_port *port) {
   for (struct ipc_waiter *w; (w = waitq_pop(&port->rcv_waiters)) != NULL;) ipc_wake_later(w);
 }
 
+/* mach_task_self() is pinned, as on Darwin: its last user reference never goes away. */
+static bool is_pinned_task_self(struct ipc_space *space, const struct ipc_entry *e) {
+  return e->port && e->port == space->task_port && e->urefs <= 1;
+}
+
 kern_return_t right_copyin(struct ipc_space *space, mach_port_name_t name,
                            mach_msg_type_name_t disp, struct ipc_port **out,
                            mach_msg_type_name_t *type) {
@@ -132,8 +137,8 @@ kern_return_t right_copyin(struct ipc_space *space, mach_port_name_t name,
     if (e->type & T_DEAD) {
       dead_name_take(space, name, e);
       port = IPC_PORT_DEAD;
-    } else if (e->urefs > 1) {
-      e->urefs--;
+    } else if (e->urefs > 1 || is_pinned_task_self(space, e)) {
+      if (e->urefs > 1) e->urefs--; /* the task-self name keeps its last reference */
       port_copy_send(port);
     } else if (e->type & T_RECV) {
       port_reference(port);
@@ -306,10 +311,6 @@ static void entry_destroy_receive(struct ipc_space *space, mach_port_name_t name
     right_entry_remove(space, name, e);
     port_destroy_receive(port);
   }
-}
-
-static bool is_pinned_task_self(struct ipc_space *space, const struct ipc_entry *e) {
-  return e->port && e->port == space->task_port && e->urefs <= 1;
 }
 
 kern_return_t right_deallocate(struct ipc_space *space, mach_port_name_t name) {
