@@ -27,7 +27,7 @@ const char *cpp_choose_compiler(const char *cc_option, const char *migcc_env, co
     return "cc";
 }
 
-// The first word of the command without its directory ("ccache clang" counts as clang too).
+// Any word of the command naming clang ("/usr/bin/clang-14", "ccache clang" both count).
 bool cpp_is_clang(const char *compiler) {
     return strstr(compiler, "clang") != NULL;
 }
