@@ -310,7 +310,7 @@ static const char *const help_lines[] = {
     "  -q / -Q             no warnings / warnings (default)",
     "  -Werror             warnings are errors",
     "  -v / -V             print a summary of the interface (routines, ids) / don't",
-    "  --diagnostics-format=text|json   diagnostics as text (default) or JSON lines",
+    "  --diagnostics-format=text|json   diagnostics as text (default) or one JSON array",
     "  --color / --no-color colour diagnostics always / never (default: on a TTY, unless NO_COLOR)",
     "Information:",
     "  -version, --version print the version (\"mig (OpenMIG) X.Y.Z\")",
