@@ -308,3 +308,16 @@ void emit_header_top(struct emitter *e, const struct ir_module *ir, const char *
     emit_std_type_includes(e);
     em_blank(e);
 }
+
+void emit_rcsid(struct emitter *e, const struct ir_module *ir, const char *extern_name) {
+    if (ir->maybe_rcsid == NULL)
+        return;
+    em_pp(e, "#ifndef\tlint");
+    em_pp(e, "#if\tUseExternRCSId");
+    em_pp(e, "const char %s[] = \"%s\";", extern_name, ir->maybe_rcsid);
+    em_pp(e, "#else");
+    em_pp(e, "static const char rcsid[] __attribute__((unused)) = \"%s\";", ir->maybe_rcsid);
+    em_pp(e, "#endif\t/* UseExternRCSId */");
+    em_pp(e, "#endif\t/* lint */");
+    em_blank(e);
+}

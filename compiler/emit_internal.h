@@ -48,6 +48,8 @@ void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_s
 void emit_routine_declaration(struct emitter *e, const struct ir_routine *rt, enum emit_side side);
 // "/* Routine x */" or "/* SimpleRoutine x */".
 void emit_routine_comment(struct emitter *e, const struct ir_routine *rt);
+// The rcsid string of the interface (`rcsid` statement), static unless UseExternRCSId.
+void emit_rcsid(struct emitter *e, const struct ir_module *ir, const char *extern_name);
 // subsystem_to_name_map_<subsys>.
 void emit_name_map(struct emitter *e, const struct ir_module *ir);
 // `#ifdef HOOK / HOOK / #endif` for the __Before/__AfterMig*Header hooks.

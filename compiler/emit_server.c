@@ -708,6 +708,7 @@ void emit_server_source(struct emitter *e, const struct ir_module *ir) {
                      EMIT_IMPORTS(IR_IIMPORT));
     em_blank(e);
     emit_server_prolog_macros(e);
+    emit_rcsid(e, ir, ir->names.server_rcsid);
     emit_static_assert_macro(e);
     emit_request_typedefs(e, ir, EMIT_SIDE_SERVER);
     emit_reply_typedefs(e, ir, EMIT_SIDE_SERVER);

@@ -607,6 +607,7 @@ void emit_user_source(struct emitter *e, const struct ir_module *ir) {
                      EMIT_IMPORTS(IR_IIMPORT));
     em_blank(e);
     emit_user_prolog_macros(e);
+    emit_rcsid(e, ir, ir->names.user_rcsid);
     emit_static_assert_macro(e);
     emit_request_typedefs(e, ir, EMIT_SIDE_USER);
     emit_reply_typedefs(e, ir, EMIT_SIDE_USER);

@@ -95,6 +95,14 @@
 				return;\
 				}
 
+#ifndef	lint
+#if	UseExternRCSId
+const char rcsid_test_server_rcsid[] = "$Id: rcsid.defs 1 $";
+#else
+static const char rcsid[] __attribute__((unused)) = "$Id: rcsid.defs 1 $";
+#endif	/* UseExternRCSId */
+#endif	/* lint */
+
 #ifndef __MIG_LAYOUT_ASSERT
 #if defined(__MigPackStructs) && defined(__LP64__)
 #include <stddef.h>

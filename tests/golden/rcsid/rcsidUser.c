@@ -136,6 +136,14 @@ extern "C" {
 #define msgh_request_port	msgh_remote_port
 #define msgh_reply_port		msgh_local_port
 
+#ifndef	lint
+#if	UseExternRCSId
+const char rcsid_test_user_rcsid[] = "$Id: rcsid.defs 1 $";
+#else
+static const char rcsid[] __attribute__((unused)) = "$Id: rcsid.defs 1 $";
+#endif	/* UseExternRCSId */
+#endif	/* lint */
+
 #ifndef __MIG_LAYOUT_ASSERT
 #if defined(__MigPackStructs) && defined(__LP64__)
 #include <stddef.h>
