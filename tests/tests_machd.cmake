@@ -11,8 +11,29 @@ if(TARGET machd)
   add_executable(machd_peer e2e/machd_peer.c)
   target_link_libraries(machd_peer PRIVATE machd_common)
   set_target_properties(machd_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
-  openmig_add_unit_test(NAME machd_e2e SOURCES e2e/machd_test.c e2e/machd_harness.c
-                        LIBS machd_common LABELS machd TIMEOUT 300)
+  # One executable, one CTest per test function (each starts its own machd).
+  add_executable(machd_e2e e2e/machd_test.c e2e/machd_harness.c)
+  target_link_libraries(machd_e2e PRIVATE machd_common cmocka)
+  set_target_properties(machd_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  set(MACHD_E2E_TESTS
+    machd_help_usage_and_already_running sigterm_stops_cleanly_and_removes_the_socket
+    malformed_request_drops_only_that_task null_rpc_between_peer_processes
+    audit_identity_comes_from_the_kernel server_killed_during_rpc_gives_send_once_notification
+    client_killed_during_rpc_leaves_nothing_behind dead_name_after_peer_sigkill
+    machd_killed_then_restarted_serves_new_work bootstrap_check_in_look_up_register
+    rights_of_every_disposition_travel receive_right_moves_to_a_third_task
+    senders_gone_when_the_last_outside_send_right_dies
+    port_destroyed_notification_moves_the_receive_right
+    forged_names_and_rights_not_held_are_refused replayed_request_is_refused
+    client_deaths_leave_counts_and_memory_where_they_were many_rpcs_and_killed_clients_leave_no_trace)
+  if(TARGET mach_static)
+    list(APPEND MACHD_E2E_TESTS mach_msg_rpc_between_processes
+                                mach_msg_client_gets_send_once_notification_when_server_dies)
+  endif()
+  foreach(t ${MACHD_E2E_TESTS})
+    add_test(NAME machd_e2e.${t} COMMAND machd_e2e ${t})
+    set_tests_properties(machd_e2e.${t} PROPERTIES TIMEOUT 300 LABELS machd)
+  endforeach()
   target_include_directories(machd_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include)
   target_compile_definitions(machd_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
                                                MACHD_PEER="$<TARGET_FILE:machd_peer>")

@@ -9,6 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include <servers/bootstrap.h>
+
+#include "bootstrap_client.h"
+#include "bootstrap_proto.h"
 #include "kmsg_internal.h"
 #include "ool_internal.h"
 #include "port_internal.h"
@@ -17,6 +23,7 @@
 #include "transport_handle_map.h"
 #include "transport_internal.h"
 #include "transport_machd_conn.h"
+#include "transport_machd_path.h"
 
 _Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MOVE_SEND == MACH_MSG_TYPE_PORT_SEND, "dispositions match Mach");
@@ -804,4 +811,61 @@ kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port
     }
     ipc_unlock();
     return status;
+}
+
+/* bootstrap_* calls on the machd bootstrap port (bootstrap_client.h), in Darwin's terms. */
+static kern_return_t serve_bootstrap(uint32_t op, const char *name, mach_port_t right_in, mach_port_t *right_out) {
+    switch (op) {
+    case BOOTSTRAP_MSG_CHECK_IN:
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_CHECK_IN, name, MACH_PORT_NULL, right_out);
+    case BOOTSTRAP_MSG_LOOK_UP:
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_LOOK_UP, name, MACH_PORT_NULL, right_out);
+    case BOOTSTRAP_MSG_REGISTER:
+        if (right_in == MACH_PORT_NULL)
+            return KERN_NOT_SUPPORTED; /* TODO(#5): unregistering a name at machd */
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_REGISTER, name, right_in, NULL);
+    case BOOTSTRAP_MSG_STATUS: {
+        mach_port_t probe = MACH_PORT_NULL;
+        kern_return_t kr = transport_machd_bootstrap(MACHD_BOOTSTRAP_LOOK_UP, name, MACH_PORT_NULL, &probe);
+        if (kr != KERN_SUCCESS)
+            return kr;
+        mach_port_deallocate(mach_task_self(), probe);
+        *right_out = BOOTSTRAP_STATUS_ACTIVE;
+        return KERN_SUCCESS;
+    }
+    default: /* CREATE_SERVICE: declared services are not part of machd yet */
+        return KERN_NOT_SUPPORTED;
+    }
+}
+
+static bool machd_in_use(void) {
+    const char *off = getenv("MACHD_DISABLE");
+    if (off && strcmp(off, "1") == 0)
+        return false;
+    const char *env = getenv("MACHD_SOCKET");
+    if (env && *env)
+        return true;
+    char path[108];
+    bool private_dir;
+    struct stat st;
+    return machd_socket_path(path, sizeof path, &private_dir) && stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void transport_machd_bootstrap_init(void) {
+    static bool done;
+    pthread_mutex_lock(&T.start_mu);
+    bool first = !done;
+    done = true;
+    pthread_mutex_unlock(&T.start_mu);
+    if (!first || !machd_in_use())
+        return;
+    /* A local stand-in for machd's name service: calls on it never become messages. */
+    mach_port_t task = mach_task_self(), port;
+    if (mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS)
+        return;
+    if (mach_port_insert_right(task, port, port, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS) {
+        mach_port_mod_refs(task, port, MACH_PORT_RIGHT_RECEIVE, -1);
+        return;
+    }
+    bootstrap_client_use_port(port, serve_bootstrap);
 }

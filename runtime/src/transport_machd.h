@@ -22,4 +22,10 @@ kern_return_t transport_machd_start(void);
 kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
                                         mach_port_name_t *right_out);
 
+/* Makes machd's name service the task's bootstrap port when machd is in use: MACHD_SOCKET is
+ * set, or a socket exists at the default path (docs/machd.md 1); MACHD_DISABLE=1 opts out.
+ * bootstrap_check_in/look_up/register/status on bootstrap_port then go to machd (the
+ * connection is made on the first call). Called from the bootstrap constructor; idempotent. */
+void transport_machd_bootstrap_init(void);
+
 #endif

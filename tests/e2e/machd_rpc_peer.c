@@ -1,5 +1,6 @@
 /* A real task using libmach's public API across processes through machd: mach_msg, ports and
- * rights, with the bootstrap done through the transport. Prints "ready" once set up. Modes:
+ * rights, and bootstrap_check_in/look_up on bootstrap_port (machd's name service). Prints
+ * "ready" once set up. Modes:
  *   server NAME           check in NAME; answer id 500 with id 600 (body echoed, then the
  *                         sender pid from the audit trailer); id 510 carries a send right
  *                         that the server uses to send id 520 to; 501 is never answered
@@ -15,6 +16,7 @@
 
 #include <mach/mach.h>
 #include <mach/notify.h>
+#include <servers/bootstrap.h>
 
 #include "transport_machd.h"
 
@@ -48,7 +50,7 @@ static void ready(void) {
 
 static mach_port_t look_up(const char *name) {
     mach_port_t port = MACH_PORT_NULL;
-    kern_return_t kr = transport_machd_bootstrap(2, name, MACH_PORT_NULL, &port);
+    kern_return_t kr = bootstrap_look_up(bootstrap_port, name, &port);
     if (kr != KERN_SUCCESS) {
         fprintf(stderr, "machd_rpc_peer: look-up %s: %#x\n", name, kr);
         exit(3);
@@ -58,7 +60,7 @@ static mach_port_t look_up(const char *name) {
 
 static int serve(const char *name) {
     mach_port_t recv;
-    kern_return_t kr = transport_machd_bootstrap(1, name, MACH_PORT_NULL, &recv);
+    kern_return_t kr = bootstrap_check_in(bootstrap_port, name, &recv);
     if (kr != KERN_SUCCESS) {
         fprintf(stderr, "machd_rpc_peer: check-in %s: %#x\n", name, kr);
         return 3;
@@ -193,6 +195,9 @@ static int hang(const char *name) {
 }
 
 int main(int argc, char **argv) {
+    /* The bootstrap constructor makes this call once rt-svc wires it; calling it again is a
+     * no-op. With MACHD_SOCKET set, bootstrap_port is then machd's name service. */
+    transport_machd_bootstrap_init();
     if (argc < 3) {
         fprintf(stderr, "usage: machd_rpc_peer server|client|give|hang NAME [COUNT]\n");
         return 2;

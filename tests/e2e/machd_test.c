@@ -66,6 +66,18 @@ static void expect_rss_within(uint64_t before, uint64_t after, uint64_t slack) {
                       (unsigned long long)before, (unsigned long long)after);
 }
 
+/* machd sees deaths asynchronously: polls its counters (bounded) until `tasks` are left. */
+static void settle(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss) {
+    uint32_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        tc_stats(obs, &n, ports, entries, rss);
+        if (n == tasks)
+            return;
+        usleep(10000);
+    }
+    assert_int_equal(n, tasks);
+}
+
 static void expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t entries) {
     uint32_t nt, np, ne;
     tc_stats(t, &nt, &np, &ne, NULL);
@@ -569,12 +581,12 @@ static void many_rpcs_and_killed_clients_leave_no_trace(void **state) {
     const char *srv[] = {"server", "svc.many", NULL};
     pid_t server = mh_spawn_peer(&daemon_proc, srv);
     struct tc *obs = tc_open(&daemon_proc);
-    uint32_t tasks0, ports0, entries0, tasks1, ports1, entries1;
+    uint32_t ports0, entries0, ports1, entries1;
     uint64_t rss0, rss1;
     /* Warm-up: one client, so allocator pools exist before the baseline. */
     const char *warm[] = {"client", "svc.many", "1000", NULL};
     assert_int_equal(mh_wait(mh_spawn_peer(&daemon_proc, warm)), 0);
-    tc_stats(obs, &tasks0, &ports0, &entries0, &rss0);
+    settle(obs, 2, &ports0, &entries0, &rss0); /* the server and obs */
     const char *cli[] = {"client", "svc.many", count, NULL};
     assert_int_equal(mh_wait(mh_spawn_peer(&daemon_proc, cli)), 0);
     /* Clients SIGKILLed while holding a send right to the service. */
@@ -584,14 +596,7 @@ static void many_rpcs_and_killed_clients_leave_no_trace(void **state) {
         kill(p, SIGKILL);
         assert_int_equal(mh_wait(p), 128 + SIGKILL);
     }
-    /* machd sees each death asynchronously: poll its counters (bounded) until they settle. */
-    for (int i = 0; i < 500; i++) {
-        tc_stats(obs, &tasks1, &ports1, &entries1, &rss1);
-        if (tasks1 == tasks0)
-            break;
-        usleep(10000);
-    }
-    assert_int_equal(tasks1, tasks0);
+    settle(obs, 2, &ports1, &entries1, &rss1);
     assert_int_equal(ports1, ports0);
     assert_int_equal(entries1, entries0);
     expect_rss_within(rss0, rss1, 1024 * 1024);
@@ -614,15 +619,9 @@ static void mach_msg_rpc_between_processes(void **state) {
     const char *give[] = {"give", "svc.mach", NULL};
     assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, give)), 0);
     struct tc *obs = tc_open(&daemon_proc);
-    uint32_t tasks, ports;
-    for (int i = 0; i < 500; i++) { /* client deaths are seen asynchronously */
-        tc_stats(obs, &tasks, &ports, NULL, NULL);
-        if (tasks == 2 && ports == 1)
-            break;
-        usleep(10000);
-    }
-    assert_int_equal(tasks, 2); /* the server and us */
-    assert_int_equal(ports, 1); /* the service port only: the clients' exports died with them */
+    uint32_t ports;
+    settle(obs, 2, &ports, NULL, NULL); /* the server and us */
+    assert_int_equal(ports, 1);         /* the service port only: the clients' exports died with them */
     tc_close(obs);
     kill(server, SIGTERM);
     mh_wait(server);
@@ -641,7 +640,11 @@ static void mach_msg_client_gets_send_once_notification_when_server_dies(void **
 }
 #endif
 
-int main(void) {
+/* With an argument, runs only the tests whose names match it (CTest runs one test per process,
+ * so the suite parallelises and each stays short). */
+int main(int argc, char **argv) {
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(machd_help_usage_and_already_running, setup, teardown),
         cmocka_unit_test_setup_teardown(sigterm_stops_cleanly_and_removes_the_socket, setup, teardown),
