@@ -6,6 +6,8 @@
  *                         that the server uses to send id 520 to; 501 is never answered
  *   client NAME COUNT     COUNT RPCs (id 500) with a send-once reply port; checks every reply
  *   give NAME             sends (id 510) a send right to a local port, then receives id 520 on it
+ *   ool NAME SIZE         sends SIZE bytes out-of-line (id 530); the server answers id 630 with
+ *                         their sum, which the client checks
  *   hang NAME             one RPC (id 501) that is never answered; exits 0 when the reply port
  *                         receives a send-once notification (the server died), 1 otherwise */
 #include <stddef.h>
@@ -36,6 +38,12 @@ struct give {
     mach_msg_header_t head;
     mach_msg_body_t body;
     mach_msg_port_descriptor_t port;
+};
+
+struct ool_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_ool_descriptor_t data;
 };
 
 struct give_buf {
@@ -70,6 +78,8 @@ static int serve(const char *name) {
         union {
             struct reply_buf r;
             struct give_buf g;
+            struct ool_msg o;
+            uint8_t space[512];
         } in;
         memset(&in, 0, sizeof in);
         mach_msg_option_t opt = MACH_RCV_MSG | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
@@ -89,6 +99,21 @@ static int serve(const char *name) {
             out.sender_pid = (int32_t)t->msgh_audit.val[5];
             if (mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
                 return 5;
+        } else if (in.r.head.msgh_id == 530) {
+            uint32_t sum = 0;
+            const uint8_t *bytes = in.o.data.address;
+            for (mach_msg_size_t i = 0; i < in.o.data.size; i++)
+                sum += bytes[i];
+            vm_deallocate(mach_task_self(), (vm_address_t)in.o.data.address, in.o.data.size);
+            struct reply_buf out;
+            memset(&out, 0, sizeof out);
+            out.head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(in.r.head.msgh_bits), 0);
+            out.head.msgh_remote_port = in.r.head.msgh_remote_port;
+            out.head.msgh_id = 630;
+            out.head.msgh_size = offsetof(struct reply_buf, trailer);
+            snprintf(out.text, sizeof out.text, "%u %u", (unsigned)in.o.data.size, (unsigned)sum);
+            if (mach_msg(&out.head, MACH_SEND_MSG, out.head.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+                return 7;
         } else if (in.r.head.msgh_id == 510) {
             mach_port_t given = in.g.msg.port.name;
             struct request out;
@@ -174,6 +199,45 @@ static int give(const char *name) {
     return 0;
 }
 
+static int ool(const char *name, long size) {
+    mach_port_t svc = look_up(name);
+    mach_port_t reply = new_receive_right();
+    uint8_t *data = malloc((size_t)size);
+    if (!data)
+        return 3;
+    uint32_t sum = 0;
+    for (long i = 0; i < size; i++) {
+        data[i] = (uint8_t)(i * 7 + 3);
+        sum += data[i];
+    }
+    ready();
+    union {
+        struct ool_msg q;
+        struct reply_buf r;
+    } m;
+    memset(&m, 0, sizeof m);
+    m.q.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX;
+    m.q.head.msgh_remote_port = svc;
+    m.q.head.msgh_local_port = reply;
+    m.q.head.msgh_id = 530;
+    m.q.head.msgh_size = sizeof m.q;
+    m.q.body.msgh_descriptor_count = 1;
+    m.q.data.address = data;
+    m.q.data.size = (mach_msg_size_t)size;
+    m.q.data.copy = MACH_MSG_VIRTUAL_COPY;
+    m.q.data.type = MACH_MSG_OOL_DESCRIPTOR;
+    mach_msg_return_t mr = mach_msg(&m.q.head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sizeof m.q,
+                                    sizeof m, reply, 30000, MACH_PORT_NULL);
+    char want[32];
+    snprintf(want, sizeof want, "%u %u", (unsigned)size, (unsigned)sum);
+    free(data);
+    if (mr != MACH_MSG_SUCCESS || m.r.head.msgh_id != 630 || strcmp(m.r.text, want) != 0) {
+        fprintf(stderr, "machd_rpc_peer: ool: %#x id %d '%s' (want '%s')\n", mr, m.r.head.msgh_id, m.r.text, want);
+        return 1;
+    }
+    return 0;
+}
+
 static int hang(const char *name) {
     mach_port_t svc = look_up(name);
     mach_port_t reply = new_receive_right();
@@ -210,5 +274,7 @@ int main(int argc, char **argv) {
         return give(argv[2]);
     if (strcmp(argv[1], "hang") == 0)
         return hang(argv[2]);
+    if (strcmp(argv[1], "ool") == 0)
+        return ool(argv[2], argc > 3 ? atol(argv[3]) : 4096);
     return 2;
 }

@@ -618,6 +618,12 @@ static void mach_msg_rpc_between_processes(void **state) {
     assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, cli)), 0);
     const char *give[] = {"give", "svc.mach", NULL};
     assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, give)), 0);
+    /* Out-of-line memory, copied through machd (up to what one datagram carries). */
+    const char *ool[] = {"ool", "svc.mach", "100000", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, ool)), 0);
+    /* Too large for a relay datagram: the send fails cleanly, nothing hangs. */
+    const char *big[] = {"ool", "svc.mach", "1048576", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, big)), 1);
     struct tc *obs = tc_open(&daemon_proc);
     uint32_t ports;
     settle(obs, 2, &ports, NULL, NULL); /* the server and us */
