@@ -258,36 +258,6 @@ kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
   return KERN_SUCCESS;
 }
 
-kern_return_t mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
-                                    mach_port_mscount_t mscount) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
-  kern_return_t kr;
-  struct ipc_port *port = receive_right(space, name, &kr);
-  if (port) port->mscount = mscount;
-  ipc_unlock();
-  return kr;
-}
-
-kern_return_t mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
-                                  mach_port_seqno_t seqno) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
-  kern_return_t kr;
-  struct ipc_port *port = receive_right(space, name, &kr);
-  if (port) port->seqno = seqno;
-  ipc_unlock();
-  return kr;
-}
-
-kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
-                                    mach_port_rights_t *srights) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
-  kern_return_t kr;
-  struct ipc_port *port = receive_right(space, name, &kr);
-  if (port) *srights = port->srights;
-  ipc_unlock();
-  return kr;
-}
-
 /* The set named name, or NULL with *kr set. */
 static struct ipc_pset *port_set(struct ipc_space *space, mach_port_name_t name, kern_return_t *kr) {
   struct ipc_entry *e = space_lookup(space, name);
@@ -562,53 +532,98 @@ kern_return_t mach_port_set_attributes(ipc_space_t task, mach_port_name_t name,
   return kr;
 }
 
-kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
-                                    mach_port_context_t *context) {
+/* The small operations on a receive right, applied under the lock by receive_right_op. */
+enum receive_op {
+  RECV_SET_MSCOUNT,
+  RECV_SET_SEQNO,
+  RECV_GET_SRIGHTS,
+  RECV_GET_CONTEXT,
+  RECV_SET_CONTEXT,
+  RECV_GUARD,
+  RECV_UNGUARD,
+};
+
+static kern_return_t apply_receive_op(struct ipc_port *port, enum receive_op op, uint64_t value,
+                                      bool strict, uint64_t *out) {
+  switch (op) {
+  case RECV_SET_MSCOUNT:
+    port->mscount = (mach_port_mscount_t)value;
+    return KERN_SUCCESS;
+  case RECV_SET_SEQNO:
+    port->seqno = (mach_port_seqno_t)value;
+    return KERN_SUCCESS;
+  case RECV_GET_SRIGHTS:
+    *out = port->srights;
+    return KERN_SUCCESS;
+  case RECV_GET_CONTEXT: /* a strict guard is not disclosed, as on Darwin */
+    *out = port->guarded && port->strict_guard ? 0 : port->context;
+    return KERN_SUCCESS;
+  case RECV_SET_CONTEXT:
+    if (port->guarded) return KERN_INVALID_ARGUMENT;
+    port->context = value;
+    return KERN_SUCCESS;
+  case RECV_GUARD:
+    if (port->guarded) return KERN_INVALID_ARGUMENT;
+    port->guarded = true;
+    port->strict_guard = strict;
+    port->context = value;
+    return KERN_SUCCESS;
+  default: /* RECV_UNGUARD */
+    if (!port->guarded || port->context != value) return KERN_INVALID_ARGUMENT;
+    port->guarded = false;
+    port->strict_guard = false;
+    port->immovable_receive = false;
+    return KERN_SUCCESS;
+  }
+}
+
+static kern_return_t receive_right_op(ipc_space_t task, mach_port_name_t name, enum receive_op op,
+                                      uint64_t value, bool strict, uint64_t *out) {
   LOCK_TASK_OR_FAIL(space, task, NULL);
   kern_return_t kr;
   struct ipc_port *port = receive_right(space, name, &kr);
-  if (port) *context = port->guarded && port->strict_guard ? 0 : port->context;
+  if (port) kr = apply_receive_op(port, op, value, strict, out);
   ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_mscount_t mscount) {
+  return receive_right_op(task, name, RECV_SET_MSCOUNT, mscount, false, NULL);
+}
+
+kern_return_t mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
+                                  mach_port_seqno_t seqno) {
+  return receive_right_op(task, name, RECV_SET_SEQNO, seqno, false, NULL);
+}
+
+kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_rights_t *srights) {
+  uint64_t v = 0;
+  kern_return_t kr = receive_right_op(task, name, RECV_GET_SRIGHTS, 0, false, &v);
+  if (kr == KERN_SUCCESS) *srights = (mach_port_rights_t)v;
+  return kr;
+}
+
+kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_context_t *context) {
+  uint64_t v = 0;
+  kern_return_t kr = receive_right_op(task, name, RECV_GET_CONTEXT, 0, false, &v);
+  if (kr == KERN_SUCCESS) *context = v;
   return kr;
 }
 
 kern_return_t mach_port_set_context(ipc_space_t task, mach_port_name_t name,
                                     mach_port_context_t context) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
-  kern_return_t kr;
-  struct ipc_port *port = receive_right(space, name, &kr);
-  if (port && port->guarded) kr = KERN_INVALID_ARGUMENT;
-  if (kr == KERN_SUCCESS) port->context = context;
-  ipc_unlock();
-  return kr;
+  return receive_right_op(task, name, RECV_SET_CONTEXT, context, false, NULL);
 }
 
 kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard,
                               boolean_t strict) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
-  kern_return_t kr;
-  struct ipc_port *port = receive_right(space, name, &kr);
-  if (port && port->guarded) kr = KERN_INVALID_ARGUMENT;
-  if (kr == KERN_SUCCESS) {
-    port->guarded = true;
-    port->strict_guard = strict != 0;
-    port->context = guard;
-  }
-  ipc_unlock();
-  return kr;
+  return receive_right_op(task, name, RECV_GUARD, guard, strict != 0, NULL);
 }
 
 kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name,
                                 mach_port_context_t guard) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
-  kern_return_t kr;
-  struct ipc_port *port = receive_right(space, name, &kr);
-  if (port && (!port->guarded || port->context != guard)) kr = KERN_INVALID_ARGUMENT;
-  if (kr == KERN_SUCCESS) {
-    port->guarded = false;
-    port->strict_guard = false;
-    port->immovable_receive = false;
-  }
-  ipc_unlock();
-  return kr;
+  return receive_right_op(task, name, RECV_UNGUARD, guard, false, NULL);
 }
