@@ -103,7 +103,7 @@ static void test_member_removed_while_waiting(void **state) {
   mach_port_t set = new_set();
   mach_port_t p = new_port();
   assert_int_equal(mach_port_move_member(SELF, p, set), KERN_SUCCESS);
-  struct rcv_arg arg = { set, 300, -1, 0, 0 };
+  struct rcv_arg arg = { set, 1500, -1, 0, 0 };
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, receiver_thread, &arg), 0);
   wait_for_sleepers(set, false, 1);
