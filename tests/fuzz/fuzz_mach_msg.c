@@ -21,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_DESCRIPTORS 16
 #define MAX_INLINE 255
 #define MAX_OOL_PORTS 32
+#define MAX_MESSAGES 4
 
 /* ---- input reader: every read succeeds; past the end it yields zeros ---- */
 
@@ -163,6 +164,7 @@ struct built {
     mach_msg_size_t inline_offset; /* where the inline bytes start in the message */
     vm_address_t arena;            /* OOL data lives here */
     vm_address_t name_page;        /* OOL port arrays live here */
+    bool was_sent;                 /* mach_msg accepted it */
 };
 
 static mach_msg_type_name_t read_disposition(struct reader *r) {
@@ -336,7 +338,7 @@ static mach_msg_option_t build_message(struct reader *r, const struct palette *p
 /* ---- receiving what was delivered ---- */
 
 static void check_delivered(const mach_msg_header_t *msg, mach_msg_size_t buffer_size,
-                            const struct built *b, bool *matched) {
+                            const struct built *sent, int sent_count) {
     if (msg->msgh_size < sizeof(mach_msg_header_t) || msg->msgh_size > buffer_size)
         fail("delivered message has an impossible size", (kern_return_t)msg->msgh_size);
     const mach_msg_trailer_t *trailer =
@@ -344,20 +346,28 @@ static void check_delivered(const mach_msg_header_t *msg, mach_msg_size_t buffer
     if ((const char *)trailer + sizeof *trailer > (const char *)msg + buffer_size ||
         trailer->msgh_trailer_size < sizeof *trailer)
         fail("delivered message lacks its trailer", 0);
-    if (msg->msgh_id != b->id)
-        return; /* a notification caused by the input, not the message itself */
-    /* The inline bytes that fit in msgh_size arrive as they were sent. */
-    mach_msg_size_t end = b->inline_offset + b->inline_len;
-    if (end > msg->msgh_size)
-        end = msg->msgh_size;
-    if (end > b->inline_offset &&
-        memcmp((const char *)msg + b->inline_offset, b->inline_bytes, end - b->inline_offset) != 0)
+    /* The inline bytes that fit in msgh_size arrive as they were sent: one of the messages sent
+     * with this id must match (others are notifications the input caused). */
+    bool any_with_id = false;
+    for (int i = 0; i < sent_count; i++) {
+        const struct built *b = &sent[i];
+        if (!b->was_sent || msg->msgh_id != b->id)
+            continue;
+        any_with_id = true;
+        mach_msg_size_t end = b->inline_offset + b->inline_len;
+        if (end > msg->msgh_size)
+            end = msg->msgh_size;
+        if (end <= b->inline_offset ||
+            memcmp((const char *)msg + b->inline_offset, b->inline_bytes,
+                   end - b->inline_offset) == 0)
+            return;
+    }
+    if (any_with_id)
         fail("delivered inline data differs from what was sent", 0);
-    *matched = true;
 }
 
 /* Receives and destroys everything queued on name; returns how many messages. */
-static int drain(mach_port_t name, struct reader *r, const struct built *b, bool *matched) {
+static int drain(mach_port_t name, struct reader *r, const struct built *sent, int sent_count) {
     int received = 0;
     mach_msg_size_t size = 64 + read_u16(r) % 2048;
     for (int guard = 0; guard < 64; guard++) {
@@ -379,7 +389,7 @@ static int drain(mach_port_t name, struct reader *r, const struct built *b, bool
             continue; /* still queued: receive it with room */
         }
         if (mr == MACH_MSG_SUCCESS) {
-            check_delivered(msg, capacity, b, matched);
+            check_delivered(msg, capacity, sent, sent_count);
             mach_msg_destroy(msg);
             received++;
         }
@@ -411,38 +421,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct reader r = {data, size, 0};
     struct palette p;
     make_palette(&p);
-    struct built b;
-    memset(&b, 0, sizeof b);
-    must(vm_allocate(mach_task_self(), &b.arena, ARENA_SIZE, VM_FLAGS_ANYWHERE), "arena");
-    must(vm_allocate(mach_task_self(), &b.name_page, MAX_OOL_PORTS * sizeof(mach_port_name_t),
-                     VM_FLAGS_ANYWHERE),
-         "name page");
-    memset((void *)b.arena, 0xa5, ARENA_SIZE);
+    /* Up to MAX_MESSAGES messages (queues fill, sequence numbers move), then receive all. */
+    struct built sent[MAX_MESSAGES];
+    memset(sent, 0, sizeof sent);
+    int count = 0;
+    do {
+        struct built *b = &sent[count++];
+        must(vm_allocate(mach_task_self(), &b->arena, ARENA_SIZE, VM_FLAGS_ANYWHERE), "arena");
+        must(vm_allocate(mach_task_self(), &b->name_page,
+                         MAX_OOL_PORTS * sizeof(mach_port_name_t), VM_FLAGS_ANYWHERE),
+             "name page");
+        memset((void *)b->arena, 0xa5, ARENA_SIZE);
+        mach_msg_option_t options = build_message(&r, &p, b);
+        mach_msg_return_t mr = mach_msg((mach_msg_header_t *)b->buffer, options, b->send_size, 0,
+                                        MACH_PORT_NULL, 0, MACH_PORT_NULL);
+        if (mr != MACH_MSG_SUCCESS && strcmp(mach_error_string(mr), "unknown error code") == 0)
+            fail("send returned something that is not a Mach code", mr);
+        b->was_sent = (mr == MACH_MSG_SUCCESS);
+    } while (count < MAX_MESSAGES && (read_u8(&r) & 1));
 
-    mach_msg_option_t options = build_message(&r, &p, &b);
-    mach_msg_return_t mr = mach_msg((mach_msg_header_t *)b.buffer, options, b.send_size, 0,
-                                    MACH_PORT_NULL, 0, MACH_PORT_NULL);
-    if (mr != MACH_MSG_SUCCESS && strcmp(mach_error_string(mr), "unknown error code") == 0)
-        fail("send returned something that is not a Mach code", mr);
-
-    bool matched = false;
     static const int receivers[] = {PAL_DEST, PAL_OTHER, PAL_SET, PAL_MEMBER};
     for (size_t i = 0; i < sizeof receivers / sizeof receivers[0]; i++)
-        (void)drain(p.names[receivers[i]], &r, &b, &matched);
-    (void)matched; /* a message may die on delivery (its destination moved inside it) */
+        (void)drain(p.names[receivers[i]], &r, sent, count);
 
-    free(b.buffer);
     tear_down_names(); /* destroys anything still queued, and the regions it holds */
-    (void)vm_deallocate(mach_task_self(), b.arena, ARENA_SIZE); /* unless given away */
-    (void)vm_deallocate(mach_task_self(), b.name_page, MAX_OOL_PORTS * sizeof(mach_port_name_t));
+    for (int i = 0; i < count; i++) {
+        free(sent[i].buffer);
+        (void)vm_deallocate(mach_task_self(), sent[i].arena, ARENA_SIZE); /* unless given away */
+        (void)vm_deallocate(mach_task_self(), sent[i].name_page,
+                            MAX_OOL_PORTS * sizeof(mach_port_name_t));
+    }
 
     struct openmig_ipc_stats after;
     openmig_ipc_stats_get(&after);
     if (!same_counts(&baseline, &after)) {
         fprintf(stderr,
-                "fuzz_mach_msg: leak after send result 0x%x: ports %llu->%llu sets %llu->%llu "
+                "fuzz_mach_msg: leak after %d message(s): ports %llu->%llu sets %llu->%llu "
                 "entries %llu->%llu messages %llu->%llu ool %llu->%llu vm %llu->%llu\n",
-                (unsigned)mr, (unsigned long long)baseline.ports,
+                count, (unsigned long long)baseline.ports,
                 (unsigned long long)after.ports, (unsigned long long)baseline.port_sets,
                 (unsigned long long)after.port_sets, (unsigned long long)baseline.entries,
                 (unsigned long long)after.entries, (unsigned long long)baseline.messages,
