@@ -317,21 +317,18 @@ bool check_routines(struct check_ctx *cx) {
             check_role_type(cx, cr, &cr->args[i]);
             check_flags(cx, cr, i, &retcodes);
         }
-        // Special arguments may appear once each.
-        for (size_t i = 0; i < cr->n_args; i++)
-            for (size_t j = 0; j < i; j++) {
-                enum ir_arg_role role = cr->args[i].role;
-                bool once = role == IR_ROLE_WAITTIME || role == IR_ROLE_SENDTIME ||
-                            role == IR_ROLE_MSGOPTION || role == IR_ROLE_MSGSEQNO ||
-                            role == IR_ROLE_SEC_TOKEN || role == IR_ROLE_AUDIT_TOKEN ||
-                            role == IR_ROLE_CONTEXT_TOKEN;
-                if (once && cr->args[j].role == role &&
-                    cr->args[j].on_user_side == cr->args[i].on_user_side) {
-                    diag_report(cx->diags, DIAG_DUPLICATE_SPECIAL_ARG, cr->args[i].ast->kind_span,
-                                cr->ir->name, kind_word(cr->args[i].ast));
-                    break;
-                }
-            }
+        // Special arguments may appear once each (per side for the tokens).
+        bool seen[IR_ROLE_CONTEXT_TOKEN + 1][2] = {{false}};
+        for (size_t i = 0; i < cr->n_args; i++) {
+            const struct check_arg *ca = &cr->args[i];
+            bool once = ca->role >= IR_ROLE_WAITTIME && ca->role <= IR_ROLE_CONTEXT_TOKEN;
+            if (!once)
+                continue;
+            if (seen[ca->role][ca->on_user_side])
+                diag_report(cx->diags, DIAG_DUPLICATE_SPECIAL_ARG, ca->ast->kind_span,
+                            cr->ir->name, kind_word(ca->ast));
+            seen[ca->role][ca->on_user_side] = true;
+        }
         if (!request_port)
             diag_report(cx->diags, DIAG_NO_REQUEST_PORT, cr->stmt->u.routine.name.span,
                         cr->ir->name);
