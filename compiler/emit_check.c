@@ -36,8 +36,10 @@ static unsigned pointers_needed(const struct ir_layout *layout, const struct che
         const struct ir_field *f = &layout->fields[i];
         const struct ir_field *cf = f->maybe_count_field;
         bool read = (f->kind == IR_FIELD_DATA && f->is_variable) ||
-                    ((f->kind == IR_FIELD_OOL_DESC || f->kind == IR_FIELD_OOL_PORTS_DESC) && cf);
-        unsigned shift = f->kind == IR_FIELD_DATA ? f->shift_index : (cf ? cf->shift_index : 0);
+                    ((f->kind == IR_FIELD_OOL_DESC || f->kind == IR_FIELD_OOL_PORTS_DESC ||
+                      f->kind == IR_FIELD_PORT_DESC) &&
+                     cf);
+        unsigned shift = cf ? cf->shift_index : f->shift_index;
         if (read && shift > k)
             k = shift;
     }
@@ -155,11 +157,11 @@ static void emit_variable_walk(struct emitter *e, const struct ir_layout *layout
         const struct ir_field *f = &layout->fields[i];
         if (f->kind != IR_FIELD_DATA || !f->is_variable)
             continue;
-        const struct ir_field *cf = f->maybe_count_field;
-        unsigned k = f->shift_index;
-        em_line(e, "if (%s%uP->%s > %u)", p, k, cf->name, f->array_count);
+        const struct ir_field *cf = f->maybe_count_field; // a samecount array shares another's
+        unsigned k = f->shift_index, ck = cf->shift_index;
+        em_line(e, "if (%s%uP->%s > %u)", p, ck, cf->name, f->array_count);
         em_line(e, "\treturn %s;", st->bad_size);
-        em_line(e, "delta = _WALIGN_(%u * %s%uP->%s);", f->elem_size, p, k, cf->name);
+        em_line(e, "delta = _WALIGN_(%u * %s%uP->%s);", f->elem_size, p, ck, cf->name);
         em_line(e, "expected += delta;");
         em_line(e, "if (msgh_size < expected)");
         em_line(e, "\treturn %s;", st->bad_size);
@@ -182,10 +184,15 @@ static void emit_ool_count_checks(struct emitter *e, const struct ir_layout *lay
     const char *p = st->ptr;
     for (size_t i = 0; i < layout->field_count; i++) {
         const struct ir_field *f = &layout->fields[i];
+        const struct ir_field *cf = f->maybe_count_field;
+        if (f->kind == IR_FIELD_PORT_DESC && cf != NULL) { // array[*:N] of ports
+            em_line(e, "if (%s%uP->%s > %u)", p, cf->shift_index, cf->name, f->array_count);
+            em_line(e, "\treturn %s;", st->bad_size);
+            continue;
+        }
         if (f->kind != IR_FIELD_OOL_DESC && f->kind != IR_FIELD_OOL_PORTS_DESC)
             continue;
         const struct ir_arg *a = f->maybe_arg;
-        const struct ir_field *cf = f->maybe_count_field;
         if (cf != NULL && a->type->bound == IR_BOUND_VARIABLE) {
             em_line(e, "if (%s%uP->%s > %u)", p, cf->shift_index, cf->name, a->type->count);
             em_line(e, "\treturn %s;", st->bad_size);
@@ -217,7 +224,7 @@ static void emit_string_checks(struct emitter *e, const struct ir_layout *layout
             continue;
         if (f->is_variable)
             em_line(e, "if (memchr(%s%uP->%s, '\\0', %s%uP->%s) == NULL)", p, f->shift_index,
-                    f->name, p, f->shift_index, f->maybe_count_field->name);
+                    f->name, p, f->maybe_count_field->shift_index, f->maybe_count_field->name);
         else
             em_line(e, "if (memchr(%s%uP->%s, '\\0', %u) == NULL)", p, f->shift_index, f->name,
                     f->size);

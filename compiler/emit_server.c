@@ -269,6 +269,12 @@ static void emit_before_call(struct emitter *e, const struct ir_routine *rt) {
         }
         const struct ir_field *out = a->maybe_reply_field;
         if (a->role == IR_ROLE_DATA && a->dir == IR_DIR_OUT && out != NULL &&
+            out->kind == IR_FIELD_PORT_DESC && out->array_count > 0) {
+            // Entries the work function does not set must not send whatever the stack held.
+            em_line(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", out->array_count);
+            em_line(e, "\t%s[i] = MACH_PORT_NULL;", a->name);
+        }
+        if (a->role == IR_ROLE_DATA && a->dir == IR_DIR_OUT && out != NULL &&
             out->kind == IR_FIELD_DATA) {
             // Out buffers start zeroed: whatever the work function leaves is sent as zeros,
             // never as bytes of an earlier reply.
@@ -343,8 +349,22 @@ static void emit_pack_reply_port(struct emitter *e, const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const char *disp = a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name;
     if (f->array_count > 0) {
+        // array[*:N] of ports (or samecount): entries past the count go out empty.
+        const struct ir_arg *cnt = a->maybe_count;
+        const char *where = cnt && count_is_direct(cnt) ? "Out0P->" : "";
+        const char *cname = cnt && count_is_direct(cnt) ? cnt->maybe_reply_field->name
+                            : cnt                       ? cnt->name
+                                                        : NULL;
+        if (cnt != NULL) {
+            em_line(e, "if (%s%s > %u)", where, cname, f->array_count);
+            em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_ARRAY_TOO_LARGE); }");
+        }
         em_open(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", f->array_count);
-        em_line(e, "Out0P->%s[i].name = %s[i];", f->name, a->name);
+        if (cnt != NULL)
+            em_line(e, "Out0P->%s[i].name = i < %s%s ? %s[i] : MACH_PORT_NULL;", f->name, where,
+                    cname, a->name);
+        else
+            em_line(e, "Out0P->%s[i].name = %s[i];", f->name, a->name);
         em_line(e, "Out0P->%s[i].pad1 = 0;", f->name);
         em_line(e, "Out0P->%s[i].pad2 = 0;", f->name);
         em_line(e, "Out0P->%s[i].disposition = %s;", f->name, disp);
@@ -399,27 +419,32 @@ static void emit_pack_reply_variable(struct emitter *e, const struct ir_layout *
                                      const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_field *cf = f->maybe_count_field;
-    unsigned k = f->shift_index;
+    unsigned k = f->shift_index, ck = cf->shift_index;
+    bool own_count = cf->maybe_data_field == f; // a samecount array shares another's count
     if (a->type->is_string) {
         em_line(e, "(void)memset(Out%uP->%s, 0, %u);", k, f->name, f->array_count);
         em_line(e, "Out%uP->%s = mig_strncpy(Out%uP->%s, %s, %u);", k, cf->name, k, f->name,
                 a->name, f->array_count);
     } else if (out_is_direct(a)) {
-        em_line(e, "if (Out%uP->%s > %u)", k, cf->name, f->array_count);
+        em_line(e, "if (Out%uP->%s > %u)", ck, cf->name, f->array_count);
         em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_ARRAY_TOO_LARGE); }");
     } else {
         const struct ir_arg *cnt = a->maybe_count;
-        em_line(e, "if (%s > %u)", cnt->name, f->array_count);
+        // The count the work function set: a local, or the reply field it wrote directly.
+        const char *where = count_is_direct(cnt) ? "Out0P->" : "";
+        const char *cname = count_is_direct(cnt) ? cnt->maybe_reply_field->name : cnt->name;
+        em_line(e, "if (%s%s > %u)", where, cname, f->array_count);
         em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, MIG_ARRAY_TOO_LARGE); }");
-        em_line(e, "(void)memcpy((char *)Out%uP->%s, (const char *)%s, %u * %s);", k, f->name,
-                a->name, f->elem_size, cnt->name);
-        em_line(e, "Out%uP->%s = %s;", k, cf->name, cnt->name);
+        em_line(e, "(void)memcpy((char *)Out%uP->%s, (const char *)%s, %u * %s%s);", k, f->name,
+                a->name, f->elem_size, where, cname);
+        if (own_count)
+            em_line(e, "Out%uP->%s = %s;", k, cf->name, cnt->name);
     }
-    em_line(e, "msgh_size_delta = _WALIGN_(%u * Out%uP->%s);", f->elem_size, k, cf->name);
+    em_line(e, "msgh_size_delta = _WALIGN_(%u * Out%uP->%s);", f->elem_size, ck, cf->name);
     if (f->elem_size % 4 != 0) // the rounding bytes go out as zeros, not as an old reply's bytes
         em_line(e, "(void)memset((char *)Out%uP->%s + %u * Out%uP->%s, 0, msgh_size_delta - %u * "
                    "Out%uP->%s);",
-                k, f->name, f->elem_size, k, cf->name, f->elem_size, k, cf->name);
+                k, f->name, f->elem_size, ck, cf->name, f->elem_size, ck, cf->name);
     em_line(e, "msgh_size += msgh_size_delta;");
     if (later_fields(layout, f) && k + 1 <= emit_layout_max_shift(layout))
         em_line(e, "Out%uP = (Reply *)((pointer_t)Out%uP + msgh_size_delta - %u);", k + 1, k,

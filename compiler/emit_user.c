@@ -48,8 +48,21 @@ static void emit_pack_port_desc(struct emitter *e, const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const char *disp = a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name;
     if (f->array_count > 0) {
+        // array[N] of ports: N descriptors. array[*:N]: still N, those past the count empty.
+        const struct ir_field *cf = f->maybe_count_field;
+        const char *p = "", *n = NULL;
+        if (cf != NULL) {
+            count_expr(a, &p, &n);
+            em_open(e, "if (%s%s > %u)", p, n, f->array_count);
+            em_line(e, "return MIG_ARRAY_TOO_LARGE;");
+            em_close(e, "");
+        }
         em_open(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", f->array_count);
-        em_line(e, "InP->%s[i].name = %s[i];", f->name, a->name);
+        if (cf != NULL)
+            em_line(e, "InP->%s[i].name = i < %s%s ? %s[i] : MACH_PORT_NULL;", f->name, p, n,
+                    a->name);
+        else
+            em_line(e, "InP->%s[i].name = %s[i];", f->name, a->name);
         em_line(e, "InP->%s[i].pad1 = 0;", f->name);
         em_line(e, "InP->%s[i].pad2 = 0;", f->name);
         em_line(e, "InP->%s[i].disposition = %s;", f->name, disp);
@@ -135,7 +148,8 @@ static void emit_pack_variable_data(struct emitter *e, const struct ir_layout *l
     em_close(e, "");
     em_line(e, "(void)memcpy((char *)InP->%s, (const char *)%s, %u * %s%s);", f->name, a->name,
             f->elem_size, p, n);
-    em_line(e, "InP->%s = %s%s;", cf->name, p, n);
+    if (cf->maybe_data_field == f) // a samecount array has no count of its own
+        em_line(e, "InP->%s = %s%s;", cf->name, p, n);
     emit_account_variable(e, layout, f, p, n);
 }
 
@@ -410,7 +424,7 @@ static void emit_unpack_variable_data(struct emitter *e, const struct ir_layout 
                                       const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_field *cf = f->maybe_count_field;
-    unsigned k = f->shift_index;
+    unsigned k = f->shift_index, ck = cf->shift_index;
     if (a->type->is_string) {
         em_line(e, "(void)mig_strncpy(%s%s, Out%uP->%s, %u);", deref(a), a->name, k, f->name,
                 f->array_count);
@@ -418,21 +432,21 @@ static void emit_unpack_variable_data(struct emitter *e, const struct ir_layout 
         const struct ir_arg *cnt = a->maybe_count;
         if (a->flags.countinout && cnt != NULL) {
             // The caller said how much room it has; copy what fits and say how much there was.
-            em_open(e, "if (Out%uP->%s > %s%s)", k, cf->name, deref(cnt), cnt->name);
+            em_open(e, "if (Out%uP->%s > %s%s)", ck, cf->name, deref(cnt), cnt->name);
             em_line(e, "(void)memcpy((char *)%s%s, (const char *)Out%uP->%s, %u * %s%s);",
                     deref(a), a->name, k, f->name, f->elem_size, deref(cnt), cnt->name);
-            em_line(e, "%s%s = Out%uP->%s;", deref(cnt), cnt->name, k, cf->name);
+            em_line(e, "%s%s = Out%uP->%s;", deref(cnt), cnt->name, ck, cf->name);
             em_line(e, "return MIG_ARRAY_TOO_LARGE;");
             em_close(e, "");
         }
         em_line(e, "(void)memcpy((char *)%s%s, (const char *)Out%uP->%s, %u * Out%uP->%s);",
-                deref(a), a->name, k, f->name, f->elem_size, k, cf->name);
-        if (cnt != NULL && cnt->on_user_side)
-            em_line(e, "%s%s = Out%uP->%s;", deref(cnt), cnt->name, k, cf->name);
+                deref(a), a->name, k, f->name, f->elem_size, ck, cf->name);
+        if (cnt != NULL && cnt->on_user_side && cf->maybe_data_field == f)
+            em_line(e, "%s%s = Out%uP->%s;", deref(cnt), cnt->name, ck, cf->name);
     }
     if (has_later_fields(layout, f) && k + 1 <= emit_layout_max_shift(layout))
         em_line(e, "Out%uP = (Reply *)((pointer_t)Out%uP + _WALIGN_(%u * Out%uP->%s) - %u);",
-                k + 1, k, f->elem_size, k, cf->name, f->padded_size);
+                k + 1, k, f->elem_size, ck, cf->name, f->padded_size);
     em_blank(e);
 }
 
@@ -457,7 +471,12 @@ static void emit_unpack_reply_field(struct emitter *e, const struct ir_layout *l
     switch (f->kind) {
     case IR_FIELD_PORT_DESC:
         if (f->array_count > 0) {
-            em_open(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", f->array_count);
+            const struct ir_field *cf = f->maybe_count_field;
+            if (cf != NULL)
+                em_open(e, "for (mach_msg_type_number_t i = 0; i < Out%uP->%s; i++)",
+                        cf->shift_index, cf->name);
+            else
+                em_open(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", f->array_count);
             em_line(e, "%s%s[i] = Out0P->%s[i].name;", deref(a), a->name, f->name);
             em_close(e, "");
         } else {

@@ -52,6 +52,7 @@ if(TARGET mig AND BACKEND_RUNTIME_READY)
   endfunction()
 
   backend_add_e2e(constructs)
+  backend_add_e2e(more)
 
   # The generated demux of the constructs interface under arbitrary messages.
   set(fuzz_gen ${CMAKE_CURRENT_BINARY_DIR}/fuzz/server_demux)

@@ -245,6 +245,8 @@ mig_internal kern_return_t __MIG_check__Request__ports_t(__attribute__((__unused
 	if (In0P->many.type != MACH_MSG_OOL_PORTS_DESCRIPTOR ||
 	    In0P->many.disposition != 17)
 		return MIG_TYPE_ERROR;
+	if (In0P->someCnt > 4)
+		return MIG_BAD_ARGUMENTS;
 	if (In0P->many.count != In0P->manyCnt)
 		return MIG_TYPE_ERROR;
 	return MACH_MSG_SUCCESS;

@@ -325,8 +325,11 @@ mig_external kern_return_t ports
 		InP->two[i].type = MACH_MSG_PORT_DESCRIPTOR;
 	}
 
+	if (someCnt > 4) {
+		return MIG_ARRAY_TOO_LARGE;
+	}
 	for (mach_msg_type_number_t i = 0; i < 4; i++) {
-		InP->some[i].name = some[i];
+		InP->some[i].name = i < someCnt ? some[i] : MACH_PORT_NULL;
 		InP->some[i].pad1 = 0;
 		InP->some[i].pad2 = 0;
 		InP->some[i].disposition = MACH_MSG_TYPE_COPY_SEND;

@@ -259,13 +259,17 @@ mig_internal novalue _Xget_handlers
 
 	(void)memset(Out0P->masks, 0, sizeof(Out0P->masks));
 	Out0P->masksCnt = 8;
+	for (mach_msg_type_number_t i = 0; i < 8; i++)
+		handlers[i] = MACH_PORT_NULL;
 	RetCode = get_handlers(In0P->Head.msgh_request_port, Out0P->masks, &Out0P->masksCnt, handlers);
 	if (RetCode != KERN_SUCCESS)
 		{ MIG_RETURN_ERROR(Out0P, RetCode); }
 
 	msgh_size = (mach_msg_size_t)(sizeof(Reply) - 32);
+	if (Out0P->masksCnt > 8)
+		{ MIG_RETURN_ERROR(Out0P, MIG_ARRAY_TOO_LARGE); }
 	for (mach_msg_type_number_t i = 0; i < 8; i++) {
-		Out0P->handlers[i].name = handlers[i];
+		Out0P->handlers[i].name = i < Out0P->masksCnt ? handlers[i] : MACH_PORT_NULL;
 		Out0P->handlers[i].pad1 = 0;
 		Out0P->handlers[i].pad2 = 0;
 		Out0P->handlers[i].disposition = MACH_MSG_TYPE_COPY_SEND;

@@ -71,7 +71,9 @@ kern_return_t pass
 (
 	mach_port_t server,
 	mach_port_t r,
-	word_t w
+	word_t w,
+	reply_t reply,
+	mach_msg_type_name_t replyPoly
 );
 
 /********************** Caution **************************/
@@ -119,6 +121,7 @@ kern_return_t pass
 		/* start of the kernel processed data */
 		mach_msg_body_t msgh_body;
 		mach_msg_port_descriptor_t r;
+		mach_msg_port_descriptor_t reply;
 		/* end of the kernel processed data */
 		NDR_record_t NDR;
 		word_t w;
@@ -128,9 +131,10 @@ kern_return_t pass
 #endif
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, msgh_body) == 24, "__Request__pass_t: offset of msgh_body")
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, r) == 28, "__Request__pass_t: offset of r")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, NDR) == 40, "__Request__pass_t: offset of NDR")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, w) == 48, "__Request__pass_t: offset of w")
-	__MIG_LAYOUT_ASSERT(sizeof(__Request__pass_t) == 52, "__Request__pass_t: size")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, reply) == 40, "__Request__pass_t: offset of reply")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, NDR) == 52, "__Request__pass_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, w) == 60, "__Request__pass_t: offset of w")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__pass_t) == 64, "__Request__pass_t: size")
 
 #endif /* !__Request__split_type_test_subsystem__defined */
 

@@ -121,6 +121,7 @@
 		/* start of the kernel processed data */
 		mach_msg_body_t msgh_body;
 		mach_msg_port_descriptor_t r;
+		mach_msg_port_descriptor_t reply;
 		/* end of the kernel processed data */
 		NDR_record_t NDR;
 		word_t w;
@@ -130,9 +131,10 @@
 #endif
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, msgh_body) == 24, "__Request__pass_t: offset of msgh_body")
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, r) == 28, "__Request__pass_t: offset of r")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, NDR) == 40, "__Request__pass_t: offset of NDR")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, w) == 48, "__Request__pass_t: offset of w")
-	__MIG_LAYOUT_ASSERT(sizeof(__Request__pass_t) == 52, "__Request__pass_t: size")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, reply) == 40, "__Request__pass_t: offset of reply")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, NDR) == 52, "__Request__pass_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, w) == 60, "__Request__pass_t: offset of w")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__pass_t) == 64, "__Request__pass_t: size")
 
 #endif /* !__Request__split_type_test_subsystem__defined */
 
@@ -182,7 +184,8 @@ kern_return_t pass
 (
 	mach_port_t server,
 	mach_port_t r,
-	word_t w
+	word_t w,
+	reply_t reply
 );
 
 #ifdef	mig_external
@@ -221,10 +224,13 @@ mig_internal kern_return_t __MIG_check__Request__pass_t(__attribute__((__unused_
 
 	if (!(In0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
 	    In0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Request) ||
-	    In0P->msgh_body.msgh_descriptor_count != 1)
+	    In0P->msgh_body.msgh_descriptor_count != 2)
 		return MIG_BAD_ARGUMENTS;
 	if (In0P->r.type != MACH_MSG_PORT_DESCRIPTOR ||
 	    In0P->r.disposition != 17)
+		return MIG_TYPE_ERROR;
+	if (In0P->reply.type != MACH_MSG_PORT_DESCRIPTOR ||
+	    !MACH_MSG_TYPE_PORT_ANY_RIGHT(In0P->reply.disposition))
 		return MIG_TYPE_ERROR;
 	return MACH_MSG_SUCCESS;
 }
@@ -243,6 +249,7 @@ mig_internal novalue _Xpass
 		/* start of the kernel processed data */
 		mach_msg_body_t msgh_body;
 		mach_msg_port_descriptor_t r;
+		mach_msg_port_descriptor_t reply;
 		/* end of the kernel processed data */
 		NDR_record_t NDR;
 		word_t w;
@@ -266,7 +273,7 @@ mig_internal novalue _Xpass
 	if (check_result != MACH_MSG_SUCCESS)
 		{ MIG_RETURN_ERROR(Out0P, check_result); }
 
-	RetCode = pass(In0P->Head.msgh_request_port, In0P->r.name, In0P->w);
+	RetCode = pass(In0P->Head.msgh_request_port, In0P->r.name, In0P->w, In0P->reply.name);
 	if (RetCode != KERN_SUCCESS)
 		{ MIG_RETURN_ERROR(Out0P, RetCode); }
 
@@ -293,7 +300,7 @@ const struct split_type_test_subsystem {
 	(vm_address_t)0,
 	{
 		{ (mig_impl_routine_t) 0,
-		  (mig_stub_routine_t) _Xpass, 3, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__pass_t) },
+		  (mig_stub_routine_t) _Xpass, 4, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__pass_t) },
 	}
 };
 

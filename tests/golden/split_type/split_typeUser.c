@@ -162,6 +162,7 @@ extern "C" {
 		/* start of the kernel processed data */
 		mach_msg_body_t msgh_body;
 		mach_msg_port_descriptor_t r;
+		mach_msg_port_descriptor_t reply;
 		/* end of the kernel processed data */
 		NDR_record_t NDR;
 		word_t w;
@@ -171,9 +172,10 @@ extern "C" {
 #endif
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, msgh_body) == 24, "__Request__pass_t: offset of msgh_body")
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, r) == 28, "__Request__pass_t: offset of r")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, NDR) == 40, "__Request__pass_t: offset of NDR")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, w) == 48, "__Request__pass_t: offset of w")
-	__MIG_LAYOUT_ASSERT(sizeof(__Request__pass_t) == 52, "__Request__pass_t: size")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, reply) == 40, "__Request__pass_t: offset of reply")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, NDR) == 52, "__Request__pass_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__pass_t, w) == 60, "__Request__pass_t: offset of w")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__pass_t) == 64, "__Request__pass_t: size")
 
 #endif /* !__Request__split_type_test_subsystem__defined */
 
@@ -213,7 +215,9 @@ kern_return_t pass
 (
 	mach_port_t server,
 	mach_port_t r,
-	word_t w
+	word_t w,
+	reply_t reply,
+	mach_msg_type_name_t replyPoly
 );
 
 #ifdef __cplusplus
@@ -257,7 +261,9 @@ mig_external kern_return_t pass
 (
 	mach_port_t server,
 	mach_port_t r,
-	word_t w
+	word_t w,
+	reply_t reply,
+	mach_msg_type_name_t replyPoly
 )
 {
 #ifdef  __MigPackStructs
@@ -268,6 +274,7 @@ mig_external kern_return_t pass
 		/* start of the kernel processed data */
 		mach_msg_body_t msgh_body;
 		mach_msg_port_descriptor_t r;
+		mach_msg_port_descriptor_t reply;
 		/* end of the kernel processed data */
 		NDR_record_t NDR;
 		word_t w;
@@ -300,13 +307,19 @@ mig_external kern_return_t pass
 
 	__DeclareSendRpc(6400, "pass")
 
-	InP->msgh_body.msgh_descriptor_count = 1;
+	InP->msgh_body.msgh_descriptor_count = 2;
 
 	InP->r.name = r;
 	InP->r.pad1 = 0;
 	InP->r.pad2 = 0;
 	InP->r.disposition = MACH_MSG_TYPE_MOVE_SEND;
 	InP->r.type = MACH_MSG_PORT_DESCRIPTOR;
+
+	InP->reply.name = reply;
+	InP->reply.pad1 = 0;
+	InP->reply.pad2 = 0;
+	InP->reply.disposition = replyPoly;
+	InP->reply.type = MACH_MSG_PORT_DESCRIPTOR;
 
 	InP->NDR = NDR_record;
 

@@ -1,0 +1,13 @@
+/* C types and translations of more.defs. */
+#ifndef MORE_TYPES_H
+#define MORE_TYPES_H
+#include <mach/mach_types.h>
+typedef mach_port_t obj_t; /* the client sees the port */
+typedef struct more_obj *obj_ref_t; /* the server sees the object */
+typedef int *masks_t;
+typedef char *blob_t;
+typedef int word_ct;
+obj_ref_t obj_from_port(mach_port_t port);
+mach_port_t obj_to_port(obj_ref_t obj);
+void obj_release(obj_ref_t obj);
+#endif
