@@ -68,8 +68,10 @@ struct diag_engine *diag_engine_create(const struct diag_options *options, FILE 
 void diag_engine_destroy(struct diag_engine *d) {
     if (!d)
         return;
-    for (size_t i = 0; i < d->n_records; i++)
+    for (size_t i = 0; i < d->n_records; i++) {
         free((char *)d->records[i].message);
+        free((char *)d->records[i].maybe_fixit);
+    }
     free(d->records);
     free(d);
 }
@@ -102,7 +104,8 @@ static const char *severity_color(enum diag_severity s) {
 }
 
 // The source line under `span` and a caret line marking it; tabs are kept so the caret lines up.
-static void render_excerpt(const struct diag_engine *d, struct src_span span, struct strbuf *out) {
+static void render_excerpt(const struct diag_engine *d, struct src_span span, const char *fixit,
+                           struct strbuf *out) {
     const struct src_file *src = d->src;
     if (!src || span.begin.offset > src->len)
         return;
@@ -131,6 +134,16 @@ static void render_excerpt(const struct diag_engine *d, struct src_span span, st
     if (d->options.color)
         strbuf_puts(out, COLOR_RESET);
     strbuf_putc(out, '\n');
+    if (fixit) {
+        for (size_t i = 0; i < caret; i++)
+            strbuf_putc(out, line[i] == '\t' ? '\t' : ' ');
+        if (d->options.color)
+            strbuf_puts(out, COLOR_GREEN);
+        strbuf_puts(out, fixit);
+        if (d->options.color)
+            strbuf_puts(out, COLOR_RESET);
+        strbuf_putc(out, '\n');
+    }
 }
 
 static void render_text(const struct diag_engine *d, const struct diag_record *r,
@@ -160,7 +173,7 @@ static void render_text(const struct diag_engine *d, const struct diag_record *r
                       d->records[d->n_records - 2].span.end.offset == r->span.end.offset &&
                       d->records[d->n_records - 2].span.begin.file == r->span.begin.file;
     if (src_span_is_valid(r->span) && !same_place)
-        render_excerpt(d, r->span, out);
+        render_excerpt(d, r->span, r->maybe_fixit, out);
 }
 
 static void json_string(struct strbuf *out, const char *s) {
@@ -192,6 +205,14 @@ static void render_json_fields(const struct diag_record *r, struct strbuf *out) 
                       ", \"line\": %" PRIu32 ", \"column\": %" PRIu32 ", \"end_line\": %" PRIu32
                       ", \"end_column\": %" PRIu32,
                       r->span.begin.line, r->span.begin.col, r->span.end.line, r->span.end.col);
+    }
+    if (r->maybe_fixit) {
+        strbuf_puts(out, ", \"fixit\": {\"insert\": ");
+        json_string(out, r->maybe_fixit);
+        if (src_span_is_valid(r->span))
+            strbuf_printf(out, ", \"line\": %" PRIu32 ", \"column\": %" PRIu32,
+                          r->span.begin.line, r->span.begin.col);
+        strbuf_puts(out, "}");
     }
 }
 
@@ -252,6 +273,11 @@ static void emit(struct diag_engine *d, const struct diag_record *r) {
 
 void diag_report_args(struct diag_engine *d, enum diag_id id, struct src_span span, size_t argc,
                       const char *const *argv) {
+    diag_report_fixit_args(d, id, span, NULL, argc, argv);
+}
+
+void diag_report_fixit_args(struct diag_engine *d, enum diag_id id, struct src_span span,
+                            const char *insert, size_t argc, const char *const *argv) {
     const struct diag_info *info = diag_info_get((unsigned)id);
     if (!info || info->arity != argc) {
         fprintf(stderr, "mig: internal error: diagnostic %u reported with %zu arguments\n",
@@ -280,7 +306,7 @@ void diag_report_args(struct diag_engine *d, enum diag_id id, struct src_span sp
             d->errors++;
             const struct diag_info *limit = diag_info_get(DIAG_TOO_MANY_ERRORS);
             struct diag_record r = {DIAG_TOO_MANY_ERRORS, DIAG_ERROR, span,
-                                    xstrdup(limit->message), 0};
+                                    xstrdup(limit->message), 0, NULL};
             emit(d, &r);
             return;
         }
@@ -290,7 +316,8 @@ void diag_report_args(struct diag_engine *d, enum diag_id id, struct src_span sp
         else
             d->warnings++;
     }
-    struct diag_record r = {id, sev, span, format_message(info, argv), 0};
+    struct diag_record r = {id, sev, span, format_message(info, argv), 0,
+                            insert ? xstrdup(insert) : NULL};
     emit(d, &r);
 }
 

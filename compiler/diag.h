@@ -51,6 +51,7 @@ struct diag_record {
     struct src_span span;
     const char *message;         // formatted text, without the id
     size_t note_count;           // notes that follow this record in the list
+    const char *maybe_fixit;     // text to insert at span.begin (shown under the caret), or NULL
 };
 
 struct diag_engine;
@@ -74,6 +75,15 @@ void diag_engine_set_source(struct diag_engine *d, const struct src_file *src);
                      (const char *[]){NULL, ##__VA_ARGS__} + 1)
 void diag_report_args(struct diag_engine *d, enum diag_id id, struct src_span span, size_t argc,
                       const char *const *argv);
+
+// diag_report with a fix-it: `insert` is the text to insert at span.begin. It is printed on its
+// own line under the caret (as clang does) and given in JSON as "fixit".
+#define diag_report_fixit(d, id, span, insert, ...)                                           \
+    diag_report_fixit_args((d), (id), (span), (insert),                                       \
+                           sizeof((const char *[]){NULL, ##__VA_ARGS__}) / sizeof(const char *) - 1, \
+                           (const char *[]){NULL, ##__VA_ARGS__} + 1)
+void diag_report_fixit_args(struct diag_engine *d, enum diag_id id, struct src_span span,
+                            const char *insert, size_t argc, const char *const *argv);
 
 // Ends the run: in text mode prints "N errors generated." (or warnings, as clang does) when
 // there was anything to report; in JSON mode writes the array of all diagnostics. Call once.

@@ -904,7 +904,8 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, st
     }
     if (want_semicolon && !want_rparen && new_line && pc->prev_token) {
         struct src_span after = {pc->prev_span.end, pc->prev_span.end};
-        diag_report(pc->diags, DIAG_MISSING_SEMICOLON, after, token_text(pc, pc->prev_span));
+        diag_report_fixit(pc->diags, DIAG_MISSING_SEMICOLON, after, ";",
+                          token_text(pc, pc->prev_span));
         return 0;
     }
     if (want_rparen && new_line && (la == YYSYMBOL_YYEOF || symbol_starts_statement(la))) {

@@ -123,6 +123,26 @@ static void diag_note_at_the_same_place_does_not_repeat_the_line(void **state) {
     fixture_destroy(f);
 }
 
+static void diag_shows_a_fixit_under_the_caret(void **state) {
+    (void)state;
+    struct fixture *f = fixture_create("\tsubsystem test 100\n", (struct diag_options){0});
+    struct src_span after = src_file_span(f->src, 19, 19);
+    diag_report_fixit(f->d, DIAG_MISSING_SEMICOLON, after, ";", "'100'");
+    assert_string_equal(fixture_output(f), "echo.defs:1:20: error: expected ';' after '100' [E0013]\n"
+                                           "\tsubsystem test 100\n"
+                                           "\t                  ^\n"
+                                           "\t                  ;\n"
+                                           "1 error generated.\n");
+    assert_string_equal(diag_record_get(f->d, 0)->maybe_fixit, ";");
+    fixture_destroy(f);
+
+    f = fixture_create("x\n", (struct diag_options){.json = true});
+    diag_report_fixit(f->d, DIAG_MISSING_SEMICOLON, src_file_span(f->src, 1, 1), ";", "'x'");
+    assert_non_null(strstr(fixture_output(f), ", \"fixit\": {\"insert\": \";\", \"line\": 1, "
+                                              "\"column\": 2}, \"notes\": []}"));
+    fixture_destroy(f);
+}
+
 static void diag_without_position_names_the_program(void **state) {
     (void)state;
     struct fixture *f = fixture_create("", (struct diag_options){0});
@@ -333,6 +353,7 @@ int main(void) {
         cmocka_unit_test(diag_keeps_tabs_in_the_caret_line),
         cmocka_unit_test(diag_attaches_notes_and_counts_warnings_and_errors),
         cmocka_unit_test(diag_note_at_the_same_place_does_not_repeat_the_line),
+        cmocka_unit_test(diag_shows_a_fixit_under_the_caret),
         cmocka_unit_test(diag_without_position_names_the_program),
         cmocka_unit_test(diag_summary_follows_clang),
         cmocka_unit_test(diag_json_lists_every_diagnostic_with_notes),
