@@ -290,7 +290,7 @@ kern_return_t mach_port_get_set_status(ipc_space_t task, mach_port_name_t name,
     return KERN_RESOURCE_SHORTAGE;
   }
   uint32_t n = 0;
-  for (struct ipc_port *m = pset->head; m; m = m->pset_next) out[n++] = m->receiver_name;
+  for (struct ipc_pset_link *l = pset->head; l; l = l->set_next) out[n++] = l->port->receiver_name;
   ipc_unlock();
   vm_region_register(out, bytes);
   *members = out;
@@ -316,28 +316,20 @@ static kern_return_t member_op(ipc_space_t task, mach_port_name_t member, mach_p
   if (kr == KERN_SUCCESS && (op != 0 || set != MACH_PORT_NULL)) pset = port_set(space, set, &kr);
   if (kr == KERN_SUCCESS) {
     switch (op) {
-    case 0: /* move_member */
-      if (!pset) {
-        if (!port->pset) kr = KERN_NOT_IN_SET;
-        port_leave_pset(port);
-      } else if (port->pset != pset) {
-        port_leave_pset(port);
-        pset_add(pset, port);
-      }
+    case 0: /* move_member: into `set` only (out of every set for MACH_PORT_NULL) */
+      if (!pset && port->npsets == 0) kr = KERN_NOT_IN_SET;
+      if (pset && port->npsets == 1 && pset_find(pset, port)) break;
+      port_leave_psets(port);
+      if (pset) kr = pset_add(pset, port);
       break;
-    case 1: /* insert_member */
-      if (port->pset == pset) {
-        kr = KERN_ALREADY_IN_SET;
-      } else {
-        port_leave_pset(port);
-        pset_add(pset, port);
-      }
+    case 1: /* insert_member: one more set */
+      kr = pset_find(pset, port) ? KERN_ALREADY_IN_SET : pset_add(pset, port);
       break;
     default: /* extract_member */
-      if (port->pset != pset)
+      if (!pset_find(pset, port))
         kr = KERN_NOT_IN_SET;
       else
-        port_leave_pset(port);
+        pset_remove(pset, port);
       break;
     }
   }
@@ -423,7 +415,7 @@ kern_return_t mach_port_extract_right(ipc_space_t task, mach_port_name_t name,
 
 static void fill_status(const struct ipc_port *port, mach_port_status_t *st) {
   memset(st, 0, sizeof *st);
-  st->mps_pset = port->pset ? 1 : 0;
+  st->mps_pset = port->npsets;
   st->mps_seqno = port->seqno;
   st->mps_mscount = port->mscount;
   st->mps_qlimit = port->qlimit;

@@ -33,8 +33,10 @@ static bool kmsg_is_circular(struct ipc_kmsg *kmsg, struct ipc_port *dest) {
 
 static void wake_one_receiver(struct ipc_port *port) {
   struct ipc_waiter *w = waitq_pop(&port->rcv_waiters);
-  if (!w && port->pset) w = waitq_pop(&port->pset->rcv_waiters);
-  if (w) ipc_wake_later(w);
+  if (w)
+    ipc_wake_later(w);
+  else
+    pset_wake_one(port);
 }
 
 void mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg) {
@@ -131,9 +133,9 @@ static struct ipc_port *ready_port(struct ipc_port *port) {
   return port->q_head ? port : NULL;
 }
 
-static struct ipc_port *ready_member(struct ipc_pset *pset) {
-  for (struct ipc_port *m = pset->head; m; m = m->pset_next)
-    if (ready_port(m)) return m;
+static struct ipc_pset_link *ready_member(struct ipc_pset *pset) {
+  for (struct ipc_pset_link *l = pset->head; l; l = l->set_next)
+    if (ready_port(l->port)) return l;
   return NULL;
 }
 
@@ -161,6 +163,7 @@ mach_msg_return_t mqueue_receive(struct ipc_space *space, mach_port_name_t name,
   mach_msg_return_t mr;
   for (;;) {
     struct ipc_port *src;
+    struct ipc_pset_link *link = NULL;
     if (port) {
       if (!port->active || port->receiver != space || port->receiver_name != name) {
         mr = MACH_RCV_PORT_DIED;
@@ -172,7 +175,8 @@ mach_msg_return_t mqueue_receive(struct ipc_space *space, mach_port_name_t name,
         mr = MACH_RCV_PORT_DIED;
         break;
       }
-      src = ready_member(pset);
+      link = ready_member(pset);
+      src = link ? link->port : NULL;
     }
     if (src) {
       struct ipc_kmsg *kmsg = src->q_head;
@@ -185,7 +189,7 @@ mach_msg_return_t mqueue_receive(struct ipc_space *space, mach_port_name_t name,
         if (option & MACH_RCV_LARGE) break;
       }
       out->kmsg = dequeue(src, &out->seqno);
-      if (pset) pset_rotate(pset, src);
+      if (link) pset_rotate(link);
       break;
     }
     if (expired) {

@@ -251,10 +251,12 @@ static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *ms
     uint32_t done;
     mr = copyin_body(space, kmsg, &done);
     if (mr != MACH_MSG_SUCCESS) {
-      /* As XNU's ipc_kmsg_clean_partial: what was taken is destroyed. */
+      /* As XNU's ipc_kmsg_clean_partial: what was taken is destroyed, the destination too
+       * (a send-once destination, like a reply right, sends MACH_NOTIFY_SEND_ONCE). */
       kmsg_clean_descriptors(kmsg, done);
-      kmsg->ndesc = 0;
-      kmsg_destroy(kmsg);
+      right_destroy(kmsg->remote, kmsg->remote_type);
+      right_destroy(kmsg->local, kmsg->local_type);
+      kmsg_free(kmsg);
       return mr;
     }
   }

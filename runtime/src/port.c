@@ -75,9 +75,7 @@ void port_destroy_send_once(struct ipc_port *port) {
   port_release_send_once(port);
 }
 
-void port_leave_pset(struct ipc_port *port) {
-  if (port->pset) pset_remove(port->pset, port);
-}
+void port_leave_psets(struct ipc_port *port) { pset_remove_all(port); }
 
 bool port_check_circularity(struct ipc_port *port, struct ipc_port *dest) {
   for (struct ipc_port *d = dest; d && d != IPC_PORT_DEAD; d = d->destination) {
@@ -116,7 +114,7 @@ static void port_die(struct ipc_port *port) {
     port->pdrequest = NULL;
     port->receiver = NULL;
     port->receiver_name = MACH_PORT_NULL;
-    port_leave_pset(port);
+    port_leave_psets(port);
     wake_all(&port->rcv_waiters);
     if (notify_port_destroyed(notify, port)) return; /* the receive right lives on */
     port_destroy_send_once(notify);
@@ -125,7 +123,7 @@ static void port_die(struct ipc_port *port) {
   port->receiver = NULL;
   port->receiver_name = MACH_PORT_NULL;
   port->destination = NULL;
-  port_leave_pset(port);
+  port_leave_psets(port);
   wake_all(&port->rcv_waiters);
   for (struct ipc_waiter *w; (w = waitq_pop(&port->send_waiters)) != NULL;) {
     struct ipc_kmsg *kmsg = w->kmsg;

@@ -25,9 +25,8 @@ struct ipc_port {
   struct ipc_space *receiver;   /* space holding the receive right, NULL in transit / kobject */
   mach_port_name_t receiver_name;
   struct ipc_port *destination; /* receive right in transit: the port whose queue holds it */
-  struct ipc_pset *pset;        /* containing port set, if any */
-  struct ipc_port *pset_next;
-  struct ipc_port *pset_prev;
+  struct ipc_pset_link *psets;  /* the port sets holding it */
+  uint32_t npsets;
 
   mach_port_rights_t srights;   /* send rights in spaces and in transit */
   mach_port_rights_t sorights;  /* send-once rights */
@@ -96,8 +95,8 @@ void port_destroy_send_once(struct ipc_port *port);
 /* Releases a send-once right consumed by a delivered message (no notification). */
 void port_release_send_once(struct ipc_port *port);
 
-/* Removes port from its port set, if any. Lock held. */
-void port_leave_pset(struct ipc_port *port);
+/* Removes port from every port set holding it. Lock held. */
+void port_leave_psets(struct ipc_port *port);
 
 /* True if queueing a message carrying port's receive right into dest's queue would make the
  * port unreachable (dest is port, or dest's receive right travels in port's queue...). */

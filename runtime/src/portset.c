@@ -1,4 +1,4 @@
-/* Port sets: membership and the receivers waiting on a set. */
+/* Port sets: memberships (a port may be in several sets) and the receivers waiting on a set. */
 #include "portset_internal.h"
 #include "port_internal.h"
 
@@ -21,52 +21,92 @@ void pset_release(struct ipc_pset *pset) {
   free(pset);
 }
 
-static void unlink_member(struct ipc_pset *pset, struct ipc_port *port) {
-  if (port->pset_prev)
-    port->pset_prev->pset_next = port->pset_next;
+static void unlink_from_set(struct ipc_pset_link *link) {
+  struct ipc_pset *pset = link->pset;
+  if (link->set_prev)
+    link->set_prev->set_next = link->set_next;
   else
-    pset->head = port->pset_next;
-  if (port->pset_next)
-    port->pset_next->pset_prev = port->pset_prev;
+    pset->head = link->set_next;
+  if (link->set_next)
+    link->set_next->set_prev = link->set_prev;
   else
-    pset->tail = port->pset_prev;
-  port->pset_next = port->pset_prev = NULL;
+    pset->tail = link->set_prev;
+  link->set_next = link->set_prev = NULL;
 }
 
-static void link_member_tail(struct ipc_pset *pset, struct ipc_port *port) {
-  port->pset_next = NULL;
-  port->pset_prev = pset->tail;
+static void link_at_tail(struct ipc_pset_link *link) {
+  struct ipc_pset *pset = link->pset;
+  link->set_next = NULL;
+  link->set_prev = pset->tail;
   if (pset->tail)
-    pset->tail->pset_next = port;
+    pset->tail->set_next = link;
   else
-    pset->head = port;
-  pset->tail = port;
+    pset->head = link;
+  pset->tail = link;
 }
 
-void pset_add(struct ipc_pset *pset, struct ipc_port *port) {
-  link_member_tail(pset, port);
-  port->pset = pset;
+struct ipc_pset_link *pset_find(struct ipc_pset *pset, struct ipc_port *port) {
+  for (struct ipc_pset_link *l = port->psets; l; l = l->port_next)
+    if (l->pset == pset) return l;
+  return NULL;
+}
+
+kern_return_t pset_add(struct ipc_pset *pset, struct ipc_port *port) {
+  struct ipc_pset_link *link = calloc(1, sizeof *link);
+  if (!link) return KERN_RESOURCE_SHORTAGE;
+  link->port = port;
+  link->pset = pset;
+  link_at_tail(link);
+  link->port_next = port->psets;
+  port->psets = link;
+  port->npsets++;
   pset->count++;
   if (port->msgcount > 0 || !waitq_empty(&port->send_waiters)) {
     struct ipc_waiter *w = waitq_pop(&pset->rcv_waiters);
     if (w) ipc_wake_later(w);
   }
+  return KERN_SUCCESS;
+}
+
+static void drop_link(struct ipc_pset_link *link) {
+  struct ipc_port *port = link->port;
+  struct ipc_pset_link **pp = &port->psets;
+  while (*pp != link) pp = &(*pp)->port_next;
+  *pp = link->port_next;
+  port->npsets--;
+  unlink_from_set(link);
+  link->pset->count--;
+  free(link);
 }
 
 void pset_remove(struct ipc_pset *pset, struct ipc_port *port) {
-  unlink_member(pset, port);
-  port->pset = NULL;
-  pset->count--;
+  struct ipc_pset_link *link = pset_find(pset, port);
+  if (link) drop_link(link);
 }
 
-void pset_rotate(struct ipc_pset *pset, struct ipc_port *port) {
-  if (pset->tail == port) return;
-  unlink_member(pset, port);
-  link_member_tail(pset, port);
+void pset_remove_all(struct ipc_port *port) {
+  while (port->psets) drop_link(port->psets);
+}
+
+void pset_rotate(struct ipc_pset_link *link) {
+  if (link->pset->tail == link) return;
+  unlink_from_set(link);
+  link_at_tail(link);
+}
+
+bool pset_wake_one(struct ipc_port *port) {
+  for (struct ipc_pset_link *l = port->psets; l; l = l->port_next) {
+    struct ipc_waiter *w = waitq_pop(&l->pset->rcv_waiters);
+    if (w) {
+      ipc_wake_later(w);
+      return true;
+    }
+  }
+  return false;
 }
 
 void pset_destroy(struct ipc_pset *pset) {
-  while (pset->head) pset_remove(pset, pset->head);
+  while (pset->head) drop_link(pset->head);
   pset->active = false;
   for (struct ipc_waiter *w; (w = waitq_pop(&pset->rcv_waiters)) != NULL;) ipc_wake_later(w);
   pset_release(pset);

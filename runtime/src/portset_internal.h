@@ -1,15 +1,24 @@
-/* Port sets: a receive-side group of ports a thread can receive from as one. A port is in at
- * most one set. Lock held throughout. */
+/* Port sets: a receive-side group of ports a thread can receive from as one. As on Darwin a
+ * port may belong to several sets; each membership is one link, on the set's member list and
+ * on the port's list of sets. Lock held throughout. */
 #ifndef OPENMIG_PORTSET_INTERNAL_H
 #define OPENMIG_PORTSET_INTERNAL_H
 
 #include "ipc_internal.h"
 
+struct ipc_pset_link {
+  struct ipc_port *port;
+  struct ipc_pset *pset;
+  struct ipc_pset_link *set_prev; /* the set's members, in service order */
+  struct ipc_pset_link *set_next;
+  struct ipc_pset_link *port_next; /* the port's sets */
+};
+
 struct ipc_pset {
   uint32_t refs;
   bool active;
-  struct ipc_port *head;        /* members; receiving rotates the served member to the tail */
-  struct ipc_port *tail;
+  struct ipc_pset_link *head;   /* members; receiving rotates the served member to the tail */
+  struct ipc_pset_link *tail;
   uint32_t count;
   struct ipc_waitq rcv_waiters;
 };
@@ -19,13 +28,21 @@ struct ipc_pset *pset_alloc(void);
 void pset_reference(struct ipc_pset *pset);
 void pset_release(struct ipc_pset *pset);
 
-/* Adds port (not in any set); wakes a waiting receiver if the port has messages. */
-void pset_add(struct ipc_pset *pset, struct ipc_port *port);
+/* The link of port in pset, or NULL. */
+struct ipc_pset_link *pset_find(struct ipc_pset *pset, struct ipc_port *port);
+/* Adds port to pset (not already a member); wakes a receiver of the set if the port has
+ * messages. KERN_RESOURCE_SHORTAGE when out of memory. */
+kern_return_t pset_add(struct ipc_pset *pset, struct ipc_port *port);
+/* Removes port from pset if it is a member. */
 void pset_remove(struct ipc_pset *pset, struct ipc_port *port);
+/* Removes port from every set. */
+void pset_remove_all(struct ipc_port *port);
 /* Empties the set, wakes its receivers (they get MACH_RCV_PORT_DIED) and drops the name's
  * reference. */
 void pset_destroy(struct ipc_pset *pset);
-/* Moves port to the tail of the member list (fair service). */
-void pset_rotate(struct ipc_pset *pset, struct ipc_port *port);
+/* Moves a member to the tail of its set (fair service). */
+void pset_rotate(struct ipc_pset_link *link);
+/* Wakes one receiver waiting on any set holding port; false if there is none. */
+bool pset_wake_one(struct ipc_port *port);
 
 #endif /* OPENMIG_PORTSET_INTERNAL_H */

@@ -78,7 +78,7 @@ static void dead_name_take(struct ipc_space *space, mach_port_name_t name, struc
 static void receive_right_leaves(struct ipc_port *port) {
   port->receiver = NULL;
   port->receiver_name = MACH_PORT_NULL;
-  port_leave_pset(port);
+  port_leave_psets(port);
   for (struct ipc_waiter *w; (w = waitq_pop(&port->rcv_waiters)) != NULL;) ipc_wake_later(w);
 }
 

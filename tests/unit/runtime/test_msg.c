@@ -236,6 +236,22 @@ static void test_body_error_destroys_what_was_taken(void **state) {
   assert_int_equal(mach_msg(&m.header, MACH_SEND_MSG, size, 0, 0, 0, 0), MACH_SEND_MSG_TOO_SMALL);
   assert_int_equal(refs_of(a, MACH_PORT_RIGHT_SEND), 1);
   assert_int_equal(recv_msg(reply, &n, MACH_RCV_TIMEOUT, 0), MACH_RCV_TIMED_OUT);
+  /* A send-once destination taken by a failing send is destroyed with a notification too (a
+   * server's bad reply must not leave its client waiting). */
+  mach_port_t so;
+  mach_msg_type_name_t st;
+  assert_int_equal(mach_port_extract_right(SELF, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &st),
+                   KERN_SUCCESS);
+  m.body.msgh_descriptor_count = 3;
+  m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX;
+  m.header.msgh_remote_port = so;
+  m.header.msgh_local_port = MACH_PORT_NULL;
+  m.ports[0].name = 0x7777703;
+  assert_int_equal(mach_msg(&m.header, MACH_SEND_MSG, size, 0, 0, 0, 0), MACH_SEND_INVALID_RIGHT);
+  mach_port_type_t ty;
+  assert_int_equal(mach_port_type(SELF, so, &ty), KERN_INVALID_NAME);
+  assert_int_equal(recv_msg(reply, &n, 0, 0), MACH_MSG_SUCCESS);
+  assert_int_equal(n.header.msgh_id, MACH_NOTIFY_SEND_ONCE);
   assert_int_equal(mach_port_destroy(SELF, dest), KERN_SUCCESS);
   assert_int_equal(mach_port_destroy(SELF, reply), KERN_SUCCESS);
   assert_int_equal(mach_port_destroy(SELF, a), KERN_SUCCESS);

@@ -171,7 +171,7 @@ static void test_membership_errors(void **state) {
   assert_int_equal(mach_port_insert_member(SELF, p, set), KERN_SUCCESS);
   assert_int_equal(mach_port_insert_member(SELF, p, set), KERN_ALREADY_IN_SET);
   assert_int_equal(mach_port_move_member(SELF, p, set), KERN_SUCCESS); /* already there: fine */
-  /* A port is in one set at a time here: joining another moves it. */
+  /* move_member puts it in that set only. */
   assert_int_equal(mach_port_move_member(SELF, p, set2), KERN_SUCCESS);
   assert_int_equal(mach_port_extract_member(SELF, p, set), KERN_NOT_IN_SET);
   assert_int_equal(mach_port_extract_member(SELF, p, set2), KERN_SUCCESS);
@@ -207,6 +207,45 @@ static void test_moved_member_leaves_its_set(void **state) {
   assert_int_equal(mach_port_destroy(SELF, got), KERN_SUCCESS);
 }
 
+static void test_port_in_two_sets(void **state) {
+  (void)state;
+  mach_port_t s1 = new_set(), s2 = new_set();
+  mach_port_t p = new_port();
+  assert_int_equal(mach_port_insert_member(SELF, p, s1), KERN_SUCCESS);
+  assert_int_equal(mach_port_insert_member(SELF, p, s2), KERN_SUCCESS);
+  assert_int_equal(status_of(p).mps_pset, 2);
+  /* A receiver waiting on either set gets the port's messages. */
+  struct rcv_arg arg = { s2, 0, -1, 0, 0 };
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, receiver_thread, &arg), 0);
+  wait_for_sleepers(s2, false, 1);
+  send_to_own(p, 11, 0);
+  pthread_join(th, NULL);
+  assert_int_equal(arg.mr, MACH_MSG_SUCCESS);
+  assert_int_equal(arg.local, p);
+  send_to_own(p, 12, 0);
+  test_msg_t m;
+  assert_int_equal(recv_msg(s1, &m, 0, 0), MACH_MSG_SUCCESS);
+  assert_int_equal(m.header.msgh_id, 12);
+  /* Leaving one set keeps the other; move_member keeps exactly one. */
+  assert_int_equal(mach_port_extract_member(SELF, p, s1), KERN_SUCCESS);
+  assert_int_equal(status_of(p).mps_pset, 1);
+  assert_int_equal(mach_port_insert_member(SELF, p, s1), KERN_SUCCESS);
+  assert_int_equal(mach_port_move_member(SELF, p, s2), KERN_SUCCESS);
+  assert_int_equal(status_of(p).mps_pset, 1);
+  assert_int_equal(mach_port_extract_member(SELF, p, s1), KERN_NOT_IN_SET);
+  assert_int_equal(mach_port_insert_member(SELF, p, s1), KERN_SUCCESS);
+  /* The port dies: both sets lose it. */
+  assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
+  mach_port_name_array_t members;
+  mach_msg_type_number_t n;
+  assert_int_equal(mach_port_get_set_status(SELF, s1, &members, &n), KERN_SUCCESS);
+  assert_int_equal(n, 0);
+  assert_int_equal(vm_deallocate(SELF, (vm_address_t)members, sizeof *members), KERN_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, s1), KERN_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, s2), KERN_SUCCESS);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     LEAK_CHECKED_TEST(test_receive_from_members),
@@ -216,6 +255,7 @@ int main(void) {
     LEAK_CHECKED_TEST(test_member_dies_while_set_waits),
     LEAK_CHECKED_TEST(test_membership_errors),
     LEAK_CHECKED_TEST(test_moved_member_leaves_its_set),
+    LEAK_CHECKED_TEST(test_port_in_two_sets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
