@@ -132,6 +132,7 @@ static void destroy_request_body(mach_msg_header_t *request) {
 static bool send_error_returns_message(mach_msg_return_t mr) {
     return mr == MACH_SEND_INVALID_DEST || mr == MACH_SEND_TIMED_OUT ||
            mr == MACH_SEND_INTERRUPTED || mr == MACH_SEND_INVALID_HEADER ||
+           mr == MACH_SEND_TOO_LARGE ||
            mr == MACH_SEND_INVALID_REPLY || mr == MACH_SEND_INVALID_VOUCHER ||
            mr == MACH_SEND_INVALID_OPTIONS;
 }
