@@ -22,8 +22,9 @@ typedef struct mach_server_pool *mach_server_pool_t;
  * mean for mach_msg_server() (MACH_RCV_TRAILER_* honoured; MACH_RCV_LARGE grows the buffers;
  * without it an oversized request is dropped by mach_msg and the threads carry on). demux may be
  * called from several threads at once. The pool adds a private control port to the set (or
- * makes a set and moves rcv_name into it); the caller keeps the receive right and must not
- * destroy it or the set before mach_server_pool_destroy(). Returns KERN_SUCCESS and stores the
+ * makes a set and moves rcv_name into it, out of any set it was in; it is in no set after
+ * mach_server_pool_destroy()); the caller keeps the receive right and must not destroy it or
+ * the set before mach_server_pool_destroy(). Returns KERN_SUCCESS and stores the
  * pool in *pool_out, or KERN_INVALID_ARGUMENT (NULL demux or pool_out, bad thread_count),
  * KERN_INVALID_NAME / KERN_INVALID_RIGHT (rcv_name is not a receive right or set),
  * KERN_RESOURCE_SHORTAGE; on failure nothing is left behind. */
