@@ -8,8 +8,17 @@
 #include "check.h"
 #include "target.h"
 
-static bool is_single_port(const struct ir_type *t) {
-    return t->shape == IR_SHAPE_PORT && !t->is_out_of_line;
+// A request or reply port: one inline send or send-once right, or polymorphic (as received).
+static bool is_send_port(const struct ir_type *t) {
+    int32_t out = t->out_name.number;
+    return t->shape == IR_SHAPE_PORT && !t->is_out_of_line &&
+           (out == 17 || out == 18 || out == -1); // PORT_SEND, PORT_SEND_ONCE, POLYMORPHIC
+}
+
+// waittime, sendtime, msgoption, msgseqno: a MACH_MSG_TYPE_INTEGER_32 both ways.
+static bool is_integer32(const struct ir_type *t) {
+    return t->shape == IR_SHAPE_SCALAR && t->size == 4 && t->in_name.number == 2 &&
+           t->out_name.number == 2;
 }
 
 static bool is_int32(const struct ir_type *t) {
@@ -122,21 +131,21 @@ static void check_role_type(struct check_ctx *cx, struct check_routine *cr, stru
     struct src_span tspan = a->type_name.name ? a->type_name.span : a->name.span;
     switch (ca->role) {
     case IR_ROLE_REQUEST_PORT:
-        if (!is_single_port(t))
+        if (!is_send_port(t))
             diag_report(cx->diags, DIAG_REQUEST_PORT_NOT_PORT, tspan, name, t->name);
         break;
     case IR_ROLE_REPLY_PORT:
-        if (!is_single_port(t))
+        if (!is_send_port(t))
             diag_report(cx->diags, DIAG_REPLY_PORT_NOT_PORT, tspan, name, t->name);
         break;
     case IR_ROLE_WAITTIME:
     case IR_ROLE_SENDTIME:
     case IR_ROLE_MSGOPTION:
-        if (!is_int32(t))
+        if (!is_integer32(t))
             diag_report(cx->diags, DIAG_INTEGER_ARG_REQUIRED, tspan, kind_word(a), name);
         break;
     case IR_ROLE_MSGSEQNO:
-        if (!is_int32(t))
+        if (!is_integer32(t))
             diag_report(cx->diags, DIAG_TOKEN_BAD_TYPE, tspan, kind_word(a), name, "4",
                         "integer (mach_port_seqno_t)");
         break;
