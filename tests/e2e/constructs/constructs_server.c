@@ -1,6 +1,7 @@
 /* The work functions of constructs.defs: each transforms its inputs in a way the client test
  * can verify, and follows Mach's ownership rule (on success it owns what the request carried). */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,7 +18,7 @@ int constructs_max_delay_ms = 10000;
 
 kern_return_t do_add(mach_port_t server, int a, int b, int *sum) {
     (void)server;
-    *sum = a + b;
+    *sum = (int)((unsigned)a + (unsigned)b); /* hostile inputs (the fuzzer) may overflow */
     return KERN_SUCCESS;
 }
 
@@ -29,7 +30,7 @@ kern_return_t do_note(mach_port_t server, int value) {
 
 kern_return_t do_bump(mach_port_t server, int64_t *v) {
     (void)server;
-    *v = *v * 2 + 1;
+    *v = (int64_t)((uint64_t)*v * 2 + 1);
     return KERN_SUCCESS;
 }
 
@@ -43,7 +44,7 @@ kern_return_t do_structs(mach_port_t server, point_t p, point_t *q) {
 kern_return_t do_fixed(mach_port_t server, quad_t a, quad_t b) {
     (void)server;
     for (int i = 0; i < 4; i++)
-        b[i] = a[i] * 2;
+        b[i] = (int)((unsigned)a[i] * 2u);
     return KERN_SUCCESS;
 }
 
@@ -58,10 +59,15 @@ kern_return_t do_varr(mach_port_t server, ints_t a, mach_msg_type_number_t aCnt,
 
 kern_return_t do_strings(mach_port_t server, name_t s, vname_t vs, name_t o, vname_t vo) {
     (void)server;
-    size_t n = strlen(s);
-    memcpy(o, s, n);
-    o[n] = '|';
-    strncpy(o + n + 1, vs, 31 - n - 1);
+    /* o = s "|" vs, cut to the 31 characters o can hold */
+    size_t n = 0;
+    for (const char *p = s; *p && n < 31; p++)
+        o[n++] = *p;
+    if (n < 31)
+        o[n++] = '|';
+    for (const char *p = vs; *p && n < 31; p++)
+        o[n++] = *p;
+    o[n] = '\0';
     size_t m = strlen(vs);
     for (size_t i = 0; i < m; i++)
         vo[i] = vs[m - 1 - i];
@@ -77,19 +83,19 @@ kern_return_t do_two_var(mach_port_t server, bytes_t a, mach_msg_type_number_t a
         c[i] = (char)(a[aCnt - 1 - i] + 1);
     *cCnt = aCnt;
     for (mach_msg_type_number_t i = 0; i < bCnt; i++)
-        d[i] = b[i] * 3;
+        d[i] = (int)((unsigned)b[i] * 3u);
     *dCnt = bCnt;
-    *t = tail + 1;
+    *t = (int)((unsigned)tail + 1u);
     return KERN_SUCCESS;
 }
 
 kern_return_t do_ool_in(mach_port_t server, ool_ints_t data, mach_msg_type_number_t dataCnt,
                      int *sum) {
     (void)server;
-    int s = 0;
+    unsigned s = 0;
     for (mach_msg_type_number_t i = 0; i < dataCnt; i++)
-        s += data[i];
-    *sum = s; /* the stub frees data (array[] arrives out of line) */
+        s += (unsigned)data[i];
+    *sum = (int)s; /* the stub frees data (array[] arrives out of line) */
     return KERN_SUCCESS;
 }
 
