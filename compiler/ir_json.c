@@ -167,6 +167,16 @@ static void write_routine(struct json_writer *w, const struct ir_routine *rt) {
     json_string(w, "user_name", rt->user_name);
     json_string(w, "server_name", rt->server_name);
     json_string(w, "server_stub", rt->server_stub_name);
+    json_begin_object(w, "names");
+    json_string(w, "request_checker", rt->request_checker);
+    json_string(w, "reply_checker", rt->reply_checker);
+    json_string(w, "user_request_member", rt->user_request_union_member);
+    json_string(w, "user_reply_member", rt->user_reply_union_member);
+    json_string(w, "server_request_member", rt->server_request_union_member);
+    json_string(w, "server_reply_member", rt->server_reply_union_member);
+    json_string(w, "define_id", rt->define_id_name);
+    json_string(w, "define_reply_id", rt->define_reply_id_name);
+    json_end_object(w);
     json_string(w, "reply_port", ir_reply_port_kind_name(rt->reply_port_kind));
     json_bool(w, "special_reply_port", rt->uses_special_reply_port);
     json_int(w, "argc", rt->argc);
@@ -198,6 +208,13 @@ static void write_names(struct json_writer *w, const struct ir_names *n) {
     json_string(w, "server_request_union", n->server_request_union);
     json_string(w, "server_reply_union", n->server_reply_union);
     json_string(w, "msg_count", n->msg_count_macro);
+    json_string(w, "request_typedefs_guard", n->request_typedefs_guard);
+    json_string(w, "reply_typedefs_guard", n->reply_typedefs_guard);
+    json_string(w, "request_checkers_guard", n->request_checkers_guard);
+    json_string(w, "reply_checkers_guard", n->reply_checkers_guard);
+    json_string(w, "user_rcsid", n->user_rcsid);
+    json_string(w, "server_rcsid", n->server_rcsid);
+    json_string(w, "name_map", n->name_map);
     json_end_object(w);
 }
 
