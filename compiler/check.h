@@ -72,7 +72,6 @@ struct check_ctx {
     struct check_routine *routines;      // one per slot
     size_t routine_count;
     struct src_span subsystem_span;
-    size_t slots_cap;
 };
 
 // Initialises the context for one compilation; ir is allocated in the arena.
