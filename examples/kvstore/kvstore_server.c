@@ -36,7 +36,8 @@ kern_return_t kv_put(mach_port_t server, kv_key_t key, kv_value_t value,
     vm_address_t copy = 0;
     if (valueCnt > 0 && vm_allocate(mach_task_self(), &copy, valueCnt, VM_FLAGS_ANYWHERE) != 0)
         return KERN_RESOURCE_SHORTAGE;
-    memcpy((void *)copy, value, valueCnt); /* `value` itself is freed by the stub (array[]) */
+    if (valueCnt > 0) /* `value` itself is freed by the stub (array[]) */
+        memcpy((void *)copy, value, valueCnt);
     if (e->value != NULL && e->size > 0)
         (void)vm_deallocate(mach_task_self(), (vm_address_t)e->value, e->size);
     strncpy(e->key, key, sizeof e->key - 1);
