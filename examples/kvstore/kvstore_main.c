@@ -56,7 +56,7 @@ int main(void) {
         mach_msg_type_number_t size = 0;
         kr = get(kv, (kv_key_t)keys[i], &value, &size);
         int same = kr == KERN_SUCCESS && size == strlen(values[i]) &&
-                   memcmp(value, values[i], size) == 0;
+                   (size == 0 || memcmp(value, values[i], size) == 0);
         printf("%-10s -> \"%.*s\" (%s)\n", keys[i], (int)size, value ? value : "",
                same ? "ok" : "MISMATCH");
         failures += !same;
