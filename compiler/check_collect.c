@@ -17,6 +17,7 @@ struct collect_state {
     size_t n_imports, cap_imports;
     struct ir_setting waittime, sendtime, msgoption;
     const struct ast_stmt *special_reply_stmt;
+    struct src_span kernel_user_span;
     bool have_subsystem;
 };
 
@@ -41,6 +42,7 @@ static void collect_subsystem(struct check_ctx *cx, struct collect_state *st,
     cx->subsystem_span = s->u.subsystem.name.span;
     ir->subsystem = s->u.subsystem.name.name ? s->u.subsystem.name.name : "";
     ir->kernel_user = s->u.subsystem.is_kernel_user;
+    st->kernel_user_span = s->u.subsystem.kernel_user_span;
     ir->kernel_server = s->u.subsystem.is_kernel_server;
     ir->base = 0;
     if (ir->subsystem[0] && check_is_c_keyword(ir->subsystem))
@@ -239,6 +241,8 @@ bool check_collect(struct check_ctx *cx) {
     if (st.special_reply_stmt && (ir->kernel_user || ir->kernel_server))
         diag_report(cx->diags, DIAG_SPECIAL_REPLY_PORT_KERNEL, st.special_reply_stmt->keyword_span,
                     ir->kernel_user ? "KernelUser" : "KernelServer");
+    if (ir->kernel_user && cx->options->rpc_separate)
+        diag_report(cx->diags, DIAG_KERNEL_USER_RPC, st.kernel_user_span);
     ir->options = *cx->options;
     if (ir->on_stack_limit == 0 && cx->options->maxonstack <= UINT32_MAX)
         ir->on_stack_limit = (uint32_t)cx->options->maxonstack;

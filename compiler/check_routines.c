@@ -110,6 +110,21 @@ static void assign_role(struct check_ctx *cx, struct check_routine *cr, size_t i
     }
 }
 
+// A server type that differs from the translated type needs the conversion for each direction
+// the value travels (Apple's MIG warns the same; the server would get the wrong C type).
+static void check_translations(struct check_ctx *cx, const struct check_arg *ca) {
+    const struct ir_type *t = ca->type;
+    if (strcmp(t->server_type, t->trans_type) == 0)
+        return;
+    const char *name = ca->ast->name.name;
+    if ((ca->dir == IR_DIR_IN || ca->dir == IR_DIR_INOUT) && !t->maybe_intran)
+        diag_report(cx->diags, DIAG_TRANSLATION_MISSING, ca->ast->name.span, name, t->trans_type,
+                    t->server_type, "intran");
+    if ((ca->dir == IR_DIR_OUT || ca->dir == IR_DIR_INOUT) && !t->maybe_outtran)
+        diag_report(cx->diags, DIAG_TRANSLATION_MISSING, ca->ast->name.span, name, t->trans_type,
+                    t->server_type, "outtran");
+}
+
 // Checks the argument's type against its role.
 static void check_role_type(struct check_ctx *cx, struct check_routine *cr, struct check_arg *ca) {
     const struct ast_arg *a = ca->ast;
@@ -166,6 +181,7 @@ static void check_role_type(struct check_ctx *cx, struct check_routine *cr, stru
         break;
     }
     case IR_ROLE_DATA:
+        check_translations(cx, ca);
         if (t->native == IR_NATIVE_VALUE_OF && ca->dir != IR_DIR_IN)
             diag_report(cx->diags, DIAG_VALUEOF_NOT_IN, a->name.span, name);
         if (ca->dir == IR_DIR_INOUT && is_inline_variable(t))
