@@ -207,6 +207,15 @@ static bool parse_option(struct driver_options *o, int argc, char **argv, int *i
         o->usage_error = true;
         return add_problem(o, DIAG_BAD_DIAGNOSTICS_FORMAT, arg + 21);
     }
+    if (!strncmp(arg, "--error-limit=", 14)) {
+        unsigned long n;
+        if (!parse_number(arg + 14, &n) || n > 1000000) {
+            o->usage_error = true;
+            return add_problem2(o, DIAG_BAD_OPTION_NUMBER, "--error-limit", arg + 14);
+        }
+        o->compile.error_limit = (unsigned)n;
+        return true;
+    }
     if (!strncmp(arg, "--emit-json=", 12)) {
         o->json_file = arg + 12;
         return true;
@@ -309,6 +318,7 @@ static const char *const help_lines[] = {
     "Diagnostics:",
     "  -q / -Q             no warnings / warnings (default)",
     "  -Werror             warnings are errors",
+    "  --error-limit=N     stop after N errors (default 20; 0: the default)",
     "  -v / -V             print a summary of the interface (routines, ids) / don't",
     "  --diagnostics-format=text|json   diagnostics as text (default) or one JSON array",
     "  --color / --no-color colour diagnostics always / never (default: on a TTY, unless NO_COLOR)",

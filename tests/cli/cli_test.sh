@@ -61,7 +61,7 @@ case_help() {
   for opt in -user -server -header -sheader -iheader -dheader --emit-json -MD -MF -D -U -I -F \
              -isystem -include -cc -arch -target -isysroot -novouchers -mach_msg2 -maxonstack \
              -max_descrs -max_reply_descrs -split "-b " "-n " "-r " "-s " "-i " "-l " "-k " "-x " "-t " \
-             "-q " "-v " -Werror --diagnostics-format --no-color --color -version --help; do
+             "-q " "-v " -Werror --error-limit --diagnostics-format --no-color --color -version --help; do
     expect_in out.txt " $opt"
   done
   expect_in out.txt "Exit status"
@@ -332,6 +332,9 @@ case_json_diagnostics() {
   run 1 "$MIG" --diagnostics-format=json --emit-json j.json j.defs
   head -c1 err.txt | grep -q '\[' || { cat err.txt; fail "not a JSON array"; }
   expect_in err.txt '"line"'
+  printf 'subsystem e 1;\nroutine a(s : t1);\nroutine b(s : t2);\nroutine c(s : t3);\n' >e.defs
+  run 1 "$MIG" --error-limit=2 --emit-json e.json e.defs
+  [[ $(grep -c 'unknown type' err.txt) == 2 ]] || { cat err.txt; fail "--error-limit=2 not honoured"; }
 }
 
 # mig_generate() from cmake/MigGenerate.cmake in a small project, with the Ninja and the

@@ -176,6 +176,14 @@ static void test_version_help_t(void **state) {
     assert_string_equal(o.json_file, "-");
     assert_int_equal(o.cpp_arg_count, 2);
     options_free(&o);
+    PARSE(&o, "--error-limit=3", "x.defs");
+    assert_int_equal(o.compile.error_limit, 3);
+    assert_false(o.usage_error);
+    options_free(&o);
+    PARSE(&o, "--error-limit=lots", "x.defs");
+    assert_true(o.usage_error);
+    assert_int_equal(o.problems[0].id, DIAG_BAD_OPTION_NUMBER);
+    options_free(&o);
     PARSE(&o, "-t", "--emit-json=a.json", "x.defs");
     assert_int_equal(o.problems[0].id, DIAG_IGNORED_OPTION);
     assert_string_equal(o.json_file, "a.json");
