@@ -1,0 +1,25 @@
+/* Wire-identity checks: compare a value measured on OpenMIG's generated code with the value
+ * recorded from Apple MIG's output (tests/wire/<interface>.facts). See docs/wire-identity.md. */
+#ifndef OPENMIG_TESTS_WIRE_CHECK_H
+#define OPENMIG_TESTS_WIRE_CHECK_H
+
+/* One name -> msgh_id pair of a generated subsystem_to_name_map_<subsys> macro. */
+struct wire_name_id {
+  const char *name;
+  int id;
+};
+
+/* Records one fact: prints "MISMATCH <where>: <what> is <actual>, Apple: <expected>" when the
+ * values differ. <where> is "<file>:<line>" of the fact. */
+void wire_expect(const char *where, const char *what, long long actual, long long expected);
+
+/* The msgh_id of <name> in a name map, or -1 when it is not listed. */
+int wire_map_id(const struct wire_name_id *map, unsigned count, const char *name);
+
+/* Prints the totals and returns the process exit status: 0 when every fact held. */
+int wire_report(const char *interface);
+
+/* Generated from <interface>.facts (wire_facts.cmake): checks every recorded fact. */
+void wire_check_facts(void);
+
+#endif /* OPENMIG_TESTS_WIRE_CHECK_H */
