@@ -80,13 +80,14 @@ const char *driver_defs_dir(char *buf, size_t cap) {
     if (env)
         return env;
     if (relative_defs_dir(buf, cap))
-        return buf;
-#ifdef OPENMIG_DEFS_INSTALL_DIR
-    if (is_dir(OPENMIG_DEFS_INSTALL_DIR "/mach"))
-        return OPENMIG_DEFS_INSTALL_DIR;
-#endif
+        return buf; // an installed mig: its own share/mig/defs
 #ifdef OPENMIG_DEFS_SOURCE_DIR
-    return OPENMIG_DEFS_SOURCE_DIR;
+    // A mig run from its build tree uses the tree's defs, never an older installed copy.
+    if (is_dir(OPENMIG_DEFS_SOURCE_DIR "/mach"))
+        return OPENMIG_DEFS_SOURCE_DIR;
+#endif
+#ifdef OPENMIG_DEFS_INSTALL_DIR
+    return OPENMIG_DEFS_INSTALL_DIR;
 #else
     return NULL;
 #endif

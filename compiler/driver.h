@@ -17,9 +17,9 @@ enum driver_status {
 enum driver_status driver_run(const struct driver_options *opts, const char *program);
 
 // The directory of standard .defs files put after every -I: $MIG_DEFS_DIR when set (empty:
-// none), else ../share/mig/defs next to the running mig, else the configured install
-// directory, else the source tree's defs/ (a mig run from its build tree). `buf` (cap bytes)
-// may hold the result.
+// none), else ../share/mig/defs next to the running mig (an installed mig), else the source
+// tree's defs/ when it exists (a mig run from its build tree), else the configured install
+// directory. `buf` (cap bytes) may hold the result.
 const char *driver_defs_dir(char *buf, size_t cap);
 
 #endif
