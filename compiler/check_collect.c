@@ -256,6 +256,7 @@ bool check_collect(struct check_ctx *cx) {
 
     ir->routines = arena_array(cx->arena, st.n_slots, sizeof *ir->routines);
     ir->routine_count = st.n_slots;
+    ir->msg_count = st.n_slots;
     cx->routines = arena_array(cx->arena, st.n_slots, sizeof *cx->routines);
     cx->routine_count = st.n_slots;
     if (st.n_slots)

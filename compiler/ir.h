@@ -415,6 +415,8 @@ struct ir_module {
     struct ir_routine *routines;    // slots in id order, skips included
     size_t routine_count;           // number of slots (base + routine_count = end id)
     size_t real_routine_count;      // slots that are not skips
+    size_t msg_count;               // value of <subsys>_MSG_COUNT: every slot, skips included
+                                    // (Apple's MIG counts skips; = routine_count)
 
     const struct ir_type **types;   // declared types in declaration order (redefinitions: last)
     size_t type_count;

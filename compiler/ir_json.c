@@ -229,6 +229,7 @@ void ir_json_write(const struct ir_module *ir, struct strbuf *out) {
     json_string(&w, "name", ir->subsystem);
     json_int(&w, "base", ir->base);
     json_int(&w, "end", (int64_t)ir->base + (int64_t)ir->routine_count);
+    json_int(&w, "msg_count", (int64_t)ir->msg_count);
     json_bool(&w, "kernel_user", ir->kernel_user);
     json_bool(&w, "kernel_server", ir->kernel_server);
     json_string(&w, "user_prefix", ir->user_prefix);
