@@ -16,23 +16,63 @@
 mach_port_t bootstrap_port = MACH_PORT_NULL;
 
 /* The in-process service's port (receive right and the send right bootstrap_port names),
- * served from the first bootstrap call on. */
+ * served from the first bootstrap call on. In a forked child the parent's port is left alone
+ * (its queue may still list the parent's waiting threads) and the child's service gets a new
+ * port on first use; calls naming the parent's port are taken to the new one. */
 static mach_port_t local_service_port = MACH_PORT_NULL;
-static pthread_once_t local_service_once = PTHREAD_ONCE_INIT;
+static mach_port_t parent_service_port = MACH_PORT_NULL;
+static bool needs_new_port;
+static pthread_mutex_t local_service_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool local_service_started;
 
-__attribute__((constructor)) static void bootstrap_port_init(void) {
+/* fork() with the start lock held, so that the child gets it unlocked. */
+static void bootstrap_before_fork(void) {
+    pthread_mutex_lock(&local_service_lock);
+}
+
+static void bootstrap_after_fork_parent(void) {
+    pthread_mutex_unlock(&local_service_lock);
+}
+
+/* A forked child has no service thread: the next call starts one for the child. */
+static void bootstrap_after_fork_child(void) {
+    if (local_service_started) {
+        parent_service_port = local_service_port;
+        needs_new_port = true;
+    }
+    local_service_started = false;
+    bootstrap_local_service_forget_after_fork();
+    pthread_mutex_unlock(&local_service_lock);
+}
+
+/* A receive right with one send reference under the same name, or MACH_PORT_NULL. */
+static mach_port_t make_service_port(void) {
     mach_port_t task = mach_task_self();
     mach_port_t port = MACH_PORT_NULL;
     if (mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS)
-        return;
+        return MACH_PORT_NULL;
     if (mach_port_insert_right(task, port, port, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS) {
         (void)mach_port_mod_refs(task, port, MACH_PORT_RIGHT_RECEIVE, -1);
-        return;
+        return MACH_PORT_NULL;
     }
+    return port;
+}
+
+/* Makes port the in-process service's port and the task's bootstrap port. */
+static void adopt_service_port(mach_port_t port) {
     local_service_port = port;
     bootstrap_port = port;
     /* task_get_bootstrap_port() reads the task's special port. */
-    (void)task_set_special_port(task, TASK_BOOTSTRAP_PORT, port);
+    (void)task_set_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, port);
+}
+
+__attribute__((constructor)) static void bootstrap_port_init(void) {
+    mach_port_t port = make_service_port();
+    if (port == MACH_PORT_NULL)
+        return;
+    adopt_service_port(port);
+    (void)pthread_atfork(bootstrap_before_fork, bootstrap_after_fork_parent,
+                         bootstrap_after_fork_child);
 }
 
 /* A transport serving calls made on its own bootstrap port (see bootstrap_client.h). */
@@ -51,8 +91,32 @@ static bool transport_serves(mach_port_t bp) {
     return transport_serve != NULL && bp == transport_port && bp != MACH_PORT_NULL;
 }
 
-static void start_local_service(void) {
-    (void)bootstrap_local_service_start(local_service_port);
+/* Starts the in-process service on first use (again, on a new port, in a forked child). */
+static void ensure_local_service(void) {
+    pthread_mutex_lock(&local_service_lock);
+    if (needs_new_port) {
+        mach_port_t port = make_service_port();
+        if (port != MACH_PORT_NULL) {
+            bool was_bootstrap_port = (bootstrap_port == parent_service_port);
+            local_service_port = port;
+            if (was_bootstrap_port)
+                adopt_service_port(port);
+            needs_new_port = false;
+        }
+    }
+    if (!local_service_started && !needs_new_port)
+        local_service_started =
+            bootstrap_local_service_start(local_service_port) == KERN_SUCCESS;
+    pthread_mutex_unlock(&local_service_lock);
+}
+
+/* The port a call on bp goes to: the in-process service's, for bp naming it or (in a forked
+ * child) the parent's; otherwise bp itself. */
+static mach_port_t service_port_for(mach_port_t bp) {
+    if (bp == MACH_PORT_NULL || (bp != local_service_port && bp != parent_service_port))
+        return bp;
+    ensure_local_service();
+    return local_service_port;
 }
 
 /* The reply of one RPC plus room for the trailer mach_msg appends. */
@@ -67,8 +131,7 @@ struct bootstrap_reply_buffer {
 static kern_return_t call_service(mach_port_t bp, mach_msg_header_t *request,
                                   mach_msg_bits_t extra_bits, mach_msg_size_t size,
                                   struct bootstrap_reply_buffer *buffer) {
-    if (bp == local_service_port && bp != MACH_PORT_NULL)
-        (void)pthread_once(&local_service_once, start_local_service);
+    bp = service_port_for(bp);
     mach_port_t reply_port = mig_get_reply_port();
     mach_msg_id_t id = request->msgh_id;
     request->msgh_bits =

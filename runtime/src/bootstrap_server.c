@@ -9,6 +9,7 @@
 #include <mach/mach.h>
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,10 +127,14 @@ static void *local_service_main(void *arg) {
 
 static pthread_t local_service_thread;
 static mach_port_t local_service_port;
+static bool local_service_running;
 
 /* At exit: stop the service thread and release the table, so that leak checkers see nothing
  * left behind. Clients of the service are finishing too; a late call gets a mach_msg error. */
 static void local_service_stop(void) {
+    if (!local_service_running)
+        return;
+    local_service_running = false;
     (void)mach_port_mod_refs(mach_task_self(), local_service_port, MACH_PORT_RIGHT_RECEIVE, -1);
     (void)pthread_join(local_service_thread, NULL);
     bootstrap_registry_destroy(served_registry);
@@ -137,6 +142,7 @@ static void local_service_stop(void) {
 }
 
 kern_return_t bootstrap_local_service_start(mach_port_t service_port) {
+    static bool stop_at_exit;
     served_registry = bootstrap_registry_create();
     if (served_registry == NULL)
         return KERN_RESOURCE_SHORTAGE;
@@ -147,8 +153,17 @@ kern_return_t bootstrap_local_service_start(mach_port_t service_port) {
         served_registry = NULL;
         return KERN_RESOURCE_SHORTAGE;
     }
-    (void)atexit(local_service_stop);
+    local_service_running = true;
+    if (!stop_at_exit)
+        stop_at_exit = atexit(local_service_stop) == 0;
     return KERN_SUCCESS;
+}
+
+void bootstrap_local_service_forget_after_fork(void) {
+    /* The thread did not come along, and the table's lock may have been held by it. The
+     * child's in-process service starts afresh: a new table (the copy is abandoned). */
+    local_service_running = false;
+    served_registry = NULL;
 }
 
 struct bootstrap_registry *bootstrap_local_registry(void) {

@@ -23,6 +23,10 @@ boolean_t bootstrap_server_demux(mach_msg_header_t *in, mach_msg_header_t *out);
  * thread and frees the table. Returns KERN_SUCCESS or KERN_RESOURCE_SHORTAGE. Call once. */
 kern_return_t bootstrap_local_service_start(mach_port_t service_port);
 
+/* In a child process after fork(): the service thread is gone; forget it (and the table, whose
+ * lock it may have held) so that the next start makes a new one. Async-signal-safe. */
+void bootstrap_local_service_forget_after_fork(void);
+
 /* The in-process service's registry (NULL before it starts); for tests. */
 struct bootstrap_registry *bootstrap_local_registry(void);
 
