@@ -51,6 +51,8 @@ if(TARGET mig AND TARGET mach_static)
                 DEMUX mach_exc_demux.c STATE_MAX 1296)
   wire_add_case(exc DEFS ${PROJECT_SOURCE_DIR}/defs/mach/exc.defs
                 DEMUX exc_demux.c STATE_MAX 614)
+  wire_add_case(sm_report DEFS ${WIRE_DIR}/sm_report.defs
+                DEMUX sm_report_demux.c STATE_MAX 614 CLIENT sm_report_client.c)
   wire_add_case(notify DEFS ${PROJECT_SOURCE_DIR}/defs/mach/notify.defs
                 DEMUX notify_demux.c STATE_MAX 614)
 endif()

@@ -55,9 +55,9 @@ static void record(mach_port_t exception_port, mach_port_t thread, mach_port_t t
   seen.task = task;
   seen.exception = exception;
   seen.codeCnt = codeCnt;
-  for (mach_msg_type_number_t i = 0; i < codeCnt && i < 2; i++) {
-    seen.code[i] = code[i];
-  }
+  /* The codes sit at offset 68 of a 4-byte aligned message (Apple's layout): copy, do not load
+   * them as int64_t. */
+  memcpy(seen.code, code, sizeof(int64_t) * (codeCnt < 2 ? codeCnt : 2));
 }
 
 kern_return_t catch_mach_exception_raise(mach_port_t exception_port, mach_port_t thread,

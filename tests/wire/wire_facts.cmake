@@ -80,7 +80,9 @@ foreach(line IN LISTS lines)
     wire_emit("msgh_id of ${name} in subsystem_to_name_map_${subsys}"
               "wire_map_id(wire_name_map, wire_name_map_count, \"${name}\")" ${id})
     wire_emit("${name}: slot ${id} has a stub" "wire_slot(${id}) && wire_slot(${id})->stub_routine != 0" 1)
-    wire_emit("${name}: argc" "wire_slot(${id}) ? (long long)wire_slot(${id})->argc : -1" ${argc})
+    if(NOT argc STREQUAL "-")
+      wire_emit("${name}: argc" "wire_slot(${id}) ? (long long)wire_slot(${id})->argc : -1" ${argc})
+    endif()
     wire_emit("${name}: max_reply_msg" "wire_slot(${id}) ? (long long)wire_slot(${id})->max_reply_msg : -1"
               "sizeof(__Reply__${name}_t)")
     wire_emit("${name}: descr_count" "wire_slot(${id}) ? (long long)wire_slot(${id})->descr_count : -1" 0)

@@ -1,0 +1,90 @@
+/* Wire test of OpenMIG's sm_report client stub: a server thread receives the request our
+ * sm_reportUser.c sends through the in-process runtime and checks it byte by byte against the
+ * packing of Apple's user stub (sm_report.facts, sm_report_msg.h), then answers with an Apple
+ * reply and with a mig_reply_error_t. */
+#include <mach/mach.h>
+#include <mach/mach_port.h>
+#include <mach/mig_errors.h>
+#include <mach/ndr.h>
+
+#include "sm_report_msg.h"
+#include "wire_check.h"
+#include WIRE_USER_HEADER
+
+#include <pthread.h>
+
+#define WHERE_LINE2(l) "sm_report_client.c:" #l
+#define WHERE_LINE(l) WHERE_LINE2(l)
+#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
+
+enum { PORT_SEND = 17, PORT_SEND_ONCE = 18, REQUESTS = 2 };
+
+static mach_port_t server_port;
+
+/* Checks one received request against Apple's packed layout and replies with <retcode>. */
+static void check_and_reply(union wire_buffer *in, kern_return_t retcode) {
+  union wire_buffer expected, reply;
+  memset(&expected, 0, sizeof expected);
+  sm_report_put_body(&expected, 1, 4242);
+  EXPECT("request bits as received", wire_get32(in, WIRE_HEAD_BITS),
+         MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
+  EXPECT("request size: 88 + 4 + 8 + 8", wire_get32(in, WIRE_HEAD_SIZE), SM_REQUEST_SIZE);
+  EXPECT("request id", wire_get32(in, WIRE_HEAD_ID), SM_REPORT_ID);
+  EXPECT("descriptor count", wire_get32(in, 24), 1);
+  EXPECT("task descriptor type", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
+  EXPECT("task disposition", in->bytes[38], PORT_SEND);
+  EXPECT("NDR int_rep at 44", in->bytes[44], NDR_record.int_rep);
+  const struct { const char *what; size_t from, to; } spans[] = {
+    {"do_stacktrace, pid, tid at 48..63", SM_DO_STACKTRACE, SM_TID + 8},
+    {"log_fileCnt 4 and \"abc\" at 68..75", SM_LOG_FILE_CNT, SM_LOG_FILE + 4},
+    {"proc_pathCnt 7 and \"/bin/x\" at 80..90", SM_PROC_PATH_CNT, SM_PROC_PATH + 7},
+    {"reportCnt 8 and \"report!\" at 96..107", SM_REPORT_CNT, SM_REPORT + 8},
+  };
+  for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
+    EXPECT(spans[i].what, memcmp(in->bytes + spans[i].from, expected.bytes + spans[i].from,
+                                 spans[i].to - spans[i].from), 0);
+  }
+  memset(&reply, 0, sizeof reply);
+  wire_put_header(&reply, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), 36,
+                  wire_get32(in, WIRE_HEAD_REMOTE), MACH_PORT_NULL, SM_REPORT_ID + 100);
+  memcpy(reply.bytes + 24, &NDR_record, 8);
+  wire_put32(&reply, 32, (uint32_t)retcode);
+  EXPECT("reply sent", mach_msg((mach_msg_header_t *)(void *)reply.bytes, MACH_SEND_MSG, 36, 0,
+                                MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), MACH_MSG_SUCCESS);
+  mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
+}
+
+static void *serve(void *unused) {
+  (void)unused;
+  const kern_return_t answers[REQUESTS] = {KERN_SUCCESS, KERN_INVALID_ARGUMENT};
+  for (int i = 0; i < REQUESTS; i++) {
+    union wire_buffer in;
+    mach_msg_return_t mr = mach_msg((mach_msg_header_t *)(void *)in.bytes, MACH_RCV_MSG, 0,
+                                    sizeof in.bytes, server_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+    EXPECT("request received", mr, MACH_MSG_SUCCESS);
+    if (mr != MACH_MSG_SUCCESS) {
+      break;
+    }
+    check_and_reply(&in, answers[i]);
+  }
+  return NULL;
+}
+
+int main(void) {
+  mach_port_t task = MACH_PORT_NULL;
+  pthread_t server;
+  char log_file[] = "abc", proc_path[] = "/bin/x", report[] = "report!";
+  mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &server_port);
+  mach_port_insert_right(mach_task_self(), server_port, server_port, MACH_MSG_TYPE_MAKE_SEND);
+  mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &task);
+  mach_port_insert_right(mach_task_self(), task, task, MACH_MSG_TYPE_MAKE_SEND);
+  if (pthread_create(&server, NULL, serve, NULL) != 0) {
+    return 2;
+  }
+  EXPECT("sm_report", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path, report),
+         KERN_SUCCESS);
+  EXPECT("sm_report error reply", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path,
+                                            report), KERN_INVALID_ARGUMENT);
+  pthread_join(server, NULL);
+  return wire_report(WIRE_CASE "-client");
+}
