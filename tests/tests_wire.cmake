@@ -35,7 +35,7 @@ if(TARGET mig AND TARGET mach_static)
     if(W_CLIENT)
       openmig_add_unit_test(NAME wire-${name}-client
                             SOURCES ${WIRE_DIR}/${W_CLIENT} ${WIRE_DIR}/wire_check.c
-                                    ${out}/${base}User.c ${headers}
+                                    ${WIRE_DIR}/wire_msg.c ${out}/${base}User.c ${headers}
                             LIBS mach_static Threads::Threads LABELS wire TIMEOUT 60)
       target_include_directories(wire-${name}-client PRIVATE ${WIRE_DIR} ${out})
       target_compile_definitions(wire-${name}-client PRIVATE WIRE_CASE="${name}"

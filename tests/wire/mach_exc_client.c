@@ -42,17 +42,6 @@ static mach_port_t server_port;
 static enum answer next_answer;
 static uint32_t expected_request_size;
 
-/* Sends <reply> (already filled after the header) to the request's reply right. */
-static void send_reply(const union wire_buffer *request, union wire_buffer *reply, uint32_t size) {
-  wire_put_header(reply, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), size,
-                  wire_get32(request, WIRE_HEAD_REMOTE), MACH_PORT_NULL,
-                  (int32_t)wire_get32(request, WIRE_HEAD_ID) + 100);
-  memcpy(reply->bytes + 24, &NDR_record, 8);
-  mach_msg_return_t mr = mach_msg((mach_msg_header_t *)(void *)reply->bytes, MACH_SEND_MSG, size, 0,
-                                  MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-  EXPECT("reply sent", mr, MACH_MSG_SUCCESS);
-}
-
 /* The request as Apple's server reads it: header, two port descriptors, NDR, exception, codes. */
 static void check_identity_request(const union wire_buffer *in, int32_t id) {
   EXPECT("request msgh_bits as received", wire_get32(in, WIRE_HEAD_BITS), RECEIVED_COMPLEX_BITS);
@@ -76,7 +65,7 @@ static void answer(union wire_buffer *in) {
     check_identity_request(in, 2405);
     EXPECT("codeCnt at 64", wire_get32(in, 64), expected_request_size == 84 ? 2 : 1);
     EXPECT("code[0] low word at 68", wire_get32(in, 68), 0x0d0e0a0du);
-    send_reply(in, &reply, 36);
+    wire_send_reply(in, &reply, 36);
     break;
   case ANSWER_STATE_IDENTITY:
     /* codeCnt 1: flavor, old_stateCnt and old_state move down by 8 (76, 80, 84). */
@@ -89,28 +78,28 @@ static void answer(union wire_buffer *in) {
     wire_put32(&reply, 40, 2);           /* new_stateCnt */
     wire_put32(&reply, 44, 0xfeed0001u); /* new_state */
     wire_put32(&reply, 48, 0xfeed0002u);
-    send_reply(in, &reply, REPLY_STATE_FIXED + 8);
+    wire_send_reply(in, &reply, REPLY_STATE_FIXED + 8);
     break;
   case ANSWER_ERROR_REPLY:
     wire_put32(&reply, 32, KERN_FAILURE);
-    send_reply(in, &reply, 36);
+    wire_send_reply(in, &reply, 36);
     break;
   case ANSWER_WRONG_ID:
-    send_reply(in, &reply, 36);
+    wire_send_reply(in, &reply, 36);
     break;
   case ANSWER_OVERSIZED:
-    send_reply(in, &reply, 40);
+    wire_send_reply(in, &reply, 40);
     break;
   case ANSWER_SHORT:
-    send_reply(in, &reply, 32);
+    wire_send_reply(in, &reply, 32);
     break;
   case ANSWER_TOO_MANY_WORDS:
     wire_put32(&reply, 40, 615);
-    send_reply(in, &reply, REPLY_STATE_FIXED + 8);
+    wire_send_reply(in, &reply, REPLY_STATE_FIXED + 8);
     break;
   case ANSWER_COUNT_MISMATCH:
     wire_put32(&reply, 40, 3);
-    send_reply(in, &reply, REPLY_STATE_FIXED + 8);
+    wire_send_reply(in, &reply, REPLY_STATE_FIXED + 8);
     break;
   case ANSWER_DROP_REPLY_RIGHT:
     EXPECT("reply right dropped", mach_port_deallocate(mach_task_self(), wire_get32(in, WIRE_HEAD_REMOTE)),
@@ -122,10 +111,7 @@ static void answer(union wire_buffer *in) {
 static void *serve(void *count) {
   for (int i = 0; i < *(int *)count; i++) {
     union wire_buffer in;
-    mach_msg_return_t mr = mach_msg((mach_msg_header_t *)(void *)in.bytes, MACH_RCV_MSG, 0,
-                                    sizeof in.bytes, server_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-    EXPECT("request received", mr, MACH_MSG_SUCCESS);
-    if (mr != MACH_MSG_SUCCESS) {
+    if (!wire_receive(server_port, &in)) {
       break;
     }
     if (next_answer == ANSWER_WRONG_ID) {
@@ -142,17 +128,9 @@ static void *serve(void *count) {
   return NULL;
 }
 
-/* A port with a send right, standing in for a thread or task. */
-static mach_port_t new_port(void) {
-  mach_port_t port = MACH_PORT_NULL;
-  mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port);
-  mach_port_insert_right(mach_task_self(), port, port, MACH_MSG_TYPE_MAKE_SEND);
-  return port;
-}
-
 int main(void) {
-  server_port = new_port();
-  mach_port_t thread = new_port(), task = new_port();
+  server_port = wire_new_port();
+  mach_port_t thread = wire_new_port(), task = wire_new_port(); /* stand-ins */
   int64_t code[2] = {(int64_t)0x0a0b0c0d0d0e0a0dull, 2};
   natural_t old_state[3] = {0x5000u, 0x5001u, 0x5002u};
   natural_t new_state[614];

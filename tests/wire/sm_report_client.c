@@ -45,12 +45,8 @@ static void check_and_reply(union wire_buffer *in, kern_return_t retcode) {
                                  spans[i].to - spans[i].from), 0);
   }
   memset(&reply, 0, sizeof reply);
-  wire_put_header(&reply, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), 36,
-                  wire_get32(in, WIRE_HEAD_REMOTE), MACH_PORT_NULL, SM_REPORT_ID + 100);
-  memcpy(reply.bytes + 24, &NDR_record, 8);
   wire_put32(&reply, 32, (uint32_t)retcode);
-  EXPECT("reply sent", mach_msg((mach_msg_header_t *)(void *)reply.bytes, MACH_SEND_MSG, 36, 0,
-                                MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL), MACH_MSG_SUCCESS);
+  wire_send_reply(in, &reply, 36);
   mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
 }
 
@@ -59,10 +55,7 @@ static void *serve(void *unused) {
   const kern_return_t answers[REQUESTS] = {KERN_SUCCESS, KERN_INVALID_ARGUMENT};
   for (int i = 0; i < REQUESTS; i++) {
     union wire_buffer in;
-    mach_msg_return_t mr = mach_msg((mach_msg_header_t *)(void *)in.bytes, MACH_RCV_MSG, 0,
-                                    sizeof in.bytes, server_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
-    EXPECT("request received", mr, MACH_MSG_SUCCESS);
-    if (mr != MACH_MSG_SUCCESS) {
+    if (!wire_receive(server_port, &in)) {
       break;
     }
     check_and_reply(&in, answers[i]);
@@ -71,13 +64,10 @@ static void *serve(void *unused) {
 }
 
 int main(void) {
-  mach_port_t task = MACH_PORT_NULL;
   pthread_t server;
   char log_file[] = "abc", proc_path[] = "/bin/x", report[] = "report!";
-  mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &server_port);
-  mach_port_insert_right(mach_task_self(), server_port, server_port, MACH_MSG_TYPE_MAKE_SEND);
-  mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &task);
-  mach_port_insert_right(mach_task_self(), task, task, MACH_MSG_TYPE_MAKE_SEND);
+  server_port = wire_new_port();
+  mach_port_t task = wire_new_port(); /* a stand-in for a task port */
   if (pthread_create(&server, NULL, serve, NULL) != 0) {
     return 2;
   }

@@ -4,6 +4,10 @@
 
 #include "wire_check.h"
 
+#include <mach/mach.h>
+#include <mach/mach_port.h>
+#include <mach/ndr.h>
+
 int wire_serve(wire_demux_fn demux, union wire_buffer *in, union wire_buffer *out) {
   memset(out, 0xa5, sizeof *out);
   return demux((mach_msg_header_t *)(void *)in->bytes, (mach_msg_header_t *)(void *)out->bytes) ? 1 : 0;
@@ -22,4 +26,31 @@ void wire_expect_reply_header(const char *where, const union wire_buffer *out,
 
 int32_t wire_reply_retcode(const union wire_buffer *out) {
   return (int32_t)wire_get32(out, 32);
+}
+
+int wire_receive(mach_port_t port, union wire_buffer *in) {
+  mach_msg_return_t mr = mach_msg((mach_msg_header_t *)(void *)in->bytes, MACH_RCV_MSG, 0,
+                                  sizeof in->bytes, port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+  wire_expect("wire_receive", "mach_msg receive", mr, MACH_MSG_SUCCESS);
+  return mr == MACH_MSG_SUCCESS;
+}
+
+mach_port_t wire_new_port(void) {
+  mach_port_t port = MACH_PORT_NULL;
+  wire_expect("wire_new_port", "mach_port_allocate",
+              mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port), KERN_SUCCESS);
+  wire_expect("wire_new_port", "mach_port_insert_right",
+              mach_port_insert_right(mach_task_self(), port, port, MACH_MSG_TYPE_MAKE_SEND), KERN_SUCCESS);
+  return port;
+}
+
+void wire_send_reply(const union wire_buffer *request, union wire_buffer *reply, uint32_t size) {
+  wire_put_header(reply, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), size,
+                  wire_get32(request, WIRE_HEAD_REMOTE), MACH_PORT_NULL,
+                  (int32_t)wire_get32(request, WIRE_HEAD_ID) + 100);
+  memcpy(reply->bytes + 24, &NDR_record, 8);
+  wire_expect("wire_send_reply", "mach_msg send",
+              mach_msg((mach_msg_header_t *)(void *)reply->bytes, MACH_SEND_MSG, size, 0,
+                       MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL),
+              MACH_MSG_SUCCESS);
 }

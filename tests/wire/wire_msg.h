@@ -75,6 +75,17 @@ void wire_expect_reply_header(const char *where, const union wire_buffer *out,
                               uint32_t reply_bits, uint32_t reply_port, int32_t request_id,
                               uint32_t size);
 
+/* Receives one message on <port> into <in> (blocking); records a failure as a mismatch and
+ * returns 0 then, 1 on success. */
+int wire_receive(mach_port_t port, union wire_buffer *in);
+
+/* Sends <reply> (filled after the NDR record) as Apple's server sends a reply to <request>:
+ * MACH_MSGH_BITS(MOVE_SEND_ONCE, 0) to the request's reply right, id + 100, NDR_record, <size>. */
+void wire_send_reply(const union wire_buffer *request, union wire_buffer *reply, uint32_t size);
+
+/* A new receive right with one send right under the same name (a server or a stand-in port). */
+mach_port_t wire_new_port(void);
+
 /* The RetCode of a simple reply (offset 32, after the header and the NDR record). */
 int32_t wire_reply_retcode(const union wire_buffer *out);
 
