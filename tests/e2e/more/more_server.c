@@ -142,6 +142,12 @@ kern_return_t sv_poly_request(mach_port_t server, mach_msg_type_name_t serverPol
     return KERN_SUCCESS;
 }
 
+kern_return_t sv_special(mach_port_t server, int *v) {
+    (void)server;
+    *v = 5;
+    return KERN_SUCCESS;
+}
+
 kern_return_t sv_quit(mach_port_t server) {
     (void)server;
     more_quit = 1;

@@ -194,6 +194,16 @@ static void ctype_and_polymorphic_request_port(void **state) {
     expect_no_leaks();
 }
 
+static void special_reply_port(void **state) {
+    (void)state;
+    int v = 0;
+    assert_int_equal(cl_special(server_port, &v), KERN_SUCCESS); // creates the special port
+    assert_int_equal(v, 5);
+    openmig_ipc_stats_get(&baseline); // the thread's special reply port stays, like the other
+    assert_int_equal(cl_special(server_port, &v), KERN_SUCCESS);
+    expect_no_leaks();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(translations_run_in_order),
@@ -203,6 +213,7 @@ int main(void) {
         cmocka_unit_test(client_receives_the_audit_token),
         cmocka_unit_test(out_of_line_flags),
         cmocka_unit_test(ctype_and_polymorphic_request_port),
+        cmocka_unit_test(special_reply_port),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }
