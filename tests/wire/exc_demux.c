@@ -7,9 +7,6 @@
 #include "wire_msg.h"
 #include WIRE_SERVER_HEADER
 
-#define WHERE_LINE2(l) "exc_demux.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum { REQUEST_PORT = 0x1103, REPLY_PORT = 0x2207, PORT_SEND = 17, PORT_SEND_ONCE = 18, RAISE_SIZE = 76 };
 
@@ -77,34 +74,34 @@ int main(void) {
   wire_check_facts();
 
   build_raise(&in, 2, RAISE_SIZE);
-  EXPECT("exception_raise handled", serve(&in, &out), 1);
-  EXPECT("work function called", seen.calls, 1);
-  EXPECT("thread", seen.thread, 0x3303);
-  EXPECT("codeCnt", seen.codeCnt, 2);
-  EXPECT("code[1] at offset 72", seen.code1, 0x22);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, 2401, 36);
-  EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
+  WIRE_EXPECT("exception_raise handled", serve(&in, &out), 1);
+  WIRE_EXPECT("work function called", seen.calls, 1);
+  WIRE_EXPECT("thread", seen.thread, 0x3303);
+  WIRE_EXPECT("codeCnt", seen.codeCnt, 2);
+  WIRE_EXPECT("code[1] at offset 72", seen.code1, 0x22);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, 2401, 36);
+  WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
 
   /* 4-byte codes: size 68 + 4 * codeCnt, exactly. */
   build_raise(&in, 1, RAISE_SIZE - 4);
-  EXPECT("codeCnt 1 handled", serve(&in, &out), 1);
-  EXPECT("codeCnt 1 accepted", seen.calls, 1);
+  WIRE_EXPECT("codeCnt 1 handled", serve(&in, &out), 1);
+  WIRE_EXPECT("codeCnt 1 accepted", seen.calls, 1);
   build_raise(&in, 1, RAISE_SIZE);
-  EXPECT("size 76 with codeCnt 1 handled", serve(&in, &out), 1);
-  EXPECT("size 76 with codeCnt 1: no call", seen.calls, 0);
-  EXPECT("size 76 with codeCnt 1: MIG_BAD_ARGUMENTS", wire_reply_retcode(&out), MIG_BAD_ARGUMENTS);
+  WIRE_EXPECT("size 76 with codeCnt 1 handled", serve(&in, &out), 1);
+  WIRE_EXPECT("size 76 with codeCnt 1: no call", seen.calls, 0);
+  WIRE_EXPECT("size 76 with codeCnt 1: MIG_BAD_ARGUMENTS", wire_reply_retcode(&out), MIG_BAD_ARGUMENTS);
 
   /* The state routine's failure comes back as a mig_reply_error_t. */
   memset(&in, 0, sizeof in);
   wire_put_header(&in, MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND), 48, REPLY_PORT, REQUEST_PORT, 2402);
-  EXPECT("exception_raise_state (no code, no state: 48 bytes) handled", serve(&in, &out), 1);
-  EXPECT("exception_raise_state called", seen.calls, 1);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, 2402, 36);
-  EXPECT("error RetCode", wire_reply_retcode(&out), KERN_FAILURE);
+  WIRE_EXPECT("exception_raise_state (no code, no state: 48 bytes) handled", serve(&in, &out), 1);
+  WIRE_EXPECT("exception_raise_state called", seen.calls, 1);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, 2402, 36);
+  WIRE_EXPECT("error RetCode", wire_reply_retcode(&out), KERN_FAILURE);
 
   build_raise(&in, 2, RAISE_SIZE);
   wire_put32(&in, WIRE_HEAD_ID, 2404);
-  EXPECT("id 2404 not handled", serve(&in, &out), 0);
-  EXPECT("MIG_BAD_ID", wire_reply_retcode(&out), MIG_BAD_ID);
+  WIRE_EXPECT("id 2404 not handled", serve(&in, &out), 0);
+  WIRE_EXPECT("MIG_BAD_ID", wire_reply_retcode(&out), MIG_BAD_ID);
   return wire_report(WIRE_CASE);
 }

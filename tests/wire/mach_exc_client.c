@@ -13,9 +13,6 @@
 
 #include <pthread.h>
 
-#define WHERE_LINE2(l) "mach_exc_client.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum {
   PORT_SEND = 17,
@@ -44,17 +41,17 @@ static uint32_t expected_request_size;
 
 /* The request as Apple's server reads it: header, two port descriptors, NDR, exception, codes. */
 static void check_identity_request(const union wire_buffer *in, int32_t id) {
-  EXPECT("request msgh_bits as received", wire_get32(in, WIRE_HEAD_BITS), RECEIVED_COMPLEX_BITS);
-  EXPECT("request msgh_size", wire_get32(in, WIRE_HEAD_SIZE), expected_request_size);
-  EXPECT("request msgh_local_port", wire_get32(in, WIRE_HEAD_LOCAL), server_port);
-  EXPECT("request msgh_id", (int32_t)wire_get32(in, WIRE_HEAD_ID), id);
-  EXPECT("descriptor count at 24", wire_get32(in, 24), 2);
-  EXPECT("thread descriptor type at 39", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
-  EXPECT("thread disposition at 38", in->bytes[38], PORT_SEND);
-  EXPECT("task descriptor type at 51", in->bytes[51], MACH_MSG_PORT_DESCRIPTOR);
-  EXPECT("task disposition at 50", in->bytes[50], PORT_SEND);
-  EXPECT("NDR int_rep at 56", in->bytes[56], NDR_record.int_rep);
-  EXPECT("exception at 60", wire_get32(in, 60), 6);
+  WIRE_EXPECT("request msgh_bits as received", wire_get32(in, WIRE_HEAD_BITS), RECEIVED_COMPLEX_BITS);
+  WIRE_EXPECT("request msgh_size", wire_get32(in, WIRE_HEAD_SIZE), expected_request_size);
+  WIRE_EXPECT("request msgh_local_port", wire_get32(in, WIRE_HEAD_LOCAL), server_port);
+  WIRE_EXPECT("request msgh_id", (int32_t)wire_get32(in, WIRE_HEAD_ID), id);
+  WIRE_EXPECT("descriptor count at 24", wire_get32(in, 24), 2);
+  WIRE_EXPECT("thread descriptor type at 39", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
+  WIRE_EXPECT("thread disposition at 38", in->bytes[38], PORT_SEND);
+  WIRE_EXPECT("task descriptor type at 51", in->bytes[51], MACH_MSG_PORT_DESCRIPTOR);
+  WIRE_EXPECT("task disposition at 50", in->bytes[50], PORT_SEND);
+  WIRE_EXPECT("NDR int_rep at 56", in->bytes[56], NDR_record.int_rep);
+  WIRE_EXPECT("exception at 60", wire_get32(in, 60), 6);
 }
 
 static void answer(union wire_buffer *in) {
@@ -63,17 +60,17 @@ static void answer(union wire_buffer *in) {
   switch (next_answer) {
   case ANSWER_RAISE_OK:
     check_identity_request(in, 2405);
-    EXPECT("codeCnt at 64", wire_get32(in, 64), expected_request_size == 84 ? 2 : 1);
-    EXPECT("code[0] low word at 68", wire_get32(in, 68), 0x0d0e0a0du);
+    WIRE_EXPECT("codeCnt at 64", wire_get32(in, 64), expected_request_size == 84 ? 2 : 1);
+    WIRE_EXPECT("code[0] low word at 68", wire_get32(in, 68), 0x0d0e0a0du);
     wire_send_reply(in, &reply, 36);
     break;
   case ANSWER_STATE_IDENTITY:
     /* codeCnt 1: flavor, old_stateCnt and old_state move down by 8 (76, 80, 84). */
     check_identity_request(in, 2407);
-    EXPECT("codeCnt at 64", wire_get32(in, 64), 1);
-    EXPECT("flavor at 76", wire_get32(in, 76), 4);
-    EXPECT("old_stateCnt at 80", wire_get32(in, 80), 3);
-    EXPECT("old_state[2] at 92", wire_get32(in, 92), 0x5002u);
+    WIRE_EXPECT("codeCnt at 64", wire_get32(in, 64), 1);
+    WIRE_EXPECT("flavor at 76", wire_get32(in, 76), 4);
+    WIRE_EXPECT("old_stateCnt at 80", wire_get32(in, 80), 3);
+    WIRE_EXPECT("old_state[2] at 92", wire_get32(in, 92), 0x5002u);
     wire_put32(&reply, 36, 9);           /* flavor */
     wire_put32(&reply, 40, 2);           /* new_stateCnt */
     wire_put32(&reply, 44, 0xfeed0001u); /* new_state */
@@ -102,7 +99,7 @@ static void answer(union wire_buffer *in) {
     wire_send_reply(in, &reply, REPLY_STATE_FIXED + 8);
     break;
   case ANSWER_DROP_REPLY_RIGHT:
-    EXPECT("reply right dropped", mach_port_deallocate(mach_task_self(), wire_get32(in, WIRE_HEAD_REMOTE)),
+    WIRE_EXPECT("reply right dropped", mach_port_deallocate(mach_task_self(), wire_get32(in, WIRE_HEAD_REMOTE)),
            KERN_SUCCESS);
     break;
   }
@@ -144,43 +141,43 @@ int main(void) {
 
   next_answer = ANSWER_RAISE_OK;
   expected_request_size = 84;
-  EXPECT("raise with 2 codes", mach_exception_raise(server_port, thread, task, 6, code, 2), KERN_SUCCESS);
+  WIRE_EXPECT("raise with 2 codes", mach_exception_raise(server_port, thread, task, 6, code, 2), KERN_SUCCESS);
   expected_request_size = 76;
-  EXPECT("raise with 1 code (size 68 + 8)", mach_exception_raise(server_port, thread, task, 6, code, 1),
+  WIRE_EXPECT("raise with 1 code (size 68 + 8)", mach_exception_raise(server_port, thread, task, 6, code, 1),
          KERN_SUCCESS);
 
   next_answer = ANSWER_STATE_IDENTITY;
   expected_request_size = 84 + 12; /* 92 - 8 (one code less) + 3 state words */
-  EXPECT("raise_state_identity", mach_exception_raise_state_identity(server_port, thread, task, 6, code, 1,
+  WIRE_EXPECT("raise_state_identity", mach_exception_raise_state_identity(server_port, thread, task, 6, code, 1,
          &flavor, old_state, 3, new_state, &new_count), KERN_SUCCESS);
-  EXPECT("flavor from reply offset 36", flavor, 9);
-  EXPECT("new_stateCnt from reply offset 40", new_count, 2);
-  EXPECT("new_state[1] from reply offset 48", new_state[1], 0xfeed0002u);
+  WIRE_EXPECT("flavor from reply offset 36", flavor, 9);
+  WIRE_EXPECT("new_stateCnt from reply offset 40", new_count, 2);
+  WIRE_EXPECT("new_state[1] from reply offset 48", new_state[1], 0xfeed0002u);
 
   next_answer = ANSWER_ERROR_REPLY;
   new_count = 614;
-  EXPECT("mig_reply_error_t RetCode returned",
+  WIRE_EXPECT("mig_reply_error_t RetCode returned",
          mach_exception_raise_state_identity(server_port, thread, task, 6, code, 1, &flavor, old_state, 3,
                                              new_state, &new_count), KERN_FAILURE);
   next_answer = ANSWER_WRONG_ID;
   expected_request_size = 84;
-  EXPECT("wrong reply id", mach_exception_raise(server_port, thread, task, 6, code, 2), MIG_REPLY_MISMATCH);
+  WIRE_EXPECT("wrong reply id", mach_exception_raise(server_port, thread, task, 6, code, 2), MIG_REPLY_MISMATCH);
   /* Apple's stub receives into sizeof(Reply) = 36 + an 8-byte trailer: a larger reply does not
    * fit and mach_msg's own error comes back (XNU and our runtime alike). */
   next_answer = ANSWER_OVERSIZED;
-  EXPECT("40-byte reply", mach_exception_raise(server_port, thread, task, 6, code, 2), MACH_RCV_TOO_LARGE);
+  WIRE_EXPECT("40-byte reply", mach_exception_raise(server_port, thread, task, 6, code, 2), MACH_RCV_TOO_LARGE);
   next_answer = ANSWER_SHORT;
-  EXPECT("32-byte reply", mach_exception_raise(server_port, thread, task, 6, code, 2), MIG_TYPE_ERROR);
+  WIRE_EXPECT("32-byte reply", mach_exception_raise(server_port, thread, task, 6, code, 2), MIG_TYPE_ERROR);
   next_answer = ANSWER_TOO_MANY_WORDS;
   new_count = 614;
-  EXPECT("new_stateCnt 615", mach_exception_raise_state_identity(server_port, thread, task, 6, code, 1,
+  WIRE_EXPECT("new_stateCnt 615", mach_exception_raise_state_identity(server_port, thread, task, 6, code, 1,
          &flavor, old_state, 3, new_state, &new_count), MIG_TYPE_ERROR);
   next_answer = ANSWER_COUNT_MISMATCH;
   new_count = 614;
-  EXPECT("new_stateCnt 3 in 52 bytes", mach_exception_raise_state_identity(server_port, thread, task, 6,
+  WIRE_EXPECT("new_stateCnt 3 in 52 bytes", mach_exception_raise_state_identity(server_port, thread, task, 6,
          code, 1, &flavor, old_state, 3, new_state, &new_count), MIG_TYPE_ERROR);
   next_answer = ANSWER_DROP_REPLY_RIGHT;
-  EXPECT("server dropped the reply right", mach_exception_raise(server_port, thread, task, 6, code, 2),
+  WIRE_EXPECT("server dropped the reply right", mach_exception_raise(server_port, thread, task, 6, code, 2),
          MIG_SERVER_DIED);
 
   pthread_join(server, NULL);

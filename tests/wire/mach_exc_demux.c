@@ -13,9 +13,6 @@
 #error "WIRE_STATE_MAX (THREAD_STATE_MAX of the generated interface) must be defined"
 #endif
 
-#define WHERE_LINE2(l) "mach_exc_demux.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum {
   REQUEST_PORT = 0x1103,
@@ -122,45 +119,45 @@ static int serve(union wire_buffer *in, union wire_buffer *out) {
 
 /* Every mach_exc reply is simple and goes to the send-once reply right of the request. */
 #define expect_reply_header(out, id, size) \
-  wire_expect_reply_header(WHERE_LINE(__LINE__), out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, id, size)
+  wire_expect_reply_header(WIRE_HERE, out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, id, size)
 
 /* A request Apple's server rejects: the demux handles it (TRUE), the work function never runs,
  * the reply is a 36-byte mig_reply_error_t with <code>. <why> names the case in mismatches. */
 static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t code, const char *why) {
   union wire_buffer out;
-  EXPECT(why, serve(in, &out), 1);
-  EXPECT(why, seen.calls, 0);
+  WIRE_EXPECT(why, serve(in, &out), 1);
+  WIRE_EXPECT(why, seen.calls, 0);
   expect_reply_header(&out, id, 36);
-  EXPECT(why, wire_reply_retcode(&out), code);
+  WIRE_EXPECT(why, wire_reply_retcode(&out), code);
 }
 
 static void test_raise(void) {
   union wire_buffer in, out;
   build_raise(&in, 2, RAISE_SIZE);
   seen.answer = KERN_SUCCESS;
-  EXPECT("demux result", serve(&in, &out), 1);
-  EXPECT("work function called", seen.calls, 1);
-  EXPECT("exception_port = msgh_local_port", seen.exception_port, REQUEST_PORT);
-  EXPECT("thread from descriptor 1", seen.thread, THREAD_NAME);
-  EXPECT("task from descriptor 2", seen.task, TASK_NAME);
-  EXPECT("exception", seen.exception, 1);
-  EXPECT("codeCnt", seen.codeCnt, 2);
-  EXPECT("code[1]", seen.code[1] == (int64_t)0x99aabbccddeeff00ull, 1);
+  WIRE_EXPECT("demux result", serve(&in, &out), 1);
+  WIRE_EXPECT("work function called", seen.calls, 1);
+  WIRE_EXPECT("exception_port = msgh_local_port", seen.exception_port, REQUEST_PORT);
+  WIRE_EXPECT("thread from descriptor 1", seen.thread, THREAD_NAME);
+  WIRE_EXPECT("task from descriptor 2", seen.task, TASK_NAME);
+  WIRE_EXPECT("exception", seen.exception, 1);
+  WIRE_EXPECT("codeCnt", seen.codeCnt, 2);
+  WIRE_EXPECT("code[1]", seen.code[1] == (int64_t)0x99aabbccddeeff00ull, 1);
   expect_reply_header(&out, 2405, 36);
-  EXPECT("reply RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
+  WIRE_EXPECT("reply RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
 
   /* A shorter code array: size 84 - 16 + 8 * codeCnt is exact. */
   build_raise(&in, 1, RAISE_SIZE - 8);
-  EXPECT("demux result (codeCnt 1)", serve(&in, &out), 1);
-  EXPECT("work function called (codeCnt 1)", seen.calls, 1);
-  EXPECT("codeCnt 1 passed", seen.codeCnt, 1);
+  WIRE_EXPECT("demux result (codeCnt 1)", serve(&in, &out), 1);
+  WIRE_EXPECT("work function called (codeCnt 1)", seen.calls, 1);
+  WIRE_EXPECT("codeCnt 1 passed", seen.codeCnt, 1);
 
   /* The work function's error goes back as mig_reply_error_t. */
   build_raise(&in, 2, RAISE_SIZE);
   seen.answer = KERN_FAILURE;
   serve(&in, &out);
   expect_reply_header(&out, 2405, 36);
-  EXPECT("error RetCode", wire_reply_retcode(&out), KERN_FAILURE);
+  WIRE_EXPECT("error RetCode", wire_reply_retcode(&out), KERN_FAILURE);
   seen.answer = KERN_SUCCESS;
 
   build_raise(&in, 1, RAISE_SIZE);
@@ -198,20 +195,20 @@ static void test_raise_state_identity(void) {
     wire_put32(&in, RAISE_STATE_IDENTITY_FIXED - shift + 4 * i, 0x5000u + i);
   }
   seen.answer = KERN_SUCCESS;
-  EXPECT("demux result (state identity)", serve(&in, &out), 1);
-  EXPECT("work function called (state identity)", seen.calls, 1);
-  EXPECT("codeCnt", seen.codeCnt, 1);
-  EXPECT("flavor read after the shift", seen.flavor_in, 4);
-  EXPECT("old_stateCnt read after the shift", seen.old_stateCnt, old_count);
-  EXPECT("old_state[2]", seen.old_state[2], 0x5002u);
-  EXPECT("new_stateCnt preset to THREAD_STATE_MAX", seen.new_stateCnt_on_entry, WIRE_STATE_MAX);
+  WIRE_EXPECT("demux result (state identity)", serve(&in, &out), 1);
+  WIRE_EXPECT("work function called (state identity)", seen.calls, 1);
+  WIRE_EXPECT("codeCnt", seen.codeCnt, 1);
+  WIRE_EXPECT("flavor read after the shift", seen.flavor_in, 4);
+  WIRE_EXPECT("old_stateCnt read after the shift", seen.old_stateCnt, old_count);
+  WIRE_EXPECT("old_state[2]", seen.old_state[2], 0x5002u);
+  WIRE_EXPECT("new_stateCnt preset to THREAD_STATE_MAX", seen.new_stateCnt_on_entry, WIRE_STATE_MAX);
   /* Apple: OutP->Head.msgh_size = (sizeof(Reply) - 4 * MAX) + 4 * new_stateCnt = 44 + 4n. */
   expect_reply_header(&out, 2407, REPLY_STATE_FIXED + 4 * 2);
-  EXPECT("reply RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
-  EXPECT("reply NDR int_rep", out.bytes[24 + 4], NDR_record.int_rep);
-  EXPECT("reply flavor (offset 36)", wire_get32(&out, 36), 7);
-  EXPECT("reply new_stateCnt (offset 40)", wire_get32(&out, 40), 2);
-  EXPECT("reply new_state[1] (offset 48)", wire_get32(&out, 48), 0xabcd0002u);
+  WIRE_EXPECT("reply RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
+  WIRE_EXPECT("reply NDR int_rep", out.bytes[24 + 4], NDR_record.int_rep);
+  WIRE_EXPECT("reply flavor (offset 36)", wire_get32(&out, 36), 7);
+  WIRE_EXPECT("reply new_stateCnt (offset 40)", wire_get32(&out, 40), 2);
+  WIRE_EXPECT("reply new_state[1] (offset 48)", wire_get32(&out, 48), 0xabcd0002u);
 
   build_raise(&in, 2, RAISE_STATE_IDENTITY_FIXED + 4 * (WIRE_STATE_MAX + 1));
   wire_put32(&in, WIRE_HEAD_ID, 2407);
@@ -232,8 +229,8 @@ static void test_raise_state_simple(void) {
   expect_rejected(&in, 2406, MIG_BAD_ARGUMENTS, "raise_state with the complex bit");
   wire_put32(&in, WIRE_HEAD_BITS, MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
   union wire_buffer out;
-  EXPECT("raise_state, no code and no state (48 bytes)", serve(&in, &out), 1);
-  EXPECT("work function called (raise_state)", seen.calls, 1);
+  WIRE_EXPECT("raise_state, no code and no state (48 bytes)", serve(&in, &out), 1);
+  WIRE_EXPECT("work function called (raise_state)", seen.calls, 1);
   /* The work function left new_stateCnt at its preset THREAD_STATE_MAX: a full-size reply. */
   expect_reply_header(&out, 2406, REPLY_STATE_FIXED + 4 * WIRE_STATE_MAX);
 }
@@ -245,10 +242,10 @@ static void test_bad_ids(void) {
     union wire_buffer in, out;
     build_raise(&in, 2, RAISE_SIZE);
     wire_put32(&in, WIRE_HEAD_ID, (uint32_t)ids[i]);
-    EXPECT("demux returns FALSE for an unknown id", serve(&in, &out), 0);
-    EXPECT("work function not called for an unknown id", seen.calls, 0);
+    WIRE_EXPECT("demux returns FALSE for an unknown id", serve(&in, &out), 0);
+    WIRE_EXPECT("work function not called for an unknown id", seen.calls, 0);
     expect_reply_header(&out, ids[i], 36);
-    EXPECT("MIG_BAD_ID RetCode", wire_reply_retcode(&out), MIG_BAD_ID);
+    WIRE_EXPECT("MIG_BAD_ID RetCode", wire_reply_retcode(&out), MIG_BAD_ID);
   }
 }
 

@@ -9,9 +9,6 @@
 #include "wire_msg.h"
 #include WIRE_SERVER_HEADER
 
-#define WHERE_LINE2(l) "mach_port_demux.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum {
   TASK_PORT = 0x1103,
@@ -163,10 +160,10 @@ static void build_one_port(union wire_buffer *in, int32_t id, uint32_t size, uin
 
 static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t code, const char *why) {
   union wire_buffer out;
-  EXPECT(why, serve(in, &out), 1);
-  EXPECT(why, seen.calls, 0);
+  WIRE_EXPECT(why, serve(in, &out), 1);
+  WIRE_EXPECT(why, seen.calls, 0);
   wire_expect_reply_header(why, &out, REPLY_BITS, REPLY_PORT, id, 36);
-  EXPECT(why, wire_reply_retcode(&out), code);
+  WIRE_EXPECT(why, wire_reply_retcode(&out), code);
 }
 
 /* mach_port_names: a 24-byte request; the reply carries two OOL descriptors, NDR at 60 and the
@@ -174,25 +171,25 @@ static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t cod
 static void test_names(void) {
   union wire_buffer in, out;
   build_simple(&in, 3200, 24);
-  EXPECT("names handled", serve(&in, &out), 1);
-  EXPECT("names called", seen.calls, 1);
-  EXPECT("task = msgh_local_port", seen.task, TASK_PORT);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
+  WIRE_EXPECT("names handled", serve(&in, &out), 1);
+  WIRE_EXPECT("names called", seen.calls, 1);
+  WIRE_EXPECT("task = msgh_local_port", seen.task, TASK_PORT);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
                            3200, 76);
-  EXPECT("descriptor count", wire_get32(&out, 24), 2);
+  WIRE_EXPECT("descriptor count", wire_get32(&out, 24), 2);
   uint64_t address;
   memcpy(&address, out.bytes + 28 + OOL_ADDRESS, sizeof address);
-  EXPECT("names address", address == (uint64_t)(uintptr_t)names_out, 1);
-  EXPECT("names size = 4 * count", wire_get32(&out, 28 + OOL_SIZE), 12);
-  EXPECT("names type OOL", out.bytes[28 + OOL_TYPE], MACH_MSG_OOL_DESCRIPTOR);
-  EXPECT("names copy VIRTUAL", out.bytes[28 + OOL_COPY], MACH_MSG_VIRTUAL_COPY);
-  EXPECT("names deallocate FALSE", out.bytes[28 + OOL_DEALLOCATE], 0);
+  WIRE_EXPECT("names address", address == (uint64_t)(uintptr_t)names_out, 1);
+  WIRE_EXPECT("names size = 4 * count", wire_get32(&out, 28 + OOL_SIZE), 12);
+  WIRE_EXPECT("names type OOL", out.bytes[28 + OOL_TYPE], MACH_MSG_OOL_DESCRIPTOR);
+  WIRE_EXPECT("names copy VIRTUAL", out.bytes[28 + OOL_COPY], MACH_MSG_VIRTUAL_COPY);
+  WIRE_EXPECT("names deallocate FALSE", out.bytes[28 + OOL_DEALLOCATE], 0);
   memcpy(&address, out.bytes + 44 + OOL_ADDRESS, sizeof address);
-  EXPECT("types address (descriptor at 44)", address == (uint64_t)(uintptr_t)types_out, 1);
-  EXPECT("types size", wire_get32(&out, 44 + OOL_SIZE), 8);
-  EXPECT("reply NDR int_rep at 64", out.bytes[64], NDR_record.int_rep);
-  EXPECT("namesCnt at 68", wire_get32(&out, 68), 3);
-  EXPECT("typesCnt at 72", wire_get32(&out, 72), 2);
+  WIRE_EXPECT("types address (descriptor at 44)", address == (uint64_t)(uintptr_t)types_out, 1);
+  WIRE_EXPECT("types size", wire_get32(&out, 44 + OOL_SIZE), 8);
+  WIRE_EXPECT("reply NDR int_rep at 64", out.bytes[64], NDR_record.int_rep);
+  WIRE_EXPECT("namesCnt at 68", wire_get32(&out, 68), 3);
+  WIRE_EXPECT("typesCnt at 72", wire_get32(&out, 72), 2);
 
   build_simple(&in, 3200, 36);
   expect_rejected(&in, 3200, MIG_BAD_ARGUMENTS, "names request of 36 bytes");
@@ -203,20 +200,20 @@ static void test_complex_reply_error(void) {
   union wire_buffer in, out;
   build_simple(&in, 3211, 36);
   wire_put32(&in, 32, 0x8803);
-  EXPECT("get_set_status handled", serve(&in, &out), 1);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, REPLY_BITS, REPLY_PORT, 3211, 36);
-  EXPECT("error RetCode", wire_reply_retcode(&out), KERN_INVALID_RIGHT);
+  WIRE_EXPECT("get_set_status handled", serve(&in, &out), 1);
+  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3211, 36);
+  WIRE_EXPECT("error RetCode", wire_reply_retcode(&out), KERN_INVALID_RIGHT);
 }
 
 static void test_allocate(void) {
   union wire_buffer in, out;
   build_simple(&in, 3204, 36);
   wire_put32(&in, 32, MACH_PORT_RIGHT_RECEIVE);
-  EXPECT("allocate handled", serve(&in, &out), 1);
-  EXPECT("right at 32", seen.name, MACH_PORT_RIGHT_RECEIVE);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, REPLY_BITS, REPLY_PORT, 3204, 40);
-  EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
-  EXPECT("name at 36", wire_get32(&out, 36), 0x4407);
+  WIRE_EXPECT("allocate handled", serve(&in, &out), 1);
+  WIRE_EXPECT("right at 32", seen.name, MACH_PORT_RIGHT_RECEIVE);
+  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3204, 40);
+  WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
+  WIRE_EXPECT("name at 36", wire_get32(&out, 36), 0x4407);
 }
 
 /* Polymorphic in: the received disposition is passed as polyPoly; polymorphic out: the
@@ -224,13 +221,13 @@ static void test_allocate(void) {
 static void test_poly(void) {
   union wire_buffer in, out;
   build_one_port(&in, 3214, 52, 0x9903, PORT_SEND);
-  EXPECT("insert_right handled", serve(&in, &out), 1);
-  EXPECT("insert_right called", seen.calls, 1);
-  EXPECT("poly from the descriptor", seen.port, 0x9903);
-  EXPECT("polyPoly = received disposition", seen.poly, PORT_SEND);
-  EXPECT("name at 48", seen.name, 0x7703);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, REPLY_BITS, REPLY_PORT, 3214, 36);
-  EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
+  WIRE_EXPECT("insert_right handled", serve(&in, &out), 1);
+  WIRE_EXPECT("insert_right called", seen.calls, 1);
+  WIRE_EXPECT("poly from the descriptor", seen.port, 0x9903);
+  WIRE_EXPECT("polyPoly = received disposition", seen.poly, PORT_SEND);
+  WIRE_EXPECT("name at 48", seen.name, 0x7703);
+  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3214, 36);
+  WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
   build_one_port(&in, 3214, 52, 0x9903, PORT_SEND);
   wire_put32(&in, WIRE_HEAD_BITS, RECEIVED_BITS);
   expect_rejected(&in, 3214, MIG_BAD_ARGUMENTS, "insert_right without the complex bit");
@@ -238,26 +235,26 @@ static void test_poly(void) {
   build_simple(&in, 3215, 40);
   wire_put32(&in, 32, 0x7703);
   wire_put32(&in, 36, MACH_MSG_TYPE_MAKE_SEND);
-  EXPECT("extract_right handled", serve(&in, &out), 1);
-  EXPECT("msgt_name at 36", seen.poly, MACH_MSG_TYPE_MAKE_SEND);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
+  WIRE_EXPECT("extract_right handled", serve(&in, &out), 1);
+  WIRE_EXPECT("msgt_name at 36", seen.poly, MACH_MSG_TYPE_MAKE_SEND);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
                            3215, 40);
-  EXPECT("one descriptor", wire_get32(&out, 24), 1);
-  EXPECT("poly name at 28", wire_get32(&out, 28), 0x6603);
-  EXPECT("poly disposition = polyPoly", out.bytes[28 + WIRE_PORT_DESC_DISPOSITION], MACH_MSG_TYPE_MOVE_SEND);
-  EXPECT("poly type", out.bytes[28 + WIRE_PORT_DESC_TYPE], MACH_MSG_PORT_DESCRIPTOR);
+  WIRE_EXPECT("one descriptor", wire_get32(&out, 24), 1);
+  WIRE_EXPECT("poly name at 28", wire_get32(&out, 28), 0x6603);
+  WIRE_EXPECT("poly disposition = polyPoly", out.bytes[28 + WIRE_PORT_DESC_DISPOSITION], MACH_MSG_TYPE_MOVE_SEND);
+  WIRE_EXPECT("poly type", out.bytes[28 + WIRE_PORT_DESC_TYPE], MACH_MSG_PORT_DESCRIPTOR);
 
   build_one_port(&in, 3213, 60, 0xaa03, PORT_SEND_ONCE);
   wire_put32(&in, 52, 72);  /* msgid */
   wire_put32(&in, 56, 1);   /* sync */
-  EXPECT("request_notification handled", serve(&in, &out), 1);
-  EXPECT("notify from the descriptor", seen.port, 0xaa03);
-  EXPECT("msgid at 52", seen.msgid, 72);
-  EXPECT("sync at 56", seen.sync, 1);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
+  WIRE_EXPECT("request_notification handled", serve(&in, &out), 1);
+  WIRE_EXPECT("notify from the descriptor", seen.port, 0xaa03);
+  WIRE_EXPECT("msgid at 52", seen.msgid, 72);
+  WIRE_EXPECT("sync at 56", seen.sync, 1);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
                            3213, 40);
-  EXPECT("previous name at 28", wire_get32(&out, 28), 0x5503);
-  EXPECT("previous disposition MOVE_SEND_ONCE", out.bytes[28 + WIRE_PORT_DESC_DISPOSITION],
+  WIRE_EXPECT("previous name at 28", wire_get32(&out, 28), 0x5503);
+  WIRE_EXPECT("previous disposition MOVE_SEND_ONCE", out.bytes[28 + WIRE_PORT_DESC_DISPOSITION],
          MACH_MSG_TYPE_MOVE_SEND_ONCE);
   build_one_port(&in, 3213, 60, 0xaa03, PORT_SEND);
   expect_rejected(&in, 3213, MIG_TYPE_ERROR, "notify arriving as a send right");
@@ -270,16 +267,16 @@ static void test_counts(void) {
   wire_put32(&in, 32, 0x7703);
   wire_put32(&in, 36, 5);  /* flavor */
   wire_put32(&in, 40, 10); /* port_info_outCnt */
-  EXPECT("get_attributes handled", serve(&in, &out), 1);
-  EXPECT("flavor at 36", seen.flavor, 5);
-  EXPECT("count on entry = min(request count, 17)", seen.count_on_entry, 10);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, REPLY_BITS, REPLY_PORT, 3217, 40 + 8);
-  EXPECT("port_info_outCnt at 36", wire_get32(&out, 36), 2);
-  EXPECT("port_info_out[1] at 44", wire_get32(&out, 44), 22);
+  WIRE_EXPECT("get_attributes handled", serve(&in, &out), 1);
+  WIRE_EXPECT("flavor at 36", seen.flavor, 5);
+  WIRE_EXPECT("count on entry = min(request count, 17)", seen.count_on_entry, 10);
+  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3217, 40 + 8);
+  WIRE_EXPECT("port_info_outCnt at 36", wire_get32(&out, 36), 2);
+  WIRE_EXPECT("port_info_out[1] at 44", wire_get32(&out, 44), 22);
   build_simple(&in, 3217, 44);
   wire_put32(&in, 40, 40);
-  EXPECT("get_attributes with count 40 handled", serve(&in, &out), 1);
-  EXPECT("count on entry capped at 17", seen.count_on_entry, 17);
+  WIRE_EXPECT("get_attributes with count 40 handled", serve(&in, &out), 1);
+  WIRE_EXPECT("count on entry capped at 17", seen.count_on_entry, 17);
 
   build_simple(&in, 3218, 44 + 12);
   wire_put32(&in, 32, 0x7703);
@@ -287,10 +284,10 @@ static void test_counts(void) {
   wire_put32(&in, 40, 3);
   wire_put32(&in, 44, 100);
   wire_put32(&in, 52, 300);
-  EXPECT("set_attributes handled", serve(&in, &out), 1);
-  EXPECT("port_infoCnt", seen.count_on_entry, 3);
-  EXPECT("port_info[2] at 52", seen.info[2], 300);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, REPLY_BITS, REPLY_PORT, 3218, 36);
+  WIRE_EXPECT("set_attributes handled", serve(&in, &out), 1);
+  WIRE_EXPECT("port_infoCnt", seen.count_on_entry, 3);
+  WIRE_EXPECT("port_info[2] at 52", seen.info[2], 300);
+  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3218, 36);
   build_simple(&in, 3218, 44 + 72);
   wire_put32(&in, 40, 18);
   expect_rejected(&in, 3218, MIG_BAD_ARGUMENTS, "port_infoCnt 18 > 17");

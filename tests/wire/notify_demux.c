@@ -8,9 +8,6 @@
 #include "wire_msg.h"
 #include WIRE_SERVER_HEADER
 
-#define WHERE_LINE2(l) "notify_demux.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum {
   NOTIFY_PORT = 0x5503,
@@ -84,50 +81,50 @@ static void build_port_destroyed(union wire_buffer *in, unsigned disposition) {
  * the work function's result in a 36-byte mig_reply_error_t (never sent: no reply port). */
 #define expect_reply(out, id, retcode)                                                      \
   do {                                                                                      \
-    wire_expect_reply_header(WHERE_LINE(__LINE__), out, MACH_MSGH_BITS(0, 0), MACH_PORT_NULL, id, 36); \
-    EXPECT("reply RetCode", wire_reply_retcode(out), retcode);                              \
+    wire_expect_reply_header(WIRE_HERE, out, MACH_MSGH_BITS(0, 0), MACH_PORT_NULL, id, 36); \
+    WIRE_EXPECT("reply RetCode", wire_reply_retcode(out), retcode);                              \
   } while (0)
 
 static void test_accepted(void) {
   union wire_buffer in, out;
   seen.answer = KERN_SUCCESS;
   build(&in, 70, 36, 5);
-  EXPECT("no-senders handled", serve(&in, &out), 1);
-  EXPECT("no-senders work function called", seen.calls, 1);
-  EXPECT("notify = msgh_local_port", seen.notify, NOTIFY_PORT);
-  EXPECT("mscount at offset 32", seen.mscount, 5);
+  WIRE_EXPECT("no-senders handled", serve(&in, &out), 1);
+  WIRE_EXPECT("no-senders work function called", seen.calls, 1);
+  WIRE_EXPECT("notify = msgh_local_port", seen.notify, NOTIFY_PORT);
+  WIRE_EXPECT("mscount at offset 32", seen.mscount, 5);
   expect_reply(&out, 70, KERN_SUCCESS);
 
   build(&in, 72, 36, 0x7703);
-  EXPECT("dead-name handled", serve(&in, &out), 1);
-  EXPECT("dead name at offset 32", seen.name, 0x7703);
+  WIRE_EXPECT("dead-name handled", serve(&in, &out), 1);
+  WIRE_EXPECT("dead name at offset 32", seen.name, 0x7703);
   expect_reply(&out, 72, KERN_SUCCESS);
 
   build(&in, 65, 36, 0x8803);
   seen.answer = KERN_FAILURE;
-  EXPECT("port-deleted handled", serve(&in, &out), 1);
-  EXPECT("deleted name at offset 32", seen.name, 0x8803);
+  WIRE_EXPECT("port-deleted handled", serve(&in, &out), 1);
+  WIRE_EXPECT("deleted name at offset 32", seen.name, 0x8803);
   expect_reply(&out, 65, KERN_FAILURE);
   seen.answer = KERN_SUCCESS;
 
   build(&in, 71, 24, 0);
-  EXPECT("send-once handled", serve(&in, &out), 1);
-  EXPECT("send-once work function called", seen.calls, 1);
+  WIRE_EXPECT("send-once handled", serve(&in, &out), 1);
+  WIRE_EXPECT("send-once work function called", seen.calls, 1);
   expect_reply(&out, 71, KERN_SUCCESS);
 
   build_port_destroyed(&in, PORT_RECEIVE);
-  EXPECT("port-destroyed handled", serve(&in, &out), 1);
-  EXPECT("receive right from the descriptor", seen.name, 0x6607);
+  WIRE_EXPECT("port-destroyed handled", serve(&in, &out), 1);
+  WIRE_EXPECT("receive right from the descriptor", seen.name, 0x6607);
   expect_reply(&out, 69, KERN_SUCCESS);
 }
 
 /* Apple's checks: exact size, complex bit as declared, descriptor count and disposition. */
 static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t code, const char *why) {
   union wire_buffer out;
-  EXPECT(why, serve(in, &out), 1);
-  EXPECT(why, seen.calls, 0);
+  WIRE_EXPECT(why, serve(in, &out), 1);
+  WIRE_EXPECT(why, seen.calls, 0);
   wire_expect_reply_header(why, &out, MACH_MSGH_BITS(0, 0), MACH_PORT_NULL, id, 36);
-  EXPECT(why, wire_reply_retcode(&out), code);
+  WIRE_EXPECT(why, wire_reply_retcode(&out), code);
 }
 
 static void test_rejected(void) {
@@ -156,8 +153,8 @@ static void test_bad_ids(void) {
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
     union wire_buffer in, out;
     build(&in, ids[i], 36, 1);
-    EXPECT("unknown id: demux returns FALSE", serve(&in, &out), 0);
-    EXPECT("unknown id: no work function", seen.calls, 0);
+    WIRE_EXPECT("unknown id: demux returns FALSE", serve(&in, &out), 0);
+    WIRE_EXPECT("unknown id: no work function", seen.calls, 0);
     expect_reply(&out, ids[i], MIG_BAD_ID);
   }
 }

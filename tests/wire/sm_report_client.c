@@ -13,9 +13,6 @@
 
 #include <pthread.h>
 
-#define WHERE_LINE2(l) "sm_report_client.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum { PORT_SEND = 17, PORT_SEND_ONCE = 18, REQUESTS = 2 };
 
@@ -26,14 +23,14 @@ static void check_and_reply(union wire_buffer *in, kern_return_t retcode) {
   union wire_buffer expected, reply;
   memset(&expected, 0, sizeof expected);
   sm_report_put_body(&expected, 1, 4242);
-  EXPECT("request bits as received", wire_get32(in, WIRE_HEAD_BITS),
+  WIRE_EXPECT("request bits as received", wire_get32(in, WIRE_HEAD_BITS),
          MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
-  EXPECT("request size: 88 + 4 + 8 + 8", wire_get32(in, WIRE_HEAD_SIZE), SM_REQUEST_SIZE);
-  EXPECT("request id", wire_get32(in, WIRE_HEAD_ID), SM_REPORT_ID);
-  EXPECT("descriptor count", wire_get32(in, 24), 1);
-  EXPECT("task descriptor type", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
-  EXPECT("task disposition", in->bytes[38], PORT_SEND);
-  EXPECT("NDR int_rep at 44", in->bytes[44], NDR_record.int_rep);
+  WIRE_EXPECT("request size: 88 + 4 + 8 + 8", wire_get32(in, WIRE_HEAD_SIZE), SM_REQUEST_SIZE);
+  WIRE_EXPECT("request id", wire_get32(in, WIRE_HEAD_ID), SM_REPORT_ID);
+  WIRE_EXPECT("descriptor count", wire_get32(in, 24), 1);
+  WIRE_EXPECT("task descriptor type", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
+  WIRE_EXPECT("task disposition", in->bytes[38], PORT_SEND);
+  WIRE_EXPECT("NDR int_rep at 44", in->bytes[44], NDR_record.int_rep);
   const struct { const char *what; size_t from, to; } spans[] = {
     {"do_stacktrace, pid, tid at 48..63", SM_DO_STACKTRACE, SM_TID + 8},
     {"log_fileCnt 4 and \"abc\" at 68..75", SM_LOG_FILE_CNT, SM_LOG_FILE + 4},
@@ -41,7 +38,7 @@ static void check_and_reply(union wire_buffer *in, kern_return_t retcode) {
     {"reportCnt 8 and \"report!\" at 96..107", SM_REPORT_CNT, SM_REPORT + 8},
   };
   for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
-    EXPECT(spans[i].what, memcmp(in->bytes + spans[i].from, expected.bytes + spans[i].from,
+    WIRE_EXPECT(spans[i].what, memcmp(in->bytes + spans[i].from, expected.bytes + spans[i].from,
                                  spans[i].to - spans[i].from), 0);
   }
   memset(&reply, 0, sizeof reply);
@@ -71,9 +68,9 @@ int main(void) {
   if (pthread_create(&server, NULL, serve, NULL) != 0) {
     return 2;
   }
-  EXPECT("sm_report", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path, report),
+  WIRE_EXPECT("sm_report", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path, report),
          KERN_SUCCESS);
-  EXPECT("sm_report error reply", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path,
+  WIRE_EXPECT("sm_report error reply", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path,
                                             report), KERN_INVALID_ARGUMENT);
   pthread_join(server, NULL);
   return wire_report(WIRE_CASE "-client");

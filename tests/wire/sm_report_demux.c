@@ -8,9 +8,6 @@
 #include "wire_check.h"
 #include WIRE_SERVER_HEADER
 
-#define WHERE_LINE2(l) "sm_report_demux.c:" #l
-#define WHERE_LINE(l) WHERE_LINE2(l)
-#define EXPECT(what, actual, expected) wire_expect(WHERE_LINE(__LINE__), what, (long long)(actual), (long long)(expected))
 
 enum { REQUEST_PORT = 0x1103, REPLY_PORT = 0x2207, TASK_NAME = 0x4403, PORT_SEND = 17, PORT_SEND_ONCE = 18 };
 
@@ -52,10 +49,10 @@ static int serve(union wire_buffer *in, union wire_buffer *out) {
 
 static void expect_rejected(union wire_buffer *in, const char *why) {
   union wire_buffer out;
-  EXPECT(why, serve(in, &out), 1);
-  EXPECT(why, seen.calls, 0);
+  WIRE_EXPECT(why, serve(in, &out), 1);
+  WIRE_EXPECT(why, seen.calls, 0);
   wire_expect_reply_header(why, &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, SM_REPORT_ID, 36);
-  EXPECT(why, wire_reply_retcode(&out), MIG_BAD_ARGUMENTS);
+  WIRE_EXPECT(why, wire_reply_retcode(&out), MIG_BAD_ARGUMENTS);
 }
 
 int main(void) {
@@ -63,16 +60,16 @@ int main(void) {
   wire_check_facts();
 
   build(&in, SM_REQUEST_SIZE);
-  EXPECT("packed request handled", serve(&in, &out), 1);
-  EXPECT("work function called", seen.calls, 1);
-  EXPECT("task from the descriptor", seen.task, TASK_NAME);
-  EXPECT("do_stacktrace at 48", seen.do_stacktrace, 1);
-  EXPECT("pid at 52", seen.pid, 4242);
-  EXPECT("tid at 56", seen.tid == sm_tid, 1);
-  EXPECT("three strings read at the packed offsets", seen.strings_match, 1);
-  wire_expect_reply_header(WHERE_LINE(__LINE__), &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT,
+  WIRE_EXPECT("packed request handled", serve(&in, &out), 1);
+  WIRE_EXPECT("work function called", seen.calls, 1);
+  WIRE_EXPECT("task from the descriptor", seen.task, TASK_NAME);
+  WIRE_EXPECT("do_stacktrace at 48", seen.do_stacktrace, 1);
+  WIRE_EXPECT("pid at 52", seen.pid, 4242);
+  WIRE_EXPECT("tid at 56", seen.tid == sm_tid, 1);
+  WIRE_EXPECT("three strings read at the packed offsets", seen.strings_match, 1);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT,
                            SM_REPORT_ID, 36);
-  EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
+  WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
 
   build(&in, SM_REQUEST_SIZE + 4);
   expect_rejected(&in, "size larger than the packed strings");

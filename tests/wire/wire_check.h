@@ -3,6 +3,20 @@
 #ifndef OPENMIG_TESTS_WIRE_CHECK_H
 #define OPENMIG_TESTS_WIRE_CHECK_H
 
+/* "<file>:<line>" of the calling line, for mismatch reports. */
+#if defined(__FILE_NAME__)
+#define WIRE_FILE __FILE_NAME__
+#else
+#define WIRE_FILE __FILE__
+#endif
+#define WIRE_STR2(x) #x
+#define WIRE_STR(x) WIRE_STR2(x)
+#define WIRE_HERE WIRE_FILE ":" WIRE_STR(__LINE__)
+
+/* Records that <actual> must equal Apple's <expected> (see wire_expect). */
+#define WIRE_EXPECT(what, actual, expected) \
+  wire_expect(WIRE_HERE, what, (long long)(actual), (long long)(expected))
+
 /* One name -> msgh_id pair of a generated subsystem_to_name_map_<subsys> macro. */
 struct wire_name_id {
   const char *name;
