@@ -53,6 +53,8 @@ struct conn {
     bool greeted; /* HELLO done */
     bool dead;    /* to be reaped after the current event */
     bool want_out;
+    bool peer_gone;  /* writing failed (the task closed its end): drop output, keep reading
+                        what it wrote before it went, until EOF */
     struct out_packet *out_head, *out_tail;
     size_t out_bytes;
     struct conn *prev, *next;
@@ -82,6 +84,24 @@ static void conn_kill(struct machd_server *s, struct conn *c, const char *why) {
     machd_log(LOG_INFO, "task pid %u: %s", id ? id->pid : 0, why);
 }
 
+static void drop_output(struct conn *c) {
+    while (c->out_head) {
+        struct out_packet *p = c->out_head;
+        c->out_head = p->next;
+        free(p);
+    }
+    c->out_tail = NULL;
+    c->out_bytes = 0;
+}
+
+/* The task closed its end: what it sent before still counts (a task may exit right after its
+ * last send), so it is destroyed at EOF, not now. */
+static void peer_gone(struct machd_server *s, struct conn *c) {
+    (void)s;
+    c->peer_gone = true;
+    drop_output(c);
+}
+
 static void watch_update(struct machd_server *s, struct conn *c) {
     bool want = c->out_head != NULL;
     if (want == c->want_out || c->dead)
@@ -101,7 +121,7 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
                 break;
             if (errno == EINTR)
                 continue;
-            conn_kill(s, c, "send failed");
+            peer_gone(s, c);
             break;
         }
         c->out_head = p->next;
@@ -116,20 +136,21 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
 static bool hook_room(void *ctx, void *conn, size_t len) {
     (void)ctx;
     struct conn *c = conn;
-    return !c->dead && c->out_bytes + len <= CONN_OUT_LIMIT;
+    /* A departed task takes anything (and drops it): its senders must not see a full queue. */
+    return !c->dead && (c->peer_gone || c->out_bytes + len <= CONN_OUT_LIMIT);
 }
 
 static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
     struct machd_server *s = ctx;
     struct conn *c = conn;
-    if (c->dead)
+    if (c->dead || c->peer_gone)
         return;
     if (!c->out_head) {
         ssize_t n = send(c->fd, bytes, len, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n >= 0)
             return;
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            conn_kill(s, c, "send failed");
+            peer_gone(s, c);
             return;
         }
     }
@@ -173,11 +194,7 @@ static void conn_reap(struct machd_server *s, struct conn *c) {
         epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->pidfd, NULL);
         close(c->pidfd);
     }
-    while (c->out_head) {
-        struct out_packet *p = c->out_head;
-        c->out_head = p->next;
-        free(p);
-    }
+    drop_output(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -330,6 +347,12 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
                 return;
             if (errno == EINTR)
                 continue;
+            if (errno == ECONNRESET) {
+                /* The task closed its end with replies still unread: Linux reports that once,
+                 * then hands out the datagrams the task had sent before; read them. */
+                peer_gone(s, c);
+                continue;
+            }
             conn_kill(s, c, "receive failed");
             return;
         }

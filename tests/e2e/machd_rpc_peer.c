@@ -8,6 +8,10 @@
  *   give NAME             sends (id 510) a send right to a local port, then receives id 520 on it
  *   ool NAME SIZE         sends SIZE bytes out-of-line (id 530); the server answers id 630 with
  *                         their sum, which the client checks
+ *   third NAME            check in NAME; receive a receive right (id 700), then ids 701, 702,
+ *                         703 on it, in order
+ *   mover NAME            queue 701 and 702 on a local port registered as NAME.moved, move its
+ *                         receive right to NAME (id 700), then send 703 with the kept send right
  *   hang NAME             one RPC (id 501) that is never answered; exits 0 when the reply port
  *                         receives a send-once notification (the server died), 1 otherwise */
 #include <stddef.h>
@@ -238,6 +242,71 @@ static int ool(const char *name, long size) {
     return 0;
 }
 
+static mach_msg_return_t send_id(mach_port_t dest, mach_msg_type_name_t disp, mach_msg_id_t id) {
+    mach_msg_header_t h;
+    memset(&h, 0, sizeof h);
+    h.msgh_bits = MACH_MSGH_BITS(disp, 0);
+    h.msgh_remote_port = dest;
+    h.msgh_id = id;
+    h.msgh_size = sizeof h;
+    return mach_msg(&h, MACH_SEND_MSG, sizeof h, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static int third(const char *name) {
+    mach_port_t recv;
+    if (bootstrap_check_in(bootstrap_port, name, &recv) != KERN_SUCCESS)
+        return 3;
+    ready();
+    struct give_buf in;
+    memset(&in, 0, sizeof in);
+    mach_msg_return_t mr = mach_msg(&in.msg.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, recv, 30000,
+                                    MACH_PORT_NULL);
+    if (mr != MACH_MSG_SUCCESS || in.msg.head.msgh_id != 700 || in.msg.port.disposition != MACH_MSG_TYPE_PORT_RECEIVE)
+        return 4;
+    mach_port_t moved = in.msg.port.name;
+    for (mach_msg_id_t want = 701; want <= 703; want++) {
+        struct reply_buf m;
+        memset(&m, 0, sizeof m);
+        mr = mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, moved, 30000, MACH_PORT_NULL);
+        if (mr != MACH_MSG_SUCCESS || m.head.msgh_id != want) {
+            fprintf(stderr, "machd_rpc_peer: third: %#x id %d, want %d\n", mr, m.head.msgh_id, want);
+            return 5;
+        }
+    }
+    return 0;
+}
+
+static int mover(const char *name) {
+    mach_port_t task = mach_task_self(), port, dest;
+    char moved_name[128];
+    snprintf(moved_name, sizeof moved_name, "%s.moved", name);
+    if (mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS ||
+        mach_port_insert_right(task, port, port, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS ||
+        bootstrap_register(bootstrap_port, moved_name, port) != KERN_SUCCESS)
+        return 3;
+    dest = look_up(name);
+    ready();
+    if (send_id(port, MACH_MSG_TYPE_COPY_SEND, 701) || send_id(port, MACH_MSG_TYPE_COPY_SEND, 702))
+        return 4;
+    struct give g;
+    memset(&g, 0, sizeof g);
+    g.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    g.head.msgh_remote_port = dest;
+    g.head.msgh_id = 700;
+    g.head.msgh_size = sizeof g;
+    g.body.msgh_descriptor_count = 1;
+    g.port.name = port;
+    g.port.disposition = MACH_MSG_TYPE_MOVE_RECEIVE;
+    g.port.type = MACH_MSG_PORT_DESCRIPTOR;
+    if (mach_msg(&g.head, MACH_SEND_MSG, sizeof g, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+        return 5;
+    /* The send right kept here now reaches the port in the other process. */
+    if (send_id(port, MACH_MSG_TYPE_COPY_SEND, 703))
+        return 6;
+    /* Exiting at once is fine: machd reads what a dead task wrote before destroying it. */
+    return 0;
+}
+
 static int hang(const char *name) {
     mach_port_t svc = look_up(name);
     mach_port_t reply = new_receive_right();
@@ -274,6 +343,10 @@ int main(int argc, char **argv) {
         return give(argv[2]);
     if (strcmp(argv[1], "hang") == 0)
         return hang(argv[2]);
+    if (strcmp(argv[1], "third") == 0)
+        return third(argv[2]);
+    if (strcmp(argv[1], "mover") == 0)
+        return mover(argv[2]);
     if (strcmp(argv[1], "ool") == 0)
         return ool(argv[2], argc > 3 ? atol(argv[3]) : 4096);
     return 2;

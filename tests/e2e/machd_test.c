@@ -633,6 +633,16 @@ static void mach_msg_rpc_between_processes(void **state) {
     mh_wait(server);
 }
 
+static void mach_msg_receive_right_moves_with_queued_messages(void **state) {
+    (void)state;
+    const char *third[] = {"third", "svc.third", NULL};
+    pid_t receiver = mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, third);
+    const char *mover[] = {"mover", "svc.third", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, mover)), 0);
+    /* The receiver got the right, then the two queued messages, then the one sent after. */
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
 static void mach_msg_client_gets_send_once_notification_when_server_dies(void **state) {
     (void)state;
     const char *srv[] = {"server", "svc.mach.dying", NULL};
@@ -672,6 +682,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(many_rpcs_and_killed_clients_leave_no_trace, setup, teardown),
 #ifdef MACHD_RPC_PEER
         cmocka_unit_test_setup_teardown(mach_msg_rpc_between_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(mach_msg_receive_right_moves_with_queued_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(mach_msg_client_gets_send_once_notification_when_server_dies, setup,
                                         teardown),
 #endif
