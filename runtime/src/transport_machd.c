@@ -16,6 +16,7 @@
 #include "bootstrap_client.h"
 #include "bootstrap_proto.h"
 #include "kmsg_internal.h"
+#include "notify_internal.h"
 #include "ool_internal.h"
 #include "port_internal.h"
 #include "right_internal.h"
@@ -43,6 +44,8 @@ struct link {
     bool exported_here;     /* this process created the handle (NEW), so machd's make-send
                                count is exactly `makes` */
     bool keeps_send;        /* we made ourselves a send right before moving the receive right */
+    uint32_t remote_once;   /* send-once rights to this local port handed to machd, not used yet:
+                               if machd dies, each becomes a send-once notification here */
 };
 
 /* A thread waiting for the reply to a request. */
@@ -185,6 +188,7 @@ static bool encode_right(struct ipc_port *port, mach_msg_type_name_t type, struc
         return true;
     case MACH_MSG_TYPE_PORT_SEND_ONCE:
         item->disposition = MACHD_DISP_MAKE_SEND_ONCE;
+        l->remote_once++;
         pr->after = AFTER_RELEASE_ONCE;
         return true;
     default: /* PORT_RECEIVE: leaves the process */
@@ -578,6 +582,8 @@ static void deliver(const struct machd_msg *m) {
     kmsg->id = p->msgh_id;
     fill_audit(kmsg, &m->u.deliver.audit);
     struct ipc_port *dest = dl->port;
+    if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE && dl->remote_once)
+        dl->remote_once--; /* one of the send-once rights we handed out came back used */
     if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE) {
         port_make_send_once(dest);
         kmsg->remote_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
@@ -655,6 +661,12 @@ static void connection_lost(void) {
             transport_proxy_dead(port);
             port_release(port);
         } else {
+            /* Send-once rights held in other tasks die with machd: a client waiting for a
+             * reply gets its send-once notification (MIG_SERVER_DIED), never a hang. */
+            for (uint32_t n = l->remote_once; n > 0 && port->active; n--) {
+                port_make_send_once(port);
+                notify_send_once(port);
+            }
             port->export_handle = 0;
             if (l->remote_senders)
                 transport_remote_senders(port, -1);

@@ -654,6 +654,20 @@ static void mach_msg_client_gets_send_once_notification_when_server_dies(void **
     /* The client's mach_msg receive returns the send-once notification: never a hang. */
     assert_int_equal(mh_wait(client), 0);
 }
+
+static void mach_msg_client_gets_send_once_notification_when_machd_dies(void **state) {
+    (void)state;
+    const char *srv[] = {"server", "svc.mach.orphan", NULL};
+    pid_t server = mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, srv);
+    const char *cli[] = {"hang", "svc.mach.orphan", NULL};
+    pid_t client = mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, cli);
+    mh_kill(&daemon_proc);
+    /* The reply right the server held is gone with machd: the client's runtime turns it into
+     * a send-once notification, so mach_msg returns instead of waiting forever. */
+    assert_int_equal(mh_wait(client), 0);
+    kill(server, SIGTERM);
+    mh_wait(server);
+}
 #endif
 
 /* With an argument, runs only the tests whose names match it (CTest runs one test per process,
@@ -684,6 +698,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(mach_msg_rpc_between_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(mach_msg_receive_right_moves_with_queued_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(mach_msg_client_gets_send_once_notification_when_server_dies, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(mach_msg_client_gets_send_once_notification_when_machd_dies, setup,
                                         teardown),
 #endif
     };
