@@ -45,10 +45,15 @@ mach_port_t wire_new_port(void) {
 }
 
 void wire_send_reply(const union wire_buffer *request, union wire_buffer *reply, uint32_t size) {
-  wire_put_header(reply, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), size,
+  memcpy(reply->bytes + 24, &NDR_record, 8);
+  wire_send_reply_bits(request, reply, size, 0);
+}
+
+void wire_send_reply_bits(const union wire_buffer *request, union wire_buffer *reply, uint32_t size,
+                          uint32_t extra_bits) {
+  wire_put_header(reply, extra_bits | MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), size,
                   wire_get32(request, WIRE_HEAD_REMOTE), MACH_PORT_NULL,
                   (int32_t)wire_get32(request, WIRE_HEAD_ID) + 100);
-  memcpy(reply->bytes + 24, &NDR_record, 8);
   wire_expect("wire_send_reply", "mach_msg send",
               mach_msg((mach_msg_header_t *)(void *)reply->bytes, MACH_SEND_MSG, size, 0,
                        MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL),

@@ -83,6 +83,11 @@ int wire_receive(mach_port_t port, union wire_buffer *in);
  * MACH_MSGH_BITS(MOVE_SEND_ONCE, 0) to the request's reply right, id + 100, NDR_record, <size>. */
 void wire_send_reply(const union wire_buffer *request, union wire_buffer *reply, uint32_t size);
 
+/* wire_send_reply with <extra_bits> (MACH_MSGH_BITS_COMPLEX) ORed into msgh_bits; the NDR record
+ * is not written (a complex reply places its own after the descriptors, if any). */
+void wire_send_reply_bits(const union wire_buffer *request, union wire_buffer *reply, uint32_t size,
+                          uint32_t extra_bits);
+
 /* A new receive right with one send right under the same name (a server or a stand-in port). */
 mach_port_t wire_new_port(void);
 
