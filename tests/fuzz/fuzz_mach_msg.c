@@ -438,6 +438,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (mr != MACH_MSG_SUCCESS && strcmp(mach_error_string(mr), "unknown error code") == 0)
             fail("send returned something that is not a Mach code", mr);
         b->was_sent = (mr == MACH_MSG_SUCCESS);
+        /* A timed-out or interrupted send hands the message back (docs/ownership.md): its
+         * out-of-line regions are new regions of ours; names are swept by tear_down_names. */
+        if (mr == MACH_SEND_TIMED_OUT || mr == MACH_SEND_INTERRUPTED)
+            mach_msg_destroy((mach_msg_header_t *)b->buffer);
     } while (count < MAX_MESSAGES && (read_u8(&r) & 1));
 
     static const int receivers[] = {PAL_DEST, PAL_OTHER, PAL_SET, PAL_MEMBER};
