@@ -2,10 +2,12 @@
 #include "ipc_internal.h"
 #include "port_internal.h"
 #include "vm_internal.h"
+#include "mqueue_internal.h"
 
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,10 +28,18 @@ void ipc_lock(void) { pthread_mutex_lock(&ipc_mutex); }
 
 /* fork: hold the lock across fork so the child never inherits it mid-update. */
 static void ipc_atfork_prepare(void) { pthread_mutex_lock(&ipc_mutex); }
-static void ipc_atfork_release(void) { pthread_mutex_unlock(&ipc_mutex); }
+static void ipc_atfork_parent(void) { pthread_mutex_unlock(&ipc_mutex); }
+
+static void ipc_atfork_child(void) {
+  ipc_pending_count = 0;
+  mqueue_forget_other_threads();
+  port_destroy_drain();
+  ipc_pending_count = 0; /* nobody to wake: the waiters were the parent's threads */
+  pthread_mutex_unlock(&ipc_mutex);
+}
 
 __attribute__((constructor)) static void ipc_atfork_init(void) {
-  pthread_atfork(ipc_atfork_prepare, ipc_atfork_release, ipc_atfork_release);
+  pthread_atfork(ipc_atfork_prepare, ipc_atfork_parent, ipc_atfork_child);
 }
 
 void ipc_unlock(void) {
@@ -50,6 +60,7 @@ struct ipc_waiter *ipc_waiter_self(void) {
   w->port = NULL;
   w->result = MACH_MSG_SUCCESS;
   __atomic_store_n(&w->word, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
   return w;
 }
 
@@ -86,20 +97,53 @@ struct ipc_waiter *waitq_pop(struct ipc_waitq *q) {
 }
 
 void ipc_wake_later(struct ipc_waiter *w) {
-  __atomic_store_n(&w->word, 1, __ATOMIC_RELEASE);
+  /* Dekker pairing with ipc_sleep: word is set before sleeping is read, sleeping is set before
+   * the word is re-checked by FUTEX_WAIT; so a waiter that has not announced itself will see
+   * the word, and one that has gets the FUTEX_WAKE. */
+  __atomic_store_n(&w->word, 1, __ATOMIC_SEQ_CST);
+  if (!__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST)) return; /* spinning or not there yet */
   if (ipc_pending_count < IPC_DEFERRED_WAKES)
     ipc_pending_wakes[ipc_pending_count++] = &w->word;
   else
     futex_op(&w->word, FUTEX_WAKE, 1, NULL); /* rare: many wake-ups in one operation */
 }
 
+/* Optional bounded spin before sleeping (MACHRT_SPIN_NS, default 0 = never): worth it only
+ * when sender and receiver run on different CPUs (runtime-transport.md 4.5). */
+static long ipc_spin_ns;
+
+__attribute__((constructor)) static void ipc_spin_init(void) {
+  const char *v = getenv("MACHRT_SPIN_NS");
+  if (v && sysconf(_SC_NPROCESSORS_ONLN) > 1) ipc_spin_ns = strtol(v, NULL, 10);
+  if (ipc_spin_ns < 0 || ipc_spin_ns > 1000000) ipc_spin_ns = 0;
+}
+
+static void spin_for_word(struct ipc_waiter *w) {
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (unsigned i = 1;; i++) {
+    if (__atomic_load_n(&w->word, __ATOMIC_ACQUIRE)) return;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if ((i & 63) == 0) {
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      long ns = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
+      if (ns >= ipc_spin_ns) return;
+    }
+  }
+}
+
 bool ipc_sleep(struct ipc_waiter *w, const struct timespec *deadline) {
   ipc_unlock();
-  while (__atomic_load_n(&w->word, __ATOMIC_ACQUIRE) == 0) {
+  if (ipc_spin_ns > 0) spin_for_word(w);
+  __atomic_store_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
+  while (__atomic_load_n(&w->word, __ATOMIC_SEQ_CST) == 0) {
     /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline. */
     long rc = futex_op(&w->word, FUTEX_WAIT_BITSET, 0, deadline);
     if (rc == -1 && errno == ETIMEDOUT) break;
   }
+  __atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
   ipc_lock();
   /* Wakers set the word under the lock: this answer is final. */
   return __atomic_load_n(&w->word, __ATOMIC_ACQUIRE) != 0;

@@ -26,6 +26,7 @@ void ipc_unlock(void);
  * TLS; linked into one wait queue at a time. */
 struct ipc_waiter {
   uint32_t word;               /* futex word: 0 asleep, 1 woken (atomic accesses) */
+  uint32_t sleeping;           /* 1 while in FUTEX_WAIT: wakers skip the syscall otherwise */
   struct ipc_waiter *next;
   struct ipc_waiter *prev;
   struct ipc_waitq *queue;     /* the queue it is on, NULL when not queued */

@@ -206,3 +206,20 @@ mach_msg_return_t mqueue_receive(struct ipc_space *space, mach_port_name_t name,
   if (pset) pset_release(pset);
   return mr;
 }
+
+static void forget_port_waiters(struct ipc_port *port) {
+  port->rcv_waiters.head = port->rcv_waiters.tail = NULL;
+  struct ipc_waiter *w = port->send_waiters.head;
+  port->send_waiters.head = port->send_waiters.tail = NULL;
+  for (; w; w = w->next)
+    if (w->kmsg) kmsg_destroy(w->kmsg);
+}
+
+static void forget_pset_waiters(struct ipc_pset *pset) {
+  pset->rcv_waiters.head = pset->rcv_waiters.tail = NULL;
+}
+
+void mqueue_forget_other_threads(void) {
+  port_foreach_live(forget_port_waiters);
+  pset_foreach_live(forget_pset_waiters);
+}

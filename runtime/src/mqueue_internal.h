@@ -46,4 +46,9 @@ mach_msg_return_t mqueue_receive(struct ipc_space *space, mach_port_name_t name,
                                  mach_msg_size_t rcv_size, mach_msg_size_t trailer_size,
                                  struct mqueue_rcv *out);
 
+/* In a forked child only the forking thread exists: forgets every thread that was waiting in
+ * the parent (their waiter records would be reused by the child's new threads) and destroys
+ * the messages of the parent's blocked senders. Lock held. */
+void mqueue_forget_other_threads(void);
+
 #endif /* OPENMIG_MQUEUE_INTERNAL_H */

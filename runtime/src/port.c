@@ -9,20 +9,34 @@
 
 #include <stdlib.h>
 
+static struct ipc_port *all_ports;
+
 struct ipc_port *port_alloc(void) {
   struct ipc_port *port = calloc(1, sizeof *port);
   if (!port) return NULL;
   port->refs = 1;
   port->active = true;
   port->qlimit = MACH_PORT_QLIMIT_DEFAULT;
+  port->all_next = all_ports;
+  if (all_ports) all_ports->all_prev = port;
+  all_ports = port;
   ipc_stats.ports++;
   return port;
+}
+
+void port_foreach_live(void (*fn)(struct ipc_port *)) {
+  for (struct ipc_port *p = all_ports; p; p = p->all_next) fn(p);
 }
 
 void port_reference(struct ipc_port *port) { port->refs++; }
 
 void port_release(struct ipc_port *port) {
   if (--port->refs > 0) return;
+  if (port->all_prev)
+    port->all_prev->all_next = port->all_next;
+  else
+    all_ports = port->all_next;
+  if (port->all_next) port->all_next->all_prev = port->all_prev;
   ipc_stats.ports--;
   free(port);
 }

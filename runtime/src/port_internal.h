@@ -62,11 +62,16 @@ struct ipc_port {
 
   struct ipc_port *destroy_next; /* on the deferred-destruction list */
   bool destroy_pending;
+  struct ipc_port *all_next;    /* every live port, for the fork child handler */
+  struct ipc_port *all_prev;
 };
 
 /* A new active port with one reference, qlimit MACH_PORT_QLIMIT_DEFAULT, no receiver. NULL when
  * out of memory. Lock held. */
 struct ipc_port *port_alloc(void);
+
+/* Calls fn on every live port (lock held; fn must not free ports). */
+void port_foreach_live(void (*fn)(struct ipc_port *));
 
 /* Reference counting. port_release frees the port when the last reference goes. Lock held. */
 void port_reference(struct ipc_port *port);

@@ -4,19 +4,33 @@
 
 #include <stdlib.h>
 
+static struct ipc_pset *all_psets;
+
 struct ipc_pset *pset_alloc(void) {
   struct ipc_pset *pset = calloc(1, sizeof *pset);
   if (!pset) return NULL;
   pset->refs = 1;
   pset->active = true;
+  pset->all_next = all_psets;
+  if (all_psets) all_psets->all_prev = pset;
+  all_psets = pset;
   ipc_stats.port_sets++;
   return pset;
+}
+
+void pset_foreach_live(void (*fn)(struct ipc_pset *)) {
+  for (struct ipc_pset *s = all_psets; s; s = s->all_next) fn(s);
 }
 
 void pset_reference(struct ipc_pset *pset) { pset->refs++; }
 
 void pset_release(struct ipc_pset *pset) {
   if (--pset->refs > 0) return;
+  if (pset->all_prev)
+    pset->all_prev->all_next = pset->all_next;
+  else
+    all_psets = pset->all_next;
+  if (pset->all_next) pset->all_next->all_prev = pset->all_prev;
   ipc_stats.port_sets--;
   free(pset);
 }

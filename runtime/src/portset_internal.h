@@ -21,6 +21,8 @@ struct ipc_pset {
   struct ipc_pset_link *tail;
   uint32_t count;
   struct ipc_waitq rcv_waiters;
+  struct ipc_pset *all_next;    /* every live set, for the fork child handler */
+  struct ipc_pset *all_prev;
 };
 
 /* A new empty set with one reference (the name's). NULL when out of memory. */
@@ -37,6 +39,8 @@ kern_return_t pset_add(struct ipc_pset *pset, struct ipc_port *port);
 void pset_remove(struct ipc_pset *pset, struct ipc_port *port);
 /* Removes port from every set. */
 void pset_remove_all(struct ipc_port *port);
+/* Calls fn on every live set (lock held; fn must not free sets). */
+void pset_foreach_live(void (*fn)(struct ipc_pset *));
 /* Empties the set, wakes its receivers (they get MACH_RCV_PORT_DIED) and drops the name's
  * reference. */
 void pset_destroy(struct ipc_pset *pset);

@@ -4,6 +4,7 @@
 
 #include "right_internal.h"
 
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -234,9 +235,19 @@ static void test_calls_on_a_non_task_name_fail(void **state) {
   assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
 }
 
+static void *blocked_receiver(void *arg) {
+  test_msg_t m;
+  return (void *)(intptr_t)recv_msg(*(mach_port_t *)arg, &m, 0, 0);
+}
+
 static void test_fork_child_has_its_identity(void **state) {
   (void)state;
   mach_port_t p = new_port();
+  mach_port_t busy = new_port();
+  /* A parent thread asleep in mach_msg at fork time does not exist in the child. */
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, blocked_receiver, &busy), 0);
+  wait_for_sleepers(busy, false, 1);
   pid_t child = fork();
   assert_true(child >= 0);
   if (child == 0) {
@@ -245,6 +256,16 @@ static void test_fork_child_has_its_identity(void **state) {
     int ok = recv_msg(p, &m, MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT), 0) ==
                  MACH_MSG_SUCCESS &&
              m.trailer.msgh_audit.val[5] == (unsigned)getpid();
+    /* A new thread (likely reusing the parent thread's memory) waits; the port the parent's
+     * thread slept on is destroyed: neither may trip over the parent's waiter. */
+    mach_port_t q = new_port();
+    pthread_t cth;
+    ok = ok && pthread_create(&cth, NULL, blocked_receiver, &q) == 0;
+    for (int i = 0; i < 20000 && sleepers(q, false) < 1; i++) sleep_ms(1);
+    ok = ok && mach_port_destroy(SELF, busy) == KERN_SUCCESS;
+    send_to_own(q, 2, 0);
+    void *rv = NULL;
+    ok = ok && pthread_join(cth, &rv) == 0 && (intptr_t)rv == MACH_MSG_SUCCESS;
     _exit(ok ? 0 : 1);
   }
   int status = 0;
@@ -253,6 +274,11 @@ static void test_fork_child_has_its_identity(void **state) {
   assert_int_equal(WEXITSTATUS(status), 0);
   assert_int_equal(status_of(p).mps_msgcount, 0); /* the child's copy was separate */
   assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
+  send_to_own(busy, 3, 0); /* the parent's thread is still there */
+  void *rv = NULL;
+  assert_int_equal(pthread_join(th, &rv), 0);
+  assert_int_equal((intptr_t)rv, MACH_MSG_SUCCESS);
+  assert_int_equal(mach_port_destroy(SELF, busy), KERN_SUCCESS);
 }
 
 int main(void) {
