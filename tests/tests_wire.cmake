@@ -46,8 +46,8 @@ if(TARGET mig AND TARGET mach_static)
   # Apple bootstrap_cmds-96.20.2, x86_64 (our defs/mach/mach_exc.defs).
   wire_add_case(mach_exc DEFS ${PROJECT_SOURCE_DIR}/defs/mach/mach_exc.defs
                 DEMUX mach_exc_demux.c STATE_MAX 614 CLIENT mach_exc_client.c)
-  # Apple bootstrap_cmds-138, arm64, the current SDK's 6-slot mach_exc.defs.
-  wire_add_case(mach_exc_sdk DEFS ${WIRE_DIR}/mach_exc_sdk.defs
+  # Apple bootstrap_cmds-138, arm64, the current SDK's 6-slot mach_exc.defs (ours has them too).
+  wire_add_case(mach_exc_sdk DEFS ${PROJECT_SOURCE_DIR}/defs/mach/mach_exc.defs
                 DEMUX mach_exc_demux.c STATE_MAX 1296)
   wire_add_case(exc DEFS ${PROJECT_SOURCE_DIR}/defs/mach/exc.defs
                 DEMUX exc_demux.c STATE_MAX 614)
