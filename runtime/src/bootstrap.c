@@ -4,6 +4,7 @@
 #include "bootstrap_client.h"
 #include "bootstrap_proto.h"
 #include "bootstrap_server.h"
+#include "transport_machd.h"
 
 #include <mach/mach.h>
 #include <mach/mach_error.h>
@@ -73,6 +74,9 @@ __attribute__((constructor)) static void bootstrap_port_init(void) {
     adopt_service_port(port);
     (void)pthread_atfork(bootstrap_before_fork, bootstrap_after_fork_parent,
                          bootstrap_after_fork_child);
+    /* With machd in use (MACHD_SOCKET, or its socket at the default path; MACHD_DISABLE=1 opts
+     * out), machd's name service becomes the bootstrap port (bootstrap_client_use_port). */
+    transport_machd_bootstrap_init();
 }
 
 /* A transport serving calls made on its own bootstrap port (see bootstrap_client.h). */
