@@ -42,9 +42,30 @@ static void count_expr(const struct ir_arg *a, const char **prefix, const char *
     *name = cnt ? cnt->name : "0";
 }
 
+// Whether a stub keeps its message buffer on the heap (-maxonstack / OnStackLimit): the request
+// or the reply with its trailer is larger than the limit.
+static bool stub_on_heap(const struct ir_module *ir, const struct ir_routine *rt) {
+    uint32_t size = rt->request.size;
+    if (!emit_routine_is_simple(rt) && rt->reply.size + rt->reply.trailer_size > size)
+        size = rt->reply.size + rt->reply.trailer_size;
+    return ir->on_stack_limit > 0 && size > ir->on_stack_limit;
+}
+
+// `return value;`, releasing a heap message buffer first.
+static void emit_return(struct emitter *e, bool heap, const char *value) {
+    if (heap) {
+        em_block(e);
+        em_line(e, "mig_user_deallocate((char *)Mess, (vm_size_t)sizeof(*Mess));");
+        em_line(e, "return %s;", value);
+        em_close(e, "");
+    } else {
+        em_line(e, "return %s;", value);
+    }
+}
+
 // --- request packing --------------------------------------------------------------------------
 
-static void emit_pack_port_desc(struct emitter *e, const struct ir_field *f) {
+static void emit_pack_port_desc(struct emitter *e, const struct ir_field *f, bool heap) {
     const struct ir_arg *a = f->maybe_arg;
     const char *disp = a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name;
     if (f->array_count > 0) {
@@ -54,7 +75,7 @@ static void emit_pack_port_desc(struct emitter *e, const struct ir_field *f) {
         if (cf != NULL) {
             count_expr(a, &p, &n);
             em_open(e, "if (%s%s > %u)", p, n, f->array_count);
-            em_line(e, "return MIG_ARRAY_TOO_LARGE;");
+            emit_return(e, heap, "MIG_ARRAY_TOO_LARGE");
             em_close(e, "");
         }
         em_open(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", f->array_count);
@@ -130,7 +151,7 @@ static void emit_account_variable(struct emitter *e, const struct ir_layout *lay
 }
 
 static void emit_pack_variable_data(struct emitter *e, const struct ir_layout *layout,
-                                    const struct ir_field *f) {
+                                    const struct ir_field *f, bool heap) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_field *cf = f->maybe_count_field;
     if (a->type->is_string) {
@@ -144,7 +165,7 @@ static void emit_pack_variable_data(struct emitter *e, const struct ir_layout *l
     const char *p, *n;
     count_expr(a, &p, &n);
     em_open(e, "if (%s%s > %u)", p, n, f->array_count);
-    em_line(e, "return MIG_ARRAY_TOO_LARGE;");
+    emit_return(e, heap, "MIG_ARRAY_TOO_LARGE");
     em_close(e, "");
     em_line(e, "(void)memcpy((char *)InP->%s, (const char *)%s, %u * %s%s);", f->name, a->name,
             f->elem_size, p, n);
@@ -184,13 +205,13 @@ static void emit_pack_capacity(struct emitter *e, const struct ir_field *f) {
 }
 
 static void emit_pack_request_field(struct emitter *e, const struct ir_layout *layout,
-                                    const struct ir_field *f) {
+                                    const struct ir_field *f, bool heap) {
     switch (f->kind) {
     case IR_FIELD_HEADER:
     case IR_FIELD_BODY:
         break;
     case IR_FIELD_PORT_DESC:
-        emit_pack_port_desc(e, f);
+        emit_pack_port_desc(e, f, heap);
         break;
     case IR_FIELD_OOL_DESC:
         emit_pack_ool_desc(e, f);
@@ -226,7 +247,7 @@ static void emit_pack_request_field(struct emitter *e, const struct ir_layout *l
         break;
     case IR_FIELD_DATA:
         if (f->is_variable)
-            emit_pack_variable_data(e, layout, f);
+            emit_pack_variable_data(e, layout, f, heap);
         else
             emit_pack_fixed_data(e, f);
         break;
@@ -245,7 +266,7 @@ static void emit_pack_request_field(struct emitter *e, const struct ir_layout *l
     }
 }
 
-static void emit_pack_request(struct emitter *e, const struct ir_routine *rt) {
+static void emit_pack_request(struct emitter *e, const struct ir_routine *rt, bool heap) {
     const struct ir_layout *layout = &rt->request;
     if (layout->is_complex) {
         em_line(e, "InP->msgh_body.msgh_descriptor_count = %u;", layout->descriptor_count);
@@ -257,9 +278,9 @@ static void emit_pack_request(struct emitter *e, const struct ir_routine *rt) {
         em_blank(e);
     }
     for (size_t i = 0; i < layout->field_count; i++)
-        emit_pack_request_field(e, layout, &layout->fields[i]);
+        emit_pack_request_field(e, layout, &layout->fields[i], heap);
     if (layout->is_variable && emit_layout_max_shift(layout) > 0) {
-        em_line(e, "InP = &Mess.In;");
+        em_line(e, "InP = &Mess%sIn;", heap ? "->" : ".");
         em_blank(e);
     }
 }
@@ -394,7 +415,7 @@ static void emit_send_rpc(struct emitter *e, const struct ir_module *ir,
     if (!caller_supplies_reply_port(rt))
         em_line(e, "__MachMsgError%s(msg_result);", has_timeout(rt) ? "WithTimeout"
                                                                      : "WithoutTimeout");
-    em_line(e, "return msg_result;");
+    emit_return(e, stub_on_heap(ir, rt), "msg_result");
     em_close(e, "");
     em_blank(e);
 }
@@ -415,13 +436,13 @@ static void emit_send_simple(struct emitter *e, const struct ir_module *ir,
         emit_consume_on_send_error(e, ir, rt);
         em_close(e, "");
     }
-    em_line(e, "return msg_result;");
+    emit_return(e, stub_on_heap(ir, rt), "msg_result");
 }
 
 // --- reply unpacking ---------------------------------------------------------------------------
 
 static void emit_unpack_variable_data(struct emitter *e, const struct ir_layout *layout,
-                                      const struct ir_field *f) {
+                                      const struct ir_field *f, bool heap) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_field *cf = f->maybe_count_field;
     unsigned k = f->shift_index, ck = cf->shift_index;
@@ -436,7 +457,7 @@ static void emit_unpack_variable_data(struct emitter *e, const struct ir_layout 
             em_line(e, "(void)memcpy((char *)%s%s, (const char *)Out%uP->%s, %u * %s%s);",
                     deref(a), a->name, k, f->name, f->elem_size, deref(cnt), cnt->name);
             em_line(e, "%s%s = Out%uP->%s;", deref(cnt), cnt->name, ck, cf->name);
-            em_line(e, "return MIG_ARRAY_TOO_LARGE;");
+            emit_return(e, heap, "MIG_ARRAY_TOO_LARGE");
             em_close(e, "");
         }
         em_line(e, "(void)memcpy((char *)%s%s, (const char *)Out%uP->%s, %u * Out%uP->%s);",
@@ -464,7 +485,7 @@ static void emit_unpack_fixed_data(struct emitter *e, const struct ir_field *f) 
 }
 
 static void emit_unpack_reply_field(struct emitter *e, const struct ir_layout *layout,
-                                    const struct ir_field *f) {
+                                    const struct ir_field *f, bool heap) {
     const struct ir_arg *a = f->maybe_arg;
     if (a == NULL || !a->on_user_side)
         return;
@@ -500,7 +521,7 @@ static void emit_unpack_reply_field(struct emitter *e, const struct ir_layout *l
     }
     case IR_FIELD_DATA:
         if (f->is_variable)
-            emit_unpack_variable_data(e, layout, f);
+            emit_unpack_variable_data(e, layout, f, heap);
         else
             emit_unpack_fixed_data(e, f);
         break;
@@ -524,7 +545,7 @@ static void emit_unpack_trailer(struct emitter *e, const struct ir_module *ir,
                                  : "(offsetof(mach_msg_max_trailer_t, msgh_sender) + "
                                    "sizeof(security_token_t))");
     em_line(e, "mach_msg_destroy(&Out0P->Head);");
-    em_line(e, "return MIG_TRAILER_ERROR;");
+    emit_return(e, stub_on_heap(ir, rt), "MIG_TRAILER_ERROR");
     em_close(e, "");
     for (size_t i = 0; i < rt->arg_count; i++) {
         const struct ir_arg *a = &rt->args[i];
@@ -540,36 +561,44 @@ static void emit_unpack_trailer(struct emitter *e, const struct ir_module *ir,
 
 static void emit_check_and_unpack_reply(struct emitter *e, const struct ir_module *ir,
                                         const struct ir_routine *rt) {
+    bool heap = stub_on_heap(ir, rt);
     em_line(e, "check_result = %s((%s *)Out0P);", rt->reply_checker, rt->reply.typedef_name);
     em_open(e, "if (check_result != MACH_MSG_SUCCESS)");
     em_line(e, "mach_msg_destroy(&Out0P->Head);");
-    em_line(e, "return check_result;");
+    emit_return(e, heap, "check_result");
     em_close(e, "");
     em_blank(e);
     if (wants_user_trailer(rt))
         emit_unpack_trailer(e, ir, rt);
     const struct ir_layout *layout = &rt->reply;
     for (size_t i = 0; i < layout->field_count; i++)
-        emit_unpack_reply_field(e, layout, &layout->fields[i]);
-    em_line(e, "return KERN_SUCCESS;");
+        emit_unpack_reply_field(e, layout, &layout->fields[i], heap);
+    emit_return(e, heap, "KERN_SUCCESS");
 }
 
 // --- one stub ------------------------------------------------------------------------------------
 
-static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt) {
+static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt, bool heap) {
     bool rpc = !emit_routine_is_simple(rt);
-    em_open(e, "union");
+    em_open(e, "union __MigMess");
     em_line(e, "Request In;");
     if (rpc)
         em_line(e, "Reply Out;");
-    em_close(e, " Mess;");
+    em_close(e, heap ? " *Mess;" : " Mess;");
     em_blank(e);
-    em_line(e, "Request *InP = &Mess.In;");
-    if (rpc) {
-        em_line(e, "Reply *Out0P = &Mess.Out;");
+    const char *sel = heap ? "->" : ".";
+    if (heap) { // larger than -maxonstack: the buffer comes from mig_user_allocate
+        em_line(e, "Request *InP;");
+        if (rpc)
+            em_line(e, "Reply *Out0P;");
+    } else {
+        em_line(e, "Request *InP = &Mess%sIn;", sel);
+        if (rpc)
+            em_line(e, "Reply *Out0P = &Mess%sOut;", sel);
+    }
+    if (rpc)
         for (unsigned k = 1; k <= emit_layout_max_shift(&rt->reply); k++)
             em_line(e, "Reply *Out%uP;", k);
-    }
     em_line(e, "mach_msg_return_t msg_result;");
     if (rt->request.is_variable)
         em_line(e, "mach_msg_size_t msgh_size, msgh_size_delta;");
@@ -578,6 +607,15 @@ static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt) {
     if (rpc && wants_user_trailer(rt))
         em_line(e, "mach_msg_max_trailer_t *TrailerP;");
     em_blank(e);
+    if (heap) {
+        em_line(e, "Mess = (union __MigMess *)mig_user_allocate((vm_size_t)sizeof(*Mess));");
+        em_line(e, "if (Mess == NULL)");
+        em_line(e, "\treturn KERN_RESOURCE_SHORTAGE;");
+        em_line(e, "InP = &Mess->In;");
+        if (rpc)
+            em_line(e, "Out0P = &Mess->Out;");
+        em_blank(e);
+    }
 }
 
 static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
@@ -593,11 +631,12 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
     if (rpc)
         emit_message_typedef(e, &rt->reply, EMIT_SIDE_USER, "Reply", true);
     em_blank(e);
-    emit_stub_locals(e, rt);
+    bool heap = stub_on_heap(ir, rt);
+    emit_stub_locals(e, rt, heap);
     em_line(e, "__DeclareSend%s(%d, \"%s\")", rpc ? "Rpc" : "Simple", (int)rt->request_id,
             rt->name);
     em_blank(e);
-    emit_pack_request(e, rt);
+    emit_pack_request(e, rt, heap);
     emit_request_header(e, rt);
     emit_voucher_call(e, ir);
     if (rpc) {
@@ -608,6 +647,20 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
     }
     em_close(e, "");
     em_blank(e);
+}
+
+// -maxonstack: the buffers of large stubs come from these, which the program supplies (Apple's MIG
+// declares them only for the kernel; user space must define them, e.g. over malloc).
+static void emit_heap_declarations(struct emitter *e, const struct ir_module *ir) {
+    bool any = false;
+    for (size_t i = 0; i < ir->routine_count; i++)
+        any |= emit_routine_is_real(&ir->routines[i]) && stub_on_heap(ir, &ir->routines[i]);
+    if (!any)
+        return;
+    emit_extern_c_begin(e);
+    em_line(e, "extern vm_offset_t mig_user_allocate(vm_size_t size);");
+    em_line(e, "extern void mig_user_deallocate(char *data, vm_size_t size);");
+    emit_extern_c_end(e);
 }
 
 // --- the file --------------------------------------------------------------------------------
@@ -626,6 +679,7 @@ void emit_user_source(struct emitter *e, const struct ir_module *ir) {
                      EMIT_IMPORTS(IR_IIMPORT));
     em_blank(e);
     emit_user_prolog_macros(e);
+    emit_heap_declarations(e, ir);
     emit_rcsid(e, ir, ir->names.user_rcsid);
     emit_static_assert_macro(e);
     emit_request_typedefs(e, ir, EMIT_SIDE_USER);

@@ -290,7 +290,7 @@ mig_external kern_return_t use_alias
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -292,7 +292,7 @@ mig_external kern_return_t lookup
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -280,7 +280,7 @@ mig_external kern_return_t give
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -295,7 +295,7 @@ mig_external kern_return_t fill
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -303,7 +303,7 @@ mig_external kern_return_t give_blob
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -335,7 +335,7 @@ mig_external kern_return_t maybe_give
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -458,7 +458,7 @@ mig_external kern_return_t maybe_get
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -289,7 +289,7 @@ mig_external kern_return_t fixed
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

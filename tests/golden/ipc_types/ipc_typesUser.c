@@ -331,7 +331,7 @@ mig_external kern_return_t all_scalars
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

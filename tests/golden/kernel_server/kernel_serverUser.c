@@ -278,7 +278,7 @@ mig_external kern_return_t ks_call
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

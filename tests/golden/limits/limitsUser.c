@@ -274,7 +274,7 @@ mig_external kern_return_t native
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

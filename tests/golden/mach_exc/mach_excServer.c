@@ -662,11 +662,11 @@ const struct catch_mach_exc_subsystem {
 	unsigned int	maxsize;	/* Max msg size */
 	vm_address_t	reserved;	/* Reserved */
 	struct routine_descriptor	/* Array of routine descriptors */
-		routine[5];
+		routine[6];
 } catch_mach_exc_subsystem = {
 	mach_exc_server_routine,
 	2405,
-	2410,
+	2411,
 	(mach_msg_size_t)sizeof(union __ReplyUnion__catch_mach_exc_subsystem),
 	(vm_address_t)0,
 	{
@@ -676,6 +676,7 @@ const struct catch_mach_exc_subsystem {
 		  (mig_stub_routine_t) _Xmach_exception_raise_state, 9, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_exception_raise_state_t) },
 		{ (mig_impl_routine_t) 0,
 		  (mig_stub_routine_t) _Xmach_exception_raise_state_identity, 11, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__mach_exception_raise_state_identity_t) },
+		{ 0, 0, 0, 0, 0, 0 },
 		{ 0, 0, 0, 0, 0, 0 },
 		{ 0, 0, 0, 0, 0, 0 },
 	}
@@ -694,7 +695,7 @@ mig_external boolean_t mach_exc_server
 	OutHeadP->msgh_id = (mach_msg_id_t)((natural_t)InHeadP->msgh_id + 100);
 	OutHeadP->msgh_reserved = 0;
 
-	if ((InHeadP->msgh_id > 2409) || (InHeadP->msgh_id < 2405) ||
+	if ((InHeadP->msgh_id > 2410) || (InHeadP->msgh_id < 2405) ||
 	    ((routine = catch_mach_exc_subsystem.routine[InHeadP->msgh_id - 2405].stub_routine) == 0)) {
 		((mig_reply_error_t *)OutHeadP)->NDR = NDR_record;
 		((mig_reply_error_t *)OutHeadP)->RetCode = MIG_BAD_ID;
@@ -707,7 +708,7 @@ mig_external boolean_t mach_exc_server
 mig_external mig_routine_t mach_exc_server_routine
 	(mach_msg_header_t *InHeadP)
 {
-	if ((InHeadP->msgh_id > 2409) || (InHeadP->msgh_id < 2405))
+	if ((InHeadP->msgh_id > 2410) || (InHeadP->msgh_id < 2405))
 		return 0;
 	return catch_mach_exc_subsystem.routine[InHeadP->msgh_id - 2405].stub_routine;
 }

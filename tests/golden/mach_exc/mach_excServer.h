@@ -151,7 +151,7 @@ extern const struct catch_mach_exc_subsystem {
 	unsigned int	maxsize;	/* Max msg size */
 	vm_address_t	reserved;	/* Reserved */
 	struct routine_descriptor	/* Array of routine descriptors */
-		routine[5];
+		routine[6];
 } catch_mach_exc_subsystem;
 
 /********************** Caution **************************/

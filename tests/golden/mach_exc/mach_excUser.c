@@ -445,7 +445,7 @@ mig_external kern_return_t mach_exception_raise
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -605,7 +605,7 @@ mig_external kern_return_t mach_exception_raise_state
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -775,7 +775,7 @@ mig_external kern_return_t mach_exception_raise_state_identity
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -305,7 +305,7 @@ mig_external kern_return_t interruptible
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -407,7 +407,7 @@ mig_external kern_return_t plain
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

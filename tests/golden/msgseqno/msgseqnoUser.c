@@ -276,7 +276,7 @@ mig_external kern_return_t seq
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -284,7 +284,7 @@ mig_external kern_return_t natives
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

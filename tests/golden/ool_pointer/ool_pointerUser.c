@@ -308,7 +308,7 @@ mig_external kern_return_t ool
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

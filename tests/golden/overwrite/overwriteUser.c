@@ -285,7 +285,7 @@ mig_external kern_return_t read_into
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -294,7 +294,7 @@ mig_external kern_return_t insert
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -303,7 +303,7 @@ mig_external kern_return_t ports
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -353,7 +353,7 @@ mig_external kern_return_t give_rights
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -502,7 +502,7 @@ mig_external kern_return_t get_right
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

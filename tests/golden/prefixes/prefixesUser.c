@@ -273,7 +273,7 @@ mig_external kern_return_t U_ping
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -237,7 +237,7 @@ mig_external kern_return_t reply_result
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 	} Mess;
 

@@ -302,7 +302,7 @@ mig_external kern_return_t get_handlers
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -274,7 +274,7 @@ mig_external kern_return_t timed_send
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 	} Mess;
 
@@ -330,7 +330,7 @@ mig_external kern_return_t plain_send
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 	} Mess;
 

@@ -268,7 +268,7 @@ mig_external kern_return_t ping
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -281,7 +281,7 @@ mig_external kern_return_t add
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -232,7 +232,7 @@ mig_external kern_return_t notify_value
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 	} Mess;
 

@@ -308,7 +308,7 @@ mig_external kern_return_t first
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -412,7 +412,7 @@ mig_external kern_return_t fourth
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -351,7 +351,7 @@ mig_external kern_return_t uses_it
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -457,7 +457,7 @@ mig_external kern_return_t own_port
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -515,7 +515,7 @@ mig_external kern_return_t one_way
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 	} Mess;
 

@@ -295,7 +295,7 @@ mig_external kern_return_t pass
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -273,7 +273,7 @@ mig_external kern_return_t server_reply
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -315,7 +315,7 @@ mig_external kern_return_t per_call
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -375,7 +375,7 @@ mig_external kern_return_t per_send
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 	} Mess;
 

@@ -418,7 +418,7 @@ mig_external kern_return_t with_sec
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -520,7 +520,7 @@ mig_external kern_return_t with_server_sec
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -622,7 +622,7 @@ mig_external kern_return_t with_audit
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -724,7 +724,7 @@ mig_external kern_return_t with_server_audit
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -826,7 +826,7 @@ mig_external kern_return_t with_context
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

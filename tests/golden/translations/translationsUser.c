@@ -288,7 +288,7 @@ mig_external kern_return_t use_obj
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

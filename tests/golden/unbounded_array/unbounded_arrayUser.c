@@ -333,7 +333,7 @@ mig_external kern_return_t send_blob
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -456,7 +456,7 @@ mig_external kern_return_t get_blob
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

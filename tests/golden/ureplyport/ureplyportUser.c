@@ -275,7 +275,7 @@ mig_external kern_return_t user_reply
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

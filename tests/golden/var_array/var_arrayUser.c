@@ -332,7 +332,7 @@ mig_external kern_return_t var_in
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -469,7 +469,7 @@ mig_external kern_return_t var_out
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;

@@ -305,7 +305,7 @@ mig_external kern_return_t timed
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
@@ -410,7 +410,7 @@ mig_external kern_return_t untimed
 #pragma pack(pop)
 #endif
 
-	union {
+	union __MigMess {
 		Request In;
 		Reply Out;
 	} Mess;
