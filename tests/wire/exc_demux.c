@@ -8,7 +8,7 @@
 #include WIRE_SERVER_HEADER
 
 
-enum { REQUEST_PORT = 0x1103, REPLY_PORT = 0x2207, PORT_SEND = 17, PORT_SEND_ONCE = 18, RAISE_SIZE = 76 };
+enum { RAISE_SIZE = 76 };
 
 static struct {
   int calls;
@@ -52,11 +52,11 @@ kern_return_t catch_exception_raise_state_identity(
 /* exception_raise as Apple lays it out: two port descriptors, NDR at 52, codes (4 bytes) at 68. */
 static void build_raise(union wire_buffer *in, uint32_t code_count, uint32_t size) {
   memset(in, 0, sizeof *in);
-  wire_put_header(in, MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND), size,
-                  REPLY_PORT, REQUEST_PORT, 2401);
+  wire_put_header(in, MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND), size,
+                  WIRE_REPLY_PORT, WIRE_REQUEST_PORT, 2401);
   wire_put32(in, 24, 2);
-  wire_put_port_desc(in, 28, 0x3303, PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
-  wire_put_port_desc(in, 40, 0x4403, PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
+  wire_put_port_desc(in, 28, 0x3303, WIRE_PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
+  wire_put_port_desc(in, 40, 0x4403, WIRE_PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
   memcpy(in->bytes + 52, &NDR_record, 8);
   wire_put32(in, 60, 1);
   wire_put32(in, 64, code_count);
@@ -79,7 +79,7 @@ int main(void) {
   WIRE_EXPECT("thread", seen.thread, 0x3303);
   WIRE_EXPECT("codeCnt", seen.codeCnt, 2);
   WIRE_EXPECT("code[1] at offset 72", seen.code1, 0x22);
-  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, 2401, 36);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, 0), WIRE_REPLY_PORT, 2401, 36);
   WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
 
   /* 4-byte codes: size 68 + 4 * codeCnt, exactly. */
@@ -93,10 +93,10 @@ int main(void) {
 
   /* The state routine's failure comes back as a mig_reply_error_t. */
   memset(&in, 0, sizeof in);
-  wire_put_header(&in, MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND), 48, REPLY_PORT, REQUEST_PORT, 2402);
+  wire_put_header(&in, MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND), 48, WIRE_REPLY_PORT, WIRE_REQUEST_PORT, 2402);
   WIRE_EXPECT("exception_raise_state (no code, no state: 48 bytes) handled", serve(&in, &out), 1);
   WIRE_EXPECT("exception_raise_state called", seen.calls, 1);
-  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, 2402, 36);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, 0), WIRE_REPLY_PORT, 2402, 36);
   WIRE_EXPECT("error RetCode", wire_reply_retcode(&out), KERN_FAILURE);
 
   build_raise(&in, 2, RAISE_SIZE);

@@ -15,10 +15,8 @@
 
 
 enum {
-  PORT_SEND = 17,
-  PORT_SEND_ONCE = 18,
   /* A received request: reply right (send-once) remote, request port (send) local, complex. */
-  RECEIVED_COMPLEX_BITS = MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND),
+  RECEIVED_COMPLEX_BITS = MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND),
   REPLY_STATE_FIXED = 44,
 };
 
@@ -47,9 +45,9 @@ static void check_identity_request(const union wire_buffer *in, int32_t id) {
   WIRE_EXPECT("request msgh_id", (int32_t)wire_get32(in, WIRE_HEAD_ID), id);
   WIRE_EXPECT("descriptor count at 24", wire_get32(in, 24), 2);
   WIRE_EXPECT("thread descriptor type at 39", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
-  WIRE_EXPECT("thread disposition at 38", in->bytes[38], PORT_SEND);
+  WIRE_EXPECT("thread disposition at 38", in->bytes[38], WIRE_PORT_SEND);
   WIRE_EXPECT("task descriptor type at 51", in->bytes[51], MACH_MSG_PORT_DESCRIPTOR);
-  WIRE_EXPECT("task disposition at 50", in->bytes[50], PORT_SEND);
+  WIRE_EXPECT("task disposition at 50", in->bytes[50], WIRE_PORT_SEND);
   WIRE_EXPECT("NDR int_rep at 56", in->bytes[56], NDR_record.int_rep);
   WIRE_EXPECT("exception at 60", wire_get32(in, 60), 6);
 }

@@ -15,14 +15,8 @@
 
 
 enum {
-  REQUEST_PORT = 0x1103,
-  REPLY_PORT = 0x2207,
   THREAD_NAME = 0x3303,
   TASK_NAME = 0x4403,
-  /* Received dispositions (Apple's checks compare against these numbers). */
-  PORT_SEND = 17,      /* MACH_MSG_TYPE_PORT_SEND */
-  PORT_SEND_ONCE = 18, /* MACH_MSG_TYPE_PORT_SEND_ONCE */
-  COPY_SEND = 19,
   /* Apple's __Request__mach_exception_raise_t (84 bytes) and the state routines. */
   RAISE_SIZE = 84,
   RAISE_STATE_IDENTITY_FIXED = 92, /* old_state offset with codeCnt 2 */
@@ -99,11 +93,11 @@ kern_return_t catch_mach_exception_raise_state_identity(
 /* A received mach_exception_raise request as Apple lays it out (facts: offsets 24..68). */
 static void build_raise(union wire_buffer *in, mach_msg_type_number_t code_count, uint32_t size) {
   memset(in, 0, sizeof *in);
-  wire_put_header(in, MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND), size,
-                  REPLY_PORT, REQUEST_PORT, 2405);
+  wire_put_header(in, MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND), size,
+                  WIRE_REPLY_PORT, WIRE_REQUEST_PORT, 2405);
   wire_put32(in, 24, 2); /* msgh_body.msgh_descriptor_count */
-  wire_put_port_desc(in, 28, THREAD_NAME, PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
-  wire_put_port_desc(in, 40, TASK_NAME, PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
+  wire_put_port_desc(in, 28, THREAD_NAME, WIRE_PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
+  wire_put_port_desc(in, 40, TASK_NAME, WIRE_PORT_SEND, MACH_MSG_PORT_DESCRIPTOR);
   memcpy(in->bytes + 52, &NDR_record, 8);
   wire_put32(in, 60, 1); /* exception = EXC_BAD_ACCESS */
   wire_put32(in, 64, code_count);
@@ -119,16 +113,11 @@ static int serve(union wire_buffer *in, union wire_buffer *out) {
 
 /* Every mach_exc reply is simple and goes to the send-once reply right of the request. */
 #define expect_reply_header(out, id, size) \
-  wire_expect_reply_header(WIRE_HERE, out, MACH_MSGH_BITS(PORT_SEND_ONCE, 0), REPLY_PORT, id, size)
+  wire_expect_reply_header(WIRE_HERE, out, MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, 0), WIRE_REPLY_PORT, id, size)
 
-/* A request Apple's server rejects: the demux handles it (TRUE), the work function never runs,
- * the reply is a 36-byte mig_reply_error_t with <code>. <why> names the case in mismatches. */
+/* A request Apple's server rejects with <code> (see wire_expect_rejected). */
 static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t code, const char *why) {
-  union wire_buffer out;
-  WIRE_EXPECT(why, serve(in, &out), 1);
-  WIRE_EXPECT(why, seen.calls, 0);
-  expect_reply_header(&out, id, 36);
-  WIRE_EXPECT(why, wire_reply_retcode(&out), code);
+  wire_expect_rejected(why, mach_exc_server, in, &seen.calls, WIRE_REPLY_BITS, WIRE_REPLY_PORT, id, code);
 }
 
 static void test_raise(void) {
@@ -137,7 +126,7 @@ static void test_raise(void) {
   seen.answer = KERN_SUCCESS;
   WIRE_EXPECT("demux result", serve(&in, &out), 1);
   WIRE_EXPECT("work function called", seen.calls, 1);
-  WIRE_EXPECT("exception_port = msgh_local_port", seen.exception_port, REQUEST_PORT);
+  WIRE_EXPECT("exception_port = msgh_local_port", seen.exception_port, WIRE_REQUEST_PORT);
   WIRE_EXPECT("thread from descriptor 1", seen.thread, THREAD_NAME);
   WIRE_EXPECT("task from descriptor 2", seen.task, TASK_NAME);
   WIRE_EXPECT("exception", seen.exception, 1);
@@ -167,16 +156,16 @@ static void test_raise(void) {
   build_raise(&in, 2, RAISE_SIZE + 4);
   expect_rejected(&in, 2405, MIG_BAD_ARGUMENTS, "larger than sizeof(__Request)");
   build_raise(&in, 2, RAISE_SIZE);
-  wire_put32(&in, WIRE_HEAD_BITS, MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
+  wire_put32(&in, WIRE_HEAD_BITS, MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND));
   expect_rejected(&in, 2405, MIG_BAD_ARGUMENTS, "complex bit missing");
   build_raise(&in, 2, RAISE_SIZE);
   wire_put32(&in, 24, 1);
   expect_rejected(&in, 2405, MIG_BAD_ARGUMENTS, "descriptor count 1");
   build_raise(&in, 2, RAISE_SIZE);
-  wire_put_port_desc(&in, 28, THREAD_NAME, COPY_SEND, MACH_MSG_PORT_DESCRIPTOR);
+  wire_put_port_desc(&in, 28, THREAD_NAME, WIRE_COPY_SEND, MACH_MSG_PORT_DESCRIPTOR);
   expect_rejected(&in, 2405, MIG_TYPE_ERROR, "thread disposition 19, Apple wants 17");
   build_raise(&in, 2, RAISE_SIZE);
-  wire_put_port_desc(&in, 40, TASK_NAME, PORT_SEND, MACH_MSG_OOL_DESCRIPTOR);
+  wire_put_port_desc(&in, 40, TASK_NAME, WIRE_PORT_SEND, MACH_MSG_OOL_DESCRIPTOR);
   expect_rejected(&in, 2405, MIG_TYPE_ERROR, "task is not a port descriptor");
 }
 
@@ -224,10 +213,10 @@ static void test_raise_state_identity(void) {
 static void test_raise_state_simple(void) {
   union wire_buffer in;
   memset(&in, 0, sizeof in);
-  wire_put_header(&in, MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND), 48,
-                  REPLY_PORT, REQUEST_PORT, 2406);
+  wire_put_header(&in, MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND), 48,
+                  WIRE_REPLY_PORT, WIRE_REQUEST_PORT, 2406);
   expect_rejected(&in, 2406, MIG_BAD_ARGUMENTS, "raise_state with the complex bit");
-  wire_put32(&in, WIRE_HEAD_BITS, MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
+  wire_put32(&in, WIRE_HEAD_BITS, MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND));
   union wire_buffer out;
   WIRE_EXPECT("raise_state, no code and no state (48 bytes)", serve(&in, &out), 1);
   WIRE_EXPECT("work function called (raise_state)", seen.calls, 1);

@@ -14,16 +14,7 @@
 
 #include <pthread.h>
 
-enum {
-  PORT_SEND = 17,
-  PORT_SEND_ONCE = 18,
-  REQUESTS = 5,
-  /* mach_msg_ool_descriptor_t on LP64: address (8), deallocate, copy, pad, type (1 each), size. */
-  OOL_DEALLOCATE = 8,
-  OOL_COPY = 9,
-  OOL_TYPE = 11,
-  OOL_SIZE = 12,
-};
+enum { REQUESTS = 5 };
 
 static mach_port_t server_port;
 static mach_port_t extracted_right; /* the receive right whose send right extract_right returns */
@@ -34,16 +25,16 @@ static void put_ool(union wire_buffer *m, size_t off, const void *address, uint3
   uint64_t a = (uint64_t)(uintptr_t)address;
   memset(m->bytes + off, 0, 16);
   memcpy(m->bytes + off, &a, sizeof a);
-  m->bytes[off + OOL_DEALLOCATE] = 0;
-  m->bytes[off + OOL_COPY] = MACH_MSG_VIRTUAL_COPY;
-  m->bytes[off + OOL_TYPE] = MACH_MSG_OOL_DESCRIPTOR;
-  wire_put32(m, off + OOL_SIZE, size);
+  m->bytes[off + WIRE_OOL_DEALLOCATE] = 0;
+  m->bytes[off + WIRE_OOL_COPY] = MACH_MSG_VIRTUAL_COPY;
+  m->bytes[off + WIRE_OOL_TYPE] = MACH_MSG_OOL_DESCRIPTOR;
+  wire_put32(m, off + WIRE_OOL_SIZE, size);
 }
 
 /* Checks the request header as received: bits, size, id, the task port as local port. */
 static void expect_request(const union wire_buffer *in, int complex, uint32_t size, int32_t id) {
   WIRE_EXPECT("request bits", wire_get32(in, WIRE_HEAD_BITS),
-              (complex ? MACH_MSGH_BITS_COMPLEX : 0) | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
+              (complex ? MACH_MSGH_BITS_COMPLEX : 0) | MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND));
   WIRE_EXPECT("request size", wire_get32(in, WIRE_HEAD_SIZE), size);
   WIRE_EXPECT("request id", (int32_t)wire_get32(in, WIRE_HEAD_ID), id);
 }
@@ -69,8 +60,8 @@ static void answer(union wire_buffer *in) {
   case 3214: /* insert_right: poly descriptor at 28 carrying MAKE_SEND, name at 48 */
     expect_request(in, 1, 52, 3214);
     WIRE_EXPECT("one descriptor", wire_get32(in, 24), 1);
-    WIRE_EXPECT("poly disposition as received (MAKE_SEND -> PORT_SEND)",
-                in->bytes[28 + WIRE_PORT_DESC_DISPOSITION], PORT_SEND);
+    WIRE_EXPECT("poly disposition as received (MAKE_SEND -> WIRE_PORT_SEND)",
+                in->bytes[28 + WIRE_PORT_DESC_DISPOSITION], WIRE_PORT_SEND);
     WIRE_EXPECT("name at 48", wire_get32(in, 48), 0x7703);
     mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
     break;
@@ -92,7 +83,7 @@ static void answer(union wire_buffer *in) {
     return;
   case 3213: /* request_notification: notify descriptor (send-once) at 28, msgid at 52 */
     expect_request(in, 1, 60, 3213);
-    WIRE_EXPECT("notify disposition as received", in->bytes[28 + WIRE_PORT_DESC_DISPOSITION], PORT_SEND_ONCE);
+    WIRE_EXPECT("notify disposition as received", in->bytes[28 + WIRE_PORT_DESC_DISPOSITION], WIRE_PORT_SEND_ONCE);
     WIRE_EXPECT("msgid at 52", wire_get32(in, 52), 72);
     mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
     wire_put32(&reply, 24, 1);
@@ -150,7 +141,7 @@ int main(void) {
   mach_msg_type_name_t poly_poly = 0;
   WIRE_EXPECT("extract_right", wire_mach_port_extract_right(server_port, 0x7703, MACH_MSG_TYPE_MAKE_SEND,
                                                             &poly, &poly_poly), KERN_SUCCESS);
-  WIRE_EXPECT("polyPoly as received", poly_poly, PORT_SEND);
+  WIRE_EXPECT("polyPoly as received", poly_poly, WIRE_PORT_SEND);
   WIRE_EXPECT("a send right arrived", poly != MACH_PORT_NULL, 1);
   if (poly != MACH_PORT_NULL) {
     mach_port_deallocate(mach_task_self(), poly);

@@ -9,24 +9,6 @@
 #include "wire_msg.h"
 #include WIRE_SERVER_HEADER
 
-
-enum {
-  TASK_PORT = 0x1103,
-  REPLY_PORT = 0x2207,
-  PORT_SEND = 17,
-  PORT_SEND_ONCE = 18,
-  COPY_SEND = 19,
-  MAKE_SEND = 20,
-  RECEIVED_BITS = MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND),
-  REPLY_BITS = MACH_MSGH_BITS(PORT_SEND_ONCE, 0),
-  /* mach_msg_ool_descriptor_t on LP64: address (8), deallocate, copy, pad, type (1 each), size. */
-  OOL_ADDRESS = 0,
-  OOL_DEALLOCATE = 8,
-  OOL_COPY = 9,
-  OOL_TYPE = 11,
-  OOL_SIZE = 12,
-};
-
 static mach_port_name_t names_out[3] = {0x103, 0x207, 0x30b};
 static mach_port_type_t types_out[3] = {0x10000, 0x20000, 0x30000};
 
@@ -141,7 +123,7 @@ static int serve(union wire_buffer *in, union wire_buffer *out) {
 /* A simple request: header, NDR (when longer than the header) and zeroed data. */
 static void build_simple(union wire_buffer *in, int32_t id, uint32_t size) {
   memset(in, 0, sizeof *in);
-  wire_put_header(in, RECEIVED_BITS, size, REPLY_PORT, TASK_PORT, id);
+  wire_put_header(in, WIRE_RECEIVED_BITS, size, WIRE_REPLY_PORT, WIRE_REQUEST_PORT, id);
   if (size > WIRE_HEAD_END) {
     memcpy(in->bytes + 24, &NDR_record, 8);
   }
@@ -151,19 +133,16 @@ static void build_simple(union wire_buffer *in, int32_t id, uint32_t size) {
 static void build_one_port(union wire_buffer *in, int32_t id, uint32_t size, uint32_t port,
                            unsigned disposition) {
   memset(in, 0, sizeof *in);
-  wire_put_header(in, MACH_MSGH_BITS_COMPLEX | RECEIVED_BITS, size, REPLY_PORT, TASK_PORT, id);
+  wire_put_header(in, MACH_MSGH_BITS_COMPLEX | WIRE_RECEIVED_BITS, size, WIRE_REPLY_PORT, WIRE_REQUEST_PORT, id);
   wire_put32(in, 24, 1);
   wire_put_port_desc(in, 28, port, disposition, MACH_MSG_PORT_DESCRIPTOR);
   memcpy(in->bytes + 40, &NDR_record, 8);
   wire_put32(in, 48, 0x7703);
 }
 
+/* A request Apple's server rejects with <code> (see wire_expect_rejected). */
 static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t code, const char *why) {
-  union wire_buffer out;
-  WIRE_EXPECT(why, serve(in, &out), 1);
-  WIRE_EXPECT(why, seen.calls, 0);
-  wire_expect_reply_header(why, &out, REPLY_BITS, REPLY_PORT, id, 36);
-  WIRE_EXPECT(why, wire_reply_retcode(&out), code);
+  wire_expect_rejected(why, mach_port_server, in, &seen.calls, WIRE_REPLY_BITS, WIRE_REPLY_PORT, id, code);
 }
 
 /* mach_port_names: a 24-byte request; the reply carries two OOL descriptors, NDR at 60 and the
@@ -173,20 +152,20 @@ static void test_names(void) {
   build_simple(&in, 3200, 24);
   WIRE_EXPECT("names handled", serve(&in, &out), 1);
   WIRE_EXPECT("names called", seen.calls, 1);
-  WIRE_EXPECT("task = msgh_local_port", seen.task, TASK_PORT);
-  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
+  WIRE_EXPECT("task = msgh_local_port", seen.task, WIRE_REQUEST_PORT);
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | WIRE_REPLY_BITS, WIRE_REPLY_PORT,
                            3200, 76);
   WIRE_EXPECT("descriptor count", wire_get32(&out, 24), 2);
   uint64_t address;
-  memcpy(&address, out.bytes + 28 + OOL_ADDRESS, sizeof address);
+  memcpy(&address, out.bytes + 28 + 0, sizeof address);
   WIRE_EXPECT("names address", address == (uint64_t)(uintptr_t)names_out, 1);
-  WIRE_EXPECT("names size = 4 * count", wire_get32(&out, 28 + OOL_SIZE), 12);
-  WIRE_EXPECT("names type OOL", out.bytes[28 + OOL_TYPE], MACH_MSG_OOL_DESCRIPTOR);
-  WIRE_EXPECT("names copy VIRTUAL", out.bytes[28 + OOL_COPY], MACH_MSG_VIRTUAL_COPY);
-  WIRE_EXPECT("names deallocate FALSE", out.bytes[28 + OOL_DEALLOCATE], 0);
-  memcpy(&address, out.bytes + 44 + OOL_ADDRESS, sizeof address);
+  WIRE_EXPECT("names size = 4 * count", wire_get32(&out, 28 + WIRE_OOL_SIZE), 12);
+  WIRE_EXPECT("names type OOL", out.bytes[28 + WIRE_OOL_TYPE], MACH_MSG_OOL_DESCRIPTOR);
+  WIRE_EXPECT("names copy VIRTUAL", out.bytes[28 + WIRE_OOL_COPY], MACH_MSG_VIRTUAL_COPY);
+  WIRE_EXPECT("names deallocate FALSE", out.bytes[28 + WIRE_OOL_DEALLOCATE], 0);
+  memcpy(&address, out.bytes + 44 + 0, sizeof address);
   WIRE_EXPECT("types address (descriptor at 44)", address == (uint64_t)(uintptr_t)types_out, 1);
-  WIRE_EXPECT("types size", wire_get32(&out, 44 + OOL_SIZE), 8);
+  WIRE_EXPECT("types size", wire_get32(&out, 44 + WIRE_OOL_SIZE), 8);
   WIRE_EXPECT("reply NDR int_rep at 64", out.bytes[64], NDR_record.int_rep);
   WIRE_EXPECT("namesCnt at 68", wire_get32(&out, 68), 3);
   WIRE_EXPECT("typesCnt at 72", wire_get32(&out, 72), 2);
@@ -201,7 +180,7 @@ static void test_complex_reply_error(void) {
   build_simple(&in, 3211, 36);
   wire_put32(&in, 32, 0x8803);
   WIRE_EXPECT("get_set_status handled", serve(&in, &out), 1);
-  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3211, 36);
+  wire_expect_reply_header(WIRE_HERE, &out, WIRE_REPLY_BITS, WIRE_REPLY_PORT, 3211, 36);
   WIRE_EXPECT("error RetCode", wire_reply_retcode(&out), KERN_INVALID_RIGHT);
 }
 
@@ -211,7 +190,7 @@ static void test_allocate(void) {
   wire_put32(&in, 32, MACH_PORT_RIGHT_RECEIVE);
   WIRE_EXPECT("allocate handled", serve(&in, &out), 1);
   WIRE_EXPECT("right at 32", seen.name, MACH_PORT_RIGHT_RECEIVE);
-  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3204, 40);
+  wire_expect_reply_header(WIRE_HERE, &out, WIRE_REPLY_BITS, WIRE_REPLY_PORT, 3204, 40);
   WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
   WIRE_EXPECT("name at 36", wire_get32(&out, 36), 0x4407);
 }
@@ -220,16 +199,16 @@ static void test_allocate(void) {
  * disposition goes into the reply descriptor; a port-only reply has no NDR and no RetCode. */
 static void test_poly(void) {
   union wire_buffer in, out;
-  build_one_port(&in, 3214, 52, 0x9903, PORT_SEND);
+  build_one_port(&in, 3214, 52, 0x9903, WIRE_PORT_SEND);
   WIRE_EXPECT("insert_right handled", serve(&in, &out), 1);
   WIRE_EXPECT("insert_right called", seen.calls, 1);
   WIRE_EXPECT("poly from the descriptor", seen.port, 0x9903);
-  WIRE_EXPECT("polyPoly = received disposition", seen.poly, PORT_SEND);
+  WIRE_EXPECT("polyPoly = received disposition", seen.poly, WIRE_PORT_SEND);
   WIRE_EXPECT("name at 48", seen.name, 0x7703);
-  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3214, 36);
+  wire_expect_reply_header(WIRE_HERE, &out, WIRE_REPLY_BITS, WIRE_REPLY_PORT, 3214, 36);
   WIRE_EXPECT("RetCode", wire_reply_retcode(&out), KERN_SUCCESS);
-  build_one_port(&in, 3214, 52, 0x9903, PORT_SEND);
-  wire_put32(&in, WIRE_HEAD_BITS, RECEIVED_BITS);
+  build_one_port(&in, 3214, 52, 0x9903, WIRE_PORT_SEND);
+  wire_put32(&in, WIRE_HEAD_BITS, WIRE_RECEIVED_BITS);
   expect_rejected(&in, 3214, MIG_BAD_ARGUMENTS, "insert_right without the complex bit");
 
   build_simple(&in, 3215, 40);
@@ -237,26 +216,26 @@ static void test_poly(void) {
   wire_put32(&in, 36, MACH_MSG_TYPE_MAKE_SEND);
   WIRE_EXPECT("extract_right handled", serve(&in, &out), 1);
   WIRE_EXPECT("msgt_name at 36", seen.poly, MACH_MSG_TYPE_MAKE_SEND);
-  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | WIRE_REPLY_BITS, WIRE_REPLY_PORT,
                            3215, 40);
   WIRE_EXPECT("one descriptor", wire_get32(&out, 24), 1);
   WIRE_EXPECT("poly name at 28", wire_get32(&out, 28), 0x6603);
   WIRE_EXPECT("poly disposition = polyPoly", out.bytes[28 + WIRE_PORT_DESC_DISPOSITION], MACH_MSG_TYPE_MOVE_SEND);
   WIRE_EXPECT("poly type", out.bytes[28 + WIRE_PORT_DESC_TYPE], MACH_MSG_PORT_DESCRIPTOR);
 
-  build_one_port(&in, 3213, 60, 0xaa03, PORT_SEND_ONCE);
+  build_one_port(&in, 3213, 60, 0xaa03, WIRE_PORT_SEND_ONCE);
   wire_put32(&in, 52, 72);  /* msgid */
   wire_put32(&in, 56, 1);   /* sync */
   WIRE_EXPECT("request_notification handled", serve(&in, &out), 1);
   WIRE_EXPECT("notify from the descriptor", seen.port, 0xaa03);
   WIRE_EXPECT("msgid at 52", seen.msgid, 72);
   WIRE_EXPECT("sync at 56", seen.sync, 1);
-  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | REPLY_BITS, REPLY_PORT,
+  wire_expect_reply_header(WIRE_HERE, &out, MACH_MSGH_BITS_COMPLEX | WIRE_REPLY_BITS, WIRE_REPLY_PORT,
                            3213, 40);
   WIRE_EXPECT("previous name at 28", wire_get32(&out, 28), 0x5503);
   WIRE_EXPECT("previous disposition MOVE_SEND_ONCE", out.bytes[28 + WIRE_PORT_DESC_DISPOSITION],
          MACH_MSG_TYPE_MOVE_SEND_ONCE);
-  build_one_port(&in, 3213, 60, 0xaa03, PORT_SEND);
+  build_one_port(&in, 3213, 60, 0xaa03, WIRE_PORT_SEND);
   expect_rejected(&in, 3213, MIG_TYPE_ERROR, "notify arriving as a send right");
 }
 
@@ -270,7 +249,7 @@ static void test_counts(void) {
   WIRE_EXPECT("get_attributes handled", serve(&in, &out), 1);
   WIRE_EXPECT("flavor at 36", seen.flavor, 5);
   WIRE_EXPECT("count on entry = min(request count, 17)", seen.count_on_entry, 10);
-  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3217, 40 + 8);
+  wire_expect_reply_header(WIRE_HERE, &out, WIRE_REPLY_BITS, WIRE_REPLY_PORT, 3217, 40 + 8);
   WIRE_EXPECT("port_info_outCnt at 36", wire_get32(&out, 36), 2);
   WIRE_EXPECT("port_info_out[1] at 44", wire_get32(&out, 44), 22);
   build_simple(&in, 3217, 44);
@@ -287,7 +266,7 @@ static void test_counts(void) {
   WIRE_EXPECT("set_attributes handled", serve(&in, &out), 1);
   WIRE_EXPECT("port_infoCnt", seen.count_on_entry, 3);
   WIRE_EXPECT("port_info[2] at 52", seen.info[2], 300);
-  wire_expect_reply_header(WIRE_HERE, &out, REPLY_BITS, REPLY_PORT, 3218, 36);
+  wire_expect_reply_header(WIRE_HERE, &out, WIRE_REPLY_BITS, WIRE_REPLY_PORT, 3218, 36);
   build_simple(&in, 3218, 44 + 72);
   wire_put32(&in, 40, 18);
   expect_rejected(&in, 3218, MIG_BAD_ARGUMENTS, "port_infoCnt 18 > 17");

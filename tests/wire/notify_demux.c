@@ -11,11 +11,8 @@
 
 enum {
   NOTIFY_PORT = 0x5503,
-  PORT_RECEIVE = 16,   /* MACH_MSG_TYPE_PORT_RECEIVE == MOVE_RECEIVE */
-  PORT_SEND_ONCE = 18, /* the notify port as received (MOVE_SEND_ONCE) */
-  PORT_SEND = 17,
   /* A notification has no reply port: MACH_MSGH_BITS(0, received send-once). */
-  NOTIFY_BITS = MACH_MSGH_BITS(0, PORT_SEND_ONCE),
+  NOTIFY_BITS = MACH_MSGH_BITS(0, WIRE_PORT_SEND_ONCE),
 };
 
 static struct {
@@ -112,19 +109,15 @@ static void test_accepted(void) {
   WIRE_EXPECT("send-once work function called", seen.calls, 1);
   expect_reply(&out, 71, KERN_SUCCESS);
 
-  build_port_destroyed(&in, PORT_RECEIVE);
+  build_port_destroyed(&in, WIRE_PORT_RECEIVE);
   WIRE_EXPECT("port-destroyed handled", serve(&in, &out), 1);
   WIRE_EXPECT("receive right from the descriptor", seen.name, 0x6607);
   expect_reply(&out, 69, KERN_SUCCESS);
 }
 
-/* Apple's checks: exact size, complex bit as declared, descriptor count and disposition. */
+/* A request Apple's server rejects with <code> (see wire_expect_rejected). */
 static void expect_rejected(union wire_buffer *in, int32_t id, kern_return_t code, const char *why) {
-  union wire_buffer out;
-  WIRE_EXPECT(why, serve(in, &out), 1);
-  WIRE_EXPECT(why, seen.calls, 0);
-  wire_expect_reply_header(why, &out, MACH_MSGH_BITS(0, 0), MACH_PORT_NULL, id, 36);
-  WIRE_EXPECT(why, wire_reply_retcode(&out), code);
+  wire_expect_rejected(why, notify_server, in, &seen.calls, MACH_MSGH_BITS(0, 0), MACH_PORT_NULL, id, code);
 }
 
 static void test_rejected(void) {
@@ -138,13 +131,13 @@ static void test_rejected(void) {
   expect_rejected(&in, 72, MIG_BAD_ARGUMENTS, "dead-name with the complex bit");
   build(&in, 71, 28, 0);
   expect_rejected(&in, 71, MIG_BAD_ARGUMENTS, "send-once of 28 bytes");
-  build_port_destroyed(&in, PORT_RECEIVE);
+  build_port_destroyed(&in, WIRE_PORT_RECEIVE);
   wire_put32(&in, WIRE_HEAD_BITS, NOTIFY_BITS);
   expect_rejected(&in, 69, MIG_BAD_ARGUMENTS, "port-destroyed without the complex bit");
-  build_port_destroyed(&in, PORT_RECEIVE);
+  build_port_destroyed(&in, WIRE_PORT_RECEIVE);
   wire_put32(&in, 24, 2);
   expect_rejected(&in, 69, MIG_BAD_ARGUMENTS, "port-destroyed with 2 descriptors");
-  build_port_destroyed(&in, PORT_SEND);
+  build_port_destroyed(&in, WIRE_PORT_SEND);
   expect_rejected(&in, 69, MIG_TYPE_ERROR, "port-destroyed carrying a send right");
 }
 

@@ -14,7 +14,7 @@
 #include <pthread.h>
 
 
-enum { PORT_SEND = 17, PORT_SEND_ONCE = 18, REQUESTS = 2 };
+enum { REQUESTS = 2 };
 
 static mach_port_t server_port;
 
@@ -24,12 +24,12 @@ static void check_and_reply(union wire_buffer *in, kern_return_t retcode) {
   memset(&expected, 0, sizeof expected);
   sm_report_put_body(&expected, 1, 4242);
   WIRE_EXPECT("request bits as received", wire_get32(in, WIRE_HEAD_BITS),
-         MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(PORT_SEND_ONCE, PORT_SEND));
+         MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND));
   WIRE_EXPECT("request size: 88 + 4 + 8 + 8", wire_get32(in, WIRE_HEAD_SIZE), SM_REQUEST_SIZE);
   WIRE_EXPECT("request id", wire_get32(in, WIRE_HEAD_ID), SM_REPORT_ID);
   WIRE_EXPECT("descriptor count", wire_get32(in, 24), 1);
   WIRE_EXPECT("task descriptor type", in->bytes[39], MACH_MSG_PORT_DESCRIPTOR);
-  WIRE_EXPECT("task disposition", in->bytes[38], PORT_SEND);
+  WIRE_EXPECT("task disposition", in->bytes[38], WIRE_PORT_SEND);
   WIRE_EXPECT("NDR int_rep at 44", in->bytes[44], NDR_record.int_rep);
   const struct { const char *what; size_t from, to; } spans[] = {
     {"do_stacktrace, pid, tid at 48..63", SM_DO_STACKTRACE, SM_TID + 8},

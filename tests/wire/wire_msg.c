@@ -24,6 +24,16 @@ void wire_expect_reply_header(const char *where, const union wire_buffer *out,
               (long long)request_id + 100);
 }
 
+void wire_expect_rejected(const char *why, wire_demux_fn demux, union wire_buffer *in, int *calls,
+                          uint32_t reply_bits, uint32_t reply_port, int32_t request_id, int32_t code) {
+  union wire_buffer out;
+  *calls = 0;
+  wire_expect(why, "demux handles the id", wire_serve(demux, in, &out), 1);
+  wire_expect(why, "work function calls", *calls, 0);
+  wire_expect_reply_header(why, &out, reply_bits, reply_port, request_id, 36);
+  wire_expect(why, "mig_reply_error_t RetCode", wire_reply_retcode(&out), code);
+}
+
 int32_t wire_reply_retcode(const union wire_buffer *out) {
   return (int32_t)wire_get32(out, 32);
 }

@@ -28,7 +28,27 @@ enum {
   WIRE_PORT_DESC_NAME = 0,
   WIRE_PORT_DESC_DISPOSITION = 10,
   WIRE_PORT_DESC_TYPE = 11,
+  /* mach_msg_ool_descriptor_t and mach_msg_ool_ports_descriptor_t (16 bytes): address (8),
+   * deallocate, copy, pad (OOL) or disposition (OOL ports), type, then size or count. */
+  WIRE_OOL_DEALLOCATE = 8,
+  WIRE_OOL_COPY = 9,
+  WIRE_OOL_DISPOSITION = 10,
+  WIRE_OOL_TYPE = 11,
+  WIRE_OOL_SIZE = 12,
+  /* Dispositions as received (Apple's checks compare against these numbers). */
+  WIRE_PORT_RECEIVE = 16,
+  WIRE_PORT_SEND = 17,
+  WIRE_PORT_SEND_ONCE = 18,
+  WIRE_COPY_SEND = 19,
+  /* Names of the request and reply ports in hand-built requests. */
+  WIRE_REQUEST_PORT = 0x1103,
+  WIRE_REPLY_PORT = 0x2207,
 };
+
+/* A received request: the reply right (send-once) remote, the request port (send) local. */
+#define WIRE_RECEIVED_BITS MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, WIRE_PORT_SEND)
+/* A reply to it, as Apple's demux sets it up. */
+#define WIRE_REPLY_BITS MACH_MSGH_BITS(WIRE_PORT_SEND_ONCE, 0)
 
 static inline void wire_put32(union wire_buffer *m, size_t off, uint32_t v) {
   memcpy(m->bytes + off, &v, sizeof v);
@@ -90,6 +110,12 @@ void wire_send_reply_bits(const union wire_buffer *request, union wire_buffer *r
 
 /* A new receive right with one send right under the same name (a server or a stand-in port). */
 mach_port_t wire_new_port(void);
+
+/* Runs <demux> on a request Apple's server rejects (<why> names the case): the demux handles it,
+ * the work function is not called (*calls stays 0) and the reply is a 36-byte mig_reply_error_t
+ * with <code>, header as in wire_expect_reply_header. */
+void wire_expect_rejected(const char *why, wire_demux_fn demux, union wire_buffer *in, int *calls,
+                          uint32_t reply_bits, uint32_t reply_port, int32_t request_id, int32_t code);
 
 /* The RetCode of a simple reply (offset 32, after the header and the NDR record). */
 int32_t wire_reply_retcode(const union wire_buffer *out);
