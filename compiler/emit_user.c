@@ -384,19 +384,25 @@ static void emit_msgh_size(struct emitter *e, const struct ir_routine *rt) {
         em_rawf(e, "(mach_msg_size_t)sizeof(Request)");
 }
 
-// The sender gives up what it put in a message that could not be sent, when the interface asks
-// for it (ConsumeOnSendError): the destination right it moved and the message's own rights/memory.
+// ConsumeOnSendError: the sender gives up what the request would have moved even when it could
+// not be sent. After MACH_SEND_TIMED_OUT the message came back (pseudo-receive) and is destroyed
+// whole; after MACH_SEND_INVALID_DEST (Any) nothing was taken, and only a moved destination right
+// is released (destroying the unsent message would free the caller's own buffers).
 static void emit_consume_on_send_error(struct emitter *e, const struct ir_module *ir,
                                        const struct ir_routine *rt) {
     if (ir->consume_on_send_error == IR_CONSUME_NONE)
         return;
-    const char *any = ir->consume_on_send_error == IR_CONSUME_ANY
-                          ? " || msg_result == MACH_SEND_INVALID_DEST"
-                          : "";
-    em_open(e, "if (msg_result == MACH_SEND_TIMED_OUT%s)", any);
-    (void)rt;
+    em_open(e, "if (msg_result == MACH_SEND_TIMED_OUT)");
     em_line(e, "mach_msg_destroy(&InP->Head);");
     em_close(e, "");
+    int32_t disp = rt->request_port->type->in_name.number;
+    bool moved = !rt->request_port->maybe_poly && (disp == 17 || disp == 18); // MOVE_SEND(_ONCE)
+    if (ir->consume_on_send_error == IR_CONSUME_ANY && moved) {
+        em_open(e, "if (msg_result == MACH_SEND_INVALID_DEST)");
+        em_line(e, "(void)mach_port_deallocate(mach_task_self(), %s%s);", deref(rt->request_port),
+                rt->request_port->name);
+        em_close(e, "");
+    }
 }
 
 static void emit_send_rpc(struct emitter *e, const struct ir_module *ir,

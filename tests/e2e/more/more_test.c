@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +24,18 @@
 extern boolean_t more_demux(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
 static mach_port_t server_port;
+static int heap_buffers; /* mig_user_allocate'd and not yet released */
+
+vm_offset_t mig_user_allocate(vm_size_t size) {
+    heap_buffers++;
+    return (vm_offset_t)malloc(size);
+}
+
+void mig_user_deallocate(char *data, vm_size_t size) {
+    (void)size;
+    heap_buffers--;
+    free(data);
+}
 static pthread_t server_thread;
 static struct openmig_ipc_stats baseline;
 
@@ -44,6 +57,7 @@ static void expect_no_leaks(void) {
     assert_int_equal(now.messages, baseline.messages);
     assert_int_equal(now.ool_regions, baseline.ool_regions);
     assert_int_equal(now.vm_regions, baseline.vm_regions);
+    assert_int_equal(heap_buffers, 0);
 }
 
 static mach_port_t new_port(void) {
@@ -128,7 +142,7 @@ static void retcode_argument_and_sendtime(void **state) {
     expect_no_leaks();
 }
 
-static void samecount_arrays_share_one_count(void **state) {
+static void samecount_arrays_share_one_count(void **state) { // on the heap (OnStackLimit)
     (void)state;
     int a[3] = {1, 2, 3}, b[3] = {10, 20, 30}, c[8], d[8];
     mach_msg_type_number_t cCnt = 0;

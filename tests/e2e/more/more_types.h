@@ -10,4 +10,7 @@ typedef int word_ct;
 obj_ref_t obj_from_port(mach_port_t port);
 mach_port_t obj_to_port(obj_ref_t obj);
 void obj_release(obj_ref_t obj);
+/* OnStackLimit: the heap buffers of the larger client stubs (more_test.c supplies them). */
+vm_offset_t mig_user_allocate(vm_size_t size);
+void mig_user_deallocate(char *data, vm_size_t size);
 #endif

@@ -317,7 +317,7 @@ mig_external kern_return_t give
 	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 	__AfterSendRpc(5800, "give")
 	if (msg_result != MACH_MSG_SUCCESS) {
-		if (msg_result == MACH_SEND_TIMED_OUT || msg_result == MACH_SEND_INVALID_DEST) {
+		if (msg_result == MACH_SEND_TIMED_OUT) {
 			mach_msg_destroy(&InP->Head);
 		}
 		__MachMsgErrorWithoutTimeout(msg_result);

@@ -304,7 +304,7 @@ mig_external kern_return_t timed_send
 	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_SEND_TIMEOUT|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), 0, MACH_PORT_NULL, 100, MACH_PORT_NULL);
 	__AfterSendSimple(5500, "timed_send")
 	if (msg_result != MACH_MSG_SUCCESS) {
-		if (msg_result == MACH_SEND_TIMED_OUT || msg_result == MACH_SEND_INVALID_DEST) {
+		if (msg_result == MACH_SEND_TIMED_OUT) {
 			mach_msg_destroy(&InP->Head);
 		}
 	}
@@ -360,7 +360,7 @@ mig_external kern_return_t plain_send
 	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 	__AfterSendSimple(5501, "plain_send")
 	if (msg_result != MACH_MSG_SUCCESS) {
-		if (msg_result == MACH_SEND_TIMED_OUT || msg_result == MACH_SEND_INVALID_DEST) {
+		if (msg_result == MACH_SEND_TIMED_OUT) {
 			mach_msg_destroy(&InP->Head);
 		}
 	}
