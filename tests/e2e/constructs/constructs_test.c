@@ -481,6 +481,69 @@ static void wrong_descriptor_gets_type_error_and_is_destroyed(void **state) {
     expect_no_leaks();
 }
 
+// A hand-written server that answers one request with a reply of the given id and size.
+struct fake_reply {
+    mach_port_t port;
+    mach_msg_id_t id_offset;
+    mach_msg_size_t size;
+};
+
+static void *fake_server(void *arg) {
+    const struct fake_reply *fr = arg;
+    union {
+        mach_msg_header_t head;
+        char bytes[1024];
+    } req;
+    if (mach_msg(&req.head, MACH_RCV_MSG, 0, sizeof req, fr->port, MACH_MSG_TIMEOUT_NONE,
+                 MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+        return NULL;
+    struct {
+        mig_reply_error_t error;
+        int extra;
+    } rep;
+    memset(&rep, 0, sizeof rep);
+    rep.error.Head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(req.head.msgh_bits), 0);
+    rep.error.Head.msgh_remote_port = req.head.msgh_remote_port;
+    rep.error.Head.msgh_size = fr->size;
+    rep.error.Head.msgh_id = req.head.msgh_id + fr->id_offset;
+    rep.error.NDR = NDR_record;
+    rep.error.RetCode = KERN_SUCCESS;
+    (void)mach_msg(&rep.error.Head, MACH_SEND_MSG, fr->size, 0, MACH_PORT_NULL,
+                   MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+    return NULL;
+}
+
+static kern_return_t add_against_fake(mach_msg_id_t id_offset, mach_msg_size_t size) {
+    struct fake_reply fr = {new_receive_right(), id_offset, size};
+    assert_int_equal(mach_port_insert_right(mach_task_self(), fr.port, fr.port,
+                                            MACH_MSG_TYPE_MAKE_SEND),
+                     KERN_SUCCESS);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, fake_server, &fr), 0);
+    int sum = 0;
+    kern_return_t kr = add(fr.port, 1, 2, &sum);
+    pthread_join(t, NULL);
+    (void)mach_port_deallocate(mach_task_self(), fr.port);
+    destroy_receive_right(fr.port);
+    return kr;
+}
+
+static void client_rejects_wrong_replies(void **state) {
+    (void)state;
+    // Another id than request + 100.
+    assert_int_equal(add_against_fake(101, sizeof(mig_reply_error_t) + 4), MIG_REPLY_MISMATCH);
+    // The right id, a size that is neither the reply's nor an error reply's.
+    assert_int_equal(add_against_fake(100, sizeof(mach_msg_header_t) + sizeof(NDR_record_t)),
+                     MIG_TYPE_ERROR);
+    // Larger than the stub's buffer: the receive fails and the reply port is replaced.
+    assert_int_equal(add_against_fake(100, sizeof(mig_reply_error_t) + 8), MACH_RCV_TOO_LARGE);
+    // A "success" that is only an error reply's size.
+    assert_int_equal(add_against_fake(100, sizeof(mig_reply_error_t)), MIG_TYPE_ERROR);
+    // And a well-formed reply from the same fake works.
+    assert_int_equal(add_against_fake(100, sizeof(mig_reply_error_t) + 4), KERN_SUCCESS);
+    expect_no_leaks();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scalars_travel_both_ways),
@@ -503,6 +566,7 @@ int main(void) {
         cmocka_unit_test(unknown_id_gets_mig_bad_id),
         cmocka_unit_test(malformed_requests_are_rejected),
         cmocka_unit_test(wrong_descriptor_gets_type_error_and_is_destroyed),
+        cmocka_unit_test(client_rejects_wrong_replies),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }
