@@ -55,7 +55,8 @@ if(TARGET mig AND TARGET mach_static)
                 DEMUX sm_report_demux.c STATE_MAX 614 CLIENT sm_report_client.c)
   wire_add_case(mach_port DEFS ${WIRE_DIR}/mach_port_subset.defs
                 DEMUX mach_port_demux.c STATE_MAX 614 CLIENT mach_port_client.c)
-  wire_add_case(task DEFS ${WIRE_DIR}/task_subset.defs DEMUX task_demux.c STATE_MAX 614)
+  wire_add_case(task DEFS ${WIRE_DIR}/task_subset.defs DEMUX task_demux.c STATE_MAX 614
+                CLIENT task_client.c)
   wire_add_case(audit DEFS ${WIRE_DIR}/audit.defs DEMUX audit_demux.c STATE_MAX 614)
   wire_add_case(notify DEFS ${PROJECT_SOURCE_DIR}/defs/mach/notify.defs
                 DEMUX notify_demux.c STATE_MAX 614)

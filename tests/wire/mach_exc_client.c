@@ -103,24 +103,18 @@ static void answer(union wire_buffer *in) {
   }
 }
 
-static void *serve(void *count) {
-  for (int i = 0; i < *(int *)count; i++) {
-    union wire_buffer in;
-    if (!wire_receive(server_port, &in)) {
-      break;
-    }
-    if (next_answer == ANSWER_WRONG_ID) {
-      /* Reply with the id of another routine's reply. */
-      wire_put32(&in, WIRE_HEAD_ID, wire_get32(&in, WIRE_HEAD_ID) + 1);
-    }
-    answer(&in);
-    if ((wire_get32(&in, WIRE_HEAD_BITS) & MACH_MSGH_BITS_COMPLEX) != 0) {
-      /* The thread and task send rights travelled with the request. */
-      mach_port_deallocate(mach_task_self(), wire_get32(&in, 28));
-      mach_port_deallocate(mach_task_self(), wire_get32(&in, 40));
-    }
+/* One request: answered as next_answer says, then the thread and task rights it carried are
+ * released. */
+static void answer_and_release(union wire_buffer *in) {
+  if (next_answer == ANSWER_WRONG_ID) {
+    /* Reply with the id of another routine's reply. */
+    wire_put32(in, WIRE_HEAD_ID, wire_get32(in, WIRE_HEAD_ID) + 1);
   }
-  return NULL;
+  answer(in);
+  if ((wire_get32(in, WIRE_HEAD_BITS) & MACH_MSGH_BITS_COMPLEX) != 0) {
+    mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
+    mach_port_deallocate(mach_task_self(), wire_get32(in, 40));
+  }
 }
 
 int main(void) {
@@ -133,7 +127,8 @@ int main(void) {
   int flavor = 4;
   int requests = 10;
   pthread_t server;
-  if (pthread_create(&server, NULL, serve, &requests) != 0) {
+  struct wire_server server_loop = {server_port, requests, answer_and_release};
+  if (pthread_create(&server, NULL, wire_server_thread, &server_loop) != 0) {
     return 2;
   }
 

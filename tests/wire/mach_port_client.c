@@ -97,24 +97,13 @@ static void answer(union wire_buffer *in) {
   wire_send_reply(in, &reply, 36);
 }
 
-static void *serve(void *unused) {
-  (void)unused;
-  for (int i = 0; i < REQUESTS; i++) {
-    union wire_buffer in;
-    if (!wire_receive(server_port, &in)) {
-      break;
-    }
-    answer(&in);
-  }
-  return NULL;
-}
-
 int main(void) {
   pthread_t server;
   server_port = wire_new_port();
   mach_port_t some_port = wire_new_port();
   mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &extracted_right);
-  if (pthread_create(&server, NULL, serve, NULL) != 0) {
+  struct wire_server server_loop = {server_port, REQUESTS, answer};
+  if (pthread_create(&server, NULL, wire_server_thread, &server_loop) != 0) {
     return 2;
   }
 

@@ -47,17 +47,10 @@ static void check_and_reply(union wire_buffer *in, kern_return_t retcode) {
   mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
 }
 
-static void *serve(void *unused) {
-  (void)unused;
-  const kern_return_t answers[REQUESTS] = {KERN_SUCCESS, KERN_INVALID_ARGUMENT};
-  for (int i = 0; i < REQUESTS; i++) {
-    union wire_buffer in;
-    if (!wire_receive(server_port, &in)) {
-      break;
-    }
-    check_and_reply(&in, answers[i]);
-  }
-  return NULL;
+/* The first request is answered with success, the second with KERN_INVALID_ARGUMENT. */
+static void answer(union wire_buffer *in) {
+  static int answered;
+  check_and_reply(in, answered++ == 0 ? KERN_SUCCESS : KERN_INVALID_ARGUMENT);
 }
 
 int main(void) {
@@ -65,7 +58,8 @@ int main(void) {
   char log_file[] = "abc", proc_path[] = "/bin/x", report[] = "report!";
   server_port = wire_new_port();
   mach_port_t task = wire_new_port(); /* a stand-in for a task port */
-  if (pthread_create(&server, NULL, serve, NULL) != 0) {
+  struct wire_server server_loop = {server_port, REQUESTS, answer};
+  if (pthread_create(&server, NULL, wire_server_thread, &server_loop) != 0) {
     return 2;
   }
   WIRE_EXPECT("sm_report", sm_report(server_port, task, 1, 4242, sm_tid, log_file, proc_path, report),

@@ -45,6 +45,18 @@ int wire_receive(mach_port_t port, union wire_buffer *in) {
   return mr == MACH_MSG_SUCCESS;
 }
 
+void *wire_server_thread(void *server) {
+  const struct wire_server *s = server;
+  for (int i = 0; i < s->count; i++) {
+    union wire_buffer in;
+    if (!wire_receive(s->port, &in)) {
+      break;
+    }
+    s->answer(&in);
+  }
+  return NULL;
+}
+
 mach_port_t wire_new_port(void) {
   mach_port_t port = MACH_PORT_NULL;
   wire_expect("wire_new_port", "mach_port_allocate",

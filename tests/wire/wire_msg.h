@@ -108,6 +108,17 @@ void wire_send_reply(const union wire_buffer *request, union wire_buffer *reply,
 void wire_send_reply_bits(const union wire_buffer *request, union wire_buffer *reply, uint32_t size,
                           uint32_t extra_bits);
 
+/* A client test's server thread: receives <count> messages on <port> and hands each to <answer>. */
+struct wire_server {
+  mach_port_t port;
+  int count;
+  void (*answer)(union wire_buffer *in);
+};
+
+/* pthread start routine running a struct wire_server; stops early (recording a mismatch) when a
+ * receive fails. Returns NULL. */
+void *wire_server_thread(void *server);
+
 /* A new receive right with one send right under the same name (a server or a stand-in port). */
 mach_port_t wire_new_port(void);
 
