@@ -162,6 +162,17 @@ static pid_t start_machd(const char *path) {
     exit(1);
 }
 
+/* Ends a relay measurement: the server, machd, the temporary directory, the readiness pipe. */
+static void stop_relay(pid_t server, pid_t machd, const char *dir, const int p[2]) {
+    kill(server, SIGKILL);
+    waitpid(server, NULL, 0);
+    kill(machd, SIGTERM);
+    waitpid(machd, NULL, 0);
+    rmdir(dir);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* clients > 1: that many client processes at once; returns ns per RPC of aggregate throughput. */
 static struct result bench_relay(uint32_t len, int clients) {
     char dir[] = "/tmp/machd-bench-XXXXXX", path[128];
@@ -196,13 +207,7 @@ static struct result bench_relay(uint32_t len, int clients) {
     long total = iterations * clients;
     struct result r = {(t1 - t0) / total, (double)(vcsw_self() - c0) / total,
                        (double)(vcsw_of(server) - s0) / total, (double)(vcsw_of(machd) - m0) / total};
-    kill(server, SIGKILL);
-    waitpid(server, NULL, 0);
-    kill(machd, SIGTERM);
-    waitpid(machd, NULL, 0);
-    rmdir(dir);
-    close(p[0]);
-    close(p[1]);
+    stop_relay(server, machd, dir, p);
     return r;
 }
 
@@ -415,13 +420,7 @@ static struct result bench_mach_msg(void) {
     double t1 = now_ns();
     struct result r = {(t1 - t0) / iterations, (double)(vcsw_self() - c0) / iterations,
                        (double)(vcsw_of(server) - s0) / iterations, (double)(vcsw_of(machd) - m0) / iterations};
-    kill(server, SIGKILL);
-    waitpid(server, NULL, 0);
-    kill(machd, SIGTERM);
-    waitpid(machd, NULL, 0);
-    rmdir(dir);
-    close(p[0]);
-    close(p[1]);
+    stop_relay(server, machd, dir, p);
     return r;
 }
 
