@@ -6,6 +6,7 @@
 #include <mach/mach_port.h>
 #include <mach/mig_errors.h>
 #include <mach/ndr.h>
+#include <mach/openmig_stats.h>
 #include <mach/vm_map.h>
 
 #include "wire_check.h"
@@ -14,7 +15,16 @@
 
 #include <pthread.h>
 
-enum { REQUESTS = 5 };
+enum { REQUESTS = 9 };
+
+/* How the server thread answers the next mach_port_names / request_notification request. */
+static enum {
+  REPLY_APPLE,           /* as Apple's server does */
+  REPLY_ERROR,           /* mig_reply_error_t with KERN_FAILURE */
+  REPLY_ONE_DESCRIPTOR,  /* complex, but descriptor count 1 */
+  REPLY_WRONG_TYPE,      /* types sent in a port descriptor */
+  REPLY_WRONG_DISPOSITION, /* previous arrives as a send right instead of a send-once right */
+} reply_variant;
 
 static mach_port_t server_port;
 static mach_port_t extracted_right; /* the receive right whose send right extract_right returns */
@@ -49,9 +59,17 @@ static void answer(union wire_buffer *in) {
   switch ((int32_t)wire_get32(in, WIRE_HEAD_ID)) {
   case 3200: /* names: header only; reply with two OOL arrays, NDR at 60, counts at 68/72 */
     expect_request(in, 0, 24, 3200);
-    wire_put32(&reply, 24, 2);
+    if (reply_variant == REPLY_ERROR) {
+      wire_put32(&reply, 32, KERN_FAILURE);
+      break;
+    }
+    wire_put32(&reply, 24, reply_variant == REPLY_ONE_DESCRIPTOR ? 1 : 2);
     put_ool(&reply, 28, names_sent, sizeof names_sent);
-    put_ool(&reply, 44, types_sent, sizeof types_sent);
+    if (reply_variant == REPLY_WRONG_TYPE) {
+      wire_put_port_desc(&reply, 44, MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND, MACH_MSG_PORT_DESCRIPTOR);
+    } else {
+      put_ool(&reply, 44, types_sent, sizeof types_sent);
+    }
     memcpy(reply.bytes + 60, &NDR_record, 8);
     wire_put32(&reply, 68, 3);
     wire_put32(&reply, 72, 3);
@@ -87,7 +105,11 @@ static void answer(union wire_buffer *in) {
     WIRE_EXPECT("msgid at 52", wire_get32(in, 52), 72);
     mach_port_deallocate(mach_task_self(), wire_get32(in, 28));
     wire_put32(&reply, 24, 1);
-    wire_put_port_desc(&reply, 28, MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_PORT_DESCRIPTOR);
+    if (reply_variant == REPLY_WRONG_DISPOSITION) {
+      wire_put_port_desc(&reply, 28, extracted_right, MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_PORT_DESCRIPTOR);
+    } else {
+      wire_put_port_desc(&reply, 28, MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_PORT_DESCRIPTOR);
+    }
     send_complex(in, &reply, 40);
     return;
   default:
@@ -149,6 +171,29 @@ int main(void) {
                                                   MACH_MSG_TYPE_MAKE_SEND_ONCE, &previous), KERN_SUCCESS);
   WIRE_EXPECT("previous (a null port descriptor)", previous, MACH_PORT_NULL);
 
+  /* Apple's client checks of a complex reply: a simple reply must be a mig_reply_error_t with a
+   * nonzero RetCode (returned), otherwise the complex bit, descriptor count, size, descriptor
+   * types and received dispositions must match, else MIG_TYPE_ERROR. */
+  struct openmig_ipc_stats before, after;
+  openmig_ipc_stats_get(&before);
+  reply_variant = REPLY_ERROR;
+  WIRE_EXPECT("names answered with mig_reply_error_t",
+              wire_mach_port_names(server_port, &names, &names_count, &types, &types_count), KERN_FAILURE);
+  reply_variant = REPLY_ONE_DESCRIPTOR;
+  WIRE_EXPECT("names reply with descriptor count 1",
+              wire_mach_port_names(server_port, &names, &names_count, &types, &types_count), MIG_TYPE_ERROR);
+  reply_variant = REPLY_WRONG_TYPE;
+  WIRE_EXPECT("names reply with a port descriptor for types",
+              wire_mach_port_names(server_port, &names, &names_count, &types, &types_count), MIG_TYPE_ERROR);
+  reply_variant = REPLY_WRONG_DISPOSITION;
+  WIRE_EXPECT("request_notification reply with a send right as previous",
+              wire_mach_port_request_notification(server_port, 0x7703, 72, 0, some_port,
+                                                  MACH_MSG_TYPE_MAKE_SEND_ONCE, &previous), MIG_TYPE_ERROR);
   pthread_join(server, NULL);
+  /* A rejected reply is destroyed (Apple: mach_msg_destroy): its out-of-line arrays are gone. */
+  openmig_ipc_stats_get(&after);
+  WIRE_EXPECT("no out-of-line region left by rejected replies", after.vm_regions, before.vm_regions);
+  WIRE_EXPECT("no out-of-line bytes left by rejected replies", after.vm_bytes, before.vm_bytes);
+  WIRE_EXPECT("no out-of-line region in transit", after.ool_regions, before.ool_regions);
   return wire_report(WIRE_CASE "-client");
 }
