@@ -59,5 +59,5 @@ if(TARGET mig AND TARGET mach_static)
                 CLIENT task_client.c)
   wire_add_case(audit DEFS ${WIRE_DIR}/audit.defs DEMUX audit_demux.c STATE_MAX 614)
   wire_add_case(notify DEFS ${PROJECT_SOURCE_DIR}/defs/mach/notify.defs
-                DEMUX notify_demux.c STATE_MAX 614)
+                DEMUX notify_demux.c STATE_MAX 614 CLIENT notify_client.c)
 endif()
