@@ -29,7 +29,8 @@ if(TARGET machd)
   if(TARGET mach_static)
     list(APPEND MACHD_E2E_TESTS mach_msg_rpc_between_processes mach_msg_receive_right_moves_with_queued_messages
                                 mach_msg_client_gets_send_once_notification_when_server_dies
-                                mach_msg_client_gets_send_once_notification_when_machd_dies)
+                                mach_msg_client_gets_send_once_notification_when_machd_dies
+                                destroyed_receive_right_in_a_live_process_makes_dead_names)
   endif()
   foreach(t ${MACHD_E2E_TESTS})
     add_test(NAME machd_e2e.${t} COMMAND machd_e2e ${t})

@@ -404,6 +404,17 @@ static const struct ipc_transport_ops machd_ops = {
     .port_died = NULL,
 };
 
+/* The receive right of an exported local port died here: machd kills the port for everyone
+ * (dead names, send-once and port-destroyed handling, bootstrap names). IPC lock held. */
+static void machd_export_died(struct ipc_port *port) {
+    uint32_t h = port->export_handle;
+    port->export_handle = 0;
+    tell_mod_refs(h, MACHD_RIGHT_RECEIVE, -1);
+    link_drop(h);
+}
+
+static const struct ipc_transport_ops machd_export_ops = {.port_died = machd_export_died};
+
 /* ---- receiving: machd's deliveries become local messages ---- */
 
 /* A right machd gave this task under handle h, as a port reference holding it (IPC lock held). */
@@ -736,6 +747,7 @@ kern_return_t transport_machd_start(void) {
             kr = KERN_FAILURE;
         } else {
             T.up = true;
+            transport_set_export_ops(&machd_export_ops);
             pthread_attr_t attr;
             pthread_attr_init(&attr);
             pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

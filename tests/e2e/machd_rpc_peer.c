@@ -12,6 +12,8 @@
  *                         703 on it, in order
  *   mover NAME            queue 701 and 702 on a local port registered as NAME.moved, move its
  *                         receive right to NAME (id 700), then send 703 with the kept send right
+ *   drop NAME             check in NAME, wait for one message, destroy the receive right, then
+ *                         stay alive for 30 s (killed by the test)
  *   hang NAME             one RPC (id 501) that is never answered; exits 0 when the reply port
  *                         receives a send-once notification (the server died), 1 otherwise */
 #include <stddef.h>
@@ -307,6 +309,21 @@ static int mover(const char *name) {
     return 0;
 }
 
+static int drop(const char *name) {
+    mach_port_t recv;
+    if (bootstrap_check_in(bootstrap_port, name, &recv) != KERN_SUCCESS)
+        return 3;
+    ready();
+    struct reply_buf m;
+    memset(&m, 0, sizeof m);
+    if (mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, recv, 30000, MACH_PORT_NULL) != 0)
+        return 4;
+    if (mach_port_mod_refs(mach_task_self(), recv, MACH_PORT_RIGHT_RECEIVE, -1) != KERN_SUCCESS)
+        return 5;
+    sleep(30);
+    return 0;
+}
+
 static int hang(const char *name) {
     mach_port_t svc = look_up(name);
     mach_port_t reply = new_receive_right();
@@ -343,6 +360,8 @@ int main(int argc, char **argv) {
         return give(argv[2]);
     if (strcmp(argv[1], "hang") == 0)
         return hang(argv[2]);
+    if (strcmp(argv[1], "drop") == 0)
+        return drop(argv[2]);
     if (strcmp(argv[1], "third") == 0)
         return third(argv[2]);
     if (strcmp(argv[1], "mover") == 0)

@@ -655,6 +655,22 @@ static void mach_msg_client_gets_send_once_notification_when_server_dies(void **
     assert_int_equal(mh_wait(client), 0);
 }
 
+static void destroyed_receive_right_in_a_live_process_makes_dead_names(void **state) {
+    (void)state;
+    const char *srv[] = {"drop", "svc.mach.drop", NULL};
+    pid_t owner = mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, srv);
+    struct tc *a = tc_open(&daemon_proc);
+    uint32_t svc;
+    assert_int_equal(tc_look_up(a, "svc.mach.drop", &svc), 0);
+    assert_int_equal(tc_msg(a, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, 0), 0);
+    /* The owner destroys its receive right and stays alive: the port dies for us now. */
+    assert_int_equal(tc_expect(a, MACHD_PORT_DEAD)->u.port_dead.name, svc);
+    assert_int_equal(tc_look_up(a, "svc.mach.drop", NULL), 1102);
+    tc_close(a);
+    kill(owner, SIGKILL);
+    mh_wait(owner);
+}
+
 static void mach_msg_client_gets_send_once_notification_when_machd_dies(void **state) {
     (void)state;
     const char *srv[] = {"server", "svc.mach.orphan", NULL};
@@ -700,6 +716,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(mach_msg_client_gets_send_once_notification_when_server_dies, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(mach_msg_client_gets_send_once_notification_when_machd_dies, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(destroyed_receive_right_in_a_live_process_makes_dead_names, setup,
                                         teardown),
 #endif
     };
