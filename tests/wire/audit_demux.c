@@ -17,6 +17,7 @@ enum {
 static struct {
   int calls;
   audit_token_t token;
+  mach_port_seqno_t seqno;
   int value;
 } seen;
 
@@ -24,6 +25,14 @@ kern_return_t srv_audited_call(mach_port_t server, audit_token_t token, int valu
   (void)server;
   seen.calls++;
   seen.token = token;
+  seen.value = value;
+  return KERN_SUCCESS;
+}
+
+kern_return_t srv_seqno_call(mach_port_t server, mach_port_seqno_t seqno, int value) {
+  (void)server;
+  seen.calls++;
+  seen.seqno = seqno;
   seen.value = value;
   return KERN_SUCCESS;
 }
@@ -42,7 +51,8 @@ static void build(union wire_buffer *in, uint32_t type, uint32_t size) {
 }
 
 static void expect_rejected(union wire_buffer *in, kern_return_t code, const char *why) {
-  wire_expect_rejected(why, wire_audit_server, in, &seen.calls, WIRE_REPLY_BITS, WIRE_REPLY_PORT, 5000, code);
+  wire_expect_rejected(why, wire_audit_server, in, &seen.calls, WIRE_REPLY_BITS, WIRE_REPLY_PORT,
+                       (int32_t)wire_get32(in, WIRE_HEAD_ID), code);
 }
 
 int main(void) {
@@ -65,5 +75,17 @@ int main(void) {
   expect_rejected(&in, MIG_TRAILER_ERROR, "8-byte trailer (no audit token)");
   build(&in, MACH_MSG_TRAILER_FORMAT_0, 20);
   expect_rejected(&in, MIG_TRAILER_ERROR, "20-byte trailer (sender only)");
+
+  /* msgseqno: the sequence number at trailer offset 8 (mach_msg_seqno_trailer_t). */
+  build(&in, MACH_MSG_TRAILER_FORMAT_0, 12);
+  wire_put32(&in, WIRE_HEAD_ID, 5001);
+  wire_put32(&in, TRAILER + 8, 0x77);
+  seen.calls = 0;
+  WIRE_EXPECT("seqno_call handled", wire_serve(wire_audit_server, &in, &out), 1);
+  WIRE_EXPECT("seqno_call called", seen.calls, 1);
+  WIRE_EXPECT("seqno from trailer offset 8", seen.seqno, 0x77);
+  WIRE_EXPECT("value", seen.value, 42);
+  wire_put32(&in, TRAILER, 1);
+  expect_rejected(&in, MIG_TRAILER_ERROR, "seqno_call with trailer format 1");
   return wire_report(WIRE_CASE);
 }
