@@ -21,20 +21,23 @@ static struct {
   int value;
 } seen;
 
-kern_return_t srv_audited_call(mach_port_t server, audit_token_t token, int value) {
-  (void)server;
+/* Counts a call and keeps the value every routine takes. */
+static kern_return_t record(int value) {
   seen.calls++;
-  seen.token = token;
   seen.value = value;
   return KERN_SUCCESS;
 }
 
+kern_return_t srv_audited_call(mach_port_t server, audit_token_t token, int value) {
+  (void)server;
+  seen.token = token;
+  return record(value);
+}
+
 kern_return_t srv_seqno_call(mach_port_t server, mach_port_seqno_t seqno, int value) {
   (void)server;
-  seen.calls++;
   seen.seqno = seqno;
-  seen.value = value;
-  return KERN_SUCCESS;
+  return record(value);
 }
 
 /* audited_call(value 42) followed by a trailer of <type> and <size> with audit words 0x100+i. */
