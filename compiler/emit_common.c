@@ -38,7 +38,7 @@ void emit_imports(struct emitter *e, const struct ir_module *ir, unsigned kinds)
 
 void emit_msg_count(struct emitter *e, const struct ir_module *ir) {
     em_pp(e, "#ifndef\t%s", ir->names.msg_count_macro);
-    em_pp(e, "#define\t%s\t%zu", ir->names.msg_count_macro, ir->real_routine_count);
+    em_pp(e, "#define\t%s\t%zu", ir->names.msg_count_macro, ir->msg_count);
     em_pp(e, "#endif\t/* %s */", ir->names.msg_count_macro);
     em_blank(e);
 }

@@ -43,7 +43,7 @@ extern "C" {
 /* END VOUCHER CODE */
 
 #ifndef	mach_exc_MSG_COUNT
-#define	mach_exc_MSG_COUNT	3
+#define	mach_exc_MSG_COUNT	6
 #endif	/* mach_exc_MSG_COUNT */
 
 #include <mach/std_types.h>

@@ -43,7 +43,7 @@ extern "C" {
 /* END VOUCHER CODE */
 
 #ifndef	skip_test_MSG_COUNT
-#define	skip_test_MSG_COUNT	2
+#define	skip_test_MSG_COUNT	4
 #endif	/* skip_test_MSG_COUNT */
 
 #include <mach/std_types.h>
