@@ -4,7 +4,7 @@
 # 1 "/usr/include/stdc-predef.h" 1 3 4
 # 0 "<command-line>" 2
 # 1 "defs/mach/mach_exc.defs"
-# 13 "defs/mach/mach_exc.defs"
+# 15 "defs/mach/mach_exc.defs"
 subsystem
 
 
@@ -108,7 +108,7 @@ type mach_port_poly_t = polymorphic
 
 import <mach/std_types.h>;
 import <mach/mig.h>;
-# 20 "defs/mach/mach_exc.defs" 2
+# 22 "defs/mach/mach_exc.defs" 2
 # 1 "defs/mach/mach_types.defs" 1
 # 33 "defs/mach/mach_types.defs"
 type memory_object_offset_t = uint64_t;
@@ -492,6 +492,13 @@ type mach_voucher_attr_value_handle_t = uint64_t;
 type mach_voucher_attr_value_handle_array_t = array[*:4] of mach_voucher_attr_value_handle_t;
 type mach_voucher_attr_value_reference_t = uint32_t;
 
+type kcdata_object_t = mach_port_t
+
+
+
+
+  ;
+
 type fileport_t = mach_port_t;
 type fileport_array_t = ^array[] of fileport_t;
 type task_exc_guard_behavior_t = uint32_t;
@@ -503,7 +510,7 @@ type kobject_description_t = c_string[*:512];
 
 import <mach/mig.h>;
 import <mach/mach_types.h>;
-# 21 "defs/mach/mach_exc.defs" 2
+# 23 "defs/mach/mach_exc.defs" 2
 
 ServerPrefix catch_;
 
@@ -546,7 +553,9 @@ routine mach_exception_raise_state_identity(
  inout flavor : int;
   old_state : thread_state_t;
  out new_state : thread_state_t);
-# 72 "defs/mach/mach_exc.defs"
+# 74 "defs/mach/mach_exc.defs"
 skip;
-# 86 "defs/mach/mach_exc.defs"
+# 88 "defs/mach/mach_exc.defs"
+skip;
+# 98 "defs/mach/mach_exc.defs"
 skip;

@@ -485,6 +485,13 @@ type mach_voucher_attr_value_handle_t = uint64_t;
 type mach_voucher_attr_value_handle_array_t = array[*:4] of mach_voucher_attr_value_handle_t;
 type mach_voucher_attr_value_reference_t = uint32_t;
 
+type kcdata_object_t = mach_port_t
+
+
+
+
+  ;
+
 type fileport_t = mach_port_t;
 type fileport_array_t = ^array[] of fileport_t;
 type task_exc_guard_behavior_t = uint32_t;
