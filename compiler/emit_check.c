@@ -50,11 +50,12 @@ static uint32_t variable_bytes(const struct ir_layout *layout) {
     return layout->size - layout->min_size;
 }
 
-// The received disposition a port descriptor must carry (-1: polymorphic, any right).
+// The received disposition a port descriptor must carry (-1: polymorphic, any right). A type
+// that is polymorphic only on the sending side (MACH_MSG_TYPE_PORT_SEND_ONCE and friends: the
+// sender picks the disposition through <arg>Poly) still arrives as one fixed right, and the
+// receiver checks it, as Apple's stubs do.
 static int32_t expected_disposition(const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
-    if (a->maybe_poly || a->type->is_polymorphic)
-        return -1;
     const struct ir_type *t = a->type->maybe_element ? a->type->maybe_element : a->type;
     return t->out_name.number;
 }

@@ -225,13 +225,13 @@ mig_internal kern_return_t __MIG_check__Request__take_t(__attribute__((__unused_
 	    In0P->msgh_body.msgh_descriptor_count != 3)
 		return MIG_BAD_ARGUMENTS;
 	if (In0P->s.type != MACH_MSG_PORT_DESCRIPTOR ||
-	    !MACH_MSG_TYPE_PORT_ANY_RIGHT(In0P->s.disposition))
+	    In0P->s.disposition != 17)
 		return MIG_TYPE_ERROR;
 	if (In0P->so.type != MACH_MSG_PORT_DESCRIPTOR ||
-	    !MACH_MSG_TYPE_PORT_ANY_RIGHT(In0P->so.disposition))
+	    In0P->so.disposition != 18)
 		return MIG_TYPE_ERROR;
 	if (In0P->r.type != MACH_MSG_PORT_DESCRIPTOR ||
-	    !MACH_MSG_TYPE_PORT_ANY_RIGHT(In0P->r.disposition))
+	    In0P->r.disposition != 16)
 		return MIG_TYPE_ERROR;
 	return MACH_MSG_SUCCESS;
 }

@@ -230,7 +230,7 @@ mig_internal kern_return_t __MIG_check__Request__pass_t(__attribute__((__unused_
 	    In0P->r.disposition != 17)
 		return MIG_TYPE_ERROR;
 	if (In0P->reply.type != MACH_MSG_PORT_DESCRIPTOR ||
-	    !MACH_MSG_TYPE_PORT_ANY_RIGHT(In0P->reply.disposition))
+	    In0P->reply.disposition != 18)
 		return MIG_TYPE_ERROR;
 	return MACH_MSG_SUCCESS;
 }
