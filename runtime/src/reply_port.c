@@ -7,9 +7,6 @@
 
 #include <pthread.h>
 
-/* TODO(#3): drop once <mach/mig.h> declares it (requested from rt-core). */
-OPENMIG_API void mig_dealloc_special_reply_port(mach_port_t migport);
-
 /* The cached ports of one thread. The pthread key exists only for its destructor: it points at
  * this thread's copy while the thread holds a port, so the ports are freed at thread exit. */
 struct thread_reply_ports {

@@ -8,9 +8,6 @@
 #include <mach/message.h>
 #include <mach/mig_errors.h>
 
-/* TODO(#3): drop once <mach/mig.h> declares it (requested from rt-core). */
-OPENMIG_API void mig_reply_setup(mach_msg_header_t *request, mach_msg_header_t *reply);
-
 typedef boolean_t (*server_demux_fn)(mach_msg_header_t *request, mach_msg_header_t *reply);
 
 /* One thread's buffers, whole pages. request holds request_capacity bytes; request_size is the

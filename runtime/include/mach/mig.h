@@ -88,6 +88,13 @@ extern OPENMIG_API void mig_put_reply_port(mach_port_t reply_port);
 /* A reply port for UseSpecialReplyPort stubs (OpenMIG: a second per-thread reply port). */
 extern OPENMIG_API mach_port_t mig_get_special_reply_port(void);
 
+/* Destroys the thread's special reply port; the next mig_get_special_reply_port makes a new one. */
+extern OPENMIG_API void mig_dealloc_special_reply_port(mach_port_t migport);
+
+/* Fills a reply header (and a mig_reply_error_t body) from a request, as a MIG demux does:
+ * bits from the request's reply disposition, remote port = request's reply port, id + 100. */
+extern OPENMIG_API void mig_reply_setup(mach_msg_header_t *request, mach_msg_header_t *reply);
+
 /* Copies at most len bytes of src, always NUL-terminating; returns the length copied
  * including the NUL. The _zerofill variant also zeroes the rest of dest. */
 extern OPENMIG_API int mig_strncpy(char *dest, const char *src, int len);
