@@ -62,3 +62,10 @@ if(TARGET machd AND TARGET machd_rpc_peer AND TIRPC_INCLUDE_DIR AND TIRPC_LIBRAR
   set_target_properties(bench_machd PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
   add_dependencies(bench_machd machd machd_rpc_peer)
 endif()
+
+# A stale socket file at the default path must not take the bootstrap port away from the
+# in-process name service (the lead's fix in transport_machd.c: probe with connect()).
+if(TARGET mach_static)
+  openmig_add_unit_test(NAME test_machd_stale_socket SOURCES unit/runtime/test_machd_stale_socket.c
+                        LIBS mach_static mach_internal LABELS machd)
+endif()
