@@ -499,7 +499,7 @@ static void *fake_server(void *arg) {
         return NULL;
     struct {
         mig_reply_error_t error;
-        int extra;
+        int extra[4]; // room for the oversized replies the tests send (up to +8 bytes)
     } rep;
     memset(&rep, 0, sizeof rep);
     rep.error.Head.msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(req.head.msgh_bits), 0);
