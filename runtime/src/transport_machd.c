@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <servers/bootstrap.h>
 
@@ -865,23 +862,6 @@ static kern_return_t serve_bootstrap(uint32_t op, const char *name, mach_port_t 
     }
 }
 
-/* True when a daemon accepts connections at `path`. A socket file left behind by a machd that
- * died (ECONNREFUSED) must not divert the bootstrap port away from the in-process service. */
-static bool socket_has_listener(const char *path) {
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return false;
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    size_t len = strlen(path);
-    bool ok = len < sizeof addr.sun_path;
-    if (ok) {
-        memcpy(addr.sun_path, path, len + 1);
-        ok = connect(fd, (const struct sockaddr *)&addr, sizeof addr) == 0;
-    }
-    close(fd);
-    return ok;
-}
-
 static bool machd_in_use(void) {
     const char *off = getenv("MACHD_DISABLE");
     if (off && strcmp(off, "1") == 0)
@@ -895,7 +875,7 @@ static bool machd_in_use(void) {
     if (!machd_socket_path(path, sizeof path, &private_dir) || stat(path, &st) != 0 ||
         !S_ISSOCK(st.st_mode))
         return false;
-    return socket_has_listener(path);
+    return machd_conn_listening(path);
 }
 
 void transport_machd_bootstrap_init(void) {

@@ -32,6 +32,14 @@ static int connect_once(const char *path) {
     return fd;
 }
 
+bool machd_conn_listening(const char *path) {
+    int fd = connect_once(path);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
 /* Runs `machd --daemon --socket path` and waits for it to report (0: listening, 3: another one
  * already is). */
 static bool start_machd(const char *path) {

@@ -22,6 +22,10 @@ struct machd_conn {
  * Returns 0, or an errno value (ECONNREFUSED: no machd; EPROTO: HELLO refused). */
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart);
 
+/* True when a machd accepts connections at `path`: one connect() and close, no HELLO. A socket
+ * file left behind by a machd that died refuses the connection. */
+bool machd_conn_listening(const char *path);
+
 /* Sends one message; a request gets the next sequence number, written back to m->seq.
  * Returns 0 or an errno value (EPIPE: machd is gone). Blocking. One thread at a time per
  * connection (the caller serializes). */
