@@ -95,37 +95,31 @@ void emit_walign(struct emitter *e) {
     em_blank(e);
 }
 
+// After a failed send or receive the cached reply port may hold a late reply: the macro drops it
+// unless the message never left (the send was refused before it was queued).
+static void emit_reply_port_error_macro(struct emitter *e, const char *name) {
+    em_rawf(e,
+            "#ifndef %s\n"
+            "#define %s(_R_) { \\\n"
+            "\tswitch (_R_) { \\\n"
+            "\tcase MACH_SEND_INVALID_DATA: \\\n"
+            "\tcase MACH_SEND_INVALID_DEST: \\\n"
+            "\tcase MACH_SEND_INVALID_HEADER: \\\n"
+            "\t\tmig_put_reply_port(InP->Head.msgh_reply_port); \\\n"
+            "\t\tbreak; \\\n"
+            "\tdefault: \\\n"
+            "\t\tmig_dealloc_reply_port(InP->Head.msgh_reply_port); \\\n"
+            "\t} \\\n"
+            "}\n"
+            "#endif /* %s */\n\n",
+            name, name, name);
+}
+
 void emit_user_prolog_macros(struct emitter *e) {
     emit_common_macros(e);
-    // After a failed send or receive the cached reply port may hold a late reply: drop it unless
-    // the message never left (the send was refused before it was queued).
-    em_raw(e,
-           "#ifndef __MachMsgErrorWithTimeout\n"
-           "#define __MachMsgErrorWithTimeout(_R_) { \\\n"
-           "\tswitch (_R_) { \\\n"
-           "\tcase MACH_SEND_INVALID_DATA: \\\n"
-           "\tcase MACH_SEND_INVALID_DEST: \\\n"
-           "\tcase MACH_SEND_INVALID_HEADER: \\\n"
-           "\t\tmig_put_reply_port(InP->Head.msgh_reply_port); \\\n"
-           "\t\tbreak; \\\n"
-           "\tdefault: \\\n"
-           "\t\tmig_dealloc_reply_port(InP->Head.msgh_reply_port); \\\n"
-           "\t} \\\n"
-           "}\n"
-           "#endif /* __MachMsgErrorWithTimeout */\n\n"
-           "#ifndef __MachMsgErrorWithoutTimeout\n"
-           "#define __MachMsgErrorWithoutTimeout(_R_) { \\\n"
-           "\tswitch (_R_) { \\\n"
-           "\tcase MACH_SEND_INVALID_DATA: \\\n"
-           "\tcase MACH_SEND_INVALID_DEST: \\\n"
-           "\tcase MACH_SEND_INVALID_HEADER: \\\n"
-           "\t\tmig_put_reply_port(InP->Head.msgh_reply_port); \\\n"
-           "\t\tbreak; \\\n"
-           "\tdefault: \\\n"
-           "\t\tmig_dealloc_reply_port(InP->Head.msgh_reply_port); \\\n"
-           "\t} \\\n"
-           "}\n"
-           "#endif /* __MachMsgErrorWithoutTimeout */\n\n");
+    // Apple's stubs name one macro per timeout flavour; both have the same body.
+    emit_reply_port_error_macro(e, "__MachMsgErrorWithTimeout");
+    emit_reply_port_error_macro(e, "__MachMsgErrorWithoutTimeout");
     static const char *const kinds[] = {"Declare", "Before", "After"};
     emit_hook_defaults(e, "SendRpc", kinds, 3);
     emit_hook_defaults(e, "SendSimple", kinds, 3);
