@@ -216,20 +216,21 @@ static void emit_ool_count_checks(struct emitter *e, const struct ir_layout *lay
 }
 
 // Strings the work function receives must be terminated inside their field.
-static void emit_string_checks(struct emitter *e, const struct ir_layout *layout,
-                               const struct check_style *st) {
+static void emit_string_checks(struct emitter *e, const struct ir_module *ir,
+                               const struct ir_layout *layout, const struct check_style *st) {
     const char *p = st->ptr;
     for (size_t i = 0; i < layout->field_count; i++) {
         const struct ir_field *f = &layout->fields[i];
         if (f->kind != IR_FIELD_DATA || f->maybe_arg == NULL || !f->maybe_arg->type->is_string)
             continue;
+        char ptr[256], length[256];
+        snprintf(ptr, sizeof ptr, "%s%uP->%s", p, f->shift_index, f->name);
         if (f->is_variable)
-            em_line(e, "if (memchr(%s%uP->%s, '\\0', %s%uP->%s) == NULL)", p, f->shift_index,
-                    f->name, p, f->maybe_count_field->shift_index, f->maybe_count_field->name);
+            snprintf(length, sizeof length, "%s%uP->%s", p, f->maybe_count_field->shift_index,
+                     f->maybe_count_field->name);
         else
-            em_line(e, "if (memchr(%s%uP->%s, '\\0', %u) == NULL)", p, f->shift_index, f->name,
-                    f->size);
-        em_line(e, "\treturn %s; /* string not terminated in its buffer */", st->bad_size);
+            snprintf(length, sizeof length, "%u", f->size);
+        emit_string_terminated_check(e, ir->kernel_server, ptr, length, st->bad_size);
     }
 }
 
@@ -274,7 +275,7 @@ static void emit_checker(struct emitter *e, const struct ir_module *ir,
         emit_variable_walk(e, layout, st);
     emit_ool_count_checks(e, layout, st);
     if (st->request)
-        emit_string_checks(e, layout, st);
+        emit_string_checks(e, ir, layout, st);
     em_line(e, "return MACH_MSG_SUCCESS;");
     em_close(e, "");
     em_pp(e, "#endif /* !defined(%s__defined) */", name);

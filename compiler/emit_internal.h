@@ -19,7 +19,7 @@ void emit_std_includes(struct emitter *e);
 void emit_std_type_includes(struct emitter *e);
 void emit_voucher_decls(struct emitter *e);
 void emit_user_prolog_macros(struct emitter *e);
-void emit_server_prolog_macros(struct emitter *e);
+void emit_server_prolog_macros(struct emitter *e, bool kernel_server);
 void emit_static_assert_macro(struct emitter *e);
 void emit_walign(struct emitter *e);
 
@@ -86,6 +86,29 @@ unsigned emit_layout_max_shift(const struct ir_layout *layout);
 void emit_demux_declarations(struct emitter *e, const struct ir_module *ir);
 // `extern const struct <sp><subsys>_subsystem { ... } <sp><subsys>_subsystem;`
 void emit_subsystem_declaration(struct emitter *e, const struct ir_module *ir);
+
+// --- emit_kernel.c: the KernelServer pieces (under #if __MigKernelSpecificCode) ---------------
+// The msgh_request_port / msgh_reply_port macros of a server file; a KernelServer gets the
+// kernel's view (request = remote port) first.
+void emit_server_port_macros(struct emitter *e, bool kernel_server);
+// `<lvalue>.disposition = ...;` of a reply descriptor whose element type is `t`: the sent form,
+// and for a KernelServer the received form under __MigKernelSpecificCode.
+void emit_reply_disposition(struct emitter *e, bool kernel_server, const char *lvalue,
+                            const struct ir_type *t);
+// Frees the out-of-line memory of request field `field` (vm_map_copy_discard in the kernel).
+void emit_ool_discard(struct emitter *e, bool kernel_server, const char *field);
+// True when a KernelServer stub releases translated send rights after the call.
+bool emit_kernel_releases_ports(const struct ir_module *ir, const struct ir_routine *rt);
+// ipc_port_release_send of every translated send right of the request (KernelServer only),
+// guarded by RetCode == KERN_SUCCESS when `only_on_success`.
+void emit_kernel_port_release(struct emitter *e, const struct ir_module *ir,
+                              const struct ir_routine *rt, bool only_on_success);
+// After packing reply port field `f`: the kernel's circularity check for a receive right.
+void emit_kernel_circularity(struct emitter *e, const struct ir_module *ir,
+                             const struct ir_field *f);
+// `return <bad>` unless the string at `ptr` has a NUL within `length` bytes.
+void emit_string_terminated_check(struct emitter *e, bool kernel_server, const char *ptr,
+                                  const char *length, const char *bad);
 
 // --- the files -------------------------------------------------------------------------------
 void emit_user_header(struct emitter *e, const struct ir_module *ir);

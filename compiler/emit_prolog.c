@@ -130,7 +130,7 @@ void emit_user_prolog_macros(struct emitter *e) {
     em_blank(e);
 }
 
-void emit_server_prolog_macros(struct emitter *e) {
+void emit_server_prolog_macros(struct emitter *e, bool kernel_server) {
     emit_common_macros(e);
     emit_default(e, "MIG_SERVER_ROUTINE", "");
     static const char *const kinds[] = {"Declare", "Before", "After"};
@@ -138,10 +138,7 @@ void emit_server_prolog_macros(struct emitter *e) {
     emit_hook_defaults(e, "RcvSimple", kinds, 3);
     em_pp(e, "#define novalue void");
     em_blank(e);
-    em_pp(e, "#define msgh_request_port\tmsgh_local_port");
-    em_pp(e, "#define MACH_MSGH_BITS_REQUEST(bits)\tMACH_MSGH_BITS_LOCAL(bits)");
-    em_pp(e, "#define msgh_reply_port\t\tmsgh_remote_port");
-    em_pp(e, "#define MACH_MSGH_BITS_REPLY(bits)\tMACH_MSGH_BITS_REMOTE(bits)");
+    emit_server_port_macros(e, kernel_server);
     em_blank(e);
     em_raw(e,
            "#define MIG_RETURN_ERROR(X, code)\t{\\\n"

@@ -318,7 +318,8 @@ static void emit_call(struct emitter *e, const struct ir_routine *rt) {
 // After the call, whatever its result: destructors, and the out-of-line memory of unbounded
 // arrays the caller sent "inline" (array[]) or marked `auto`, which the stub frees itself. The
 // descriptor is emptied so that the server loop's destroy of a failed request cannot free twice.
-static void emit_after_call_cleanup(struct emitter *e, const struct ir_routine *rt) {
+static void emit_after_call_cleanup(struct emitter *e, const struct ir_module *ir,
+                                    const struct ir_routine *rt) {
     for (size_t i = 0; i < rt->arg_count; i++) {
         const struct ir_arg *a = &rt->args[i];
         if (!a->on_server_side || a->dir == IR_DIR_OUT)
@@ -328,8 +329,7 @@ static void emit_after_call_cleanup(struct emitter *e, const struct ir_routine *
         const struct ir_field *f = a->maybe_request_field;
         if (f != NULL && f->kind == IR_FIELD_OOL_DESC &&
             (!a->type->is_explicit_pointer || a->flags.is_auto)) {
-            em_line(e, "mig_deallocate((vm_offset_t)In0P->%s.address, In0P->%s.size);", f->name,
-                    f->name);
+            emit_ool_discard(e, ir->kernel_server, f->name);
             em_line(e, "In0P->%s.address = (void *)0;", f->name);
             em_line(e, "In0P->%s.size = (mach_msg_size_t)0;", f->name);
         }
@@ -345,9 +345,19 @@ static const char *server_dealloc(const struct ir_arg *a) {
     return a->flags.dealloc == IR_DEALLOC_YES ? "TRUE" : "FALSE";
 }
 
-static void emit_pack_reply_port(struct emitter *e, const struct ir_field *f) {
+// `<lvalue>.disposition = ...;` of a reply port or OOL-ports descriptor.
+static void emit_pack_disposition(struct emitter *e, const struct ir_module *ir,
+                                  const char *lvalue, const struct ir_arg *a) {
+    if (a->maybe_poly)
+        em_line(e, "%s.disposition = %s;", lvalue, a->maybe_poly->name);
+    else
+        emit_reply_disposition(e, ir->kernel_server, lvalue, a->type);
+}
+
+static void emit_pack_reply_port(struct emitter *e, const struct ir_module *ir,
+                                 const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
-    const char *disp = a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name;
+    char lvalue[256];
     if (f->array_count > 0) {
         // array[*:N] of ports (or samecount): entries past the count go out empty.
         const struct ir_arg *cnt = a->maybe_count;
@@ -367,7 +377,8 @@ static void emit_pack_reply_port(struct emitter *e, const struct ir_field *f) {
             em_line(e, "Out0P->%s[i].name = %s[i];", f->name, a->name);
         em_line(e, "Out0P->%s[i].pad1 = 0;", f->name);
         em_line(e, "Out0P->%s[i].pad2 = 0;", f->name);
-        em_line(e, "Out0P->%s[i].disposition = %s;", f->name, disp);
+        snprintf(lvalue, sizeof lvalue, "Out0P->%s[i]", f->name);
+        emit_pack_disposition(e, ir, lvalue, a);
         em_line(e, "Out0P->%s[i].type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
         em_close(e, "");
         return;
@@ -380,11 +391,14 @@ static void emit_pack_reply_port(struct emitter *e, const struct ir_field *f) {
         em_line(e, "Out0P->%s.name = In0P->%s.name;", f->name, a->maybe_request_field->name);
     em_line(e, "Out0P->%s.pad1 = 0;", f->name);
     em_line(e, "Out0P->%s.pad2 = 0;", f->name);
-    em_line(e, "Out0P->%s.disposition = %s;", f->name, disp);
+    snprintf(lvalue, sizeof lvalue, "Out0P->%s", f->name);
+    emit_pack_disposition(e, ir, lvalue, a);
     em_line(e, "Out0P->%s.type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
+    emit_kernel_circularity(e, ir, f);
 }
 
-static void emit_pack_reply_ool(struct emitter *e, const struct ir_field *f) {
+static void emit_pack_reply_ool(struct emitter *e, const struct ir_module *ir,
+                                const struct ir_field *f) {
     const struct ir_arg *a = f->maybe_arg;
     const struct ir_arg *cnt = a->maybe_count;
     em_line(e, "Out0P->%s.address = (void *)(%s);", f->name, a->name);
@@ -405,8 +419,9 @@ static void emit_pack_reply_ool(struct emitter *e, const struct ir_field *f) {
             em_line(e, "Out0P->%s.count = %u;", f->name, a->type->count);
         em_line(e, "Out0P->%s.deallocate = %s;", f->name, server_dealloc(a));
         em_line(e, "Out0P->%s.copy = MACH_MSG_PHYSICAL_COPY;", f->name);
-        em_line(e, "Out0P->%s.disposition = %s;", f->name,
-                a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name);
+        char lvalue[256];
+        snprintf(lvalue, sizeof lvalue, "Out0P->%s", f->name);
+        emit_pack_disposition(e, ir, lvalue, a);
         em_line(e, "Out0P->%s.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;", f->name);
     }
 }
@@ -473,15 +488,15 @@ static void emit_pack_reply_fixed(struct emitter *e, const struct ir_field *f) {
     }
 }
 
-static void emit_pack_reply_field(struct emitter *e, const struct ir_layout *layout,
-                                  const struct ir_field *f) {
+static void emit_pack_reply_field(struct emitter *e, const struct ir_module *ir,
+                                  const struct ir_layout *layout, const struct ir_field *f) {
     switch (f->kind) {
     case IR_FIELD_PORT_DESC:
-        emit_pack_reply_port(e, f);
+        emit_pack_reply_port(e, ir, f);
         break;
     case IR_FIELD_OOL_DESC:
     case IR_FIELD_OOL_PORTS_DESC:
-        emit_pack_reply_ool(e, f);
+        emit_pack_reply_ool(e, ir, f);
         break;
     case IR_FIELD_NDR:
         em_line(e, "Out0P->NDR = NDR_record;");
@@ -517,13 +532,14 @@ static void emit_pack_reply_field(struct emitter *e, const struct ir_layout *lay
     }
 }
 
-static void emit_pack_reply(struct emitter *e, const struct ir_routine *rt) {
+static void emit_pack_reply(struct emitter *e, const struct ir_module *ir,
+                            const struct ir_routine *rt) {
     const struct ir_layout *layout = &rt->reply;
     if (layout->is_variable)
         em_line(e, "msgh_size = (mach_msg_size_t)(sizeof(Reply) - %u);",
                 layout->size - layout->min_size);
     for (size_t i = 0; i < layout->field_count; i++)
-        emit_pack_reply_field(e, layout, &layout->fields[i]);
+        emit_pack_reply_field(e, ir, layout, &layout->fields[i]);
     if (layout->is_variable)
         em_line(e, "Out0P->Head.msgh_size = msgh_size;");
     else
@@ -579,17 +595,19 @@ static void emit_server_stub(struct emitter *e, const struct ir_module *ir,
     emit_trailer_check(e, ir, rt);
     emit_before_call(e, rt);
     emit_call(e, rt);
-    emit_after_call_cleanup(e, rt);
+    emit_after_call_cleanup(e, ir, rt);
     if (!rpc) {
+        emit_kernel_port_release(e, ir, rt, true);
         em_line(e, "Out0P->NDR = NDR_record;");
         em_line(e, "Out0P->RetCode = RetCode;");
     } else {
         em_line(e, "if (RetCode != KERN_SUCCESS)");
         em_line(e, "\t{ MIG_RETURN_ERROR(Out0P, RetCode); }");
         em_blank(e);
+        emit_kernel_port_release(e, ir, rt, false);
         for (unsigned k = 1; k <= out_shifts; k++)
             em_line(e, "Out%uP = Out0P;", k);
-        emit_pack_reply(e, rt);
+        emit_pack_reply(e, ir, rt);
     }
     em_line(e, "__AfterRcv%s(%d, \"%s\")", kind, (int)rt->request_id, rt->name);
     em_close(e, "");
@@ -732,7 +750,7 @@ void emit_server_source(struct emitter *e, const struct ir_module *ir) {
                  EMIT_IMPORTS(IR_IMPORT) | EMIT_IMPORTS(IR_SIMPORT) | EMIT_IMPORTS(IR_DIMPORT) |
                      EMIT_IMPORTS(IR_IIMPORT));
     em_blank(e);
-    emit_server_prolog_macros(e);
+    emit_server_prolog_macros(e, ir->kernel_server);
     emit_rcsid(e, ir, ir->names.server_rcsid);
     emit_static_assert_macro(e);
     emit_request_typedefs(e, ir, EMIT_SIDE_SERVER);

@@ -86,10 +86,17 @@
 
 #define novalue void
 
+#if	__MigKernelSpecificCode
+#define msgh_request_port	msgh_remote_port
+#define MACH_MSGH_BITS_REQUEST(bits)	MACH_MSGH_BITS_REMOTE(bits)
+#define msgh_reply_port		msgh_local_port
+#define MACH_MSGH_BITS_REPLY(bits)	MACH_MSGH_BITS_LOCAL(bits)
+#else
 #define msgh_request_port	msgh_local_port
 #define MACH_MSGH_BITS_REQUEST(bits)	MACH_MSGH_BITS_LOCAL(bits)
 #define msgh_reply_port		msgh_remote_port
 #define MACH_MSGH_BITS_REPLY(bits)	MACH_MSGH_BITS_REMOTE(bits)
+#endif /* __MigKernelSpecificCode */
 
 #define MIG_RETURN_ERROR(X, code)	{\
 				((mig_reply_error_t *)X)->RetCode = code;\

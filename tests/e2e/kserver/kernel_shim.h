@@ -1,0 +1,36 @@
+/* Test-only stand-ins for the xnu functions and types that KernelServer stubs use under
+ * __MigKernelSpecificCode, so that kernel-flavoured server code compiles (and, with
+ * kernel_shim.c, runs) in user space over OpenMIG's runtime. Not a kernel: a port is a name in
+ * the task's space, ipc_port_release_send drops a send right, vm_map_copy_discard frees
+ * out-of-line memory it was told about. */
+#ifndef KERNEL_SHIM_H
+#define KERNEL_SHIM_H
+
+#if !defined(__cplusplus) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* strnlen */
+#endif
+#include <string.h>
+#include <mach/mach.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef mach_port_t ipc_port_t;
+typedef void *vm_map_copy_t;
+
+#define IP_NULL ((ipc_port_t)MACH_PORT_NULL)
+#define IP_VALID(port) ((port) != IP_NULL && (port) != (ipc_port_t)MACH_PORT_DEAD)
+
+/* Drops one send right of `port` from the task's space. */
+void ipc_port_release_send(ipc_port_t port);
+/* Frees out-of-line memory received in a request. */
+void vm_map_copy_discard(vm_map_copy_t copy);
+/* TRUE if queueing `port` (a receive right) on `dest` would make a cycle. */
+boolean_t ipc_port_check_circularity(ipc_port_t port, ipc_port_t dest);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KERNEL_SHIM_H */
