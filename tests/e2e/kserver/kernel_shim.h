@@ -29,6 +29,18 @@ void vm_map_copy_discard(vm_map_copy_t copy);
 /* TRUE if queueing `port` (a receive right) on `dest` would make a cycle. */
 boolean_t ipc_port_check_circularity(ipc_port_t port, ipc_port_t dest);
 
+/* Test side of the shim (kernel_shim.c). A vm_map_copy_t knows its size in the kernel; here the
+ * work function tells the shim the size of the out-of-line memory it was given. */
+void kernel_shim_note_copy(void *address, vm_size_t size);
+struct kernel_shim_counts {
+  int released_sends;       /* ipc_port_release_send calls */
+  int discarded_copies;     /* vm_map_copy_discard calls on noted memory */
+  int unknown_copies;       /* vm_map_copy_discard calls on memory never noted */
+  int circularity_checks;   /* ipc_port_check_circularity calls */
+  ipc_port_t last_check_port, last_check_dest;
+};
+extern struct kernel_shim_counts kernel_shim;
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,29 @@
+# Server-side back end round trips (be-server): a KernelServer interface compiled as kernel code
+# against a test-only kernel shim, with its -iheader and -dheader outputs (e2e-kserver).
+if(TARGET mig AND TARGET mach_static)
+  set(kserver_dir ${CMAKE_CURRENT_LIST_DIR}/e2e/kserver)
+  set(kserver_gen ${CMAKE_CURRENT_BINARY_DIR}/e2e/kserver)
+  set(kserver_outputs ${kserver_gen}/kserver.h ${kserver_gen}/kserverUser.c
+                      ${kserver_gen}/kserverServer.c ${kserver_gen}/kserverServer.h
+                      ${kserver_gen}/kserverInternal.h ${kserver_gen}/kserverDefines.h)
+  file(MAKE_DIRECTORY ${kserver_gen})
+  add_custom_command(
+    OUTPUT ${kserver_outputs}
+    COMMAND mig -I${kserver_dir} -header kserver.h -user kserverUser.c -server kserverServer.c
+            -sheader kserverServer.h -iheader kserverInternal.h -dheader kserverDefines.h
+            ${kserver_dir}/kserver.defs
+    DEPENDS mig ${kserver_dir}/kserver.defs
+    WORKING_DIRECTORY ${kserver_gen}
+    COMMENT "mig kserver.defs (KernelServer)"
+    VERBATIM)
+  openmig_add_unit_test(NAME e2e-kserver
+                        SOURCES ${kserver_dir}/kserver_test.c ${kserver_dir}/kserver_server.c
+                                ${kserver_dir}/kernel_shim.c ${kserver_outputs}
+                        LIBS mach_static LABELS e2e TIMEOUT 120)
+  target_include_directories(e2e-kserver PRIVATE ${kserver_dir} ${kserver_gen})
+  # The server stubs as kernel code: the kernel branch of every __MigKernelSpecificCode, the
+  # shim's functions, and the -iheader renaming of the work functions.
+  set_source_files_properties(${kserver_gen}/kserverServer.c PROPERTIES
+    COMPILE_DEFINITIONS __MigKernelSpecificCode=1
+    COMPILE_OPTIONS "-include;${kserver_dir}/kernel_shim.h;-include;${kserver_gen}/kserverInternal.h")
+endif()
