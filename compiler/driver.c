@@ -207,6 +207,8 @@ static void generate(struct run *r, const struct ir_module *ir) {
         }
         if (!written(r->paths[k]))
             continue;
+        if (k == EMIT_INTERNAL_HEADER && !ir->kernel_server)
+            continue; // as Apple's mig: -iheader is written for KernelServer interfaces only
         add_emitted(r, ir, (enum emit_kind)k, r->paths[k]);
     }
     if (written(r->opts->json_file)) {

@@ -442,5 +442,17 @@ case_real_command_lines() {
   expect_files darling x.h xServer.c xServer.h xUser.c err.txt out.txt
 }
 
+# -iheader is written for KernelServer interfaces only (as Apple's mig); -dheader for any.
+case_iheader_kernel_only() {
+  write_sample
+  run 0 "$MIG" -header /dev/null -user /dev/null -server /dev/null -iheader i.h -dheader d.h sample.defs
+  [[ ! -e i.h ]] || fail "-iheader written for a user-space server"
+  expect_in d.h "#define MACH_ID_ADD 4000"
+  sed 's/^subsystem demo_sub/subsystem KernelServer demo_sub/' sample.defs >kernel.defs
+  run 0 "$MIG" -header /dev/null -user /dev/null -server /dev/null -iheader i.h kernel.defs
+  expect_in i.h "#define add add_external"
+  expect_in i.h "#define ping ping_external"
+}
+
 "case_$CASE"
 echo "ok [$CASE]"
