@@ -441,6 +441,23 @@ case_real_command_lines() {
      -server xServer.c -sheader xServer.h -DDARLING -I. x.defs)
   expect_files darling x.h xServer.c xServer.h xUser.c err.txt out.txt
 }
+# Old Mac (lone \r) and DOS (\r\n) line ends count one line each, with gcc and with a
+# preprocessor that passes the bytes through unchanged (positions, excerpt, line markers).
+case_line_breaks() {
+  printf '#!/bin/sh\nfor last; do :; done\nexec cat "$last"\n' >passcpp
+  chmod +x passcpp
+  for eol in '\r' '\r\n' '\n'; do
+    printf "# 1 \"cr.defs\"${eol}subsystem cr 1;${eol}${eol}/* two${eol}lines */ routine @bad;${eol}# 7 \"inc.defs\"${eol}  @x${eol}" >cr.defs
+    for cc in "$PWD/passcpp" gcc; do
+      run 1 "$MIG" -cc "$cc" --no-color --emit-json o.json cr.defs
+      expect_in err.txt "cr.defs:4:18: error: unexpected character '@'"
+      expect_in err.txt "inc.defs:7:3: error:"
+      # The excerpt is the one line (gcc blanks the comment out).
+      grep -qE '^(lines \*/| +) routine @bad;$' err.txt || { cat -A err.txt; fail "excerpt ($eol, $cc)"; }
+      expect_not_in err.txt $'\r'
+    done
+  done
+}
 
 "case_$CASE"
 echo "ok [$CASE]"

@@ -33,6 +33,18 @@ static void test_depfile_collect(void **state) {
     depfile_free(&deps);
 }
 
+// Markers in a preprocessor output with old Mac (lone \r) or DOS line ends are found too.
+static void test_depfile_collect_after_lone_cr(void **state) {
+    (void)state;
+    const char text[] = "# 1 \"a.defs\"\rx\r# 1 \"b.defs\" 1\r\ny\r# 3 \"a.defs\" 2";
+    struct dep_list deps;
+    assert_true(depfile_collect(text, sizeof text - 1, &deps));
+    assert_int_equal(deps.count, 2);
+    assert_string_equal(deps.files[0], "a.defs");
+    assert_string_equal(deps.files[1], "b.defs");
+    depfile_free(&deps);
+}
+
 static void test_depfile_write_escapes(void **state) {
     (void)state;
     char *files[] = {"my dir/a.defs", "$HOME#x.defs"};
@@ -215,6 +227,7 @@ static void test_cpp_run_statuses(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depfile_collect),
+        cmocka_unit_test(test_depfile_collect_after_lone_cr),
         cmocka_unit_test(test_depfile_write_escapes),
         cmocka_unit_test(test_output_commit_all),
         cmocka_unit_test(test_output_failure_touches_nothing),
