@@ -59,8 +59,8 @@ struct src_file {
 size_t src_line_break_length(const char *p, size_t avail);
 
 // Creates a source over a copy of `text` (len bytes) in `arena` and builds the line table.
-// Buffers larger than 4 GiB - 1 are truncated to fit 32-bit offsets (the driver refuses them
-// before). Aborts on out of memory.
+// Buffers larger than 4 GiB - 1 are truncated to fit 32-bit offsets (never happens through
+// migc_compile, which refuses anything above MIGC_MAX_INPUT_BYTES). Aborts on out of memory.
 struct src_file *src_file_create(struct arena *arena, const char *name, const char *text,
                                  size_t len);
 

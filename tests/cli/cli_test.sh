@@ -458,6 +458,18 @@ case_line_breaks() {
     done
   done
 }
+# A .defs file too large for the lexer (2 GiB - 3 bytes) is refused whole, before running the
+# preprocessor, with its size and the limit; nothing is written. Sparse files: no disk, no time.
+case_input_too_large() {
+  for size in 2147483646 3221225472 5368709120; do
+    rm -f big.defs && truncate -s "$size" big.defs
+    run 1 "$MIG" -user u.c -server s.c -header h.h --emit-json o.json -MD big.defs
+    expect_in err.txt "mig: error: cannot open 'big.defs': it is $size bytes, more than the 2147483645 bytes mig can read [E0408]"
+    [[ $(grep -c 'error' err.txt) == 2 ]] || { cat err.txt; fail "more than one error for $size"; }
+    for f in u.c s.c h.h o.json o.json.d; do [[ ! -e $f ]] || fail "$f written for $size"; done
+  done
+  rm big.defs
+}
 
 "case_$CASE"
 echo "ok [$CASE]"
