@@ -155,14 +155,19 @@ void cpp_free_argv(char **argv) {
     free(argv);
 }
 
-// Reads everything from fd into out->text. Returns false on out of memory or a read error.
-static bool read_all(int fd, struct cpp_output *out) {
+// Reads everything from fd into out->text, or, once more than max_len bytes came, only counts
+// the rest (out->text NULL, out->len the total). Returns false on out of memory or a read error.
+static bool read_all(int fd, size_t max_len, struct cpp_output *out) {
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
     if (!buf)
         return false;
+    bool keep = true;
     for (;;) {
-        if (cap - len < 4096) {
+        if (keep && len > max_len)
+            keep = false; // too large: the rest goes through the start of the buffer, counted
+        size_t at = keep ? len : 0;
+        if (keep && cap - len < 4096) {
             char *grown = realloc(buf, cap * 2);
             if (!grown) {
                 free(buf);
@@ -171,7 +176,7 @@ static bool read_all(int fd, struct cpp_output *out) {
             buf = grown;
             cap *= 2;
         }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
+        ssize_t n = read(fd, buf + at, cap - at - 1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -182,13 +187,17 @@ static bool read_all(int fd, struct cpp_output *out) {
             break;
         len += (size_t)n;
     }
-    buf[len] = '\0';
-    out->text = buf;
+    if (keep) {
+        buf[len] = '\0';
+        out->text = buf;
+    } else {
+        free(buf);
+    }
     out->len = len;
     return true;
 }
 
-enum cpp_status cpp_run(char *const *argv, struct cpp_output *out) {
+enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *out) {
     memset(out, 0, sizeof *out);
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) {
@@ -209,7 +218,7 @@ enum cpp_status cpp_run(char *const *argv, struct cpp_output *out) {
         snprintf(out->detail, sizeof out->detail, "%s", strerror(err));
         return CPP_NOT_RUN;
     }
-    bool read_ok = read_all(pipe_fds[0], out);
+    bool read_ok = read_all(pipe_fds[0], max_len, out);
     int read_errno = errno;
     close(pipe_fds[0]);
     int status;
@@ -235,11 +244,14 @@ enum cpp_status cpp_run(char *const *argv, struct cpp_output *out) {
     } else if (!read_ok) {
         snprintf(out->detail, sizeof out->detail, "reading its output: %s", strerror(read_errno));
         result = CPP_FAILED;
+    } else if (!out->text) {
+        result = CPP_TOO_LARGE;
     }
     if (result != CPP_OK) {
         free(out->text);
         out->text = NULL;
-        out->len = 0;
+        if (result != CPP_TOO_LARGE)
+            out->len = 0;
     }
     return result;
 }

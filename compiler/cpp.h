@@ -34,16 +34,18 @@ enum cpp_status {
     CPP_OK,
     CPP_NOT_RUN, // the program could not be started: *detail is strerror text
     CPP_FAILED,  // it ran and failed: *detail says how ("exit status 1", "signal 11")
+    CPP_TOO_LARGE, // it succeeded but wrote more than max_len bytes: out->len is how many
 };
 
 struct cpp_output {
     char *text;          // malloc'd, NUL-terminated; NULL unless CPP_OK
-    size_t len;
+    size_t len;          // bytes of text (CPP_TOO_LARGE: bytes written, none of them kept)
     char detail[128];    // for CPP_NOT_RUN / CPP_FAILED
 };
 
 // Runs argv (argv[0] looked up in PATH), its stdout captured into out->text, its stderr passed
-// through to ours. Returns the status; out->detail explains a failure.
-enum cpp_status cpp_run(char *const *argv, struct cpp_output *out);
+// through to ours. Returns the status; out->detail explains a failure. Output beyond `max_len`
+// bytes is read to the end (so the program finishes normally) but not kept: CPP_TOO_LARGE.
+enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *out);
 
 #endif

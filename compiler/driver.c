@@ -267,6 +267,13 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
                is_dir(o->defs_file) ? strerror(EISDIR) : strerror(errno));
         return false;
     }
+    // A file the lexer could not read whole is refused before running the preprocessor on it.
+    struct stat st;
+    if (stat(o->defs_file, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > MIGC_MAX_INPUT_BYTES) {
+        migc_report_too_large(r->ctx, o->defs_file, "it is", (uint64_t)st.st_size);
+        return false;
+    }
     const char *sdkroot = getenv("SDKROOT");
     char defs_buf[4096];
     struct cpp_request req = {
@@ -285,15 +292,14 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
     char **argv = cpp_build_argv(&req);
     if (!argv)
         abort();
-    enum cpp_status status = cpp_run(argv, out);
+    enum cpp_status status = cpp_run(argv, MIGC_MAX_INPUT_BYTES, out);
     cpp_free_argv(argv);
     if (status == CPP_NOT_RUN)
         report(r, DIAG_CPP_NOT_RUN, req.compiler, out->detail);
     else if (status == CPP_FAILED)
         report(r, DIAG_CPP_FAILED, req.compiler, out->detail);
-    else if (out->len >= UINT32_MAX)
-        report(r, DIAG_CANNOT_OPEN_INPUT, o->defs_file,
-               "its preprocessed text is 4 GiB or larger");
+    else if (status == CPP_TOO_LARGE)
+        migc_report_too_large(r->ctx, o->defs_file, "its preprocessed text is", out->len);
     else
         return true;
     free(out->text);

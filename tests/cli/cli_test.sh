@@ -441,6 +441,35 @@ case_real_command_lines() {
      -server xServer.c -sheader xServer.h -DDARLING -I. x.defs)
   expect_files darling x.h xServer.c xServer.h xUser.c err.txt out.txt
 }
+# Old Mac (lone \r) and DOS (\r\n) line ends count one line each, with gcc and with a
+# preprocessor that passes the bytes through unchanged (positions, excerpt, line markers).
+case_line_breaks() {
+  printf '#!/bin/sh\nfor last; do :; done\nexec cat "$last"\n' >passcpp
+  chmod +x passcpp
+  for eol in '\r' '\r\n' '\n'; do
+    printf "# 1 \"cr.defs\"${eol}subsystem cr 1;${eol}${eol}/* two${eol}lines */ routine @bad;${eol}# 7 \"inc.defs\"${eol}  @x${eol}" >cr.defs
+    for cc in "$PWD/passcpp" gcc; do
+      run 1 "$MIG" -cc "$cc" --no-color --emit-json o.json cr.defs
+      expect_in err.txt "cr.defs:4:18: error: unexpected character '@'"
+      expect_in err.txt "inc.defs:7:3: error:"
+      # The excerpt is the one line (gcc blanks the comment out).
+      grep -qE '^(lines \*/| +) routine @bad;$' err.txt || { cat -A err.txt; fail "excerpt ($eol, $cc)"; }
+      expect_not_in err.txt $'\r'
+    done
+  done
+}
+# A .defs file too large for the lexer (2 GiB - 3 bytes) is refused whole, before running the
+# preprocessor, with its size and the limit; nothing is written. Sparse files: no disk, no time.
+case_input_too_large() {
+  for size in 2147483646 3221225472 5368709120; do
+    rm -f big.defs && truncate -s "$size" big.defs
+    run 1 "$MIG" -user u.c -server s.c -header h.h --emit-json o.json -MD big.defs
+    expect_in err.txt "mig: error: cannot open 'big.defs': it is $size bytes, more than the 2147483645 bytes mig can read [E0408]"
+    [[ $(grep -c 'error' err.txt) == 2 ]] || { cat err.txt; fail "more than one error for $size"; }
+    for f in u.c s.c h.h o.json o.json.d; do [[ ! -e $f ]] || fail "$f written for $size"; done
+  done
+  rm big.defs
+}
 
 # -iheader is written for KernelServer interfaces only (as Apple's mig); -dheader for any.
 case_iheader_kernel_only() {

@@ -33,6 +33,18 @@ static void test_depfile_collect(void **state) {
     depfile_free(&deps);
 }
 
+// Markers in a preprocessor output with old Mac (lone \r) or DOS line ends are found too.
+static void test_depfile_collect_after_lone_cr(void **state) {
+    (void)state;
+    const char text[] = "# 1 \"a.defs\"\rx\r# 1 \"b.defs\" 1\r\ny\r# 3 \"a.defs\" 2";
+    struct dep_list deps;
+    assert_true(depfile_collect(text, sizeof text - 1, &deps));
+    assert_int_equal(deps.count, 2);
+    assert_string_equal(deps.files[0], "a.defs");
+    assert_string_equal(deps.files[1], "b.defs");
+    depfile_free(&deps);
+}
+
 static void test_depfile_write_escapes(void **state) {
     (void)state;
     char *files[] = {"my dir/a.defs", "$HOME#x.defs"};
@@ -196,18 +208,27 @@ static void test_cpp_run_statuses(void **state) {
     (void)state;
     struct cpp_output out;
     char *ok[] = {"sh", "-c", "printf 'hello\\n'; echo warn >&2", NULL};
-    assert_int_equal(cpp_run(ok, &out), CPP_OK);
+    assert_int_equal(cpp_run(ok, 6, &out), CPP_OK);
     assert_string_equal(out.text, "hello\n");
     assert_int_equal(out.len, 6);
     free(out.text);
 
     char *fails[] = {"sh", "-c", "echo partial; exit 3", NULL};
-    assert_int_equal(cpp_run(fails, &out), CPP_FAILED);
+    assert_int_equal(cpp_run(fails, 1000, &out), CPP_FAILED);
     assert_null(out.text);
     assert_string_equal(out.detail, "exit status 3");
 
+    // More than max_len: read to the end (the program exits normally), counted, nothing kept.
+    char *big[] = {"sh", "-c", "head -c 300000 /dev/zero", NULL};
+    assert_int_equal(cpp_run(big, 100000, &out), CPP_TOO_LARGE);
+    assert_null(out.text);
+    assert_int_equal(out.len, 300000);
+    assert_int_equal(cpp_run(big, 300000, &out), CPP_OK); // exactly the limit is fine
+    assert_int_equal(out.len, 300000);
+    free(out.text);
+
     char *missing[] = {"/nonexistent/openmig-cpp", NULL};
-    assert_int_equal(cpp_run(missing, &out), CPP_NOT_RUN);
+    assert_int_equal(cpp_run(missing, 1000, &out), CPP_NOT_RUN);
     assert_null(out.text);
     assert_true(strlen(out.detail) > 0);
 }
@@ -215,6 +236,7 @@ static void test_cpp_run_statuses(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depfile_collect),
+        cmocka_unit_test(test_depfile_collect_after_lone_cr),
         cmocka_unit_test(test_depfile_write_escapes),
         cmocka_unit_test(test_output_commit_all),
         cmocka_unit_test(test_output_failure_touches_nothing),
