@@ -110,6 +110,10 @@ void emit_kernel_circularity(struct emitter *e, const struct ir_module *ir,
 void emit_string_terminated_check(struct emitter *e, bool kernel_server, const char *ptr,
                                   const char *length, const char *bad);
 
+// --- emit_symtab.c: -s ----------------------------------------------------------------------
+// `mig_symtab_t _<subsys>SymTab[]` with _<subsys>SymTabBase and _<subsys>SymTabEnd.
+void emit_symtab(struct emitter *e, const struct ir_module *ir);
+
 // --- the files -------------------------------------------------------------------------------
 void emit_user_header(struct emitter *e, const struct ir_module *ir);
 void emit_user_source(struct emitter *e, const struct ir_module *ir);

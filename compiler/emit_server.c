@@ -775,4 +775,6 @@ void emit_server_source(struct emitter *e, const struct ir_module *ir) {
             emit_server_stub(e, ir, &ir->routines[i]);
     emit_subsystem_definition(e, ir);
     emit_demux(e, ir);
+    if (ir->options.symtab)
+        emit_symtab(e, ir);
 }

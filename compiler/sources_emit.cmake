@@ -10,4 +10,5 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/emit_server_header.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_server.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_kernel.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_symtab.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_defines.c)

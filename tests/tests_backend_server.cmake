@@ -1,5 +1,6 @@
 # Server-side back end round trips (be-server): a KernelServer interface compiled as kernel code
-# against a test-only kernel shim, with its -iheader and -dheader outputs (e2e-kserver).
+# against a test-only kernel shim, with its -iheader and -dheader outputs and the -s symbol table
+# (e2e-kserver).
 if(TARGET mig AND TARGET mach_static)
   set(kserver_dir ${CMAKE_CURRENT_LIST_DIR}/e2e/kserver)
   set(kserver_gen ${CMAKE_CURRENT_BINARY_DIR}/e2e/kserver)
@@ -9,7 +10,7 @@ if(TARGET mig AND TARGET mach_static)
   file(MAKE_DIRECTORY ${kserver_gen})
   add_custom_command(
     OUTPUT ${kserver_outputs}
-    COMMAND mig -I${kserver_dir} -header kserver.h -user kserverUser.c -server kserverServer.c
+    COMMAND mig -s -I${kserver_dir} -header kserver.h -user kserverUser.c -server kserverServer.c
             -sheader kserverServer.h -iheader kserverInternal.h -dheader kserverDefines.h
             ${kserver_dir}/kserver.defs
     DEPENDS mig ${kserver_dir}/kserver.defs

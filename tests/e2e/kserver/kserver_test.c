@@ -373,6 +373,36 @@ static void dheader_name_map_matches_the_table(void **state) {
   assert_null(table->routine[MACH_ID_KS_RECEIVE + 1 - table->start].stub_routine);
 }
 
+/* -s: _kserverSymTab names every slot's stub (the one the subsystem table dispatches to). */
+extern mig_symtab_t _kserverSymTab[];
+extern int _kserverSymTabBase, _kserverSymTabEnd;
+
+static void symtab_names_each_stub(void **state) {
+  (void)state;
+  const struct ksrv_kserver_subsystem *table = &ksrv_kserver_subsystem;
+  assert_int_equal(_kserverSymTabBase, table->start);
+  assert_int_equal(_kserverSymTabEnd, table->end);
+  int named = 0;
+  for (int i = 0; i < _kserverSymTabEnd - _kserverSymTabBase; i++) {
+    const mig_symtab_t *entry = &_kserverSymTab[i];
+    mig_stub_routine_t stub = table->routine[i].stub_routine;
+    if (stub == NULL) { /* the skip slot */
+      assert_string_equal(entry->ms_routine_name, "");
+      assert_int_equal(entry->ms_routine_number, 0);
+      assert_null(entry->ms_routine);
+      continue;
+    }
+    named++;
+    assert_int_equal(entry->ms_routine_number, _kserverSymTabBase + i);
+    assert_true(entry->ms_routine == (void (*)(void))stub);
+  }
+  assert_int_equal(named, 8);
+  assert_string_equal(_kserverSymTab[MACH_ID_KS_SUM - _kserverSymTabBase].ms_routine_name,
+                      "ks_sum");
+  assert_string_equal(_kserverSymTab[MACH_ID_KS_POLY - _kserverSymTabBase].ms_routine_name,
+                      "ks_poly");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(translated_send_right_released_after_success, setup),
@@ -385,6 +415,7 @@ int main(void) {
       cmocka_unit_test_setup(request_memory_is_discarded, setup),
       cmocka_unit_test_setup(dheader_ids_dispatch_and_strnlen_check, setup),
       cmocka_unit_test_setup(dheader_name_map_matches_the_table, setup),
+      cmocka_unit_test_setup(symtab_names_each_stub, setup),
   };
   return cmocka_run_group_tests(tests, start_server, stop_server);
 }
