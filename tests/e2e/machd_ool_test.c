@@ -106,9 +106,15 @@ static void ool_copy_and_move_of_1_and_64_mib_both_directions(void **state) {
     assert_int_equal(run_client("ool.svc", "1048576", "move"), 0);
     assert_int_equal(run_client("ool.svc", "67108864", "copy"), 0);
     assert_int_equal(run_client("ool.svc", "67108864", "move"), 0);
-    /* Sizes that are not whole pages, just above one datagram. */
+    /* Sizes that are not whole pages, just above one datagram; small regions in the datagram. */
     assert_int_equal(run_client("ool.svc", "131073", "copy"), 0);
     assert_int_equal(run_client("ool.svc", "1000001", "move"), 0);
+    assert_int_equal(run_client("ool.svc", "4097", "copy"), 0);
+    /* A tiny region spilled on request (MACHRT_SPILL_MIN, inherited by the client only). */
+    setenv("MACHRT_SPILL_MIN", "1", 1);
+    int forced = run_client("ool.svc", "100", "copy");
+    unsetenv("MACHRT_SPILL_MIN");
+    assert_int_equal(forced, 0);
     stop(server);
 }
 
@@ -118,6 +124,10 @@ static void large_inline_bodies_both_directions(void **state) {
     assert_int_equal(run_client("inline.svc", "4096", "inline"), 0);    /* one datagram */
     assert_int_equal(run_client("inline.svc", "200000", "inline"), 0);  /* spilled */
     assert_int_equal(run_client("inline.svc", "1048576", "inline"), 0); /* spilled */
+    setenv("MACHRT_SPILL_MIN", "1", 1);
+    int forced = run_client("inline.svc", "40", "inline"); /* spilled on request */
+    unsetenv("MACHRT_SPILL_MIN");
+    assert_int_equal(forced, 0);
     stop(server);
 }
 
