@@ -9,6 +9,10 @@
  *   client NAME SIZE MODE       one RPC of SIZE bytes: MODE copy / move (OOL, deallocate false /
  *                               true) or inline; checks the answer; exit 0 when both directions
  *                               arrived intact
+ *   ports NAME COUNT            one RPC (id 840) carrying an OOL array of COUNT send rights to a
+ *                               local port; the server checks every name and answers 940 with
+ *                               the count; exit 0 when it matches, 5 when the send fails with
+ *                               MACH_SEND_TOO_LARGE (more rights than one message may carry)
  *   flood NAME SIZE COUNT       sends COUNT one-way OOL messages of SIZE bytes (id 820) to NAME;
  *                               exit 0 when every send succeeded
  *   bench NAME SIZE MODE COUNT  not a test: COUNT RPCs sending SIZE bytes (MODE as for client;
@@ -29,9 +33,21 @@
 #define ID_OOL 800
 #define ID_INLINE 810
 #define ID_FLOOD 820
+#define ID_PORTS 840
 #define ID_BENCH_OOL 830
 #define ID_BENCH_INLINE 831
 #define ID_ANSWER 100 /* answers are request id + 100 */
+
+struct ports_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_ool_ports_descriptor_t ports;
+};
+
+struct count_msg {
+    mach_msg_header_t head;
+    uint32_t count;
+};
 
 struct ool_msg {
     mach_msg_header_t head;
@@ -209,6 +225,26 @@ static int serve(const char *name) {
                 return 6;
             continue;
         }
+        if (id == ID_PORTS) {
+            const struct ports_msg *pm = (const void *)h;
+            const mach_port_t *names = pm->ports.address;
+            struct count_msg answer = {.head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+                                                .msgh_size = sizeof answer, .msgh_remote_port = reply,
+                                                .msgh_id = ID_PORTS + ID_ANSWER}};
+            mach_port_type_t type = 0;
+            for (mach_msg_size_t i = 0; i < pm->ports.count; i++) {
+                if (mach_port_type(mach_task_self(), names[i], &type) != KERN_SUCCESS || !(type & MACH_PORT_TYPE_SEND))
+                    break;
+                answer.count++;
+            }
+            for (mach_msg_size_t i = 0; i < pm->ports.count; i++)
+                mach_port_deallocate(mach_task_self(), names[i]);
+            vm_deallocate(mach_task_self(), (vm_address_t)names, pm->ports.count * sizeof *names);
+            free(h);
+            if (mach_msg(&answer.head, MACH_SEND_MSG, sizeof answer, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+                return 6;
+            continue;
+        }
         if (!check(h, &size, &seed)) {
             fprintf(stderr, "machd_ool_peer: server: id %d arrived damaged\n", id);
             return 5;
@@ -258,6 +294,40 @@ static int client(const char *name, size_t size, const char *mode) {
     if (!ok)
         fprintf(stderr, "machd_ool_peer: client: bad answer (id %d, %zu bytes, seed %u)\n", h ? h->msgh_id : -1, got,
                 got_seed);
+    free(h);
+    return ok ? 0 : 2;
+}
+
+static int ports(const char *name, uint32_t count) {
+    mach_port_t svc = look_up(name);
+    mach_port_t reply, mine;
+    if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) != KERN_SUCCESS ||
+        mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &mine) != KERN_SUCCESS)
+        return 3;
+    mach_port_t *names = calloc(count ? count : 1, sizeof *names);
+    if (!names)
+        return 3;
+    for (uint32_t i = 0; i < count; i++)
+        names[i] = mine;
+    ready();
+    struct ports_msg m = {.head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) |
+                                                MACH_MSGH_BITS_COMPLEX,
+                                   .msgh_size = sizeof m, .msgh_remote_port = svc, .msgh_local_port = reply,
+                                   .msgh_id = ID_PORTS},
+                          .body = {1},
+                          .ports = {.address = names, .count = count, .disposition = MACH_MSG_TYPE_MAKE_SEND,
+                                    .copy = MACH_MSG_VIRTUAL_COPY, .type = MACH_MSG_OOL_PORTS_DESCRIPTOR}};
+    mach_msg_return_t mr = mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    free(names);
+    if (mr == MACH_SEND_TOO_LARGE)
+        return 5;
+    if (mr != MACH_MSG_SUCCESS)
+        return 1;
+    mach_msg_header_t *h = receive(reply, 60000);
+    const struct count_msg *answer = (const void *)h;
+    bool ok = h && h->msgh_id == ID_PORTS + ID_ANSWER && answer->count == count;
+    if (!ok)
+        fprintf(stderr, "machd_ool_peer: ports: %u of %u names arrived as send rights\n", h ? answer->count : 0, count);
     free(h);
     return ok ? 0 : 2;
 }
@@ -325,6 +395,8 @@ int main(int argc, char **argv) {
         return client(argv[2], strtoul(argv[3], NULL, 0), argv[4]);
     if (argc >= 6 && strcmp(argv[1], "bench") == 0)
         return bench(argv[2], strtoul(argv[3], NULL, 0), argv[4], atol(argv[5]));
+    if (argc >= 4 && strcmp(argv[1], "ports") == 0)
+        return ports(argv[2], (uint32_t)strtoul(argv[3], NULL, 0));
     if (argc >= 5 && strcmp(argv[1], "flood") == 0)
         return flood(argv[2], strtoul(argv[3], NULL, 0), atol(argv[4]));
     fprintf(stderr, "usage: machd_ool_peer server NAME | client NAME SIZE copy|move|inline | flood NAME SIZE COUNT\n");

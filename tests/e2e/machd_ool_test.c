@@ -131,6 +131,19 @@ static void large_inline_bodies_both_directions(void **state) {
     stop(server);
 }
 
+static void ool_port_arrays_up_to_the_rights_limit(void **state) {
+    (void)state;
+    pid_t server = start_server("ports.svc");
+    const char *small[] = {"ports", "ports.svc", "3", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, small)), 0);
+    const char *full[] = {"ports", "ports.svc", "1024", NULL}; /* MACHD_MAX_RIGHTS */
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, full)), 0);
+    /* One more than a message may carry between processes: MACH_SEND_TOO_LARGE (exit 5). */
+    const char *over[] = {"ports", "ports.svc", "1025", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, over)), 5);
+    stop(server);
+}
+
 /* ---- hostile descriptors at the protocol level ---- */
 
 /* A raw MSG_SEND of a spilled payload (body_len bytes, no OOL) from t to dest, with the given
@@ -309,6 +322,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest all[] = {
         cmocka_unit_test_setup_teardown(ool_copy_and_move_of_1_and_64_mib_both_directions, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(large_inline_bodies_both_directions, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(ool_port_arrays_up_to_the_rights_limit, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(hostile_descriptors_are_refused_with_mach_errors, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline, mh_setup,
                                         mh_teardown),
