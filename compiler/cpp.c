@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpp_arch.h"
+
 extern char **environ;
 
 static bool nonempty(const char *s) {
@@ -95,29 +97,67 @@ static void push_words(struct argv_builder *b, const char *command) {
     }
 }
 
+// The architecture whose macros a non-clang preprocessor gets: -target's (an Apple triple
+// only) or -arch's. NULL when there is none to emulate; *len is its length.
+static const char *emulated_arch(const struct cpp_request *req, size_t *len) {
+    if (req->target && !strstr(req->target, "-apple"))
+        return NULL;
+    return cpp_arch_name(req->target ? req->target : req->arch, len);
+}
+
+enum cpp_arch_mode cpp_arch_mode(const struct cpp_request *req) {
+    if (!req->target && !req->arch)
+        return CPP_ARCH_NONE;
+    if (req->apple_host)
+        return CPP_ARCH_PASSED;
+    if (cpp_is_clang(req->compiler))
+        return CPP_ARCH_TARGET;
+    size_t len;
+    const char *arch = emulated_arch(req, &len);
+    return arch && cpp_arch_macro_options(arch, len) ? CPP_ARCH_MACROS : CPP_ARCH_IGNORED;
+}
+
+// The options that select the target (see enum cpp_arch_mode).
+static void push_target(struct argv_builder *b, const struct cpp_request *req) {
+    switch (cpp_arch_mode(req)) {
+    case CPP_ARCH_PASSED:
+        if (req->arch) {
+            push(b, "-arch");
+            push(b, req->arch);
+        }
+        if (req->target) {
+            push(b, "-target");
+            push(b, req->target);
+        }
+        break;
+    case CPP_ARCH_TARGET:
+        // A cross build on Linux: clang preprocesses for the Apple target, as markmentovai's mig.
+        push(b, "-target");
+        if (req->target)
+            push(b, req->target);
+        else
+            push_joined(b, req->arch, "-apple-darwin", strlen("-apple-darwin"));
+        break;
+    case CPP_ARCH_MACROS: {
+        size_t len;
+        const char *arch = emulated_arch(req, &len);
+        for (const char *const *opt = cpp_arch_macro_options(arch, len); *opt; opt++)
+            push(b, *opt);
+        break;
+    }
+    case CPP_ARCH_NONE:
+    case CPP_ARCH_IGNORED:
+        break;
+    }
+}
+
 char **cpp_build_argv(const struct cpp_request *req) {
     struct argv_builder b = {0};
     push_words(&b, req->compiler);
     if (b.count == 0)
         push(&b, "cc");
     push(&b, "-E");
-    if (req->apple_host) {
-        if (req->arch) {
-            push(&b, "-arch");
-            push(&b, req->arch);
-        }
-        if (req->target) {
-            push(&b, "-target");
-            push(&b, req->target);
-        }
-    } else if (cpp_is_clang(req->compiler) && (req->target || req->arch)) {
-        // A cross build on Linux: clang preprocesses for the Apple target, as markmentovai's mig.
-        push(&b, "-target");
-        if (req->target)
-            push(&b, req->target);
-        else
-            push_joined(&b, req->arch, "-apple-darwin", strlen("-apple-darwin"));
-    }
+    push_target(&b, req);
     if (req->isysroot) {
         push(&b, "-isysroot");
         push(&b, req->isysroot);

@@ -23,7 +23,20 @@ struct cpp_request {
 const char *cpp_choose_compiler(const char *cc_option, const char *migcc_env, const char *cc_env);
 
 // True if the compiler command names clang (it then gets -target for -arch on non-Apple hosts).
+// Any other preprocessor gets the target's macros instead (cpp_arch_mode).
 bool cpp_is_clang(const char *compiler);
+
+// How -arch / -target reach the preprocessor.
+enum cpp_arch_mode {
+    CPP_ARCH_NONE,    // neither was given: the host's own macros
+    CPP_ARCH_PASSED,  // macOS host: `-arch A` / `-target T` as given (Apple's compilers know them)
+    CPP_ARCH_TARGET,  // clang elsewhere: `-target T`, or `-target A-apple-darwin` for -arch A
+    CPP_ARCH_MACROS,  // any other preprocessor (gcc): host arch/OS macros undefined, the Apple
+                      // target's defined (cpp_arch_macro_options)
+    CPP_ARCH_IGNORED, // any other preprocessor and an architecture without a macro list (or a
+                      // non-Apple -target): the host's macros; the driver warns (E0412)
+};
+enum cpp_arch_mode cpp_arch_mode(const struct cpp_request *req);
 
 // Builds the argument vector for the preprocessor (NULL-terminated, malloc'd array; the strings
 // are malloc'd copies). Returns NULL on out of memory. Free with cpp_free_argv().

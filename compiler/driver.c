@@ -259,6 +259,21 @@ static void generate_depfiles(struct run *r) {
     free(targets);
 }
 
+// E0412 for an -arch / -target that a non-clang preprocessor cannot be made to honour.
+static void warn_arch_ignored(struct run *r, const struct cpp_request *req) {
+    struct strbuf option = STRBUF_INIT, reason = STRBUF_INIT;
+    strbuf_printf(&option, "%s %s", req->target ? "-target" : "-arch",
+                  req->target ? req->target : req->arch);
+    strbuf_printf(&reason,
+                  "the preprocessor '%s' is not clang and mig knows the predefined macros of "
+                  "Apple's x86_64, x86_64h, arm64 and arm64e only, so the host's are used "
+                  "(set MIGCC=clang)",
+                  req->compiler);
+    report(r, DIAG_IGNORED_OPTION, strbuf_cstr(&option), strbuf_cstr(&reason));
+    strbuf_fini(&option);
+    strbuf_fini(&reason);
+}
+
 // Runs the preprocessor; on success the text is in *out (malloc'd).
 static bool preprocess(struct run *r, struct cpp_output *out) {
     const struct driver_options *o = r->opts;
@@ -289,6 +304,8 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
         .apple_host = true,
 #endif
     };
+    if (cpp_arch_mode(&req) == CPP_ARCH_IGNORED)
+        warn_arch_ignored(r, &req);
     char **argv = cpp_build_argv(&req);
     if (!argv)
         abort();

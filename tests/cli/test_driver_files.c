@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cpp.h"
+#include "cpp_arch.h"
 #include "depfile.h"
 #include "output.h"
 
@@ -182,16 +183,53 @@ static void test_cpp_choose_and_argv(void **state) {
     struct cpp_request req = {.compiler = "ccache  gcc", .defs_file = "dir/x.defs",
                               .user_args = user, .user_arg_count = 3, .arch = "arm64",
                               .isysroot = "/sdk", .defs_dir = "/defs"};
+    // gcc cannot target Apple: the host's arch/OS macros are undefined and arm64's defined,
+    // right after -E so that the user's -D/-U come later and win.
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_MACROS);
     char **argv = cpp_build_argv(&req);
-    const char *want[] = {"ccache", "gcc", "-E", "-isysroot", "/sdk", "-D__MACH30__", "-DA", "-I",
-                          "inc", "-Idir", "-idirafter", "/defs", "-x", "c", "dir/x.defs", NULL};
-    for (size_t i = 0; want[i]; i++)
-        assert_string_equal(argv[i], want[i]);
-    assert_null(argv[sizeof want / sizeof want[0] - 1]);
+    const char *const *macros = cpp_arch_macro_options("arm64", 5);
+    assert_non_null(macros);
+    size_t n_macros = 0;
+    while (macros[n_macros])
+        n_macros++;
+    const char *want_head[] = {"ccache", "gcc", "-E"};
+    const char *want_tail[] = {"-isysroot", "/sdk", "-D__MACH30__", "-DA", "-I", "inc", "-Idir",
+                               "-idirafter", "/defs", "-x", "c", "dir/x.defs", NULL};
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(argv[i], want_head[i]);
+    for (size_t i = 0; i < n_macros; i++)
+        assert_string_equal(argv[3 + i], macros[i]);
+    for (size_t i = 0; want_tail[i]; i++)
+        assert_string_equal(argv[3 + n_macros + i], want_tail[i]);
+    assert_null(argv[3 + n_macros + sizeof want_tail / sizeof want_tail[0] - 1]);
     cpp_free_argv(argv);
+
+    req.arch = NULL; // no target: the host's macros, nothing added
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_NONE);
+    argv = cpp_build_argv(&req);
+    assert_string_equal(argv[3], "-isysroot");
+    cpp_free_argv(argv);
+    req.arch = "ppc64"; // no macro list: ignored (the driver warns)
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_IGNORED);
+    argv = cpp_build_argv(&req);
+    assert_string_equal(argv[3], "-isysroot");
+    cpp_free_argv(argv);
+    req.target = "x86_64-unknown-linux-gnu"; // not an Apple triple: ignored too
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_IGNORED);
+    req.target = "arm64e-apple-ios14"; // -target's architecture wins over -arch
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_MACROS);
+    argv = cpp_build_argv(&req);
+    bool arm64e = false;
+    for (char **a = argv; *a; a++)
+        arm64e |= strcmp(*a, "-D__arm64e__=1") == 0;
+    assert_true(arm64e);
+    cpp_free_argv(argv);
+    req.target = NULL;
+    req.arch = "arm64";
 
     req.compiler = "/usr/bin/clang-14"; // clang on Linux: -arch becomes -target
     req.defs_file = "x.defs";
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_TARGET);
     argv = cpp_build_argv(&req);
     assert_string_equal(argv[2], "-target");
     assert_string_equal(argv[3], "arm64-apple-darwin");
