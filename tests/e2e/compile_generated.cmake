@@ -1,7 +1,7 @@
 # Compiles every generated C file and header found under DIR with gcc and clang as C11 and with
 # g++ and clang++ as C++17, -Wall -Wextra -Werror -pedantic, against the runtime headers. Run as
 #   cmake -DDIR=<dir> -DINCLUDE=<runtime/include> -DWORK=<scratch dir> [-DTYPES=<dir>]
-#         [-DEXTRA_INCLUDE=<dir>] -P compile_generated.cmake
+#         [-DEXTRA_INCLUDE=<dir>] [-DEXTRA_FLAGS=<flag;...>] -P compile_generated.cmake
 # Files are grouped by directory (one golden case or one e2e interface). TYPES/<case>.h, when it
 # exists, is pre-included (golden interfaces name C types they do not define), TYPES/<case>/ is
 # searched for imported headers, and TYPES/<case>.c-only keeps a case out of C++ (a routine named
@@ -17,6 +17,9 @@ file(MAKE_DIRECTORY "${WORK}")
 set(common -fsyntax-only -Wall -Wextra -Werror -pedantic -Wshadow -I${INCLUDE})
 if(EXTRA_INCLUDE)
   list(APPEND common -I${EXTRA_INCLUDE})
+endif()
+if(EXTRA_FLAGS) # e.g. a pre-included header and -D for kernel-flavoured code
+  list(APPEND common ${EXTRA_FLAGS})
 endif()
 set(c_flags -std=c11 -Wstrict-prototypes -Wmissing-prototypes)
 set(cxx_flags -std=c++17)
