@@ -41,3 +41,10 @@ if(TARGET mig AND BACKEND_RUNTIME_READY)
                    -P ${BACKEND_CLIENT_E2E_DIR}/client/check_rcsid.cmake)
   set_tests_properties(e2e-client-rcsid PROPERTIES TIMEOUT 60 LABELS e2e)
 endif()
+
+# KernelUser: kuserUser.c is compiled as kernel code against the shim's declarations.
+if(TARGET mig AND BACKEND_RUNTIME_READY)
+  backend_client_e2e(kuser EXTRA ${BACKEND_CLIENT_E2E_DIR}/kuser/kuser_shim.c
+                     USER_FLAGS -D__MigKernelSpecificCode=1
+                                -include ${BACKEND_CLIENT_E2E_DIR}/kuser/kuser_kernel.h)
+endif()
