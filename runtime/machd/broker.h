@@ -22,6 +22,8 @@ struct broker_hooks {
     bool (*room)(void *ctx, void *conn, size_t len);
     /* Resident memory of the process, for STATS (may be NULL: reports 0). */
     uint64_t (*rss_bytes)(void *ctx);
+    /* A monotonic clock in milliseconds, for SEND_ADMIT deadlines. */
+    uint64_t (*now_ms)(void *ctx);
 };
 
 /* Limits that keep one task from growing machd without bound. */
@@ -45,6 +47,13 @@ void broker_task_destroy(struct broker *b, struct broker_task *t);
 /* Handles one decoded request from task t (HELLO excepted: the connection layer answers it).
  * Replies and the events it causes go out through the hooks. */
 void broker_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* Milliseconds until the earliest SEND_ADMIT deadline (0: one has passed), or -1 when no
+ * sender waits with a deadline. The server uses it as its poll timeout. */
+int broker_next_timeout_ms(struct broker *b, uint64_t now_ms);
+
+/* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms. */
+void broker_expire(struct broker *b, uint64_t now_ms);
 
 /* The identity recorded for t. */
 const struct machd_audit *broker_task_identity(const struct broker_task *t);
