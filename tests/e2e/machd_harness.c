@@ -223,3 +223,19 @@ void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries,
     if (rss)
         *rss = r->u.stats_reply.rss_bytes;
 }
+
+struct machd_proc mh_daemon;
+
+int mh_setup(void **state) {
+    (void)state;
+    mh_start(&mh_daemon);
+    return 0;
+}
+
+int mh_teardown(void **state) {
+    (void)state;
+    if (mh_daemon.pid > 0)
+        assert_int_equal(mh_stop(&mh_daemon), 0);
+    mh_cleanup(&mh_daemon);
+    return 0;
+}
