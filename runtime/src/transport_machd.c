@@ -573,10 +573,15 @@ static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
  * spilled payload's memfd. */
 static bool take_region(const struct machd_payload *p, uint32_t o, const uint64_t *spill_offsets, void **region) {
     uint32_t size = p->ool[o].size;
-    if (!(p->msgh_bits & MACHD_PAYLOAD_SPILLED))
-        return ool_copyin((void *)p->ool[o].data, size, false, region) == MACH_MSG_SUCCESS;
-    *region = size ? ool_adopt(spill_map_region(p->spill_fd, spill_offsets[o], size), size) : NULL;
-    return size == 0 || *region != NULL;
+    if (size == 0) {
+        *region = NULL;
+        return true;
+    }
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
+        *region = spill_map_region(p->spill_fd, spill_offsets[o], size);
+    else
+        *region = spill_copy_region(p->ool[o].data, size); /* our own receive buffer: a plain copy */
+    return ool_adopt(*region, size) != NULL;
 }
 
 /* Builds the descriptors of kmsg from the delivered rights and regions, in order. */
