@@ -6,4 +6,5 @@ list(APPEND LIBMACH_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_conn.c)
 list(APPEND LIBMACH_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_handle_map.c
-  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd.c)
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_reader.c)

@@ -1,7 +1,8 @@
 /* libmach's transport through machd (docs/machd.md, sections 2 and 7): proxies for rights
  * received from other processes, export of local ports when a right to them leaves, relay of
- * messages to machd, and a reader thread that turns machd's deliveries and events into local
- * queue entries, dead names and no-senders. Built on the core's seam (transport_internal.h). */
+ * messages to machd, and the receive side (whichever thread reads machd, transport_machd_reader.c)
+ * turning deliveries and events into local queue entries, dead names and no-senders. Built on
+ * the core's seam (transport_internal.h). */
 #include "transport_machd.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "transport_internal.h"
 #include "transport_machd_conn.h"
 #include "transport_machd_path.h"
+#include "transport_machd_reader.h"
 
 _Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MOVE_SEND == MACH_MSG_TYPE_PORT_SEND, "dispositions match Mach");
@@ -32,6 +34,9 @@ _Static_assert(MACHD_DISP_MOVE_SEND_ONCE == MACH_MSG_TYPE_PORT_SEND_ONCE, "dispo
 _Static_assert(MACHD_DISP_COPY_SEND == MACH_MSG_TYPE_COPY_SEND, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MAKE_SEND == MACH_MSG_TYPE_MAKE_SEND, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MAKE_SEND_ONCE == MACH_MSG_TYPE_MAKE_SEND_ONCE, "dispositions match Mach");
+
+/* Never an export of ours (they count from 1): the target of the nudge, see reader_nudge. */
+#define MACHD_HANDLE_NUDGE MACHD_HANDLE_TASK_BIT
 
 #define DESC_PORT_SIZE ((uint32_t)sizeof(mach_msg_port_descriptor_t))
 #define DESC_LONG_SIZE ((uint32_t)sizeof(mach_msg_ool_descriptor_t))
@@ -67,7 +72,7 @@ static struct {
     struct handle_map links; /* handle -> struct link (IPC lock) */
     uint32_t next_export;
     struct machd_msg send_msg; /* built under the IPC lock */
-    struct machd_msg in;       /* reader thread only */
+    struct machd_msg in;       /* the thread holding the reader role only */
     uint8_t *in_buf;
 } T = {
     .start_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -654,9 +659,10 @@ static void answer_waiter(const struct machd_msg *m) {
     pthread_mutex_unlock(&T.wait_mu);
 }
 
-/* machd is gone: every proxy becomes a dead name, waiting requests fail. */
-static void connection_lost(void) {
-    ipc_lock();
+/* ---- the reader role (transport_machd_reader.c decides which thread holds it) ---- */
+
+/* machd is gone: every proxy becomes a dead name, waiting requests fail. IPC lock held. */
+static void reader_lost(void) {
     pthread_mutex_lock(&T.write_mu);
     T.up = false;
     pthread_mutex_unlock(&T.write_mu);
@@ -684,7 +690,6 @@ static void connection_lost(void) {
             link_drop(h);
         }
     }
-    ipc_unlock();
     pthread_mutex_lock(&T.wait_mu);
     for (struct waiter *w = T.waiters; w; w = w->next) {
         w->status = MACH_SEND_INVALID_DEST;
@@ -694,45 +699,43 @@ static void connection_lost(void) {
     pthread_mutex_unlock(&T.wait_mu);
 }
 
-static void *reader_main(void *arg) {
-    (void)arg;
-    for (;;) {
-        int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, -1);
-        if (err == EPIPE || err == EPROTO)
-            break;
-        if (err)
-            continue;
-        switch (T.in.type) {
-        case MACHD_MSG_DELIVER:
-            ipc_lock();
-            deliver(&T.in);
-            ipc_unlock();
-            break;
-        case MACHD_PORT_DEAD:
-            ipc_lock();
-            port_dead(T.in.u.port_dead.name);
-            ipc_unlock();
-            break;
-        case MACHD_SENDERS_GONE:
-            ipc_lock();
-            senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
-            ipc_unlock();
-            break;
-        case MACHD_BOOTSTRAP_REPLY:
-        case MACHD_STATUS_REPLY:
-            answer_waiter(&T.in);
-            break;
-        case MACHD_ERROR:
-            goto lost;
-        default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
-                    when the destination dies after copyin */
-            break;
-        }
-    }
-lost:
-    connection_lost();
-    return NULL;
+/* One datagram from machd into T.in (the reader only, no lock held). */
+static int reader_receive(int timeout_ms) {
+    int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    if (err == 0 || err == ETIMEDOUT)
+        return err;
+    return err == EPIPE || err == EPROTO ? EPIPE : EAGAIN;
 }
+
+/* Acts on T.in (IPC lock held); false when machd refused us. */
+static bool reader_process(void) {
+    switch (T.in.type) {
+    case MACHD_MSG_DELIVER:
+        deliver(&T.in);
+        return true;
+    case MACHD_PORT_DEAD:
+        port_dead(T.in.u.port_dead.name);
+        return true;
+    case MACHD_SENDERS_GONE:
+        senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
+        return true;
+    case MACHD_BOOTSTRAP_REPLY:
+    case MACHD_STATUS_REPLY:
+        answer_waiter(&T.in);
+        return true;
+    case MACHD_ERROR:
+        return false;
+    default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
+                when the destination dies after copyin */
+        return true;
+    }
+}
+
+/* A MOD_REFS that changes nothing, on a handle this task never uses: machd's STATUS_REPLY
+ * makes a thread blocked receiving from machd return. IPC lock held. */
+static void reader_nudge(void) { tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0); }
+
+static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, reader_lost, reader_nudge};
 
 /* ---- starting, bootstrap ---- */
 
@@ -742,25 +745,28 @@ kern_return_t transport_machd_start(void) {
     if (!T.up) {
         if (!T.in_buf)
             T.in_buf = malloc(MACHD_MAX_PACKET);
-        pthread_t reader;
         if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
             kr = KERN_FAILURE;
         } else {
             T.up = true;
             transport_set_export_ops(&machd_export_ops);
-            pthread_attr_t attr;
-            pthread_attr_init(&attr);
-            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-            if (pthread_create(&reader, &attr, reader_main, NULL) != 0) {
+            if (!machd_reader_start(&reader_ops)) {
                 T.up = false;
                 machd_conn_close(&T.conn);
                 kr = KERN_FAILURE;
             }
-            pthread_attr_destroy(&attr);
         }
     }
     pthread_mutex_unlock(&T.start_mu);
     return kr;
+}
+
+void transport_machd_stats_get(struct transport_machd_stats *out) {
+    struct machd_reader_stats r;
+    machd_reader_stats_get(&r);
+    *out = (struct transport_machd_stats){__atomic_load_n(&T.conn.send_calls, __ATOMIC_RELAXED),
+                                          __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED), r.datagrams, r.nudges, r.handoffs,
+                                          r.standby_datagrams};
 }
 
 /* Sends a request and waits for its reply (not under the IPC lock). */
@@ -780,6 +786,7 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
     pthread_mutex_unlock(&T.write_mu);
     if (err)
         return MACH_SEND_INVALID_DEST;
+    machd_reader_kick(); /* no thread may be reading the connection right now */
     pthread_mutex_lock(&T.wait_mu);
     while (!w->done)
         pthread_cond_wait(&T.wait_cv, &T.wait_mu);

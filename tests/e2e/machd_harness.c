@@ -82,6 +82,23 @@ void mh_cleanup(struct machd_proc *m) {
     rmdir(m->dir);
 }
 
+int mh_setup(void **state) {
+    struct machd_proc *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    mh_start(m);
+    *state = m;
+    return 0;
+}
+
+int mh_teardown(void **state) {
+    struct machd_proc *m = *state;
+    if (m->pid > 0)
+        assert_int_equal(mh_stop(m), 0);
+    mh_cleanup(m);
+    free(m);
+    return 0;
+}
+
 pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]) {
     return mh_spawn_program(m, MACHD_PEER, args);
 }

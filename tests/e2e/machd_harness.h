@@ -31,6 +31,11 @@ void mh_kill(struct machd_proc *m);
 /* Stops machd if running and removes the temporary directory. */
 void mh_cleanup(struct machd_proc *m);
 
+/* cmocka setup / teardown: a private machd for one test, in *state (a struct machd_proc *);
+ * teardown asserts that it stops cleanly (exit status 0). */
+int mh_setup(void **state);
+int mh_teardown(void **state);
+
 /* Runs MACHD_PEER with args (NULL-terminated) and MACHD_SOCKET set; waits until the peer prints
  * "ready" on its stdout. Returns the pid. */
 pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]);
