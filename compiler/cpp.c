@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpp_arch.h"
+
 extern char **environ;
 
 static bool nonempty(const char *s) {
@@ -95,29 +97,67 @@ static void push_words(struct argv_builder *b, const char *command) {
     }
 }
 
+// The architecture whose macros a non-clang preprocessor gets: -target's (an Apple triple
+// only) or -arch's. NULL when there is none to emulate; *len is its length.
+static const char *emulated_arch(const struct cpp_request *req, size_t *len) {
+    if (req->target && !strstr(req->target, "-apple"))
+        return NULL;
+    return cpp_arch_name(req->target ? req->target : req->arch, len);
+}
+
+enum cpp_arch_mode cpp_arch_mode(const struct cpp_request *req) {
+    if (!req->target && !req->arch)
+        return CPP_ARCH_NONE;
+    if (req->apple_host)
+        return CPP_ARCH_PASSED;
+    if (cpp_is_clang(req->compiler))
+        return CPP_ARCH_TARGET;
+    size_t len;
+    const char *arch = emulated_arch(req, &len);
+    return arch && cpp_arch_macro_options(arch, len) ? CPP_ARCH_MACROS : CPP_ARCH_IGNORED;
+}
+
+// The options that select the target (see enum cpp_arch_mode).
+static void push_target(struct argv_builder *b, const struct cpp_request *req) {
+    switch (cpp_arch_mode(req)) {
+    case CPP_ARCH_PASSED:
+        if (req->arch) {
+            push(b, "-arch");
+            push(b, req->arch);
+        }
+        if (req->target) {
+            push(b, "-target");
+            push(b, req->target);
+        }
+        break;
+    case CPP_ARCH_TARGET:
+        // A cross build on Linux: clang preprocesses for the Apple target, as markmentovai's mig.
+        push(b, "-target");
+        if (req->target)
+            push(b, req->target);
+        else
+            push_joined(b, req->arch, "-apple-darwin", strlen("-apple-darwin"));
+        break;
+    case CPP_ARCH_MACROS: {
+        size_t len;
+        const char *arch = emulated_arch(req, &len);
+        for (const char *const *opt = cpp_arch_macro_options(arch, len); *opt; opt++)
+            push(b, *opt);
+        break;
+    }
+    case CPP_ARCH_NONE:
+    case CPP_ARCH_IGNORED:
+        break;
+    }
+}
+
 char **cpp_build_argv(const struct cpp_request *req) {
     struct argv_builder b = {0};
     push_words(&b, req->compiler);
     if (b.count == 0)
         push(&b, "cc");
     push(&b, "-E");
-    if (req->apple_host) {
-        if (req->arch) {
-            push(&b, "-arch");
-            push(&b, req->arch);
-        }
-        if (req->target) {
-            push(&b, "-target");
-            push(&b, req->target);
-        }
-    } else if (cpp_is_clang(req->compiler) && (req->target || req->arch)) {
-        // A cross build on Linux: clang preprocesses for the Apple target, as markmentovai's mig.
-        push(&b, "-target");
-        if (req->target)
-            push(&b, req->target);
-        else
-            push_joined(&b, req->arch, "-apple-darwin", strlen("-apple-darwin"));
-    }
+    push_target(&b, req);
     if (req->isysroot) {
         push(&b, "-isysroot");
         push(&b, req->isysroot);
@@ -155,14 +195,19 @@ void cpp_free_argv(char **argv) {
     free(argv);
 }
 
-// Reads everything from fd into out->text. Returns false on out of memory or a read error.
-static bool read_all(int fd, struct cpp_output *out) {
+// Reads everything from fd into out->text, or, once more than max_len bytes came, only counts
+// the rest (out->text NULL, out->len the total). Returns false on out of memory or a read error.
+static bool read_all(int fd, size_t max_len, struct cpp_output *out) {
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
     if (!buf)
         return false;
+    bool keep = true;
     for (;;) {
-        if (cap - len < 4096) {
+        if (keep && len > max_len)
+            keep = false; // too large: the rest goes through the start of the buffer, counted
+        size_t at = keep ? len : 0;
+        if (keep && cap - len < 4096) {
             char *grown = realloc(buf, cap * 2);
             if (!grown) {
                 free(buf);
@@ -171,7 +216,7 @@ static bool read_all(int fd, struct cpp_output *out) {
             buf = grown;
             cap *= 2;
         }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
+        ssize_t n = read(fd, buf + at, cap - at - 1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -182,13 +227,17 @@ static bool read_all(int fd, struct cpp_output *out) {
             break;
         len += (size_t)n;
     }
-    buf[len] = '\0';
-    out->text = buf;
+    if (keep) {
+        buf[len] = '\0';
+        out->text = buf;
+    } else {
+        free(buf);
+    }
     out->len = len;
     return true;
 }
 
-enum cpp_status cpp_run(char *const *argv, struct cpp_output *out) {
+enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *out) {
     memset(out, 0, sizeof *out);
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) {
@@ -209,7 +258,7 @@ enum cpp_status cpp_run(char *const *argv, struct cpp_output *out) {
         snprintf(out->detail, sizeof out->detail, "%s", strerror(err));
         return CPP_NOT_RUN;
     }
-    bool read_ok = read_all(pipe_fds[0], out);
+    bool read_ok = read_all(pipe_fds[0], max_len, out);
     int read_errno = errno;
     close(pipe_fds[0]);
     int status;
@@ -235,11 +284,14 @@ enum cpp_status cpp_run(char *const *argv, struct cpp_output *out) {
     } else if (!read_ok) {
         snprintf(out->detail, sizeof out->detail, "reading its output: %s", strerror(read_errno));
         result = CPP_FAILED;
+    } else if (!out->text) {
+        result = CPP_TOO_LARGE;
     }
     if (result != CPP_OK) {
         free(out->text);
         out->text = NULL;
-        out->len = 0;
+        if (result != CPP_TOO_LARGE)
+            out->len = 0;
     }
     return result;
 }

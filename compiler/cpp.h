@@ -23,7 +23,20 @@ struct cpp_request {
 const char *cpp_choose_compiler(const char *cc_option, const char *migcc_env, const char *cc_env);
 
 // True if the compiler command names clang (it then gets -target for -arch on non-Apple hosts).
+// Any other preprocessor gets the target's macros instead (cpp_arch_mode).
 bool cpp_is_clang(const char *compiler);
+
+// How -arch / -target reach the preprocessor.
+enum cpp_arch_mode {
+    CPP_ARCH_NONE,    // neither was given: the host's own macros
+    CPP_ARCH_PASSED,  // macOS host: `-arch A` / `-target T` as given (Apple's compilers know them)
+    CPP_ARCH_TARGET,  // clang elsewhere: `-target T`, or `-target A-apple-darwin` for -arch A
+    CPP_ARCH_MACROS,  // any other preprocessor (gcc): host arch/OS macros undefined, the Apple
+                      // target's defined (cpp_arch_macro_options)
+    CPP_ARCH_IGNORED, // any other preprocessor and an architecture without a macro list (or a
+                      // non-Apple -target): the host's macros; the driver warns (E0412)
+};
+enum cpp_arch_mode cpp_arch_mode(const struct cpp_request *req);
 
 // Builds the argument vector for the preprocessor (NULL-terminated, malloc'd array; the strings
 // are malloc'd copies). Returns NULL on out of memory. Free with cpp_free_argv().
@@ -34,16 +47,18 @@ enum cpp_status {
     CPP_OK,
     CPP_NOT_RUN, // the program could not be started: *detail is strerror text
     CPP_FAILED,  // it ran and failed: *detail says how ("exit status 1", "signal 11")
+    CPP_TOO_LARGE, // it succeeded but wrote more than max_len bytes: out->len is how many
 };
 
 struct cpp_output {
     char *text;          // malloc'd, NUL-terminated; NULL unless CPP_OK
-    size_t len;
+    size_t len;          // bytes of text (CPP_TOO_LARGE: bytes written, none of them kept)
     char detail[128];    // for CPP_NOT_RUN / CPP_FAILED
 };
 
 // Runs argv (argv[0] looked up in PATH), its stdout captured into out->text, its stderr passed
-// through to ours. Returns the status; out->detail explains a failure.
-enum cpp_status cpp_run(char *const *argv, struct cpp_output *out);
+// through to ours. Returns the status; out->detail explains a failure. Output beyond `max_len`
+// bytes is read to the end (so the program finishes normally) but not kept: CPP_TOO_LARGE.
+enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *out);
 
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "source.h"
+
 static bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
@@ -37,8 +39,8 @@ static char *unquote(const char *p, const char *end) {
     if (!name)
         return NULL;
     size_t n = 0;
-    while (p < end && *p != '"' && *p != '\n') {
-        if (*p == '\\' && p + 1 < end && p[1] != '\n')
+    while (p < end && *p != '"' && !src_line_break_length(p, (size_t)(end - p))) {
+        if (*p == '\\' && p + 1 < end && !src_line_break_length(p + 1, (size_t)(end - p - 1)))
             p++;
         name[n++] = *p++;
     }
@@ -83,8 +85,9 @@ bool depfile_collect(const char *text, size_t len, struct dep_list *out) {
                 return false;
             }
         }
-        const char *nl = memchr(line, '\n', (size_t)(end - line));
-        line = nl ? nl + 1 : end;
+        while (line < end && !src_line_break_length(line, (size_t)(end - line)))
+            line++;
+        line += src_line_break_length(line, (size_t)(end - line));
     }
     return true;
 }

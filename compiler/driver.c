@@ -257,12 +257,34 @@ static void generate_depfiles(struct run *r) {
     free(targets);
 }
 
+// E0412 for an -arch / -target that a non-clang preprocessor cannot be made to honour.
+static void warn_arch_ignored(struct run *r, const struct cpp_request *req) {
+    struct strbuf option = STRBUF_INIT, reason = STRBUF_INIT;
+    strbuf_printf(&option, "%s %s", req->target ? "-target" : "-arch",
+                  req->target ? req->target : req->arch);
+    strbuf_printf(&reason,
+                  "the preprocessor '%s' is not clang and mig knows the predefined macros of "
+                  "Apple's x86_64, x86_64h, arm64 and arm64e only, so the host's are used "
+                  "(set MIGCC=clang)",
+                  req->compiler);
+    report(r, DIAG_IGNORED_OPTION, strbuf_cstr(&option), strbuf_cstr(&reason));
+    strbuf_fini(&option);
+    strbuf_fini(&reason);
+}
+
 // Runs the preprocessor; on success the text is in *out (malloc'd).
 static bool preprocess(struct run *r, struct cpp_output *out) {
     const struct driver_options *o = r->opts;
     if (access(o->defs_file, R_OK) != 0 || is_dir(o->defs_file)) {
         report(r, DIAG_CANNOT_OPEN_INPUT, o->defs_file,
                is_dir(o->defs_file) ? strerror(EISDIR) : strerror(errno));
+        return false;
+    }
+    // A file the lexer could not read whole is refused before running the preprocessor on it.
+    struct stat st;
+    if (stat(o->defs_file, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > MIGC_MAX_INPUT_BYTES) {
+        migc_report_too_large(r->ctx, o->defs_file, "it is", (uint64_t)st.st_size);
         return false;
     }
     const char *sdkroot = getenv("SDKROOT");
@@ -280,18 +302,19 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
         .apple_host = true,
 #endif
     };
+    if (cpp_arch_mode(&req) == CPP_ARCH_IGNORED)
+        warn_arch_ignored(r, &req);
     char **argv = cpp_build_argv(&req);
     if (!argv)
         abort();
-    enum cpp_status status = cpp_run(argv, out);
+    enum cpp_status status = cpp_run(argv, MIGC_MAX_INPUT_BYTES, out);
     cpp_free_argv(argv);
     if (status == CPP_NOT_RUN)
         report(r, DIAG_CPP_NOT_RUN, req.compiler, out->detail);
     else if (status == CPP_FAILED)
         report(r, DIAG_CPP_FAILED, req.compiler, out->detail);
-    else if (out->len >= UINT32_MAX)
-        report(r, DIAG_CANNOT_OPEN_INPUT, o->defs_file,
-               "its preprocessed text is 4 GiB or larger");
+    else if (status == CPP_TOO_LARGE)
+        migc_report_too_large(r->ctx, o->defs_file, "its preprocessed text is", out->len);
     else
         return true;
     free(out->text);

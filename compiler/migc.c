@@ -1,6 +1,7 @@
 // The compilation context (see migc.h): owns the arena and the diagnostics engine.
 #include "migc.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "arena.h"
@@ -36,3 +37,10 @@ void migc_destroy(struct migc *ctx) {
 unsigned migc_error_count(const struct migc *ctx) { return diag_error_count(ctx->diags); }
 
 void migc_finish(struct migc *ctx) { diag_engine_finish(ctx->diags); }
+
+void migc_report_too_large(struct migc *ctx, const char *file, const char *what, uint64_t size) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "%s %" PRIu64 " bytes, more than the %zu bytes mig can read",
+             what, size, MIGC_MAX_INPUT_BYTES);
+    diag_report(ctx->diags, DIAG_CANNOT_OPEN_INPUT, SRC_SPAN_NONE, file, reason);
+}

@@ -4,8 +4,10 @@
 #ifndef MIGC_MIGC_H
 #define MIGC_MIGC_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct ir_module;
@@ -62,11 +64,21 @@ unsigned migc_error_count(const struct migc *ctx);
 // array of every diagnostic (--diagnostics-format=json). The driver calls it once, last.
 void migc_finish(struct migc *ctx);
 
+// The largest preprocessed text migc_compile accepts, in bytes (2 GiB - 3): the flex scanner
+// counts its buffer in int and needs two bytes after the text. Larger inputs are refused with
+// E0408, never cut short.
+#define MIGC_MAX_INPUT_BYTES ((size_t)INT_MAX - 2)
+
+// Reports E0408 for `file`, which is `size` bytes (more than MIGC_MAX_INPUT_BYTES): `what` says
+// what was measured ("it is", "its preprocessed text is"); the message gives the size and limit.
+void migc_report_too_large(struct migc *ctx, const char *file, const char *what, uint64_t size);
+
 // The parser (parser.y): lexes and parses preprocessed text into an AST in ctx's arena. `name`
 // is the file name used until the first cpp line marker. Never returns NULL: on syntax errors
 // the diagnostics have been reported, ast->syntax_errors > 0, and the AST holds the statements
 // that parsed (the pipeline must stop there). The source is registered with the diagnostics
-// engine so later stages can point into it.
+// engine so later stages can point into it. A text longer than MIGC_MAX_INPUT_BYTES is not read:
+// E0408 is reported and the AST is empty.
 struct ast_file *parse_source(struct migc *ctx, const char *name, const char *text, size_t len);
 
 #endif

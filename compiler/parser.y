@@ -963,16 +963,18 @@ static void report_anonymous_type(struct parse_ctx *pc, struct ast_ident name,
 #include "lexer.h"
 #include "migc.h"
 
-#include <limits.h>
-
 struct ast_file *parse_source(struct migc *ctx, const char *name, const char *text, size_t len) {
     struct parse_ctx pc = {0};
     pc.arena = ctx->arena;
     pc.diags = ctx->diags;
-    if (len > (size_t)INT_MAX - 2)
-        len = (size_t)INT_MAX - 2; // flex counts in int; the driver refuses such inputs first
-    pc.src = src_file_create(ctx->arena, name, text, len);
     pc.file = ARENA_NEW(ctx->arena, struct ast_file);
+    if (len > MIGC_MAX_INPUT_BYTES) { // flex would cut it short: refuse it whole
+        migc_report_too_large(ctx, name ? name : "<input>", "it is", len);
+        pc.file->src = src_file_create(ctx->arena, name, "", 0);
+        pc.file->syntax_errors = 1;
+        return pc.file;
+    }
+    pc.src = src_file_create(ctx->arena, name, text, len);
     pc.file->src = pc.src;
     diag_engine_set_source(ctx->diags, pc.src);
 

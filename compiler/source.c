@@ -21,6 +21,34 @@ struct src_name {
     size_t len;
 };
 
+size_t src_line_break_length(const char *p, size_t avail) {
+    if (avail == 0)
+        return 0;
+    if (p[0] == '\n')
+        return 1;
+    if (p[0] == '\r')
+        return avail >= 2 && p[1] == '\n' ? 2 : 1;
+    return 0;
+}
+
+// Counts the line breaks of text[0..len) and, when `starts` is not NULL, stores the offset just
+// after each one (the start of the next line).
+static size_t src_line_starts(const char *text, size_t len, uint32_t *starts) {
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t brk = src_line_break_length(text + i, len - i);
+        if (brk == 0) {
+            i++;
+            continue;
+        }
+        i += brk;
+        if (starts)
+            starts[n] = (uint32_t)i;
+        n++;
+    }
+    return n;
+}
+
 struct src_file *src_file_create(struct arena *arena, const char *name, const char *text,
                                  size_t len) {
     if (len > UINT32_MAX - 1)
@@ -31,16 +59,10 @@ struct src_file *src_file_create(struct arena *arena, const char *name, const ch
     src->text = arena_strndup(arena, text ? text : "", text ? len : 0);
     src->len = text ? len : 0;
 
-    size_t n_lines = 1;
-    for (const char *p = src->text, *end = src->text + src->len;
-         (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
-        n_lines++;
+    size_t n_lines = 1 + src_line_starts(src->text, src->len, NULL);
     uint32_t *starts = arena_array(arena, n_lines, sizeof *starts);
-    size_t i = 0;
-    starts[i++] = 0;
-    for (const char *p = src->text, *end = src->text + src->len;
-         (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
-        starts[i++] = (uint32_t)(p - src->text + 1);
+    starts[0] = 0;
+    src_line_starts(src->text, src->len, starts + 1);
     src->line_starts = starts;
     src->n_lines = n_lines;
     return src;
@@ -142,9 +164,14 @@ const char *src_file_line_text(const struct src_file *src, size_t offset, size_t
         offset = src->len;
     size_t line = src_file_buffer_line(src, offset);
     size_t begin = src->line_starts[line - 1];
-    size_t end = line < src->n_lines ? src->line_starts[line] - 1 : src->len;
-    if (end > begin && src->text[end - 1] == '\r')
-        end--;
+    size_t end = line < src->n_lines ? src->line_starts[line] : src->len;
+    // Drop the line's own break ("\n", "\r\n" or a lone "\r"; the last line has none).
+    if (line < src->n_lines) {
+        if (end > begin && src->text[end - 1] == '\n')
+            end--;
+        if (end > begin && src->text[end - 1] == '\r')
+            end--;
+    }
     *len = end - begin;
     return src->text + begin;
 }

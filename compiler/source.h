@@ -53,9 +53,14 @@ struct src_file {
                                 // by the lexer are O(1))
 };
 
+// The length of the line break at `p` (`avail` bytes readable): 2 for "\r\n", 1 for "\n" or a
+// lone "\r" (old Mac files), 0 when `p` does not start a line break. Every position in OpenMIG
+// (line table, cpp markers, diagnostics excerpts, dependency scanning) counts lines this way.
+size_t src_line_break_length(const char *p, size_t avail);
+
 // Creates a source over a copy of `text` (len bytes) in `arena` and builds the line table.
-// Buffers larger than 4 GiB - 1 are truncated to fit 32-bit offsets (the driver refuses them
-// before). Aborts on out of memory.
+// Buffers larger than 4 GiB - 1 are truncated to fit 32-bit offsets (never happens through
+// migc_compile, which refuses anything above MIGC_MAX_INPUT_BYTES). Aborts on out of memory.
 struct src_file *src_file_create(struct arena *arena, const char *name, const char *text,
                                  size_t len);
 

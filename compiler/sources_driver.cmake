@@ -3,6 +3,7 @@
 list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/options.c
   ${CMAKE_CURRENT_LIST_DIR}/cpp.c
+  ${CMAKE_CURRENT_LIST_DIR}/cpp_arch.c
   ${CMAKE_CURRENT_LIST_DIR}/depfile.c
   ${CMAKE_CURRENT_LIST_DIR}/output.c
   ${CMAKE_CURRENT_LIST_DIR}/driver.c)

@@ -1,6 +1,7 @@
 /* machd broker: broker spaces, ports and Mach's rules for moving rights between tasks; death
  * handling and the notifications it produces; bootstrap names. See docs/machd.md, sections 2-6. */
 #include "broker.h"
+#include "machd_spill.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,14 +93,19 @@ static bool can_emit(struct broker *b, struct broker_task *to, size_t len) {
     return to && b->hooks->room(b->ctx, to->conn, len);
 }
 
-/* Encodes b->msg and queues it for `to` if there is room. */
-static bool emit(struct broker *b, struct broker_task *to) {
+/* Encodes b->msg and queues it for `to`, with fd (-1: none) attached, if there is room. */
+static bool emit_fd(struct broker *b, struct broker_task *to, int fd) {
     size_t len = machd_proto_encode(&b->msg, b->out, sizeof b->out);
     if (len == 0 || !can_emit(b, to, len))
         return false;
-    b->hooks->send(b->ctx, to->conn, b->out, len);
+    if (fd >= 0)
+        b->hooks->send_fd(b->ctx, to->conn, b->out, len, fd);
+    else
+        b->hooks->send(b->ctx, to->conn, b->out, len);
     return true;
 }
+
+static bool emit(struct broker *b, struct broker_task *to) { return emit_fd(b, to, -1); }
 
 static void reply_status(struct broker *b, struct broker_task *t, uint16_t type, uint32_t seq,
                          uint32_t status, uint32_t value) {
@@ -584,13 +590,17 @@ static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit 
 
 /* ---- requests ---- */
 
-/* The size of the MSG_DELIVER a MSG_SEND turns into. */
-static size_t deliver_size(const struct machd_payload *p) {
-    size_t n = MACHD_HEADER_SIZE + 56 + (size_t)p->right_count * MACHD_RIGHT_ITEM_SIZE +
-               (size_t)p->ool_count * MACHD_OOL_ITEM_SIZE + p->body_len;
-    for (uint32_t i = 0; i < p->ool_count; i++)
-        n += p->ool[i].size;
-    return n;
+/* The descriptors that came with a MSG_SEND: none for an ordinary payload; exactly one sealed
+ * memfd of the layout's size for a spilled one (anything else: MACH_SEND_INVALID_MEMORY, as
+ * Mach answers for memory it cannot take), and room for it at the receiver. */
+static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, struct broker_task *to) {
+    if (!(pl->msgh_bits & MACHD_PAYLOAD_SPILLED))
+        return pl->fds_received == 0 ? MACH_MSG_SUCCESS : MACH_SEND_INVALID_MEMORY;
+    if (!b->hooks->send_fd || !b->hooks->room_fd)
+        return MACH_SEND_TOO_LARGE;
+    if (pl->fds_received != 1 || pl->spill_fd < 0 || !machd_spill_fd_ok(pl->spill_fd, machd_spill_layout(pl, NULL)))
+        return MACH_SEND_INVALID_MEMORY;
+    return to && b->hooks->room_fd(b->ctx, to->conn) ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 }
 
 /* Checks every right of a MSG_SEND in Mach's order (destination, reply, body) and returns the
@@ -617,7 +627,10 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
         if (e && e->port == *dest_port)
             return MACH_SEND_INVALID_RIGHT;
     }
-    size_t len = deliver_size(pl);
+    uint32_t st = spill_check(b, pl, (*dest_port)->receiver);
+    if (st != MACH_MSG_SUCCESS)
+        return st;
+    size_t len = machd_deliver_size(pl);
     if (len > MACHD_MAX_PACKET)
         return MACH_SEND_TOO_LARGE;
     if (!can_emit(b, (*dest_port)->receiver, len))
@@ -703,7 +716,7 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     out->right_count = pl->right_count;
     for (uint32_t i = 0; i < pl->right_count; i++)
         out->rights[i] = (struct machd_right){so.names[i], so.rights[i].type, 0};
-    emit(b, to);
+    emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1);
     if (dest_dropped)
         send_urefs_drop(b, dest, dest_dropped, NULL);
     else if (req->u.send.dest.disposition == MACHD_DISP_MAKE_SEND)

@@ -22,6 +22,11 @@ struct broker_hooks {
     bool (*room)(void *ctx, void *conn, size_t len);
     /* Resident memory of the process, for STATS (may be NULL: reports 0). */
     uint64_t (*rss_bytes)(void *ctx);
+    /* Like send, with a spilled payload's memfd attached; fd stays the caller's (a queued
+     * datagram keeps a duplicate). NULL: spilled messages are refused (MACH_SEND_TOO_LARGE). */
+    void (*send_fd)(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd);
+    /* Whether one more datagram holding a memfd can be queued for the task. */
+    bool (*room_fd)(void *ctx, void *conn);
 };
 
 /* Limits that keep one task from growing machd without bound. */

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "broker.h"
 #include "log.h"
 #include "machd_proto.h"
+#include "machd_spill.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux >= 6.5 */
@@ -26,6 +28,8 @@
 
 /* Bytes machd queues towards one task before refusing more (MACH_SEND_NO_BUFFER). */
 #define CONN_OUT_LIMIT (8u * 1024u * 1024u)
+/* Spilled messages (each holding a memfd) machd queues towards one task before refusing more. */
+#define CONN_OUT_FD_LIMIT 64u
 /* Datagrams read from one connection per readiness event. One: epoll (level-triggered) reports
  * the connection again if more are queued, and light traffic saves the recv that would only
  * return EAGAIN; a busy task cannot starve the others either way. */
@@ -43,6 +47,7 @@ struct watch {
 struct out_packet {
     struct out_packet *next;
     size_t len;
+    int fd; /* a spilled payload's memfd (machd's own duplicate), or -1 */
     uint8_t data[];
 };
 
@@ -57,6 +62,7 @@ struct conn {
                         what it wrote before it went, until EOF */
     struct out_packet *out_head, *out_tail;
     size_t out_bytes;
+    uint32_t out_fds; /* queued packets holding a memfd */
     struct conn *prev, *next;
 };
 
@@ -88,10 +94,13 @@ static void drop_output(struct conn *c) {
     while (c->out_head) {
         struct out_packet *p = c->out_head;
         c->out_head = p->next;
+        if (p->fd >= 0)
+            close(p->fd);
         free(p);
     }
     c->out_tail = NULL;
     c->out_bytes = 0;
+    c->out_fds = 0;
 }
 
 /* The task closed its end: what it sent before still counts (a task may exit right after its
@@ -115,19 +124,27 @@ static void watch_update(struct machd_server *s, struct conn *c) {
 static void conn_flush(struct machd_server *s, struct conn *c) {
     while (c->out_head && !c->dead) {
         struct out_packet *p = c->out_head;
-        ssize_t n = send(c->fd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = machd_send_with_fd(c->fd, p->data, p->len, p->fd, MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
-            if (errno == EINTR)
-                continue;
-            peer_gone(s, c);
-            break;
+            if (errno == ETOOMANYREFS) {
+                /* machd has too many descriptors in flight: the message is lost, as when its
+                 * destination dies after copyin (its memfd is released). */
+                machd_log(LOG_WARNING, "a spilled message was dropped: too many descriptors in flight");
+            } else {
+                peer_gone(s, c);
+                break;
+            }
         }
         c->out_head = p->next;
         if (!c->out_head)
             c->out_tail = NULL;
         c->out_bytes -= p->len;
+        if (p->fd >= 0) {
+            close(p->fd);
+            c->out_fds--;
+        }
         free(p);
     }
     watch_update(s, c);
@@ -140,27 +157,42 @@ static bool hook_room(void *ctx, void *conn, size_t len) {
     return !c->dead && (c->peer_gone || c->out_bytes + len <= CONN_OUT_LIMIT);
 }
 
-static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
+static bool hook_room_fd(void *ctx, void *conn) {
+    (void)ctx;
+    struct conn *c = conn;
+    return !c->dead && (c->peer_gone || c->out_fds < CONN_OUT_FD_LIMIT);
+}
+
+/* Sends or queues one datagram; fd (a spilled payload's memfd, or -1) stays the caller's: a
+ * queued packet keeps its own duplicate. */
+static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd) {
     struct machd_server *s = ctx;
     struct conn *c = conn;
     if (c->dead || c->peer_gone)
         return;
     if (!c->out_head) {
-        ssize_t n = send(c->fd, bytes, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = machd_send_with_fd(c->fd, bytes, len, fd, MSG_DONTWAIT);
         if (n >= 0)
             return;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ETOOMANYREFS) {
             peer_gone(s, c);
             return;
         }
     }
     struct out_packet *p = malloc(sizeof *p + len);
-    if (!p) {
+    int own_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (!p || (fd >= 0 && own_fd < 0)) {
+        free(p);
+        if (own_fd >= 0)
+            close(own_fd);
         conn_kill(s, c, "out of memory queueing output");
         return;
     }
     p->next = NULL;
     p->len = len;
+    p->fd = own_fd;
+    if (own_fd >= 0)
+        c->out_fds++;
     memcpy(p->data, bytes, len);
     if (c->out_tail)
         c->out_tail->next = p;
@@ -169,6 +201,10 @@ static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
     c->out_tail = p;
     c->out_bytes += len;
     watch_update(s, c);
+}
+
+static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
+    hook_send_fd(ctx, conn, bytes, len, -1);
 }
 
 static uint64_t hook_rss(void *ctx) {
@@ -314,10 +350,24 @@ static void handle_hello(struct machd_server *s, struct conn *c) {
     c->greeted = true;
 }
 
-static void handle_datagram(struct machd_server *s, struct conn *c, size_t len) {
+/* Descriptors may only come with a MSG_SEND (its spilled payload); the broker judges them. */
+static bool attach_fds(struct machd_msg *req, const int *fds, int nfds, bool extra) {
+    if (req->type != MACHD_MSG_SEND)
+        return nfds == 0 && !extra;
+    req->u.send.p.fds_received = (uint32_t)nfds + (extra ? 1u : 0u);
+    req->u.send.p.spill_fd = nfds == 1 && !extra ? fds[0] : -1;
+    return true;
+}
+
+static void handle_datagram(struct machd_server *s, struct conn *c, size_t len, const int *fds, int nfds,
+                            bool extra) {
     enum machd_decode_status st = machd_proto_decode(s->in, len, &s->req);
     if (st != MACHD_DECODE_OK) {
         protocol_error(s, c, KERN_INVALID_ARGUMENT, 0, machd_proto_decode_status_name(st));
+        return;
+    }
+    if (!attach_fds(&s->req, fds, nfds, extra)) {
+        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "descriptors with a request that takes none");
         return;
     }
     if (!machd_proto_is_request(s->req.type)) {
@@ -340,8 +390,9 @@ static void handle_datagram(struct machd_server *s, struct conn *c, size_t len) 
 
 static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
     for (int i = 0; i < budget && !c->dead; i++) {
-        /* No control buffer: descriptors a task might pass are closed by the kernel. */
-        ssize_t n = recv(c->fd, s->in, sizeof s->in, MSG_DONTWAIT | MSG_TRUNC);
+        int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
+        bool extra = false;
+        ssize_t n = machd_recv_with_fds(c->fd, s->in, sizeof s->in, MSG_DONTWAIT | MSG_TRUNC, fds, &nfds, &extra);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -357,14 +408,15 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             return;
         }
         if (n == 0) {
+            machd_close_fds(fds, nfds);
             conn_kill(s, c, "disconnected");
             return;
         }
-        if ((size_t)n > sizeof s->in) {
+        if ((size_t)n > sizeof s->in)
             protocol_error(s, c, KERN_INVALID_ARGUMENT, 0, "datagram too large");
-            return;
-        }
-        handle_datagram(s, c, (size_t)n);
+        else
+            handle_datagram(s, c, (size_t)n, fds, nfds, extra);
+        machd_close_fds(fds, nfds); /* the broker keeps none: queued output holds duplicates */
     }
 }
 
@@ -421,7 +473,8 @@ int machd_server_listen(struct machd_server **out, const char *path) {
         return lost_race ? MACHD_EXIT_RUNNING : MACHD_EXIT_STARTUP;
     }
     s->path_ino = st.st_ino;
-    s->hooks = (struct broker_hooks){hook_send, hook_room, hook_rss};
+    s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
+                                     .send_fd = hook_send_fd, .room_fd = hook_room_fd};
     s->broker = broker_create(&s->hooks, s);
     if (!s->broker) {
         machd_server_destroy(s);

@@ -2,6 +2,7 @@
  * direction, and one set of field rules (check_msg) used by both, so the encoder can never emit
  * what the decoder refuses. */
 #include "machd_proto.h"
+#include "machd_spill.h"
 
 #include <string.h>
 
@@ -139,10 +140,13 @@ static bool check_right(const struct machd_right *r, enum right_slot slot) {
 }
 
 static enum machd_decode_status check_payload(const struct machd_payload *p, enum right_slot slot) {
-    if (p->msgh_bits & ~MACHD_MSGH_BITS_COMPLEX)
+    if (p->msgh_bits & ~(MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_SPILLED))
         return MACHD_DECODE_BAD_FIELD;
+    bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
     if (p->right_count > MACHD_MAX_RIGHTS || p->ool_count > MACHD_MAX_OOL ||
-        p->body_len > MACHD_MAX_PACKET)
+        p->body_len > (spilled ? MACHD_MAX_SPILL_BODY : MACHD_MAX_PACKET))
+        return MACHD_DECODE_TOO_LARGE;
+    if (spilled && machd_spill_layout(p, NULL) > MACHD_MAX_SPILL_BYTES)
         return MACHD_DECODE_TOO_LARGE;
     /* Rights and out-of-line regions only travel in complex messages, as in Mach. */
     if (!(p->msgh_bits & MACHD_MSGH_BITS_COMPLEX) && (p->right_count || p->ool_count))
@@ -253,6 +257,18 @@ static enum machd_decode_status io_payload_items(struct codec *c, struct machd_p
     }
     if (!c->reserved_ok)
         return MACHD_DECODE_BAD_RIGHT;
+    if (!c->writing) {
+        p->spill_fd = -1;
+        p->fds_received = 0;
+    }
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED) { /* the bytes are in the memfd */
+        if (!c->writing) {
+            p->body = NULL;
+            for (uint32_t i = 0; i < p->ool_count; i++)
+                p->ool[i].data = NULL;
+        }
+        return c->failed ? MACHD_DECODE_SHORT : MACHD_DECODE_OK;
+    }
     if (!c->writing && (uint64_t)p->body_len + ool_total != io_left(c))
         return MACHD_DECODE_BAD_LENGTH;
     io_bytes(c, &p->body, p->body_len);
@@ -389,6 +405,8 @@ enum machd_decode_status machd_proto_decode(const uint8_t *buf, size_t len, stru
 }
 
 static bool payload_pointers_ok(const struct machd_payload *p) {
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
+        return true; /* the bytes travel in the memfd */
     if (p->body_len && !p->body)
         return false;
     for (uint32_t i = 0; i < p->ool_count; i++)

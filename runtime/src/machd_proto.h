@@ -62,6 +62,15 @@ enum machd_msg_type {
 
 /* The only msgh_bits that travel (ports and their dispositions travel as right items). */
 #define MACHD_MSGH_BITS_COMPLEX 0x80000000u
+/* Payload flag in the same field (Mach's port-disposition bits never travel, so bit 0 is free):
+ * the body and OOL bytes are not in the datagram but in one sealed memfd passed with it
+ * (SCM_RIGHTS), laid out by machd_spill_layout (machd_spill.h). */
+#define MACHD_PAYLOAD_SPILLED 0x00000001u
+/* Limits of a spilled payload: inline body bytes, and the whole memfd (body + OOL regions,
+ * each region starting on a MACHD_SPILL_ALIGN boundary). */
+#define MACHD_MAX_SPILL_BODY (64u * 1024u * 1024u)
+#define MACHD_MAX_SPILL_BYTES ((uint64_t)1 << 31)
+#define MACHD_SPILL_ALIGN 65536u
 
 /* MOD_REFS rights. */
 enum machd_right_kind {
@@ -101,17 +110,23 @@ struct machd_right {
 
 struct machd_ool {
     uint32_t size;
-    const uint8_t *data; /* points into the decoded datagram, or the caller's memory to encode */
+    const uint8_t *data; /* points into the decoded datagram, or the caller's memory to encode;
+                            NULL when the payload is spilled */
 };
 
 /* The part shared by MSG_SEND and MSG_DELIVER: the Mach message after its header. */
 struct machd_payload {
-    uint32_t msgh_bits; /* 0 or MACHD_MSGH_BITS_COMPLEX */
+    uint32_t msgh_bits; /* MACHD_MSGH_BITS_COMPLEX and/or MACHD_PAYLOAD_SPILLED */
     int32_t msgh_id;
     uint32_t right_count;
     uint32_t ool_count;
     uint32_t body_len;
-    const uint8_t *body;
+    const uint8_t *body; /* NULL when spilled */
+    /* Not on the wire: the descriptors that came with the datagram (SCM_RIGHTS). The decoder
+     * sets spill_fd -1 and fds_received 0; the connection layer fills them. Senders set
+     * spill_fd when MACHD_PAYLOAD_SPILLED is set (the codec never reads it). */
+    int spill_fd;
+    uint32_t fds_received;
     struct machd_right rights[MACHD_MAX_RIGHTS];
     struct machd_ool ool[MACHD_MAX_OOL];
 };

@@ -67,6 +67,13 @@ mach_msg_return_t ool_copyin(void *addr, mach_msg_size_t size, bool dealloc, voi
   return MACH_MSG_SUCCESS;
 }
 
+void *ool_adopt(void *region, mach_msg_size_t size) {
+  if (!region) return NULL;
+  ipc_stats.ool_regions++;
+  ipc_stats.ool_bytes += vm_round(size);
+  return region;
+}
+
 void *ool_copyout(void *region, mach_msg_size_t size) {
   if (!region) return NULL;
   ipc_stats.ool_regions--;

@@ -12,6 +12,11 @@
  * memory cannot be read, MACH_SEND_NO_BUFFER when out of memory; nothing is released on error. */
 mach_msg_return_t ool_copyin(void *addr, mach_msg_size_t size, bool dealloc, void **region);
 
+/* A region the transport built itself (a page-rounded mapping, e.g. of a delivered memfd) now
+ * travels with a message: accounted like one from ool_copyin (released by ool_copyout or
+ * ool_discard). Returns region. */
+void *ool_adopt(void *region, mach_msg_size_t size);
+
 /* The receiver takes the region: returns its address in the task (it now owns it). */
 void *ool_copyout(void *region, mach_msg_size_t size);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <servers/bootstrap.h>
 
@@ -27,6 +28,7 @@
 #include "transport_machd_conn.h"
 #include "transport_machd_path.h"
 #include "transport_machd_reader.h"
+#include "transport_machd_spill.h"
 
 _Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MOVE_SEND == MACH_MSG_TYPE_PORT_SEND, "dispositions match Mach");
@@ -371,7 +373,17 @@ static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kms
         p->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
     p->body = kmsg->data + sizeof(mach_msg_header_t);
     p->body_len = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
+    int spill_fd = -1;
+    if (spill_needed(p)) {
+        spill_fd = spill_write(p);
+        if (spill_fd < 0)
+            return errno == EMSGSIZE ? MACH_SEND_TOO_LARGE : MACH_SEND_NO_BUFFER;
+        p->msgh_bits |= MACHD_PAYLOAD_SPILLED;
+        p->spill_fd = spill_fd;
+    }
     int err = write_msg(m);
+    if (spill_fd >= 0)
+        close(spill_fd); /* machd holds its own reference now (or the send failed) */
     if (err)
         return err == EINVAL ? MACH_SEND_TOO_LARGE : MACH_SEND_INVALID_DEST;
     /* machd has the message: the local rights it carried are settled, the storage freed. */
@@ -499,28 +511,29 @@ static void refuse_delivery(const struct machd_msg *m) {
     }
 }
 
-/* Checks the descriptors of a delivered body against its rights and regions (hostile input:
- * every offset and count is checked) and returns how many there are, or -1. */
-static long count_descriptors(const struct machd_payload *p) {
+/* Checks the descriptors at the start of a delivered body (`len` bytes of it) against its
+ * rights and regions (hostile input: every offset and count is checked) and returns how many
+ * there are, or -1. */
+static long count_descriptors(const struct machd_payload *p, const uint8_t *body, uint32_t len) {
     if (!(p->msgh_bits & MACH_MSGH_BITS_COMPLEX))
         return p->right_count == 0 && p->ool_count == 0 ? 0 : -1;
-    if (p->body_len < sizeof(mach_msg_body_t))
+    if (len < sizeof(mach_msg_body_t))
         return -1;
     uint32_t n;
-    memcpy(&n, p->body, sizeof n);
+    memcpy(&n, body, sizeof n);
     uint32_t off = sizeof(mach_msg_body_t), rights = 0, ool = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (p->body_len - off < DESC_PORT_SIZE)
+        if (len - off < DESC_PORT_SIZE)
             return -1;
-        uint8_t type = p->body[off + 11]; /* the type byte ends every descriptor's first 12 */
+        uint8_t type = body[off + 11]; /* the type byte ends every descriptor's first 12 */
         uint32_t size = type == MACH_MSG_PORT_DESCRIPTOR ? DESC_PORT_SIZE : DESC_LONG_SIZE;
-        if (type > MACH_MSG_GUARDED_PORT_DESCRIPTOR || p->body_len - off < size)
+        if (type > MACH_MSG_GUARDED_PORT_DESCRIPTOR || len - off < size)
             return -1;
         if (type == MACH_MSG_PORT_DESCRIPTOR || type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
             rights++;
         } else if (type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
-            memcpy(&od, p->body + off, sizeof od);
+            memcpy(&od, body + off, sizeof od);
             if (od.count > MACHD_MAX_RIGHTS - rights)
                 return -1;
             rights += od.count;
@@ -530,6 +543,22 @@ static long count_descriptors(const struct machd_payload *p) {
         off += size;
     }
     return rights == p->right_count && ool == p->ool_count ? (long)n : -1;
+}
+
+/* count_descriptors for a delivery: on the datagram's bytes, or on the head of the spilled
+ * memfd (the descriptors come first; only their bytes are read here). */
+static long count_delivered_descriptors(const struct machd_payload *p) {
+    if (!(p->msgh_bits & MACHD_PAYLOAD_SPILLED) || !(p->msgh_bits & MACH_MSGH_BITS_COMPLEX))
+        return count_descriptors(p, p->body, p->body_len);
+    uint32_t n;
+    if (p->body_len < sizeof n || !spill_read_body(p->spill_fd, &n, sizeof n))
+        return -1;
+    uint64_t head = sizeof(mach_msg_body_t) + (uint64_t)n * DESC_LONG_SIZE;
+    uint32_t len = head < p->body_len ? (uint32_t)head : p->body_len;
+    uint8_t *buf = malloc(len);
+    long count = buf && spill_read_body(p->spill_fd, buf, len) ? count_descriptors(p, buf, len) : -1;
+    free(buf);
+    return count;
 }
 
 static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
@@ -545,9 +574,22 @@ static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
     kmsg->from_kernel = a->pid == 0 && a->task_id == 0;
 }
 
+/* The region for delivered OOL region o: a copy of the datagram's bytes, or a mapping of the
+ * spilled payload's memfd. */
+static bool take_region(const struct machd_payload *p, uint32_t o, const uint64_t *spill_offsets, void **region) {
+    uint32_t size = p->ool[o].size;
+    if (!(p->msgh_bits & MACHD_PAYLOAD_SPILLED))
+        return ool_copyin((void *)p->ool[o].data, size, false, region) == MACH_MSG_SUCCESS;
+    *region = size ? ool_adopt(spill_map_region(p->spill_fd, spill_offsets[o], size), size) : NULL;
+    return size == 0 || *region != NULL;
+}
+
 /* Builds the descriptors of kmsg from the delivered rights and regions, in order. */
 static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload *p) {
     uint32_t off = sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t), r = 0, o = 0;
+    uint64_t spill_offsets[MACHD_MAX_OOL];
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
+        spill_offsets_of(p, spill_offsets);
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
         d->type = kmsg->data[off + 11];
@@ -568,7 +610,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
                 d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
         } else {
             d->size = p->ool[o].size;
-            if (ool_copyin((void *)p->ool[o].data, d->size, false, &d->addr) != MACH_MSG_SUCCESS)
+            if (!take_region(p, o, spill_offsets, &d->addr))
                 return false;
             o++;
         }
@@ -582,7 +624,8 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
 static void deliver(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
     struct link *dl = link_get(m->u.deliver.dest.name);
-    long ndesc = count_descriptors(p);
+    bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
+    long ndesc = !spilled || spill_fd_matches(p->spill_fd, p) ? count_delivered_descriptors(p) : -1;
     if (!dl || dl->port->transport || ndesc < 0) {
         refuse_delivery(m);
         return;
@@ -593,7 +636,14 @@ static void deliver(const struct machd_msg *m) {
         return;
     }
     memset(kmsg->data, 0, sizeof(mach_msg_header_t));
-    memcpy(kmsg->data + sizeof(mach_msg_header_t), p->body, p->body_len);
+    uint8_t *body = kmsg->data + sizeof(mach_msg_header_t);
+    if (!spilled)
+        memcpy(body, p->body, p->body_len);
+    else if (!spill_read_body(p->spill_fd, body, p->body_len)) {
+        kmsg_free(kmsg);
+        refuse_delivery(m);
+        return;
+    }
     kmsg->bits = p->msgh_bits & MACH_MSGH_BITS_COMPLEX;
     kmsg->id = p->msgh_id;
     fill_audit(kmsg, &m->u.deliver.audit);
@@ -712,6 +762,8 @@ static bool reader_process(void) {
     switch (T.in.type) {
     case MACHD_MSG_DELIVER:
         deliver(&T.in);
+        if (T.in.u.deliver.p.spill_fd >= 0)
+            close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
         return true;
     case MACHD_PORT_DEAD:
         port_dead(T.in.u.port_dead.name);

@@ -1,5 +1,6 @@
 /* The runtime's connection to machd: connect or start machd, HELLO, send and receive datagrams. */
 #include "transport_machd_conn.h"
+#include "machd_spill.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -115,6 +116,25 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     return 0;
 }
 
+/* The memfd that travels with m: a spilled MSG_SEND's, else none. */
+static int spill_fd_of(const struct machd_msg *m) {
+    if (m->type != MACHD_MSG_SEND || !(m->u.send.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
+        return -1;
+    return m->u.send.p.spill_fd;
+}
+
+/* Hands the descriptors of a received datagram to *out: the one memfd of a spilled delivery;
+ * any other descriptor is closed (a delivery then lacks its memfd and is refused). */
+static void take_fds(struct machd_msg *out, const int *fds, int nfds, bool extra) {
+    bool spilled = out->type == MACHD_MSG_DELIVER && (out->u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED);
+    if (spilled && nfds == 1 && !extra) {
+        out->u.deliver.p.spill_fd = fds[0];
+        out->u.deliver.p.fds_received = 1;
+        return;
+    }
+    machd_close_fds(fds, nfds);
+}
+
 int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
     if (machd_proto_is_request(m->type)) {
         m->seq = c->next_seq++;
@@ -126,7 +146,7 @@ int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
         return EINVAL;
     for (;;) {
         __atomic_fetch_add(&c->send_calls, 1, __ATOMIC_RELAXED);
-        ssize_t n = send(c->fd, c->out, len, MSG_NOSIGNAL);
+        ssize_t n = machd_send_with_fd(c->fd, c->out, len, spill_fd_of(m), 0);
         if (n >= 0)
             return 0;
         if (errno != EINTR)
@@ -148,14 +168,19 @@ int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, i
         if (rc < 0)
             return errno;
         __atomic_fetch_add(&c->recv_calls, 1, __ATOMIC_RELAXED);
-        ssize_t n = recv(c->fd, buf, MACHD_MAX_PACKET, MSG_TRUNC | (timeout_ms < 0 ? 0 : MSG_DONTWAIT));
+        int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
+        bool extra = false;
+        ssize_t n = machd_recv_with_fds(c->fd, buf, MACHD_MAX_PACKET, MSG_TRUNC | (timeout_ms < 0 ? 0 : MSG_DONTWAIT),
+                                        fds, &nfds, &extra);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
-        if (n <= 0)
-            return EPIPE;
-        if ((size_t)n > MACHD_MAX_PACKET)
-            return EPROTO;
-        return machd_proto_decode(buf, (size_t)n, out) == MACHD_DECODE_OK ? 0 : EPROTO;
+        if (n <= 0 || (size_t)n > MACHD_MAX_PACKET ||
+            machd_proto_decode(buf, (size_t)n, out) != MACHD_DECODE_OK) {
+            machd_close_fds(fds, nfds);
+            return n <= 0 ? EPIPE : EPROTO;
+        }
+        take_fds(out, fds, nfds, extra);
+        return 0;
     }
 }
 

@@ -29,13 +29,15 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart);
  * file left behind by a machd that died refuses the connection. */
 bool machd_conn_listening(const char *path);
 
-/* Sends one message; a request gets the next sequence number, written back to m->seq.
+/* Sends one message; a request gets the next sequence number, written back to m->seq. A
+ * spilled MSG_SEND carries m->u.send.p.spill_fd (SCM_RIGHTS; the caller still owns it).
  * Returns 0 or an errno value (EPIPE: machd is gone). Blocking. One thread at a time per
  * connection (the caller serializes). */
 int machd_conn_send(struct machd_conn *c, struct machd_msg *m);
 
 /* Receives and decodes one datagram into *out; buf (capacity MACHD_MAX_PACKET) holds the bytes
- * out's pointers refer to. timeout_ms < 0 waits forever. Returns 0, ETIMEDOUT, EPIPE (machd
+ * out's pointers refer to. A spilled MSG_DELIVER that came with exactly one descriptor has it in
+ * out->u.deliver.p.spill_fd (the caller closes it); other descriptors are closed here. timeout_ms < 0 waits forever. Returns 0, ETIMEDOUT, EPIPE (machd
  * closed the connection) or EPROTO (undecodable datagram). */
 int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, int timeout_ms);
 

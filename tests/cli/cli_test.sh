@@ -441,6 +441,87 @@ case_real_command_lines() {
      -server xServer.c -sheader xServer.h -DDARLING -I. x.defs)
   expect_files darling x.h xServer.c xServer.h xUser.c err.txt out.txt
 }
+# Old Mac (lone \r) and DOS (\r\n) line ends count one line each, with gcc and with a
+# preprocessor that passes the bytes through unchanged (positions, excerpt, line markers).
+case_line_breaks() {
+  printf '#!/bin/sh\nfor last; do :; done\nexec cat "$last"\n' >passcpp
+  chmod +x passcpp
+  for eol in '\r' '\r\n' '\n'; do
+    printf "# 1 \"cr.defs\"${eol}subsystem cr 1;${eol}${eol}/* two${eol}lines */ routine @bad;${eol}# 7 \"inc.defs\"${eol}  @x${eol}" >cr.defs
+    for cc in "$PWD/passcpp" gcc; do
+      run 1 "$MIG" -cc "$cc" --no-color --emit-json o.json cr.defs
+      expect_in err.txt "cr.defs:4:18: error: unexpected character '@'"
+      expect_in err.txt "inc.defs:7:3: error:"
+      # The excerpt is the one line (gcc blanks the comment out).
+      grep -qE '^(lines \*/| +) routine @bad;$' err.txt || { cat -A err.txt; fail "excerpt ($eol, $cc)"; }
+      expect_not_in err.txt $'\r'
+    done
+  done
+}
+# A .defs file too large for the lexer (2 GiB - 3 bytes) is refused whole, before running the
+# preprocessor, with its size and the limit; nothing is written. Sparse files: no disk, no time.
+case_input_too_large() {
+  for size in 2147483646 3221225472 5368709120; do
+    rm -f big.defs && truncate -s "$size" big.defs
+    run 1 "$MIG" -user u.c -server s.c -header h.h --emit-json o.json -MD big.defs
+    expect_in err.txt "mig: error: cannot open 'big.defs': it is $size bytes, more than the 2147483645 bytes mig can read [E0408]"
+    [[ $(grep -c 'error' err.txt) == 2 ]] || { cat err.txt; fail "more than one error for $size"; }
+    for f in u.c s.c h.h o.json o.json.d; do [[ ! -e $f ]] || fail "$f written for $size"; done
+  done
+  rm big.defs
+}
+
+# -arch / -target select the Apple target's macros with every preprocessor: clang gets -target,
+# gcc (which ignores -arch) gets the host's arch/OS macros undefined and the target's defined.
+# thread_state_t (THREAD_STATE_MAX in mach_types.defs) is 1296 words on arm, 614 on x86.
+case_arch_macros() {
+  cat >arch.defs <<'EOF'
+subsystem archtest 100;
+#include <mach/std_types.defs>
+#include <mach/mach_types.defs>
+routine get_state(server : mach_port_t; out state : thread_state_t);
+#if defined(__APPLE__) && defined(__MACH__) && !defined(__linux__) && __LP64__
+#if defined(__arm64__) && defined(__aarch64__) && !defined(__x86_64__)
+routine only_arm64(server : mach_port_t);
+#endif
+#if defined(__x86_64__) && !defined(__arm64__) && !defined(__aarch64__)
+routine only_x86_64(server : mach_port_t);
+#endif
+#ifdef __arm64e__
+routine only_arm64e(server : mach_port_t);
+#endif
+#endif
+EOF
+  # check_arch <json> <thread_state count> <routines present...>
+  check_arch() {
+    local json=$1 count=$2 r
+    shift 2
+    expect_in "$json" "\"count\": $count,"
+    for r in only_arm64 only_x86_64 only_arm64e; do
+      if [[ " $* " == *" $r "* ]]; then expect_in "$json" "\"$r\""; else expect_not_in "$json" "\"$r\""; fi
+    done
+  }
+  local ccs=(gcc)
+  if command -v clang >/dev/null; then ccs+=(clang); else echo "note: no clang, gcc only" >&2; fi
+  for cc in "${ccs[@]}"; do
+    run 0 "$MIG" -cc "$cc" -arch arm64 -Werror --emit-json a.json arch.defs
+    check_arch a.json 1296 only_arm64
+    run 0 "$MIG" -cc "$cc" -arch arm64e -Werror --emit-json e.json arch.defs
+    check_arch e.json 1296 only_arm64 only_arm64e
+    run 0 "$MIG" -cc "$cc" -arch x86_64 -Werror --emit-json x.json arch.defs
+    check_arch x.json 614 only_x86_64
+    run 0 "$MIG" -cc "$cc" -target arm64-apple-macos11 -Werror --emit-json t.json arch.defs
+    check_arch t.json 1296 only_arm64
+    # The user's -D/-U come after mig's and win.
+    run 0 "$MIG" -cc "$cc" -arch arm64 -DTHREAD_STATE_MAX=144 --emit-json d.json arch.defs
+    check_arch d.json 144 only_arm64
+  done
+  # gcc and an architecture without a macro list: a warning, the host's macros.
+  run 0 "$MIG" -cc gcc -arch ppc64 --emit-json p.json arch.defs
+  expect_in err.txt "option '-arch ppc64' is ignored"
+  expect_in err.txt "[E0412]"
+  expect_not_in p.json '"only_'
+}
 
 "case_$CASE"
 echo "ok [$CASE]"

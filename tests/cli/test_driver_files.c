@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cpp.h"
+#include "cpp_arch.h"
 #include "depfile.h"
 #include "output.h"
 
@@ -30,6 +31,18 @@ static void test_depfile_collect(void **state) {
     assert_string_equal(deps.files[0], "a b.defs");
     assert_string_equal(deps.files[1], "inc/q\\\"uote.defs");
     assert_string_equal(deps.files[2], "/abs/std.defs");
+    depfile_free(&deps);
+}
+
+// Markers in a preprocessor output with old Mac (lone \r) or DOS line ends are found too.
+static void test_depfile_collect_after_lone_cr(void **state) {
+    (void)state;
+    const char text[] = "# 1 \"a.defs\"\rx\r# 1 \"b.defs\" 1\r\ny\r# 3 \"a.defs\" 2";
+    struct dep_list deps;
+    assert_true(depfile_collect(text, sizeof text - 1, &deps));
+    assert_int_equal(deps.count, 2);
+    assert_string_equal(deps.files[0], "a.defs");
+    assert_string_equal(deps.files[1], "b.defs");
     depfile_free(&deps);
 }
 
@@ -170,16 +183,53 @@ static void test_cpp_choose_and_argv(void **state) {
     struct cpp_request req = {.compiler = "ccache  gcc", .defs_file = "dir/x.defs",
                               .user_args = user, .user_arg_count = 3, .arch = "arm64",
                               .isysroot = "/sdk", .defs_dir = "/defs"};
+    // gcc cannot target Apple: the host's arch/OS macros are undefined and arm64's defined,
+    // right after -E so that the user's -D/-U come later and win.
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_MACROS);
     char **argv = cpp_build_argv(&req);
-    const char *want[] = {"ccache", "gcc", "-E", "-isysroot", "/sdk", "-D__MACH30__", "-DA", "-I",
-                          "inc", "-Idir", "-idirafter", "/defs", "-x", "c", "dir/x.defs", NULL};
-    for (size_t i = 0; want[i]; i++)
-        assert_string_equal(argv[i], want[i]);
-    assert_null(argv[sizeof want / sizeof want[0] - 1]);
+    const char *const *macros = cpp_arch_macro_options("arm64", 5);
+    assert_non_null(macros);
+    size_t n_macros = 0;
+    while (macros[n_macros])
+        n_macros++;
+    const char *want_head[] = {"ccache", "gcc", "-E"};
+    const char *want_tail[] = {"-isysroot", "/sdk", "-D__MACH30__", "-DA", "-I", "inc", "-Idir",
+                               "-idirafter", "/defs", "-x", "c", "dir/x.defs", NULL};
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(argv[i], want_head[i]);
+    for (size_t i = 0; i < n_macros; i++)
+        assert_string_equal(argv[3 + i], macros[i]);
+    for (size_t i = 0; want_tail[i]; i++)
+        assert_string_equal(argv[3 + n_macros + i], want_tail[i]);
+    assert_null(argv[3 + n_macros + sizeof want_tail / sizeof want_tail[0] - 1]);
     cpp_free_argv(argv);
+
+    req.arch = NULL; // no target: the host's macros, nothing added
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_NONE);
+    argv = cpp_build_argv(&req);
+    assert_string_equal(argv[3], "-isysroot");
+    cpp_free_argv(argv);
+    req.arch = "ppc64"; // no macro list: ignored (the driver warns)
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_IGNORED);
+    argv = cpp_build_argv(&req);
+    assert_string_equal(argv[3], "-isysroot");
+    cpp_free_argv(argv);
+    req.target = "x86_64-unknown-linux-gnu"; // not an Apple triple: ignored too
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_IGNORED);
+    req.target = "arm64e-apple-ios14"; // -target's architecture wins over -arch
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_MACROS);
+    argv = cpp_build_argv(&req);
+    bool arm64e = false;
+    for (char **a = argv; *a; a++)
+        arm64e |= strcmp(*a, "-D__arm64e__=1") == 0;
+    assert_true(arm64e);
+    cpp_free_argv(argv);
+    req.target = NULL;
+    req.arch = "arm64";
 
     req.compiler = "/usr/bin/clang-14"; // clang on Linux: -arch becomes -target
     req.defs_file = "x.defs";
+    assert_int_equal(cpp_arch_mode(&req), CPP_ARCH_TARGET);
     argv = cpp_build_argv(&req);
     assert_string_equal(argv[2], "-target");
     assert_string_equal(argv[3], "arm64-apple-darwin");
@@ -196,18 +246,27 @@ static void test_cpp_run_statuses(void **state) {
     (void)state;
     struct cpp_output out;
     char *ok[] = {"sh", "-c", "printf 'hello\\n'; echo warn >&2", NULL};
-    assert_int_equal(cpp_run(ok, &out), CPP_OK);
+    assert_int_equal(cpp_run(ok, 6, &out), CPP_OK);
     assert_string_equal(out.text, "hello\n");
     assert_int_equal(out.len, 6);
     free(out.text);
 
     char *fails[] = {"sh", "-c", "echo partial; exit 3", NULL};
-    assert_int_equal(cpp_run(fails, &out), CPP_FAILED);
+    assert_int_equal(cpp_run(fails, 1000, &out), CPP_FAILED);
     assert_null(out.text);
     assert_string_equal(out.detail, "exit status 3");
 
+    // More than max_len: read to the end (the program exits normally), counted, nothing kept.
+    char *big[] = {"sh", "-c", "head -c 300000 /dev/zero", NULL};
+    assert_int_equal(cpp_run(big, 100000, &out), CPP_TOO_LARGE);
+    assert_null(out.text);
+    assert_int_equal(out.len, 300000);
+    assert_int_equal(cpp_run(big, 300000, &out), CPP_OK); // exactly the limit is fine
+    assert_int_equal(out.len, 300000);
+    free(out.text);
+
     char *missing[] = {"/nonexistent/openmig-cpp", NULL};
-    assert_int_equal(cpp_run(missing, &out), CPP_NOT_RUN);
+    assert_int_equal(cpp_run(missing, 1000, &out), CPP_NOT_RUN);
     assert_null(out.text);
     assert_true(strlen(out.detail) > 0);
 }
@@ -215,6 +274,7 @@ static void test_cpp_run_statuses(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depfile_collect),
+        cmocka_unit_test(test_depfile_collect_after_lone_cr),
         cmocka_unit_test(test_depfile_write_escapes),
         cmocka_unit_test(test_output_commit_all),
         cmocka_unit_test(test_output_failure_touches_nothing),

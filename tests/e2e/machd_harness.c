@@ -82,23 +82,6 @@ void mh_cleanup(struct machd_proc *m) {
     rmdir(m->dir);
 }
 
-int mh_setup(void **state) {
-    struct machd_proc *m = calloc(1, sizeof *m);
-    assert_non_null(m);
-    mh_start(m);
-    *state = m;
-    return 0;
-}
-
-int mh_teardown(void **state) {
-    struct machd_proc *m = *state;
-    if (m->pid > 0)
-        assert_int_equal(mh_stop(m), 0);
-    mh_cleanup(m);
-    free(m);
-    return 0;
-}
-
 pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]) {
     return mh_spawn_program(m, MACHD_PEER, args);
 }
@@ -236,4 +219,20 @@ void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries,
         *entries = r->u.stats_reply.entries;
     if (rss)
         *rss = r->u.stats_reply.rss_bytes;
+}
+
+struct machd_proc mh_daemon;
+
+int mh_setup(void **state) {
+    (void)state;
+    mh_start(&mh_daemon);
+    return 0;
+}
+
+int mh_teardown(void **state) {
+    (void)state;
+    if (mh_daemon.pid > 0)
+        assert_int_equal(mh_stop(&mh_daemon), 0);
+    mh_cleanup(&mh_daemon);
+    return 0;
 }

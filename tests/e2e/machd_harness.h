@@ -31,8 +31,9 @@ void mh_kill(struct machd_proc *m);
 /* Stops machd if running and removes the temporary directory. */
 void mh_cleanup(struct machd_proc *m);
 
-/* cmocka setup / teardown: a private machd for one test, in *state (a struct machd_proc *);
- * teardown asserts that it stops cleanly (exit status 0). */
+/* cmocka setup / teardown for tests that use one machd each: start mh_daemon; stop it (asserting
+ * a clean exit, status 0) and clean up. */
+extern struct machd_proc mh_daemon;
 int mh_setup(void **state);
 int mh_teardown(void **state);
 

@@ -87,6 +87,18 @@ static void diag_keeps_tabs_in_the_caret_line(void **state) {
     fixture_destroy(f);
 }
 
+// An old Mac file (lone \r line ends): the excerpt is the one line, not the whole file.
+static void diag_excerpt_stops_at_a_lone_cr(void **state) {
+    (void)state;
+    struct fixture *f = fixture_create("subsystem x 1;\rroutine @r;\rroutine s;\r", (struct diag_options){0});
+    diag_report(f->d, DIAG_UNEXPECTED_CHAR, span_of(f, "@"), "'@'");
+    assert_string_equal(fixture_output(f), "echo.defs:2:9: error: unexpected character '@' [E0001]\n"
+                                           "routine @r;\n"
+                                           "        ^\n"
+                                           "1 error generated.\n");
+    fixture_destroy(f);
+}
+
 static void diag_attaches_notes_and_counts_warnings_and_errors(void **state) {
     (void)state;
     struct fixture *f = fixture_create("routine r(z : ^array[] of int);\n", (struct diag_options){0});
@@ -351,6 +363,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(diag_renders_location_id_line_and_caret),
         cmocka_unit_test(diag_keeps_tabs_in_the_caret_line),
+        cmocka_unit_test(diag_excerpt_stops_at_a_lone_cr),
         cmocka_unit_test(diag_attaches_notes_and_counts_warnings_and_errors),
         cmocka_unit_test(diag_note_at_the_same_place_does_not_repeat_the_line),
         cmocka_unit_test(diag_shows_a_fixit_under_the_caret),

@@ -229,6 +229,26 @@ static void lexer_keeps_line_from_cpp_marker(void **state) {
     lexed_free(l);
 }
 
+// Old Mac files end lines with a lone \r: comments, directives and strings stop there, and line
+// numbers count it (as they count \n and \r\n, once each).
+static void lexer_treats_a_lone_cr_as_a_line_break(void **state) {
+    (void)state;
+    struct lexed *l = lex("a // c\rb\r\n#pragma x\rc \"s\r d\r# 20 \"m.defs\"\re\r\r  f");
+    assert_int_equal(l->n, 7);
+    assert_tok(l, 0, IDENT, 1, 1, 2);
+    assert_tok(l, 1, IDENT, 2, 1, 2);
+    assert_tok(l, 2, IDENT, 4, 1, 2);
+    assert_tok(l, 3, STRING, 4, 3, 5); // unterminated: the string stops at the \r
+    assert_string_equal(l->toks[3].val.str, "s");
+    assert_tok(l, 4, IDENT, 5, 2, 3);
+    assert_string_equal(l->toks[5].span.begin.file, "m.defs");
+    assert_tok(l, 5, IDENT, 20, 1, 2);
+    assert_tok(l, 6, IDENT, 22, 3, 4);
+    assert_int_equal(diag_record_count(l->diags), 1);
+    assert_diag(l, 0, DIAG_UNTERMINATED_STRING, 4, 3);
+    lexed_free(l);
+}
+
 static void lexer_rejects_directives_cpp_should_have_handled(void **state) {
     (void)state;
     struct lexed *l = lex("#include <a.h>\n  # define X\n# 12abc\n#\nok");
@@ -277,6 +297,7 @@ int main(void) {
         cmocka_unit_test(lexer_skips_comments),
         cmocka_unit_test(lexer_stops_at_an_unterminated_comment),
         cmocka_unit_test(lexer_keeps_line_from_cpp_marker),
+        cmocka_unit_test(lexer_treats_a_lone_cr_as_a_line_break),
         cmocka_unit_test(lexer_rejects_directives_cpp_should_have_handled),
         cmocka_unit_test(lexer_reports_a_run_of_bad_bytes_once),
         cmocka_unit_test(lexer_gives_every_punctuator),

@@ -371,6 +371,28 @@ static uint32_t next_random(uint32_t *s) {
     return *s >> 8;
 }
 
+// A text the lexer cannot hold (flex counts in int) is refused whole, never cut short: the text
+// is not even read (a 1-byte buffer with a huge length: ASan would catch a read past it).
+static void parser_refuses_input_too_large_for_the_lexer(void **state) {
+    (void)state;
+    static const char one_byte[1] = {'x'};
+    struct test_parse *tp = test_parse_bytes(one_byte, MIGC_MAX_INPUT_BYTES + 1, NULL);
+    assert_int_equal(test_parse_errors(tp), 1);
+    assert_int_equal(tp->ast->syntax_errors, 1);
+    assert_null(tp->ast->stmts);
+    const char *out = test_parse_output(tp);
+    assert_non_null(strstr(out, "mig: error: cannot open 'test.defs': it is 2147483646 bytes, "
+                                "more than the 2147483645 bytes mig can read [E0408]"));
+    test_parse_free(tp);
+
+    const struct ir_module *ir = (const struct ir_module *)1;
+    struct migc *ctx = migc_create(NULL, NULL);
+    assert_false(migc_compile(ctx, "big.defs", one_byte, (size_t)3 << 30, &ir));
+    assert_null(ir);
+    assert_int_equal(migc_error_count(ctx), 1);
+    migc_destroy(ctx);
+}
+
 static void parser_survives_random_and_mutated_input(void **state) {
     (void)state;
     static const char valid[] =
@@ -419,6 +441,7 @@ int main(void) {
         cmocka_unit_test(parser_recovers_and_keeps_later_statements),
         cmocka_unit_test(parser_refuses_deep_nesting_without_crashing),
         cmocka_unit_test(parser_stops_after_the_error_limit),
+        cmocka_unit_test(parser_refuses_input_too_large_for_the_lexer),
         cmocka_unit_test(parser_survives_random_and_mutated_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

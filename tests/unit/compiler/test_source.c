@@ -151,6 +151,39 @@ static void source_keeps_nul_bytes(void **state) {
     assert_loc(src_file_loc(src, 4), "n.defs", 2, 1);
 }
 
+// "\r\n", "\n" and a lone "\r" (old Mac files) each end one line, for positions and line text.
+static void source_counts_crlf_lf_and_lone_cr_as_one_line_break_each(void **state) {
+    (void)state;
+    struct src_file *src = make("a\rb\r\nc\nd\r\re");
+    assert_int_equal(src->n_lines, 6);
+    assert_loc(src_file_loc(src, 1), "buf.defs", 1, 2); // the lone \r itself
+    assert_loc(src_file_loc(src, 2), "buf.defs", 2, 1);
+    assert_loc(src_file_loc(src, 5), "buf.defs", 3, 1); // after \r\n: one break, not two
+    assert_loc(src_file_loc(src, 7), "buf.defs", 4, 1);
+    assert_loc(src_file_loc(src, 10), "buf.defs", 6, 1);
+    const char *expected[] = {"a", "b", "c", "d", "", "e"};
+    for (size_t line = 0; line < 6; line++) {
+        size_t len;
+        const char *t = src_file_line_text(src, src->line_starts[line], &len);
+        assert_int_equal(len, strlen(expected[line]));
+        assert_memory_equal(t, expected[line], len);
+    }
+    assert_int_equal(src_line_break_length("\r\nx", 3), 2);
+    assert_int_equal(src_line_break_length("\r", 1), 1);
+    assert_int_equal(src_line_break_length("\n\r", 2), 1);
+    assert_int_equal(src_line_break_length("x\n", 2), 0);
+}
+
+// A line marker ended by a lone \r names the line after that \r.
+static void source_markers_before_a_lone_cr(void **state) {
+    (void)state;
+    const char *text = "# 40 \"x.defs\"\rA\rB";
+    struct src_file *src = make(text);
+    assert_int_equal(src_file_parse_directive(src, 0, text, 13), SRC_DIRECTIVE_MARKER);
+    assert_loc(src_file_loc(src, 14), "x.defs", 40, 1);
+    assert_loc(src_file_loc(src, 16), "x.defs", 41, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(source_maps_offsets_to_lines_and_byte_columns, setup, teardown),
@@ -161,6 +194,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(source_classifies_other_and_bad_directives, setup, teardown),
         cmocka_unit_test_setup_teardown(source_spans_join_and_none_is_invalid, setup, teardown),
         cmocka_unit_test_setup_teardown(source_keeps_nul_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(source_counts_crlf_lf_and_lone_cr_as_one_line_break_each,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(source_markers_before_a_lone_cr, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,7 +293,7 @@ static void dispositions_are_checked_per_slot(void **state) {
     set_u32(OFF_FLAGS, MACHD_SEND_ACK_ERRORS_ONLY);
     set_u32(OFF_BITS, 0); /* rights in a message that is not complex */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
-    set_u32(OFF_BITS, MACHD_MSGH_BITS_COMPLEX | 0x1f);
+    set_u32(OFF_BITS, MACHD_MSGH_BITS_COMPLEX | 0x1e); /* bit 0 is MACHD_PAYLOAD_SPILLED */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(OFF_BITS, MACHD_MSGH_BITS_COMPLEX);
     expect_decode(len, MACHD_DECODE_OK);

@@ -1,0 +1,38 @@
+/* libmach's side of spilled payloads (docs/machd.md, "Large messages"): a message too large for
+ * one datagram leaves as one sealed memfd; a delivered one is read (body) and mapped (OOL
+ * regions, copy-on-write, no byte copy) from the memfd machd passed on. */
+#ifndef OPENMIG_TRANSPORT_MACHD_SPILL_H
+#define OPENMIG_TRANSPORT_MACHD_SPILL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "machd_proto.h"
+
+/* True when payload p (body and OOL bytes pointed to) must travel in a memfd: it would not fit
+ * one MSG_DELIVER datagram, or its bytes reach $MACHRT_SPILL_MIN (read once; for tests and
+ * benchmarks). */
+bool spill_needed(const struct machd_payload *p);
+
+/* A new memfd holding p's body and OOL bytes in the machd_spill_layout, sealed
+ * (MACHD_SPILL_SEALS_REQUIRED). Returns the descriptor (close-on-exec), or -1 with errno set
+ * (EMSGSIZE: above MACHD_MAX_SPILL_BODY / MACHD_MAX_SPILL_BYTES). */
+int spill_write(const struct machd_payload *p);
+
+/* Receiving: true when fd is the memfd a spilled payload p needs (kind, seals, exact size);
+ * machd checked it already, the receiver does not rely on that. */
+bool spill_fd_matches(int fd, const struct machd_payload *p);
+
+/* The memfd offset of each of p's OOL regions (p->ool_count entries). */
+void spill_offsets_of(const struct machd_payload *p, uint64_t *offsets);
+
+/* Reads the body of a spilled payload (len bytes at offset 0) into dst. */
+bool spill_read_body(int fd, void *dst, uint32_t len);
+
+/* A region of `size` bytes holding the OOL bytes at `offset` of the memfd, zero after `size`
+ * to the end of its last page: a private mapping (the receiver may write; the memfd is
+ * sealed, so nobody else can), or a copy when the memfd cannot be mapped. NULL on failure.
+ * The caller owns it (it is page-rounded, like the regions of ool.c). */
+void *spill_map_region(int fd, uint64_t offset, uint32_t size);
+
+#endif
