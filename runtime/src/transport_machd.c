@@ -817,13 +817,14 @@ void transport_machd_stats_get(struct transport_machd_stats *out) {
     struct machd_reader_stats r;
     machd_reader_stats_get(&r);
     *out = (struct transport_machd_stats){__atomic_load_n(&T.conn.send_calls, __ATOMIC_RELAXED),
-                                          __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED), r.datagrams, r.nudges, r.handoffs,
-                                          r.standby_datagrams};
+                                          __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED),
+                                          r.datagrams, r.nudges, r.handoffs, r.standby_datagrams};
 }
 
 /* Sends a request and waits for its reply (not under the IPC lock). */
 static uint32_t request(struct machd_msg *m, struct waiter *w) {
     *w = (struct waiter){0};
+    machd_reader_request_begin(); /* someone reads machd's connection until the reply came */
     pthread_mutex_lock(&T.write_mu);
     /* wait_mu is held across the send: the reader cannot match the reply before the waiter
      * is registered (it takes wait_mu to answer). */
@@ -836,9 +837,10 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
     }
     pthread_mutex_unlock(&T.wait_mu);
     pthread_mutex_unlock(&T.write_mu);
-    if (err)
+    if (err) {
+        machd_reader_request_end();
         return MACH_SEND_INVALID_DEST;
-    machd_reader_kick(); /* no thread may be reading the connection right now */
+    }
     pthread_mutex_lock(&T.wait_mu);
     while (!w->done)
         pthread_cond_wait(&T.wait_cv, &T.wait_mu);
@@ -848,6 +850,7 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
             break;
         }
     pthread_mutex_unlock(&T.wait_mu);
+    machd_reader_request_end();
     return w->status;
 }
 

@@ -13,7 +13,7 @@
 /* How long no thread may have read the connection before the standby thread does (events such
  * as dead names and no-senders must not wait for the next receive). Threads doing RPCs read it
  * themselves well within this; the standby only checks, once per period. */
-#define STANDBY_PERIOD_MS 2
+#define STANDBY_PERIOD_MS 5
 
 /* A thread sleeping while another one reads (a follower); on the sleeper's stack. */
 struct follower {
@@ -33,7 +33,7 @@ static struct {
     unsigned long turns;         /* times a thread took the reader role */
     struct follower *followers;
     struct ipc_waiter *standby;  /* the standby thread's waiter while it sleeps */
-    bool kick;                   /* a request waits for a reply: the standby reads now */
+    unsigned requests;           /* requests waiting for machd's reply: someone must read */
     unsigned epoch;              /* connection number: a standby of an old connection exits */
     struct machd_reader_stats stats;
 } R;
@@ -50,7 +50,8 @@ static int ms_until(const struct timespec *deadline) {
 }
 
 /* The reader leaves: a follower still asleep takes over (its receive loop finds nothing, sleeps
- * again and, no one reading, becomes the reader). */
+ * again and, no one reading, becomes the reader); with none, the standby does if a request
+ * waits for its reply. */
 static void hand_off(void) {
     for (struct follower *f = R.followers; f; f = f->next)
         if (!__atomic_load_n(&f->w->word, __ATOMIC_ACQUIRE)) {
@@ -58,6 +59,8 @@ static void hand_off(void) {
             ipc_wake_later(f->w);
             return;
         }
+    if (R.requests && R.standby)
+        ipc_wake_later(R.standby);
 }
 
 /* Everyone waiting re-decides: the connection is gone or the process forked. */
@@ -141,14 +144,16 @@ static void reader_woken(struct ipc_waiter *w) {
 
 static const struct ipc_receive_hooks reader_hooks = {reader_sleep, reader_woken};
 
-/* Reads when no thread has for a whole period (or at once when kicked), and stops as soon as a
- * thread waits to receive: that thread then reads for itself. */
+/* Reads when no thread has for a whole period, or at once while a request waits for its reply
+ * and no thread reads or waits to; stops as soon as a thread waits to receive (that thread
+ * then reads for itself). */
 static void *standby_main(void *arg) {
     unsigned epoch = (unsigned)(uintptr_t)arg;
     ipc_lock();
     unsigned long seen = R.turns;
     while (!R.lost && !R.forked && R.epoch == epoch) {
-        if (!R.kick) {
+        bool needed = R.requests && !R.reading && !R.followers;
+        if (!needed) {
             struct ipc_waiter *w = ipc_waiter_self();
             struct timespec deadline;
             ipc_deadline_after_ms(&deadline, STANDBY_PERIOD_MS);
@@ -160,9 +165,8 @@ static void *standby_main(void *arg) {
         }
         bool idle = R.turns == seen;
         seen = R.turns;
-        if (R.reading || (!R.kick && !idle))
+        if (R.reading || (!idle && !(R.requests && !R.followers)))
             continue;
-        R.kick = false;
         lead(NULL, NULL);
         seen = R.turns;
     }
@@ -191,7 +195,6 @@ bool machd_reader_start(const struct machd_reader_ops *ops) {
     ipc_lock();
     R.ops = ops;
     R.lost = false;
-    R.kick = false;
     unsigned epoch = ++R.epoch;
     ipc_unlock();
     pthread_attr_t attr;
@@ -208,13 +211,17 @@ bool machd_reader_start(const struct machd_reader_ops *ops) {
     return ok;
 }
 
-void machd_reader_kick(void) {
+void machd_reader_request_begin(void) {
     ipc_lock();
-    if (!R.reading && !R.lost) {
-        R.kick = true;
-        if (R.standby)
-            ipc_wake_later(R.standby);
-    }
+    R.requests++;
+    if (!R.reading && R.standby)
+        ipc_wake_later(R.standby);
+    ipc_unlock();
+}
+
+void machd_reader_request_end(void) {
+    ipc_lock();
+    R.requests--;
     ipc_unlock();
 }
 

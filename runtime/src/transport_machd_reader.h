@@ -1,7 +1,7 @@
 /* Who reads machd's connection (docs/machd.md 7, "Receive path"): a thread waiting for a message
  * reads it itself (leader/follower: one reader at a time, the others sleep and one of them takes
  * over when the reader leaves); a standby thread reads only when no thread has for a while, or
- * at once when a request needs its reply. Private to the machd transport. */
+ * at once while a request waits for its reply. Private to the machd transport. */
 #ifndef OPENMIG_TRANSPORT_MACHD_READER_H
 #define OPENMIG_TRANSPORT_MACHD_READER_H
 
@@ -27,9 +27,10 @@ struct machd_reader_ops {
  * standby thread. Returns false if the thread cannot be created (nothing is started). */
 bool machd_reader_start(const struct machd_reader_ops *ops);
 
-/* A request waits for machd's reply: makes sure some thread reads the connection now. No lock
- * held. */
-void machd_reader_kick(void);
+/* A request is about to wait for machd's reply: until the matching _end, some thread reads
+ * the connection (the standby if no other). No lock held. */
+void machd_reader_request_begin(void);
+void machd_reader_request_end(void);
 
 /* Counters of the receive path since the process started (benchmarks, docs/machd.md 8):
  * datagrams read, receive calls made, nudges sent, hand-offs to another waiting thread, and
