@@ -3,44 +3,9 @@
 #include "ir_json.h"
 
 #include "ir.h"
+#include "ir_json_types.h"
 #include "json_writer.h"
 #include "target.h"
-
-static void write_type(struct json_writer *w, const char *key, const struct ir_type *t) {
-    json_begin_object(w, key);
-    json_string(w, "name", t->name);
-    json_string(w, "shape", ir_type_shape_name(t->shape));
-    json_string(w, "bound", ir_bound_name(t->bound));
-    json_int(w, "count", t->count);
-    json_int(w, "elem_size", t->elem_size);
-    json_int(w, "size", t->size);
-    json_bool(w, "out_of_line", t->is_out_of_line);
-    json_bool(w, "port", t->is_port);
-    json_bool(w, "polymorphic", t->is_polymorphic);
-    json_bool(w, "variable", t->is_variable);
-    json_string(w, "ipc_in", t->in_name.name);
-    json_int(w, "ipc_in_number", t->in_name.number);
-    json_string(w, "ipc_out", t->out_name.name);
-    json_int(w, "ipc_out_number", t->out_name.number);
-    json_string(w, "user_type", t->user_type);
-    json_string(w, "server_type", t->server_type);
-    json_string(w, "trans_type", t->trans_type);
-    if (t->user_elem_type)
-        json_string(w, "elem_type", t->server_elem_type);
-    if (t->maybe_intran)
-        json_string(w, "intran", t->maybe_intran);
-    if (t->maybe_outtran)
-        json_string(w, "outtran", t->maybe_outtran);
-    if (t->maybe_destructor)
-        json_string(w, "destructor", t->maybe_destructor);
-    if (t->native != IR_NATIVE_NONE) {
-        json_string(w, "native", ir_native_kind_name(t->native));
-        json_string(w, "native_ctype", t->maybe_native_ctype);
-        if (t->maybe_native_bad_value)
-            json_string(w, "native_bad_value", t->maybe_native_bad_value);
-    }
-    json_end_object(w);
-}
 
 static void write_flags(struct json_writer *w, const struct ir_arg_flags *f) {
     const struct {
@@ -60,7 +25,7 @@ static void write_flags(struct json_writer *w, const struct ir_arg_flags *f) {
     json_end_array(w);
 }
 
-static void write_arg(struct json_writer *w, const struct ir_arg *a) {
+static void write_arg(struct json_writer *w, struct ir_json_types *types, const struct ir_arg *a) {
     json_begin_object(w, NULL);
     json_string(w, "name", a->name);
     json_string(w, "role", ir_arg_role_name(a->role));
@@ -92,7 +57,7 @@ static void write_arg(struct json_writer *w, const struct ir_arg *a) {
     if (a->maybe_samecount_with)
         json_string(w, "samecount_with", a->maybe_samecount_with->name);
     if (!a->is_implicit)
-        write_type(w, "type", a->type);
+        json_string(w, "type", ir_json_types_ref(types, a->type));
     json_end_object(w);
 }
 
@@ -152,7 +117,8 @@ static void write_setting(struct json_writer *w, const char *key, const struct i
     json_end_object(w);
 }
 
-static void write_routine(struct json_writer *w, const struct ir_routine *rt) {
+static void write_routine(struct json_writer *w, struct ir_json_types *types,
+                          const struct ir_routine *rt) {
     json_begin_object(w, NULL);
     json_int(w, "index", rt->index);
     json_string(w, "kind", ir_routine_kind_name(rt->kind));
@@ -191,7 +157,7 @@ static void write_routine(struct json_writer *w, const struct ir_routine *rt) {
         json_string(w, "user_trailer", ir_trailer_element_name(rt->user_trailer_max));
     json_begin_array(w, "args");
     for (size_t i = 0; i < rt->arg_count; i++)
-        write_arg(w, &rt->args[i]);
+        write_arg(w, types, &rt->args[i]);
     json_end_array(w);
     write_layout(w, "request", &rt->request);
     write_layout(w, "reply", &rt->reply);
@@ -223,7 +189,7 @@ void ir_json_write(const struct ir_module *ir, struct strbuf *out) {
     json_init(&w, out);
     json_begin_object(&w, NULL);
     json_string(&w, "format", "openmig-ir");
-    json_int(&w, "version", 1);
+    json_int(&w, "version", 2);
     json_string(&w, "target", ir->target->name);
     json_begin_object(&w, "subsystem");
     json_string(&w, "name", ir->subsystem);
@@ -252,10 +218,13 @@ void ir_json_write(const struct ir_module *ir, struct strbuf *out) {
         json_end_object(&w);
     }
     json_end_array(&w);
+    struct ir_json_types *types = ir_json_types_collect(ir);
+    ir_json_types_write(&w, types);
     json_begin_array(&w, "routines");
     for (size_t i = 0; i < ir->routine_count; i++)
-        write_routine(&w, &ir->routines[i]);
+        write_routine(&w, types, &ir->routines[i]);
     json_end_array(&w);
+    ir_json_types_free(types);
     json_end_object(&w);
     json_finish(&w);
 }

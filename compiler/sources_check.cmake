@@ -15,4 +15,5 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/layout.c
   ${CMAKE_CURRENT_LIST_DIR}/check_verify.c
   ${CMAKE_CURRENT_LIST_DIR}/json_writer.c
-  ${CMAKE_CURRENT_LIST_DIR}/ir_json.c)
+  ${CMAKE_CURRENT_LIST_DIR}/ir_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/ir_json_types.c)

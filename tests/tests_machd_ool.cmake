@@ -19,7 +19,7 @@ if(TARGET machd AND TARGET mach_static)
                                                    MACHD_OOL_PEER="$<TARGET_FILE:machd_ool_peer>")
   add_dependencies(machd_ool_e2e machd machd_peer machd_ool_peer)
   foreach(t ool_copy_and_move_of_1_and_64_mib_both_directions large_inline_bodies_both_directions
-            hostile_descriptors_are_refused_with_mach_errors
+            ool_port_arrays_up_to_the_rights_limit hostile_descriptors_are_refused_with_mach_errors
             receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline)
     add_test(NAME machd_ool_e2e.${t} COMMAND machd_ool_e2e ${t})
     set_tests_properties(machd_ool_e2e.${t} PROPERTIES TIMEOUT 300 LABELS machd)

@@ -28,8 +28,10 @@
 
 /* Bytes machd queues towards one task before refusing more (MACH_SEND_NO_BUFFER). */
 #define CONN_OUT_LIMIT (8u * 1024u * 1024u)
-/* Spilled messages (each holding a memfd) machd queues towards one task before refusing more. */
+/* Spilled messages (each holding a memfd) machd queues towards one task, and towards all tasks
+ * together, before refusing more (MACH_SEND_NO_BUFFER): machd's descriptor table stays bounded. */
 #define CONN_OUT_FD_LIMIT 64u
+#define SERVER_OUT_FD_LIMIT 4096u
 /* Datagrams read from one connection per readiness event. One: epoll (level-triggered) reports
  * the connection again if more are queued, and light traffic saves the recv that would only
  * return EAGAIN; a busy task cannot starve the others either way. */
@@ -75,6 +77,7 @@ struct machd_server {
     struct broker_hooks hooks;
     struct conn *conns;
     size_t dead_count;
+    uint32_t out_fds; /* queued memfds, all connections */
     uint8_t in[MACHD_MAX_PACKET];
     struct machd_msg req;
 };
@@ -90,7 +93,8 @@ static void conn_kill(struct machd_server *s, struct conn *c, const char *why) {
     machd_log(LOG_INFO, "task pid %u: %s", id ? id->pid : 0, why);
 }
 
-static void drop_output(struct conn *c) {
+static void drop_output(struct machd_server *s, struct conn *c) {
+    s->out_fds -= c->out_fds;
     while (c->out_head) {
         struct out_packet *p = c->out_head;
         c->out_head = p->next;
@@ -106,9 +110,8 @@ static void drop_output(struct conn *c) {
 /* The task closed its end: what it sent before still counts (a task may exit right after its
  * last send), so it is destroyed at EOF, not now. */
 static void peer_gone(struct machd_server *s, struct conn *c) {
-    (void)s;
     c->peer_gone = true;
-    drop_output(c);
+    drop_output(s, c);
 }
 
 static void watch_update(struct machd_server *s, struct conn *c) {
@@ -144,6 +147,7 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
         if (p->fd >= 0) {
             close(p->fd);
             c->out_fds--;
+            s->out_fds--;
         }
         free(p);
     }
@@ -158,9 +162,9 @@ static bool hook_room(void *ctx, void *conn, size_t len) {
 }
 
 static bool hook_room_fd(void *ctx, void *conn) {
-    (void)ctx;
+    struct machd_server *s = ctx;
     struct conn *c = conn;
-    return !c->dead && (c->peer_gone || c->out_fds < CONN_OUT_FD_LIMIT);
+    return !c->dead && (c->peer_gone || (c->out_fds < CONN_OUT_FD_LIMIT && s->out_fds < SERVER_OUT_FD_LIMIT));
 }
 
 /* Sends or queues one datagram; fd (a spilled payload's memfd, or -1) stays the caller's: a
@@ -179,10 +183,14 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
             return;
         }
     }
-    struct out_packet *p = malloc(sizeof *p + len);
     int own_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (!p || (fd >= 0 && own_fd < 0)) {
-        free(p);
+    if (fd >= 0 && own_fd < 0) {
+        /* Out of descriptors: the message is lost, as when its destination dies after copyin. */
+        machd_log(LOG_WARNING, "a spilled message was dropped: %s", strerror(errno));
+        return;
+    }
+    struct out_packet *p = malloc(sizeof *p + len);
+    if (!p) {
         if (own_fd >= 0)
             close(own_fd);
         conn_kill(s, c, "out of memory queueing output");
@@ -191,8 +199,10 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
     p->next = NULL;
     p->len = len;
     p->fd = own_fd;
-    if (own_fd >= 0)
+    if (own_fd >= 0) {
         c->out_fds++;
+        s->out_fds++;
+    }
     memcpy(p->data, bytes, len);
     if (c->out_tail)
         c->out_tail->next = p;
@@ -230,7 +240,7 @@ static void conn_reap(struct machd_server *s, struct conn *c) {
         epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->pidfd, NULL);
         close(c->pidfd);
     }
-    drop_output(c);
+    drop_output(s, c);
     if (c->prev)
         c->prev->next = c->next;
     else

@@ -13,6 +13,12 @@ static bool vm_readv_unavailable;
 /* From this size on, a mapping check and memcpy replace process_vm_readv (see below). */
 #define OOL_PROBE_MIN ((size_t)64 << 10)
 
+/* From this size on, a fresh region is populated in one call before the copy. */
+#define OOL_POPULATE_MIN ((size_t)1 << 20)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux >= 5.14 */
+#endif
+
 bool ool_read_user(void *dst, const void *src, size_t size) {
   if (size == 0) return true;
   if (!src || (uintptr_t)src + size < (uintptr_t)src) return false;
@@ -54,6 +60,9 @@ mach_msg_return_t ool_copyin(void *addr, mach_msg_size_t size, bool dealloc, voi
   } else {
     void *r = vm_region_alloc(size, false);
     if (!r) return MACH_SEND_NO_BUFFER;
+    /* Every page is written next: one populate call instead of a fault per page (page faults
+     * cost ~9 us each on the reference machine; ignored where the kernel lacks it). */
+    if (len >= OOL_POPULATE_MIN) (void)madvise(r, len, MADV_POPULATE_WRITE);
     if (!ool_read_user(r, addr, size)) {
       vm_region_free(r, size);
       return MACH_SEND_INVALID_MEMORY;

@@ -25,7 +25,6 @@ struct follower {
 static struct {
     const struct machd_reader_ops *ops;
     bool lost;                   /* the connection is gone: plain sleeps from now on */
-    bool forked;                 /* a forked child: the connection is the parent's */
     bool reading;                /* some thread holds the reader role */
     bool in_receive;             /* ... and is blocked receiving (or about to) */
     bool nudged;                 /* a nudge is on its way for this receive */
@@ -100,8 +99,10 @@ static void lead(struct ipc_waiter *w, const struct timespec *deadline) {
                 R.stats.standby_datagrams++;
         }
         if (err || !R.ops->process()) {
-            R.lost = true;
+            R.lost = true; /* nobody reads the connection any more */
+            ipc_unlock();
             R.ops->lost();
+            ipc_lock();
             wake_everyone();
         }
     }
@@ -112,7 +113,7 @@ static void lead(struct ipc_waiter *w, const struct timespec *deadline) {
 
 /* ipc_receive_hooks.sleep: lead if nobody reads, else follow. */
 static bool reader_sleep(struct ipc_waiter *w, const struct timespec *deadline) {
-    if (R.lost || R.forked)
+    if (R.lost)
         return ipc_sleep(w, deadline);
     if (R.reading) {
         struct follower f = {w, R.followers};
@@ -151,7 +152,7 @@ static void *standby_main(void *arg) {
     unsigned epoch = (unsigned)(uintptr_t)arg;
     ipc_lock();
     unsigned long seen = R.turns;
-    while (!R.lost && !R.forked && R.epoch == epoch) {
+    while (!R.lost && R.epoch == epoch) {
         bool needed = R.requests && !R.reading && !R.followers;
         if (!needed) {
             struct ipc_waiter *w = ipc_waiter_self();
@@ -160,7 +161,7 @@ static void *standby_main(void *arg) {
             R.standby = w;
             ipc_sleep(w, &deadline);
             R.standby = NULL;
-            if (R.lost || R.forked || R.epoch != epoch)
+            if (R.lost || R.epoch != epoch)
                 break;
         }
         bool idle = R.turns == seen;
@@ -175,13 +176,16 @@ static void *standby_main(void *arg) {
 }
 
 static void reader_atfork_child(void) {
-    /* Only the forking thread exists in the child and the connection is the parent's: never
-     * read it. (Runs after the core's own handler, alone in the child: plain stores.) */
-    R.forked = true;
+    /* Only the forking thread exists in the child, and the connection is the parent's (the
+     * transport closes its copy): nobody reads until the child connects as itself
+     * (machd_reader_start). Runs after the core's handler, alone in the child: plain stores. */
+    R.lost = true;
     R.reading = false;
+    R.in_receive = false;
     R.leader = NULL;
     R.followers = NULL;
     R.standby = NULL;
+    R.requests = 0;
 }
 
 static void install_hooks(void) {

@@ -16,7 +16,8 @@ struct machd_reader_ops {
     /* Acts on the datagram received (IPC lock held). Returns false if the connection is lost
      * (machd refused us). */
     bool (*process)(void);
-    /* The connection is lost: turn remote rights into dead names (IPC lock held, once). */
+    /* The connection is lost: turn remote rights into dead names, close it (no lock held;
+     * called once per connection, by the thread that saw it go). */
     void (*lost)(void);
     /* Asks machd for a reply that does nothing, so that a thread blocked in receive returns
      * (IPC lock held). */

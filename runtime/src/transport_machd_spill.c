@@ -12,29 +12,39 @@
 #include "machd_spill.h"
 #include "vm_internal.h"
 
-static uint64_t payload_bytes(const struct machd_payload *p) {
-    uint64_t n = p->body_len;
+/* Default: OOL regions of this many bytes in all spill even when they would fit a datagram.
+ * Measured (docs/machd.md 3.1): from 32 KiB a mapped memfd beats copying into fresh pages at
+ * the receiver; below, the datagram wins. Inline bodies spill only when they do not fit. */
+#define SPILL_OOL_MIN ((uint64_t)32 << 10)
+
+static uint64_t ool_bytes(const struct machd_payload *p) {
+    uint64_t n = 0;
     for (uint32_t i = 0; i < p->ool_count; i++)
         n += p->ool[i].size;
     return n;
 }
 
-/* $MACHRT_SPILL_MIN, or UINT64_MAX (spill only what does not fit a datagram). */
-static uint64_t spill_min(void) {
-    static uint64_t cached;
-    uint64_t v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v == 0) {
+/* $MACHRT_SPILL_MIN (a positive byte count), or 0 when unset. */
+static uint64_t spill_min_override(void) {
+    static int state; /* 0 unread, 1 read */
+    static uint64_t value;
+    if (!__atomic_load_n(&state, __ATOMIC_ACQUIRE)) {
         const char *s = getenv("MACHRT_SPILL_MIN");
         char *end = NULL;
         unsigned long long n = s && *s ? strtoull(s, &end, 0) : 0;
-        v = s && *s && end && *end == '\0' && n > 0 ? (uint64_t)n : UINT64_MAX;
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+        value = end && *end == '\0' ? (uint64_t)n : 0;
+        __atomic_store_n(&state, 1, __ATOMIC_RELEASE);
     }
-    return v;
+    return value;
 }
 
 bool spill_needed(const struct machd_payload *p) {
-    return machd_deliver_size(p) > MACHD_MAX_PACKET || payload_bytes(p) >= spill_min();
+    if (machd_deliver_size(p) > MACHD_MAX_PACKET)
+        return true;
+    uint64_t forced = spill_min_override();
+    if (forced)
+        return p->body_len + ool_bytes(p) >= forced;
+    return ool_bytes(p) >= SPILL_OOL_MIN;
 }
 
 /* pwrite or pread of exactly len bytes at offset (retrying short transfers and EINTR). */
@@ -92,6 +102,27 @@ static bool read_all(int fd, uint8_t *dst, size_t len, uint64_t offset) {
 
 bool spill_read_body(int fd, void *dst, uint32_t len) { return read_all(fd, dst, len, 0); }
 
+/* Zeroes the bytes of region r past `size` to the end of its last page (if any is not zero
+ * already: a mapped memfd page is only copied when written). */
+static void zero_tail(uint8_t *r, uint32_t size) {
+    size_t len = vm_round(size);
+    for (size_t i = size; i < len; i++) {
+        if (r[i]) {
+            memset(r + i, 0, len - i);
+            return;
+        }
+    }
+}
+
+void *spill_copy_region(const uint8_t *src, uint32_t size) {
+    uint8_t *r = vm_region_alloc(size, false);
+    if (!r)
+        return NULL;
+    memcpy(r, src, size);
+    memset(r + size, 0, vm_round(size) - size);
+    return r;
+}
+
 void *spill_map_region(int fd, uint64_t offset, uint32_t size) {
     size_t len = vm_round(size);
     /* Read-only and populated: the existing memfd pages are mapped, none copied; made writable
@@ -111,16 +142,6 @@ void *spill_map_region(int fd, uint64_t offset, uint32_t size) {
             return NULL;
         }
     }
-    /* The bytes past `size` in the last page must read as zero, as in ool_copyin. */
-    if (len > size) {
-        uint8_t *tail = (uint8_t *)r + size;
-        size_t n = len - size;
-        for (size_t i = 0; i < n; i++) {
-            if (tail[i]) {
-                memset(tail + i, 0, n - i);
-                break;
-            }
-        }
-    }
+    zero_tail(r, size); /* as ool_copyin leaves it */
     return r;
 }

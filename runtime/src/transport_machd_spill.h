@@ -9,9 +9,9 @@
 
 #include "machd_proto.h"
 
-/* True when payload p (body and OOL bytes pointed to) must travel in a memfd: it would not fit
- * one MSG_DELIVER datagram, or its bytes reach $MACHRT_SPILL_MIN (read once; for tests and
- * benchmarks). */
+/* True when payload p (body and OOL bytes pointed to) travels in a memfd: it would not fit one
+ * MSG_DELIVER datagram, or its OOL regions hold 32 KiB or more; with $MACHRT_SPILL_MIN=N set
+ * (read once; tests and measurements) instead when body + OOL bytes reach N. */
 bool spill_needed(const struct machd_payload *p);
 
 /* A new memfd holding p's body and OOL bytes in the machd_spill_layout, sealed
@@ -34,5 +34,10 @@ bool spill_read_body(int fd, void *dst, uint32_t len);
  * sealed, so nobody else can), or a copy when the memfd cannot be mapped. NULL on failure.
  * The caller owns it (it is page-rounded, like the regions of ool.c). */
 void *spill_map_region(int fd, uint64_t offset, uint32_t size);
+
+/* A region of `size` bytes holding a copy of the bytes at src (memory of this process that is
+ * known to be readable, e.g. a received datagram), zero to the end of its last page. NULL when
+ * out of memory. */
+void *spill_copy_region(const uint8_t *src, uint32_t size);
 
 #endif

@@ -106,9 +106,15 @@ static void ool_copy_and_move_of_1_and_64_mib_both_directions(void **state) {
     assert_int_equal(run_client("ool.svc", "1048576", "move"), 0);
     assert_int_equal(run_client("ool.svc", "67108864", "copy"), 0);
     assert_int_equal(run_client("ool.svc", "67108864", "move"), 0);
-    /* Sizes that are not whole pages, just above one datagram. */
+    /* Sizes that are not whole pages, just above one datagram; small regions in the datagram. */
     assert_int_equal(run_client("ool.svc", "131073", "copy"), 0);
     assert_int_equal(run_client("ool.svc", "1000001", "move"), 0);
+    assert_int_equal(run_client("ool.svc", "4097", "copy"), 0);
+    /* A tiny region spilled on request (MACHRT_SPILL_MIN, inherited by the client only). */
+    setenv("MACHRT_SPILL_MIN", "1", 1);
+    int forced = run_client("ool.svc", "100", "copy");
+    unsetenv("MACHRT_SPILL_MIN");
+    assert_int_equal(forced, 0);
     stop(server);
 }
 
@@ -118,6 +124,23 @@ static void large_inline_bodies_both_directions(void **state) {
     assert_int_equal(run_client("inline.svc", "4096", "inline"), 0);    /* one datagram */
     assert_int_equal(run_client("inline.svc", "200000", "inline"), 0);  /* spilled */
     assert_int_equal(run_client("inline.svc", "1048576", "inline"), 0); /* spilled */
+    setenv("MACHRT_SPILL_MIN", "1", 1);
+    int forced = run_client("inline.svc", "40", "inline"); /* spilled on request */
+    unsetenv("MACHRT_SPILL_MIN");
+    assert_int_equal(forced, 0);
+    stop(server);
+}
+
+static void ool_port_arrays_up_to_the_rights_limit(void **state) {
+    (void)state;
+    pid_t server = start_server("ports.svc");
+    const char *small[] = {"ports", "ports.svc", "3", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, small)), 0);
+    const char *full[] = {"ports", "ports.svc", "1024", NULL}; /* MACHD_MAX_RIGHTS */
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, full)), 0);
+    /* One more than a message may carry between processes: MACH_SEND_TOO_LARGE (exit 5). */
+    const char *over[] = {"ports", "ports.svc", "1025", NULL};
+    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, over)), 5);
     stop(server);
 }
 
@@ -299,6 +322,7 @@ int main(int argc, char **argv) {
     const struct CMUnitTest all[] = {
         cmocka_unit_test_setup_teardown(ool_copy_and_move_of_1_and_64_mib_both_directions, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(large_inline_bodies_both_directions, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(ool_port_arrays_up_to_the_rights_limit, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(hostile_descriptors_are_refused_with_mach_errors, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline, mh_setup,
                                         mh_teardown),
