@@ -981,6 +981,17 @@ kern_return_t transport_machd_start(void) {
     return kr;
 }
 
+/* Undoes export_handle for a port machd refused to learn (IPC lock held): the send right made
+ * for machd is gone with the refused request. */
+static void unexport(uint32_t h, struct link *l) {
+    struct ipc_port *port = l->port;
+    bool counted = l->remote_senders;
+    port->export_handle = 0;
+    link_drop(h);
+    if (counted)
+        transport_remote_senders(port, -1);
+}
+
 void transport_machd_stats_get(struct transport_machd_stats *out) {
     struct machd_reader_stats r;
     machd_reader_stats_get(&r);
