@@ -2,7 +2,7 @@
  * with blocking senders, bootstrap calls through machd, port sets, MACH_RCV_LARGE, sequence
  * numbers and notifications. Prints "ready" once set up; exits 0 when every check passed, else
  * the number of the step that failed (stderr says why). Modes are listed in main. */
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +287,221 @@ static int boot(const char *name) {
     return 0;
 }
 
+/* ---- port sets, MACH_RCV_LARGE, sequence numbers ---- */
+
+#define BIG_TEXT 2000
+
+struct big_msg {
+    mach_msg_header_t head;
+    char text[BIG_TEXT];
+};
+
+static void fill_big(struct big_msg *m, mach_msg_id_t id) {
+    for (size_t i = 0; i < sizeof m->text; i++)
+        m->text[i] = (char)('a' + (i * 7 + (size_t)id) % 26);
+}
+
+static mach_port_seqno_t seqno_of(const struct rcv_buf *b) {
+    const mach_msg_seqno_trailer_t *t =
+        (const void *)((const uint8_t *)&b->m.head + ((b->m.head.msgh_size + 3) & ~3u));
+    return t->msgh_seqno;
+}
+
+/* pset NAME: a port set holding a local port and NAME.a, NAME.b (fed by another process);
+ * then MACH_RCV_LARGE on NAME.c with a relayed message too large for the first buffer. */
+static int pset(const char *name) {
+    mach_port_t task = mach_task_self();
+    mach_port_t a = check_in(suffixed(name, "a")), b = check_in(suffixed(name, "b"));
+    mach_port_t c = check_in(suffixed(name, "c")), local = port_with_send_right(), set;
+    CHECK(1, mach_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, &set) == KERN_SUCCESS, "set");
+    CHECK(1, mach_port_move_member(task, local, set) == KERN_SUCCESS &&
+                 mach_port_move_member(task, a, set) == KERN_SUCCESS &&
+                 mach_port_move_member(task, b, set) == KERN_SUCCESS, "members");
+    CHECK(1, send_id(local, 300, 0, 0) == MACH_MSG_SUCCESS, "local message");
+    ready();
+    /* Every message once, on the member it was sent to, with per-port sequence numbers. */
+    static const struct {
+        mach_msg_id_t id;
+        int port; /* 0 local, 1 a, 2 b */
+        mach_port_seqno_t seqno;
+    } want[] = {{300, 0, 0}, {301, 1, 0}, {302, 2, 0}, {303, 1, 1}, {304, 2, 1}};
+    bool seen[5] = {false};
+    for (int n = 0; n < 5; n++) {
+        struct rcv_buf r;
+        mach_msg_id_t id = receive_id(set, &r);
+        int k = (int)id - 300;
+        CHECK(2, k >= 0 && k < 5 && !seen[k], "message %d from the set", (int)id);
+        seen[k] = true;
+        mach_port_t member = want[k].port == 0 ? local : want[k].port == 1 ? a : b;
+        CHECK(3, r.m.head.msgh_local_port == member, "message %d on the wrong member", (int)id);
+        CHECK(4, seqno_of(&r) == want[k].seqno, "message %d: seqno %u, want %u", (int)id,
+              (unsigned)seqno_of(&r), (unsigned)want[k].seqno);
+    }
+    /* MACH_RCV_LARGE: too large, the message stays queued and the header says how much. */
+    union {
+        struct big_msg m;
+        uint8_t bytes[sizeof(struct big_msg) + sizeof(mach_msg_max_trailer_t)];
+    } big;
+    memset(&big, 0, sizeof big);
+    mach_msg_return_t mr = mach_msg(&big.m.head, MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_TIMEOUT, 0,
+                                    sizeof(mach_msg_header_t) + 16, c, 30000, MACH_PORT_NULL);
+    CHECK(5, mr == MACH_RCV_TOO_LARGE, "small receive with MACH_RCV_LARGE: %#x", mr);
+    CHECK(5, big.m.head.msgh_size >= sizeof(struct big_msg), "needed size %u", big.m.head.msgh_size);
+    mr = mach_msg(&big.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof big, c, 30000, MACH_PORT_NULL);
+    struct big_msg expect;
+    fill_big(&expect, 310);
+    CHECK(6, mr == MACH_MSG_SUCCESS && big.m.head.msgh_id == 310 &&
+                 memcmp(big.m.text, expect.text, sizeof expect.text) == 0, "second receive: %#x", mr);
+    /* Without MACH_RCV_LARGE the message is destroyed; the next one is 312. */
+    mr = mach_msg(&big.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(mach_msg_header_t) + 16, c, 30000,
+                  MACH_PORT_NULL);
+    CHECK(7, mr == MACH_RCV_TOO_LARGE, "small receive without MACH_RCV_LARGE: %#x", mr);
+    CHECK(7, receive_one(c) == 312, "the too-large message was dropped");
+    return 0;
+}
+
+/* feed NAME: messages for pset: 301 a, 302 b, 303 a, 304 b, then 310, 311 (large) and 312 to c. */
+static int feed(const char *name) {
+    mach_port_t a = look_up(suffixed(name, "a")), b = look_up(suffixed(name, "b"));
+    mach_port_t c = look_up(suffixed(name, "c"));
+    ready();
+    const mach_port_t order[] = {a, b, a, b};
+    for (int i = 0; i < 4; i++)
+        CHECK(1, send_id(order[i], 301 + i, 0, 0) == MACH_MSG_SUCCESS, "message %d", 301 + i);
+    for (mach_msg_id_t id = 310; id <= 311; id++) {
+        struct big_msg m;
+        memset(&m, 0, sizeof m);
+        m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+        m.head.msgh_remote_port = c;
+        m.head.msgh_id = id;
+        m.head.msgh_size = sizeof m;
+        fill_big(&m, id);
+        CHECK(2, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == 0, "big");
+    }
+    CHECK(3, send_id(c, 312, 0, 0) == MACH_MSG_SUCCESS, "message 312");
+    return 0;
+}
+
+/* ---- notifications ---- */
+
+/* owner NAME: checks in NAME.svc, takes one message, destroys the receive right, stays alive. */
+static int owner(const char *name) {
+    mach_port_t svc = check_in(suffixed(name, "svc"));
+    ready();
+    CHECK(1, receive_one(svc) == 1, "message 1");
+    CHECK(2, destroy_receive_right(svc) == KERN_SUCCESS, "destroy");
+    pause(); /* killed by the test */
+    return 0;
+}
+
+static mach_msg_id_t receive_notification(mach_port_t port, mach_msg_timeout_t timeout, uint32_t *arg) {
+    union {
+        mach_no_senders_notification_t ns;
+        mach_dead_name_notification_t dn;
+        uint8_t bytes[256];
+    } n;
+    memset(&n, 0, sizeof n);
+    mach_msg_return_t mr = mach_msg(&n.ns.not_header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof n, port,
+                                    timeout, MACH_PORT_NULL);
+    if (mr != MACH_MSG_SUCCESS)
+        return mr == MACH_RCV_TIMED_OUT ? 0 : -1;
+    *arg = n.ns.not_header.msgh_id == MACH_NOTIFY_NO_SENDERS ? n.ns.not_count : n.dn.not_port;
+    return n.ns.not_header.msgh_id;
+}
+
+/* dn NAME: a dead-name notification for a port whose receiver (another, live process) destroys
+ * it; then sends fail and the name is gone from machd's bootstrap table. */
+static int dn(const char *name) {
+    mach_port_t task = mach_task_self(), svc = look_up(suffixed(name, "svc")), notify = new_port(5), prev;
+    kern_return_t kr = mach_port_request_notification(task, svc, MACH_NOTIFY_DEAD_NAME, 0, notify,
+                                                      MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+    CHECK(1, kr == KERN_SUCCESS, "dead-name request: %#x", kr);
+    ready();
+    CHECK(2, send_id(svc, 1, 0, 0) == MACH_MSG_SUCCESS, "message 1");
+    uint32_t arg = 0;
+    mach_msg_id_t id = receive_notification(notify, 30000, &arg);
+    CHECK(3, id == MACH_NOTIFY_DEAD_NAME && arg == svc, "dead-name notification: id %d name %#x", (int)id, arg);
+    mach_msg_return_t mr = send_id(svc, 2, 0, 0);
+    CHECK(4, mr == MACH_SEND_INVALID_DEST, "send to a dead name: %#x", mr);
+    kr = look_up_status(suffixed(name, "svc"));
+    CHECK(5, kr == BOOTSTRAP_UNKNOWN_SERVICE, "look-up after the receive right died: %#x", kr);
+    return 0;
+}
+
+struct port_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t port;
+};
+
+/* nsown NAME: checks in NAME.ns; takes a message carrying a send right and sends the right back
+ * (moved) in the reply. */
+static int nsown(const char *name) {
+    mach_port_t svc = check_in(suffixed(name, "ns"));
+    ready();
+    union {
+        struct port_msg m;
+        uint8_t bytes[sizeof(struct port_msg) + sizeof(mach_msg_max_trailer_t)];
+    } in;
+    memset(&in, 0, sizeof in);
+    mach_msg_return_t mr = mach_msg(&in.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, svc, 30000,
+                                    MACH_PORT_NULL);
+    CHECK(1, mr == MACH_MSG_SUCCESS && in.m.port.disposition == MACH_MSG_TYPE_PORT_SEND, "request: %#x", mr);
+    struct port_msg out;
+    memset(&out, 0, sizeof out);
+    out.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX;
+    out.head.msgh_remote_port = in.m.head.msgh_remote_port;
+    out.head.msgh_id = 401;
+    out.head.msgh_size = sizeof out;
+    out.body.msgh_descriptor_count = 1;
+    out.port = (mach_msg_port_descriptor_t){.name = in.m.port.name, .disposition = MACH_MSG_TYPE_MOVE_SEND,
+                                           .type = MACH_MSG_PORT_DESCRIPTOR};
+    mr = mach_msg(&out.head, MACH_SEND_MSG, sizeof out, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    CHECK(2, mr == MACH_MSG_SUCCESS, "reply: %#x", mr);
+    return 0;
+}
+
+/* ns NAME: no-senders on a local port whose only send right goes to another process and comes
+ * back: no notification while a right exists (here or in flight), exactly one, with make-send
+ * count 1, when the last one dies. */
+static int ns(const char *name) {
+    mach_port_t task = mach_task_self(), svc = look_up(suffixed(name, "ns"));
+    mach_port_t port = new_port(5), notify = new_port(5), reply = new_port(5), prev;
+    kern_return_t kr = mach_port_request_notification(task, port, MACH_NOTIFY_NO_SENDERS, 1, notify,
+                                                      MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+    CHECK(1, kr == KERN_SUCCESS, "no-senders request: %#x", kr);
+    ready();
+    struct port_msg m;
+    memset(&m, 0, sizeof m);
+    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX;
+    m.head.msgh_remote_port = svc;
+    m.head.msgh_local_port = reply;
+    m.head.msgh_id = 400;
+    m.head.msgh_size = sizeof m;
+    m.body.msgh_descriptor_count = 1;
+    m.port = (mach_msg_port_descriptor_t){.name = port, .disposition = MACH_MSG_TYPE_MAKE_SEND,
+                                         .type = MACH_MSG_PORT_DESCRIPTOR};
+    CHECK(2, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == 0, "request");
+    union {
+        struct port_msg m;
+        uint8_t bytes[sizeof(struct port_msg) + sizeof(mach_msg_max_trailer_t)];
+    } in;
+    memset(&in, 0, sizeof in);
+    mach_msg_return_t mr = mach_msg(&in.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, reply, 30000,
+                                    MACH_PORT_NULL);
+    CHECK(3, mr == MACH_MSG_SUCCESS && in.m.head.msgh_id == 401 && in.m.port.name == port,
+          "the send right back: %#x name %#x", mr, in.m.port.name);
+    uint32_t count = 0;
+    mach_msg_id_t id = receive_notification(notify, 300, &count);
+    CHECK(4, id == 0, "notification %d while a send right exists", (int)id);
+    CHECK(5, mach_port_deallocate(task, port) == KERN_SUCCESS, "deallocate");
+    id = receive_notification(notify, 30000, &count);
+    CHECK(6, id == MACH_NOTIFY_NO_SENDERS && count == 1, "no-senders: id %d mscount %u", (int)id, count);
+    id = receive_notification(notify, 300, &count);
+    CHECK(7, id == 0, "a second notification %d", (int)id);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     transport_machd_bootstrap_init();
     if (argc < 3) {
@@ -299,7 +514,8 @@ int main(int argc, char **argv) {
         int (*run)(const char *name);
     } modes[] = {
         {"qrecv", qrecv}, {"qsend", qsend}, {"qhold", qhold}, {"qblock", qblock}, {"qafter", qafter},
-        {"boot", boot},
+        {"boot", boot}, {"pset", pset}, {"feed", feed}, {"owner", owner}, {"dn", dn},
+        {"nsown", nsown}, {"ns", ns},
     };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         if (strcmp(modes[i].mode, argv[1]) == 0)

@@ -66,6 +66,34 @@ static void bootstrap_register_unregister_and_release(void **state) {
     assert_int_equal(mh_wait(p), 0);
 }
 
+/* A port set holding a local port and ports fed by another process: every message once, on
+ * its member, with per-port sequence numbers; MACH_RCV_LARGE on a relayed message. */
+static void port_set_sequence_numbers_and_rcv_large_across_processes(void **state) {
+    (void)state;
+    pid_t receiver = peer("pset", "svc.pset");
+    assert_int_equal(mh_wait(peer("feed", "svc.pset")), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
+/* A dead-name notification when the receive right dies in another, live process; then
+ * MACH_SEND_INVALID_DEST and BOOTSTRAP_UNKNOWN_SERVICE. */
+static void dead_name_notification_and_look_up_after_the_receiver_died(void **state) {
+    (void)state;
+    pid_t owner = peer("owner", "svc.dn");
+    assert_int_equal(mh_wait(peer("dn", "svc.dn")), 0);
+    kill(owner, SIGKILL);
+    assert_int_equal(mh_wait(owner), 128 + SIGKILL);
+}
+
+/* No-senders fires once, with the right make-send count, after a send right went to another
+ * process and came back. */
+static void no_senders_once_after_a_round_trip_of_the_send_right(void **state) {
+    (void)state;
+    pid_t owner = peer("nsown", "svc.ns");
+    assert_int_equal(mh_wait(peer("ns", "svc.ns")), 0);
+    assert_int_equal(mh_wait(owner), 0);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
@@ -73,6 +101,11 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(sender_blocks_on_a_full_queue_in_another_process, setup, teardown),
         cmocka_unit_test_setup_teardown(sender_killed_while_blocked_leaves_nothing_behind, setup, teardown),
         cmocka_unit_test_setup_teardown(bootstrap_register_unregister_and_release, setup, teardown),
+        cmocka_unit_test_setup_teardown(port_set_sequence_numbers_and_rcv_large_across_processes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(dead_name_notification_and_look_up_after_the_receiver_died, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(no_senders_once_after_a_round_trip_of_the_send_right, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
