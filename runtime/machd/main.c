@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "instance_lock.h"
 #include "log.h"
 #include "server.h"
 #include "transport_machd_path.h"
@@ -141,15 +142,31 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* One machd per path: whoever holds the lock is running or about to. */
+    struct machd_instance_lock lock;
+    switch (machd_instance_lock(&lock, path)) {
+    case MACHD_LOCK_TAKEN:
+        break;
+    case MACHD_LOCK_HELD_ELSEWHERE:
+        machd_log(LOG_ERR, "another machd is already running at %s", path);
+        return MACHD_EXIT_RUNNING;
+    case MACHD_LOCK_UNAVAILABLE:
+        machd_log(LOG_WARNING, "no instance lock %s: %s (racing starts are not excluded)", lock.path,
+                  strerror(errno));
+        break;
+    }
     struct machd_server *server = NULL;
     int rc = machd_server_listen(&server, path);
-    if (rc != MACHD_EXIT_OK)
+    if (rc != MACHD_EXIT_OK) {
+        machd_instance_unlock(&lock);
         return rc;
+    }
     if (o.daemon) {
         daemonize();
         machd_log_init(true, o.verbose);
     }
     rc = machd_server_run(server);
     machd_server_destroy(server);
+    machd_instance_unlock(&lock);
     return rc;
 }

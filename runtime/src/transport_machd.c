@@ -709,12 +709,12 @@ static void answer_waiter(const struct machd_msg *m) {
     pthread_mutex_unlock(&T.wait_mu);
 }
 
-/* machd is gone: every proxy becomes a dead name, waiting requests fail. */
-static void connection_lost(void) {
-    ipc_lock();
-    pthread_mutex_lock(&T.write_mu);
-    T.up = false;
-    pthread_mutex_unlock(&T.write_mu);
+/* Forgets everything this process knew through its connection to machd, as Mach destroys the
+ * rights of a space that loses its peers (IPC lock held): proxies become dead names (dead-name
+ * notifications fire), exported ports are no longer known and lose their remote senders
+ * (no-senders fire), and each send-once right handed out and not used yet becomes a send-once
+ * notification (a client waiting for a reply gets MIG_SERVER_DIED, never a hang). */
+static void forget_links(void) {
     for (size_t i = 0; i < T.links.cap; i++) {
         struct link *l = T.links.values[i];
         if (!l)
@@ -727,8 +727,6 @@ static void connection_lost(void) {
             transport_proxy_dead(port);
             port_release(port);
         } else {
-            /* Send-once rights held in other tasks die with machd: a client waiting for a
-             * reply gets its send-once notification (MIG_SERVER_DIED), never a hang. */
             for (uint32_t n = l->remote_once; n > 0 && port->active; n--) {
                 port_make_send_once(port);
                 notify_send_once(port);
@@ -739,14 +737,33 @@ static void connection_lost(void) {
             link_drop(h);
         }
     }
-    ipc_unlock();
-    pthread_mutex_lock(&T.wait_mu);
+}
+
+/* Fails every request waiting for machd's reply (wait_mu held). */
+static void fail_waiters(void) {
     for (struct waiter *w = T.waiters; w; w = w->next) {
         w->status = MACH_SEND_INVALID_DEST;
         w->done = true;
     }
     pthread_cond_broadcast(&T.wait_cv);
+}
+
+/* machd is gone (reader thread): the task forgets it and closes the connection; the next call
+ * that needs machd connects again, as a new task (transport_machd_start). start_mu keeps a new
+ * connection from starting before the old one is fully forgotten. */
+static void connection_lost(void) {
+    pthread_mutex_lock(&T.start_mu);
+    ipc_lock();
+    pthread_mutex_lock(&T.write_mu);
+    T.up = false;
+    pthread_mutex_unlock(&T.write_mu);
+    forget_links();
+    ipc_unlock();
+    pthread_mutex_lock(&T.wait_mu);
+    fail_waiters();
     pthread_mutex_unlock(&T.wait_mu);
+    machd_conn_close(&T.conn); /* nobody writes once `up` is false */
+    pthread_mutex_unlock(&T.start_mu);
 }
 
 static void *reader_main(void *arg) {
@@ -791,6 +808,36 @@ lost:
     return NULL;
 }
 
+/* ---- fork ---- */
+
+/* A child of fork() is a new task (docs/machd.md, "fork"): it does not share the parent's
+ * connection or handles. It forgets them as if machd had gone (its copies of proxies become
+ * dead names; its copies of exported ports are unknown to machd, whose senders reach the
+ * parent's ports) and connects as itself on its next call that needs machd. */
+static void fork_prepare(void) { pthread_mutex_lock(&T.start_mu); }
+
+static void fork_parent(void) { pthread_mutex_unlock(&T.start_mu); }
+
+/* Only the forking thread exists in the child: the reader thread and any thread that held
+ * write_mu or wait_mu (or waited for a reply) are gone, so those are made anew. The core's
+ * child handler, registered before this one, has already released the IPC lock. */
+static void fork_child(void) {
+    pthread_mutex_init(&T.write_mu, NULL);
+    pthread_mutex_init(&T.wait_mu, NULL);
+    pthread_cond_init(&T.wait_cv, NULL);
+    T.waiters = NULL;
+    if (T.up) {
+        ipc_lock();
+        T.up = false;
+        forget_links();
+        ipc_unlock();
+        machd_conn_close(&T.conn); /* our copy: the parent's connection is untouched */
+    }
+    pthread_mutex_unlock(&T.start_mu);
+}
+
+static void watch_forks(void) { (void)pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
 /* ---- starting, bootstrap ---- */
 
 kern_return_t transport_machd_start(void) {
@@ -803,6 +850,8 @@ kern_return_t transport_machd_start(void) {
         if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
             kr = KERN_FAILURE;
         } else {
+            static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+            pthread_once(&fork_once, watch_forks);
             T.up = true;
             transport_set_export_ops(&machd_export_ops);
             pthread_attr_t attr;

@@ -79,6 +79,9 @@ void mh_cleanup(struct machd_proc *m) {
     if (m->pid > 0)
         mh_kill(m);
     unlink(m->path);
+    char lock[sizeof m->path + 8];
+    snprintf(lock, sizeof lock, "%s.lock", m->path); /* left by a machd that was killed */
+    unlink(lock);
     rmdir(m->dir);
 }
 

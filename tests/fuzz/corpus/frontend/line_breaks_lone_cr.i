@@ -1,0 +1,1 @@
+# 1 "mac.defs"subsystem mac 500;# 1 "std.defs" 1type int = MACH_MSG_TYPE_INTEGER_32;type mach_port_t = MACH_MSG_TYPE_COPY_SEND;# 3 "mac.defs" 2// commentroutine r(s : mach_port_t; a : int; out b : int);simpleroutine q(s : mach_port_t; "x a : int);
