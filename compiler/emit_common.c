@@ -314,9 +314,12 @@ void emit_rcsid(struct emitter *e, const struct ir_module *ir, const char *exter
         return;
     em_pp(e, "#ifndef\tlint");
     em_pp(e, "#if\tUseExternRCSId");
+    // Declared extern first: external linkage in C++ too (a lone `const` would be static).
+    em_pp(e, "extern const char %s[];", extern_name);
     em_pp(e, "const char %s[] = \"%s\";", extern_name, ir->maybe_rcsid);
     em_pp(e, "#else");
-    em_pp(e, "static const char rcsid[] __attribute__((unused)) = \"%s\";", ir->maybe_rcsid);
+    // `used`: the string must stay in the object (an optimizer drops an unreferenced static).
+    em_pp(e, "static const char rcsid[] __attribute__((used)) = \"%s\";", ir->maybe_rcsid);
     em_pp(e, "#endif\t/* UseExternRCSId */");
     em_pp(e, "#endif\t/* lint */");
     em_blank(e);

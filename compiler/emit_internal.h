@@ -81,6 +81,31 @@ void emit_reply_checker(struct emitter *e, const struct ir_module *ir,
 // The largest shift_index of a layout: how many In<k>P / Out<k>P pointers a stub needs.
 unsigned emit_layout_max_shift(const struct ir_layout *layout);
 
+// --- emit_user_overwrite.c: `overwrite` out arguments (client stubs) ---------------------------
+// Whether a reply field has a descriptor in the overwrite template: the reply's out-of-line
+// (memory or ports) descriptors up to the last `overwrite` argument, as in Apple's MIG.
+bool emit_overwrite_in_template(const struct ir_routine *rt, const struct ir_field *f);
+// `typedef struct { Head; msgh_body; descriptors } OverwriteTemplate;` inside a stub.
+void emit_overwrite_typedef(struct emitter *e, const struct ir_routine *rt);
+// The stub's buffers: the request, and a union of the template and the reply (MessReply).
+void emit_overwrite_locals(struct emitter *e);
+// Fills the template before the RPC: MACH_MSG_OVERWRITE with the caller's buffer (*arg, and
+// *argCnt elements) for each `overwrite` argument, MACH_MSG_ALLOCATE for the others.
+void emit_overwrite_template(struct emitter *e, const struct ir_routine *rt);
+// Before a reply that failed its check is destroyed: a descriptor that landed in the caller's
+// buffer is emptied, so that mach_msg_destroy does not free the caller's memory.
+void emit_overwrite_keep_landed(struct emitter *e, const struct ir_routine *rt);
+
+// --- emit_user_kernel.c: KernelUser client stubs --------------------------------------------
+// `#if __MigKernelSpecificCode` + the kernel's call (mach_msg_rpc_from_kernel for a routine,
+// mach_msg_send_from_kernel for a simpleroutine) + `#else`: the user-space mach_msg follows, then
+// emit_kernel_end closes the #if.
+void emit_kernel_rpc_begin(struct emitter *e, const struct ir_routine *rt);
+void emit_kernel_send_begin(struct emitter *e, const struct ir_routine *rt);
+void emit_kernel_end(struct emitter *e);
+// Destroys the reply Out0P with mach_msg_destroy_from_kernel in the kernel, else mach_msg_destroy.
+void emit_kernel_destroy_reply(struct emitter *e);
+
 // --- emit_server.c: pieces the server header shares ------------------------------------------
 // Prototypes of <demux> and <demux>_routine.
 void emit_demux_declarations(struct emitter *e, const struct ir_module *ir);

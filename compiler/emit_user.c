@@ -43,8 +43,11 @@ static void count_expr(const struct ir_arg *a, const char **prefix, const char *
 }
 
 // Whether a stub keeps its message buffer on the heap (-maxonstack / OnStackLimit): the request
-// or the reply with its trailer is larger than the limit.
+// or the reply with its trailer is larger than the limit. (Never with `overwrite`: its buffers
+// are on the stack, as in Apple's MIG.)
 static bool stub_on_heap(const struct ir_module *ir, const struct ir_routine *rt) {
+    if (rt->has_overwrite)
+        return false;
     uint32_t size = rt->request.size;
     if (!emit_routine_is_simple(rt) && rt->reply.size + rt->reply.trailer_size > size)
         size = rt->reply.size + rt->reply.trailer_size;
@@ -280,7 +283,10 @@ static void emit_pack_request(struct emitter *e, const struct ir_routine *rt, bo
     for (size_t i = 0; i < layout->field_count; i++)
         emit_pack_request_field(e, layout, &layout->fields[i], heap);
     if (layout->is_variable && emit_layout_max_shift(layout) > 0) {
-        em_line(e, "InP = &Mess%sIn;", heap ? "->" : ".");
+        if (rt->has_overwrite)
+            em_line(e, "InP = &MessRequest;");
+        else
+            em_line(e, "InP = &Mess%sIn;", heap ? "->" : ".");
         em_blank(e);
     }
 }
@@ -325,7 +331,7 @@ static void emit_request_header(struct emitter *e, const struct ir_routine *rt) 
 }
 
 static void emit_voucher_call(struct emitter *e, const struct ir_module *ir) {
-    if (ir->options.novouchers)
+    if (ir->options.novouchers || ir->kernel_user) // as Apple's: no voucher in kernel stubs
         return;
     em_pp(e, "#ifdef USING_VOUCHERS");
     em_open(e, "if (voucher_mach_msg_set != NULL)");
@@ -348,6 +354,8 @@ static bool has_timeout(const struct ir_routine *rt) {
 
 static void emit_send_options(struct emitter *e, const struct ir_routine *rt, bool rpc) {
     em_rawf(e, rpc ? "MACH_SEND_MSG|MACH_RCV_MSG" : "MACH_SEND_MSG");
+    if (rpc && rt->has_overwrite)
+        em_rawf(e, "|MACH_RCV_OVERWRITE");
     if (rt->waittime.source != IR_SETTING_NONE)
         em_rawf(e, rpc ? "|MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT" : "|MACH_SEND_TIMEOUT");
     else if (rt->sendtime.source != IR_SETTING_NONE)
@@ -408,13 +416,23 @@ static void emit_consume_on_send_error(struct emitter *e, const struct ir_module
 static void emit_send_rpc(struct emitter *e, const struct ir_module *ir,
                           const struct ir_routine *rt) {
     em_line(e, "__BeforeSendRpc(%d, \"%s\")", (int)rt->request_id, rt->name);
-    em_start(e, "msg_result = mach_msg(&InP->Head, ");
+    if (ir->kernel_user)
+        emit_kernel_rpc_begin(e, rt);
+    // `overwrite`: the reply is received over the template, which names the caller's buffers.
+    em_start(e, rt->has_overwrite ? "msg_result = mach_msg_overwrite(&InP->Head, "
+                                  : "msg_result = mach_msg(&InP->Head, ");
     emit_send_options(e, rt, true);
     em_rawf(e, ", ");
     emit_msgh_size(e, rt);
     em_rawf(e, ", (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, ");
     emit_timeout(e, rt);
-    em_rawf(e, ", MACH_PORT_NULL);\n");
+    if (rt->has_overwrite)
+        em_rawf(e, ", MACH_PORT_NULL, &InOvTemplate->Head, "
+                   "(mach_msg_size_t)sizeof(OverwriteTemplate));\n");
+    else
+        em_rawf(e, ", MACH_PORT_NULL);\n");
+    if (ir->kernel_user)
+        emit_kernel_end(e);
     em_line(e, "__AfterSendRpc(%d, \"%s\")", (int)rt->request_id, rt->name);
     em_open(e, "if (msg_result != MACH_MSG_SUCCESS)");
     emit_consume_on_send_error(e, ir, rt);
@@ -429,6 +447,8 @@ static void emit_send_rpc(struct emitter *e, const struct ir_module *ir,
 static void emit_send_simple(struct emitter *e, const struct ir_module *ir,
                              const struct ir_routine *rt) {
     em_line(e, "__BeforeSendSimple(%d, \"%s\")", (int)rt->request_id, rt->name);
+    if (ir->kernel_user)
+        emit_kernel_send_begin(e, rt);
     em_start(e, "msg_result = mach_msg(&InP->Head, ");
     emit_send_options(e, rt, false);
     em_rawf(e, ", ");
@@ -436,6 +456,8 @@ static void emit_send_simple(struct emitter *e, const struct ir_module *ir,
     em_rawf(e, ", 0, MACH_PORT_NULL, ");
     emit_timeout(e, rt);
     em_rawf(e, ", MACH_PORT_NULL);\n");
+    if (ir->kernel_user)
+        emit_kernel_end(e);
     em_line(e, "__AfterSendSimple(%d, \"%s\")", (int)rt->request_id, rt->name);
     if (ir->consume_on_send_error != IR_CONSUME_NONE) {
         em_open(e, "if (msg_result != MACH_MSG_SUCCESS)");
@@ -536,6 +558,14 @@ static void emit_unpack_reply_field(struct emitter *e, const struct ir_layout *l
     }
 }
 
+// A reply the stub refuses is destroyed (its rights and memory are not the caller's).
+static void emit_destroy_reply(struct emitter *e, const struct ir_module *ir) {
+    if (ir->kernel_user)
+        emit_kernel_destroy_reply(e);
+    else
+        em_line(e, "mach_msg_destroy(&Out0P->Head);");
+}
+
 static bool wants_user_trailer(const struct ir_routine *rt) {
     return rt->user_wants_sender || rt->user_wants_audit;
 }
@@ -550,7 +580,7 @@ static void emit_unpack_trailer(struct emitter *e, const struct ir_module *ir,
                                    "sizeof(audit_token_t))"
                                  : "(offsetof(mach_msg_max_trailer_t, msgh_sender) + "
                                    "sizeof(security_token_t))");
-    em_line(e, "mach_msg_destroy(&Out0P->Head);");
+    emit_destroy_reply(e, ir);
     emit_return(e, stub_on_heap(ir, rt), "MIG_TRAILER_ERROR");
     em_close(e, "");
     for (size_t i = 0; i < rt->arg_count; i++) {
@@ -570,7 +600,9 @@ static void emit_check_and_unpack_reply(struct emitter *e, const struct ir_modul
     bool heap = stub_on_heap(ir, rt);
     em_line(e, "check_result = %s((%s *)Out0P);", rt->reply_checker, rt->reply.typedef_name);
     em_open(e, "if (check_result != MACH_MSG_SUCCESS)");
-    em_line(e, "mach_msg_destroy(&Out0P->Head);");
+    if (rt->has_overwrite)
+        emit_overwrite_keep_landed(e, rt);
+    emit_destroy_reply(e, ir);
     emit_return(e, heap, "check_result");
     em_close(e, "");
     em_blank(e);
@@ -584,7 +616,8 @@ static void emit_check_and_unpack_reply(struct emitter *e, const struct ir_modul
 
 // --- one stub ------------------------------------------------------------------------------------
 
-static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt, bool heap) {
+// The request and reply buffers: one union, on the stack or from mig_user_allocate.
+static void emit_message_buffers(struct emitter *e, const struct ir_routine *rt, bool heap) {
     bool rpc = !emit_routine_is_simple(rt);
     em_open(e, "union __MigMess");
     em_line(e, "Request In;");
@@ -602,6 +635,14 @@ static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt, boo
         if (rpc)
             em_line(e, "Reply *Out0P = &Mess%sOut;", sel);
     }
+}
+
+static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt, bool heap) {
+    bool rpc = !emit_routine_is_simple(rt);
+    if (rt->has_overwrite)
+        emit_overwrite_locals(e);
+    else
+        emit_message_buffers(e, rt, heap);
     if (rpc)
         for (unsigned k = 1; k <= emit_layout_max_shift(&rt->reply); k++)
             em_line(e, "Reply *Out%uP;", k);
@@ -636,6 +677,8 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
     emit_message_typedef(e, &rt->request, EMIT_SIDE_USER, "Request", false);
     if (rpc)
         emit_message_typedef(e, &rt->reply, EMIT_SIDE_USER, "Reply", true);
+    if (rt->has_overwrite)
+        emit_overwrite_typedef(e, rt);
     em_blank(e);
     bool heap = stub_on_heap(ir, rt);
     emit_stub_locals(e, rt, heap);
@@ -646,6 +689,8 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
     emit_request_header(e, rt);
     emit_voucher_call(e, ir);
     if (rpc) {
+        if (rt->has_overwrite)
+            emit_overwrite_template(e, rt);
         emit_send_rpc(e, ir, rt);
         emit_check_and_unpack_reply(e, ir, rt);
     } else {
@@ -677,9 +722,14 @@ void emit_user_source(struct emitter *e, const struct ir_module *ir) {
     em_blank(e);
     // Self-contained: the stubs do not depend on the name the user header was written under.
     emit_std_includes(e);
-    if (!ir->options.novouchers)
+    if (!ir->options.novouchers && !ir->kernel_user)
         emit_voucher_decls(e);
     emit_std_type_includes(e);
+    if (ir->consume_on_send_error == IR_CONSUME_ANY) {
+        // The cleanup after MACH_SEND_INVALID_DEST releases a moved destination right.
+        em_pp(e, "#include <mach/mach_init.h>");
+        em_pp(e, "#include <mach/mach_port.h>");
+    }
     emit_imports(e, ir,
                  EMIT_IMPORTS(IR_IMPORT) | EMIT_IMPORTS(IR_UIMPORT) | EMIT_IMPORTS(IR_DIMPORT) |
                      EMIT_IMPORTS(IR_IIMPORT));

@@ -7,6 +7,8 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/emit_check.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_user_header.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_user.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_user_overwrite.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_user_kernel.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_server_header.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_server.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_defines.c)

@@ -10,10 +10,12 @@
 #include <mach/message.h>
 #include <mach/notify.h>
 
+#include "flow.h"
 #include "transport_handle_map.h"
 
 /* Darwin's bootstrap status codes (servers/bootstrap.h). */
 enum {
+    BS_NOT_PRIVILEGED = 1100,
     BS_NAME_IN_USE = 1101,
     BS_UNKNOWN_SERVICE = 1102,
     BS_SERVICE_ACTIVE = 1103,
@@ -32,6 +34,7 @@ struct entry {
     uint32_t send_urefs;
     bool send_once;
     bool receive;
+    uint32_t admitted;     /* room SEND_ADMIT reserved for this sender, not used yet */
     struct entry *port_prev, *port_next; /* the port's holders */
 };
 
@@ -43,6 +46,7 @@ struct broker_port {
     uint32_t names_bound;         /* bootstrap names bound to this port */
     uint32_t table_urefs;         /* send references held by the bootstrap table (counted) */
     struct broker_port *pd_notify; /* port-destroyed request: machd holds a send-once right */
+    struct port_flow flow;        /* queue limit: room left, senders waiting (flow.h) */
     struct entry *holders;
     struct broker_port *prev, *next; /* every live port */
 };
@@ -71,6 +75,7 @@ struct copyin_scratch {
 
 struct service {
     char name[MACHD_MAX_SERVICE_NAME + 1];
+    bool registered; /* bound by REGISTER (may be unregistered), not by CHECK_IN */
     struct broker_port *port;
     struct service *next;
 };
@@ -85,6 +90,8 @@ struct broker {
     uint8_t out[MACHD_MAX_PACKET];
     struct machd_msg msg; /* scratch for outgoing messages: large, so not on the stack */
     struct copyin_scratch *ci;
+    bool flow_recheck;     /* credit came back somewhere: admit waiters after this request */
+    uint32_t timed_waiters; /* SEND_ADMIT waiters with a deadline, over all ports */
 };
 
 /* ---- emitting ---- */
@@ -164,6 +171,10 @@ static uint32_t new_name(struct broker_task *t) {
 }
 
 static void entry_remove(struct broker *b, struct entry *e) {
+    if (e->admitted) { /* reserved room never used: another sender may have it */
+        flow_give_back(&e->port->flow, e->admitted);
+        b->flow_recheck = true;
+    }
     handle_map_remove(&e->task->names, e->name);
     if (e->port_prev)
         e->port_prev->port_next = e->port_next;
@@ -191,6 +202,7 @@ static struct broker_port *port_create(struct broker *b) {
         b->ports->prev = p;
     b->ports = p;
     b->counts.ports++;
+    flow_init(&p->flow);
     return p;
 }
 
@@ -207,6 +219,8 @@ static void port_free(struct broker *b, struct broker_port *p) {
 
 static void send_once_notification(struct broker *b, struct broker_port *p);
 static void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying);
+static void flow_fail_waiters(struct broker *b, struct broker_port *p);
+static void flow_recheck(struct broker *b);
 
 /* Send rights outside the receiver went away: tell the receiver when none are left. */
 static void senders_check(struct broker *b, struct broker_port *p, struct broker_task *dying) {
@@ -239,7 +253,8 @@ static void deliver_notification(struct broker *b, struct broker_port *p, int32_
         b->msg.u.deliver.p.right_count = 1;
         b->msg.u.deliver.p.rights[0] = (struct machd_right){moved_recv_name, MACHD_DISP_MOVE_RECEIVE, 0};
     }
-    emit(b, p->receiver);
+    if (emit(b, p->receiver))
+        flow_note_delivery(&p->flow);
 }
 
 /* A send-once right to p was destroyed unused: Mach sends a send-once notification. */
@@ -266,6 +281,7 @@ static bool port_destroyed_notification(struct broker *b, struct broker_port *p,
     e->receive = true;
     p->receiver = to;
     p->recv_name = e->name;
+    flow_receiver_changed(&p->flow);
     /* Body: descriptor count 1, then one port descriptor whose name the runtime fills in. */
     uint8_t body[sizeof(mach_msg_body_t) + sizeof(mach_msg_port_descriptor_t)];
     mach_msg_body_t count = {1};
@@ -316,6 +332,7 @@ static void port_destroy(struct broker *b, struct broker_port *p, struct broker_
         return;
     services_release(b, p);
     pd_requests_drop(b, p);
+    flow_fail_waiters(b, p);
     while (p->holders) {
         struct entry *e = p->holders;
         struct broker_task *holder = e->task;
@@ -382,6 +399,9 @@ struct broker_counts broker_counts(const struct broker *b) { return b->counts; }
  * leaves tombstones and never rehashes), never added, so the walk stays valid. */
 void broker_task_destroy(struct broker *b, struct broker_task *t) {
     struct handle_map *m = &t->names;
+    /* Pass 0: its waiting sends (a sender that dies while blocked leaves nothing behind). */
+    for (struct broker_port *p = b->ports; p; p = p->next)
+        b->timed_waiters -= flow_drop_task(&p->flow, t);
     /* Pass 1: receive rights (ports die or move to their port-destroyed notify port). */
     for (size_t i = 0; i < m->cap; i++) {
         struct entry *e = m->values[i];
@@ -411,6 +431,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
         t->next->prev = t->prev;
     b->counts.tasks--;
     free(t);
+    flow_recheck(b);
 }
 
 static bool is_once(uint8_t disposition) {
@@ -582,11 +603,133 @@ static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit 
         e->receive = true;
         p->receiver = t;
         p->recv_name = e->name;
+        flow_receiver_changed(&p->flow);
         break;
     }
     return e->name;
 }
 
+
+/* ---- flow control: queue limits across processes (flow.h, docs/machd.md) ---- */
+
+static void answer_admit(struct broker *b, struct flow_waiter *w, uint32_t status, uint32_t credit_left) {
+    if (w->timed)
+        b->timed_waiters--;
+    reply_status(b, w->task, MACHD_STATUS_REPLY, w->seq, status, credit_left);
+    free(w);
+}
+
+/* The receive right died: its waiting senders get MACH_SEND_INVALID_DEST. */
+static void flow_fail_waiters(struct broker *b, struct broker_port *p) {
+    for (struct flow_waiter *w; (w = flow_pop(&p->flow)) != NULL;)
+        answer_admit(b, w, MACH_SEND_INVALID_DEST, 0);
+}
+
+/* The room left, for the sender's hint (no limit known: plenty). */
+static uint32_t credit_left(const struct broker_port *p) {
+    if (!p->flow.active)
+        return MACHD_MAX_ROOM;
+    return p->flow.credit > 0 ? (uint32_t)p->flow.credit : 0;
+}
+
+/* Lets in the waiters the port's credit allows, in order. */
+static void flow_admit_waiters(struct broker *b, struct broker_port *p) {
+    for (struct flow_waiter *w; (w = flow_next_admitted(&p->flow)) != NULL;) {
+        struct entry *e = lookup(w->task, w->name);
+        if (e && e->port == p && e->send_urefs > 0) {
+            e->admitted++;
+            answer_admit(b, w, MACH_MSG_SUCCESS, credit_left(p));
+        } else { /* the sender gave its right away meanwhile */
+            flow_give_back(&p->flow, 1);
+            answer_admit(b, w, MACH_SEND_INVALID_DEST, 0);
+        }
+    }
+}
+
+/* After a request: credit that came back (reservations of removed entries) admits waiters. */
+static void flow_recheck(struct broker *b) {
+    if (!b->flow_recheck)
+        return;
+    b->flow_recheck = false;
+    for (struct broker_port *p = b->ports; p; p = p->next)
+        if (p->flow.head && (!p->flow.active || p->flow.credit > 0))
+            flow_admit_waiters(b, p);
+}
+
+/* SEND_ADMIT: reserve room for one message to the port behind the sender's handle, waiting
+ * (FIFO, until the deadline) while the receiver's queue is full; or give a reservation back. */
+static void handle_send_admit(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    struct entry *e = lookup(t, req->u.send_admit.name);
+    if (req->u.send_admit.flags & MACHD_ADMIT_RELEASE) {
+        if (e && e->admitted) {
+            e->admitted--;
+            flow_give_back(&e->port->flow, 1);
+            flow_admit_waiters(b, e->port);
+        }
+        return;
+    }
+    bool timed = (req->u.send_admit.flags & MACHD_ADMIT_TIMED) != 0;
+    if (!e || e->send_urefs == 0 || !e->port->receiver) {
+        reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_INVALID_DEST, 0);
+    } else if (flow_take(&e->port->flow)) {
+        e->admitted++;
+        reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_MSG_SUCCESS, credit_left(e->port));
+    } else if (timed && req->u.send_admit.timeout_ms == 0) {
+        reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_TIMED_OUT, 0);
+    } else {
+        uint64_t deadline = timed ? b->hooks->now_ms(b->ctx) + req->u.send_admit.timeout_ms : 0;
+        if (!flow_wait(&e->port->flow, t, req->seq, req->u.send_admit.name, timed, deadline))
+            reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
+        else if (timed)
+            b->timed_waiters++;
+    }
+}
+
+/* QUEUE_CREDIT from the receiver: its room, and how many deliveries it has seen. */
+static void handle_queue_credit(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    struct entry *e = lookup(t, req->u.queue_credit.name);
+    if (!e || !e->receive)
+        return; /* one-way: a stale or foreign handle changes nothing */
+    flow_set_room(&e->port->flow, req->u.queue_credit.seen, req->u.queue_credit.room);
+    flow_admit_waiters(b, e->port);
+}
+
+/* Takes the room a message to p uses; returns false when the queue is full (the message is
+ * still delivered: the sender had no reason to wait, see docs/machd.md). */
+static bool flow_consume(struct broker_port *p, struct entry *sender, bool admitted) {
+    if (admitted && sender->admitted) {
+        sender->admitted--;
+        return !p->flow.active || p->flow.credit > 0;
+    }
+    return flow_take(&p->flow) && (!p->flow.active || p->flow.credit > 0);
+}
+
+static void queue_full_hint(struct broker *b, struct broker_task *t, uint32_t name) {
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_QUEUE_FULL;
+    b->msg.u.queue_full.name = name;
+    emit(b, t);
+}
+
+int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
+    if (b->timed_waiters == 0)
+        return -1;
+    uint64_t earliest = UINT64_MAX, d;
+    for (struct broker_port *p = b->ports; p; p = p->next)
+        if (flow_earliest_deadline(&p->flow, &d) && d < earliest)
+            earliest = d;
+    if (earliest == UINT64_MAX)
+        return -1;
+    return earliest <= now_ms ? 0 : (int)(earliest - now_ms < 60000 ? earliest - now_ms : 60000);
+}
+
+void broker_expire(struct broker *b, uint64_t now_ms) {
+    if (b->timed_waiters == 0)
+        return;
+    for (struct broker_port *p = b->ports; p; p = p->next)
+        for (struct flow_waiter *w; (w = flow_next_expired(&p->flow, now_ms)) != NULL;)
+            answer_admit(b, w, MACH_SEND_TIMED_OUT, 0);
+}
 
 /* ---- requests ---- */
 
@@ -678,6 +821,10 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     }
     static struct send_out so; /* machd is single-threaded; too large for the stack */
     const struct machd_payload *pl = &req->u.send.p;
+    /* Queue limit: send-once messages are never held back (as in Mach). */
+    bool room_left = is_once(req->u.send.dest.disposition) ||
+                     flow_consume(dest, lookup(t, req->u.send.dest.name),
+                                  (req->u.send.flags & MACHD_SEND_ADMITTED) != 0);
     uint32_t dest_dropped = consume_dest(b, t, &req->u.send.dest);
     bool ok = true;
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
@@ -716,7 +863,10 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     out->right_count = pl->right_count;
     for (uint32_t i = 0; i < pl->right_count; i++)
         out->rights[i] = (struct machd_right){so.names[i], so.rights[i].type, 0};
-    emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1);
+    if (emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
+        flow_note_delivery(&dest->flow);
+    if (!room_left) /* the sender's next messages to this port ask for room first */
+        queue_full_hint(b, t, req->u.send.dest.name);
     if (dest_dropped)
         send_urefs_drop(b, dest, dest_dropped, NULL);
     else if (req->u.send.dest.disposition == MACHD_DISP_MAKE_SEND)
@@ -806,13 +956,15 @@ static struct service *service_find(struct broker *b, const char *name, uint32_t
     return NULL;
 }
 
-static bool service_add(struct broker *b, const char *name, uint32_t len, struct broker_port *p) {
+static bool service_add(struct broker *b, const char *name, uint32_t len, struct broker_port *p,
+                        bool registered) {
     if (b->counts.names >= BROKER_MAX_SERVICES)
         return false;
     struct service *s = calloc(1, sizeof *s);
     if (!s)
         return false;
     memcpy(s->name, name, len);
+    s->registered = registered;
     s->port = p;
     s->next = b->services;
     b->services = s;
@@ -821,6 +973,21 @@ static bool service_add(struct broker *b, const char *name, uint32_t len, struct
     p->send_urefs++;
     b->counts.names++;
     return true;
+}
+
+/* Unbinds one name: the table's send right to its port goes (senders-gone if it was the last). */
+static void service_remove(struct broker *b, struct service *gone) {
+    for (struct service **s = &b->services; *s; s = &(*s)->next)
+        if (*s == gone) {
+            *s = gone->next;
+            break;
+        }
+    struct broker_port *p = gone->port;
+    p->names_bound--;
+    p->table_urefs--;
+    b->counts.names--;
+    free(gone);
+    send_urefs_drop(b, p, 1, NULL);
 }
 
 static void bootstrap_reply(struct broker *b, struct broker_task *t, uint32_t seq, uint32_t status,
@@ -848,7 +1015,7 @@ static void handle_bootstrap(struct broker *b, struct broker_task *t, const stru
         struct broker_port *p = port_create(b);
         struct transit tr = {p, MACHD_DISP_MOVE_RECEIVE, MACHD_HANDLE_NULL};
         uint32_t h = MACHD_HANDLE_NULL;
-        if (p && service_add(b, name, len, p))
+        if (p && service_add(b, name, len, p, false))
             h = copyout(b, t, &tr);
         else if (p)
             port_free(b, p);
@@ -882,7 +1049,7 @@ static void handle_bootstrap(struct broker *b, struct broker_task *t, const stru
             bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
             return;
         }
-        if (!copyin_apply(b, t, &req->u.bootstrap.right, &tr) || !service_add(b, name, len, tr.port)) {
+        if (!copyin_apply(b, t, &req->u.bootstrap.right, &tr) || !service_add(b, name, len, tr.port, true)) {
             bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
             return;
         }
@@ -891,6 +1058,14 @@ static void handle_bootstrap(struct broker *b, struct broker_task *t, const stru
         bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
         return;
     }
+    case MACHD_BOOTSTRAP_UNREGISTER:
+        if (!s || !s->registered) {
+            bootstrap_reply(b, t, seq, s ? BS_NOT_PRIVILEGED : BS_UNKNOWN_SERVICE, 0, 0);
+            return;
+        }
+        service_remove(b, s);
+        bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
+        return;
     }
 }
 
@@ -925,7 +1100,14 @@ void broker_handle(struct broker *b, struct broker_task *t, const struct machd_m
     case MACHD_STATS:
         handle_stats(b, t, req);
         break;
+    case MACHD_SEND_ADMIT:
+        handle_send_admit(b, t, req);
+        break;
+    case MACHD_QUEUE_CREDIT:
+        handle_queue_credit(b, t, req);
+        break;
     default: /* HELLO belongs to the connection layer; replies and events never come from tasks */
         break;
     }
+    flow_recheck(b);
 }

@@ -27,6 +27,8 @@ struct broker_hooks {
     void (*send_fd)(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd);
     /* Whether one more datagram holding a memfd can be queued for the task. */
     bool (*room_fd)(void *ctx, void *conn);
+    /* A monotonic clock in milliseconds, for SEND_ADMIT deadlines. */
+    uint64_t (*now_ms)(void *ctx);
 };
 
 /* Limits that keep one task from growing machd without bound. */
@@ -50,6 +52,13 @@ void broker_task_destroy(struct broker *b, struct broker_task *t);
 /* Handles one decoded request from task t (HELLO excepted: the connection layer answers it).
  * Replies and the events it causes go out through the hooks. */
 void broker_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* Milliseconds until the earliest SEND_ADMIT deadline (0: one has passed), or -1 when no
+ * sender waits with a deadline. The server uses it as its poll timeout. */
+int broker_next_timeout_ms(struct broker *b, uint64_t now_ms);
+
+/* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms. */
+void broker_expire(struct broker *b, uint64_t now_ms);
 
 /* The identity recorded for t. */
 const struct machd_audit *broker_task_identity(const struct broker_task *t);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mach/kern_return.h>
@@ -227,6 +228,13 @@ static uint64_t hook_rss(void *ctx) {
         fclose(f);
     }
     return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t hook_now_ms(void *ctx) {
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- connections ---- */
@@ -484,7 +492,8 @@ int machd_server_listen(struct machd_server **out, const char *path) {
     }
     s->path_ino = st.st_ino;
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
-                                     .send_fd = hook_send_fd, .room_fd = hook_room_fd};
+                                     .send_fd = hook_send_fd, .room_fd = hook_room_fd,
+                                     .now_ms = hook_now_ms};
     s->broker = broker_create(&s->hooks, s);
     if (!s->broker) {
         machd_server_destroy(s);
@@ -516,7 +525,8 @@ int machd_server_run(struct machd_server *s) {
     machd_log(LOG_INFO, "listening on %s", s->path);
     struct epoll_event events[64];
     for (;;) {
-        int n = epoll_wait(s->epoll_fd, events, 64, -1);
+        /* Senders waiting for queue room with a deadline bound the wait (flow.h). */
+        int n = epoll_wait(s->epoll_fd, events, 64, broker_next_timeout_ms(s->broker, hook_now_ms(s)));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -556,6 +566,7 @@ int machd_server_run(struct machd_server *s) {
                 break;
             }
         }
+        broker_expire(s->broker, hook_now_ms(s));
         /* Reaping after the batch: events of this batch may still point at dead connections. */
         reap_dead(s);
     }

@@ -147,7 +147,7 @@ static kern_return_t call_service(mach_port_t bp, mach_msg_header_t *request,
     mach_msg_header_t *reply = &buffer->reply.error.Head;
     mach_msg_return_t mr = mach_msg_overwrite(request, MACH_SEND_MSG | MACH_RCV_MSG, size,
                                               sizeof *buffer, reply_port, MACH_MSG_TIMEOUT_NONE,
-                                              MACH_PORT_NULL, reply, sizeof *buffer);
+                                              MACH_PORT_NULL, reply, 0 /* no scatter list */);
     if (mr != MACH_MSG_SUCCESS) {
         if (mr == MACH_SEND_INVALID_DATA || mr == MACH_SEND_INVALID_DEST ||
             mr == MACH_SEND_INVALID_HEADER)

@@ -171,7 +171,7 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
             return MACHD_DECODE_BAD_FIELD;
         return MACHD_DECODE_OK;
     case MACHD_MSG_SEND:
-        if (m->u.send.flags & ~MACHD_SEND_ACK_ERRORS_ONLY)
+        if (m->u.send.flags & ~(MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED))
             return MACHD_DECODE_BAD_FIELD;
         if (!check_right(&m->u.send.dest, SLOT_DEST) || !check_right(&m->u.send.reply, SLOT_REPLY))
             return MACHD_DECODE_BAD_RIGHT;
@@ -197,7 +197,7 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
     case MACHD_SENDERS_GONE:
         return is_real_handle(m->u.senders_gone.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_BOOTSTRAP:
-        if (m->u.bootstrap.op < MACHD_BOOTSTRAP_CHECK_IN || m->u.bootstrap.op > MACHD_BOOTSTRAP_REGISTER)
+        if (m->u.bootstrap.op < MACHD_BOOTSTRAP_CHECK_IN || m->u.bootstrap.op > MACHD_BOOTSTRAP_UNREGISTER)
             return MACHD_DECODE_BAD_FIELD;
         if (!check_service_name(m->u.bootstrap.name, m->u.bootstrap.name_len))
             return MACHD_DECODE_BAD_FIELD;
@@ -211,6 +211,18 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
         return MACHD_DECODE_OK;
     case MACHD_STATS:
         return m->u.stats.flags == 0 ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_QUEUE_CREDIT:
+        if (!is_real_handle(m->u.queue_credit.name) || m->u.queue_credit.room > MACHD_MAX_ROOM)
+            return MACHD_DECODE_BAD_FIELD;
+        return MACHD_DECODE_OK;
+    case MACHD_SEND_ADMIT:
+        if (!is_real_handle(m->u.send_admit.name) ||
+            (m->u.send_admit.flags != 0 && m->u.send_admit.flags != MACHD_ADMIT_TIMED &&
+             m->u.send_admit.flags != MACHD_ADMIT_RELEASE))
+            return MACHD_DECODE_BAD_FIELD;
+        return MACHD_DECODE_OK;
+    case MACHD_QUEUE_FULL:
+        return is_real_handle(m->u.queue_full.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_STATS_REPLY:
     case MACHD_HELLO_REPLY:
     case MACHD_SEND_REPLY:
@@ -358,6 +370,19 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
     case MACHD_STATS:
         IO(c, m->u.stats.flags);
         break;
+    case MACHD_QUEUE_CREDIT:
+        IO(c, m->u.queue_credit.name);
+        IO(c, m->u.queue_credit.seen);
+        IO(c, m->u.queue_credit.room);
+        break;
+    case MACHD_SEND_ADMIT:
+        IO(c, m->u.send_admit.name);
+        IO(c, m->u.send_admit.flags);
+        IO(c, m->u.send_admit.timeout_ms);
+        break;
+    case MACHD_QUEUE_FULL:
+        IO(c, m->u.queue_full.name);
+        break;
     case MACHD_STATS_REPLY:
         IO(c, m->u.stats_reply.tasks);
         IO(c, m->u.stats_reply.ports);
@@ -448,6 +473,8 @@ bool machd_proto_is_request(uint16_t type) {
     case MACHD_NOTIFY_REQUEST:
     case MACHD_BOOTSTRAP:
     case MACHD_STATS:
+    case MACHD_QUEUE_CREDIT:
+    case MACHD_SEND_ADMIT:
         return true;
     default:
         return false;

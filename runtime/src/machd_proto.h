@@ -52,6 +52,9 @@ enum machd_msg_type {
     MACHD_ERROR = 13,
     MACHD_STATS = 14,
     MACHD_STATS_REPLY = 15,
+    MACHD_QUEUE_CREDIT = 16, /* T->D: receiver's room on its port (flow control) */
+    MACHD_SEND_ADMIT = 17,   /* T->D: wait for room before a send (flow control) */
+    MACHD_QUEUE_FULL = 18,   /* D->T: the port behind a send handle has no room left */
 };
 
 /* Right item flags. */
@@ -59,6 +62,14 @@ enum machd_msg_type {
 
 /* MSG_SEND flags. */
 #define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u
+#define MACHD_SEND_ADMITTED 0x0002u /* uses the room a SEND_ADMIT reserved for this task */
+
+/* SEND_ADMIT flags. */
+#define MACHD_ADMIT_TIMED 0x1u   /* give up after timeout_ms (0: answer at once) */
+#define MACHD_ADMIT_RELEASE 0x2u /* give back one reservation not used (no reply) */
+
+/* Largest room a receiver may announce (Mach's MACH_PORT_QLIMIT_LARGEST is 1024). */
+#define MACHD_MAX_ROOM 65535u
 
 /* The only msgh_bits that travel (ports and their dispositions travel as right items). */
 #define MACHD_MSGH_BITS_COMPLEX 0x80000000u
@@ -87,6 +98,7 @@ enum machd_bootstrap_op {
     MACHD_BOOTSTRAP_CHECK_IN = 1,
     MACHD_BOOTSTRAP_LOOK_UP = 2,
     MACHD_BOOTSTRAP_REGISTER = 3,
+    MACHD_BOOTSTRAP_UNREGISTER = 4, /* drop a name bound by REGISTER */
 };
 
 /* Why a datagram was refused by machd_proto_decode. */
@@ -172,6 +184,11 @@ struct machd_msg {
             const char *name;         /* not NUL-terminated */
             struct machd_right right; /* register only */
         } bootstrap;
+        /* The receiver has seen `seen` deliveries to its port `name` (all of them, counted
+         * from when it got the receive right) and has room for `room` more messages. */
+        struct { uint32_t name, seen, room; } queue_credit;
+        struct { uint32_t name, flags, timeout_ms; } send_admit; /* flags: MACHD_ADMIT_* */
+        struct { uint32_t name; } queue_full;
         struct { uint32_t status, name, type; } bootstrap_reply;
         struct { uint32_t status, type; } error;
         struct { uint32_t flags; } stats; /* flags must be 0 */

@@ -53,7 +53,7 @@ void mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg) {
 
 void mqueue_deliver(struct ipc_port *port, struct ipc_kmsg *kmsg) {
   if (port->transport) {
-    mach_msg_return_t mr = port->transport->send(port, kmsg, MACH_SEND_TIMEOUT, 0);
+    mach_msg_return_t mr = port->transport->send(port, kmsg, MACH_SEND_ALWAYS, 0);
     if (mr != MACH_MSG_SUCCESS) kmsg_destroy(kmsg);
     return;
   }
@@ -77,6 +77,9 @@ static void admit_one(struct ipc_port *port) {
 
 void mqueue_admit_senders(struct ipc_port *port) {
   while (port->msgcount < port->qlimit && !waitq_empty(&port->send_waiters)) admit_one(port);
+  /* Senders in other processes wait at machd: the transport tells it about the room. */
+  if (port->export_handle && ipc_export_ops && ipc_export_ops->queue_changed)
+    ipc_export_ops->queue_changed(port);
 }
 
 mach_msg_return_t mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,

@@ -25,7 +25,8 @@ void mqueue_kmsg_leaves(struct ipc_kmsg *kmsg);
 mach_msg_return_t mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,
                               mach_msg_timeout_t timeout);
 
-/* Admits blocked senders while the queue has room. */
+/* Admits blocked senders while the queue has room, then tells the transport (exported ports:
+ * senders in other processes). Called after a dequeue and after a queue limit change. */
 void mqueue_admit_senders(struct ipc_port *port);
 
 struct mqueue_rcv {

@@ -7,6 +7,7 @@
 #include "ool_internal.h"
 #include "port_internal.h"
 #include "right_internal.h"
+#include "scatter_internal.h"
 #include "vm_internal.h"
 
 #include <stdlib.h>
@@ -143,8 +144,11 @@ static mach_msg_return_t copyin_body(struct ipc_space *space, struct ipc_kmsg *k
 
 /* Writes the rights and regions of kmsg's descriptors into buf (the message being returned to
  * user space) as names and addresses of space. Consumes them. */
-static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigned char *buf) {
+/* targets (may be NULL): the receiver's own buffers for out-of-line data (scatter_targets). */
+static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigned char *buf,
+                         void *const *targets) {
   for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+    void *target = targets ? targets[i] : NULL;
     struct kmsg_desc *d = &kmsg->desc[i];
     unsigned char *raw = buf + d->offset;
     mach_port_name_t name;
@@ -166,7 +170,8 @@ static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigne
     case MACH_MSG_OOL_DESCRIPTOR:
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       mach_msg_ool_descriptor_t *od = (void *)raw;
-      od->address = ool_copyout(d->addr, d->size);
+      od->address = target ? ool_copyout_into(d->addr, d->size, target) : NULL;
+      if (!od->address) od->address = ool_copyout(d->addr, d->size);
       od->size = d->size;
       break;
     }
@@ -180,7 +185,12 @@ static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigne
         else
           right_destroy(d->ports[j], d->disp);
       }
-      if (names) vm_region_register(names, d->count * sizeof *names);
+      if (names && target && ool_write_user(target, names, d->count * sizeof *names)) {
+        vm_region_free(names, d->count * sizeof *names);
+        names = target;
+      } else if (names) {
+        vm_region_register(names, d->count * sizeof *names);
+      }
       free(d->ports);
       od->address = names;
       od->count = names ? d->count : 0;
@@ -208,7 +218,7 @@ static void copyout_pseudo(struct ipc_space *space, struct ipc_kmsg *kmsg, mach_
   msg->msgh_local_port = local;
   msg->msgh_voucher_port = MACH_PORT_NULL;
   msg->msgh_size = kmsg->size;
-  copyout_body(space, kmsg, (unsigned char *)msg);
+  copyout_body(space, kmsg, (unsigned char *)msg, NULL);
   kmsg_free(kmsg);
 }
 
@@ -289,9 +299,11 @@ static void write_trailer(unsigned char *at, const struct ipc_kmsg *kmsg, mach_p
   memcpy(at, &t, tsize);
 }
 
+/* scatter_size > 0: buf starts with the receiver's scatter list (mach_msg_overwrite). */
 static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t *buf,
                                      mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
-                                     mach_msg_option_t option, mach_msg_timeout_t timeout) {
+                                     mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                     mach_msg_size_t scatter_size) {
   mach_msg_return_t mr = check_trailer_request(option);
   if (mr != MACH_MSG_SUCCESS) return mr;
   mach_msg_size_t tsize = REQUESTED_TRAILER_SIZE(option);
@@ -313,6 +325,8 @@ static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t 
   else
     port_release_send(kmsg->remote);
   kmsg->remote = NULL;
+  /* Read before the message overwrites the buffer that holds the list. */
+  void **targets = scatter_size > 0 ? scatter_targets(buf, scatter_size, kmsg) : NULL;
   mach_port_name_t reply;
   right_copyout(space, kmsg->local, kmsg->local_type, &reply);
   memcpy(buf, kmsg->data, kmsg->size);
@@ -322,7 +336,8 @@ static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t 
   buf->msgh_local_port = r.port_name;
   buf->msgh_voucher_port = MACH_PORT_NULL;
   buf->msgh_id = kmsg->id;
-  copyout_body(space, kmsg, (unsigned char *)buf);
+  copyout_body(space, kmsg, (unsigned char *)buf, targets);
+  free(targets);
   write_trailer((unsigned char *)buf + round_msg(kmsg->size), kmsg, r.seqno, r.port->context, tsize);
   kmsg_free(kmsg);
   return MACH_MSG_SUCCESS;
@@ -331,12 +346,13 @@ static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t 
 mach_msg_return_t ipc_mach_msg(struct ipc_space *space, mach_msg_header_t *msg,
                                mach_msg_option_t option, mach_msg_size_t send_size,
                                mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
-                               mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg) {
+                               mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
+                               mach_msg_size_t scatter_size) {
   mach_msg_return_t mr = MACH_MSG_SUCCESS;
   ipc_lock();
   if (option & MACH_SEND_MSG) mr = msg_send(space, msg, option, send_size, timeout);
   if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
-    mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout);
+    mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout, scatter_size);
   ipc_unlock();
   return mr;
 }
@@ -347,9 +363,10 @@ mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t o
                                      mach_port_name_t notify, mach_msg_header_t *rcv_msg,
                                      mach_msg_size_t rcv_limit) {
   (void)notify;
-  (void)rcv_limit;
+  /* rcv_limit is the size of the scatter list at rcv_msg (MACH_RCV_OVERWRITE is 0, as on
+   * Darwin: a list is read whenever one is given). */
   return ipc_mach_msg(ipc_space_current(), msg, option, send_size, rcv_size, rcv_name, timeout,
-                      rcv_msg ? rcv_msg : msg);
+                      rcv_msg ? rcv_msg : msg, rcv_msg ? rcv_limit : 0);
 }
 
 mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
@@ -358,7 +375,7 @@ mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
                            mach_port_name_t notify) {
   (void)notify;
   return ipc_mach_msg(ipc_space_current(), msg, option, send_size, rcv_size, rcv_name, timeout,
-                      msg);
+                      msg, 0);
 }
 
 mach_msg_return_t mach_msg_send(mach_msg_header_t *msg) {

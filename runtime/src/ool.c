@@ -91,6 +91,33 @@ void *ool_copyout(void *region, mach_msg_size_t size) {
   return region;
 }
 
+bool ool_write_user(void *dst, const void *src, size_t size) {
+  if (size == 0) return true;
+  if (!dst || (uintptr_t)dst + size < (uintptr_t)dst) return false;
+  if (vm_range_owned(dst, size)) {
+    memcpy(dst, src, size);
+    return true;
+  }
+  /* As ool_read_user: the kernel checks the range (mapped and writable) instead of a crash. */
+  struct iovec local = { (void *)(uintptr_t)src, size };
+  struct iovec remote = { dst, size };
+  ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+  if (n == (ssize_t)size) return true;
+  if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+    __atomic_store_n(&vm_readv_unavailable, true, __ATOMIC_RELAXED);
+    memcpy(dst, src, size);
+    return true;
+  }
+  return false;
+}
+
+void *ool_copyout_into(void *region, mach_msg_size_t size, void *target) {
+  if (!region) return target;
+  if (!ool_write_user(target, region, size)) return NULL;
+  ool_discard(region, size);
+  return target;
+}
+
 void ool_discard(void *region, mach_msg_size_t size) {
   if (!region) return;
   ipc_stats.ool_regions--;

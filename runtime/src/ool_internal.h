@@ -20,6 +20,15 @@ void *ool_adopt(void *region, mach_msg_size_t size);
 /* The receiver takes the region: returns its address in the task (it now owns it). */
 void *ool_copyout(void *region, mach_msg_size_t size);
 
+/* Receive-side overwrite: the region's bytes go into the receiver's own buffer target (at least
+ * size bytes, see scatter_internal.h) and the region is released. Returns target, or NULL with the
+ * region untouched when target cannot be written. A NULL region (size 0) lands as target. */
+void *ool_copyout_into(void *region, mach_msg_size_t size, void *target);
+
+/* Copies size bytes to user memory that may be invalid or read-only; false if it cannot be
+ * written (nothing is written then). */
+bool ool_write_user(void *dst, const void *src, size_t size);
+
 /* Releases a region of a message that is destroyed. */
 void ool_discard(void *region, mach_msg_size_t size);
 

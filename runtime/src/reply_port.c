@@ -66,8 +66,12 @@ void mig_put_reply_port(mach_port_t reply_port) {
 }
 
 void mig_dealloc_reply_port(mach_port_t reply_port) {
-    (void)reply_port; /* Always the cached port when called by a stub; others are not ours. */
+    mach_port_t cached = cached_ports.reply;
     drop_cached_receive_right(&cached_ports.reply);
+    /* After a send timeout the request came back (pseudo-receive) and its header names the
+     * send-once reply right it held, not the port: release that right too, as Darwin's does. */
+    if (cached != MACH_PORT_NULL && reply_port != cached && MACH_PORT_VALID(reply_port))
+        (void)mach_port_deallocate(mach_task_self(), reply_port);
 }
 
 mach_port_t mig_get_special_reply_port(void) {

@@ -22,6 +22,9 @@ struct ipc_transport_ops {
   void (*proxy_released)(struct ipc_port *proxy);
   /* A local port's receive right died (for ports with an export handle). Optional. */
   void (*port_died)(struct ipc_port *port);
+  /* A local port with an export handle got room in its queue (a message was received) or a
+   * new queue limit: remote senders may be let in. Optional. */
+  void (*queue_changed)(struct ipc_port *port);
 };
 
 /* Hooks for LOCAL ports that were exported to other tasks (export_handle != 0): their

@@ -25,6 +25,7 @@
 #include "transport_handle_map.h"
 #include "transport_internal.h"
 #include "transport_machd_conn.h"
+#include "transport_machd_flow.h"
 #include "transport_machd_path.h"
 #include "transport_machd_spill.h"
 
@@ -48,6 +49,8 @@ struct link {
     bool keeps_send;        /* we made ourselves a send right before moving the receive right */
     uint32_t remote_once;   /* send-once rights to this local port handed to machd, not used yet:
                                if machd dies, each becomes a send-once notification here */
+    struct flow_rx rx;      /* local port: the room machd knows about (queue limits) */
+    bool queue_full;        /* proxy: machd said the port's queue is full; ask before sending */
 };
 
 /* A thread waiting for the reply to a request. */
@@ -100,6 +103,18 @@ static void tell_mod_refs(uint32_t handle, uint32_t right, int32_t delta) {
     (void)write_msg(&m);
 }
 
+/* QUEUE_CREDIT: the room on our port behind handle h (IPC lock held). */
+static void announce_room(uint32_t h, struct flow_rx *rx, const struct ipc_port *port) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_QUEUE_CREDIT;
+    m.u.queue_credit.name = h;
+    m.u.queue_credit.seen = rx->seen;
+    m.u.queue_credit.room = flow_rx_room(port);
+    flow_rx_said(rx, m.u.queue_credit.room);
+    (void)write_msg(&m);
+}
+
 /* ---- the handle table (IPC lock held) ---- */
 
 static struct link *link_get(uint32_t handle) { return handle_map_get(&T.links, handle); }
@@ -144,6 +159,7 @@ static bool export_handle(struct ipc_port *port, struct machd_right *item) {
         if (!l)
             return false;
         l->exported_here = true;
+        flow_rx_reset(&l->rx);
         port->export_handle = h;
         item->flags = MACHD_RIGHT_NEW;
     }
@@ -236,7 +252,7 @@ static void become_proxy(struct ipc_port *port) {
         port->msgcount--;
         k->next = NULL;
         /* Queued messages follow the port, after the message that moves it. */
-        if (via_machd && machd_ops.send(port, k, MACH_SEND_TIMEOUT, 0) == MACH_MSG_SUCCESS)
+        if (via_machd && machd_ops.send(port, k, MACH_SEND_ALWAYS, 0) == MACH_MSG_SUCCESS)
             continue;
         kmsg_destroy(k);
     }
@@ -329,18 +345,89 @@ static void release_descriptor_memory(struct ipc_kmsg *kmsg) {
     }
 }
 
+static uint32_t request(struct machd_msg *m, struct waiter *w);
+
+static void send_admit(uint32_t h, uint32_t flags, uint32_t timeout_ms, struct waiter *w, uint32_t *status) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_SEND_ADMIT;
+    m.u.send_admit.name = h;
+    m.u.send_admit.flags = flags;
+    m.u.send_admit.timeout_ms = timeout_ms;
+    if (w)
+        *status = request(&m, w);
+    else
+        (void)write_msg(&m);
+}
+
+/* Queue limits (docs/machd.md): machd reserves room on the remote port for one message, the
+ * thread waiting (IPC lock released) while the receiver's queue is full. Returns
+ * MACH_MSG_SUCCESS (room reserved), MACH_SEND_TIMED_OUT or MACH_SEND_INVALID_DEST. */
+static mach_msg_return_t wait_for_room(struct ipc_port *proxy, mach_msg_option_t option,
+                                       mach_msg_timeout_t timeout) {
+    uint32_t h = (uint32_t)proxy->transport_handle, status;
+    struct waiter w;
+    ipc_unlock();
+    send_admit(h, (option & MACH_SEND_TIMEOUT) ? MACHD_ADMIT_TIMED : 0, timeout, &w, &status);
+    ipc_lock();
+    if (proxy->transport != &machd_ops) /* the port died while we waited */
+        return MACH_SEND_INVALID_DEST;
+    struct link *l = link_get(h);
+    if (l && status == MACH_MSG_SUCCESS)
+        l->queue_full = w.name == 0; /* machd's room left after ours */
+    return status == MACH_MSG_SUCCESS || status == MACH_SEND_TIMED_OUT ? status : MACH_SEND_INVALID_DEST;
+}
+
+/* Whether a send must ask machd for room first: a send right's message (send-once messages
+ * are never held back) that may wait, or to a port machd said is full. Forwarded messages
+ * (MACH_SEND_ALWAYS) never wait. */
+static bool needs_room(struct ipc_port *proxy, const struct ipc_kmsg *kmsg, mach_msg_option_t option) {
+    if (kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE || (option & MACH_SEND_ALWAYS))
+        return false;
+    struct link *l = link_get((uint32_t)proxy->transport_handle);
+    return (option & MACH_SEND_TIMEOUT) || (l && l->queue_full);
+}
+
+/* Tells machd the room of the ports this message exported (which starts flow control there). */
+static void announce_new_exports(const struct machd_msg *m) {
+    const struct machd_payload *p = &m->u.send.p;
+    for (uint32_t i = 0; i <= p->right_count; i++) {
+        const struct machd_right *r = i < p->right_count ? &p->rights[i] : &m->u.send.reply;
+        struct link *l = (r->flags & MACHD_RIGHT_NEW) ? link_get(r->name) : NULL;
+        if (l && !l->port->transport && r->disposition != MACHD_DISP_MOVE_RECEIVE)
+            announce_room(r->name, &l->rx, l->port);
+    }
+}
+
+static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, bool admitted);
+
 /* ops.send: a copied-in message for a proxy. IPC lock held. Rights whose handles could not be
  * given to machd make the send fail before anything is written (the core destroys kmsg). */
 static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                     mach_msg_timeout_t timeout) {
-    (void)option;
-    (void)timeout;
     if (!T.up)
         return MACH_SEND_INVALID_DEST;
+    bool admitted = false;
+    if (needs_room(proxy, kmsg, option)) {
+        mach_msg_return_t mr = wait_for_room(proxy, option, timeout);
+        if (mr != MACH_MSG_SUCCESS)
+            return mr; /* MACH_SEND_TIMED_OUT: the core gives the message back untouched */
+        admitted = true;
+    }
+    mach_msg_return_t mr = encode_send(proxy, kmsg, admitted);
+    if (mr != MACH_MSG_SUCCESS && admitted)
+        send_admit((uint32_t)proxy->transport_handle, MACHD_ADMIT_RELEASE, 0, NULL, NULL);
+    return mr;
+}
+
+/* Encodes and writes the MSG_SEND, then settles the local rights (machd_send's second half). */
+static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, bool admitted) {
     struct machd_msg *m = &T.send_msg;
     memset(m, 0, offsetof(struct machd_msg, u.send.p.rights));
     m->type = MACHD_MSG_SEND;
     m->u.send.flags = MACHD_SEND_ACK_ERRORS_ONLY; /* errors after this point: as a port dying */
+    if (admitted)
+        m->u.send.flags |= MACHD_SEND_ADMITTED;
     size_t np = 0;
     struct pending_right dest_pr = {proxy, kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
                                                ? AFTER_DROP_ONCE_PROXY : AFTER_RELEASE_SEND};
@@ -381,6 +468,7 @@ static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kms
         close(spill_fd); /* machd holds its own reference now (or the send failed) */
     if (err)
         return err == EINVAL ? MACH_SEND_TOO_LARGE : MACH_SEND_INVALID_DEST;
+    announce_new_exports(m);
     /* machd has the message: the local rights it carried are settled, the storage freed. */
     kmsg->remote = NULL;
     kmsg->local = NULL;
@@ -425,7 +513,16 @@ static void machd_export_died(struct ipc_port *port) {
     link_drop(h);
 }
 
-static const struct ipc_transport_ops machd_export_ops = {.port_died = machd_export_died};
+/* A message was received from an exported port (or its limit changed): machd may let more
+ * senders in. IPC lock held. */
+static void machd_export_queue_changed(struct ipc_port *port) {
+    struct link *l = link_get(port->export_handle);
+    if (l && l->port == port && flow_rx_due(&l->rx, port))
+        announce_room(port->export_handle, &l->rx, port);
+}
+
+static const struct ipc_transport_ops machd_export_ops = {.port_died = machd_export_died,
+                                                          .queue_changed = machd_export_queue_changed};
 
 /* ---- receiving: machd's deliveries become local messages ---- */
 
@@ -457,6 +554,9 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
             port->transport_handle = 0;
             port->export_handle = h;
             port_reference(port); /* the receive right's reference */
+            l->queue_full = false;
+            flow_rx_reset(&l->rx);
+            announce_room(h, &l->rx, port);
             return port;
         }
         if (l)
@@ -480,6 +580,8 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
         if (nl) {
             nl->remote_senders = true;
             transport_remote_senders(port, 1);
+            flow_rx_reset(&nl->rx);
+            announce_room(h, &nl->rx, port);
         }
         return port;
     }
@@ -624,6 +726,8 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
 static void deliver(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
     struct link *dl = link_get(m->u.deliver.dest.name);
+    if (dl && !dl->port->transport)
+        dl->rx.seen++; /* machd counted it against the room we announced */
     bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
     long ndesc = !spilled || spill_fd_matches(p->spill_fd, p) ? count_delivered_descriptors(p) : -1;
     if (!dl || dl->port->transport || ndesc < 0) {
@@ -688,6 +792,13 @@ static void senders_gone(uint32_t h, uint32_t mscount) {
         return;
     l->remote_senders = false;
     transport_remote_senders(l->port, -1);
+}
+
+/* machd's hint that the port behind our send handle h has no room: ask before sending. */
+static void queue_full(uint32_t h) {
+    struct link *l = link_get(h);
+    if (l && l->port->transport == &machd_ops)
+        l->queue_full = true;
 }
 
 static void answer_waiter(const struct machd_msg *m) {
@@ -787,6 +898,11 @@ static void *reader_main(void *arg) {
             port_dead(T.in.u.port_dead.name);
             ipc_unlock();
             break;
+        case MACHD_QUEUE_FULL:
+            ipc_lock();
+            queue_full(T.in.u.queue_full.name);
+            ipc_unlock();
+            break;
         case MACHD_SENDERS_GONE:
             ipc_lock();
             senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
@@ -869,6 +985,17 @@ kern_return_t transport_machd_start(void) {
     return kr;
 }
 
+/* Undoes export_handle for a port machd refused to learn (IPC lock held): the send right made
+ * for machd is gone with the refused request. */
+static void unexport(uint32_t h, struct link *l) {
+    struct ipc_port *port = l->port;
+    bool counted = l->remote_senders;
+    port->export_handle = 0;
+    link_drop(h);
+    if (counted)
+        transport_remote_senders(port, -1);
+}
+
 /* Sends a request and waits for its reply (not under the IPC lock). */
 static uint32_t request(struct machd_msg *m, struct waiter *w) {
     *w = (struct waiter){0};
@@ -900,7 +1027,7 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
 
 kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
                                         mach_port_name_t *right_out) {
-    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_REGISTER)
+    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_UNREGISTER)
         return KERN_INVALID_ARGUMENT;
     if (transport_machd_start() != KERN_SUCCESS)
         return MACH_SEND_INVALID_DEST;
@@ -930,9 +1057,15 @@ kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port
     struct waiter w;
     uint32_t status = request(&m, &w);
     ipc_lock();
+    uint32_t h = m.u.bootstrap.right.name;
+    struct link *exported = (m.u.bootstrap.right.flags & MACHD_RIGHT_NEW) ? link_get(h) : NULL;
+    if (exported && status != KERN_SUCCESS)
+        unexport(h, exported); /* machd refused the name: it never learnt the port */
+    else if (exported && !exported->port->transport)
+        announce_room(h, &exported->rx, exported->port);
     if (pr.port)
         finish_right(&pr);
-    if (status == KERN_SUCCESS && right_out && op != MACHD_BOOTSTRAP_REGISTER) {
+    if (status == KERN_SUCCESS && right_out && (op == MACHD_BOOTSTRAP_CHECK_IN || op == MACHD_BOOTSTRAP_LOOK_UP)) {
         struct ipc_port *port = take_right(w.name, (uint8_t)w.type);
         if (!IPC_PORT_VALID(port))
             status = KERN_RESOURCE_SHORTAGE;
@@ -952,7 +1085,7 @@ static kern_return_t serve_bootstrap(uint32_t op, const char *name, mach_port_t 
         return transport_machd_bootstrap(MACHD_BOOTSTRAP_LOOK_UP, name, MACH_PORT_NULL, right_out);
     case BOOTSTRAP_MSG_REGISTER:
         if (right_in == MACH_PORT_NULL)
-            return KERN_NOT_SUPPORTED; /* TODO(#5): unregistering a name at machd */
+            return transport_machd_bootstrap(MACHD_BOOTSTRAP_UNREGISTER, name, MACH_PORT_NULL, NULL);
         return transport_machd_bootstrap(MACHD_BOOTSTRAP_REGISTER, name, right_in, NULL);
     case BOOTSTRAP_MSG_STATUS: {
         mach_port_t probe = MACH_PORT_NULL;

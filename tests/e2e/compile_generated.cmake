@@ -1,7 +1,8 @@
 # Compiles every generated C file and header found under DIR with gcc and clang as C11 and with
-# g++ and clang++ as C++17, -Wall -Wextra -Werror -pedantic, against the runtime headers. Run as
+# g++ and clang++ as C++17, -Wall -Wextra -Werror -pedantic, against the runtime headers; the .c
+# files without their headers (they must not include them). Run as
 #   cmake -DDIR=<dir> -DINCLUDE=<runtime/include> -DWORK=<scratch dir> [-DTYPES=<dir>]
-#         [-DEXTRA_INCLUDE=<dir>] -P compile_generated.cmake
+#         [-DEXTRA_INCLUDE=<dir>] [-DEXTRA_FLAGS=<flag;...>] -P compile_generated.cmake
 # Files are grouped by directory (one golden case or one e2e interface). TYPES/<case>.h, when it
 # exists, is pre-included (golden interfaces name C types they do not define), TYPES/<case>/ is
 # searched for imported headers, and TYPES/<case>.c-only keeps a case out of C++ (a routine named
@@ -17,6 +18,9 @@ file(MAKE_DIRECTORY "${WORK}")
 set(common -fsyntax-only -Wall -Wextra -Werror -pedantic -Wshadow -I${INCLUDE})
 if(EXTRA_INCLUDE)
   list(APPEND common -I${EXTRA_INCLUDE})
+endif()
+if(EXTRA_FLAGS) # e.g. a pre-included header and -D for kernel-flavoured code
+  list(APPEND common ${EXTRA_FLAGS})
 endif()
 set(c_flags -std=c11 -Wstrict-prototypes -Wmissing-prototypes)
 set(cxx_flags -std=c++17)
@@ -36,7 +40,20 @@ foreach(dir IN LISTS groups)
   file(GLOB headers "${dir}/*.h")
   list(SORT sources)
   list(SORT headers)
-  set(units ${sources})
+  # The .c files must not depend on the headers (-split is their only form): they are compiled
+  # from copies next to stand-ins of the case's headers that stop the compiler if included.
+  set(units)
+  set(copies "${WORK}/${case}__sources")
+  file(MAKE_DIRECTORY "${copies}")
+  foreach(header IN LISTS headers)
+    get_filename_component(name "${header}" NAME)
+    file(WRITE "${copies}/${name}" "#error \"a generated .c file included ${name}\"\n")
+  endforeach()
+  foreach(source IN LISTS sources)
+    get_filename_component(name "${source}" NAME)
+    file(COPY_FILE "${source}" "${copies}/${name}")
+    list(APPEND units "${copies}/${name}")
+  endforeach()
   foreach(header IN LISTS headers)
     # A header must stand on its own: a translation unit that includes only it. (Not all of a
     # case's headers together: without prefixes the client's and the server's prototypes of a

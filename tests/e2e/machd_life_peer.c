@@ -465,6 +465,11 @@ static int flood(const char *name, int count) {
 
 static int sleepy(const char *name, int count) {
     mach_port_t port = check_in(name);
+    /* Room for the whole flood: with the default limit (5) the sender would block, as in Mach. */
+    mach_port_limits_t lim = {(mach_port_msgcount_t)count};
+    if (mach_port_set_attributes(mach_task_self(), port, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+                                 MACH_PORT_LIMITS_INFO_COUNT) != KERN_SUCCESS)
+        return 3;
     say("ready");
     await_go();
     for (int i = 0; i < count; i++) {

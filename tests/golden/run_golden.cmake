@@ -4,6 +4,8 @@
 # case directory also holds <CASE>.h, <CASE>User.c, <CASE>Server.c or <CASE>Server.h, those are
 # generated (-header, -user, -server, -sheader) and compared too. With UPDATE=1 the expected files
 # are rewritten instead (to add a C output to a case, create an empty file of that name first).
+# <SRC>/<CASE>.flags, when present, holds extra mig arguments for the case (e.g. -split),
+# whitespace-separated; they come before the outputs and the .defs.
 cmake_minimum_required(VERSION 3.20)
 foreach(var MIG CASE SRC OUT)
   if(NOT DEFINED ${var})
@@ -17,7 +19,14 @@ set(actual_dir ${OUT}/${CASE})
 file(REMOVE_RECURSE ${actual_dir})
 file(MAKE_DIRECTORY ${actual_dir})
 
-set(args --emit-json ${actual_dir}/${CASE}.json)
+set(args)
+if(EXISTS ${SRC}/${CASE}.flags)
+  file(READ ${SRC}/${CASE}.flags case_flags)
+  string(STRIP "${case_flags}" case_flags)
+  separate_arguments(case_flags UNIX_COMMAND "${case_flags}")
+  list(APPEND args ${case_flags})
+endif()
+list(APPEND args --emit-json ${actual_dir}/${CASE}.json)
 set(outputs ${CASE}.json)
 foreach(pair "-header=${CASE}.h" "-user=${CASE}User.c" "-server=${CASE}Server.c"
              "-sheader=${CASE}Server.h")

@@ -42,6 +42,8 @@ extern "C" {
 #include <mach/std_types.h>
 #include <mach/mig.h>
 #include <mach/mach_types.h>
+#include <mach/mach_init.h>
+#include <mach/mach_port.h>
 #include <mach/std_types.h>
 #include <mach/mig.h>
 

@@ -43,7 +43,7 @@ extern "C" {
 /* END VOUCHER CODE */
 
 #ifndef	kernel_user_test_MSG_COUNT
-#define	kernel_user_test_MSG_COUNT	1
+#define	kernel_user_test_MSG_COUNT	3
 #endif	/* kernel_user_test_MSG_COUNT */
 
 #include <mach/std_types.h>
@@ -68,6 +68,31 @@ mig_external
 extern
 #endif	/* mig_external */
 kern_return_t ku_call
+(
+	mach_port_t server,
+	int x
+);
+
+/* Routine ku_fetch */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t ku_fetch
+(
+	mach_port_t server,
+	ku_blob_t *data,
+	mach_msg_type_number_t *dataCnt
+);
+
+/* SimpleRoutine ku_note */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t ku_note
 (
 	mach_port_t server,
 	int x
@@ -125,6 +150,32 @@ kern_return_t ku_call
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_call_t, x) == 32, "__Request__ku_call_t: offset of x")
 	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_call_t) == 36, "__Request__ku_call_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+	} __Request__ku_fetch_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_fetch_t) == 24, "__Request__ku_fetch_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		int x;
+	} __Request__ku_note_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_note_t, NDR) == 24, "__Request__ku_note_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_note_t, x) == 32, "__Request__ku_note_t: offset of x")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_note_t) == 36, "__Request__ku_note_t: size")
+
 #endif /* !__Request__kernel_user_test_subsystem__defined */
 
 /* union of all requests */
@@ -133,6 +184,8 @@ kern_return_t ku_call
 #define __RequestUnion__kernel_user_test_subsystem__defined
 union __RequestUnion__kernel_user_test_subsystem {
 	__Request__ku_call_t Request_ku_call;
+	__Request__ku_fetch_t Request_ku_fetch;
+	__Request__ku_note_t Request_ku_note;
 };
 #endif /* !__RequestUnion__kernel_user_test_subsystem__defined */
 
@@ -156,6 +209,42 @@ union __RequestUnion__kernel_user_test_subsystem {
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_call_t, RetCode) == 32, "__Reply__ku_call_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_call_t) == 36, "__Reply__ku_call_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t data;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		mach_msg_type_number_t dataCnt;
+	} __Reply__ku_fetch_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, msgh_body) == 24, "__Reply__ku_fetch_t: offset of msgh_body")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, data) == 28, "__Reply__ku_fetch_t: offset of data")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, NDR) == 44, "__Reply__ku_fetch_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, dataCnt) == 52, "__Reply__ku_fetch_t: offset of dataCnt")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_fetch_t) == 56, "__Reply__ku_fetch_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__ku_note_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_note_t, NDR) == 24, "__Reply__ku_note_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_note_t, RetCode) == 32, "__Reply__ku_note_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_note_t) == 36, "__Reply__ku_note_t: size")
+
 #endif /* !__Reply__kernel_user_test_subsystem__defined */
 
 /* union of all replies */
@@ -164,12 +253,16 @@ union __RequestUnion__kernel_user_test_subsystem {
 #define __ReplyUnion__kernel_user_test_subsystem__defined
 union __ReplyUnion__kernel_user_test_subsystem {
 	__Reply__ku_call_t Reply_ku_call;
+	__Reply__ku_fetch_t Reply_ku_fetch;
+	__Reply__ku_note_t Reply_ku_note;
 };
 #endif /* !__ReplyUnion__kernel_user_test_subsystem__defined */
 
 #ifndef subsystem_to_name_map_kernel_user_test
 #define subsystem_to_name_map_kernel_user_test \
-    { "ku_call", 4000 }
+    { "ku_call", 4000 },\
+    { "ku_fetch", 4001 },\
+    { "ku_note", 4002 }
 #endif
 
 #ifdef __cplusplus

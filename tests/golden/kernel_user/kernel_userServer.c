@@ -128,6 +128,32 @@
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_call_t, x) == 32, "__Request__ku_call_t: offset of x")
 	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_call_t) == 36, "__Request__ku_call_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+	} __Request__ku_fetch_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_fetch_t) == 24, "__Request__ku_fetch_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		int x;
+	} __Request__ku_note_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_note_t, NDR) == 24, "__Request__ku_note_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_note_t, x) == 32, "__Request__ku_note_t: offset of x")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_note_t) == 36, "__Request__ku_note_t: size")
+
 #endif /* !__Request__kernel_user_test_subsystem__defined */
 
 /* typedefs for all replies */
@@ -150,6 +176,42 @@
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_call_t, RetCode) == 32, "__Reply__ku_call_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_call_t) == 36, "__Reply__ku_call_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t data;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		mach_msg_type_number_t dataCnt;
+	} __Reply__ku_fetch_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, msgh_body) == 24, "__Reply__ku_fetch_t: offset of msgh_body")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, data) == 28, "__Reply__ku_fetch_t: offset of data")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, NDR) == 44, "__Reply__ku_fetch_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, dataCnt) == 52, "__Reply__ku_fetch_t: offset of dataCnt")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_fetch_t) == 56, "__Reply__ku_fetch_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__ku_note_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_note_t, NDR) == 24, "__Reply__ku_note_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_note_t, RetCode) == 32, "__Reply__ku_note_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_note_t) == 36, "__Reply__ku_note_t: size")
+
 #endif /* !__Reply__kernel_user_test_subsystem__defined */
 
 /* union of all replies */
@@ -158,6 +220,8 @@
 #define __ReplyUnion__kernel_user_test_subsystem__defined
 union __ReplyUnion__kernel_user_test_subsystem {
 	__Reply__ku_call_t Reply_ku_call;
+	__Reply__ku_fetch_t Reply_ku_fetch;
+	__Reply__ku_note_t Reply_ku_note;
 };
 #endif /* !__ReplyUnion__kernel_user_test_subsystem__defined */
 
@@ -173,6 +237,33 @@ extern
 #endif	/* mig_external */
 MIG_SERVER_ROUTINE
 kern_return_t ku_call
+(
+	mach_port_t server,
+	int x
+);
+
+/* Routine ku_fetch */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+MIG_SERVER_ROUTINE
+kern_return_t ku_fetch
+(
+	mach_port_t server,
+	ku_blob_t *data,
+	mach_msg_type_number_t *dataCnt
+);
+
+/* SimpleRoutine ku_note */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+MIG_SERVER_ROUTINE
+kern_return_t ku_note
 (
 	mach_port_t server,
 	int x
@@ -202,6 +293,12 @@ mig_routine_t kernel_user_test_server_routine(
 /* Forward Declarations */
 
 mig_internal novalue _Xku_call
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
+
+mig_internal novalue _Xku_fetch
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
+
+mig_internal novalue _Xku_note
 	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
 #if __MIG_check__Request__kernel_user_test_subsystem__
@@ -261,6 +358,124 @@ mig_internal novalue _Xku_call
 	__AfterRcvRpc(4000, "ku_call")
 }
 
+#if __MIG_check__Request__kernel_user_test_subsystem__
+#if !defined(__MIG_check__Request__ku_fetch_t__defined)
+#define __MIG_check__Request__ku_fetch_t__defined
+
+mig_internal kern_return_t __MIG_check__Request__ku_fetch_t(__attribute__((__unused__)) __Request__ku_fetch_t *In0P)
+{
+	typedef __Request__ku_fetch_t __Request __attribute__((unused));
+
+	if ((In0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    In0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Request))
+		return MIG_BAD_ARGUMENTS;
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Request__ku_fetch_t__defined) */
+#endif /* __MIG_check__Request__kernel_user_test_subsystem__ */
+
+/* Routine ku_fetch */
+mig_internal novalue _Xku_fetch
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		mach_msg_trailer_t trailer;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	typedef __Request__ku_fetch_t __Request __attribute__((unused));
+	typedef __Reply__ku_fetch_t Reply __attribute__((unused));
+
+	Request *In0P = (Request *) InHeadP;
+	Reply *Out0P = (Reply *) OutHeadP;
+	kern_return_t check_result;
+	kern_return_t RetCode;
+	ku_blob_t data;
+	mach_msg_type_number_t dataCnt;
+
+	__DeclareRcvRpc(4001, "ku_fetch")
+	__BeforeRcvRpc(4001, "ku_fetch")
+
+	check_result = __MIG_check__Request__ku_fetch_t((__Request *)In0P);
+	if (check_result != MACH_MSG_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, check_result); }
+
+	dataCnt = 0;
+	RetCode = ku_fetch(In0P->Head.msgh_request_port, &data, &dataCnt);
+	if (RetCode != KERN_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, RetCode); }
+
+	Out0P->data.address = (void *)(data);
+	Out0P->data.size = (mach_msg_size_t)(1 * dataCnt);
+	Out0P->data.deallocate = FALSE;
+	Out0P->data.copy = MACH_MSG_VIRTUAL_COPY;
+	Out0P->data.type = MACH_MSG_OOL_DESCRIPTOR;
+	Out0P->NDR = NDR_record;
+	Out0P->dataCnt = dataCnt;
+	Out0P->Head.msgh_size = (mach_msg_size_t)(sizeof(Reply));
+	Out0P->Head.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
+	Out0P->msgh_body.msgh_descriptor_count = 1;
+	__AfterRcvRpc(4001, "ku_fetch")
+}
+
+#if __MIG_check__Request__kernel_user_test_subsystem__
+#if !defined(__MIG_check__Request__ku_note_t__defined)
+#define __MIG_check__Request__ku_note_t__defined
+
+mig_internal kern_return_t __MIG_check__Request__ku_note_t(__attribute__((__unused__)) __Request__ku_note_t *In0P)
+{
+	typedef __Request__ku_note_t __Request __attribute__((unused));
+
+	if ((In0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    In0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Request))
+		return MIG_BAD_ARGUMENTS;
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Request__ku_note_t__defined) */
+#endif /* __MIG_check__Request__kernel_user_test_subsystem__ */
+
+/* SimpleRoutine ku_note */
+mig_internal novalue _Xku_note
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		int x;
+		mach_msg_trailer_t trailer;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	typedef __Request__ku_note_t __Request __attribute__((unused));
+	typedef __Reply__ku_note_t Reply __attribute__((unused));
+
+	Request *In0P = (Request *) InHeadP;
+	Reply *Out0P = (Reply *) OutHeadP;
+	kern_return_t check_result;
+	kern_return_t RetCode;
+
+	__DeclareRcvSimple(4002, "ku_note")
+	__BeforeRcvSimple(4002, "ku_note")
+
+	check_result = __MIG_check__Request__ku_note_t((__Request *)In0P);
+	if (check_result != MACH_MSG_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, check_result); }
+
+	RetCode = ku_note(In0P->Head.msgh_request_port, In0P->x);
+	Out0P->NDR = NDR_record;
+	Out0P->RetCode = RetCode;
+	__AfterRcvSimple(4002, "ku_note")
+}
+
 /* Description of this subsystem, for use in direct RPC */
 const struct kernel_user_test_subsystem {
 	mig_server_routine_t	server;	/* Server routine */
@@ -269,16 +484,20 @@ const struct kernel_user_test_subsystem {
 	unsigned int	maxsize;	/* Max msg size */
 	vm_address_t	reserved;	/* Reserved */
 	struct routine_descriptor	/* Array of routine descriptors */
-		routine[1];
+		routine[3];
 } kernel_user_test_subsystem = {
 	kernel_user_test_server_routine,
 	4000,
-	4001,
+	4003,
 	(mach_msg_size_t)sizeof(union __ReplyUnion__kernel_user_test_subsystem),
 	(vm_address_t)0,
 	{
 		{ (mig_impl_routine_t) 0,
 		  (mig_stub_routine_t) _Xku_call, 2, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__ku_call_t) },
+		{ (mig_impl_routine_t) 0,
+		  (mig_stub_routine_t) _Xku_fetch, 3, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__ku_fetch_t) },
+		{ (mig_impl_routine_t) 0,
+		  (mig_stub_routine_t) _Xku_note, 2, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__ku_note_t) },
 	}
 };
 
@@ -295,7 +514,7 @@ mig_external boolean_t kernel_user_test_server
 	OutHeadP->msgh_id = (mach_msg_id_t)((natural_t)InHeadP->msgh_id + 100);
 	OutHeadP->msgh_reserved = 0;
 
-	if ((InHeadP->msgh_id > 4000) || (InHeadP->msgh_id < 4000) ||
+	if ((InHeadP->msgh_id > 4002) || (InHeadP->msgh_id < 4000) ||
 	    ((routine = kernel_user_test_subsystem.routine[InHeadP->msgh_id - 4000].stub_routine) == 0)) {
 		((mig_reply_error_t *)OutHeadP)->NDR = NDR_record;
 		((mig_reply_error_t *)OutHeadP)->RetCode = MIG_BAD_ID;
@@ -308,7 +527,7 @@ mig_external boolean_t kernel_user_test_server
 mig_external mig_routine_t kernel_user_test_server_routine
 	(mach_msg_header_t *InHeadP)
 {
-	if ((InHeadP->msgh_id > 4000) || (InHeadP->msgh_id < 4000))
+	if ((InHeadP->msgh_id > 4002) || (InHeadP->msgh_id < 4000))
 		return 0;
 	return kernel_user_test_subsystem.routine[InHeadP->msgh_id - 4000].stub_routine;
 }

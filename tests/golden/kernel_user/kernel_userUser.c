@@ -14,31 +14,6 @@
 #include <mach/message.h>
 #include <mach/mig_errors.h>
 #include <mach/port.h>
-
-/* BEGIN VOUCHER CODE */
-
-#ifndef KERNEL
-#if defined(__has_include)
-#if __has_include(<mach/mig_voucher_support.h>)
-#ifndef USING_VOUCHERS
-#define USING_VOUCHERS
-#endif
-#ifndef __VOUCHER_FORWARD_TYPE_DECLS__
-#define __VOUCHER_FORWARD_TYPE_DECLS__
-#ifdef __cplusplus
-extern "C" {
-#endif
-	extern boolean_t voucher_mach_msg_set(mach_msg_header_t *msg) __attribute__((weak_import));
-#ifdef __cplusplus
-}
-#endif
-#endif /* __VOUCHER_FORWARD_TYPE_DECLS__ */
-#endif /* __has_include(<mach/mig_voucher_support.h>) */
-#endif /* __has_include */
-#endif /* !KERNEL */
-
-/* END VOUCHER CODE */
-
 #include <mach/std_types.h>
 #include <mach/mig.h>
 #include <mach/mach_types.h>
@@ -169,6 +144,32 @@ extern "C" {
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_call_t, x) == 32, "__Request__ku_call_t: offset of x")
 	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_call_t) == 36, "__Request__ku_call_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+	} __Request__ku_fetch_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_fetch_t) == 24, "__Request__ku_fetch_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		int x;
+	} __Request__ku_note_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_note_t, NDR) == 24, "__Request__ku_note_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__ku_note_t, x) == 32, "__Request__ku_note_t: offset of x")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__ku_note_t) == 36, "__Request__ku_note_t: size")
+
 #endif /* !__Request__kernel_user_test_subsystem__defined */
 
 /* typedefs for all replies */
@@ -191,6 +192,42 @@ extern "C" {
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_call_t, RetCode) == 32, "__Reply__ku_call_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_call_t) == 36, "__Reply__ku_call_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t data;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		mach_msg_type_number_t dataCnt;
+	} __Reply__ku_fetch_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, msgh_body) == 24, "__Reply__ku_fetch_t: offset of msgh_body")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, data) == 28, "__Reply__ku_fetch_t: offset of data")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, NDR) == 44, "__Reply__ku_fetch_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_fetch_t, dataCnt) == 52, "__Reply__ku_fetch_t: offset of dataCnt")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_fetch_t) == 56, "__Reply__ku_fetch_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__ku_note_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_note_t, NDR) == 24, "__Reply__ku_note_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__ku_note_t, RetCode) == 32, "__Reply__ku_note_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__ku_note_t) == 36, "__Reply__ku_note_t: size")
+
 #endif /* !__Reply__kernel_user_test_subsystem__defined */
 
 #ifdef __cplusplus
@@ -204,6 +241,31 @@ mig_external
 extern
 #endif	/* mig_external */
 kern_return_t ku_call
+(
+	mach_port_t server,
+	int x
+);
+
+/* Routine ku_fetch */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t ku_fetch
+(
+	mach_port_t server,
+	ku_blob_t *data,
+	mach_msg_type_number_t *dataCnt
+);
+
+/* SimpleRoutine ku_note */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t ku_note
 (
 	mach_port_t server,
 	int x
@@ -299,14 +361,12 @@ mig_external kern_return_t ku_call
 	InP->Head.msgh_id = 4000;
 	InP->Head.msgh_reserved = 0;
 
-#ifdef USING_VOUCHERS
-	if (voucher_mach_msg_set != NULL) {
-		voucher_mach_msg_set(&InP->Head);
-	}
-#endif /* USING_VOUCHERS */
-
 	__BeforeSendRpc(4000, "ku_call")
+#if	(__MigKernelSpecificCode) || (_MIG_KERNELSPECIFIC_CODE_)
+	msg_result = mach_msg_rpc_from_kernel(&InP->Head, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply));
+#else
 	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+#endif /* __MigKernelSpecificCode */
 	__AfterSendRpc(4000, "ku_call")
 	if (msg_result != MACH_MSG_SUCCESS) {
 		__MachMsgErrorWithoutTimeout(msg_result);
@@ -315,10 +375,178 @@ mig_external kern_return_t ku_call
 
 	check_result = __MIG_check__Reply__ku_call_t((__Reply__ku_call_t *)Out0P);
 	if (check_result != MACH_MSG_SUCCESS) {
+#if	(__MigKernelSpecificCode) || (_MIG_KERNELSPECIFIC_CODE_)
+		mach_msg_destroy_from_kernel(&Out0P->Head);
+#else
 		mach_msg_destroy(&Out0P->Head);
+#endif /* __MigKernelSpecificCode */
 		return check_result;
 	}
 
 	return KERN_SUCCESS;
+}
+
+#if __MIG_check__Reply__kernel_user_test_subsystem__
+#if !defined(__MIG_check__Reply__ku_fetch_t__defined)
+#define __MIG_check__Reply__ku_fetch_t__defined
+
+mig_internal kern_return_t __MIG_check__Reply__ku_fetch_t(__attribute__((__unused__)) __Reply__ku_fetch_t *Out0P)
+{
+	typedef __Reply__ku_fetch_t __Reply __attribute__((unused));
+	mach_msg_size_t msgh_size;
+
+	if (Out0P->Head.msgh_id != 4101) {
+		if (Out0P->Head.msgh_id == MACH_NOTIFY_SEND_ONCE)
+			return MIG_SERVER_DIED;
+		return MIG_REPLY_MISMATCH;
+	}
+	msgh_size = Out0P->Head.msgh_size;
+	if (!(Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+	    msgh_size == (mach_msg_size_t)sizeof(mig_reply_error_t) &&
+	    ((mig_reply_error_t *)Out0P)->RetCode != KERN_SUCCESS) {
+		return ((mig_reply_error_t *)Out0P)->RetCode;
+	}
+	if (!(Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    Out0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Reply) ||
+	    Out0P->msgh_body.msgh_descriptor_count != 1)
+		return MIG_TYPE_ERROR;
+	if (Out0P->Head.msgh_request_port != MACH_PORT_NULL)
+		return MIG_TYPE_ERROR;
+	if (Out0P->data.type != MACH_MSG_OOL_DESCRIPTOR)
+		return MIG_TYPE_ERROR;
+	if (Out0P->data.size / 1 != Out0P->dataCnt || Out0P->data.size % 1 != 0)
+		return MIG_TYPE_ERROR;
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Reply__ku_fetch_t__defined) */
+#endif /* __MIG_check__Reply__kernel_user_test_subsystem__ */
+
+/* Routine ku_fetch */
+mig_external kern_return_t ku_fetch
+(
+	mach_port_t server,
+	ku_blob_t *data,
+	mach_msg_type_number_t *dataCnt
+)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t data;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		mach_msg_type_number_t dataCnt;
+		mach_msg_trailer_t trailer;
+	} Reply __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+
+	union __MigMess {
+		Request In;
+		Reply Out;
+	} Mess;
+
+	Request *InP = &Mess.In;
+	Reply *Out0P = &Mess.Out;
+	mach_msg_return_t msg_result;
+	kern_return_t check_result;
+
+	__DeclareSendRpc(4001, "ku_fetch")
+
+	InP->Head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	/* msgh_size passed as argument */
+	InP->Head.msgh_request_port = server;
+	InP->Head.msgh_reply_port = mig_get_reply_port();
+	InP->Head.msgh_id = 4001;
+	InP->Head.msgh_reserved = 0;
+
+	__BeforeSendRpc(4001, "ku_fetch")
+#if	(__MigKernelSpecificCode) || (_MIG_KERNELSPECIFIC_CODE_)
+	msg_result = mach_msg_rpc_from_kernel(&InP->Head, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply));
+#else
+	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+#endif /* __MigKernelSpecificCode */
+	__AfterSendRpc(4001, "ku_fetch")
+	if (msg_result != MACH_MSG_SUCCESS) {
+		__MachMsgErrorWithoutTimeout(msg_result);
+		return msg_result;
+	}
+
+	check_result = __MIG_check__Reply__ku_fetch_t((__Reply__ku_fetch_t *)Out0P);
+	if (check_result != MACH_MSG_SUCCESS) {
+#if	(__MigKernelSpecificCode) || (_MIG_KERNELSPECIFIC_CODE_)
+		mach_msg_destroy_from_kernel(&Out0P->Head);
+#else
+		mach_msg_destroy(&Out0P->Head);
+#endif /* __MigKernelSpecificCode */
+		return check_result;
+	}
+
+	*data = (ku_blob_t)(Out0P->data.address);
+	*dataCnt = Out0P->dataCnt;
+	return KERN_SUCCESS;
+}
+
+/* SimpleRoutine ku_note */
+mig_external kern_return_t ku_note
+(
+	mach_port_t server,
+	int x
+)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		int x;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+
+	union __MigMess {
+		Request In;
+	} Mess;
+
+	Request *InP = &Mess.In;
+	mach_msg_return_t msg_result;
+
+	__DeclareSendSimple(4002, "ku_note")
+
+	InP->NDR = NDR_record;
+
+	InP->x = x;
+
+	InP->Head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	/* msgh_size passed as argument */
+	InP->Head.msgh_request_port = server;
+	InP->Head.msgh_reply_port = MACH_PORT_NULL;
+	InP->Head.msgh_id = 4002;
+	InP->Head.msgh_reserved = 0;
+
+	__BeforeSendSimple(4002, "ku_note")
+#if	__MigKernelSpecificCode
+	msg_result = mach_msg_send_from_kernel(&InP->Head, (mach_msg_size_t)sizeof(Request));
+#else
+	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+#endif /* __MigKernelSpecificCode */
+	__AfterSendSimple(4002, "ku_note")
+	return msg_result;
 }
 

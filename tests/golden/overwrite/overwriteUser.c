@@ -284,14 +284,29 @@ mig_external kern_return_t read_into
 #ifdef  __MigPackStructs
 #pragma pack(pop)
 #endif
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t data;
+		/* end of the kernel processed data */
+	} OverwriteTemplate __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
 
-	union __MigMess {
-		Request In;
+	Request MessRequest;
+	union __MigMessReply {
+		OverwriteTemplate In;
 		Reply Out;
-	} Mess;
+	} MessReply;
 
-	Request *InP = &Mess.In;
-	Reply *Out0P = &Mess.Out;
+	Request *InP = &MessRequest;
+	OverwriteTemplate *InOvTemplate = &MessReply.In;
+	Reply *Out0P = &MessReply.Out;
 	mach_msg_return_t msg_result;
 	kern_return_t check_result;
 
@@ -310,8 +325,16 @@ mig_external kern_return_t read_into
 	}
 #endif /* USING_VOUCHERS */
 
+	/* Initialize the template for overwrite */
+	(void)memset(InOvTemplate, 0, sizeof(*InOvTemplate));
+	InOvTemplate->msgh_body.msgh_descriptor_count = 1;
+	InOvTemplate->data.address = (void *)(*data);
+	InOvTemplate->data.size = (mach_msg_size_t)(1 * *dataCnt);
+	InOvTemplate->data.copy = MACH_MSG_OVERWRITE;
+	InOvTemplate->data.type = MACH_MSG_OOL_DESCRIPTOR;
+
 	__BeforeSendRpc(9100, "read_into")
-	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+	msg_result = mach_msg_overwrite(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_RCV_OVERWRITE|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL, &InOvTemplate->Head, (mach_msg_size_t)sizeof(OverwriteTemplate));
 	__AfterSendRpc(9100, "read_into")
 	if (msg_result != MACH_MSG_SUCCESS) {
 		__MachMsgErrorWithoutTimeout(msg_result);
@@ -320,6 +343,10 @@ mig_external kern_return_t read_into
 
 	check_result = __MIG_check__Reply__read_into_t((__Reply__read_into_t *)Out0P);
 	if (check_result != MACH_MSG_SUCCESS) {
+		if (Out0P->data.address == (void *)(*data)) {
+			Out0P->data.address = NULL; /* the caller's buffer: not ours to free */
+			Out0P->data.size = 0;
+		}
 		mach_msg_destroy(&Out0P->Head);
 		return check_result;
 	}

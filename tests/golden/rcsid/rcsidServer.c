@@ -97,9 +97,10 @@
 
 #ifndef	lint
 #if	UseExternRCSId
+extern const char rcsid_test_server_rcsid[];
 const char rcsid_test_server_rcsid[] = "$Id: rcsid.defs 1 $";
 #else
-static const char rcsid[] __attribute__((unused)) = "$Id: rcsid.defs 1 $";
+static const char rcsid[] __attribute__((used)) = "$Id: rcsid.defs 1 $";
 #endif	/* UseExternRCSId */
 #endif	/* lint */
 

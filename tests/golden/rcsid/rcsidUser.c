@@ -138,9 +138,10 @@ extern "C" {
 
 #ifndef	lint
 #if	UseExternRCSId
+extern const char rcsid_test_user_rcsid[];
 const char rcsid_test_user_rcsid[] = "$Id: rcsid.defs 1 $";
 #else
-static const char rcsid[] __attribute__((unused)) = "$Id: rcsid.defs 1 $";
+static const char rcsid[] __attribute__((used)) = "$Id: rcsid.defs 1 $";
 #endif	/* UseExternRCSId */
 #endif	/* lint */
 

@@ -153,6 +153,36 @@ static void small_messages_round_trip(void **state) {
     assert_int_equal(out.u.senders_gone.mscount, 7);
 
     memset(&m, 0, sizeof m);
+    m.type = MACHD_QUEUE_CREDIT;
+    m.u.queue_credit.name = 0x80000002;
+    m.u.queue_credit.seen = 0xfffffff0u; /* wraps: compared by difference */
+    m.u.queue_credit.room = 5;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.queue_credit.seen, 0xfffffff0u);
+    assert_int_equal(out.u.queue_credit.room, 5);
+    m.u.queue_credit.room = MACHD_MAX_ROOM + 1;
+    assert_int_equal(encode(&m), 0);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_SEND_ADMIT;
+    m.u.send_admit.name = 0x105;
+    m.u.send_admit.flags = MACHD_ADMIT_TIMED;
+    m.u.send_admit.timeout_ms = 250;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.send_admit.timeout_ms, 250);
+    m.u.send_admit.flags = MACHD_ADMIT_TIMED | MACHD_ADMIT_RELEASE; /* one or the other */
+    assert_int_equal(encode(&m), 0);
+    m.u.send_admit.flags = 0;
+    m.u.send_admit.name = MACHD_HANDLE_DEAD;
+    assert_int_equal(encode(&m), 0);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_QUEUE_FULL;
+    m.u.queue_full.name = 0x105;
+    expect_decode(encode(&m), MACHD_DECODE_OK);
+    assert_int_equal(out.u.queue_full.name, 0x105);
+
+    memset(&m, 0, sizeof m);
     m.type = MACHD_ERROR;
     m.u.error.status = 0x10000003;
     m.u.error.type = 77;
@@ -288,7 +318,7 @@ static void dispositions_are_checked_per_slot(void **state) {
     buf[OFF_RIGHTS + 5] = MACHD_RIGHT_NEW;
     set_u32(OFF_FLAGS, 0x10000); /* reserved half of the flags word */
     expect_decode(len, MACHD_DECODE_BAD_RIGHT);
-    set_u32(OFF_FLAGS, 0x2); /* unknown send flag */
+    set_u32(OFF_FLAGS, 0x4); /* unknown send flag */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(OFF_FLAGS, MACHD_SEND_ACK_ERRORS_ONLY);
     set_u32(OFF_BITS, 0); /* rights in a message that is not complex */
@@ -336,7 +366,7 @@ static void bootstrap_names_are_checked(void **state) {
     buf[MACHD_HEADER_SIZE + 8 + 2] = '\0'; /* a NUL inside the name */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     buf[MACHD_HEADER_SIZE + 8 + 2] = 'a';
-    set_u32(MACHD_HEADER_SIZE, 4); /* unknown op */
+    set_u32(MACHD_HEADER_SIZE, 5); /* unknown op */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(MACHD_HEADER_SIZE, MACHD_BOOTSTRAP_CHECK_IN);
     set_u32(MACHD_HEADER_SIZE + 4, 1000); /* name length beyond the limit */
@@ -373,6 +403,9 @@ static void request_types_are_the_task_to_machd_ones(void **state) {
     assert_true(machd_proto_is_request(MACHD_BOOTSTRAP));
     assert_false(machd_proto_is_request(MACHD_MSG_DELIVER));
     assert_false(machd_proto_is_request(MACHD_PORT_DEAD));
+    assert_true(machd_proto_is_request(MACHD_SEND_ADMIT));
+    assert_true(machd_proto_is_request(MACHD_QUEUE_CREDIT));
+    assert_false(machd_proto_is_request(MACHD_QUEUE_FULL));
     assert_false(machd_proto_is_request(0));
     assert_string_equal(machd_proto_decode_status_name(MACHD_DECODE_BAD_RIGHT), "invalid right item");
 }

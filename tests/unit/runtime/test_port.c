@@ -25,7 +25,7 @@ static void fake_released(struct ipc_port *proxy) {
   released_calls++;
 }
 
-static const struct ipc_transport_ops fake_ops = { fake_send, fake_released, NULL };
+static const struct ipc_transport_ops fake_ops = { .send = fake_send, .proxy_released = fake_released };
 
 /* A proxy for remote handle 7 with a send right in our space. */
 static mach_port_t insert_proxy(struct ipc_port **out) {

@@ -1,0 +1,310 @@
+/* End-to-end test of client.defs: `overwrite` (the reply's data lands in the caller's buffer),
+ * ConsumeOnSendError Any after MACH_SEND_INVALID_DEST and MACH_SEND_TIMED_OUT (exactly what the
+ * request moved is consumed), types from import/uimport/simport on both sides, and the rcsid
+ * string in the object; with leak counts after every case. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <mach/mach.h>
+#include <mach/mach_port.h>
+#include <mach/mig.h>
+#include <mach/openmig_stats.h>
+#include <mach/vm_map.h>
+
+#include "client.h"
+#include "client_state.h"
+
+extern const char client_user_rcsid[]; /* clientUser.c is built with UseExternRCSId */
+
+static mach_port_t server_port;
+static pthread_t server_thread;
+static struct openmig_ipc_stats baseline;
+
+static void *serve(void *arg) {
+    (void)arg;
+    while (!client_quit)
+        (void)mach_msg_server_once(client_server, 8192, server_port, 0);
+    return NULL;
+}
+
+static void expect_no_leaks(void) {
+    struct openmig_ipc_stats now;
+    openmig_ipc_stats_get(&now);
+    assert_int_equal(now.ports, baseline.ports);
+    assert_int_equal(now.entries, baseline.entries);
+    assert_int_equal(now.messages, baseline.messages);
+    assert_int_equal(now.ool_regions, baseline.ool_regions);
+    assert_int_equal(now.ool_bytes, baseline.ool_bytes);
+    assert_int_equal(now.vm_regions, baseline.vm_regions);
+}
+
+static mach_port_t new_send_right(void) {
+    mach_port_t p = MACH_PORT_NULL;
+    assert_int_equal(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &p),
+                     KERN_SUCCESS);
+    assert_int_equal(mach_port_insert_right(mach_task_self(), p, p, MACH_MSG_TYPE_MAKE_SEND),
+                     KERN_SUCCESS);
+    return p;
+}
+
+static mach_port_urefs_t send_refs(mach_port_t p) {
+    mach_port_urefs_t refs = 0;
+    assert_int_equal(mach_port_get_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, &refs),
+                     KERN_SUCCESS);
+    return refs;
+}
+
+static void destroy_port(mach_port_t p) {
+    (void)mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_SEND, -(int)send_refs(p));
+    assert_int_equal(mach_port_mod_refs(mach_task_self(), p, MACH_PORT_RIGHT_RECEIVE, -1),
+                     KERN_SUCCESS);
+}
+
+/* A page of memory the caller owns (vm_allocate), filled with `fill`. */
+static blob_t owned_buffer(vm_size_t size, int fill) {
+    vm_address_t addr = 0;
+    assert_int_equal(vm_allocate(mach_task_self(), &addr, size, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
+    memset((void *)addr, fill, size);
+    return (blob_t)addr;
+}
+
+static int start_server(void **state) {
+    (void)state;
+    server_port = MACH_PORT_NULL;
+    if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &server_port) != 0 ||
+        mach_port_insert_right(mach_task_self(), server_port, server_port,
+                               MACH_MSG_TYPE_MAKE_SEND) != 0 ||
+        pthread_create(&server_thread, NULL, serve, NULL) != 0)
+        return -1;
+    pair_t q;
+    user_word_t x;
+    if (cl_scale(server_port, (pair_t){1, 2}, 1, &q, &x) != KERN_SUCCESS) // makes the reply port
+        return -1;
+    openmig_ipc_stats_get(&baseline);
+    return 0;
+}
+
+static int stop_server(void **state) {
+    (void)state;
+    if (cl_quit(server_port) != KERN_SUCCESS)
+        return -1;
+    pthread_join(server_thread, NULL);
+    (void)mach_port_deallocate(mach_task_self(), server_port);
+    (void)mach_port_mod_refs(mach_task_self(), server_port, MACH_PORT_RIGHT_RECEIVE, -1);
+    return 0;
+}
+
+/* ---- overwrite ---- */
+
+static void overwrite_lands_in_the_callers_buffer(void **state) {
+    (void)state;
+    char buffer[100];
+    memset(buffer, '.', sizeof buffer);
+    blob_t data = buffer;
+    mach_msg_type_number_t dataCnt = sizeof buffer; /* in: the capacity */
+    assert_int_equal(cl_read_into(server_port, 40, 'x', &data, &dataCnt), KERN_SUCCESS);
+    assert_ptr_equal(data, buffer); /* no new memory */
+    assert_int_equal(dataCnt, 40);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(buffer[i], 'x');
+    for (size_t i = 40; i < sizeof buffer; i++)
+        assert_int_equal(buffer[i], '.'); /* nothing past what arrived */
+    expect_no_leaks();
+}
+
+static void overwrite_larger_than_the_buffer_arrives_in_new_memory(void **state) {
+    (void)state;
+    char buffer[10];
+    memset(buffer, '.', sizeof buffer);
+    blob_t data = buffer;
+    mach_msg_type_number_t dataCnt = sizeof buffer;
+    assert_int_equal(cl_read_into(server_port, 300, 'y', &data, &dataCnt), KERN_SUCCESS);
+    assert_ptr_not_equal(data, buffer); /* as Mach: a scatter list that does not fit is ignored */
+    assert_int_equal(dataCnt, 300);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(data[i], 'y');
+    for (size_t i = 0; i < sizeof buffer; i++)
+        assert_int_equal(buffer[i], '.');
+    assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)data, dataCnt), KERN_SUCCESS);
+    expect_no_leaks();
+}
+
+static void overwrite_next_to_an_ordinary_out_of_line_argument(void **state) {
+    (void)state;
+    char page[64];
+    memset(page, 0, sizeof page);
+    blob_t first = NULL;
+    mach_msg_type_number_t firstCnt = 0;
+    page_t second = page;
+    assert_int_equal(cl_read_two(server_port, &first, &firstCnt, &second), KERN_SUCCESS);
+    assert_int_equal(firstCnt, 3);
+    assert_memory_equal(first, "one", 3); /* new memory, the caller's to release */
+    assert_ptr_equal(second, page);
+    for (size_t i = 0; i < sizeof page; i++)
+        assert_int_equal(page[i], (char)('A' + i % 26));
+    assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)first, firstCnt), KERN_SUCCESS);
+    expect_no_leaks();
+}
+
+static void overwrite_port_names_land_in_the_callers_array(void **state) {
+    (void)state;
+    mach_port_t array[8] = {0};
+    names_t names = array;
+    mach_msg_type_number_t namesCnt = 8;
+    assert_int_equal(cl_read_names(server_port, 3, &names, &namesCnt), KERN_SUCCESS);
+    assert_ptr_equal(names, array);
+    assert_int_equal(namesCnt, 3);
+    assert_int_equal(client_made_count, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(array[i], client_made[i]); /* one task: the send right joins its name */
+        assert_int_equal(send_refs(array[i]), 1);
+        destroy_port(array[i]);
+    }
+    assert_int_equal(array[3], MACH_PORT_NULL);
+    expect_no_leaks();
+}
+
+/* ---- imports ---- */
+
+static void imported_types_on_both_sides(void **state) {
+    (void)state;
+    pair_t q = {0, 0};
+    user_word_t x = 0; /* uimport: the client's type */
+    assert_int_equal(cl_scale(server_port, (pair_t){4, 5}, 7, &q, &x), KERN_SUCCESS);
+    assert_int_equal(q.a, 15); /* simport: the server's CLIENT_SERVER_SCALE (3) */
+    assert_int_equal(q.b, 12);
+    assert_int_equal(x, 21);
+    expect_no_leaks();
+}
+
+/* ---- ConsumeOnSendError Any ---- */
+
+static void invalid_destination_consumes_only_the_moved_destination(void **state) {
+    (void)state;
+    mach_port_t dead = new_send_right();
+    assert_int_equal(mach_port_mod_refs(mach_task_self(), dead, MACH_PORT_RIGHT_RECEIVE, -1),
+                     KERN_SUCCESS); /* the send right is now a dead name */
+    mach_port_t p = new_send_right();
+    blob_t data = owned_buffer(4096, 1);
+    struct openmig_ipc_stats before;
+    openmig_ipc_stats_get(&before);
+    int sum = -1;
+    assert_int_equal(cl_give(dead, p, data, 4096, &sum), MACH_SEND_INVALID_DEST);
+    assert_int_equal(sum, -1);
+    /* The moved destination (a dead name) is released; nothing left the task, so the body's
+     * moved right and the dealloc memory are still the caller's. */
+    mach_port_type_t type = 0;
+    assert_int_equal(mach_port_type(mach_task_self(), dead, &type), KERN_INVALID_NAME);
+    assert_int_equal(send_refs(p), 1);
+    assert_int_equal(data[4095], 1);
+    struct openmig_ipc_stats after;
+    openmig_ipc_stats_get(&after);
+    assert_int_equal(after.entries, before.entries - 1);
+    assert_int_equal(after.vm_regions, before.vm_regions);
+    assert_int_equal(after.ool_regions, before.ool_regions);
+    assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)data, 4096), KERN_SUCCESS);
+    destroy_port(p);
+    expect_no_leaks();
+}
+
+/* Fills the queue of port (nobody receives from it) until a send would block. */
+static int fill_queue(mach_port_t port) {
+    int sent = 0;
+    for (;;) {
+        mach_msg_header_t h;
+        memset(&h, 0, sizeof h);
+        h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+        h.msgh_remote_port = port;
+        h.msgh_id = 1;
+        mach_msg_return_t mr =
+            mach_msg(&h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof h, 0, MACH_PORT_NULL, 0,
+                     MACH_PORT_NULL);
+        if (mr == MACH_SEND_TIMED_OUT) {
+            mach_msg_destroy(&h); /* it came back with a copy of the right */
+            return sent;
+        }
+        assert_int_equal(mr, MACH_MSG_SUCCESS);
+        assert_true(++sent < 1000);
+    }
+}
+
+static void send_timeout_consumes_what_the_request_moved(void **state) {
+    (void)state;
+    mach_port_t full = new_send_right();
+    assert_true(fill_queue(full) > 0);
+    mach_port_t p = new_send_right();
+    assert_int_equal(mach_port_insert_right(mach_task_self(), p, p, MACH_MSG_TYPE_COPY_SEND),
+                     KERN_SUCCESS); /* two urefs: the request moves one */
+    assert_int_equal(send_refs(p), 2);
+    blob_t data = owned_buffer(4096, 2);
+    struct openmig_ipc_stats before;
+    openmig_ipc_stats_get(&before);
+    int sum = -1;
+    assert_int_equal(cl_give_timed(full, 10, p, data, 4096, &sum), MACH_SEND_TIMED_OUT);
+    /* The message came back (pseudo-receive) and the stub destroyed it: the moved right is gone
+     * as if sent, the copy of the memory is freed, the caller's buffer (not dealloc) is intact
+     * and the destination keeps its right. */
+    assert_int_equal(send_refs(p), 1);
+    assert_int_equal(send_refs(full), 1);
+    assert_int_equal(data[0], 2);
+    struct openmig_ipc_stats after;
+    openmig_ipc_stats_get(&after);
+    assert_int_equal(after.ool_regions, before.ool_regions);
+    assert_int_equal(after.ool_bytes, before.ool_bytes);
+    assert_int_equal(after.vm_regions, before.vm_regions);
+    assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)data, 4096), KERN_SUCCESS);
+    destroy_port(p);
+    destroy_port(full); /* and the queued messages */
+    /* The reply port was dropped (a late reply could arrive on it): the next call makes one. */
+    pair_t q;
+    user_word_t x;
+    assert_int_equal(cl_scale(server_port, (pair_t){1, 1}, 1, &q, &x), KERN_SUCCESS);
+    expect_no_leaks();
+}
+
+static void moved_rights_and_memory_reach_the_server(void **state) {
+    (void)state;
+    mach_port_t p = new_send_right();
+    assert_int_equal(mach_port_insert_right(mach_task_self(), p, p, MACH_MSG_TYPE_COPY_SEND),
+                     KERN_SUCCESS);
+    assert_int_equal(mach_port_insert_right(mach_task_self(), server_port, server_port,
+                                            MACH_MSG_TYPE_COPY_SEND),
+                     KERN_SUCCESS); /* give() moves a send right to the server port */
+    blob_t data = owned_buffer(4096, 3);
+    int sum = 0;
+    assert_int_equal(cl_give(server_port, p, data, 4096, &sum), KERN_SUCCESS);
+    assert_int_equal(sum, 3 * 4096);
+    assert_int_equal(send_refs(p), 1); /* the server released the moved one */
+    assert_int_equal(send_refs(server_port), 1); /* the moved destination was consumed */
+    destroy_port(p);
+    expect_no_leaks(); /* dealloc: the buffer left with the request */
+}
+
+/* ---- rcsid ---- */
+
+static void rcsid_is_in_the_object(void **state) {
+    (void)state;
+    assert_string_equal(client_user_rcsid, "$Id: client.defs e2e $");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(overwrite_lands_in_the_callers_buffer),
+        cmocka_unit_test(overwrite_larger_than_the_buffer_arrives_in_new_memory),
+        cmocka_unit_test(overwrite_next_to_an_ordinary_out_of_line_argument),
+        cmocka_unit_test(overwrite_port_names_land_in_the_callers_array),
+        cmocka_unit_test(imported_types_on_both_sides),
+        cmocka_unit_test(invalid_destination_consumes_only_the_moved_destination),
+        cmocka_unit_test(send_timeout_consumes_what_the_request_moved),
+        cmocka_unit_test(moved_rights_and_memory_reach_the_server),
+        cmocka_unit_test(rcsid_is_in_the_object),
+    };
+    return cmocka_run_group_tests(tests, start_server, stop_server);
+}

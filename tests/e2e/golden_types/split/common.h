@@ -1,0 +1,1 @@
+/* Stand-in for an import of tests/golden/split.defs (both sides). */

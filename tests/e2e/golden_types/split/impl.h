@@ -1,0 +1,2 @@
+/* Stand-in for the iimport of tests/golden/split.defs: only the .c files include it. */
+#define SPLIT_IMPL 1
