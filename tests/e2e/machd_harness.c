@@ -89,6 +89,14 @@ pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]) {
     return mh_spawn_program(m, MACHD_PEER, args);
 }
 
+void mh_exec(const char *exe, const char *const args[]) {
+    const char *argv[16] = {exe};
+    for (int i = 0; args[i] && i < 14; i++)
+        argv[i + 1] = args[i];
+    execv(exe, (char *const *)argv);
+    _exit(127);
+}
+
 pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *const args[]) {
     int p[2];
     assert_int_equal(pipe(p), 0);
@@ -100,11 +108,7 @@ pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *
         close(p[1]);
         setenv("MACHD_SOCKET", m->path, 1);
         setenv("MACHD_NO_AUTOSTART", "1", 1);
-        const char *argv[16] = {exe};
-        for (int i = 0; args[i] && i < 14; i++)
-            argv[i + 1] = args[i];
-        execv(exe, (char *const *)argv);
-        _exit(127);
+        mh_exec(exe, args);
     }
     close(p[1]);
     struct pollfd pfd = {p[0], POLLIN, 0};
@@ -238,4 +242,42 @@ int mh_teardown(void **state) {
         assert_int_equal(mh_stop(&mh_daemon), 0);
     mh_cleanup(&mh_daemon);
     return 0;
+}
+
+void tc_settle(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss) {
+    uint32_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        tc_stats(obs, &n, ports, entries, rss);
+        if (n == tasks)
+            return;
+        sleep_ms(10);
+    }
+    assert_int_equal(n, tasks);
+}
+
+void tc_expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t entries) {
+    uint32_t nt, np, ne;
+    tc_stats(t, &nt, &np, &ne, NULL);
+    assert_int_equal(nt, tasks);
+    assert_int_equal(np, ports);
+    assert_int_equal(ne, entries);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_IS_MEANINGFUL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_IS_MEANINGFUL 0
+#endif
+#endif
+#ifndef RSS_IS_MEANINGFUL
+#define RSS_IS_MEANINGFUL 1
+#endif
+
+void mh_expect_rss_within(uint64_t before, uint64_t after, uint64_t slack) {
+    if (RSS_IS_MEANINGFUL)
+        assert_true(after <= before + slack);
+    else
+        print_message("resident size not checked under ASan (%llu -> %llu bytes)\n",
+                      (unsigned long long)before, (unsigned long long)after);
 }

@@ -42,6 +42,8 @@ int mh_teardown(void **state);
 pid_t mh_spawn_peer(const struct machd_proc *m, const char *const args[]);
 /* Same with another program. */
 pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *const args[]);
+/* In a forked child: execs exe with args (NULL-terminated, at most 14); exits 127 on failure. */
+void mh_exec(const char *exe, const char *const args[]) __attribute__((noreturn));
 /* Waits for a peer; returns its exit status, or 128 + signal. */
 int mh_wait(pid_t pid);
 
@@ -75,6 +77,15 @@ uint32_t tc_msg(struct tc *t, struct machd_right dest, struct machd_right reply,
 uint32_t tc_mod_refs(struct tc *t, uint32_t name, uint32_t right, int32_t delta);
 /* STATS. */
 void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss);
+/* machd sees deaths asynchronously: polls STATS (bounded, ~10 s) until `tasks` tasks are left,
+ * then returns the other counters of that reply (each may be NULL). */
+void tc_settle(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss);
+/* Asserts machd's task, port and broker-entry counts. */
+void tc_expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t entries);
+/* Asserts after <= before + slack for machd's resident size, except under ASan, where freed
+ * memory sits in a quarantine (LeakSanitizer checks machd at its clean exit instead): there it
+ * prints both figures. */
+void mh_expect_rss_within(uint64_t before, uint64_t after, uint64_t slack);
 
 static inline struct machd_right mh_right(uint32_t name, uint8_t disposition, uint8_t flags) {
     return (struct machd_right){name, disposition, flags};

@@ -118,25 +118,21 @@ static mach_port_t new_receive_right(void) {
     return port;
 }
 
-static mach_port_t look_up(const char *name) {
+/* A right from the bootstrap service (bootstrap_look_up or bootstrap_check_in); the peer exits
+ * with status 3 when it is refused. */
+static mach_port_t from_bootstrap(kern_return_t (*call)(mach_port_t, const char *, mach_port_t *), const char *name) {
     mach_port_t port = MACH_PORT_NULL;
-    kern_return_t kr = bootstrap_look_up(bootstrap_port, name, &port);
+    kern_return_t kr = call(bootstrap_port, name, &port);
     if (kr != KERN_SUCCESS) {
-        fprintf(stderr, "machd_life_peer: look-up %s: %#x\n", name, kr);
+        fprintf(stderr, "machd_life_peer: bootstrap %s: %#x\n", name, kr);
         exit(3);
     }
     return port;
 }
 
-static mach_port_t check_in(const char *name) {
-    mach_port_t port = MACH_PORT_NULL;
-    kern_return_t kr = bootstrap_check_in(bootstrap_port, name, &port);
-    if (kr != KERN_SUCCESS) {
-        fprintf(stderr, "machd_life_peer: check-in %s: %#x\n", name, kr);
-        exit(3);
-    }
-    return port;
-}
+static mach_port_t look_up(const char *name) { return from_bootstrap(bootstrap_look_up, name); }
+
+static mach_port_t check_in(const char *name) { return from_bootstrap(bootstrap_check_in, name); }
 
 static mach_msg_return_t receive(mach_port_t port, struct any_msg *m, mach_msg_timeout_t ms) {
     memset(m, 0, sizeof *m);
@@ -262,6 +258,19 @@ static void *rpc_never_answered(void *arg) {
     return NULL;
 }
 
+/* A bootstrap call made while machd is stopped (SIGSTOP): it waits for machd's reply. */
+struct stalled_look_up {
+    const char *name;
+    kern_return_t kr;
+};
+
+static void *look_up_while_stalled(void *arg) {
+    struct stalled_look_up *l = arg;
+    mach_port_t port = MACH_PORT_NULL;
+    l->kr = bootstrap_look_up(bootstrap_port, l->name, &port);
+    return NULL;
+}
+
 static int survivor(const char *old_name, const char *new_name) {
     mach_port_t task = mach_task_self(), prev;
     mach_port_t old_svc = look_up(old_name);
@@ -286,6 +295,17 @@ static int survivor(const char *old_name, const char *new_name) {
     pthread_create(&rpc, NULL, rpc_never_answered, &on_reply);
     sleep_ms(100); /* let both threads block (not needed for correctness, only to test blocking) */
     say("ready");
+    /* "stall": the test has stopped machd; a bootstrap call then waits for its reply when
+     * machd is killed. "go": nothing more before machd goes. */
+    char line[16];
+    struct stalled_look_up stalled = {old_name, KERN_SUCCESS};
+    pthread_t asker;
+    bool stall = fgets(line, sizeof line, stdin) && strncmp(line, "stall", 5) == 0;
+    if (stall) {
+        pthread_create(&asker, NULL, look_up_while_stalled, &stalled);
+        sleep_ms(100);
+        say("asking");
+    }
 
     /* machd dies: dead name with its notification, no-senders on P, the send-once
      * notification for the RPC, a bootstrap call that fails instead of hanging. */
@@ -296,6 +316,10 @@ static int survivor(const char *old_name, const char *new_name) {
     pthread_join(rpc, NULL);
     CHECK(on_p.mr == MACH_MSG_SUCCESS && on_p.id == MACH_NOTIFY_NO_SENDERS);
     CHECK(on_reply.mr == MACH_MSG_SUCCESS && on_reply.id == MACH_NOTIFY_SEND_ONCE);
+    if (stall) {
+        pthread_join(asker, NULL);
+        CHECK(stalled.kr == MACH_SEND_INVALID_DEST);
+    }
     CHECK(is_dead_name(old_svc));
     CHECK(send_header(old_svc, MACH_MSG_TYPE_COPY_SEND, ID_ECHO) == MACH_SEND_INVALID_DEST);
     mach_port_t none = MACH_PORT_NULL;

@@ -34,47 +34,6 @@
 #define setup mh_setup
 #define teardown mh_teardown
 
-/* Under ASan, freed memory sits in a quarantine, so machd's resident size says nothing about
- * leaks there; LeakSanitizer checks machd at its clean exit instead (teardown wants status 0). */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_IS_MEANINGFUL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RSS_IS_MEANINGFUL 0
-#endif
-#endif
-#ifndef RSS_IS_MEANINGFUL
-#define RSS_IS_MEANINGFUL 1
-#endif
-
-static void expect_rss_within(uint64_t before, uint64_t after, uint64_t slack) {
-    if (RSS_IS_MEANINGFUL)
-        assert_true(after <= before + slack);
-    else
-        print_message("resident size not checked under ASan (%llu -> %llu bytes)\n",
-                      (unsigned long long)before, (unsigned long long)after);
-}
-
-/* machd sees deaths asynchronously: polls its counters (bounded) until `tasks` are left. */
-static void settle(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss) {
-    uint32_t n = 0;
-    for (int i = 0; i < 1000; i++) {
-        tc_stats(obs, &n, ports, entries, rss);
-        if (n == tasks)
-            return;
-        usleep(10000);
-    }
-    assert_int_equal(n, tasks);
-}
-
-static void expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t entries) {
-    uint32_t nt, np, ne;
-    tc_stats(t, &nt, &np, &ne, NULL);
-    assert_int_equal(nt, tasks);
-    assert_int_equal(np, ports);
-    assert_int_equal(ne, entries);
-}
-
 /* ---- the daemon itself ---- */
 
 static int run_machd(const char *arg1, const char *arg2, const char *arg3) {
@@ -207,7 +166,7 @@ static void server_killed_during_rpc_gives_send_once_notification(void **state) 
                      MACH_SEND_INVALID_DEST);
     /* The name was released with the port. */
     assert_int_equal(tc_look_up(cli, "svc.dying", NULL), BS_UNKNOWN_SERVICE);
-    expect_counts(cli, 1, 1, 1); /* only the client's own reply port is left */
+    tc_expect_counts(cli, 1, 1, 1); /* only the client's own reply port is left */
     tc_close(cli);
 }
 
@@ -227,7 +186,7 @@ static void client_killed_during_rpc_leaves_nothing_behind(void **state) {
     assert_int_equal(tc_msg(srv, mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 102, NULL,
                             NULL, 0, 0),
                      MACH_SEND_INVALID_DEST);
-    expect_counts(srv, 1, 1, 1);
+    tc_expect_counts(srv, 1, 1, 1);
     tc_close(srv);
 }
 
@@ -244,7 +203,7 @@ static void dead_name_after_peer_sigkill(void **state) {
     assert_int_equal(tc_msg(a, mh_right(service, MACHD_DISP_MOVE_SEND, 0), MH_NO_RIGHT, 1, NULL, NULL, 0, 0),
                      MACH_SEND_INVALID_DEST);
     assert_int_equal(tc_mod_refs(a, service, MACHD_RIGHT_SEND, -1), KERN_INVALID_NAME);
-    expect_counts(a, 1, 0, 0);
+    tc_expect_counts(a, 1, 0, 0);
     tc_close(a);
 }
 
@@ -556,7 +515,7 @@ static void client_deaths_leave_counts_and_memory_where_they_were(void **state) 
     assert_int_equal(entries1, entries0);
     /* 500 deaths after warm-up: resident memory may move by allocator noise, not by leaks
      * (a leak of even one small object per death would be tens of KiB). */
-    expect_rss_within(rss0, rss1, 256 * 1024);
+    mh_expect_rss_within(rss0, rss1, 256 * 1024);
     tc_close(srv);
 }
 
@@ -575,7 +534,7 @@ static void many_rpcs_and_killed_clients_leave_no_trace(void **state) {
     /* Warm-up: one client, so allocator pools exist before the baseline. */
     const char *warm[] = {"client", "svc.many", "1000", NULL};
     assert_int_equal(mh_wait(mh_spawn_peer(&daemon_proc, warm)), 0);
-    settle(obs, 2, &ports0, &entries0, &rss0); /* the server and obs */
+    tc_settle(obs, 2, &ports0, &entries0, &rss0); /* the server and obs */
     const char *cli[] = {"client", "svc.many", count, NULL};
     assert_int_equal(mh_wait(mh_spawn_peer(&daemon_proc, cli)), 0);
     /* Clients SIGKILLed while holding a send right to the service. */
@@ -585,10 +544,10 @@ static void many_rpcs_and_killed_clients_leave_no_trace(void **state) {
         kill(p, SIGKILL);
         assert_int_equal(mh_wait(p), 128 + SIGKILL);
     }
-    settle(obs, 2, &ports1, &entries1, &rss1);
+    tc_settle(obs, 2, &ports1, &entries1, &rss1);
     assert_int_equal(ports1, ports0);
     assert_int_equal(entries1, entries0);
-    expect_rss_within(rss0, rss1, 1024 * 1024);
+    mh_expect_rss_within(rss0, rss1, 1024 * 1024);
     tc_close(obs);
     kill(server, SIGTERM);
     mh_wait(server);
@@ -615,7 +574,7 @@ static void mach_msg_rpc_between_processes(void **state) {
     assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_RPC_PEER, big)), 0);
     struct tc *obs = tc_open(&daemon_proc);
     uint32_t ports;
-    settle(obs, 2, &ports, NULL, NULL); /* the server and us */
+    tc_settle(obs, 2, &ports, NULL, NULL); /* the server and us */
     assert_int_equal(ports, 1);         /* the service port only: the clients' exports died with them */
     tc_close(obs);
     kill(server, SIGTERM);
