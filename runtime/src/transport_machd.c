@@ -213,9 +213,13 @@ static bool encode_right(struct ipc_port *port, mach_msg_type_name_t type, struc
         item->disposition = MACHD_DISP_MOVE_RECEIVE;
         pr->after = AFTER_RELEASE_RECEIVE;
         /* Local senders and queued messages will need a send right of ours through machd,
-         * made from the receive right before it leaves (only possible once machd knows it). */
-        if (!(item->flags & MACHD_RIGHT_NEW) && (port->srights || port->msgcount)) {
-            tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
+         * made from the receive right before it leaves: by MOD_REFS if machd knows the port,
+         * else in this very message (KEEP_SEND with the NEW export). */
+        if (port->srights || port->msgcount) {
+            if (item->flags & MACHD_RIGHT_NEW)
+                item->flags |= MACHD_RIGHT_KEEP_SEND;
+            else
+                tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
             l->makes++;
             l->keeps_send = true;
         }
@@ -241,9 +245,7 @@ static void become_proxy(struct ipc_port *port) {
         l->exported_here = false;
         l->keeps_send = false;
     } else if (port->srights || port->msgcount) {
-        /* Exported by this very message: machd could not make us a send right in time.
-         * TODO(#5): export first, then move. Local names become dead names. */
-        port->active = false;
+        port->active = false; /* no link (out of memory exporting): local names become dead */
     }
     for (struct ipc_kmsg *k; (k = port->q_head) != NULL;) {
         port->q_head = k->next;
