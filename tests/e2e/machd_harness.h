@@ -10,6 +10,12 @@
 #include "machd_proto.h"
 #include "transport_machd_conn.h"
 
+struct CMUnitTest;
+
+/* Runs the cmocka test named argv[1], or every test when there is no argument. A name that is
+ * not one of `tests` is an error (returns 2): a misspelt CTest must not pass by running nothing. */
+int mh_run_tests(const char *group, const struct CMUnitTest *tests, size_t count, int argc, char **argv);
+
 /* Generous: the box is shared and noisy; tests never assert on time, only on not hanging. */
 #define MH_TIMEOUT_MS 10000
 

@@ -540,8 +540,6 @@ static void racing_on_demand_starts_end_with_one_machd(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(task_survives_machd_sigkill_and_uses_the_restarted_one, setup, teardown),
         cmocka_unit_test_setup_teardown(task_blocked_when_machd_gets_sigterm_gets_errors_not_hangs, setup, teardown),
@@ -553,5 +551,5 @@ int main(int argc, char **argv) {
                                         teardown),
         cmocka_unit_test(racing_on_demand_starts_end_with_one_machd),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mh_run_tests("machd_life_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
