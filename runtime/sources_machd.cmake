@@ -8,5 +8,6 @@ list(APPEND LIBMACH_SOURCES
 list(APPEND LIBMACH_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_handle_map.c
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_reader.c
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_spill.c
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_flow.c)

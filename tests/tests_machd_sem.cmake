@@ -18,7 +18,8 @@ if(TARGET machd AND TARGET mach_static)
     bootstrap_register_unregister_and_release
     port_set_sequence_numbers_and_rcv_large_across_processes
     dead_name_notification_and_look_up_after_the_receiver_died
-    no_senders_once_after_a_round_trip_of_the_send_right)
+    no_senders_once_after_a_round_trip_of_the_send_right
+    receive_right_moved_in_the_message_that_exports_it)
   foreach(t ${MACHD_SEM_TESTS})
     add_test(NAME machd_sem.${t} COMMAND machd_sem_e2e ${t})
     set_tests_properties(machd_sem.${t} PROPERTIES TIMEOUT 300 LABELS machd)

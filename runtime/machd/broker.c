@@ -533,6 +533,11 @@ static bool copyin_apply(struct broker *b, struct broker_task *t, const struct m
         e->receive = true;
         p->receiver = t;
         p->recv_name = r->name;
+        if (r->flags & MACHD_RIGHT_KEEP_SEND) { /* made before the receive right moves */
+            e->send_urefs = 1;
+            p->send_urefs++;
+            p->mscount++;
+        }
     }
     struct broker_port *p = e->port;
     out->port = p;

@@ -3,6 +3,7 @@
 #include "port_internal.h"
 #include "vm_internal.h"
 #include "mqueue_internal.h"
+#include "transport_internal.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -101,6 +102,7 @@ void ipc_wake_later(struct ipc_waiter *w) {
    * the word is re-checked by FUTEX_WAIT; so a waiter that has not announced itself will see
    * the word, and one that has gets the FUTEX_WAKE. */
   __atomic_store_n(&w->word, 1, __ATOMIC_SEQ_CST);
+  if (ipc_receive_hooks) ipc_receive_hooks->woken(w); /* it may be reading a connection */
   if (!__atomic_load_n(&w->sleeping, __ATOMIC_SEQ_CST)) return; /* spinning or not there yet */
   if (ipc_pending_count < IPC_DEFERRED_WAKES)
     ipc_pending_wakes[ipc_pending_count++] = &w->word;

@@ -58,6 +58,11 @@ void ipc_wake_later(struct ipc_waiter *w);
  * caller removes w from its queue afterwards if it is still queued. */
 bool ipc_sleep(struct ipc_waiter *w, const struct timespec *deadline);
 
+/* ipc_sleep for a thread waiting to receive a message: a transport may wait for it by reading
+ * its connection (transport_set_receive_hooks). May return true with nothing for the caller:
+ * receive loops look again. */
+bool ipc_sleep_receive(struct ipc_waiter *w, const struct timespec *deadline);
+
 /* deadline = now + ms milliseconds (CLOCK_MONOTONIC). */
 void ipc_deadline_after_ms(struct timespec *deadline, mach_msg_timeout_t ms);
 

@@ -92,7 +92,11 @@ static bool is_real_handle(uint32_t name) {
 }
 
 static bool check_right(const struct machd_right *r, enum right_slot slot) {
-    if (r->flags & ~MACHD_RIGHT_NEW)
+    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND))
+        return false;
+    /* Keeping a send right only means something for a receive right exported as it moves. */
+    if ((r->flags & MACHD_RIGHT_KEEP_SEND) &&
+        (slot != SLOT_BODY || !(r->flags & MACHD_RIGHT_NEW) || r->disposition != MACHD_DISP_MOVE_RECEIVE))
         return false;
     bool is_new = (r->flags & MACHD_RIGHT_NEW) != 0;
     if (is_new) {

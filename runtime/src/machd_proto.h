@@ -59,6 +59,8 @@ enum machd_msg_type {
 
 /* Right item flags. */
 #define MACHD_RIGHT_NEW 0x01u /* the handle names a local port of the sender, exported now */
+#define MACHD_RIGHT_KEEP_SEND 0x02u /* with NEW and MOVE_RECEIVE: the sender keeps one send right,
+                                       made from the receive right before it moves */
 
 /* MSG_SEND flags. */
 #define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u

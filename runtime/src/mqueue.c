@@ -201,7 +201,7 @@ mach_msg_return_t mqueue_receive(struct ipc_space *space, mach_port_name_t name,
     }
     struct ipc_waiter *w = ipc_waiter_self();
     waitq_push(port ? &port->rcv_waiters : &pset->rcv_waiters, w);
-    bool woken = ipc_sleep(w, timed ? &deadline : NULL);
+    bool woken = ipc_sleep_receive(w, timed ? &deadline : NULL);
     waitq_remove(w);
     if (!woken) expired = true;
   }

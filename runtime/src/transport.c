@@ -6,6 +6,14 @@ const struct ipc_transport_ops *ipc_export_ops;
 
 void transport_set_export_ops(const struct ipc_transport_ops *ops) { ipc_export_ops = ops; }
 
+const struct ipc_receive_hooks *ipc_receive_hooks;
+
+void transport_set_receive_hooks(const struct ipc_receive_hooks *hooks) { ipc_receive_hooks = hooks; }
+
+bool ipc_sleep_receive(struct ipc_waiter *w, const struct timespec *deadline) {
+  return ipc_receive_hooks ? ipc_receive_hooks->sleep(w, deadline) : ipc_sleep(w, deadline);
+}
+
 struct ipc_port *transport_proxy_create(const struct ipc_transport_ops *ops, uint64_t handle) {
   struct ipc_port *proxy = port_alloc();
   if (!proxy) return NULL;

@@ -48,4 +48,18 @@ void transport_remote_senders(struct ipc_port *port, int32_t delta);
  * transport applies flow control). Destroys it if the port is dead. */
 void transport_deliver(struct ipc_kmsg *kmsg);
 
+/* A transport whose messages arrive only when some thread reads its connection (machd) can take
+ * over the sleep of threads waiting to receive, so that the waiting thread reads the connection
+ * itself instead of being woken by another thread that did (docs/machd.md 7, receive path).
+ * `sleep` replaces ipc_sleep for receivers (same contract; it may also return true without a
+ * message for the caller, whose receive loop then looks again); `woken` is told of every
+ * wake-up (IPC lock held) so a waiter blocked reading the connection can be interrupted.
+ * Installed once; NULL (the default): plain futex sleeps. */
+struct ipc_receive_hooks {
+  bool (*sleep)(struct ipc_waiter *w, const struct timespec *deadline);
+  void (*woken)(struct ipc_waiter *w);
+};
+void transport_set_receive_hooks(const struct ipc_receive_hooks *hooks);
+extern const struct ipc_receive_hooks *ipc_receive_hooks;
+
 #endif /* OPENMIG_TRANSPORT_INTERNAL_H */

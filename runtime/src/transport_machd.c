@@ -1,7 +1,8 @@
 /* libmach's transport through machd (docs/machd.md, sections 2 and 7): proxies for rights
  * received from other processes, export of local ports when a right to them leaves, relay of
- * messages to machd, and a reader thread that turns machd's deliveries and events into local
- * queue entries, dead names and no-senders. Built on the core's seam (transport_internal.h). */
+ * messages to machd, and the receive side (whichever thread reads machd, transport_machd_reader.c)
+ * turning deliveries and events into local queue entries, dead names and no-senders. Built on
+ * the core's seam (transport_internal.h). */
 #include "transport_machd.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "transport_machd_conn.h"
 #include "transport_machd_flow.h"
 #include "transport_machd_path.h"
+#include "transport_machd_reader.h"
 #include "transport_machd_spill.h"
 
 _Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
@@ -35,6 +37,9 @@ _Static_assert(MACHD_DISP_MOVE_SEND_ONCE == MACH_MSG_TYPE_PORT_SEND_ONCE, "dispo
 _Static_assert(MACHD_DISP_COPY_SEND == MACH_MSG_TYPE_COPY_SEND, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MAKE_SEND == MACH_MSG_TYPE_MAKE_SEND, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MAKE_SEND_ONCE == MACH_MSG_TYPE_MAKE_SEND_ONCE, "dispositions match Mach");
+
+/* Never an export of ours (they count from 1): the target of the nudge, see reader_nudge. */
+#define MACHD_HANDLE_NUDGE MACHD_HANDLE_TASK_BIT
 
 #define DESC_PORT_SIZE ((uint32_t)sizeof(mach_msg_port_descriptor_t))
 #define DESC_LONG_SIZE ((uint32_t)sizeof(mach_msg_ool_descriptor_t))
@@ -72,7 +77,7 @@ static struct {
     struct handle_map links; /* handle -> struct link (IPC lock) */
     uint32_t next_export;
     struct machd_msg send_msg; /* built under the IPC lock */
-    struct machd_msg in;       /* reader thread only */
+    struct machd_msg in;       /* the thread holding the reader role only */
     uint8_t *in_buf;
 } T = {
     .start_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -213,9 +218,13 @@ static bool encode_right(struct ipc_port *port, mach_msg_type_name_t type, struc
         item->disposition = MACHD_DISP_MOVE_RECEIVE;
         pr->after = AFTER_RELEASE_RECEIVE;
         /* Local senders and queued messages will need a send right of ours through machd,
-         * made from the receive right before it leaves (only possible once machd knows it). */
-        if (!(item->flags & MACHD_RIGHT_NEW) && (port->srights || port->msgcount)) {
-            tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
+         * made from the receive right before it leaves: by MOD_REFS if machd knows the port,
+         * else in this very message (KEEP_SEND with the NEW export). */
+        if (port->srights || port->msgcount) {
+            if (item->flags & MACHD_RIGHT_NEW)
+                item->flags |= MACHD_RIGHT_KEEP_SEND;
+            else
+                tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
             l->makes++;
             l->keeps_send = true;
         }
@@ -241,9 +250,7 @@ static void become_proxy(struct ipc_port *port) {
         l->exported_here = false;
         l->keeps_send = false;
     } else if (port->srights || port->msgcount) {
-        /* Exported by this very message: machd could not make us a send right in time.
-         * TODO(#5): export first, then move. Local names become dead names. */
-        port->active = false;
+        port->active = false; /* no link (out of memory exporting): local names become dead */
     }
     for (struct ipc_kmsg *k; (k = port->q_head) != NULL;) {
         port->q_head = k->next;
@@ -859,7 +866,7 @@ static void fail_waiters(void) {
     pthread_cond_broadcast(&T.wait_cv);
 }
 
-/* machd is gone (reader thread): the task forgets it and closes the connection; the next call
+/* machd is gone (seen by the thread reading it; no lock held): the task forgets it and closes the connection; the next call
  * that needs machd connects again, as a new task (transport_machd_start). start_mu keeps a new
  * connection from starting before the old one is fully forgotten. */
 static void connection_lost(void) {
@@ -877,52 +884,48 @@ static void connection_lost(void) {
     pthread_mutex_unlock(&T.start_mu);
 }
 
-static void *reader_main(void *arg) {
-    (void)arg;
-    for (;;) {
-        int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, -1);
-        if (err == EPIPE || err == EPROTO)
-            break;
-        if (err)
-            continue;
-        switch (T.in.type) {
-        case MACHD_MSG_DELIVER:
-            ipc_lock();
-            deliver(&T.in);
-            ipc_unlock();
-            if (T.in.u.deliver.p.spill_fd >= 0)
-                close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
-            break;
-        case MACHD_PORT_DEAD:
-            ipc_lock();
-            port_dead(T.in.u.port_dead.name);
-            ipc_unlock();
-            break;
-        case MACHD_QUEUE_FULL:
-            ipc_lock();
-            queue_full(T.in.u.queue_full.name);
-            ipc_unlock();
-            break;
-        case MACHD_SENDERS_GONE:
-            ipc_lock();
-            senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
-            ipc_unlock();
-            break;
-        case MACHD_BOOTSTRAP_REPLY:
-        case MACHD_STATUS_REPLY:
-            answer_waiter(&T.in);
-            break;
-        case MACHD_ERROR:
-            goto lost;
-        default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
-                    when the destination dies after copyin */
-            break;
-        }
-    }
-lost:
-    connection_lost();
-    return NULL;
+/* One datagram from machd into T.in (the reader only, no lock held). */
+static int reader_receive(int timeout_ms) {
+    int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    if (err == 0 || err == ETIMEDOUT)
+        return err;
+    return err == EPIPE || err == EPROTO ? EPIPE : EAGAIN;
 }
+
+/* Acts on T.in (IPC lock held); false when machd refused us. */
+static bool reader_process(void) {
+    switch (T.in.type) {
+    case MACHD_MSG_DELIVER:
+        deliver(&T.in);
+        if (T.in.u.deliver.p.spill_fd >= 0)
+            close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
+        return true;
+    case MACHD_PORT_DEAD:
+        port_dead(T.in.u.port_dead.name);
+        return true;
+    case MACHD_QUEUE_FULL:
+        queue_full(T.in.u.queue_full.name);
+        return true;
+    case MACHD_SENDERS_GONE:
+        senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
+        return true;
+    case MACHD_BOOTSTRAP_REPLY:
+    case MACHD_STATUS_REPLY:
+        answer_waiter(&T.in);
+        return true;
+    case MACHD_ERROR:
+        return false;
+    default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
+                when the destination dies after copyin */
+        return true;
+    }
+}
+
+/* A MOD_REFS that changes nothing, on a handle this task never uses: machd's STATUS_REPLY
+ * makes a thread blocked receiving from machd return. IPC lock held. */
+static void reader_nudge(void) { tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0); }
+
+static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge};
 
 /* ---- fork ---- */
 
@@ -934,7 +937,7 @@ static void fork_prepare(void) { pthread_mutex_lock(&T.start_mu); }
 
 static void fork_parent(void) { pthread_mutex_unlock(&T.start_mu); }
 
-/* Only the forking thread exists in the child: the reader thread and any thread that held
+/* Only the forking thread exists in the child: the standby thread and any thread that held
  * write_mu or wait_mu (or waited for a reply) are gone, so those are made anew. The core's
  * child handler, registered before this one, has already released the IPC lock. */
 static void fork_child(void) {
@@ -962,7 +965,6 @@ kern_return_t transport_machd_start(void) {
     if (!T.up) {
         if (!T.in_buf)
             T.in_buf = malloc(MACHD_MAX_PACKET);
-        pthread_t reader;
         if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
             kr = KERN_FAILURE;
         } else {
@@ -970,15 +972,11 @@ kern_return_t transport_machd_start(void) {
             pthread_once(&fork_once, watch_forks);
             T.up = true;
             transport_set_export_ops(&machd_export_ops);
-            pthread_attr_t attr;
-            pthread_attr_init(&attr);
-            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-            if (pthread_create(&reader, &attr, reader_main, NULL) != 0) {
+            if (!machd_reader_start(&reader_ops)) {
                 T.up = false;
                 machd_conn_close(&T.conn);
                 kr = KERN_FAILURE;
             }
-            pthread_attr_destroy(&attr);
         }
     }
     pthread_mutex_unlock(&T.start_mu);
@@ -996,9 +994,18 @@ static void unexport(uint32_t h, struct link *l) {
         transport_remote_senders(port, -1);
 }
 
+void transport_machd_stats_get(struct transport_machd_stats *out) {
+    struct machd_reader_stats r;
+    machd_reader_stats_get(&r);
+    *out = (struct transport_machd_stats){__atomic_load_n(&T.conn.send_calls, __ATOMIC_RELAXED),
+                                          __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED),
+                                          r.datagrams, r.nudges, r.handoffs, r.standby_datagrams};
+}
+
 /* Sends a request and waits for its reply (not under the IPC lock). */
 static uint32_t request(struct machd_msg *m, struct waiter *w) {
     *w = (struct waiter){0};
+    machd_reader_request_begin(); /* someone reads machd's connection until the reply came */
     pthread_mutex_lock(&T.write_mu);
     /* wait_mu is held across the send: the reader cannot match the reply before the waiter
      * is registered (it takes wait_mu to answer). */
@@ -1011,8 +1018,10 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
     }
     pthread_mutex_unlock(&T.wait_mu);
     pthread_mutex_unlock(&T.write_mu);
-    if (err)
+    if (err) {
+        machd_reader_request_end();
         return MACH_SEND_INVALID_DEST;
+    }
     pthread_mutex_lock(&T.wait_mu);
     while (!w->done)
         pthread_cond_wait(&T.wait_cv, &T.wait_mu);
@@ -1022,6 +1031,7 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
             break;
         }
     pthread_mutex_unlock(&T.wait_mu);
+    machd_reader_request_end();
     return w->status;
 }
 

@@ -29,4 +29,16 @@ kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port
  * connection is made on the first call). Called from the bootstrap constructor; idempotent. */
 void transport_machd_bootstrap_init(void);
 
+/* Where the time of this process's traffic with machd goes (benchmarks, docs/machd.md 8):
+ * system calls on the socket, datagrams read, and how the reader role moved (see
+ * transport_machd_reader.h). Zero before the transport starts. */
+struct transport_machd_stats {
+    unsigned long send_calls, recv_calls;  /* send / poll+recv system calls on the socket */
+    unsigned long datagrams;               /* datagrams read from machd */
+    unsigned long nudges;                  /* no-op requests sent to wake a blocked reader */
+    unsigned long handoffs;                /* reader role passed to a sleeping thread */
+    unsigned long standby_datagrams;       /* datagrams the standby thread read */
+};
+void transport_machd_stats_get(struct transport_machd_stats *out);
+
 #endif

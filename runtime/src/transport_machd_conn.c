@@ -145,6 +145,7 @@ int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
     if (len == 0)
         return EINVAL;
     for (;;) {
+        __atomic_fetch_add(&c->send_calls, 1, __ATOMIC_RELAXED);
         ssize_t n = machd_send_with_fd(c->fd, c->out, len, spill_fd_of(m), 0);
         if (n >= 0)
             return 0;
@@ -157,6 +158,8 @@ int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, i
     struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
     for (;;) {
         /* Without a timeout a blocking recv is enough: one syscall per message, not two. */
+        if (timeout_ms >= 0)
+            __atomic_fetch_add(&c->recv_calls, 1, __ATOMIC_RELAXED);
         int rc = timeout_ms < 0 ? 1 : poll(&pfd, 1, timeout_ms);
         if (rc < 0 && errno == EINTR)
             continue;
@@ -164,6 +167,7 @@ int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, i
             return ETIMEDOUT;
         if (rc < 0)
             return errno;
+        __atomic_fetch_add(&c->recv_calls, 1, __ATOMIC_RELAXED);
         int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
         bool extra = false;
         ssize_t n = machd_recv_with_fds(c->fd, buf, MACHD_MAX_PACKET, MSG_TRUNC | (timeout_ms < 0 ? 0 : MSG_DONTWAIT),

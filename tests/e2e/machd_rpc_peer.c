@@ -26,19 +26,9 @@
 #include <mach/notify.h>
 #include <servers/bootstrap.h>
 
+#include "machd_rpc_msgs.h"
 #include "transport_machd.h"
 
-struct request {
-    mach_msg_header_t head;
-    char text[32];
-};
-
-struct reply_buf {
-    mach_msg_header_t head;
-    char text[32];
-    int32_t sender_pid;
-    uint8_t trailer[128];
-};
 
 struct give {
     mach_msg_header_t head;

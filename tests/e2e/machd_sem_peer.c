@@ -434,29 +434,43 @@ struct port_msg {
     mach_msg_port_descriptor_t port;
 };
 
+struct port_rcv {
+    struct port_msg m;
+    mach_msg_max_trailer_t trailer;
+};
+
+/* Receives a message carrying one port descriptor (30 s at most). */
+static mach_msg_return_t receive_port_msg(mach_port_t port, struct port_rcv *in) {
+    memset(in, 0, sizeof *in);
+    return mach_msg(&in->m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof *in, port, 30000, MACH_PORT_NULL);
+}
+
+/* Sends message id to dest (remote disposition disp, optional reply right) carrying `right`
+ * with disposition right_disp. */
+static mach_msg_return_t send_port_msg(mach_port_t dest, mach_msg_type_name_t disp, mach_port_t reply,
+                                       mach_msg_id_t id, mach_port_t right, mach_msg_type_name_t right_disp) {
+    struct port_msg m;
+    memset(&m, 0, sizeof m);
+    m.head.msgh_bits = MACH_MSGH_BITS(disp, reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0) | MACH_MSGH_BITS_COMPLEX;
+    m.head.msgh_remote_port = dest;
+    m.head.msgh_local_port = reply;
+    m.head.msgh_id = id;
+    m.head.msgh_size = sizeof m;
+    m.body.msgh_descriptor_count = 1;
+    m.port = (mach_msg_port_descriptor_t){.name = right, .disposition = right_disp, .type = MACH_MSG_PORT_DESCRIPTOR};
+    return mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
 /* nsown NAME: checks in NAME.ns; takes a message carrying a send right and sends the right back
  * (moved) in the reply. */
 static int nsown(const char *name) {
     mach_port_t svc = check_in(suffixed(name, "ns"));
     ready();
-    union {
-        struct port_msg m;
-        uint8_t bytes[sizeof(struct port_msg) + sizeof(mach_msg_max_trailer_t)];
-    } in;
-    memset(&in, 0, sizeof in);
-    mach_msg_return_t mr = mach_msg(&in.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, svc, 30000,
-                                    MACH_PORT_NULL);
+    struct port_rcv in;
+    mach_msg_return_t mr = receive_port_msg(svc, &in);
     CHECK(1, mr == MACH_MSG_SUCCESS && in.m.port.disposition == MACH_MSG_TYPE_PORT_SEND, "request: %#x", mr);
-    struct port_msg out;
-    memset(&out, 0, sizeof out);
-    out.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX;
-    out.head.msgh_remote_port = in.m.head.msgh_remote_port;
-    out.head.msgh_id = 401;
-    out.head.msgh_size = sizeof out;
-    out.body.msgh_descriptor_count = 1;
-    out.port = (mach_msg_port_descriptor_t){.name = in.m.port.name, .disposition = MACH_MSG_TYPE_MOVE_SEND,
-                                           .type = MACH_MSG_PORT_DESCRIPTOR};
-    mr = mach_msg(&out.head, MACH_SEND_MSG, sizeof out, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    mr = send_port_msg(in.m.head.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_NULL, 401,
+                       in.m.port.name, MACH_MSG_TYPE_MOVE_SEND);
     CHECK(2, mr == MACH_MSG_SUCCESS, "reply: %#x", mr);
     return 0;
 }
@@ -471,24 +485,9 @@ static int ns(const char *name) {
                                                       MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
     CHECK(1, kr == KERN_SUCCESS, "no-senders request: %#x", kr);
     ready();
-    struct port_msg m;
-    memset(&m, 0, sizeof m);
-    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE) | MACH_MSGH_BITS_COMPLEX;
-    m.head.msgh_remote_port = svc;
-    m.head.msgh_local_port = reply;
-    m.head.msgh_id = 400;
-    m.head.msgh_size = sizeof m;
-    m.body.msgh_descriptor_count = 1;
-    m.port = (mach_msg_port_descriptor_t){.name = port, .disposition = MACH_MSG_TYPE_MAKE_SEND,
-                                         .type = MACH_MSG_PORT_DESCRIPTOR};
-    CHECK(2, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == 0, "request");
-    union {
-        struct port_msg m;
-        uint8_t bytes[sizeof(struct port_msg) + sizeof(mach_msg_max_trailer_t)];
-    } in;
-    memset(&in, 0, sizeof in);
-    mach_msg_return_t mr = mach_msg(&in.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, reply, 30000,
-                                    MACH_PORT_NULL);
+    CHECK(2, send_port_msg(svc, MACH_MSG_TYPE_COPY_SEND, reply, 400, port, MACH_MSG_TYPE_MAKE_SEND) == 0, "request");
+    struct port_rcv in;
+    mach_msg_return_t mr = receive_port_msg(reply, &in);
     CHECK(3, mr == MACH_MSG_SUCCESS && in.m.head.msgh_id == 401 && in.m.port.name == port,
           "the send right back: %#x name %#x", mr, in.m.port.name);
     uint32_t count = 0;
@@ -499,6 +498,41 @@ static int ns(const char *name) {
     CHECK(6, id == MACH_NOTIFY_NO_SENDERS && count == 1, "no-senders: id %d mscount %u", (int)id, count);
     id = receive_notification(notify, 300, &count);
     CHECK(7, id == 0, "a second notification %d", (int)id);
+    return 0;
+}
+
+/* ---- moving a receive right in the message that first exports it ---- */
+
+/* mrecv NAME: receives a receive right (id 700) on NAME, then 701, 702 (queued before the move)
+ * and 703 (sent after it with the sender's own send right) on it, in order. */
+static int mrecv(const char *name) {
+    mach_port_t svc = check_in(name);
+    ready();
+    struct port_rcv in;
+    mach_msg_return_t mr = receive_port_msg(svc, &in);
+    CHECK(1, mr == MACH_MSG_SUCCESS && in.m.head.msgh_id == 700 &&
+                 in.m.port.disposition == MACH_MSG_TYPE_PORT_RECEIVE, "the receive right: %#x", mr);
+    for (mach_msg_id_t want = 701; want <= 703; want++) {
+        mach_msg_id_t id = receive_one(in.m.port.name);
+        CHECK(2, id == want, "message %d, want %d", (int)id, (int)want);
+    }
+    return 0;
+}
+
+/* mmove NAME: a local port never seen by machd, with two messages queued and a send right kept
+ * here, moves to NAME; the send right keeps working (it is not a dead name). */
+static int mmove(const char *name) {
+    mach_port_t task = mach_task_self(), dest = look_up(name), port = port_with_send_right();
+    ready();
+    CHECK(1, send_id(port, 701, 0, 0) == MACH_MSG_SUCCESS && send_id(port, 702, 0, 0) == MACH_MSG_SUCCESS,
+          "queue 701, 702");
+    CHECK(2, send_port_msg(dest, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 700, port, MACH_MSG_TYPE_MOVE_RECEIVE) == 0,
+          "move");
+    mach_port_type_t type = 0;
+    CHECK(3, mach_port_type(task, port, &type) == KERN_SUCCESS && type == MACH_PORT_TYPE_SEND,
+          "the name left here: type %#x", type);
+    mach_msg_return_t mr = send_id(port, 703, 0, 0);
+    CHECK(4, mr == MACH_MSG_SUCCESS, "send with the kept right: %#x", mr);
     return 0;
 }
 
@@ -515,7 +549,7 @@ int main(int argc, char **argv) {
     } modes[] = {
         {"qrecv", qrecv}, {"qsend", qsend}, {"qhold", qhold}, {"qblock", qblock}, {"qafter", qafter},
         {"boot", boot}, {"pset", pset}, {"feed", feed}, {"owner", owner}, {"dn", dn},
-        {"nsown", nsown}, {"ns", ns},
+        {"nsown", nsown}, {"ns", ns}, {"mrecv", mrecv}, {"mmove", mmove},
     };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         if (strcmp(modes[i].mode, argv[1]) == 0)

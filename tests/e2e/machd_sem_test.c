@@ -94,6 +94,15 @@ static void no_senders_once_after_a_round_trip_of_the_send_right(void **state) {
     assert_int_equal(mh_wait(owner), 0);
 }
 
+/* A receive right moved in the very message that first makes it known to machd, with messages
+ * queued and a send right kept by the sender: the messages follow, the send right works. */
+static void receive_right_moved_in_the_message_that_exports_it(void **state) {
+    (void)state;
+    pid_t receiver = peer("mrecv", "svc.move");
+    assert_int_equal(mh_wait(peer("mmove", "svc.move")), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
@@ -106,6 +115,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(dead_name_notification_and_look_up_after_the_receiver_died, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(no_senders_once_after_a_round_trip_of_the_send_right, setup, teardown),
+        cmocka_unit_test_setup_teardown(receive_right_moved_in_the_message_that_exports_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

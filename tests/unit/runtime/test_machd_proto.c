@@ -345,6 +345,25 @@ static void delivered_types_are_checked(void **state) {
     assert_int_equal(encode(&in), 0);
 }
 
+/* KEEP_SEND only with a receive right exported (NEW) as it moves, in a message body. */
+static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
+    (void)state;
+    make_send(&in);
+    in.u.send.p.rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MOVE_RECEIVE,
+                                                  MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND};
+    size_t len = encode(&in);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.p.rights[0].flags, MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND);
+    in.u.send.p.rights[0].flags = MACHD_RIGHT_KEEP_SEND; /* not NEW */
+    assert_int_equal(encode(&in), 0);
+    in.u.send.p.rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND,
+                                                  MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND};
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in.u.send.reply.flags |= MACHD_RIGHT_KEEP_SEND; /* not in a body slot */
+    assert_int_equal(encode(&in), 0);
+}
+
 static void bootstrap_names_are_checked(void **state) {
     (void)state;
     struct machd_msg m;
@@ -424,6 +443,7 @@ int main(void) {
         cmocka_unit_test(bootstrap_names_are_checked),
         cmocka_unit_test(encoder_refuses_invalid_messages_and_small_buffers),
         cmocka_unit_test(request_types_are_the_task_to_machd_ones),
+        cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
