@@ -86,6 +86,8 @@ void tc_expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t ent
  * memory sits in a quarantine (LeakSanitizer checks machd at its clean exit instead): there it
  * prints both figures. */
 void mh_expect_rss_within(uint64_t before, uint64_t after, uint64_t slack);
+/* False under ASan (see mh_expect_rss_within): also a hint that the build is several times slower. */
+bool mh_rss_is_meaningful(void);
 
 static inline struct machd_right mh_right(uint32_t name, uint8_t disposition, uint8_t flags) {
     return (struct machd_right){name, disposition, flags};
