@@ -16,7 +16,7 @@ static bool fold(struct check_ctx *cx, const struct ast_expr *e, int64_t *out) {
         *out = (int64_t)e->u.number;
         return true;
     }
-    int64_t a, b;
+    int64_t a = 0, b = 0; /* gcc 12 -O2 sees a path where they are unset (there is none) */
     bool ok_a = fold(cx, e->u.binary.lhs, &a);
     bool ok_b = fold(cx, e->u.binary.rhs, &b);
     if (!ok_a || !ok_b)

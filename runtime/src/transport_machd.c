@@ -866,9 +866,10 @@ static void fail_waiters(void) {
     pthread_cond_broadcast(&T.wait_cv);
 }
 
-/* machd is gone (seen by the thread reading it; no lock held): the task forgets it and closes the connection; the next call
- * that needs machd connects again, as a new task (transport_machd_start). start_mu keeps a new
- * connection from starting before the old one is fully forgotten. */
+/* machd is gone (seen by the thread reading it; no lock held): the task forgets it and closes
+ * the connection; the next call that needs machd connects again, as a new task
+ * (transport_machd_start). start_mu keeps a new connection from starting before the old one is
+ * fully forgotten. */
 static void connection_lost(void) {
     pthread_mutex_lock(&T.start_mu);
     ipc_lock();

@@ -274,10 +274,26 @@ void tc_expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t ent
 #define RSS_IS_MEANINGFUL 1
 #endif
 
+bool mh_rss_is_meaningful(void) { return RSS_IS_MEANINGFUL; }
+
 void mh_expect_rss_within(uint64_t before, uint64_t after, uint64_t slack) {
     if (RSS_IS_MEANINGFUL)
         assert_true(after <= before + slack);
     else
         print_message("resident size not checked under ASan (%llu -> %llu bytes)\n",
                       (unsigned long long)before, (unsigned long long)after);
+}
+
+int mh_run_tests(const char *group, const struct CMUnitTest *tests, size_t count, int argc, char **argv) {
+    if (argc > 1) {
+        size_t i = 0;
+        while (i < count && strcmp(tests[i].name, argv[1]) != 0)
+            i++;
+        if (i == count) {
+            fprintf(stderr, "%s: no test named '%s'\n", group, argv[1]);
+            return 2;
+        }
+        return _cmocka_run_group_tests(group, &tests[i], 1, NULL, NULL);
+    }
+    return _cmocka_run_group_tests(group, tests, count, NULL, NULL);
 }

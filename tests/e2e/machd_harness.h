@@ -10,6 +10,12 @@
 #include "machd_proto.h"
 #include "transport_machd_conn.h"
 
+struct CMUnitTest;
+
+/* Runs the cmocka test named argv[1], or every test when there is no argument. A name that is
+ * not one of `tests` is an error (returns 2): a misspelt CTest must not pass by running nothing. */
+int mh_run_tests(const char *group, const struct CMUnitTest *tests, size_t count, int argc, char **argv);
+
 /* Generous: the box is shared and noisy; tests never assert on time, only on not hanging. */
 #define MH_TIMEOUT_MS 10000
 
@@ -86,6 +92,8 @@ void tc_expect_counts(struct tc *t, uint32_t tasks, uint32_t ports, uint32_t ent
  * memory sits in a quarantine (LeakSanitizer checks machd at its clean exit instead): there it
  * prints both figures. */
 void mh_expect_rss_within(uint64_t before, uint64_t after, uint64_t slack);
+/* False under ASan (see mh_expect_rss_within): also a hint that the build is several times slower. */
+bool mh_rss_is_meaningful(void);
 
 static inline struct machd_right mh_right(uint32_t name, uint8_t disposition, uint8_t flags) {
     return (struct machd_right){name, disposition, flags};

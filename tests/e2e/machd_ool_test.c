@@ -327,7 +327,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline, mh_setup,
                                         mh_teardown),
     };
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]); /* one test per CTest */
-    return cmocka_run_group_tests(all, NULL, NULL);
+    return mh_run_tests("machd_ool_test", all, sizeof all / sizeof all[0], argc, argv);
 }

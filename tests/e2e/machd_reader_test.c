@@ -49,12 +49,10 @@ static void dead_name_reaches_a_process_where_no_thread_receives(void **state) {
 
 /* With an argument, runs only the tests whose names match it (one CTest per test). */
 int main(int argc, char **argv) {
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(threads_waiting_at_once_each_get_their_replies, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(local_message_reaches_a_thread_reading_machd, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(dead_name_reaches_a_process_where_no_thread_receives, mh_setup, mh_teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mh_run_tests("machd_reader_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

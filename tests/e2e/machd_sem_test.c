@@ -104,8 +104,6 @@ static void receive_right_moved_in_the_message_that_exports_it(void **state) {
 }
 
 int main(int argc, char **argv) {
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(sender_blocks_on_a_full_queue_in_another_process, setup, teardown),
         cmocka_unit_test_setup_teardown(sender_killed_while_blocked_leaves_nothing_behind, setup, teardown),
@@ -117,5 +115,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(no_senders_once_after_a_round_trip_of_the_send_right, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_right_moved_in_the_message_that_exports_it, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mh_run_tests("machd_sem_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

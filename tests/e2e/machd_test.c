@@ -637,8 +637,6 @@ static void mach_msg_client_gets_send_once_notification_when_machd_dies(void **s
 /* With an argument, runs only the tests whose names match it (CTest runs one test per process,
  * so the suite parallelises and each stays short). */
 int main(int argc, char **argv) {
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(machd_help_usage_and_already_running, setup, teardown),
         cmocka_unit_test_setup_teardown(sigterm_stops_cleanly_and_removes_the_socket, setup, teardown),
@@ -669,5 +667,5 @@ int main(int argc, char **argv) {
                                         teardown),
 #endif
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return mh_run_tests("machd_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
