@@ -26,6 +26,7 @@ static struct ir_type *copy_type(struct check_ctx *cx, const struct ir_type *t) 
 static struct ir_type *named_copy(struct check_ctx *cx, const struct ir_type *t, const char *name,
                                   unsigned line) {
     struct ir_type *c = copy_type(cx, t);
+    c->maybe_alias_of = NULL;
     c->name = name;
     c->user_type = c->server_type = c->trans_type = name;
     c->maybe_intran = c->maybe_outtran = c->maybe_destructor = NULL;
@@ -323,7 +324,12 @@ static const struct ir_type *resolve(struct check_ctx *cx, const struct ast_type
             diag_report(cx->diags, DIAG_NEEDS_FULL_TYPE_DECL, e->span, t->name);
             return NULL;
         }
-        return t && name ? named_copy(cx, t, name, e->span.begin.line) : t;
+        if (t && name) {
+            struct ir_type *alias = named_copy(cx, t, name, e->span.begin.line);
+            alias->maybe_alias_of = t->line != 0 ? t : NULL; // a declared type, not a built-in
+            return alias;
+        }
+        return t;
     case AST_TYPE_NUMBER:
         diag_report(cx->diags, DIAG_NEEDS_FULL_TYPE_DECL, e->span,
                     check_num(cx, e->u.number->u.number));

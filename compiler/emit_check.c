@@ -110,7 +110,8 @@ static void emit_descriptor_checks(struct emitter *e, const struct ir_layout *la
 
 // The header: complex bit, descriptor count and size (exact, or between the bounds when some
 // inline data is variable). A reply may instead be a mig_reply_error_t carrying an error.
-static void emit_header_checks(struct emitter *e, const struct ir_layout *layout,
+static void emit_header_checks(struct emitter *e, const struct ir_module *ir,
+                               const struct ir_routine *rt, const struct ir_layout *layout,
                                const struct check_style *st) {
     const char *p = st->ptr;
     if (layout->is_variable || !st->request)
@@ -121,6 +122,7 @@ static void emit_header_checks(struct emitter *e, const struct ir_layout *layout
                    "\t    msgh_size == (mach_msg_size_t)sizeof(mig_reply_error_t) &&\n"
                    "\t    ((mig_reply_error_t *)%s0P)->RetCode != KERN_SUCCESS)",
                 p, p);
+        emit_ndr_convert_retcode(e, ir, rt, p);
         em_line(e, "return ((mig_reply_error_t *)%s0P)->RetCode;", p);
         em_close(e, "");
     }
@@ -142,6 +144,7 @@ static void emit_header_checks(struct emitter *e, const struct ir_layout *layout
         em_line(e, "if (%s0P->Head.msgh_request_port != MACH_PORT_NULL)", p);
         em_line(e, "\treturn MIG_TYPE_ERROR;");
         if (layout->has_retcode) {
+            emit_ndr_convert_retcode(e, ir, rt, p);
             em_line(e, "if (%s0P->RetCode != KERN_SUCCESS)", p);
             em_line(e, "\treturn %s0P->RetCode;", p);
         }
@@ -150,7 +153,8 @@ static void emit_header_checks(struct emitter *e, const struct ir_layout *layout
 
 // Walks the variable inline fields in order: each count within its bound and the size exactly
 // what the counts say. Sets In<k>P (and *In<k>PP for requests) for the fields that follow.
-static void emit_variable_walk(struct emitter *e, const struct ir_layout *layout,
+static void emit_variable_walk(struct emitter *e, const struct ir_module *ir,
+                               const struct ir_routine *rt, const struct ir_layout *layout,
                                const struct check_style *st) {
     const char *p = st->ptr;
     em_line(e, "expected = (mach_msg_size_t)(sizeof(%s) - %u);", st->type, variable_bytes(layout));
@@ -160,6 +164,8 @@ static void emit_variable_walk(struct emitter *e, const struct ir_layout *layout
             continue;
         const struct ir_field *cf = f->maybe_count_field; // a samecount array shares another's
         unsigned k = f->shift_index, ck = cf->shift_index;
+        if (cf->maybe_data_field == f) // -n: the sender's count in our representation first
+            emit_ndr_convert_count(e, ir, rt, st->request, p, cf);
         em_line(e, "if (%s%uP->%s > %u)", p, ck, cf->name, f->array_count);
         em_line(e, "\treturn %s;", st->bad_size);
         em_line(e, "delta = _WALIGN_(%u * %s%uP->%s);", f->elem_size, p, ck, cf->name);
@@ -246,6 +252,7 @@ static void emit_checker(struct emitter *e, const struct ir_module *ir,
     em_pp(e, "#if %s", group);
     em_pp(e, "#if !defined(%s__defined)", name);
     em_pp(e, "#define %s__defined", name);
+    emit_ndr_declarations(e, ir, rt, st->request);
     em_blank(e);
     em_start(e, "mig_internal kern_return_t %s(__attribute__((__unused__)) %s *%s0P", name,
              layout->typedef_name, p);
@@ -269,11 +276,14 @@ static void emit_checker(struct emitter *e, const struct ir_module *ir,
         em_line(e, "return MIG_REPLY_MISMATCH;");
         em_close(e, "");
     }
-    emit_header_checks(e, layout, st);
+    emit_header_checks(e, ir, rt, layout, st);
     emit_descriptor_checks(e, layout, st);
     if (layout->is_variable)
-        emit_variable_walk(e, layout, st);
+        emit_variable_walk(e, ir, rt, layout, st);
+    emit_ndr_convert_block(e, ir, rt, st->request, p, 0);
     emit_ool_count_checks(e, layout, st);
+    emit_ndr_convert_block(e, ir, rt, st->request, p, 1);
+    emit_ndr_convert_block(e, ir, rt, st->request, p, 2);
     if (st->request)
         emit_string_checks(e, ir, layout, st);
     em_line(e, "return MACH_MSG_SUCCESS;");

@@ -139,6 +139,23 @@ void emit_string_terminated_check(struct emitter *e, bool kernel_server, const c
 // `mig_symtab_t _<subsys>SymTab[]` with _<subsys>SymTabBase and _<subsys>SymTabEnd.
 void emit_symtab(struct emitter *e, const struct ir_module *ir);
 
+// --- emit_ndr.c: -n ------------------------------------------------------------------------
+// Nothing is written unless -n was given and the message has an NDR record.
+// The __NDR_convert__<rep>__<Request|Reply>__<rt>_t__<field> hook declarations of a checker.
+void emit_ndr_declarations(struct emitter *e, const struct ir_module *ir,
+                           const struct ir_routine *rt, bool request);
+// The int_rep conversion of count field `count` (through pointer prefix `p`: "In"/"Out"),
+// before a check reads it.
+void emit_ndr_convert_count(struct emitter *e, const struct ir_module *ir,
+                            const struct ir_routine *rt, bool request, const char *p,
+                            const struct ir_field *count);
+// The conversion block of representation `rep` (0 int_rep, 1 char_rep, 2 float_rep).
+void emit_ndr_convert_block(struct emitter *e, const struct ir_module *ir,
+                            const struct ir_routine *rt, bool request, const char *p, int rep);
+// The int_rep conversion of a reply's RetCode, before the checker returns or tests it.
+void emit_ndr_convert_retcode(struct emitter *e, const struct ir_module *ir,
+                              const struct ir_routine *rt, const char *p);
+
 // --- the files -------------------------------------------------------------------------------
 void emit_user_header(struct emitter *e, const struct ir_module *ir);
 void emit_user_source(struct emitter *e, const struct ir_module *ir);

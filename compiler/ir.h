@@ -91,6 +91,8 @@ struct ir_type {
     uint32_t size;               // inline size in bytes (at maximum count), unpadded
     uint32_t align;              // natural alignment of the element in the message (1, 2, 4, 8)
     const struct ir_type *maybe_element; // element type of arrays, structs and strings
+    const struct ir_type *maybe_alias_of; // `type a = b;`: b, when b is a declared type (not a
+                                          // built-in IPC type); the NDR hooks (-n) follow it
 
     // C types. user_type/server_type name the whole value; element types name one element (used
     // for variable arrays, which are declared as element[max] in the message structs).

@@ -13,4 +13,5 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/emit_server.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_kernel.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_symtab.c
+  ${CMAKE_CURRENT_LIST_DIR}/emit_ndr.c
   ${CMAKE_CURRENT_LIST_DIR}/emit_defines.c)

@@ -28,3 +28,27 @@ if(TARGET mig AND TARGET mach_static)
     COMPILE_DEFINITIONS __MigKernelSpecificCode=1
     COMPILE_OPTIONS "-include;${kserver_dir}/kernel_shim.h;-include;${kserver_gen}/kserverInternal.h")
 endif()
+
+# -n round trip (e2e-ndrconv): tests/golden/ndr.defs generated with -n, its server compiled with a
+# program-defined hook (tests/e2e/ndrconv/ndr_hooks.h) and fed requests in a foreign int_rep.
+if(TARGET mig AND TARGET mach_static)
+  set(ndr_dir ${CMAKE_CURRENT_LIST_DIR}/e2e/ndrconv)
+  set(ndr_gen ${CMAKE_CURRENT_BINARY_DIR}/e2e/ndrconv)
+  file(MAKE_DIRECTORY ${ndr_gen})
+  add_custom_command(
+    OUTPUT ${ndr_gen}/ndr.h ${ndr_gen}/ndrServer.c
+    COMMAND mig -n -header ndr.h -user /dev/null -server ndrServer.c
+            ${CMAKE_CURRENT_LIST_DIR}/golden/ndr.defs
+    DEPENDS mig ${CMAKE_CURRENT_LIST_DIR}/golden/ndr.defs
+    WORKING_DIRECTORY ${ndr_gen}
+    COMMENT "mig -n ndr.defs"
+    VERBATIM)
+  openmig_add_unit_test(NAME e2e-ndrconv
+                        SOURCES ${ndr_dir}/ndrconv_test.c ${ndr_gen}/ndrServer.c ${ndr_gen}/ndr.h
+                        LIBS mach_static LABELS e2e TIMEOUT 60)
+  target_include_directories(e2e-ndrconv PRIVATE ${ndr_gen})
+  target_compile_options(e2e-ndrconv PRIVATE -include
+                         ${CMAKE_CURRENT_LIST_DIR}/e2e/golden_types/ndr.h)
+  set_source_files_properties(${ndr_gen}/ndrServer.c PROPERTIES
+    COMPILE_OPTIONS "-include;${ndr_dir}/ndr_hooks.h")
+endif()
