@@ -43,10 +43,10 @@ if(TARGET mig AND BACKEND_RUNTIME_READY)
                  INCLUDE_DIRECTORIES ${dir}
                  SOURCES_VAR sources HEADERS_VAR headers)
     openmig_add_unit_test(NAME e2e-${name}
-                          SOURCES ${dir}/${name}_test.c ${dir}/${name}_server.c ${sources}
-                                  ${headers}
+                          SOURCES ${dir}/${name}_test.c ${dir}/${name}_server.c
+                                  ${BACKEND_E2E_DIR}/e2e_fixture.c ${sources} ${headers}
                           LIBS mach_static LABELS e2e TIMEOUT 120)
-    target_include_directories(e2e-${name} PRIVATE ${dir} ${CMAKE_CURRENT_BINARY_DIR}/e2e/${name})
+    target_include_directories(e2e-${name} PRIVATE ${dir} ${BACKEND_E2E_DIR} ${CMAKE_CURRENT_BINARY_DIR}/e2e/${name})
     # The same generated files, compiled as C11 and C++17 by gcc and clang with -pedantic.
     add_test(NAME e2e-${name}-compile
              COMMAND ${CMAKE_COMMAND} -DDIR=${CMAKE_CURRENT_BINARY_DIR}/e2e/${name}

@@ -18,9 +18,10 @@ if(TARGET mig AND BACKEND_RUNTIME_READY)
                  INCLUDE_DIRECTORIES ${dir} SOURCES_VAR sources HEADERS_VAR headers)
     openmig_add_unit_test(NAME e2e-${name}
                           SOURCES ${dir}/${name}_test.c ${dir}/${name}_server.c ${C_EXTRA}
+                                  ${BACKEND_CLIENT_E2E_DIR}/e2e_fixture.c
                                   ${sources} ${headers}
                           LIBS mach_static LABELS e2e TIMEOUT 120)
-    target_include_directories(e2e-${name} PRIVATE ${dir} ${gen})
+    target_include_directories(e2e-${name} PRIVATE ${dir} ${BACKEND_CLIENT_E2E_DIR} ${gen})
     if(C_USER_FLAGS)
       set_source_files_properties(${gen}/${name}User.c TARGET_DIRECTORY e2e-${name}
                                   PROPERTIES COMPILE_OPTIONS "${C_USER_FLAGS}")

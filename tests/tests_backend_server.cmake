@@ -20,8 +20,9 @@ if(TARGET mig AND TARGET mach_static)
   openmig_add_unit_test(NAME e2e-kserver
                         SOURCES ${kserver_dir}/kserver_test.c ${kserver_dir}/kserver_server.c
                                 ${kserver_dir}/kernel_shim.c ${kserver_outputs}
+                                ${CMAKE_CURRENT_LIST_DIR}/e2e/e2e_fixture.c
                         LIBS mach_static LABELS e2e TIMEOUT 120)
-  target_include_directories(e2e-kserver PRIVATE ${kserver_dir} ${kserver_gen})
+  target_include_directories(e2e-kserver PRIVATE ${kserver_dir} ${CMAKE_CURRENT_LIST_DIR}/e2e ${kserver_gen})
   # The server stubs as kernel code: the kernel branch of every __MigKernelSpecificCode, the
   # shim's functions, and the -iheader renaming of the work functions.
   set_source_files_properties(${kserver_gen}/kserverServer.c PROPERTIES

@@ -18,6 +18,7 @@
 #include <mach/openmig_stats.h>
 #include <mach/vm_map.h>
 
+#include "e2e_fixture.h"
 #include "constructs.h"
 #include "constructs_server.h"
 
@@ -44,25 +45,15 @@ static void *serve(void *arg) {
 }
 
 static void expect_no_leaks(void) {
+    e2e_expect_ipc_stats_at(&baseline);
     struct openmig_ipc_stats now;
     openmig_ipc_stats_get(&now);
-    assert_int_equal(now.ports, baseline.ports);
-    assert_int_equal(now.entries, baseline.entries);
-    assert_int_equal(now.messages, baseline.messages);
-    assert_int_equal(now.ool_regions, baseline.ool_regions);
-    assert_int_equal(now.vm_regions, baseline.vm_regions);
     assert_int_equal(now.vm_bytes, baseline.vm_bytes);
 }
 
 static int start_server(void **state) {
     (void)state;
-    mach_port_t task = mach_task_self();
-    if (mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &server_port) != KERN_SUCCESS)
-        return -1;
-    if (mach_port_insert_right(task, server_port, server_port, MACH_MSG_TYPE_MAKE_SEND) !=
-        KERN_SUCCESS)
-        return -1;
-    if (pthread_create(&server_thread, NULL, serve, NULL) != 0)
+    if (e2e_server_start(&server_port, &server_thread, serve) != 0)
         return -1;
     int sum = 0;
     if (add(server_port, 1, 2, &sum) != KERN_SUCCESS || sum != 3) // creates the reply port
@@ -75,9 +66,7 @@ static int stop_server(void **state) {
     (void)state;
     if (shutdown(server_port) != KERN_SUCCESS)
         return -1;
-    pthread_join(server_thread, NULL);
-    (void)mach_port_deallocate(mach_task_self(), server_port);
-    (void)mach_port_mod_refs(mach_task_self(), server_port, MACH_PORT_RIGHT_RECEIVE, -1);
+    e2e_server_join(server_port, server_thread);
     return 0;
 }
 

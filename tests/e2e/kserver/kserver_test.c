@@ -19,6 +19,7 @@
 #include <mach/openmig_stats.h>
 #include <mach/vm_map.h>
 
+#include "e2e_fixture.h"
 #include "kernel_shim.h"
 #include "kserver.h"
 #include "kserverDefines.h"
@@ -79,13 +80,7 @@ static void *serve(void *arg) {
 }
 
 static void expect_no_leaks(void) {
-  struct openmig_ipc_stats now;
-  openmig_ipc_stats_get(&now);
-  assert_int_equal(now.ports, baseline.ports);
-  assert_int_equal(now.entries, baseline.entries);
-  assert_int_equal(now.messages, baseline.messages);
-  assert_int_equal(now.ool_regions, baseline.ool_regions);
-  assert_int_equal(now.vm_regions, baseline.vm_regions);
+  e2e_expect_ipc_stats_at(&baseline);
   assert_int_equal(kernel_shim.unknown_copies, 0);
 }
 
@@ -104,10 +99,7 @@ static void sync_with_server(void) {
 
 static int start_server(void **state) {
   (void)state;
-  if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &server_port) != 0 ||
-      mach_port_insert_right(mach_task_self(), server_port, server_port,
-                             MACH_MSG_TYPE_MAKE_SEND) != 0 ||
-      pthread_create(&server_thread, NULL, serve, NULL) != 0)
+  if (e2e_server_start(&server_port, &server_thread, serve) != 0)
     return -1;
   int length = 0;
   if (call_name("warm up", &length) != KERN_SUCCESS) /* creates the reply port */
@@ -119,9 +111,7 @@ static int start_server(void **state) {
 static int stop_server(void **state) {
   (void)state;
   quit = 1;
-  pthread_join(server_thread, NULL);
-  (void)mach_port_deallocate(mach_task_self(), server_port);
-  (void)mach_port_mod_refs(mach_task_self(), server_port, MACH_PORT_RIGHT_RECEIVE, -1);
+  e2e_server_join(server_port, server_thread);
   return 0;
 }
 

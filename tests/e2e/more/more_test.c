@@ -18,6 +18,7 @@
 #include <mach/openmig_stats.h>
 #include <mach/vm_map.h>
 
+#include "e2e_fixture.h"
 #include "more.h"
 #include "more_server.h"
 
@@ -50,13 +51,7 @@ static void *serve(void *arg) {
 }
 
 static void expect_no_leaks(void) {
-    struct openmig_ipc_stats now;
-    openmig_ipc_stats_get(&now);
-    assert_int_equal(now.ports, baseline.ports);
-    assert_int_equal(now.entries, baseline.entries);
-    assert_int_equal(now.messages, baseline.messages);
-    assert_int_equal(now.ool_regions, baseline.ool_regions);
-    assert_int_equal(now.vm_regions, baseline.vm_regions);
+    e2e_expect_ipc_stats_at(&baseline);
     assert_int_equal(heap_buffers, 0);
 }
 
@@ -74,10 +69,7 @@ static void destroy_port(mach_port_t p) {
 
 static int start_server(void **state) {
     (void)state;
-    if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &server_port) != 0 ||
-        mach_port_insert_right(mach_task_self(), server_port, server_port,
-                               MACH_MSG_TYPE_MAKE_SEND) != 0 ||
-        pthread_create(&server_thread, NULL, serve, NULL) != 0)
+    if (e2e_server_start(&server_port, &server_thread, serve) != 0)
         return -1;
     int v = 0;
     if (cl_opt(server_port, MACH_MSG_OPTION_NONE, &v) != KERN_SUCCESS) // creates the reply port
@@ -90,9 +82,7 @@ static int stop_server(void **state) {
     (void)state;
     if (cl_quit(server_port) != KERN_SUCCESS)
         return -1;
-    pthread_join(server_thread, NULL);
-    (void)mach_port_deallocate(mach_task_self(), server_port);
-    (void)mach_port_mod_refs(mach_task_self(), server_port, MACH_PORT_RIGHT_RECEIVE, -1);
+    e2e_server_join(server_port, server_thread);
     return 0;
 }
 
