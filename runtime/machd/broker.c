@@ -62,15 +62,21 @@ struct broker_task {
 /* What remains of one name while the items of one request are checked in order. */
 struct pending {
     uint32_t name;
+    uint32_t slot;         /* its place in copyin_scratch.index */
     struct entry *e;       /* NULL for a NEW export */
     uint32_t send_left;
     bool send_once_left;
     bool receive_left;
 };
 
+/* Power of two, more than twice the items of a request: names are found in O(1) even when a
+ * message carries MACHD_MAX_RIGHTS distinct ones. */
+#define CI_INDEX_SIZE 32768u
+
 struct copyin_scratch {
     struct pending items[MACHD_MAX_RIGHTS + 3];
     size_t count;
+    uint16_t index[CI_INDEX_SIZE]; /* 1 + position in items, by name hash; 0 = free */
 };
 
 struct service {
@@ -248,10 +254,11 @@ static void deliver_notification(struct broker *b, struct broker_port *p, int32_
     b->msg.u.deliver.p.msgh_id = id;
     b->msg.u.deliver.p.body = body;
     b->msg.u.deliver.p.body_len = body_len;
+    struct machd_right moved = {moved_recv_name, MACHD_DISP_MOVE_RECEIVE, 0};
     if (moved_recv_name) {
         b->msg.u.deliver.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX;
         b->msg.u.deliver.p.right_count = 1;
-        b->msg.u.deliver.p.rights[0] = (struct machd_right){moved_recv_name, MACHD_DISP_MOVE_RECEIVE, 0};
+        b->msg.u.deliver.p.rights = &moved;
     }
     if (emit(b, p->receiver))
         flow_note_delivery(&p->flow);
@@ -440,15 +447,26 @@ static bool is_once(uint8_t disposition) {
 
 /* ---- copyin: check every right of a request against the sender's space, in order ---- */
 
+/* Starts checking a new request (clears only the index slots the last one used). */
+static void ci_reset(struct copyin_scratch *ci) {
+    for (size_t i = 0; i < ci->count; i++)
+        ci->index[ci->items[i].slot] = 0;
+    ci->count = 0;
+}
+
 static struct pending *pending_get(struct copyin_scratch *ci, struct broker_task *t, const struct machd_right *r,
                                    bool *fresh) {
-    for (size_t i = 0; i < ci->count; i++)
-        if (ci->items[i].name == r->name) {
+    uint32_t slot = (r->name * 2654435761u) >> 17; /* CI_INDEX_SIZE = 2^15 */
+    for (; ci->index[slot]; slot = (slot + 1) & (CI_INDEX_SIZE - 1)) {
+        struct pending *pd = &ci->items[ci->index[slot] - 1];
+        if (pd->name == r->name) {
             *fresh = false;
-            return &ci->items[i];
+            return pd;
         }
+    }
+    ci->index[slot] = (uint16_t)(ci->count + 1);
     struct pending *pd = &ci->items[ci->count++];
-    *pd = (struct pending){.name = r->name, .e = lookup(t, r->name)};
+    *pd = (struct pending){.name = r->name, .slot = slot, .e = lookup(t, r->name)};
     *fresh = true;
     if (pd->e) {
         pd->send_left = pd->e->send_urefs;
@@ -756,7 +774,7 @@ static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, st
 static uint32_t send_check(struct broker *b, struct broker_task *t, const struct machd_msg *req,
                            struct broker_port **dest_port) {
     struct copyin_scratch *ci = b->ci;
-    ci->count = 0;
+    ci_reset(ci);
     const struct machd_payload *pl = &req->u.send.p;
     if (!copyin_check(ci, t, &req->u.send.dest))
         return MACH_SEND_INVALID_DEST;
@@ -767,11 +785,11 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
     if (req->u.send.reply.disposition != MACHD_DISP_NONE && !copyin_check(ci, t, &req->u.send.reply))
         return MACH_SEND_INVALID_REPLY;
     for (uint32_t i = 0; i < pl->right_count; i++) {
-        const struct machd_right *r = &pl->rights[i];
-        if (!copyin_check(ci, t, r))
+        struct machd_right r = machd_payload_right(pl, i);
+        if (!copyin_check(ci, t, &r))
             return MACH_SEND_INVALID_RIGHT;
         /* A message may not carry the receive right of its own destination. */
-        struct entry *e = r->disposition == MACHD_DISP_MOVE_RECEIVE ? lookup(t, r->name) : NULL;
+        struct entry *e = r.disposition == MACHD_DISP_MOVE_RECEIVE ? lookup(t, r.name) : NULL;
         if (e && e->port == *dest_port)
             return MACH_SEND_INVALID_RIGHT;
     }
@@ -815,6 +833,7 @@ struct send_out {
     struct transit rights[MACHD_MAX_RIGHTS];
     uint32_t reply_name;
     uint32_t names[MACHD_MAX_RIGHTS];
+    struct machd_right items[MACHD_MAX_RIGHTS]; /* the delivery's right items */
 };
 
 static void handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
@@ -835,8 +854,10 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
     if (req->u.send.reply.disposition != MACHD_DISP_NONE)
         ok = copyin_apply(b, t, &req->u.send.reply, &so.reply);
-    for (uint32_t i = 0; ok && i < pl->right_count; i++)
-        ok = copyin_apply(b, t, &pl->rights[i], &so.rights[i]);
+    for (uint32_t i = 0; ok && i < pl->right_count; i++) {
+        struct machd_right r = machd_payload_right(pl, i);
+        ok = copyin_apply(b, t, &r, &so.rights[i]);
+    }
     if (!ok) {
         /* Out of memory creating an export: the rights taken so far are lost with the message. */
         if (dest_dropped)
@@ -867,7 +888,8 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     memcpy(out->ool, pl->ool, pl->ool_count * sizeof pl->ool[0]);
     out->right_count = pl->right_count;
     for (uint32_t i = 0; i < pl->right_count; i++)
-        out->rights[i] = (struct machd_right){so.names[i], so.rights[i].type, 0};
+        so.items[i] = (struct machd_right){so.names[i], so.rights[i].type, 0};
+    out->rights = so.items;
     if (emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
         flow_note_delivery(&dest->flow);
     if (!room_left) /* the sender's next messages to this port ask for room first */
@@ -937,7 +959,7 @@ static void handle_notify_request(struct broker *b, struct broker_task *t, const
     const struct machd_right *nr = &req->u.notify_request.notify;
     struct transit tr = {NULL, 0, MACHD_HANDLE_NULL};
     if (st == KERN_SUCCESS && nr->disposition != MACHD_DISP_NONE) {
-        b->ci->count = 0;
+        ci_reset(b->ci);
         if (!copyin_check(b->ci, t, nr))
             st = KERN_INVALID_CAPABILITY;
         else if (!copyin_apply(b, t, nr, &tr))
@@ -1048,7 +1070,7 @@ static void handle_bootstrap(struct broker *b, struct broker_task *t, const stru
             bootstrap_reply(b, t, seq, BS_NAME_IN_USE, 0, 0);
             return;
         }
-        b->ci->count = 0;
+        ci_reset(b->ci);
         struct transit tr;
         if (!copyin_check(b->ci, t, &req->u.bootstrap.right)) {
             bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);

@@ -317,6 +317,7 @@ static void finish_moves(struct ipc_port **moved, size_t n) {
 
 /* Scratch for one outgoing message's rights (IPC lock held, so one at a time). */
 static struct pending_right pending[MACHD_MAX_RIGHTS + 2];
+static struct machd_right send_rights[MACHD_MAX_RIGHTS]; /* its right items */
 
 static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_payload *p, size_t *np) {
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
@@ -326,7 +327,7 @@ static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_
         case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
             if (p->right_count >= MACHD_MAX_RIGHTS)
                 return MACH_SEND_TOO_LARGE;
-            if (!encode_right(d->port, d->disp, &p->rights[p->right_count], &pending[*np]))
+            if (!encode_right(d->port, d->disp, &send_rights[p->right_count], &pending[*np]))
                 return MACH_SEND_INVALID_RIGHT;
             p->right_count++;
             ++*np;
@@ -337,7 +338,7 @@ static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_
             for (uint32_t j = 0; j < d->count; j++) {
                 if (p->right_count >= MACHD_MAX_RIGHTS)
                     return MACH_SEND_TOO_LARGE;
-                if (!encode_right(d->ports[j], d->disp, &p->rights[p->right_count], &pending[*np]))
+                if (!encode_right(d->ports[j], d->disp, &send_rights[p->right_count], &pending[*np]))
                     return MACH_SEND_INVALID_RIGHT;
                 p->right_count++;
                 ++*np;
@@ -467,6 +468,7 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     p->msgh_bits = kmsg->bits & MACH_MSGH_BITS_COMPLEX;
     p->msgh_id = kmsg->id;
     p->right_count = 0;
+    p->rights = send_rights;
     p->ool_count = 0;
     mach_msg_return_t mr = encode_descriptors(kmsg, p, &np);
     if (mr != MACH_MSG_SUCCESS)
@@ -620,14 +622,14 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
 static void refuse_delivery(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
     for (uint32_t i = 0; i < p->right_count + 1; i++) {
-        const struct machd_right *r = i < p->right_count ? &p->rights[i] : &m->u.deliver.reply;
-        if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD || r->disposition == 0)
+        struct machd_right r = i < p->right_count ? machd_payload_right(p, i) : m->u.deliver.reply;
+        if (r.name == MACHD_HANDLE_NULL || r.name == MACHD_HANDLE_DEAD || r.disposition == 0)
             continue;
-        uint32_t kind = r->disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
-                        : r->disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
-                                                                      : MACHD_RIGHT_RECEIVE;
-        if (!link_get(r->name) || kind == MACHD_RIGHT_SEND_ONCE)
-            tell_mod_refs(r->name, kind, -1);
+        uint32_t kind = r.disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
+                        : r.disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
+                                                                     : MACHD_RIGHT_RECEIVE;
+        if (!link_get(r.name) || kind == MACHD_RIGHT_SEND_ONCE)
+            tell_mod_refs(r.name, kind, -1);
     }
 }
 
@@ -719,19 +721,21 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
         d->type = kmsg->data[off + 11];
         d->offset = off;
         if (d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
-            d->disp = p->rights[r].disposition;
-            d->port = take_right(p->rights[r].name, p->rights[r].disposition);
-            r++;
+            struct machd_right item = machd_payload_right(p, r++);
+            d->disp = item.disposition;
+            d->port = take_right(item.name, item.disposition);
         } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
             memcpy(&od, kmsg->data + off, sizeof od);
             d->count = od.count;
-            d->disp = od.count ? p->rights[r].disposition : MACH_MSG_TYPE_PORT_SEND;
+            d->disp = od.count ? machd_payload_right(p, r).disposition : MACH_MSG_TYPE_PORT_SEND;
             d->ports = od.count ? calloc(od.count, sizeof *d->ports) : NULL;
             if (od.count && !d->ports)
                 return false;
-            for (uint32_t j = 0; j < od.count; j++, r++)
-                d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
+            for (uint32_t j = 0; j < od.count; j++) {
+                struct machd_right item = machd_payload_right(p, r++);
+                d->ports[j] = take_right(item.name, item.disposition);
+            }
         } else {
             d->size = p->ool[o].size;
             if (!take_region(p, o, &d->addr))
