@@ -192,10 +192,14 @@ static void survive_machd(bool graceful) {
     pid_t new_server = spawn_rpc_peer(new_srv);
     send_go(&survivor);
     assert_int_equal(peer_wait(&survivor), 0);
-    /* The new machd knows the survivor as a new task: it left nothing behind when it exited. */
+    /* The new machd knows the survivor as a new task: it left nothing behind when it exited.
+     * The old server, which had checked in svc.old, reconnected on its own to bind it again
+     * (docs/machd.md 4, "Restart"): one port and one receive entry each for it and the new one. */
     struct tc *obs = tc_open(&daemon_proc);
-    tc_settle(obs, 2, NULL, NULL, NULL); /* the new server and obs */
-    tc_expect_counts(obs, 2, 1, 1);
+    tc_settle(obs, 3, NULL, NULL, NULL); /* the new server, the old one and obs */
+    tc_expect_counts(obs, 3, 2, 2);
+    uint32_t h = 0;
+    assert_int_equal(tc_look_up(obs, "svc.old", &h), 0);
     tc_close(obs);
     kill_and_reap(new_server);
     kill_and_reap(old_server);
