@@ -440,7 +440,6 @@ struct broker_counts broker_counts(const struct broker *b) { return b->counts; }
  * leaves tombstones and never rehashes), never added, so the walk stays valid. */
 void broker_task_destroy(struct broker *b, struct broker_task *t) {
     struct handle_map *m = &t->names;
-    services_release_owned(b, t);
     /* Pass 0: its waiting sends (a sender that dies while blocked leaves nothing behind). */
     for (struct broker_port *p = b->ports; p; p = p->next)
         b->timed_waiters -= flow_drop_task(&p->flow, t);
@@ -464,6 +463,8 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
         else if (urefs)
             send_urefs_drop(b, p, urefs, t);
     }
+    /* Pass 3: the names it bound (its rights are gone: nothing is told to it). */
+    services_release_owned(b, t);
     handle_map_fini(&t->names);
     if (t->prev)
         t->prev->next = t->next;
@@ -1314,7 +1315,8 @@ static void bootstrap_bind(struct broker *b, struct broker_task *t, const struct
         bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
         return;
     }
-    if (reclaim && tr.port->receiver != t) {
+    if ((reclaim && tr.port->receiver != t) || (s && tr.port == s->port)) {
+        /* RECLAIM needs the caller's receive right; nor can a created port replace itself. */
         transit_destroy(b, &tr);
         bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
         return;
