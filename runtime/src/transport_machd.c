@@ -982,13 +982,14 @@ static void watch_forks(void) { (void)pthread_atfork(fork_prepare, fork_parent, 
 
 /* ---- starting, bootstrap ---- */
 
-kern_return_t transport_machd_start(void) {
+/* Connects (autostart: starting machd on demand, section 7) unless connected. */
+static kern_return_t start_transport(bool autostart) {
     pthread_mutex_lock(&T.start_mu);
     kern_return_t kr = KERN_SUCCESS;
     if (!T.up) {
         if (!T.in_buf)
             T.in_buf = malloc(MACHD_MAX_PACKET);
-        if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
+        if (!T.in_buf || machd_conn_open(&T.conn, NULL, autostart) != 0) {
             kr = KERN_FAILURE;
         } else {
             static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -1008,6 +1009,8 @@ kern_return_t transport_machd_start(void) {
     pthread_mutex_unlock(&T.start_mu);
     return kr;
 }
+
+kern_return_t transport_machd_start(void) { return start_transport(true); }
 
 /* Undoes export_handle for a port machd refused to learn (IPC lock held): the send right made
  * for machd is gone with the refused request. */
@@ -1141,7 +1144,8 @@ static void rebind_names(void) {
 }
 
 /* The thread that waits for a new machd after the old one died, while this task has names to
- * bind again: it connects (on-demand start rules of docs/machd.md 7), binds them and ends. */
+ * bind again: once a machd listens at the path (restarted, or started on demand by another
+ * task) it connects, binds them and ends. */
 static void *rebinder(void *arg) {
     (void)arg;
     unsigned delay_ms = 20;
@@ -1151,7 +1155,8 @@ static void *rebinder(void *arg) {
         ipc_unlock();
         if (!any)
             break;
-        if (transport_machd_start() == KERN_SUCCESS) {
+        /* Only to a machd someone started: one stopped on purpose stays stopped. */
+        if (start_transport(false) == KERN_SUCCESS) {
             rebind_names();
             break;
         }
