@@ -32,6 +32,7 @@
 #include "transport_machd_path.h"
 #include "transport_machd_reader.h"
 #include "transport_machd_spill.h"
+#include "vm_internal.h"
 
 _Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MOVE_SEND == MACH_MSG_TYPE_PORT_SEND, "dispositions match Mach");
@@ -45,6 +46,17 @@ _Static_assert(MACHD_DISP_MAKE_SEND_ONCE == MACH_MSG_TYPE_MAKE_SEND_ONCE, "dispo
 
 #define DESC_PORT_SIZE ((uint32_t)sizeof(mach_msg_port_descriptor_t))
 #define DESC_LONG_SIZE ((uint32_t)sizeof(mach_msg_ool_descriptor_t))
+
+/* A spilled delivery (T.in) as the reader prepares it before taking the IPC lock: the memfd
+ * checked, the body read into a message, the OOL regions mapped. */
+struct spilled_in {
+    bool ready;                   /* all of it done: deliver uses it, else refuses the delivery */
+    long ndesc;
+    struct ipc_kmsg *kmsg;        /* body read in; NULL once deliver took it */
+    uint32_t count;               /* regions */
+    uint32_t sizes[MACHD_MAX_OOL];
+    void *regions[MACHD_MAX_OOL]; /* NULL once deliver took them */
+};
 
 /* What this process knows about one machd handle. */
 struct link {
@@ -86,6 +98,7 @@ static struct {
     bool rebind_due;           /* (atomic) names of transport_machd_names.h to bind again */
     bool rebinder_running;     /* (start_mu) a thread is waiting for a new machd */
     pthread_mutex_t rebind_mu; /* held while names are bound again: bootstrap calls wait */
+    struct spilled_in pre;     /* the reader only: T.in's memfd, read before the IPC lock */
 } T = {
     .rebind_mu = PTHREAD_MUTEX_INITIALIZER,
     .start_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -472,8 +485,11 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     p->body = kmsg->data + sizeof(mach_msg_header_t);
     p->body_len = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
     int spill_fd = -1;
-    if (spill_needed(p)) {
-        spill_fd = spill_write(p);
+    if (kmsg->stage || spill_needed(p)) {
+        /* Staged: the OOL bytes are in the memfd already (written before the IPC lock). */
+        void *stage = kmsg->stage;
+        kmsg->stage = NULL;
+        spill_fd = stage ? spill_seal_stage(stage, p) : spill_write(p);
         if (spill_fd < 0)
             return errno == EMSGSIZE ? MACH_SEND_TOO_LARGE : MACH_SEND_NO_BUFFER;
         p->msgh_bits |= MACHD_PAYLOAD_SPILLED;
@@ -688,27 +704,26 @@ static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
     kmsg->from_kernel = a->pid == 0 && a->task_id == 0;
 }
 
-/* The region for delivered OOL region o: a copy of the datagram's bytes, or a mapping of the
- * spilled payload's memfd. */
-static bool take_region(const struct machd_payload *p, uint32_t o, const uint64_t *spill_offsets, void **region) {
+/* The region for delivered OOL region o: a copy of the datagram's bytes, or the mapping of the
+ * spilled payload's memfd the reader made before taking the lock (prepare_spilled). */
+static bool take_region(const struct machd_payload *p, uint32_t o, void **region) {
     uint32_t size = p->ool[o].size;
     if (size == 0) {
         *region = NULL;
         return true;
     }
-    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
-        *region = spill_map_region(p->spill_fd, spill_offsets[o], size);
-    else
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED) {
+        *region = T.pre.regions[o];
+        T.pre.regions[o] = NULL;
+    } else {
         *region = spill_copy_region(p->ool[o].data, size); /* our own receive buffer: a plain copy */
+    }
     return ool_adopt(*region, size) != NULL;
 }
 
 /* Builds the descriptors of kmsg from the delivered rights and regions, in order. */
 static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload *p) {
     uint32_t off = sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t), r = 0, o = 0;
-    uint64_t spill_offsets[MACHD_MAX_OOL];
-    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
-        spill_offsets_of(p, spill_offsets);
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
         d->type = kmsg->data[off + 11];
@@ -729,7 +744,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
                 d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
         } else {
             d->size = p->ool[o].size;
-            if (!take_region(p, o, spill_offsets, &d->addr))
+            if (!take_region(p, o, &d->addr))
                 return false;
             o++;
         }
@@ -746,25 +761,22 @@ static void deliver(const struct machd_msg *m) {
     if (dl && !dl->port->transport)
         dl->rx.seen++; /* machd counted it against the room we announced */
     bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
-    long ndesc = !spilled || spill_fd_matches(p->spill_fd, p) ? count_delivered_descriptors(p) : -1;
+    long ndesc = !spilled ? count_delivered_descriptors(p) : T.pre.ready ? T.pre.ndesc : -1;
     if (!dl || dl->port->transport || ndesc < 0) {
         refuse_delivery(m);
         return;
     }
-    struct ipc_kmsg *kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
+    struct ipc_kmsg *kmsg = T.pre.kmsg; /* spilled: the body is in it already */
+    T.pre.kmsg = NULL;
+    if (!spilled)
+        kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
     if (!kmsg) {
         refuse_delivery(m);
         return;
     }
     memset(kmsg->data, 0, sizeof(mach_msg_header_t));
-    uint8_t *body = kmsg->data + sizeof(mach_msg_header_t);
     if (!spilled)
-        memcpy(body, p->body, p->body_len);
-    else if (!spill_read_body(p->spill_fd, body, p->body_len)) {
-        kmsg_free(kmsg);
-        refuse_delivery(m);
-        return;
-    }
+        memcpy(kmsg->data + sizeof(mach_msg_header_t), p->body, p->body_len);
     kmsg->bits = p->msgh_bits & MACH_MSGH_BITS_COMPLEX;
     kmsg->id = p->msgh_id;
     fill_audit(kmsg, &m->u.deliver.audit);
@@ -900,9 +912,50 @@ static void connection_lost(void) {
     pthread_mutex_unlock(&T.start_mu);
 }
 
+/* Reader, no lock held: everything of the spilled delivery p that touches its memfd (the checks,
+ * reading the descriptors and the body, mapping the regions), so that none of it happens under
+ * the IPC lock. T.pre.ready says whether all of it worked (else deliver refuses the message). */
+static void prepare_spilled(const struct machd_payload *p) {
+    struct spilled_in *s = &T.pre;
+    s->ready = false;
+    s->count = 0;
+    long ndesc = spill_fd_matches(p->spill_fd, p) ? count_delivered_descriptors(p) : -1;
+    if (ndesc < 0)
+        return;
+    ipc_lock(); /* the message counters */
+    s->kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
+    ipc_unlock();
+    if (!s->kmsg || !spill_read_body(p->spill_fd, s->kmsg->data + sizeof(mach_msg_header_t), p->body_len))
+        return;
+    uint64_t offsets[MACHD_MAX_OOL];
+    spill_offsets_of(p, offsets);
+    for (; s->count < p->ool_count; s->count++) {
+        uint32_t size = p->ool[s->count].size;
+        s->sizes[s->count] = size;
+        s->regions[s->count] = size ? spill_map_region(p->spill_fd, offsets[s->count], size) : NULL;
+        if (size && !s->regions[s->count])
+            return;
+    }
+    s->ndesc = ndesc;
+    s->ready = true;
+}
+
+/* Frees what deliver did not take of T.pre (IPC lock held). */
+static void release_spilled(void) {
+    struct spilled_in *s = &T.pre;
+    for (uint32_t i = 0; i < s->count; i++)
+        if (s->regions[i])
+            vm_region_free(s->regions[i], s->sizes[i]);
+    if (s->kmsg)
+        kmsg_free(s->kmsg);
+    memset(s, 0, sizeof *s);
+}
+
 /* One datagram from machd into T.in (the reader only, no lock held). */
 static int reader_receive(int timeout_ms) {
     int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    if (err == 0 && T.in.type == MACHD_MSG_DELIVER && (T.in.u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
+        prepare_spilled(&T.in.u.deliver.p);
     if (err == 0 || err == ETIMEDOUT)
         return err;
     return err == EPIPE || err == EPROTO ? EPIPE : EAGAIN;
@@ -913,6 +966,7 @@ static bool reader_process(void) {
     switch (T.in.type) {
     case MACHD_MSG_DELIVER:
         deliver(&T.in);
+        release_spilled();
         if (T.in.u.deliver.p.spill_fd >= 0)
             close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
         return true;
@@ -999,6 +1053,7 @@ static kern_return_t start_transport(bool autostart) {
                 __atomic_store_n(&T.rebind_due, true, __ATOMIC_RELEASE);
             T.connected_before = true;
             transport_set_export_ops(&machd_export_ops);
+            ool_stage_set_ops(&machd_ops, &spill_stage_ops);
             if (!machd_reader_start(&reader_ops)) {
                 T.up = false;
                 machd_conn_close(&T.conn);
