@@ -289,21 +289,24 @@ static int pdreq(const char *name) {
 
 /* ---- no-senders: make-send counts across processes ---- */
 
-/* nsd NAME: moves the receive right of a port P to nso (keeping the only send right), then waits
- * to be killed. */
+/* nsd NAME: moves the receive right of a port P to nso, keeping the only send right, which it
+ * deallocates when continued (the test has stopped machd meanwhile). */
 static int nsd(const char *name) {
     mach_port_t owner = bootstrap_or_exit(false, named(name, "o")), p = new_port_with_send_right();
     mach_msg_return_t mr = send_msg(owner, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 899, p, MACH_MSG_TYPE_MOVE_RECEIVE);
     CHECK(1, mr == MACH_MSG_SUCCESS, "move: %#x", mr);
     ready();
-    pause();
+    stop_here();
+    CHECK(2, mach_port_deallocate(mach_task_self(), p) == KERN_SUCCESS, "deallocate");
+    stop_here();
     return 0;
 }
 
 /* nso NAME: gets P's receive right from nsd (the only send right stays there) and asks for
- * no-senders. While machd is stopped, the test kills nsd (machd then says: no senders left) and
- * we give a new send right to nsc (machd learns it after): the no-senders of nsd's death crossed
- * our make-send and must not fire; it fires once, with make-send count 1, when nsc drops it. */
+ * no-senders. While machd is stopped, nsd drops its send right (machd then says: no senders
+ * left) and we give a new send right to nsc (machd learns it after): the senders-gone crossed
+ * our make-send and must not fire no-senders; it fires once, with make-send count 1, when nsc
+ * drops its right. */
 static int nso(const char *name) {
     mach_port_t svc = bootstrap_or_exit(true, named(name, "o")), notify = new_port();
     mach_port_t c = bootstrap_or_exit(false, named(name, "c"));
@@ -314,7 +317,7 @@ static int nso(const char *name) {
     CHECK(1, p != MACH_PORT_NULL, "a receive right");
     CHECK(2, request(p, MACH_NOTIFY_NO_SENDERS, 0, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE) == KERN_SUCCESS, "request");
     CHECK(2, receive(notify, &in, 0) == 0, "no-senders while nsd holds a send right");
-    stop_here(); /* the test stops machd and kills nsd */
+    stop_here(); /* the test stops machd, nsd drops its send right */
     mach_msg_return_t mr = send_msg(c, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 900, p, MACH_MSG_TYPE_MAKE_SEND);
     CHECK(3, mr == MACH_MSG_SUCCESS, "send right to nsc: %#x", mr);
     stop_here(); /* the test lets machd go on */

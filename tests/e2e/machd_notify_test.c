@@ -95,22 +95,26 @@ static void port_destroyed_to_a_third_process_when_the_holder_is_killed(void **s
 }
 
 /* The race of the no-senders check for a receive right obtained from machd: machd says "no
- * senders" (nsd killed) before it learns of a send right nso made meanwhile (written while
- * machd was stopped, after nsd's death): nso must not fire no-senders then, and fires exactly
- * once, with make-send count 1, when that right dies. */
+ * senders" (nsd dropped its send right) before it learns of a send right nso made meanwhile:
+ * both written while machd was stopped, nsd's first (machd reads ready connections in the order
+ * they became ready). nso must not fire no-senders then, and fires exactly once, with make-send
+ * count 1, when that right dies. */
 static void no_senders_crossing_a_make_send_of_a_moved_receive_right(void **state) {
     (void)state;
     pid_t c = peer("nsc", "svc.ns", "");
     pid_t o = peer("nso", "svc.ns", "");
     pid_t d = peer("nsd", "svc.ns", "");
     wait_stopped(o); /* it holds the receive right and asked for no-senders */
+    wait_stopped(d);
     kill(daemon_proc.pid, SIGSTOP);
-    kill(d, SIGKILL);
-    assert_int_equal(mh_wait(d), 128 + SIGKILL);
+    kill(d, SIGCONT);
+    wait_stopped(d); /* its MOD_REFS -1 is written, machd has not read it */
     kill(o, SIGCONT);
-    wait_stopped(o); /* its new send right is written, machd has not read it */
+    wait_stopped(o); /* its new send right is written after it */
     kill(daemon_proc.pid, SIGCONT);
+    kill(d, SIGCONT);
     kill(o, SIGCONT);
+    assert_int_equal(mh_wait(d), 0);
     assert_int_equal(mh_wait(o), 0);
     assert_int_equal(mh_wait(c), 0);
     expect_nothing_left();
