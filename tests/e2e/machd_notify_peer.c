@@ -4,7 +4,6 @@
  * 0 when every check passed, else the number of the step that failed (stderr says why). Modes
  * are listed in main; NAME is the bootstrap name prefix, VARIANT selects a case. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,31 +17,12 @@
 
 #include "transport_machd.h"
 
-static const char *mode = "?";
+#define PEER_NAME "machd_notify_peer"
+#include "peer_check.h"
+
 static const char *variant = "";
 
-static int failed(int step, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "machd_notify_peer %s %s: step %d: ", mode, variant, step);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return step;
-}
-
-#define CHECK(step, cond, ...)                  \
-    do {                                        \
-        if (!(cond))                            \
-            return failed((step), __VA_ARGS__); \
-    } while (0)
-
 static bool is(const char *v) { return strcmp(variant, v) == 0; }
-
-static void ready(void) {
-    fputs("ready\n", stdout);
-    fflush(stdout);
-}
 
 /* The test drives machd and other peers while this task is stopped here. */
 static void stop_here(void) { raise(SIGSTOP); }

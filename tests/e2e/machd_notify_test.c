@@ -17,25 +17,9 @@
 
 #include "machd_harness.h"
 
-static struct machd_proc daemon_proc;
-
-static int setup(void **state) {
-    (void)state;
-    mh_start(&daemon_proc);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    if (daemon_proc.pid > 0)
-        assert_int_equal(mh_stop(&daemon_proc), 0); /* machd survived and stops cleanly */
-    mh_cleanup(&daemon_proc);
-    return 0;
-}
-
 static pid_t peer(const char *mode, const char *name, const char *variant) {
     const char *args[] = {mode, name, variant, NULL};
-    return mh_spawn_program(&daemon_proc, MACHD_NOTIFY_PEER, args);
+    return mh_spawn_program(&mh_daemon, MACHD_NOTIFY_PEER, args);
 }
 
 /* Waits until peer pid has stopped itself (raise(SIGSTOP)); it must not have exited. */
@@ -47,7 +31,7 @@ static void wait_stopped(pid_t pid) {
 
 /* Every peer has exited: machd holds nothing but the observer's task. */
 static void expect_nothing_left(void) {
-    struct tc *obs = tc_open(&daemon_proc);
+    struct tc *obs = tc_open(&mh_daemon);
     tc_settle(obs, 1, NULL, NULL, NULL);
     tc_expect_counts(obs, 1, 0, 0);
     tc_close(obs);
@@ -106,12 +90,12 @@ static void no_senders_crossing_a_make_send_of_a_moved_receive_right(void **stat
     pid_t d = peer("nsd", "svc.ns", "");
     wait_stopped(o); /* it holds the receive right and asked for no-senders */
     wait_stopped(d);
-    kill(daemon_proc.pid, SIGSTOP);
+    kill(mh_daemon.pid, SIGSTOP);
     kill(d, SIGCONT);
     wait_stopped(d); /* its MOD_REFS -1 is written, machd has not read it */
     kill(o, SIGCONT);
     wait_stopped(o); /* its new send right is written after it */
-    kill(daemon_proc.pid, SIGCONT);
+    kill(mh_daemon.pid, SIGCONT);
     kill(d, SIGCONT);
     kill(o, SIGCONT);
     assert_int_equal(mh_wait(d), 0);
@@ -138,12 +122,12 @@ static void refused_message_destroys_its_rights_and_keeps_new_ports_known(void *
     pid_t third = peer("rfthird", "svc.rf", "");
     pid_t sender = peer("rfsend", "svc.rf", "");
     wait_stopped(sender);
-    kill(daemon_proc.pid, SIGSTOP);
+    kill(mh_daemon.pid, SIGSTOP);
     kill(victim, SIGKILL);
     assert_int_equal(mh_wait(victim), 128 + SIGKILL);
     kill(sender, SIGCONT);
     wait_stopped(sender); /* message 1000 is written, machd has not read it */
-    kill(daemon_proc.pid, SIGCONT);
+    kill(mh_daemon.pid, SIGCONT);
     kill(sender, SIGCONT);
     assert_int_equal(mh_wait(sender), 0);
     assert_int_equal(mh_wait(third), 0);
@@ -163,18 +147,19 @@ static void dead_names_and_send_once_notification_when_a_task_dies(void **state)
     expect_nothing_left();
 }
 
+/* Each test with its own machd (mh_daemon). */
+#define WITH_MACHD(test) cmocka_unit_test_setup_teardown(test, mh_setup, mh_teardown)
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(port_destroyed_when_the_holder_destroys_the_right, setup, teardown),
-        cmocka_unit_test_setup_teardown(port_destroyed_to_a_third_process_after_mach_port_destroy, setup, teardown),
-        cmocka_unit_test_setup_teardown(port_destroyed_when_the_holder_is_killed, setup, teardown),
-        cmocka_unit_test_setup_teardown(port_destroyed_to_a_third_process_when_the_holder_is_killed, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(no_senders_crossing_a_make_send_of_a_moved_receive_right, setup, teardown),
-        cmocka_unit_test_setup_teardown(no_senders_sync_values_with_senders_in_another_process, setup, teardown),
-        cmocka_unit_test_setup_teardown(refused_message_destroys_its_rights_and_keeps_new_ports_known, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(dead_names_and_send_once_notification_when_a_task_dies, setup, teardown),
+        WITH_MACHD(port_destroyed_when_the_holder_destroys_the_right),
+        WITH_MACHD(port_destroyed_to_a_third_process_after_mach_port_destroy),
+        WITH_MACHD(port_destroyed_when_the_holder_is_killed),
+        WITH_MACHD(port_destroyed_to_a_third_process_when_the_holder_is_killed),
+        WITH_MACHD(no_senders_crossing_a_make_send_of_a_moved_receive_right),
+        WITH_MACHD(no_senders_sync_values_with_senders_in_another_process),
+        WITH_MACHD(refused_message_destroys_its_rights_and_keeps_new_ports_known),
+        WITH_MACHD(dead_names_and_send_once_notification_when_a_task_dies),
     };
     return mh_run_tests("machd_notify_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
