@@ -92,7 +92,15 @@ static bool is_real_handle(uint32_t name) {
 }
 
 static bool check_right(const struct machd_right *r, enum right_slot slot) {
-    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND))
+    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND | MACHD_RIGHT_PD_REQUEST | MACHD_RIGHT_PD_ARMED))
+        return false;
+    /* Port-destroyed requests travel with receive rights: given in a MSG_SEND body (the
+     * request's notify right follows, see check_pd_items), reported in a MSG_DELIVER body. */
+    if ((r->flags & MACHD_RIGHT_PD_REQUEST) &&
+        (slot != SLOT_BODY || r->disposition != MACHD_DISP_MOVE_RECEIVE || !is_real_handle(r->name)))
+        return false;
+    if ((r->flags & MACHD_RIGHT_PD_ARMED) &&
+        (slot != SLOT_RECV_BODY || r->disposition != MACHD_DISP_MOVE_RECEIVE || !is_real_handle(r->name)))
         return false;
     /* Keeping a send right only means something for a receive right exported as it moves. */
     if ((r->flags & MACHD_RIGHT_KEEP_SEND) &&
@@ -143,6 +151,22 @@ static bool check_right(const struct machd_right *r, enum right_slot slot) {
     return false;
 }
 
+/* A PD_REQUEST item is followed by its notify right: a real send-once right, not itself a
+ * request. */
+static bool check_pd_items(const struct machd_payload *p) {
+    for (uint32_t i = 0; i < p->right_count; i++) {
+        if (!(machd_payload_right(p, i).flags & MACHD_RIGHT_PD_REQUEST))
+            continue;
+        if (i + 1 >= p->right_count)
+            return false;
+        struct machd_right n = machd_payload_right(p, ++i);
+        if (!is_real_handle(n.name) || !is_send_once_disposition(n.disposition) ||
+            (n.flags & MACHD_RIGHT_PD_REQUEST))
+            return false;
+    }
+    return true;
+}
+
 static enum machd_decode_status check_payload(const struct machd_payload *p, enum right_slot slot) {
     if (p->msgh_bits & ~(MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_SPILLED))
         return MACHD_DECODE_BAD_FIELD;
@@ -162,7 +186,7 @@ static enum machd_decode_status check_payload(const struct machd_payload *p, enu
         if (!check_right(&r, slot))
             return MACHD_DECODE_BAD_RIGHT;
     }
-    return MACHD_DECODE_OK;
+    return check_pd_items(p) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_RIGHT;
 }
 
 static bool check_service_name(const char *name, uint32_t len) {
@@ -205,11 +229,11 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
     case MACHD_SENDERS_GONE:
         return is_real_handle(m->u.senders_gone.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_BOOTSTRAP:
-        if (m->u.bootstrap.op < MACHD_BOOTSTRAP_CHECK_IN || m->u.bootstrap.op > MACHD_BOOTSTRAP_UNREGISTER)
+        if (m->u.bootstrap.op < MACHD_BOOTSTRAP_CHECK_IN || m->u.bootstrap.op > MACHD_BOOTSTRAP_STATUS)
             return MACHD_DECODE_BAD_FIELD;
         if (!check_service_name(m->u.bootstrap.name, m->u.bootstrap.name_len))
             return MACHD_DECODE_BAD_FIELD;
-        if (m->u.bootstrap.op == MACHD_BOOTSTRAP_REGISTER &&
+        if (machd_bootstrap_op_has_right(m->u.bootstrap.op) &&
             !check_right(&m->u.bootstrap.right, SLOT_REGISTER))
             return MACHD_DECODE_BAD_RIGHT;
         return MACHD_DECODE_OK;
@@ -379,7 +403,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         if (m->u.bootstrap.name_len > MACHD_MAX_SERVICE_NAME)
             return c->failed ? MACHD_DECODE_SHORT : MACHD_DECODE_BAD_FIELD;
         io_bytes(c, (const uint8_t **)&m->u.bootstrap.name, m->u.bootstrap.name_len);
-        if (m->u.bootstrap.op == MACHD_BOOTSTRAP_REGISTER)
+        if (machd_bootstrap_op_has_right(m->u.bootstrap.op))
             io_right(c, &m->u.bootstrap.right);
         else if (!c->writing)
             m->u.bootstrap.right = (struct machd_right){0, 0, 0};

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 1u
+#define MACHD_PROTO_VERSION 2u
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -64,6 +64,11 @@ enum machd_msg_type {
 #define MACHD_RIGHT_NEW 0x01u /* the handle names a local port of the sender, exported now */
 #define MACHD_RIGHT_KEEP_SEND 0x02u /* with NEW and MOVE_RECEIVE: the sender keeps one send right,
                                        made from the receive right before it moves */
+#define MACHD_RIGHT_PD_REQUEST 0x04u /* MSG_SEND body, on MOVE_RECEIVE: the next item is not a right
+                                        of the message but the notify right (send-once) of the
+                                        port's port-destroyed request, which machd keeps */
+#define MACHD_RIGHT_PD_ARMED 0x08u /* MSG_DELIVER body, on a receive right: machd holds a
+                                      port-destroyed request for the port */
 
 /* MSG_SEND flags. */
 #define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u
@@ -104,7 +109,16 @@ enum machd_bootstrap_op {
     MACHD_BOOTSTRAP_LOOK_UP = 2,
     MACHD_BOOTSTRAP_REGISTER = 3,
     MACHD_BOOTSTRAP_UNREGISTER = 4, /* drop a name bound by REGISTER */
+    MACHD_BOOTSTRAP_CREATE = 5,     /* bootstrap_create_service: machd keeps the receive right */
+    MACHD_BOOTSTRAP_RECLAIM = 6,    /* bind a name, as checked in, to a receive right the task
+                                       holds (right item: a send right made from it) */
+    MACHD_BOOTSTRAP_STATUS = 7,     /* reply name = BOOTSTRAP_STATUS_ACTIVE / _INACTIVE */
 };
+
+/* True for the ops whose request carries a right item (REGISTER, RECLAIM). */
+static inline bool machd_bootstrap_op_has_right(uint32_t op) {
+    return op == MACHD_BOOTSTRAP_REGISTER || op == MACHD_BOOTSTRAP_RECLAIM;
+}
 
 /* Why a datagram was refused by machd_proto_decode. */
 enum machd_decode_status {
@@ -194,7 +208,7 @@ struct machd_msg {
             uint32_t op; /* enum machd_bootstrap_op */
             uint32_t name_len;
             const char *name;         /* not NUL-terminated */
-            struct machd_right right; /* register only */
+            struct machd_right right; /* REGISTER and RECLAIM only */
         } bootstrap;
         /* The receiver has seen `seen` deliveries to its port `name` (all of them, counted
          * from when it got the receive right) and has room for `room` more messages. */

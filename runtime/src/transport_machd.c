@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "transport_internal.h"
 #include "transport_machd_conn.h"
 #include "transport_machd_flow.h"
+#include "transport_machd_names.h"
 #include "transport_machd_path.h"
 #include "transport_machd_reader.h"
 #include "transport_machd_spill.h"
@@ -59,10 +61,12 @@ struct spilled_in {
 /* What this process knows about one machd handle. */
 struct link {
     struct ipc_port *port;  /* a proxy, or a local port known to machd (holds a reference) */
-    uint32_t makes;         /* MAKE_SENDs this process told machd about (local ports) */
+    uint32_t makes;         /* MAKE_SENDs this process told machd about since it exported the
+                               port or got its receive right: machd counts the same (its count
+                               restarts when the receive right moves), see senders_gone */
     bool remote_senders;    /* we count one remote sender on the port until SENDERS_GONE */
-    bool exported_here;     /* this process created the handle (NEW), so machd's make-send
-                               count is exactly `makes` */
+    bool pd_at_machd;       /* local port: machd holds a port-destroyed request for it (it came
+                               with the receive right), see machd_export_receive_destroyed */
     bool keeps_send;        /* we made ourselves a send right before moving the receive right */
     uint32_t remote_once;   /* send-once rights to this local port handed to machd, not used yet:
                                if machd dies, each becomes a send-once notification here */
@@ -75,6 +79,7 @@ struct waiter {
     uint32_t seq;
     bool done;
     uint32_t status, name, type;
+    struct ipc_port *port; /* the right of a BOOTSTRAP_REPLY, taken by the reader in order */
     struct waiter *next;
 };
 
@@ -91,8 +96,13 @@ static struct {
     struct machd_msg send_msg; /* built under the IPC lock */
     struct machd_msg in;       /* the thread holding the reader role only */
     uint8_t *in_buf;
+    bool connected_before;     /* a later connection is to a new machd: bind names again */
+    bool rebind_due;           /* (atomic) names of transport_machd_names.h to bind again */
+    bool rebinder_running;     /* (start_mu) a thread is waiting for a new machd */
+    pthread_mutex_t rebind_mu; /* held while names are bound again: bootstrap calls wait */
     struct spilled_in pre;     /* the reader only: T.in's memfd, read before the IPC lock */
 } T = {
+    .rebind_mu = PTHREAD_MUTEX_INITIALIZER,
     .start_mu = PTHREAD_MUTEX_INITIALIZER,
     .write_mu = PTHREAD_MUTEX_INITIALIZER,
     .wait_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -100,6 +110,7 @@ static struct {
 };
 
 static const struct ipc_transport_ops machd_ops;
+static void start_rebinder(void);
 
 /* ---- writing to machd ---- */
 
@@ -167,6 +178,8 @@ enum after { AFTER_NOTHING, AFTER_RELEASE_SEND, AFTER_RELEASE_ONCE, AFTER_RELEAS
 struct pending_right {
     struct ipc_port *port;
     enum after after;
+    struct ipc_port *pd_of; /* the notify right of this port's port-destroyed request, handed
+                               to machd with its receive right: the request is machd's now */
 };
 
 /* The handle for a local port, exported now (NEW) if machd does not know it yet. */
@@ -176,7 +189,6 @@ static bool export_handle(struct ipc_port *port, struct machd_right *item) {
         struct link *l = link_add(h, port);
         if (!l)
             return false;
-        l->exported_here = true;
         flow_rx_reset(&l->rx);
         port->export_handle = h;
         item->flags = MACHD_RIGHT_NEW;
@@ -189,7 +201,7 @@ static bool export_handle(struct ipc_port *port, struct machd_right *item) {
 static bool encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct machd_right *item,
                          struct pending_right *pr) {
     *item = (struct machd_right){MACHD_HANDLE_NULL, (uint8_t)type, 0};
-    *pr = (struct pending_right){port, AFTER_NOTHING};
+    *pr = (struct pending_right){port, AFTER_NOTHING, NULL};
     if (!port)
         return true;
     if (port == IPC_PORT_DEAD) {
@@ -260,7 +272,6 @@ static void become_proxy(struct ipc_port *port) {
     if (via_machd) {
         port->transport = &machd_ops;
         port->transport_handle = h;
-        l->exported_here = false;
         l->keeps_send = false;
     } else if (port->srights || port->msgcount) {
         port->active = false; /* no link (out of memory exporting): local names become dead */
@@ -285,6 +296,8 @@ static void become_proxy(struct ipc_port *port) {
 }
 
 static void finish_right(const struct pending_right *pr) {
+    if (pr->pd_of)
+        pr->pd_of->pdrequest = NULL; /* its send-once right is released below */
     switch (pr->after) {
     case AFTER_NOTHING:
         break;
@@ -316,33 +329,54 @@ static void finish_moves(struct ipc_port **moved, size_t n) {
 }
 
 /* Scratch for one outgoing message's rights (IPC lock held, so one at a time). */
-static struct pending_right pending[MACHD_MAX_RIGHTS + 2];
-static struct machd_right send_rights[MACHD_MAX_RIGHTS]; /* its right items */
+static struct pending_right pending[2 * MACHD_MAX_RIGHTS + 2]; /* + released dead notify rights */
+static struct machd_right send_rights[MACHD_MAX_RIGHTS]; /* its right items (p->rights) */
+
+/* One right of the message body as a right item. A receive right with a port-destroyed request
+ * armed here takes the request along (docs/machd.md 4): PD_REQUEST, then the request's notify
+ * right as the next item; machd keeps it from then on. A notify port that died meanwhile has
+ * no request to hand over: its send-once right is simply released when the message is out. */
+static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_name_t disp,
+                                           struct machd_payload *p, size_t *np) {
+    if (p->right_count >= MACHD_MAX_RIGHTS)
+        return MACH_SEND_TOO_LARGE;
+    struct machd_right *item = &send_rights[p->right_count];
+    if (!encode_right(port, disp, item, &pending[*np]))
+        return MACH_SEND_INVALID_RIGHT;
+    p->right_count++;
+    ++*np;
+    struct ipc_port *notify = disp == MACH_MSG_TYPE_PORT_RECEIVE ? port->pdrequest : NULL;
+    if (!notify)
+        return MACH_MSG_SUCCESS;
+    if (p->right_count >= MACHD_MAX_RIGHTS)
+        return MACH_SEND_TOO_LARGE;
+    if (!notify->active && !notify->transport) { /* dead: nothing to hand over */
+        pending[(*np)++] = (struct pending_right){notify, AFTER_RELEASE_ONCE, port};
+        return MACH_MSG_SUCCESS;
+    }
+    if (!encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &send_rights[p->right_count], &pending[*np]))
+        return MACH_SEND_INVALID_RIGHT;
+    pending[*np].pd_of = port;
+    item->flags |= MACHD_RIGHT_PD_REQUEST;
+    p->right_count++;
+    ++*np;
+    return MACH_MSG_SUCCESS;
+}
 
 static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_payload *p, size_t *np) {
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
+        mach_msg_return_t mr = MACH_MSG_SUCCESS;
         switch (d->type) {
         case MACH_MSG_PORT_DESCRIPTOR:
         case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
-            if (p->right_count >= MACHD_MAX_RIGHTS)
-                return MACH_SEND_TOO_LARGE;
-            if (!encode_right(d->port, d->disp, &send_rights[p->right_count], &pending[*np]))
-                return MACH_SEND_INVALID_RIGHT;
-            p->right_count++;
-            ++*np;
+            mr = encode_body_right(d->port, d->disp, p, np);
             /* The sender's name for the right means nothing to the receiver. */
             memset(kmsg->data + d->offset, 0, sizeof(mach_port_name_t));
             break;
         case MACH_MSG_OOL_PORTS_DESCRIPTOR:
-            for (uint32_t j = 0; j < d->count; j++) {
-                if (p->right_count >= MACHD_MAX_RIGHTS)
-                    return MACH_SEND_TOO_LARGE;
-                if (!encode_right(d->ports[j], d->disp, &send_rights[p->right_count], &pending[*np]))
-                    return MACH_SEND_INVALID_RIGHT;
-                p->right_count++;
-                ++*np;
-            }
+            for (uint32_t j = 0; j < d->count && mr == MACH_MSG_SUCCESS; j++)
+                mr = encode_body_right(d->ports[j], d->disp, p, np);
             break;
         default: /* OOL memory: its bytes travel after the body */
             if (p->ool_count >= MACHD_MAX_OOL)
@@ -350,6 +384,8 @@ static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_
             p->ool[p->ool_count++] = (struct machd_ool){d->size, d->addr};
             break;
         }
+        if (mr != MACH_MSG_SUCCESS)
+            return mr;
     }
     return MACH_MSG_SUCCESS;
 }
@@ -451,7 +487,7 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
         m->u.send.flags |= MACHD_SEND_ADMITTED;
     size_t np = 0;
     struct pending_right dest_pr = {proxy, kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
-                                               ? AFTER_DROP_ONCE_PROXY : AFTER_RELEASE_SEND};
+                                               ? AFTER_DROP_ONCE_PROXY : AFTER_RELEASE_SEND, NULL};
     m->u.send.dest = (struct machd_right){(uint32_t)proxy->transport_handle,
                                           kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
                                               ? MACHD_DISP_MOVE_SEND_ONCE : MACHD_DISP_COPY_SEND, 0};
@@ -532,6 +568,7 @@ static const struct ipc_transport_ops machd_ops = {
 /* The receive right of an exported local port died here: machd kills the port for everyone
  * (dead names, send-once and port-destroyed handling, bootstrap names). IPC lock held. */
 static void machd_export_died(struct ipc_port *port) {
+    machd_names_forget_port(port);
     uint32_t h = port->export_handle;
     port->export_handle = 0;
     tell_mod_refs(h, MACHD_RIGHT_RECEIVE, -1);
@@ -546,8 +583,31 @@ static void machd_export_queue_changed(struct ipc_port *port) {
         announce_room(port->export_handle, &l->rx, port);
 }
 
+/* The receive right of an exported port is being destroyed here while machd holds a
+ * port-destroyed request for it: the right is not destroyed but handed to machd, which sends it
+ * to the request's notify port (docs/machd.md 4). Local send rights and queued messages follow
+ * it as when it moves in a message (become_proxy); if the notify port is dead, machd destroys
+ * the port and they become dead names. Returns false when there is no such request (the port
+ * dies here as usual). IPC lock held; the caller has detached the receive right. */
+static bool machd_export_receive_destroyed(struct ipc_port *port) {
+    uint32_t h = port->export_handle;
+    struct link *l = link_get(h);
+    if (!T.up || !l || l->port != port || !l->pd_at_machd)
+        return false;
+    if (port->srights || port->msgcount) {
+        tell_mod_refs(h, MACHD_RIGHT_SEND, 1);
+        l->makes++;
+        l->keeps_send = true;
+    }
+    tell_mod_refs(h, MACHD_RIGHT_RECEIVE, -1);
+    become_proxy(port);
+    port_release(port); /* the receive right's reference */
+    return true;
+}
+
 static const struct ipc_transport_ops machd_export_ops = {.port_died = machd_export_died,
-                                                          .queue_changed = machd_export_queue_changed};
+                                                          .queue_changed = machd_export_queue_changed,
+                                                          .receive_destroyed = machd_export_receive_destroyed};
 
 /* ---- receiving: machd's deliveries become local messages ---- */
 
@@ -579,6 +639,8 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
             port->transport_handle = 0;
             port->export_handle = h;
             port_reference(port); /* the receive right's reference */
+            l->makes = 0; /* machd's make-send count restarted with the move */
+            l->pd_at_machd = false;
             l->queue_full = false;
             flow_rx_reset(&l->rx);
             announce_room(h, &l->rx, port);
@@ -616,6 +678,14 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
     else
         port_make_send_once(port);
     return port;
+}
+
+/* A receive right machd delivered with PD_ARMED: machd holds a port-destroyed request for it,
+ * which decides what destroying it here does (machd_export_receive_destroyed). */
+static void note_pd_armed(const struct machd_right *r, struct ipc_port *port) {
+    struct link *l = (r->flags & MACHD_RIGHT_PD_ARMED) && IPC_PORT_VALID(port) ? link_get(r->name) : NULL;
+    if (l && l->port == port)
+        l->pd_at_machd = true;
 }
 
 /* Drops the rights of a delivery that cannot be queued (IPC lock held). */
@@ -724,6 +794,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
             struct machd_right item = machd_payload_right(p, r++);
             d->disp = item.disposition;
             d->port = take_right(item.name, item.disposition);
+            note_pd_armed(&item, d->port);
         } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
             memcpy(&od, kmsg->data + off, sizeof od);
@@ -735,6 +806,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
             for (uint32_t j = 0; j < od.count; j++) {
                 struct machd_right item = machd_payload_right(p, r++);
                 d->ports[j] = take_right(item.name, item.disposition);
+                note_pd_armed(&item, d->ports[j]);
             }
         } else {
             d->size = p->ool[o].size;
@@ -811,7 +883,7 @@ static void senders_gone(uint32_t h, uint32_t mscount) {
     if (!l || l->port->transport || !l->remote_senders)
         return;
     /* A make-send of ours that machd had not seen yet when it counted zero: not gone. */
-    if (l->exported_here && mscount != l->makes)
+    if (mscount != l->makes)
         return;
     l->remote_senders = false;
     transport_remote_senders(l->port, -1);
@@ -833,6 +905,10 @@ static void answer_waiter(const struct machd_msg *m) {
             w->status = m->u.bootstrap_reply.status;
             w->name = m->u.bootstrap_reply.name;
             w->type = m->u.bootstrap_reply.type;
+            /* Now, not in the waiting thread: deliveries right behind this reply (a created
+             * service's held messages) must find the handle known. */
+            if (w->status == KERN_SUCCESS && w->type != MACHD_DISP_NONE)
+                w->port = take_right(w->name, (uint8_t)w->type);
         } else {
             w->status = m->u.status_reply.status;
             w->name = m->u.status_reply.value;
@@ -898,6 +974,7 @@ static void connection_lost(void) {
     fail_waiters();
     pthread_mutex_unlock(&T.wait_mu);
     machd_conn_close(&T.conn); /* nobody writes once `up` is false */
+    start_rebinder();
     pthread_mutex_unlock(&T.start_mu);
 }
 
@@ -1004,6 +1081,13 @@ static void fork_child(void) {
     pthread_mutex_init(&T.wait_mu, NULL);
     pthread_cond_init(&T.wait_cv, NULL);
     T.waiters = NULL;
+    T.rebinder_running = false;
+    pthread_mutex_init(&T.rebind_mu, NULL);
+    T.connected_before = false; /* the child's first connection is its first */
+    __atomic_store_n(&T.rebind_due, false, __ATOMIC_RELAXED);
+    ipc_lock();
+    machd_names_clear(); /* the parent's names, not the child's */
+    ipc_unlock();
     if (T.up) {
         ipc_lock();
         T.up = false;
@@ -1018,18 +1102,22 @@ static void watch_forks(void) { (void)pthread_atfork(fork_prepare, fork_parent, 
 
 /* ---- starting, bootstrap ---- */
 
-kern_return_t transport_machd_start(void) {
+/* Connects (autostart: starting machd on demand, section 7) unless connected. */
+static kern_return_t start_transport(bool autostart) {
     pthread_mutex_lock(&T.start_mu);
     kern_return_t kr = KERN_SUCCESS;
     if (!T.up) {
         if (!T.in_buf)
             T.in_buf = malloc(MACHD_MAX_PACKET);
-        if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
+        if (!T.in_buf || machd_conn_open(&T.conn, NULL, autostart) != 0) {
             kr = KERN_FAILURE;
         } else {
             static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
             pthread_once(&fork_once, watch_forks);
             T.up = true;
+            if (T.connected_before) /* a new machd: our names are to be bound again */
+                __atomic_store_n(&T.rebind_due, true, __ATOMIC_RELEASE);
+            T.connected_before = true;
             transport_set_export_ops(&machd_export_ops);
             ool_stage_set_ops(&machd_ops, &spill_stage_ops);
             if (!machd_reader_start(&reader_ops)) {
@@ -1042,6 +1130,8 @@ kern_return_t transport_machd_start(void) {
     pthread_mutex_unlock(&T.start_mu);
     return kr;
 }
+
+kern_return_t transport_machd_start(void) { return start_transport(true); }
 
 /* Undoes export_handle for a port machd refused to learn (IPC lock held): the send right made
  * for machd is gone with the refused request. */
@@ -1095,34 +1185,28 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
     return w->status;
 }
 
-kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
-                                        mach_port_name_t *right_out) {
-    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_UNREGISTER)
-        return KERN_INVALID_ARGUMENT;
-    if (transport_machd_start() != KERN_SUCCESS)
-        return MACH_SEND_INVALID_DEST;
+/* One BOOTSTRAP request. `port`/`type`: the right an op with a right item binds (a port
+ * reference holding that right, consumed), else NULL. On success *got is the right machd gave
+ * (check-in, look-up, create; a reference holding it) or NULL, and *value the reply's name field
+ * (STATUS). Not under the IPC lock. */
+static kern_return_t bootstrap_request(uint32_t op, const char *name, struct ipc_port *port,
+                                       mach_msg_type_name_t type, struct ipc_port **got, uint32_t *value) {
+    *got = NULL;
     struct machd_msg m;
     memset(&m, 0, sizeof m);
     m.type = MACHD_BOOTSTRAP;
     m.u.bootstrap.op = op;
     m.u.bootstrap.name = name;
     m.u.bootstrap.name_len = (uint32_t)strnlen(name, MACHD_MAX_SERVICE_NAME + 1);
-    struct ipc_space *space = ipc_space_current();
-    struct pending_right pr = {NULL, AFTER_NOTHING};
-    if (op == MACHD_BOOTSTRAP_REGISTER) {
+    struct pending_right pr = {NULL, AFTER_NOTHING, NULL};
+    if (port) {
         ipc_lock();
-        struct ipc_port *port;
-        mach_msg_type_name_t type;
-        kern_return_t kr = right_copyin(space, right_in, MACH_MSG_TYPE_COPY_SEND, &port, &type);
-        if (kr == KERN_SUCCESS && !IPC_PORT_VALID(port))
-            kr = KERN_INVALID_RIGHT;
-        if (kr == KERN_SUCCESS && !encode_right(port, type, &m.u.bootstrap.right, &pr)) {
+        bool ok = encode_right(port, type, &m.u.bootstrap.right, &pr);
+        if (!ok)
             right_destroy(port, type);
-            kr = KERN_INVALID_RIGHT;
-        }
         ipc_unlock();
-        if (kr != KERN_SUCCESS)
-            return kr;
+        if (!ok)
+            return KERN_INVALID_RIGHT;
     }
     struct waiter w;
     uint32_t status = request(&m, &w);
@@ -1135,13 +1219,145 @@ kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port
         announce_room(h, &exported->rx, exported->port);
     if (pr.port)
         finish_right(&pr);
-    if (status == KERN_SUCCESS && right_out && (op == MACHD_BOOTSTRAP_CHECK_IN || op == MACHD_BOOTSTRAP_LOOK_UP)) {
-        struct ipc_port *port = take_right(w.name, (uint8_t)w.type);
-        if (!IPC_PORT_VALID(port))
-            status = KERN_RESOURCE_SHORTAGE;
+    if (status == KERN_SUCCESS && w.type != MACHD_DISP_NONE) {
+        if (IPC_PORT_VALID(w.port))
+            *got = w.port;
         else
-            status = right_copyout(space, port, w.type, right_out);
+            status = KERN_RESOURCE_SHORTAGE;
     }
+    *value = w.name;
+    ipc_unlock();
+    return status;
+}
+
+/* Binds again, at a new machd, the names this task had bound at the one that died
+ * (transport_machd_names.h): checked-in names to the receive rights still held, registered
+ * names to the local ports still alive. A name someone else took meanwhile is given up. */
+static void rebind_names(void) {
+    pthread_mutex_lock(&T.rebind_mu); /* a task's own calls come after its names are back */
+    if (!__atomic_exchange_n(&T.rebind_due, false, __ATOMIC_ACQ_REL)) {
+        pthread_mutex_unlock(&T.rebind_mu);
+        return;
+    }
+    ipc_lock();
+    struct machd_name_record *all = machd_names_take_all();
+    ipc_unlock();
+    while (all) {
+        struct machd_name_record *r = all;
+        all = r->next;
+        ipc_lock();
+        bool ours = r->port->active && r->port->transport == NULL;
+        if (ours)
+            port_make_send(r->port); /* the right the request carries (MAKE_SEND at machd) */
+        ipc_unlock();
+        struct ipc_port *got;
+        uint32_t value;
+        kern_return_t kr = ours ? bootstrap_request(r->checked_in ? MACHD_BOOTSTRAP_RECLAIM : MACHD_BOOTSTRAP_REGISTER,
+                                                    r->name, r->port, MACH_MSG_TYPE_PORT_SEND, &got, &value)
+                                : KERN_FAILURE;
+        ipc_lock();
+        if (kr == KERN_SUCCESS)
+            machd_names_note(r->name, r->port, r->checked_in);
+        machd_names_free(r);
+        ipc_unlock();
+    }
+    pthread_mutex_unlock(&T.rebind_mu);
+}
+
+/* The thread that waits for a new machd after the old one died, while this task has names to
+ * bind again: once a machd listens at the path (restarted, or started on demand by another
+ * task) it connects, binds them and ends. */
+static void *rebinder(void *arg) {
+    (void)arg;
+    unsigned delay_ms = 20;
+    for (;;) {
+        ipc_lock();
+        bool any = machd_names_any();
+        ipc_unlock();
+        if (!any)
+            break;
+        /* Only to a machd someone started: one stopped on purpose stays stopped. */
+        if (start_transport(false) == KERN_SUCCESS) {
+            rebind_names();
+            break;
+        }
+        struct timespec ts = {0, (long)delay_ms * 1000000L};
+        nanosleep(&ts, NULL);
+        delay_ms = delay_ms < 500 ? delay_ms * 2 : 1000;
+    }
+    pthread_mutex_lock(&T.start_mu);
+    T.rebinder_running = false;
+    pthread_mutex_unlock(&T.start_mu);
+    return NULL;
+}
+
+/* After the connection was lost (start_mu held): a task with names to bind again does not wait
+ * for its next bootstrap call to reconnect. */
+static void start_rebinder(void) {
+    ipc_lock();
+    bool any = machd_names_any();
+    ipc_unlock();
+    if (!any || T.rebinder_running)
+        return;
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    T.rebinder_running = pthread_create(&thread, &attr, rebinder, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+/* What a successful request leaves to remember (IPC lock held). */
+static void note_binding(uint32_t op, const char *name, struct ipc_port *bound, struct ipc_port *got) {
+    if (op == MACHD_BOOTSTRAP_CHECK_IN && got)
+        machd_names_note(name, got, true);
+    else if (op == MACHD_BOOTSTRAP_REGISTER && bound && bound->active && !bound->transport)
+        machd_names_note(name, bound, false);
+    else if (op == MACHD_BOOTSTRAP_UNREGISTER)
+        machd_names_forget(name);
+}
+
+kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
+                                        mach_port_name_t *right_out) {
+    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_STATUS || op == MACHD_BOOTSTRAP_RECLAIM)
+        return KERN_INVALID_ARGUMENT;
+    if (transport_machd_start() != KERN_SUCCESS)
+        return MACH_SEND_INVALID_DEST;
+    rebind_names();
+    struct ipc_space *space = ipc_space_current();
+    struct ipc_port *port = NULL, *bound = NULL;
+    mach_msg_type_name_t type = 0;
+    if (op == MACHD_BOOTSTRAP_REGISTER) {
+        ipc_lock();
+        kern_return_t kr = right_copyin(space, right_in, MACH_MSG_TYPE_COPY_SEND, &port, &type);
+        if (kr == KERN_SUCCESS && !IPC_PORT_VALID(port)) {
+            right_destroy(port, type);
+            kr = KERN_INVALID_RIGHT;
+        }
+        if (kr == KERN_SUCCESS) {
+            bound = port;
+            port_reference(bound); /* to remember the binding after the request */
+        }
+        ipc_unlock();
+        if (kr != KERN_SUCCESS)
+            return kr;
+    }
+    struct ipc_port *got;
+    uint32_t value;
+    kern_return_t status = bootstrap_request(op, name, port, type, &got, &value);
+    ipc_lock();
+    if (status == KERN_SUCCESS)
+        note_binding(op, name, bound, got);
+    if (bound)
+        port_release(bound);
+    if (status == KERN_SUCCESS && op == MACHD_BOOTSTRAP_STATUS && right_out)
+        *right_out = value;
+    if (got && right_out && status == KERN_SUCCESS)
+        status = right_copyout(space, got, op == MACHD_BOOTSTRAP_CHECK_IN ? MACH_MSG_TYPE_PORT_RECEIVE
+                                                                           : MACH_MSG_TYPE_PORT_SEND,
+                               right_out);
+    else if (got)
+        right_destroy(got, op == MACHD_BOOTSTRAP_CHECK_IN ? MACH_MSG_TYPE_PORT_RECEIVE : MACH_MSG_TYPE_PORT_SEND);
     ipc_unlock();
     return status;
 }
@@ -1157,17 +1373,12 @@ static kern_return_t serve_bootstrap(uint32_t op, const char *name, mach_port_t 
         if (right_in == MACH_PORT_NULL)
             return transport_machd_bootstrap(MACHD_BOOTSTRAP_UNREGISTER, name, MACH_PORT_NULL, NULL);
         return transport_machd_bootstrap(MACHD_BOOTSTRAP_REGISTER, name, right_in, NULL);
-    case BOOTSTRAP_MSG_STATUS: {
-        mach_port_t probe = MACH_PORT_NULL;
-        kern_return_t kr = transport_machd_bootstrap(MACHD_BOOTSTRAP_LOOK_UP, name, MACH_PORT_NULL, &probe);
-        if (kr != KERN_SUCCESS)
-            return kr;
-        mach_port_deallocate(mach_task_self(), probe);
-        *right_out = BOOTSTRAP_STATUS_ACTIVE;
-        return KERN_SUCCESS;
-    }
-    default: /* CREATE_SERVICE: declared services are not part of machd yet */
-        return KERN_NOT_SUPPORTED;
+    case BOOTSTRAP_MSG_CREATE_SERVICE:
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_CREATE, name, MACH_PORT_NULL, right_out);
+    case BOOTSTRAP_MSG_STATUS:
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_STATUS, name, MACH_PORT_NULL, right_out);
+    default:
+        return MIG_BAD_ID;
     }
 }
 

@@ -241,9 +241,11 @@ static void header_errors_are_named(void **state) {
     buf[0] ^= 1;
     expect_decode(len, MACHD_DECODE_BAD_MAGIC);
     buf[0] ^= 1;
-    buf[4] = 2;
+    buf[4] = MACHD_PROTO_VERSION + 1;
     expect_decode(len, MACHD_DECODE_BAD_VERSION);
-    buf[4] = 1;
+    buf[4] = MACHD_PROTO_VERSION - 1;
+    expect_decode(len, MACHD_DECODE_BAD_VERSION);
+    buf[4] = MACHD_PROTO_VERSION;
     buf[6] = 99;
     expect_decode(len, MACHD_DECODE_BAD_TYPE);
     buf[6] = MACHD_MSG_SEND;
@@ -368,6 +370,43 @@ static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
     assert_int_equal(encode(&in), 0);
 }
 
+/* PD_REQUEST: on a moved receive right in a body, followed by a real send-once notify right;
+ * PD_ARMED: on a delivered receive right only. */
+static void port_destroyed_requests_travel_with_receive_rights_only(void **state) {
+    (void)state;
+    make_send(&in);
+    in_rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    in_rights[2] = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    size_t len = encode(&in);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(machd_payload_right(&out.u.send.p, 1).flags, MACHD_RIGHT_PD_REQUEST);
+    assert_int_equal(machd_payload_right(&out.u.send.p, 2).name, 0x80000009);
+    in_rights[2].disposition = MACHD_DISP_MAKE_SEND; /* the notify right is send-once */
+    assert_int_equal(encode(&in), 0);
+    in_rights[2] = (struct machd_right){MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_SEND_ONCE, 0};
+    assert_int_equal(encode(&in), 0); /* and a real one */
+    in_rights[2] = (struct machd_right){0x209, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    assert_int_equal(encode(&in), 0); /* not a request itself, and none after the last item */
+    in.u.send.p.right_count = 2;
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in_rights[1].flags = MACHD_RIGHT_PD_REQUEST; /* on a send right */
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in_rights[0].flags |= MACHD_RIGHT_PD_ARMED; /* a delivery flag in a request */
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in_rights[0].flags = MACHD_RIGHT_PD_ARMED;
+    len = encode(&in);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(machd_payload_right(&out.u.deliver.p, 0).flags, MACHD_RIGHT_PD_ARMED);
+    in_rights[1].flags = MACHD_RIGHT_PD_ARMED; /* on a send right */
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in_rights[0].flags = MACHD_RIGHT_PD_REQUEST; /* a request flag in a delivery */
+    assert_int_equal(encode(&in), 0);
+}
+
 static void bootstrap_names_are_checked(void **state) {
     (void)state;
     struct machd_msg m;
@@ -389,7 +428,7 @@ static void bootstrap_names_are_checked(void **state) {
     buf[MACHD_HEADER_SIZE + 8 + 2] = '\0'; /* a NUL inside the name */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     buf[MACHD_HEADER_SIZE + 8 + 2] = 'a';
-    set_u32(MACHD_HEADER_SIZE, 5); /* unknown op */
+    set_u32(MACHD_HEADER_SIZE, MACHD_BOOTSTRAP_STATUS + 1); /* unknown op */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(MACHD_HEADER_SIZE, MACHD_BOOTSTRAP_CHECK_IN);
     set_u32(MACHD_HEADER_SIZE + 4, 1000); /* name length beyond the limit */
@@ -448,6 +487,7 @@ int main(void) {
         cmocka_unit_test(encoder_refuses_invalid_messages_and_small_buffers),
         cmocka_unit_test(request_types_are_the_task_to_machd_ones),
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
+        cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
