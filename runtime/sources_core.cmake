@@ -7,6 +7,7 @@ list(APPEND LIBMACH_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/msg.c
   ${CMAKE_CURRENT_LIST_DIR}/src/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/src/ool.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/ool_stage.c
   ${CMAKE_CURRENT_LIST_DIR}/src/scatter.c
   ${CMAKE_CURRENT_LIST_DIR}/src/port.c
   ${CMAKE_CURRENT_LIST_DIR}/src/portset.c

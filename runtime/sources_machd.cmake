@@ -10,4 +10,5 @@ list(APPEND LIBMACH_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd.c
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_reader.c
   ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_spill.c
-  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_flow.c)
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_flow.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/transport_machd_names.c)

@@ -8,7 +8,7 @@ endif()
 # descriptors, a receiver dying with spilled messages queued. One CTest per test function.
 if(TARGET machd AND TARGET mach_static)
   add_executable(machd_ool_peer e2e/machd_ool_peer.c)
-  target_link_libraries(machd_ool_peer PRIVATE mach_static mach_internal)
+  target_link_libraries(machd_ool_peer PRIVATE mach_static mach_internal Threads::Threads)
   set_target_properties(machd_ool_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_executable(machd_ool_e2e e2e/machd_ool_test.c e2e/machd_harness.c)
   target_link_libraries(machd_ool_e2e PRIVATE machd_common cmocka)
@@ -20,7 +20,8 @@ if(TARGET machd AND TARGET mach_static)
   add_dependencies(machd_ool_e2e machd machd_peer machd_ool_peer)
   foreach(t ool_copy_and_move_of_1_and_64_mib_both_directions large_inline_bodies_both_directions
             ool_port_arrays_up_to_the_rights_limit hostile_descriptors_are_refused_with_mach_errors
-            receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline)
+            receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline
+            other_threads_ipc_goes_on_while_a_64_mib_send_is_copied staged_sends_that_fail_give_everything_back)
     add_test(NAME machd_ool_e2e.${t} COMMAND machd_ool_e2e ${t})
     set_tests_properties(machd_ool_e2e.${t} PROPERTIES TIMEOUT 300 LABELS machd)
   endforeach()

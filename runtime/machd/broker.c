@@ -3,8 +3,10 @@
 #include "broker.h"
 #include "machd_spill.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mach/kern_return.h>
 #include <mach/message.h>
@@ -73,12 +75,34 @@ struct copyin_scratch {
     size_t count;
 };
 
+/* How a name came to be bound (section 6 of docs/machd.md). */
+enum service_state {
+    SERVICE_CHECKED_IN, /* a task holds the receive right (CHECK_IN or RECLAIM) */
+    SERVICE_REGISTERED, /* bound to a send right by REGISTER (may be unregistered) */
+    SERVICE_CREATED,    /* CREATE: the keeper holds the receive right until a check-in */
+};
+
 struct service {
     char name[MACHD_MAX_SERVICE_NAME + 1];
-    bool registered; /* bound by REGISTER (may be unregistered), not by CHECK_IN */
+    enum service_state state;
+    struct broker_task *owner; /* the task that bound it; its names go when it dies */
     struct broker_port *port;
     struct service *next;
 };
+
+/* A delivery to a port the keeper holds (a created service nobody checked in yet), kept as the
+ * encoded MSG_DELIVER datagram: its rights sit in the keeper's space under the handles it
+ * names. Forwarded, rights moved to the new receiver, when a task checks in. */
+struct held {
+    struct held *next;
+    uint32_t dest; /* the keeper's handle of the destination port */
+    int fd;        /* spilled payload: machd's own duplicate of the memfd, else -1 */
+    size_t len;
+    uint8_t data[];
+};
+
+/* Messages held for created services, over all of them (section 6). */
+#define KEEPER_MAX_HELD 64u
 
 struct broker {
     const struct broker_hooks *hooks;
@@ -92,11 +116,21 @@ struct broker {
     struct copyin_scratch *ci;
     bool flow_recheck;     /* credit came back somewhere: admit waiters after this request */
     uint32_t timed_waiters; /* SEND_ADMIT waiters with a deadline, over all ports */
+    /* The name service's own space: receive rights of created services (no connection). */
+    struct broker_task *keeper;
+    struct held *held, **held_tail;
+    uint32_t held_count;
+    struct machd_msg *fwd; /* scratch for a held delivery being forwarded or destroyed */
 };
+
+static bool keeper_hold(struct broker *b, size_t len, int fd);
+static bool keeper_has_room(const struct broker *b) { return b->held_count < KEEPER_MAX_HELD; }
 
 /* ---- emitting ---- */
 
 static bool can_emit(struct broker *b, struct broker_task *to, size_t len) {
+    if (to && to == b->keeper)
+        return keeper_has_room(b);
     return to && b->hooks->room(b->ctx, to->conn, len);
 }
 
@@ -105,6 +139,8 @@ static bool emit_fd(struct broker *b, struct broker_task *to, int fd) {
     size_t len = machd_proto_encode(&b->msg, b->out, sizeof b->out);
     if (len == 0 || !can_emit(b, to, len))
         return false;
+    if (to == b->keeper)
+        return keeper_hold(b, len, fd);
     if (fd >= 0)
         b->hooks->send_fd(b->ctx, to->conn, b->out, len, fd);
     else
@@ -218,6 +254,8 @@ static void port_free(struct broker *b, struct broker_port *p) {
 }
 
 static void send_once_notification(struct broker *b, struct broker_port *p);
+static void services_release_owned(struct broker *b, struct broker_task *owner);
+static void keeper_destroy(struct broker *b);
 static void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying);
 static void flow_fail_waiters(struct broker *b, struct broker_port *p);
 static void flow_recheck(struct broker *b);
@@ -361,6 +399,7 @@ struct broker *broker_create(const struct broker_hooks *hooks, void *ctx) {
     }
     b->hooks = hooks;
     b->ctx = ctx;
+    b->held_tail = &b->held;
     return b;
 }
 
@@ -369,8 +408,10 @@ void broker_destroy(struct broker *b) {
         return;
     while (b->tasks)
         broker_task_destroy(b, b->tasks);
+    keeper_destroy(b);
     while (b->ports) /* ports held only by the bootstrap table */
         port_destroy(b, b->ports, NULL);
+    free(b->fwd);
     free(b->ci);
     free(b);
 }
@@ -422,6 +463,8 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
         else if (urefs)
             send_urefs_drop(b, p, urefs, t);
     }
+    /* Pass 3: the names it bound (its rights are gone: nothing is told to it). */
+    services_release_owned(b, t);
     handle_map_fini(&t->names);
     if (t->prev)
         t->prev->next = t->next;
@@ -749,7 +792,8 @@ static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, st
         return MACH_SEND_TOO_LARGE;
     if (pl->fds_received != 1 || pl->spill_fd < 0 || !machd_spill_fd_ok(pl->spill_fd, machd_spill_layout(pl, NULL)))
         return MACH_SEND_INVALID_MEMORY;
-    return to && b->hooks->room_fd(b->ctx, to->conn) ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
+    bool room = to && (to == b->keeper ? keeper_has_room(b) : b->hooks->room_fd(b->ctx, to->conn));
+    return room ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 }
 
 /* Checks every right of a MSG_SEND in Mach's order (destination, reply, body) and returns the
@@ -964,15 +1008,17 @@ static struct service *service_find(struct broker *b, const char *name, uint32_t
     return NULL;
 }
 
+/* Binds name to p for `owner`; the table takes one send reference to p (counted here). */
 static bool service_add(struct broker *b, const char *name, uint32_t len, struct broker_port *p,
-                        bool registered) {
+                        enum service_state state, struct broker_task *owner) {
     if (b->counts.names >= BROKER_MAX_SERVICES)
         return false;
     struct service *s = calloc(1, sizeof *s);
     if (!s)
         return false;
     memcpy(s->name, name, len);
-    s->registered = registered;
+    s->state = state;
+    s->owner = owner;
     s->port = p;
     s->next = b->services;
     b->services = s;
@@ -998,6 +1044,177 @@ static void service_remove(struct broker *b, struct service *gone) {
     send_urefs_drop(b, p, 1, NULL);
 }
 
+/* ---- the keeper: receive rights of created services, and the messages sent to them ---- */
+
+static struct broker_task *keeper_get(struct broker *b) {
+    if (b->keeper)
+        return b->keeper;
+    if (!b->fwd && !(b->fwd = malloc(sizeof *b->fwd)))
+        return NULL;
+    struct broker_task *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->next_name = 0x100;
+    handle_map_init(&k->names);
+    b->keeper = k; /* not in b->tasks: it has no connection and is not counted as a task */
+    return k;
+}
+
+/* emit_fd's target when the receiver is the keeper: deliveries are kept, events dropped (the
+ * keeper's entries already reflect them). */
+static bool keeper_hold(struct broker *b, size_t len, int fd) {
+    if (b->msg.type != MACHD_MSG_DELIVER)
+        return true;
+    struct held *h = malloc(sizeof *h + len);
+    if (!h)
+        return false;
+    h->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd >= 0 && h->fd < 0) {
+        free(h);
+        return false;
+    }
+    h->next = NULL;
+    h->dest = b->msg.u.deliver.dest.name;
+    h->len = len;
+    memcpy(h->data, b->out, len);
+    *b->held_tail = h;
+    b->held_tail = &h->next;
+    b->held_count++;
+    return true;
+}
+
+/* Takes the next held delivery to the keeper's port `dest` out of the list, or NULL. */
+static struct held *held_take(struct broker *b, uint32_t dest) {
+    for (struct held **hp = &b->held; *hp; hp = &(*hp)->next) {
+        struct held *h = *hp;
+        if (h->dest != dest)
+            continue;
+        *hp = h->next;
+        if (b->held_tail == &h->next)
+            b->held_tail = hp;
+        b->held_count--;
+        return h;
+    }
+    return NULL;
+}
+
+/* Moves the right the keeper holds under `name` (received as `type`) out of its space. A right
+ * whose port died meanwhile comes out as a dead name. */
+static void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct transit *tr) {
+    struct machd_right r = {name, type, 0};
+    b->ci->count = 0;
+    if (name == MACHD_HANDLE_NULL || name == MACHD_HANDLE_DEAD || !copyin_check(b->ci, b->keeper, &r)) {
+        *tr = (struct transit){NULL, type, name == MACHD_HANDLE_NULL ? name : MACHD_HANDLE_DEAD};
+        return;
+    }
+    (void)copyin_apply(b, b->keeper, &r, tr); /* moving an existing right cannot fail */
+}
+
+/* Destroys a right taken out of a space, as destroying the message holding it would. */
+static void transit_destroy(struct broker *b, const struct transit *tr) {
+    if (!tr->port)
+        return;
+    if (tr->type == MACHD_DISP_MOVE_SEND)
+        send_urefs_drop(b, tr->port, 1, NULL);
+    else if (tr->type == MACHD_DISP_MOVE_SEND_ONCE)
+        send_once_notification(b, tr->port);
+    else
+        port_destroy(b, tr->port, NULL);
+}
+
+/* Decodes held delivery h into b->fwd and moves each of its rights out of the keeper's space:
+ * into `to`'s space (renamed in b->fwd), or destroyed when `to` is NULL. */
+static bool held_move_rights(struct broker *b, struct held *h, struct broker_task *to) {
+    struct machd_msg *m = b->fwd;
+    if (machd_proto_decode(h->data, h->len, m) != MACHD_DECODE_OK || m->type != MACHD_MSG_DELIVER)
+        return false; /* cannot happen: machd encoded it */
+    struct machd_payload *pl = &m->u.deliver.p;
+    for (uint32_t i = 0; i <= pl->right_count; i++) {
+        struct machd_right *r = i < pl->right_count ? &pl->rights[i] : &m->u.deliver.reply;
+        if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
+            continue;
+        struct transit tr;
+        keeper_take(b, r->name, r->disposition, &tr);
+        if (to)
+            r->name = copyout(b, to, &tr);
+        else
+            transit_destroy(b, &tr);
+    }
+    return true;
+}
+
+static void held_free(struct held *h) {
+    if (h->fd >= 0)
+        close(h->fd);
+    free(h);
+}
+
+/* The keeper's port `dest` dies or is gone: its held deliveries are destroyed with it. */
+static void held_discard(struct broker *b, uint32_t dest) {
+    for (struct held *h; (h = held_take(b, dest)) != NULL;) {
+        (void)held_move_rights(b, h, NULL);
+        held_free(h);
+    }
+}
+
+/* A task checked in a created service: the deliveries held for it follow the receive right, in
+ * order, with their original audit identity (as Mach keeps a queue when a receive right moves).
+ * One the receiver's connection cannot take is destroyed. */
+static void held_forward(struct broker *b, uint32_t dest, struct broker_task *to, struct broker_port *p) {
+    for (struct held *h; (h = held_take(b, dest)) != NULL;) {
+        bool room = can_emit(b, to, h->len) && (h->fd < 0 || b->hooks->room_fd(b->ctx, to->conn));
+        if (held_move_rights(b, h, room ? to : NULL) && room) {
+            b->fwd->u.deliver.dest.name = p->recv_name;
+            memcpy(&b->msg, b->fwd, sizeof b->msg);
+            if (emit_fd(b, to, h->fd))
+                flow_note_delivery(&p->flow);
+        }
+        held_free(h);
+    }
+}
+
+/* The port of a created service dies (its name is taken over or its creator died). */
+static void created_port_destroy(struct broker *b, struct broker_port *p) {
+    held_discard(b, p->recv_name);
+    port_destroy(b, p, NULL);
+}
+
+/* At shutdown: held deliveries destroyed, then the keeper's space like any dying task's. */
+static void keeper_destroy(struct broker *b) {
+    struct broker_task *k = b->keeper;
+    if (!k)
+        return;
+    while (b->held) {
+        struct held *h = held_take(b, b->held->dest);
+        (void)held_move_rights(b, h, NULL);
+        held_free(h);
+    }
+    b->keeper = NULL;
+    k->next = b->tasks; /* linked and counted only to die like a task */
+    if (b->tasks)
+        b->tasks->prev = k;
+    b->tasks = k;
+    b->counts.tasks++;
+    broker_task_destroy(b, k);
+}
+
+/* A dying task's names go with it (as launchd removes a job's services). */
+static void services_release_owned(struct broker *b, struct broker_task *owner) {
+    for (struct service *s = b->services; s;) {
+        if (s->owner != owner) {
+            s = s->next;
+            continue;
+        }
+        if (s->state == SERVICE_CREATED)
+            created_port_destroy(b, s->port); /* releases the name with the port */
+        else
+            service_remove(b, s);
+        s = b->services; /* the list changed */
+    }
+}
+
+/* ---- bootstrap requests ---- */
+
 static void bootstrap_reply(struct broker *b, struct broker_task *t, uint32_t seq, uint32_t status,
                             uint32_t name, uint32_t type) {
     memset(&b->msg, 0, sizeof b->msg);
@@ -1009,32 +1226,125 @@ static void bootstrap_reply(struct broker *b, struct broker_task *t, uint32_t se
     emit(b, t);
 }
 
+/* Why task t may not bind a name that is bound already (launchd's rules): another task's name
+ * is not its to take, its own live name is active. */
+static uint32_t bound_status(const struct service *s, const struct broker_task *t) {
+    return s->owner != t ? BS_NOT_PRIVILEGED : BS_SERVICE_ACTIVE;
+}
+
+/* CHECK_IN: a free name gets a new port whose receive right goes to t; a created one hands the
+ * keeper's receive right over, with the messages held for it. */
+static void bootstrap_check_in(struct broker *b, struct broker_task *t, uint32_t seq, struct service *s,
+                               const char *name, uint32_t len) {
+    if (s && s->state != SERVICE_CREATED) {
+        bootstrap_reply(b, t, seq, bound_status(s, t), 0, 0);
+        return;
+    }
+    struct broker_port *p = s ? s->port : port_create(b);
+    struct transit tr = {p, MACHD_DISP_MOVE_RECEIVE, MACHD_HANDLE_NULL};
+    uint32_t keeper_name = s ? p->recv_name : MACHD_HANDLE_NULL;
+    if (s) {
+        keeper_take(b, keeper_name, MACHD_DISP_MOVE_RECEIVE, &tr);
+    } else if (!p || !service_add(b, name, len, p, SERVICE_CHECKED_IN, t)) {
+        if (p)
+            port_free(b, p);
+        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+        return;
+    } else {
+        p->mscount = 1; /* the table's send right was made from the receive right */
+    }
+    if (s) { /* before copyout: if it fails the port dies, and the name with it */
+        s->state = SERVICE_CHECKED_IN;
+        s->owner = t;
+    }
+    uint32_t h = copyout(b, t, &tr);
+    if (h == MACHD_HANDLE_NULL) {
+        if (keeper_name != MACHD_HANDLE_NULL)
+            held_discard(b, keeper_name);
+        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+        return;
+    }
+    bootstrap_reply(b, t, seq, 0, h, MACHD_DISP_MOVE_RECEIVE);
+    if (keeper_name != MACHD_HANDLE_NULL) /* after the reply that names the receive right */
+        held_forward(b, keeper_name, t, p);
+}
+
+/* CREATE: a new port whose receive right the keeper holds; the name is t's until a check-in. */
+static void bootstrap_create(struct broker *b, struct broker_task *t, uint32_t seq, const char *name,
+                             uint32_t len) {
+    struct broker_task *k = keeper_get(b);
+    struct broker_port *p = k ? port_create(b) : NULL;
+    uint32_t kname = p ? new_name(k) : MACHD_HANDLE_NULL;
+    struct entry *e = kname != MACHD_HANDLE_NULL ? entry_add(b, k, kname, p) : NULL;
+    if (!e) {
+        if (p)
+            port_free(b, p);
+        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+        return;
+    }
+    e->receive = true;
+    p->receiver = k;
+    p->recv_name = kname;
+    if (!service_add(b, name, len, p, SERVICE_CREATED, t)) {
+        port_destroy(b, p, NULL);
+        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+        return;
+    }
+    p->mscount = 2; /* the table's send right and the caller's */
+    p->send_urefs++;
+    struct transit tr = {p, MACHD_DISP_MOVE_SEND, MACHD_HANDLE_NULL};
+    uint32_t h = copyout(b, t, &tr);
+    bootstrap_reply(b, t, seq, h ? 0 : BS_NO_MEMORY, h, MACHD_DISP_MOVE_SEND);
+}
+
+/* REGISTER and RECLAIM: binds the name to the send right in the request (RECLAIM: made from a
+ * receive right t holds, and the name counts as checked in). A created name of t's is replaced,
+ * its port destroyed. */
+static void bootstrap_bind(struct broker *b, struct broker_task *t, const struct machd_msg *req, struct service *s) {
+    const char *name = req->u.bootstrap.name;
+    uint32_t len = req->u.bootstrap.name_len, seq = req->seq;
+    bool reclaim = req->u.bootstrap.op == MACHD_BOOTSTRAP_RECLAIM;
+    if (s && (s->state != SERVICE_CREATED || s->owner != t)) {
+        bootstrap_reply(b, t, seq, bound_status(s, t), 0, 0);
+        return;
+    }
+    b->ci->count = 0;
+    if (!copyin_check(b->ci, t, &req->u.bootstrap.right)) {
+        bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
+        return;
+    }
+    struct transit tr;
+    if (!copyin_apply(b, t, &req->u.bootstrap.right, &tr)) {
+        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+        return;
+    }
+    if ((reclaim && tr.port->receiver != t) || (s && tr.port == s->port)) {
+        /* RECLAIM needs the caller's receive right; nor can a created port replace itself. */
+        transit_destroy(b, &tr);
+        bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
+        return;
+    }
+    if (s)
+        created_port_destroy(b, s->port);
+    if (!service_add(b, name, len, tr.port, reclaim ? SERVICE_CHECKED_IN : SERVICE_REGISTERED, t)) {
+        transit_destroy(b, &tr);
+        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
+        return;
+    }
+    /* The table now holds the right the task gave: service_add counted one reference. */
+    tr.port->send_urefs--;
+    bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
+}
+
 static void handle_bootstrap(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     const char *name = req->u.bootstrap.name;
     uint32_t len = req->u.bootstrap.name_len;
     struct service *s = service_find(b, name, len);
     uint32_t seq = req->seq;
     switch (req->u.bootstrap.op) {
-    case MACHD_BOOTSTRAP_CHECK_IN: {
-        if (s) {
-            bootstrap_reply(b, t, seq, BS_SERVICE_ACTIVE, 0, 0);
-            return;
-        }
-        struct broker_port *p = port_create(b);
-        struct transit tr = {p, MACHD_DISP_MOVE_RECEIVE, MACHD_HANDLE_NULL};
-        uint32_t h = MACHD_HANDLE_NULL;
-        if (p && service_add(b, name, len, p, false))
-            h = copyout(b, t, &tr);
-        else if (p)
-            port_free(b, p);
-        if (h == MACHD_HANDLE_NULL) {
-            bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
-            return;
-        }
-        p->mscount = 1; /* the table's send right was made from the receive right */
-        bootstrap_reply(b, t, seq, 0, h, MACHD_DISP_MOVE_RECEIVE);
+    case MACHD_BOOTSTRAP_CHECK_IN:
+        bootstrap_check_in(b, t, seq, s, name, len);
         return;
-    }
     case MACHD_BOOTSTRAP_LOOK_UP: {
         if (!s) {
             bootstrap_reply(b, t, seq, BS_UNKNOWN_SERVICE, 0, 0);
@@ -1046,33 +1356,29 @@ static void handle_bootstrap(struct broker *b, struct broker_task *t, const stru
         bootstrap_reply(b, t, seq, h ? 0 : BS_NO_MEMORY, h, MACHD_DISP_MOVE_SEND);
         return;
     }
-    case MACHD_BOOTSTRAP_REGISTER: {
-        if (s) {
-            bootstrap_reply(b, t, seq, BS_NAME_IN_USE, 0, 0);
-            return;
-        }
-        b->ci->count = 0;
-        struct transit tr;
-        if (!copyin_check(b->ci, t, &req->u.bootstrap.right)) {
-            bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
-            return;
-        }
-        if (!copyin_apply(b, t, &req->u.bootstrap.right, &tr) || !service_add(b, name, len, tr.port, true)) {
-            bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
-            return;
-        }
-        /* The table now holds the right the task gave: service_add counted one reference. */
-        tr.port->send_urefs--;
-        bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
+    case MACHD_BOOTSTRAP_REGISTER:
+    case MACHD_BOOTSTRAP_RECLAIM:
+        bootstrap_bind(b, t, req, s);
         return;
-    }
     case MACHD_BOOTSTRAP_UNREGISTER:
-        if (!s || !s->registered) {
+        if (!s || s->owner != t || s->state != SERVICE_REGISTERED) {
             bootstrap_reply(b, t, seq, s ? BS_NOT_PRIVILEGED : BS_UNKNOWN_SERVICE, 0, 0);
             return;
         }
         service_remove(b, s);
         bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
+        return;
+    case MACHD_BOOTSTRAP_CREATE:
+        if (s)
+            bootstrap_reply(b, t, seq, BS_NAME_IN_USE, 0, 0);
+        else
+            bootstrap_create(b, t, seq, name, len);
+        return;
+    case MACHD_BOOTSTRAP_STATUS:
+        if (!s)
+            bootstrap_reply(b, t, seq, BS_UNKNOWN_SERVICE, 0, 0);
+        else /* BOOTSTRAP_STATUS_INACTIVE 0, _ACTIVE 1 */
+            bootstrap_reply(b, t, seq, 0, s->state == SERVICE_CREATED ? 0 : 1, MACHD_DISP_NONE);
         return;
     }
 }

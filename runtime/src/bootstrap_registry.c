@@ -158,10 +158,8 @@ kern_return_t bootstrap_registry_check_in(struct bootstrap_registry *registry, c
             release_service_rights(&orphan);
             kr = BOOTSTRAP_NO_MEMORY;
         }
-    } else if (service->origin == SERVICE_CHECKED_IN) {
-        kr = BOOTSTRAP_SERVICE_ACTIVE;
-    } else if (service->origin == SERVICE_REGISTERED) {
-        kr = BOOTSTRAP_NAME_IN_USE;
+    } else if (service->origin != SERVICE_CREATED) {
+        kr = BOOTSTRAP_SERVICE_ACTIVE; /* checked in or registered: active (launchd's answer) */
     }
     if (kr == KERN_SUCCESS) {
         service->origin = SERVICE_CHECKED_IN; /* the caller moves the receive right out */
@@ -197,10 +195,17 @@ kern_return_t bootstrap_registry_register(struct bootstrap_registry *registry, c
             release_service_rights(service);
             remove_at(registry, (unsigned int)(service - registry->services));
         }
-    } else if (service != NULL) {
+    } else if (service != NULL && service->origin != SERVICE_CREATED) {
         kr = BOOTSTRAP_SERVICE_ACTIVE;
-    } else if (append_locked(registry, name, send, SERVICE_REGISTERED) == NULL) {
-        kr = BOOTSTRAP_NO_MEMORY;
+    } else {
+        /* A created service nobody checked in is replaced: its port (and what is queued on
+         * it) is destroyed, as launchd and mach_init do. */
+        if (service != NULL) {
+            release_service_rights(service);
+            remove_at(registry, (unsigned int)(service - registry->services));
+        }
+        if (append_locked(registry, name, send, SERVICE_REGISTERED) == NULL)
+            kr = BOOTSTRAP_NO_MEMORY;
     }
     pthread_mutex_unlock(&registry->lock);
     return kr;

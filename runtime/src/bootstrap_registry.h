@@ -28,8 +28,8 @@ bool bootstrap_name_is_valid(const char *name, size_t capacity);
 
 /* Check-in: on success *receive names the service's receive right, which the caller must hand
  * to the checking-in client (MOVE_RECEIVE); the table keeps a send right. A new name gets a
- * new port. Errors: BOOTSTRAP_SERVICE_ACTIVE (already checked in, port alive),
- * BOOTSTRAP_NAME_IN_USE (bound by register), BOOTSTRAP_BAD_COUNT, BOOTSTRAP_NO_MEMORY. */
+ * new port; a created one is handed over. Errors: BOOTSTRAP_SERVICE_ACTIVE (checked in or
+ * registered, port alive), BOOTSTRAP_BAD_COUNT, BOOTSTRAP_NO_MEMORY. */
 kern_return_t bootstrap_registry_check_in(struct bootstrap_registry *registry, const char *name,
                                           mach_port_t *receive);
 
@@ -39,8 +39,9 @@ kern_return_t bootstrap_registry_look_up(struct bootstrap_registry *registry, co
                                          mach_port_t *send);
 
 /* Register: binds name to the send right `send`, taking over one user reference of it on
- * success only. send == MACH_PORT_NULL removes a registration. Errors:
- * BOOTSTRAP_SERVICE_ACTIVE (bound to a live port), BOOTSTRAP_UNKNOWN_SERVICE (removing an
+ * success only; a created service nobody checked in is replaced (its port destroyed).
+ * send == MACH_PORT_NULL removes a registration. Errors:
+ * BOOTSTRAP_SERVICE_ACTIVE (checked in or registered, port alive), BOOTSTRAP_UNKNOWN_SERVICE (removing an
  * absent name), BOOTSTRAP_NOT_PRIVILEGED (removing a checked-in or created service),
  * BOOTSTRAP_BAD_COUNT, BOOTSTRAP_NO_MEMORY. */
 kern_return_t bootstrap_registry_register(struct bootstrap_registry *registry, const char *name,

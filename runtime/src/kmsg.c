@@ -2,6 +2,7 @@
  * and the notification messages the runtime itself sends. */
 #include "kmsg_internal.h"
 #include "ool_internal.h"
+#include "ool_stage_internal.h"
 #include "port_internal.h"
 #include "right_internal.h"
 
@@ -22,6 +23,7 @@ struct ipc_kmsg *kmsg_alloc(mach_msg_size_t size, uint32_t ndesc) {
 }
 
 void kmsg_free(struct ipc_kmsg *kmsg) {
+  ool_stage_drop(kmsg);
   ipc_stats.messages--;
   free(kmsg);
 }

@@ -5,6 +5,8 @@
 
 #include "ipc_internal.h"
 
+struct ool_stage_ops;
+
 struct kmsg_desc {
   mach_msg_descriptor_type_t type;
   uint32_t offset;              /* offset of the descriptor in the message */
@@ -14,6 +16,7 @@ struct kmsg_desc {
   mach_msg_size_t size;         /* OOL bytes */
   struct ipc_port **ports;      /* OOL ports: count rights (NULL / IPC_PORT_DEAD allowed) */
   mach_msg_size_t count;
+  bool staged;                  /* OOL memory held by the message's stage (addr NULL) */
 };
 
 struct ipc_kmsg {
@@ -32,12 +35,15 @@ struct ipc_kmsg {
   uint32_t ndesc;
   struct kmsg_desc *desc;       /* ndesc descriptors (inside the same allocation) */
   unsigned char *data;          /* size bytes: the message as sent (header fields stale) */
+  void *stage;                  /* OOL regions copied for a remote destination, or NULL */
+  const struct ool_stage_ops *stage_ops; /* (ool_stage_internal.h) */
 };
 
 /* Allocates a message of size bytes with room for ndesc descriptors (zeroed). NULL on OOM. */
 struct ipc_kmsg *kmsg_alloc(mach_msg_size_t size, uint32_t ndesc);
 
-/* Frees the message storage only (rights and regions must have been dealt with). */
+/* Frees the message storage only (rights and regions must have been dealt with) and its stage
+ * of OOL regions, if any. */
 void kmsg_free(struct ipc_kmsg *kmsg);
 
 /* Destroys a message that will never be received: releases the destination right, destroys the

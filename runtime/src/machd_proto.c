@@ -204,11 +204,11 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
     case MACHD_SENDERS_GONE:
         return is_real_handle(m->u.senders_gone.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_BOOTSTRAP:
-        if (m->u.bootstrap.op < MACHD_BOOTSTRAP_CHECK_IN || m->u.bootstrap.op > MACHD_BOOTSTRAP_UNREGISTER)
+        if (m->u.bootstrap.op < MACHD_BOOTSTRAP_CHECK_IN || m->u.bootstrap.op > MACHD_BOOTSTRAP_STATUS)
             return MACHD_DECODE_BAD_FIELD;
         if (!check_service_name(m->u.bootstrap.name, m->u.bootstrap.name_len))
             return MACHD_DECODE_BAD_FIELD;
-        if (m->u.bootstrap.op == MACHD_BOOTSTRAP_REGISTER &&
+        if (machd_bootstrap_op_has_right(m->u.bootstrap.op) &&
             !check_right(&m->u.bootstrap.right, SLOT_REGISTER))
             return MACHD_DECODE_BAD_RIGHT;
         return MACHD_DECODE_OK;
@@ -367,7 +367,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         if (m->u.bootstrap.name_len > MACHD_MAX_SERVICE_NAME)
             return c->failed ? MACHD_DECODE_SHORT : MACHD_DECODE_BAD_FIELD;
         io_bytes(c, (const uint8_t **)&m->u.bootstrap.name, m->u.bootstrap.name_len);
-        if (m->u.bootstrap.op == MACHD_BOOTSTRAP_REGISTER)
+        if (machd_bootstrap_op_has_right(m->u.bootstrap.op))
             io_right(c, &m->u.bootstrap.right);
         else if (!c->writing)
             m->u.bootstrap.right = (struct machd_right){0, 0, 0};

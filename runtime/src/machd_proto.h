@@ -103,7 +103,16 @@ enum machd_bootstrap_op {
     MACHD_BOOTSTRAP_LOOK_UP = 2,
     MACHD_BOOTSTRAP_REGISTER = 3,
     MACHD_BOOTSTRAP_UNREGISTER = 4, /* drop a name bound by REGISTER */
+    MACHD_BOOTSTRAP_CREATE = 5,     /* bootstrap_create_service: machd keeps the receive right */
+    MACHD_BOOTSTRAP_RECLAIM = 6,    /* bind a name, as checked in, to a receive right the task
+                                       holds (right item: a send right made from it) */
+    MACHD_BOOTSTRAP_STATUS = 7,     /* reply name = BOOTSTRAP_STATUS_ACTIVE / _INACTIVE */
 };
+
+/* True for the ops whose request carries a right item (REGISTER, RECLAIM). */
+static inline bool machd_bootstrap_op_has_right(uint32_t op) {
+    return op == MACHD_BOOTSTRAP_REGISTER || op == MACHD_BOOTSTRAP_RECLAIM;
+}
 
 /* Why a datagram was refused by machd_proto_decode. */
 enum machd_decode_status {
@@ -201,7 +210,7 @@ struct machd_msg {
             uint32_t op; /* enum machd_bootstrap_op */
             uint32_t name_len;
             const char *name;         /* not NUL-terminated */
-            struct machd_right right; /* register only */
+            struct machd_right right; /* REGISTER and RECLAIM only */
         } bootstrap;
         /* The receiver has seen `seen` deliveries to its port `name` (all of them, counted
          * from when it got the receive right) and has room for `room` more messages. */

@@ -13,15 +13,24 @@ static uint64_t align_up(uint64_t n) {
     return (n + MACHD_SPILL_ALIGN - 1) & ~(uint64_t)(MACHD_SPILL_ALIGN - 1);
 }
 
-uint64_t machd_spill_layout(const struct machd_payload *p, uint64_t *ool_offsets) {
-    uint64_t off = align_up(p->body_len);
-    uint32_t n = p->ool_count <= MACHD_MAX_OOL ? p->ool_count : MACHD_MAX_OOL;
+uint64_t machd_spill_layout_of(uint32_t body_len, const uint32_t *ool_sizes, uint32_t ool_count,
+                               uint64_t *ool_offsets) {
+    uint64_t off = align_up(body_len);
+    uint32_t n = ool_count <= MACHD_MAX_OOL ? ool_count : MACHD_MAX_OOL;
     for (uint32_t i = 0; i < n; i++) {
         if (ool_offsets)
             ool_offsets[i] = off;
-        off = align_up(off + p->ool[i].size);
+        off = align_up(off + ool_sizes[i]);
     }
     return off;
+}
+
+uint64_t machd_spill_layout(const struct machd_payload *p, uint64_t *ool_offsets) {
+    uint32_t sizes[MACHD_MAX_OOL];
+    uint32_t n = p->ool_count <= MACHD_MAX_OOL ? p->ool_count : MACHD_MAX_OOL;
+    for (uint32_t i = 0; i < n; i++)
+        sizes[i] = p->ool[i].size;
+    return machd_spill_layout_of(p->body_len, sizes, n, ool_offsets);
 }
 
 /* MSG_DELIVER without its variable part: header, two right items, bits, id, audit (pid, uid,

@@ -27,6 +27,10 @@
  * regions. Pure; never overflows (64-bit, sizes are 32-bit and at most MACHD_MAX_OOL). */
 uint64_t machd_spill_layout(const struct machd_payload *p, uint64_t *ool_offsets);
 
+/* The same layout for a body of body_len bytes and ool_count regions of the given sizes. */
+uint64_t machd_spill_layout_of(uint32_t body_len, const uint32_t *ool_sizes, uint32_t ool_count,
+                               uint64_t *ool_offsets);
+
 /* Size of the MSG_DELIVER datagram that carries payload p (without its bytes when spilled):
  * a payload whose delivery would exceed MACHD_MAX_PACKET must spill. */
 size_t machd_deliver_size(const struct machd_payload *p);

@@ -5,6 +5,7 @@
 #include "kmsg_internal.h"
 #include "mqueue_internal.h"
 #include "ool_internal.h"
+#include "ool_stage_internal.h"
 #include "port_internal.h"
 #include "right_internal.h"
 #include "scatter_internal.h"
@@ -125,8 +126,11 @@ static mach_msg_return_t copyin_body(struct ipc_space *space, struct ipc_kmsg *k
     case MACH_MSG_OOL_DESCRIPTOR:
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       mach_msg_ool_descriptor_t *od = (void *)raw;
-      mr = ool_copyin(od->address, od->size,
-                      od->deallocate && type == MACH_MSG_OOL_DESCRIPTOR, &d->addr);
+      bool dealloc = od->deallocate && type == MACH_MSG_OOL_DESCRIPTOR;
+      if (kmsg->stage) /* copied already, before the lock (ool_stage_claim) */
+        ool_stage_take(d, od->address, od->size, dealloc);
+      else
+        mr = ool_copyin(od->address, od->size, dealloc, &d->addr);
       d->size = od->size;
       break;
     }
@@ -208,6 +212,7 @@ static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigne
 /* Gives a message that could not be queued back to its sender (pseudo-receive): rights and
  * regions come back into space, the header keeps destination and reply in place. */
 static void copyout_pseudo(struct ipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg) {
+  ool_stage_unstage(kmsg); /* staged regions come back as regions of the sender */
   memcpy(msg, kmsg->data, kmsg->size);
   mach_port_name_t remote, local;
   right_copyout(space, kmsg->remote, kmsg->remote_type, &remote);
@@ -222,9 +227,10 @@ static void copyout_pseudo(struct ipc_space *space, struct ipc_kmsg *kmsg, mach_
   kmsg_free(kmsg);
 }
 
+/* plan: OOL regions staged before the lock for a remote destination (ool_stage_prepare). */
 static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *msg,
                                   mach_msg_option_t option, mach_msg_size_t send_size,
-                                  mach_msg_timeout_t timeout) {
+                                  mach_msg_timeout_t timeout, struct ool_stage_plan *plan) {
   if (send_size < sizeof(mach_msg_header_t) || (send_size & 3)) return MACH_SEND_MSG_TOO_SMALL;
   if (send_size > IPC_MSG_SIZE_MAX) return MACH_SEND_TOO_LARGE;
   mach_msg_header_t h = *msg;
@@ -258,6 +264,7 @@ static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *ms
   kmsg->audit = space->audit;
   kmsg->sec = space->sec;
   if (ndesc > 0 || (bits & MACH_MSGH_BITS_COMPLEX)) {
+    (void)ool_stage_claim(plan, kmsg);
     uint32_t done;
     mr = copyin_body(space, kmsg, &done);
     if (mr != MACH_MSG_SUCCESS) {
@@ -349,11 +356,15 @@ mach_msg_return_t ipc_mach_msg(struct ipc_space *space, mach_msg_header_t *msg,
                                mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
                                mach_msg_size_t scatter_size) {
   mach_msg_return_t mr = MACH_MSG_SUCCESS;
+  /* Large OOL regions for another process are copied before the lock (ool_stage_internal.h). */
+  struct ool_stage_plan plan;
+  if (option & MACH_SEND_MSG) ool_stage_prepare(space, msg, send_size, &plan);
   ipc_lock();
-  if (option & MACH_SEND_MSG) mr = msg_send(space, msg, option, send_size, timeout);
+  if (option & MACH_SEND_MSG) mr = msg_send(space, msg, option, send_size, timeout, &plan);
   if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
     mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout, scatter_size);
   ipc_unlock();
+  if (option & MACH_SEND_MSG) ool_stage_release(&plan); /* not claimed: freed without the lock */
   return mr;
 }
 

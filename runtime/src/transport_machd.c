@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,9 +28,11 @@
 #include "transport_internal.h"
 #include "transport_machd_conn.h"
 #include "transport_machd_flow.h"
+#include "transport_machd_names.h"
 #include "transport_machd_path.h"
 #include "transport_machd_reader.h"
 #include "transport_machd_spill.h"
+#include "vm_internal.h"
 
 _Static_assert(MACHD_DISP_MOVE_RECEIVE == MACH_MSG_TYPE_MOVE_RECEIVE, "dispositions match Mach");
 _Static_assert(MACHD_DISP_MOVE_SEND == MACH_MSG_TYPE_PORT_SEND, "dispositions match Mach");
@@ -43,6 +46,17 @@ _Static_assert(MACHD_DISP_MAKE_SEND_ONCE == MACH_MSG_TYPE_MAKE_SEND_ONCE, "dispo
 
 #define DESC_PORT_SIZE ((uint32_t)sizeof(mach_msg_port_descriptor_t))
 #define DESC_LONG_SIZE ((uint32_t)sizeof(mach_msg_ool_descriptor_t))
+
+/* A spilled delivery (T.in) as the reader prepares it before taking the IPC lock: the memfd
+ * checked, the body read into a message, the OOL regions mapped. */
+struct spilled_in {
+    bool ready;                   /* all of it done: deliver uses it, else refuses the delivery */
+    long ndesc;
+    struct ipc_kmsg *kmsg;        /* body read in; NULL once deliver took it */
+    uint32_t count;               /* regions */
+    uint32_t sizes[MACHD_MAX_OOL];
+    void *regions[MACHD_MAX_OOL]; /* NULL once deliver took them */
+};
 
 /* What this process knows about one machd handle. */
 struct link {
@@ -63,6 +77,7 @@ struct waiter {
     uint32_t seq;
     bool done;
     uint32_t status, name, type;
+    struct ipc_port *port; /* the right of a BOOTSTRAP_REPLY, taken by the reader in order */
     struct waiter *next;
 };
 
@@ -80,7 +95,13 @@ static struct {
     struct flow_deferred credits; /* room announcements waiting for a ride (IPC lock) */
     struct machd_msg in;       /* the thread holding the reader role only */
     uint8_t *in_buf;
+    bool connected_before;     /* a later connection is to a new machd: bind names again */
+    bool rebind_due;           /* (atomic) names of transport_machd_names.h to bind again */
+    bool rebinder_running;     /* (start_mu) a thread is waiting for a new machd */
+    pthread_mutex_t rebind_mu; /* held while names are bound again: bootstrap calls wait */
+    struct spilled_in pre;     /* the reader only: T.in's memfd, read before the IPC lock */
 } T = {
+    .rebind_mu = PTHREAD_MUTEX_INITIALIZER,
     .start_mu = PTHREAD_MUTEX_INITIALIZER,
     .write_mu = PTHREAD_MUTEX_INITIALIZER,
     .wait_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -88,6 +109,7 @@ static struct {
 };
 
 static const struct ipc_transport_ops machd_ops;
+static void start_rebinder(void);
 
 /* ---- writing to machd ---- */
 
@@ -499,8 +521,11 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     p->body_len = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
     credit_attach(m);
     int spill_fd = -1;
-    if (spill_needed(p)) {
-        spill_fd = spill_write(p);
+    if (kmsg->stage || spill_needed(p)) {
+        /* Staged: the OOL bytes are in the memfd already (written before the IPC lock). */
+        void *stage = kmsg->stage;
+        kmsg->stage = NULL;
+        spill_fd = stage ? spill_seal_stage(stage, p) : spill_write(p);
         if (spill_fd < 0)
             return errno == EMSGSIZE ? MACH_SEND_TOO_LARGE : MACH_SEND_NO_BUFFER;
         p->msgh_bits |= MACHD_PAYLOAD_SPILLED;
@@ -550,6 +575,7 @@ static const struct ipc_transport_ops machd_ops = {
 /* The receive right of an exported local port died here: machd kills the port for everyone
  * (dead names, send-once and port-destroyed handling, bootstrap names). IPC lock held. */
 static void machd_export_died(struct ipc_port *port) {
+    machd_names_forget_port(port);
     uint32_t h = port->export_handle;
     port->export_handle = 0;
     tell_mod_refs(h, MACHD_RIGHT_RECEIVE, -1);
@@ -720,27 +746,26 @@ static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
     kmsg->from_kernel = a->pid == 0 && a->task_id == 0;
 }
 
-/* The region for delivered OOL region o: a copy of the datagram's bytes, or a mapping of the
- * spilled payload's memfd. */
-static bool take_region(const struct machd_payload *p, uint32_t o, const uint64_t *spill_offsets, void **region) {
+/* The region for delivered OOL region o: a copy of the datagram's bytes, or the mapping of the
+ * spilled payload's memfd the reader made before taking the lock (prepare_spilled). */
+static bool take_region(const struct machd_payload *p, uint32_t o, void **region) {
     uint32_t size = p->ool[o].size;
     if (size == 0) {
         *region = NULL;
         return true;
     }
-    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
-        *region = spill_map_region(p->spill_fd, spill_offsets[o], size);
-    else
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED) {
+        *region = T.pre.regions[o];
+        T.pre.regions[o] = NULL;
+    } else {
         *region = spill_copy_region(p->ool[o].data, size); /* our own receive buffer: a plain copy */
+    }
     return ool_adopt(*region, size) != NULL;
 }
 
 /* Builds the descriptors of kmsg from the delivered rights and regions, in order. */
 static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload *p) {
     uint32_t off = sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t), r = 0, o = 0;
-    uint64_t spill_offsets[MACHD_MAX_OOL];
-    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED)
-        spill_offsets_of(p, spill_offsets);
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
         d->type = kmsg->data[off + 11];
@@ -761,7 +786,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
                 d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
         } else {
             d->size = p->ool[o].size;
-            if (!take_region(p, o, spill_offsets, &d->addr))
+            if (!take_region(p, o, &d->addr))
                 return false;
             o++;
         }
@@ -778,25 +803,22 @@ static void deliver(const struct machd_msg *m) {
     if (dl && !dl->port->transport)
         dl->rx.seen++; /* machd counted it against the room we announced */
     bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
-    long ndesc = !spilled || spill_fd_matches(p->spill_fd, p) ? count_delivered_descriptors(p) : -1;
+    long ndesc = !spilled ? count_delivered_descriptors(p) : T.pre.ready ? T.pre.ndesc : -1;
     if (!dl || dl->port->transport || ndesc < 0) {
         refuse_delivery(m);
         return;
     }
-    struct ipc_kmsg *kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
+    struct ipc_kmsg *kmsg = T.pre.kmsg; /* spilled: the body is in it already */
+    T.pre.kmsg = NULL;
+    if (!spilled)
+        kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
     if (!kmsg) {
         refuse_delivery(m);
         return;
     }
     memset(kmsg->data, 0, sizeof(mach_msg_header_t));
-    uint8_t *body = kmsg->data + sizeof(mach_msg_header_t);
     if (!spilled)
-        memcpy(body, p->body, p->body_len);
-    else if (!spill_read_body(p->spill_fd, body, p->body_len)) {
-        kmsg_free(kmsg);
-        refuse_delivery(m);
-        return;
-    }
+        memcpy(kmsg->data + sizeof(mach_msg_header_t), p->body, p->body_len);
     kmsg->bits = p->msgh_bits & MACH_MSGH_BITS_COMPLEX;
     kmsg->id = p->msgh_id;
     fill_audit(kmsg, &m->u.deliver.audit);
@@ -859,6 +881,10 @@ static void answer_waiter(const struct machd_msg *m) {
             w->status = m->u.bootstrap_reply.status;
             w->name = m->u.bootstrap_reply.name;
             w->type = m->u.bootstrap_reply.type;
+            /* Now, not in the waiting thread: deliveries right behind this reply (a created
+             * service's held messages) must find the handle known. */
+            if (w->status == KERN_SUCCESS && w->type != MACHD_DISP_NONE)
+                w->port = take_right(w->name, (uint8_t)w->type);
         } else {
             w->status = m->u.status_reply.status;
             w->name = m->u.status_reply.value;
@@ -925,12 +951,54 @@ static void connection_lost(void) {
     fail_waiters();
     pthread_mutex_unlock(&T.wait_mu);
     machd_conn_close(&T.conn); /* nobody writes once `up` is false */
+    start_rebinder();
     pthread_mutex_unlock(&T.start_mu);
+}
+
+/* Reader, no lock held: everything of the spilled delivery p that touches its memfd (the checks,
+ * reading the descriptors and the body, mapping the regions), so that none of it happens under
+ * the IPC lock. T.pre.ready says whether all of it worked (else deliver refuses the message). */
+static void prepare_spilled(const struct machd_payload *p) {
+    struct spilled_in *s = &T.pre;
+    s->ready = false;
+    s->count = 0;
+    long ndesc = spill_fd_matches(p->spill_fd, p) ? count_delivered_descriptors(p) : -1;
+    if (ndesc < 0)
+        return;
+    ipc_lock(); /* the message counters */
+    s->kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc);
+    ipc_unlock();
+    if (!s->kmsg || !spill_read_body(p->spill_fd, s->kmsg->data + sizeof(mach_msg_header_t), p->body_len))
+        return;
+    uint64_t offsets[MACHD_MAX_OOL];
+    spill_offsets_of(p, offsets);
+    for (; s->count < p->ool_count; s->count++) {
+        uint32_t size = p->ool[s->count].size;
+        s->sizes[s->count] = size;
+        s->regions[s->count] = size ? spill_map_region(p->spill_fd, offsets[s->count], size) : NULL;
+        if (size && !s->regions[s->count])
+            return;
+    }
+    s->ndesc = ndesc;
+    s->ready = true;
+}
+
+/* Frees what deliver did not take of T.pre (IPC lock held). */
+static void release_spilled(void) {
+    struct spilled_in *s = &T.pre;
+    for (uint32_t i = 0; i < s->count; i++)
+        if (s->regions[i])
+            vm_region_free(s->regions[i], s->sizes[i]);
+    if (s->kmsg)
+        kmsg_free(s->kmsg);
+    memset(s, 0, sizeof *s);
 }
 
 /* One datagram from machd into T.in (the reader only, no lock held). */
 static int reader_receive(int timeout_ms) {
     int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    if (err == 0 && T.in.type == MACHD_MSG_DELIVER && (T.in.u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
+        prepare_spilled(&T.in.u.deliver.p);
     if (err == 0 || err == ETIMEDOUT)
         return err;
     return err == EPIPE || err == EPROTO ? EPIPE : EAGAIN;
@@ -941,6 +1009,7 @@ static bool reader_process(void) {
     switch (T.in.type) {
     case MACHD_MSG_DELIVER:
         deliver(&T.in);
+        release_spilled();
         if (T.in.u.deliver.p.spill_fd >= 0)
             close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
         return true;
@@ -990,6 +1059,13 @@ static void fork_child(void) {
     pthread_mutex_init(&T.wait_mu, NULL);
     pthread_cond_init(&T.wait_cv, NULL);
     T.waiters = NULL;
+    T.rebinder_running = false;
+    pthread_mutex_init(&T.rebind_mu, NULL);
+    T.connected_before = false; /* the child's first connection is its first */
+    __atomic_store_n(&T.rebind_due, false, __ATOMIC_RELAXED);
+    ipc_lock();
+    machd_names_clear(); /* the parent's names, not the child's */
+    ipc_unlock();
     if (T.up) {
         ipc_lock();
         T.up = false;
@@ -1004,19 +1080,24 @@ static void watch_forks(void) { (void)pthread_atfork(fork_prepare, fork_parent, 
 
 /* ---- starting, bootstrap ---- */
 
-kern_return_t transport_machd_start(void) {
+/* Connects (autostart: starting machd on demand, section 7) unless connected. */
+static kern_return_t start_transport(bool autostart) {
     pthread_mutex_lock(&T.start_mu);
     kern_return_t kr = KERN_SUCCESS;
     if (!T.up) {
         if (!T.in_buf)
             T.in_buf = malloc(MACHD_MAX_PACKET);
-        if (!T.in_buf || machd_conn_open(&T.conn, NULL, true) != 0) {
+        if (!T.in_buf || machd_conn_open(&T.conn, NULL, autostart) != 0) {
             kr = KERN_FAILURE;
         } else {
             static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
             pthread_once(&fork_once, watch_forks);
             T.up = true;
+            if (T.connected_before) /* a new machd: our names are to be bound again */
+                __atomic_store_n(&T.rebind_due, true, __ATOMIC_RELEASE);
+            T.connected_before = true;
             transport_set_export_ops(&machd_export_ops);
+            ool_stage_set_ops(&machd_ops, &spill_stage_ops);
             if (!machd_reader_start(&reader_ops)) {
                 T.up = false;
                 machd_conn_close(&T.conn);
@@ -1027,6 +1108,8 @@ kern_return_t transport_machd_start(void) {
     pthread_mutex_unlock(&T.start_mu);
     return kr;
 }
+
+kern_return_t transport_machd_start(void) { return start_transport(true); }
 
 /* Undoes export_handle for a port machd refused to learn (IPC lock held): the send right made
  * for machd is gone with the refused request. */
@@ -1080,34 +1163,28 @@ static uint32_t request(struct machd_msg *m, struct waiter *w) {
     return w->status;
 }
 
-kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
-                                        mach_port_name_t *right_out) {
-    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_UNREGISTER)
-        return KERN_INVALID_ARGUMENT;
-    if (transport_machd_start() != KERN_SUCCESS)
-        return MACH_SEND_INVALID_DEST;
+/* One BOOTSTRAP request. `port`/`type`: the right an op with a right item binds (a port
+ * reference holding that right, consumed), else NULL. On success *got is the right machd gave
+ * (check-in, look-up, create; a reference holding it) or NULL, and *value the reply's name field
+ * (STATUS). Not under the IPC lock. */
+static kern_return_t bootstrap_request(uint32_t op, const char *name, struct ipc_port *port,
+                                       mach_msg_type_name_t type, struct ipc_port **got, uint32_t *value) {
+    *got = NULL;
     struct machd_msg m;
     memset(&m, 0, sizeof m);
     m.type = MACHD_BOOTSTRAP;
     m.u.bootstrap.op = op;
     m.u.bootstrap.name = name;
     m.u.bootstrap.name_len = (uint32_t)strnlen(name, MACHD_MAX_SERVICE_NAME + 1);
-    struct ipc_space *space = ipc_space_current();
     struct pending_right pr = {NULL, AFTER_NOTHING};
-    if (op == MACHD_BOOTSTRAP_REGISTER) {
+    if (port) {
         ipc_lock();
-        struct ipc_port *port;
-        mach_msg_type_name_t type;
-        kern_return_t kr = right_copyin(space, right_in, MACH_MSG_TYPE_COPY_SEND, &port, &type);
-        if (kr == KERN_SUCCESS && !IPC_PORT_VALID(port))
-            kr = KERN_INVALID_RIGHT;
-        if (kr == KERN_SUCCESS && !encode_right(port, type, &m.u.bootstrap.right, &pr)) {
+        bool ok = encode_right(port, type, &m.u.bootstrap.right, &pr);
+        if (!ok)
             right_destroy(port, type);
-            kr = KERN_INVALID_RIGHT;
-        }
         ipc_unlock();
-        if (kr != KERN_SUCCESS)
-            return kr;
+        if (!ok)
+            return KERN_INVALID_RIGHT;
     }
     struct waiter w;
     uint32_t status = request(&m, &w);
@@ -1120,13 +1197,145 @@ kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port
         announce_room(h, &exported->rx, exported->port);
     if (pr.port)
         finish_right(&pr);
-    if (status == KERN_SUCCESS && right_out && (op == MACHD_BOOTSTRAP_CHECK_IN || op == MACHD_BOOTSTRAP_LOOK_UP)) {
-        struct ipc_port *port = take_right(w.name, (uint8_t)w.type);
-        if (!IPC_PORT_VALID(port))
-            status = KERN_RESOURCE_SHORTAGE;
+    if (status == KERN_SUCCESS && w.type != MACHD_DISP_NONE) {
+        if (IPC_PORT_VALID(w.port))
+            *got = w.port;
         else
-            status = right_copyout(space, port, w.type, right_out);
+            status = KERN_RESOURCE_SHORTAGE;
     }
+    *value = w.name;
+    ipc_unlock();
+    return status;
+}
+
+/* Binds again, at a new machd, the names this task had bound at the one that died
+ * (transport_machd_names.h): checked-in names to the receive rights still held, registered
+ * names to the local ports still alive. A name someone else took meanwhile is given up. */
+static void rebind_names(void) {
+    pthread_mutex_lock(&T.rebind_mu); /* a task's own calls come after its names are back */
+    if (!__atomic_exchange_n(&T.rebind_due, false, __ATOMIC_ACQ_REL)) {
+        pthread_mutex_unlock(&T.rebind_mu);
+        return;
+    }
+    ipc_lock();
+    struct machd_name_record *all = machd_names_take_all();
+    ipc_unlock();
+    while (all) {
+        struct machd_name_record *r = all;
+        all = r->next;
+        ipc_lock();
+        bool ours = r->port->active && r->port->transport == NULL;
+        if (ours)
+            port_make_send(r->port); /* the right the request carries (MAKE_SEND at machd) */
+        ipc_unlock();
+        struct ipc_port *got;
+        uint32_t value;
+        kern_return_t kr = ours ? bootstrap_request(r->checked_in ? MACHD_BOOTSTRAP_RECLAIM : MACHD_BOOTSTRAP_REGISTER,
+                                                    r->name, r->port, MACH_MSG_TYPE_PORT_SEND, &got, &value)
+                                : KERN_FAILURE;
+        ipc_lock();
+        if (kr == KERN_SUCCESS)
+            machd_names_note(r->name, r->port, r->checked_in);
+        machd_names_free(r);
+        ipc_unlock();
+    }
+    pthread_mutex_unlock(&T.rebind_mu);
+}
+
+/* The thread that waits for a new machd after the old one died, while this task has names to
+ * bind again: once a machd listens at the path (restarted, or started on demand by another
+ * task) it connects, binds them and ends. */
+static void *rebinder(void *arg) {
+    (void)arg;
+    unsigned delay_ms = 20;
+    for (;;) {
+        ipc_lock();
+        bool any = machd_names_any();
+        ipc_unlock();
+        if (!any)
+            break;
+        /* Only to a machd someone started: one stopped on purpose stays stopped. */
+        if (start_transport(false) == KERN_SUCCESS) {
+            rebind_names();
+            break;
+        }
+        struct timespec ts = {0, (long)delay_ms * 1000000L};
+        nanosleep(&ts, NULL);
+        delay_ms = delay_ms < 500 ? delay_ms * 2 : 1000;
+    }
+    pthread_mutex_lock(&T.start_mu);
+    T.rebinder_running = false;
+    pthread_mutex_unlock(&T.start_mu);
+    return NULL;
+}
+
+/* After the connection was lost (start_mu held): a task with names to bind again does not wait
+ * for its next bootstrap call to reconnect. */
+static void start_rebinder(void) {
+    ipc_lock();
+    bool any = machd_names_any();
+    ipc_unlock();
+    if (!any || T.rebinder_running)
+        return;
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    T.rebinder_running = pthread_create(&thread, &attr, rebinder, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+/* What a successful request leaves to remember (IPC lock held). */
+static void note_binding(uint32_t op, const char *name, struct ipc_port *bound, struct ipc_port *got) {
+    if (op == MACHD_BOOTSTRAP_CHECK_IN && got)
+        machd_names_note(name, got, true);
+    else if (op == MACHD_BOOTSTRAP_REGISTER && bound && bound->active && !bound->transport)
+        machd_names_note(name, bound, false);
+    else if (op == MACHD_BOOTSTRAP_UNREGISTER)
+        machd_names_forget(name);
+}
+
+kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
+                                        mach_port_name_t *right_out) {
+    if (!name || op < MACHD_BOOTSTRAP_CHECK_IN || op > MACHD_BOOTSTRAP_STATUS || op == MACHD_BOOTSTRAP_RECLAIM)
+        return KERN_INVALID_ARGUMENT;
+    if (transport_machd_start() != KERN_SUCCESS)
+        return MACH_SEND_INVALID_DEST;
+    rebind_names();
+    struct ipc_space *space = ipc_space_current();
+    struct ipc_port *port = NULL, *bound = NULL;
+    mach_msg_type_name_t type = 0;
+    if (op == MACHD_BOOTSTRAP_REGISTER) {
+        ipc_lock();
+        kern_return_t kr = right_copyin(space, right_in, MACH_MSG_TYPE_COPY_SEND, &port, &type);
+        if (kr == KERN_SUCCESS && !IPC_PORT_VALID(port)) {
+            right_destroy(port, type);
+            kr = KERN_INVALID_RIGHT;
+        }
+        if (kr == KERN_SUCCESS) {
+            bound = port;
+            port_reference(bound); /* to remember the binding after the request */
+        }
+        ipc_unlock();
+        if (kr != KERN_SUCCESS)
+            return kr;
+    }
+    struct ipc_port *got;
+    uint32_t value;
+    kern_return_t status = bootstrap_request(op, name, port, type, &got, &value);
+    ipc_lock();
+    if (status == KERN_SUCCESS)
+        note_binding(op, name, bound, got);
+    if (bound)
+        port_release(bound);
+    if (status == KERN_SUCCESS && op == MACHD_BOOTSTRAP_STATUS && right_out)
+        *right_out = value;
+    if (got && right_out && status == KERN_SUCCESS)
+        status = right_copyout(space, got, op == MACHD_BOOTSTRAP_CHECK_IN ? MACH_MSG_TYPE_PORT_RECEIVE
+                                                                           : MACH_MSG_TYPE_PORT_SEND,
+                               right_out);
+    else if (got)
+        right_destroy(got, op == MACHD_BOOTSTRAP_CHECK_IN ? MACH_MSG_TYPE_PORT_RECEIVE : MACH_MSG_TYPE_PORT_SEND);
     ipc_unlock();
     return status;
 }
@@ -1142,17 +1351,12 @@ static kern_return_t serve_bootstrap(uint32_t op, const char *name, mach_port_t 
         if (right_in == MACH_PORT_NULL)
             return transport_machd_bootstrap(MACHD_BOOTSTRAP_UNREGISTER, name, MACH_PORT_NULL, NULL);
         return transport_machd_bootstrap(MACHD_BOOTSTRAP_REGISTER, name, right_in, NULL);
-    case BOOTSTRAP_MSG_STATUS: {
-        mach_port_t probe = MACH_PORT_NULL;
-        kern_return_t kr = transport_machd_bootstrap(MACHD_BOOTSTRAP_LOOK_UP, name, MACH_PORT_NULL, &probe);
-        if (kr != KERN_SUCCESS)
-            return kr;
-        mach_port_deallocate(mach_task_self(), probe);
-        *right_out = BOOTSTRAP_STATUS_ACTIVE;
-        return KERN_SUCCESS;
-    }
-    default: /* CREATE_SERVICE: declared services are not part of machd yet */
-        return KERN_NOT_SUPPORTED;
+    case BOOTSTRAP_MSG_CREATE_SERVICE:
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_CREATE, name, MACH_PORT_NULL, right_out);
+    case BOOTSTRAP_MSG_STATUS:
+        return transport_machd_bootstrap(MACHD_BOOTSTRAP_STATUS, name, MACH_PORT_NULL, right_out);
+    default:
+        return MIG_BAD_ID;
     }
 }
 

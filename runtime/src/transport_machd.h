@@ -15,11 +15,13 @@ kern_return_t transport_machd_start(void);
 
 /* A bootstrap request served by machd's name service, in the current task's space:
  * op 1 check-in (*right_out: a receive right), 2 look-up (*right_out: a send right), 3 register
- * (right_in: a name holding a send right, copied), 4 unregister (a name bound by register).
- * Returns KERN_SUCCESS, a BOOTSTRAP_* status (1100 not privileged: unregistering a checked-in
- * name, 1101 name in use, 1102 unknown service, 1103 service active), KERN_INVALID_RIGHT for a bad
- * right_in, or MACH_SEND_INVALID_DEST when machd is gone. Thread-safe; blocks for one machd
- * round trip. Starts the transport if needed. */
+ * (right_in: a name holding a send right, copied), 4 unregister (a name bound by register),
+ * 5 create (*right_out: a send right), 7 status (*right_out: BOOTSTRAP_STATUS_*); 6 (reclaim) is
+ * the runtime's own, refused here. Returns KERN_SUCCESS, a BOOTSTRAP_* status (docs/machd.md 6),
+ * KERN_INVALID_RIGHT for a bad right_in, KERN_INVALID_ARGUMENT for a bad op, or
+ * MACH_SEND_INVALID_DEST when machd is gone. Names this task checks in, or registers to its own
+ * ports, are bound again after a machd restart (docs/machd.md 4). Thread-safe; blocks for one
+ * machd round trip. Starts the transport if needed. */
 kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
                                         mach_port_name_t *right_out);
 

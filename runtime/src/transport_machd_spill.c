@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "machd_spill.h"
+#include "ool_stage_internal.h"
 #include "vm_internal.h"
 
 /* Default: OOL regions of this many bytes in all spill even when they would fit a datagram.
@@ -38,13 +39,16 @@ static uint64_t spill_min_override(void) {
     return value;
 }
 
-bool spill_needed(const struct machd_payload *p) {
-    if (machd_deliver_size(p) > MACHD_MAX_PACKET)
-        return true;
+/* The rule on body and OOL bytes alone (without the datagram size). */
+static bool spill_rule(uint64_t body_len, uint64_t ool_total) {
     uint64_t forced = spill_min_override();
     if (forced)
-        return p->body_len + ool_bytes(p) >= forced;
-    return ool_bytes(p) >= SPILL_OOL_MIN;
+        return body_len + ool_total >= forced;
+    return ool_total >= SPILL_OOL_MIN;
+}
+
+bool spill_needed(const struct machd_payload *p) {
+    return machd_deliver_size(p) > MACHD_MAX_PACKET || spill_rule(p->body_len, ool_bytes(p));
 }
 
 /* pwrite or pread of exactly len bytes at offset (retrying short transfers and EINTR). */
@@ -68,19 +72,24 @@ static bool write_all(int fd, const uint8_t *src, size_t len, uint64_t offset) {
 
 void spill_offsets_of(const struct machd_payload *p, uint64_t *offsets) { (void)machd_spill_layout(p, offsets); }
 
-int spill_write(const struct machd_payload *p) {
-    uint64_t offsets[MACHD_MAX_OOL];
-    uint64_t size = machd_spill_layout(p, offsets);
-    if (size > MACHD_MAX_SPILL_BYTES || p->body_len > MACHD_MAX_SPILL_BODY) {
+/* A new memfd of `size` bytes (holes), or -1 with errno set (EMSGSIZE above the limits). */
+static int spill_create(uint64_t size, uint32_t body_len) {
+    if (size > MACHD_MAX_SPILL_BYTES || body_len > MACHD_MAX_SPILL_BODY) {
         errno = EMSGSIZE;
         return -1;
     }
     int fd = memfd_create("machd-spill", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
+    if (fd >= 0 && ftruncate(fd, (off_t)size) != 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
         return -1;
-    bool ok = ftruncate(fd, (off_t)size) == 0 && write_all(fd, p->body, p->body_len, 0);
-    for (uint32_t i = 0; ok && i < p->ool_count; i++)
-        ok = write_all(fd, p->ool[i].data, p->ool[i].size, offsets[i]);
+    }
+    return fd;
+}
+
+/* Seals fd once written (ok), or closes it; returns fd, or -1 with errno set. */
+static int spill_finish(int fd, bool ok) {
     if (ok)
         ok = fcntl(fd, F_ADD_SEALS, MACHD_SPILL_SEALS_REQUIRED | F_SEAL_SEAL) == 0;
     if (!ok) {
@@ -89,6 +98,84 @@ int spill_write(const struct machd_payload *p) {
         errno = err ? err : ENOSPC;
         return -1;
     }
+    return fd;
+}
+
+int spill_write(const struct machd_payload *p) {
+    uint64_t offsets[MACHD_MAX_OOL];
+    int fd = spill_create(machd_spill_layout(p, offsets), p->body_len);
+    if (fd < 0)
+        return -1;
+    bool ok = write_all(fd, p->body, p->body_len, 0);
+    for (uint32_t i = 0; ok && i < p->ool_count; i++)
+        ok = write_all(fd, p->ool[i].data, p->ool[i].size, offsets[i]);
+    return spill_finish(fd, ok);
+}
+
+/* ---- staging: OOL regions written before the IPC lock (ool_stage_internal.h) ---- */
+
+/* A memfd holding a message's OOL regions (written from the sender's memory) and room for its
+ * body, not sealed yet. */
+struct spill_stage {
+    int fd;
+    uint32_t body_len;
+    uint32_t count;
+    uint32_t sizes[OOL_STAGE_MAX];
+    uint64_t offsets[OOL_STAGE_MAX];
+};
+
+static bool stage_wants(uint64_t ool_total, mach_msg_size_t send_size) {
+    return spill_rule(send_size - sizeof(mach_msg_header_t), ool_total);
+}
+
+static void stage_discard(void *stage) {
+    struct spill_stage *s = stage;
+    close(s->fd);
+    free(s);
+}
+
+static void *stage_regions(const struct ool_stage_region *regions, uint32_t n, mach_msg_size_t send_size) {
+    struct spill_stage *s = calloc(1, sizeof *s);
+    if (!s || n > MACHD_MAX_OOL) {
+        free(s);
+        return NULL;
+    }
+    s->body_len = send_size - (uint32_t)sizeof(mach_msg_header_t);
+    s->count = n;
+    for (uint32_t i = 0; i < n; i++)
+        s->sizes[i] = regions[i].size;
+    s->fd = spill_create(machd_spill_layout_of(s->body_len, s->sizes, n, s->offsets), s->body_len);
+    if (s->fd < 0) {
+        free(s);
+        return NULL;
+    }
+    /* The kernel reads the sender's memory: an unmapped range is EFAULT, never a crash (the
+     * core's copy-in then reports it as MACH_SEND_INVALID_MEMORY). */
+    for (uint32_t i = 0; i < n; i++) {
+        if (!write_all(s->fd, regions[i].addr, regions[i].size, s->offsets[i])) {
+            stage_discard(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static void *stage_region(void *stage, uint32_t index) {
+    struct spill_stage *s = stage;
+    return index < s->count ? spill_map_region(s->fd, s->offsets[index], s->sizes[index]) : NULL;
+}
+
+const struct ool_stage_ops spill_stage_ops = {stage_wants, stage_regions, stage_discard, stage_region};
+
+int spill_seal_stage(void *stage, const struct machd_payload *p) {
+    struct spill_stage *s = stage;
+    bool ok = p->body_len == s->body_len && p->ool_count == s->count;
+    for (uint32_t i = 0; ok && i < s->count; i++)
+        ok = p->ool[i].size == s->sizes[i];
+    if (!ok)
+        errno = EINVAL;
+    int fd = spill_finish(s->fd, ok && write_all(s->fd, p->body, p->body_len, 0));
+    free(s);
     return fd;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "machd_proto.h"
+#include "ool_stage_internal.h"
 
 /* True when payload p (body and OOL bytes pointed to) travels in a memfd: it would not fit one
  * MSG_DELIVER datagram, or its OOL regions hold 32 KiB or more; with $MACHRT_SPILL_MIN=N set
@@ -18,6 +19,16 @@ bool spill_needed(const struct machd_payload *p);
  * (MACHD_SPILL_SEALS_REQUIRED). Returns the descriptor (close-on-exec), or -1 with errno set
  * (EMSGSIZE: above MACHD_MAX_SPILL_BODY / MACHD_MAX_SPILL_BYTES). */
 int spill_write(const struct machd_payload *p);
+
+/* Staging (ool_stage_internal.h): the OOL regions of a message to another process are written
+ * into a new memfd straight from the sender's memory, before the IPC lock is taken; installed
+ * for machd's proxies when the transport starts. */
+extern const struct ool_stage_ops spill_stage_ops;
+
+/* The memfd of a staged message (a buffer spill_stage_ops made) with p's body written and sealed:
+ * returns the descriptor, or -1 with errno set (EINVAL when p's body length or OOL sizes are
+ * not the staged ones). The stage is consumed either way. */
+int spill_seal_stage(void *stage, const struct machd_payload *p);
 
 /* Receiving: true when fd is the memfd a spilled payload p needs (kind, seals, exact size);
  * machd checked it already, the receiver does not rely on that. */

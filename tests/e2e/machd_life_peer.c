@@ -7,8 +7,8 @@
  *                      waiting for the reply to an RPC OLD never answers. Prints "ready". When
  *                      machd goes, checks the dead name, the notifications and a failing
  *                      bootstrap call, prints "lost"; after "go" on stdin, RPCs with NEW (found
- *                      through the same bootstrap port), P exported anew, OLD.survivor checked
- *                      in again, and no more descriptors open than before. Exit 0 when all
+ *                      through the same bootstrap port), P exported anew, OLD.survivor bound
+ *                      to P again by the runtime, and no more descriptors open than before. Exit 0 when all
  *                      held.
  *   forker NAME N      look up NAME (an echo server), RPCs, then fork N children while a thread
  *                      keeps doing RPCs (not under ASan, see BUSY_THREAD_DURING_FORK); each child must find its copy of NAME a dead name and
@@ -331,8 +331,12 @@ static int survivor(const char *old_name, const char *new_name) {
     mach_port_t new_svc = look_up(new_name);
     CHECK(echo_rpcs(new_svc, 100) == 0);
     give_and_expect_back(new_svc, p); /* P exported again, under a handle the new machd knows */
-    mach_port_t again = check_in(p_name);
-    CHECK(again != MACH_PORT_NULL && again != p);
+    /* The runtime bound OLD.survivor again to P (docs/machd.md 4, "Restart") before serving
+     * this task's own bootstrap calls: it is ours, and active. */
+    mach_port_t again = look_up(p_name);
+    CHECK(again == p);
+    CHECK(mach_port_deallocate(task, again) == KERN_SUCCESS);
+    CHECK(bootstrap_check_in(bootstrap_port, p_name, &again) == BOOTSTRAP_SERVICE_ACTIVE);
     CHECK(open_fds() == fds_connected); /* the old connection was closed, not leaked */
     return failures ? 1 : 0;
 }

@@ -15,6 +15,16 @@
  *                               MACH_SEND_TOO_LARGE (more rights than one message may carry)
  *   flood NAME SIZE COUNT       sends COUNT one-way OOL messages of SIZE bytes (id 820) to NAME;
  *                               exit 0 when every send succeeded
+ *   unlocked NAME               a 64 MiB OOL copy to NAME whose source pages are missing (a
+ *                               userfaultfd holds the copy) while two local threads do RPCs:
+ *                               exit 0 when 100 local RPCs completed while the send was held
+ *                               and the region arrived intact (answered like id 800), 7 when
+ *                               local IPC stood still, 77 when userfaultfd is not available
+ *   hold NAME                   check in NAME with a queue limit of 1 and never receive
+ *   stagefail NAME              (NAME held by `hold`) large OOL sends that fail after their
+ *                               regions were staged: given back on a full queue (timeout 0),
+ *                               refused for a bad right or bad memory; exit 0 when each fails
+ *                               with its Mach error and descriptors and counters are back
  *   bench NAME SIZE MODE COUNT  not a test: COUNT RPCs sending SIZE bytes (MODE as for client;
  *                               id 830 OOL, 831 inline) answered by an empty message (930/931);
  *                               prints the mean and best milliseconds per RPC. The data is
@@ -27,7 +37,19 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <mach/mach.h>
+#include <mach/openmig_stats.h>
 #include <servers/bootstrap.h>
 
 #define ID_OOL 800
@@ -345,6 +367,267 @@ static int flood(const char *name, size_t size, long count) {
     return 0;
 }
 
+/* ---- another thread's IPC while a large send is copied (docs/machd.md 3.1) ---- */
+
+#define LOCAL_RPCS_WANTED 100
+#define HOLD_LIMIT_MS 30000
+
+/* Two local threads doing RPCs over a local port, counting them. */
+struct local_rpcs {
+    mach_port_t server;
+    unsigned long done; /* atomic */
+    bool stop;          /* atomic */
+};
+
+static void *local_server(void *arg) {
+    struct local_rpcs *l = arg;
+    while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+        struct {
+            mach_msg_header_t head;
+            mach_msg_trailer_t trailer;
+        } m;
+        if (mach_msg(&m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, l->server, 100, MACH_PORT_NULL) != 0)
+            continue;
+        mach_msg_header_t answer = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+                                    .msgh_size = sizeof answer, .msgh_remote_port = m.head.msgh_remote_port,
+                                    .msgh_id = m.head.msgh_id + ID_ANSWER};
+        (void)mach_msg(&answer, MACH_SEND_MSG, sizeof answer, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    }
+    return NULL;
+}
+
+static void *local_client(void *arg) {
+    struct local_rpcs *l = arg;
+    mach_port_t reply;
+    if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) != KERN_SUCCESS)
+        return NULL;
+    while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+        struct {
+            mach_msg_header_t head;
+            mach_msg_trailer_t trailer;
+        } m = {.head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+                        .msgh_size = sizeof m.head, .msgh_remote_port = l->server, .msgh_local_port = reply,
+                        .msgh_id = 1}};
+        if (mach_msg(&m.head, MACH_SEND_MSG | MACH_RCV_MSG, sizeof m.head, sizeof m, reply, 0, MACH_PORT_NULL) ==
+            MACH_MSG_SUCCESS)
+            __atomic_add_fetch(&l->done, 1, __ATOMIC_RELEASE);
+    }
+    mach_port_mod_refs(mach_task_self(), reply, MACH_PORT_RIGHT_RECEIVE, -1);
+    return NULL;
+}
+
+/* A region whose pages are missing until the holder fills them: the first access to it (by the
+ * kernel copying it, or a memcpy) waits for the holder thread. */
+struct held_region {
+    int uffd;
+    uint8_t *addr;
+    const uint8_t *content;
+    size_t size;
+    struct local_rpcs *local;
+    unsigned long at_fault, at_release; /* local RPCs done when the copy hit the region / went on */
+    int faults;
+};
+
+/* Waits for the first fault, lets the local threads do LOCAL_RPCS_WANTED RPCs (or gives up
+ * after HOLD_LIMIT_MS), then fills the whole region at once. */
+static void *hold_region(void *arg) {
+    struct held_region *h = arg;
+    struct pollfd pfd = {h->uffd, POLLIN, 0};
+    struct uffd_msg msg;
+    if (poll(&pfd, 1, 60000) != 1 || read(h->uffd, &msg, sizeof msg) != (ssize_t)sizeof msg ||
+        msg.event != UFFD_EVENT_PAGEFAULT)
+        return NULL;
+    h->faults++;
+    h->at_fault = __atomic_load_n(&h->local->done, __ATOMIC_ACQUIRE);
+    for (int ms = 0; ms < HOLD_LIMIT_MS; ms++) {
+        if (__atomic_load_n(&h->local->done, __ATOMIC_ACQUIRE) >= h->at_fault + LOCAL_RPCS_WANTED)
+            break;
+        usleep(1000);
+    }
+    h->at_release = __atomic_load_n(&h->local->done, __ATOMIC_ACQUIRE);
+    for (size_t off = 0; off < h->size;) {
+        struct uffdio_copy copy = {.dst = (uintptr_t)h->addr + off, .src = (uintptr_t)h->content + off,
+                                   .len = h->size - off, .mode = 0};
+        if (ioctl(h->uffd, UFFDIO_COPY, &copy) != 0 && errno != EAGAIN)
+            break;
+        off += copy.copy > 0 ? (size_t)copy.copy : 0;
+    }
+    return NULL;
+}
+
+/* A userfaultfd that also catches the kernel's own accesses (pwrite from the region), or -1. */
+static int open_uffd(void) {
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    struct uffdio_api api = {.api = UFFD_API};
+    if (fd >= 0 && ioctl(fd, UFFDIO_API, &api) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static int unlocked(const char *name) {
+    const size_t size = (size_t)64 << 20;
+    const uint32_t seed = 61;
+    mach_port_t svc = look_up(name), reply;
+    struct local_rpcs local = {0};
+    struct held_region h = {.size = size, .local = &local};
+    h.uffd = open_uffd();
+    if (h.uffd < 0) {
+        fprintf(stderr, "machd_ool_peer: unlocked: userfaultfd unavailable (%s)\n", strerror(errno));
+        return 77;
+    }
+    uint8_t *content = malloc(size);
+    h.addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct uffdio_register reg = {.range = {(uintptr_t)h.addr, size}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+    if (!content || h.addr == MAP_FAILED || ioctl(h.uffd, UFFDIO_REGISTER, &reg) != 0 ||
+        mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) != KERN_SUCCESS ||
+        mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &local.server) != KERN_SUCCESS ||
+        mach_port_insert_right(mach_task_self(), local.server, local.server, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS)
+        return 3;
+    fill(content, size, seed);
+    h.content = content;
+    pthread_t server, client, holder;
+    pthread_create(&server, NULL, local_server, &local);
+    pthread_create(&client, NULL, local_client, &local);
+    while (__atomic_load_n(&local.done, __ATOMIC_ACQUIRE) == 0) /* the local RPCs are going */
+        usleep(1000);
+    pthread_create(&holder, NULL, hold_region, &h);
+    ready();
+    mach_msg_return_t mr = send_region(svc, MACH_MSG_TYPE_COPY_SEND, reply, ID_OOL, (vm_address_t)h.addr, size, seed,
+                                       false);
+    unsigned long after_send = __atomic_load_n(&local.done, __ATOMIC_ACQUIRE);
+    pthread_join(holder, NULL);
+    __atomic_store_n(&local.stop, true, __ATOMIC_RELEASE);
+    pthread_join(client, NULL);
+    pthread_join(server, NULL);
+    fprintf(stderr, "machd_ool_peer: unlocked: local RPCs: %lu when the copy hit the held region, %lu when it was released, %lu after the send\n",
+           h.at_fault, h.at_release, after_send);
+    if (mr != MACH_MSG_SUCCESS || h.faults != 1) {
+        fprintf(stderr, "machd_ool_peer: unlocked: send %#x, %d faults seen\n", mr, h.faults);
+        return 1;
+    }
+    if (h.at_release < h.at_fault + LOCAL_RPCS_WANTED) {
+        fprintf(stderr, "machd_ool_peer: unlocked: local IPC stood still while the send was copying\n");
+        return 7;
+    }
+    mach_msg_header_t *answer = receive(reply, 60000);
+    size_t got = 0;
+    uint32_t got_seed = 0;
+    bool ok = answer && answer->msgh_id == ID_OOL + ID_ANSWER && check(answer, &got, &got_seed) && got == size &&
+              got_seed == seed + 1;
+    free(answer);
+    free(content);
+    return ok ? 0 : 2;
+}
+
+/* ---- staged sends that fail ---- */
+
+static int hold(const char *name) {
+    mach_port_t recv;
+    mach_port_limits_t lim = {1};
+    if (bootstrap_check_in(bootstrap_port, name, &recv) != KERN_SUCCESS ||
+        mach_port_set_attributes(mach_task_self(), recv, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+                                 MACH_PORT_LIMITS_INFO_COUNT) != KERN_SUCCESS)
+        return 3;
+    ready();
+    for (;;)
+        pause();
+}
+
+static int open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* An OOL message of `size` bytes at addr, then a port descriptor naming `right` (MOVE_SEND). */
+struct ool_port_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_ool_descriptor_t data;
+    mach_msg_port_descriptor_t port;
+};
+
+static mach_msg_return_t send_ool_then_port(mach_port_t dest, void *addr, size_t size, mach_port_t right) {
+    struct ool_port_msg m = {
+        .head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX,
+                 .msgh_size = sizeof m, .msgh_remote_port = dest, .msgh_id = ID_FLOOD},
+        .body = {2},
+        .data = {.address = addr, .size = (mach_msg_size_t)size, .copy = MACH_MSG_VIRTUAL_COPY,
+                 .type = MACH_MSG_OOL_DESCRIPTOR},
+        .port = {.name = right, .disposition = MACH_MSG_TYPE_MOVE_SEND, .type = MACH_MSG_PORT_DESCRIPTOR}};
+    return mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static bool counters_equal(const struct openmig_ipc_stats *a, const struct openmig_ipc_stats *b) {
+    return a->messages == b->messages && a->ool_regions == b->ool_regions && a->ool_bytes == b->ool_bytes &&
+           a->vm_regions == b->vm_regions && a->ports == b->ports && a->entries == b->entries;
+}
+
+static int stagefail(const char *name) {
+    const size_t size = (size_t)1 << 20;
+    mach_port_t svc = look_up(name);
+    vm_address_t data = 0;
+    if (vm_allocate(mach_task_self(), &data, size, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
+        return 3;
+    fill((uint8_t *)data, size, 71);
+    ready();
+    /* The queue (limit 1) fills with one message; a send-once right made here goes with it. */
+    mach_msg_return_t mr = send_region(svc, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, ID_FLOOD, data, size, 71, false);
+    if (mr != MACH_MSG_SUCCESS) {
+        fprintf(stderr, "machd_ool_peer: stagefail: first message %#x\n", mr);
+        return 1;
+    }
+    int fds = open_fds();
+    struct openmig_ipc_stats before, after;
+    openmig_ipc_stats_get(&before);
+    /* 1. Full queue, timeout 0: the message comes back, its region a new region of ours. */
+    struct ool_msg m;
+    memset(&m, 0, sizeof m);
+    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.head.msgh_remote_port = svc;
+    m.head.msgh_id = ID_FLOOD;
+    m.body.msgh_descriptor_count = 1;
+    m.data = (mach_msg_ool_descriptor_t){.address = (void *)data, .size = (mach_msg_size_t)size,
+                                         .copy = MACH_MSG_VIRTUAL_COPY, .type = MACH_MSG_OOL_DESCRIPTOR};
+    mr = mach_msg(&m.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    if (mr != MACH_SEND_TIMED_OUT || m.data.size != size || m.data.address == (void *)data ||
+        !matches(m.data.address, size, 71) || m.head.msgh_remote_port != svc) {
+        fprintf(stderr, "machd_ool_peer: stagefail: full queue: %#x, region %p (%u bytes)\n", mr, m.data.address,
+                m.data.size);
+        return 4;
+    }
+    vm_deallocate(mach_task_self(), (vm_address_t)m.data.address, m.data.size);
+    /* 2. A right we do not hold after the staged region: refused, nothing kept. */
+    mr = send_ool_then_port(svc, (void *)data, size, (mach_port_t)0x7777);
+    if (mr != MACH_SEND_INVALID_RIGHT) {
+        fprintf(stderr, "machd_ool_peer: stagefail: bad right %#x\n", mr);
+        return 5;
+    }
+    /* 3. Memory that is not mapped: never staged, refused by the core's copy-in. */
+    void *hole = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(hole, size);
+    mr = send_ool_then_port(svc, hole, size, MACH_PORT_NULL);
+    if (mr != MACH_SEND_INVALID_MEMORY) {
+        fprintf(stderr, "machd_ool_peer: stagefail: unmapped region %#x\n", mr);
+        return 6;
+    }
+    openmig_ipc_stats_get(&after);
+    if (open_fds() != fds || !counters_equal(&before, &after) || !matches((uint8_t *)data, size, 71)) {
+        fprintf(stderr, "machd_ool_peer: stagefail: %d descriptors (was %d), %llu messages (was %llu), %llu regions "
+                        "(was %llu)\n", open_fds(), fds, (unsigned long long)after.messages,
+                (unsigned long long)before.messages, (unsigned long long)after.ool_regions,
+                (unsigned long long)before.ool_regions);
+        return 8;
+    }
+    return 0;
+}
+
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -399,6 +682,12 @@ int main(int argc, char **argv) {
         return ports(argv[2], (uint32_t)strtoul(argv[3], NULL, 0));
     if (argc >= 5 && strcmp(argv[1], "flood") == 0)
         return flood(argv[2], strtoul(argv[3], NULL, 0), atol(argv[4]));
+    if (argc >= 3 && strcmp(argv[1], "unlocked") == 0)
+        return unlocked(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "hold") == 0)
+        return hold(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "stagefail") == 0)
+        return stagefail(argv[2]);
     fprintf(stderr, "usage: machd_ool_peer server NAME | client NAME SIZE copy|move|inline | flood NAME SIZE COUNT\n");
     return 64;
 }

@@ -16,28 +16,9 @@
 
 #include "transport_machd.h"
 
-static const char *mode = "?";
+#define PEER_NAME "machd_sem_peer"
+#include "peer_check.h"
 
-static int failed(int step, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "machd_sem_peer %s: step %d: ", mode, step);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return step;
-}
-
-#define CHECK(step, cond, ...)                  \
-    do {                                        \
-        if (!(cond))                            \
-            return failed((step), __VA_ARGS__); \
-    } while (0)
-
-static void ready(void) {
-    fputs("ready\n", stdout);
-    fflush(stdout);
-}
 
 static void pause_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -219,7 +200,7 @@ static int qblock(const char *name) {
     CHECK(1, send_id(svc, 1, MACH_SEND_TIMEOUT, 0) == MACH_MSG_SUCCESS, "message 1");
     ready();
     mach_msg_return_t mr = send_id(svc, 2, 0, 0);
-    return failed(2, "a send to a full queue returned %#x", mr);
+    return peer_failed(2, "a send to a full queue returned %#x", mr);
 }
 
 /* qafter NAME: asks qhold for room, then sends message 3 (the dead sender must not take it). */
@@ -262,7 +243,7 @@ static int boot(const char *name) {
     CHECK(1, kr == KERN_SUCCESS, "register: %#x", kr);
     CHECK(1, look_up_status(reg) == KERN_SUCCESS, "look-up of a registered name");
     kr = bootstrap_register(bootstrap_port, reg, other);
-    CHECK(2, kr == BOOTSTRAP_NAME_IN_USE, "register of a bound name: %#x", kr);
+    CHECK(2, kr == BOOTSTRAP_SERVICE_ACTIVE, "register of a bound name: %#x", kr);
     kr = bootstrap_register(bootstrap_port, reg, MACH_PORT_NULL);
     CHECK(3, kr == KERN_SUCCESS, "unregister: %#x", kr);
     CHECK(3, look_up_status(reg) == BOOTSTRAP_UNKNOWN_SERVICE, "look-up after unregister");

@@ -45,10 +45,10 @@ typedef boolean_t *bool_array_t;
 OPENMIG_API extern mach_port_t bootstrap_port;
 
 /* Claims the service `service_name` for the caller and stores its receive right in *sp.
- * A name nobody holds yet is created; a name made by bootstrap_create_service() is handed over.
- * Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_SERVICE_ACTIVE (someone holds the receive right already),
- * BOOTSTRAP_NAME_IN_USE (the name was registered with bootstrap_register() and is alive),
- * BOOTSTRAP_BAD_COUNT (name empty, NULL or not NUL-terminated within BOOTSTRAP_MAX_NAME_LEN),
+ * A name nobody holds yet is created; a name made by bootstrap_create_service() is handed over
+ * with the messages queued on it. Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_SERVICE_ACTIVE (the
+ * caller checked it in or registered it already, and its port is alive),
+ * BOOTSTRAP_NOT_PRIVILEGED (another task bound it; through machd), BOOTSTRAP_BAD_COUNT (name empty, NULL or not NUL-terminated within BOOTSTRAP_MAX_NAME_LEN),
  * KERN_INVALID_ARGUMENT (sp NULL) or a mach_msg error talking to bp. *sp is written only on
  * success. The name is released when its receive right is destroyed. Thread-safe. */
 OPENMIG_API kern_return_t bootstrap_check_in(mach_port_t bp, const char *service_name,
@@ -63,16 +63,20 @@ OPENMIG_API kern_return_t bootstrap_look_up(mach_port_t bp, const char *service_
 
 /* Deprecated on Darwin, supported here: binds `service_name` to the send right sp (the caller
  * keeps its own reference; the service takes one of its own). sp == MACH_PORT_NULL removes a
- * registration made earlier with bootstrap_register(). Returns BOOTSTRAP_SUCCESS,
- * BOOTSTRAP_SERVICE_ACTIVE (the name is bound to a live port), BOOTSTRAP_UNKNOWN_SERVICE
- * (removing a name that is not registered), BOOTSTRAP_BAD_COUNT (bad name), MACH_SEND_INVALID_RIGHT
- * (sp is not a send right the caller holds) or a mach_msg error. Thread-safe. */
+ * registration made earlier with bootstrap_register(); a name created by the caller with
+ * bootstrap_create_service() and not checked in is replaced (its port destroyed). Returns
+ * BOOTSTRAP_SUCCESS, BOOTSTRAP_SERVICE_ACTIVE (the caller's name is bound to a live port),
+ * BOOTSTRAP_NOT_PRIVILEGED (another task's name; removing a checked-in or created name),
+ * BOOTSTRAP_UNKNOWN_SERVICE (removing a name that is not registered), BOOTSTRAP_BAD_COUNT (bad
+ * name), MACH_SEND_INVALID_RIGHT (sp is not a send right the caller holds) or a mach_msg error.
+ * Thread-safe. The table of every answer is in docs/server-loops.md. */
 OPENMIG_API kern_return_t bootstrap_register(mach_port_t bp, const char *service_name,
                                              mach_port_t sp);
 
 /* Declares `service_name` without a server: the service creates the port and keeps its receive
- * right until someone checks in; clients can look it up and queue messages meanwhile. Stores a
- * send right in *sp. Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_NAME_IN_USE (the name exists),
+ * right until someone checks in; clients can look it up and queue messages meanwhile (through
+ * machd at most 64 messages over all created services, then MACH_SEND_NO_BUFFER). Stores a
+ * send right in *sp. Through machd the name goes if its creator dies before a check-in. Returns BOOTSTRAP_SUCCESS, BOOTSTRAP_NAME_IN_USE (the name exists),
  * BOOTSTRAP_BAD_COUNT, KERN_INVALID_ARGUMENT or a mach_msg error. Thread-safe. */
 OPENMIG_API kern_return_t bootstrap_create_service(mach_port_t bp, const char *service_name,
                                                    mach_port_t *sp);

@@ -447,7 +447,7 @@ static void bootstrap_names_are_checked(void **state) {
     buf[MACHD_HEADER_SIZE + 8 + 2] = '\0'; /* a NUL inside the name */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     buf[MACHD_HEADER_SIZE + 8 + 2] = 'a';
-    set_u32(MACHD_HEADER_SIZE, 5); /* unknown op */
+    set_u32(MACHD_HEADER_SIZE, MACHD_BOOTSTRAP_STATUS + 1); /* unknown op */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(MACHD_HEADER_SIZE, MACHD_BOOTSTRAP_CHECK_IN);
     set_u32(MACHD_HEADER_SIZE + 4, 1000); /* name length beyond the limit */

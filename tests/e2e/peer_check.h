@@ -1,0 +1,35 @@
+/* peer_check.h: step-numbered checks for the libmach test peers (machd_*_peer.c): a failed check
+ * prints the peer's mode, the step and why on stderr and returns the step number, which becomes
+ * the peer's exit status; ready() tells the harness the peer is set up. */
+#ifndef OPENMIG_PEER_CHECK_H
+#define OPENMIG_PEER_CHECK_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* The mode the peer runs (argv[1]), for messages; set by main. */
+static const char *mode = "?";
+
+static inline int peer_failed(int step, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s %s: step %d: ", PEER_NAME, mode, step);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return step;
+}
+
+#define CHECK(step, cond, ...)                       \
+    do {                                             \
+        if (!(cond))                                 \
+            return peer_failed((step), __VA_ARGS__); \
+    } while (0)
+
+/* Prints "ready" on stdout (the harness waits for it; stdout is closed afterwards). */
+static inline void ready(void) {
+    fputs("ready\n", stdout);
+    fflush(stdout);
+}
+
+#endif
