@@ -170,6 +170,13 @@ static void credit_attach(struct machd_msg *m) {
     flow_rx_said(&l->rx, m->u.send.credit.room);
 }
 
+/* The MSG_SEND that carried a credit was not written: the credit goes alone (IPC lock held). */
+static void credit_unattach(const struct machd_msg *m) {
+    struct link *l = (m->u.send.flags & MACHD_SEND_CREDIT) ? handle_map_get(&T.links, m->u.send.credit.name) : NULL;
+    if (l)
+        announce_room(m->u.send.credit.name, &l->rx, l->port);
+}
+
 /* A thread is about to sleep: deferred announcements go out on their own (IPC lock held). */
 static void credits_flush(void) {
     uint32_t h;
@@ -519,7 +526,6 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
         p->msgh_bits |= MACH_MSGH_BITS_COMPLEX;
     p->body = kmsg->data + sizeof(mach_msg_header_t);
     p->body_len = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
-    credit_attach(m);
     int spill_fd = -1;
     if (kmsg->stage || spill_needed(p)) {
         /* Staged: the OOL bytes are in the memfd already (written before the IPC lock). */
@@ -531,11 +537,14 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
         p->msgh_bits |= MACHD_PAYLOAD_SPILLED;
         p->spill_fd = spill_fd;
     }
+    credit_attach(m); /* last: nothing can fail between here and the write */
     int err = write_msg(m);
     if (spill_fd >= 0)
         close(spill_fd); /* machd holds its own reference now (or the send failed) */
-    if (err)
+    if (err) {
+        credit_unattach(m);
         return err == EINVAL ? MACH_SEND_TOO_LARGE : MACH_SEND_INVALID_DEST;
+    }
     announce_new_exports(m);
     /* machd has the message: the local rights it carried are settled, the storage freed. */
     kmsg->remote = NULL;
