@@ -44,7 +44,9 @@ struct broker_port {
     struct broker_task *receiver; /* NULL only while a receive right moves inside a request */
     uint32_t recv_name;           /* the receiver's handle for the receive right */
     uint32_t send_urefs;          /* user references of send rights held in broker spaces */
-    uint32_t mscount;             /* make-send count as seen by machd */
+    uint32_t mscount;             /* make-sends of the current receiver since it got the receive
+                                     right (reset when the right moves: the receiver's runtime
+                                     counts its own, which makes the no-senders race check work) */
     uint32_t names_bound;         /* bootstrap names bound to this port */
     uint32_t table_urefs;         /* send references held by the bootstrap table (counted) */
     struct broker_port *pd_notify; /* port-destroyed request: machd holds a send-once right */
@@ -319,6 +321,7 @@ static bool port_destroyed_notification(struct broker *b, struct broker_port *p,
     e->receive = true;
     p->receiver = to;
     p->recv_name = e->name;
+    p->mscount = 0;
     flow_receiver_changed(&p->flow);
     /* Body: descriptor count 1, then one port descriptor whose name the runtime fills in. */
     uint8_t body[sizeof(mach_msg_body_t) + sizeof(mach_msg_port_descriptor_t)];
@@ -618,6 +621,21 @@ static bool copyin_apply(struct broker *b, struct broker_task *t, const struct m
 
 /* ---- copyout: rights into the receiver's space (send rights coalesce) ---- */
 
+/* Destroys a right in transit, as Mach destroys the rights of a message nobody receives: a send
+ * right is dropped (senders-gone when it was the last), a send-once right becomes a send-once
+ * notification, a receive right is destroyed (port-destroyed request honoured). */
+static void transit_destroy(struct broker *b, struct transit *tr) {
+    if (!tr->port)
+        return;
+    if (tr->type == MACHD_DISP_MOVE_SEND)
+        send_urefs_drop(b, tr->port, 1, NULL);
+    else if (tr->type == MACHD_DISP_MOVE_SEND_ONCE)
+        send_once_notification(b, tr->port);
+    else
+        port_destroy(b, tr->port, NULL);
+    tr->port = NULL;
+}
+
 /* Inserts the right into t's space; returns its name, or NULL handle when t is out of names or
  * memory (the right is then destroyed as if the message had been destroyed). */
 static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit *tr) {
@@ -632,12 +650,7 @@ static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit 
     if (e && tr->type == MACHD_DISP_MOVE_SEND && e->send_urefs >= UREFS_MAX)
         e = NULL;
     if (!e) {
-        if (tr->type == MACHD_DISP_MOVE_SEND)
-            send_urefs_drop(b, p, 1, NULL);
-        else if (tr->type == MACHD_DISP_MOVE_SEND_ONCE)
-            send_once_notification(b, p);
-        else
-            port_destroy(b, p, NULL);
+        transit_destroy(b, tr);
         return MACHD_HANDLE_NULL;
     }
     switch (tr->type) {
@@ -651,6 +664,7 @@ static uint32_t copyout(struct broker *b, struct broker_task *t, struct transit 
         e->receive = true;
         p->receiver = t;
         p->recv_name = e->name;
+        p->mscount = 0;
         flow_receiver_changed(&p->flow);
         break;
     }
@@ -862,12 +876,80 @@ struct send_out {
     uint32_t names[MACHD_MAX_RIGHTS];
 };
 
+/* Whether body item i is the notify right of the port-destroyed request of item i - 1 (taken
+ * by machd, not delivered). */
+static bool is_pd_notify_item(const struct machd_payload *pl, uint32_t i) {
+    return i > 0 && (pl->rights[i - 1].flags & MACHD_RIGHT_PD_REQUEST);
+}
+
+/* Port-destroyed requests that travel with moved receive rights (PD_REQUEST items): machd keeps
+ * each notify right as the port's request; one already there is replaced (its send-once right
+ * is destroyed). The notify transits are consumed. */
+static void pd_requests_take(struct broker *b, const struct machd_payload *pl, struct transit *tr) {
+    for (uint32_t i = 0; i + 1 < pl->right_count; i++) {
+        if (!(pl->rights[i].flags & MACHD_RIGHT_PD_REQUEST))
+            continue;
+        struct broker_port *p = tr[i].port, *notify = tr[i + 1].port;
+        if (p && notify) {
+            if (p->pd_notify)
+                send_once_notification(b, p->pd_notify);
+            p->pd_notify = notify;
+            tr[i + 1].port = NULL;
+        }
+        i++;
+    }
+}
+
+/* Destroys the rights of transits tr[0..n): receive rights last, so no right names a port freed
+ * by an earlier one. */
+static void transits_destroy(struct broker *b, struct transit *tr, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (tr[i].type != MACHD_DISP_MOVE_RECEIVE)
+            transit_destroy(b, &tr[i]);
+    for (uint32_t i = 0; i < n; i++)
+        transit_destroy(b, &tr[i]);
+}
+
+/* A MSG_SEND refused after its sender took it as sent (ACK_ERRORS_ONLY: the runtime settled its
+ * rights when it wrote the message, e.g. to a destination that died meanwhile): the message is
+ * destroyed as Mach destroys one whose destination died after copyin. Every right the sender
+ * can give is taken (NEW exports registered first, so machd knows those ports afterwards) and
+ * destroyed; rights the sender does not hold are skipped. */
+static void destroy_refused(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    static struct send_out so; /* machd is single-threaded; too large for the stack */
+    const struct machd_payload *pl = &req->u.send.p;
+    b->ci->count = 0;
+    if (copyin_check(b->ci, t, &req->u.send.dest)) {
+        struct broker_port *p = lookup(t, req->u.send.dest.name)->port;
+        uint8_t disp = req->u.send.dest.disposition;
+        if (consume_dest(b, t, &req->u.send.dest))
+            send_urefs_drop(b, p, 1, NULL);
+        else if (disp == MACHD_DISP_MOVE_SEND_ONCE)
+            send_once_notification(b, p);
+        else if (disp == MACHD_DISP_MAKE_SEND)
+            senders_check(b, p, NULL);
+    }
+    so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE && copyin_check(b->ci, t, &req->u.send.reply))
+        (void)copyin_apply(b, t, &req->u.send.reply, &so.reply);
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        so.rights[i] = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
+        if (copyin_check(b->ci, t, &pl->rights[i]))
+            (void)copyin_apply(b, t, &pl->rights[i], &so.rights[i]);
+    }
+    pd_requests_take(b, pl, so.rights);
+    transit_destroy(b, &so.reply);
+    transits_destroy(b, so.rights, pl->right_count);
+}
+
 static void handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     if (req->u.send.flags & MACHD_SEND_CREDIT) /* whatever becomes of the message */
         apply_queue_credit(b, t, req->u.send.credit.name, req->u.send.credit.seen, req->u.send.credit.room);
     struct broker_port *dest = NULL;
     uint32_t st = send_check(b, t, req, &dest);
     if (st != MACH_MSG_SUCCESS) {
+        if (req->u.send.flags & MACHD_SEND_ACK_ERRORS_ONLY)
+            destroy_refused(b, t, req);
         reply_status(b, t, MACHD_SEND_REPLY, req->seq, st, 0);
         return;
     }
@@ -891,10 +973,11 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
         reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
         return;
     }
+    pd_requests_take(b, pl, so.rights);
     struct broker_task *to = dest->receiver;
     so.reply_name = copyout(b, to, &so.reply);
     for (uint32_t i = 0; i < pl->right_count; i++)
-        so.names[i] = copyout(b, to, &so.rights[i]);
+        so.names[i] = is_pd_notify_item(pl, i) ? MACHD_HANDLE_NULL : copyout(b, to, &so.rights[i]);
 
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_MSG_DELIVER;
@@ -912,9 +995,17 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     out->body_len = pl->body_len;
     out->ool_count = pl->ool_count;
     memcpy(out->ool, pl->ool, pl->ool_count * sizeof pl->ool[0]);
-    out->right_count = pl->right_count;
-    for (uint32_t i = 0; i < pl->right_count; i++)
-        out->rights[i] = (struct machd_right){so.names[i], so.rights[i].type, 0};
+    out->right_count = 0;
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        if (is_pd_notify_item(pl, i))
+            continue;
+        /* A receive right that arrived (copyout gave it a name, so the port lives) says whether
+         * machd holds a port-destroyed request for it. */
+        bool armed = so.rights[i].type == MACHD_DISP_MOVE_RECEIVE && so.names[i] != MACHD_HANDLE_NULL &&
+                     so.rights[i].port->pd_notify;
+        out->rights[out->right_count++] =
+            (struct machd_right){so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : 0};
+    }
     if (emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
         flow_note_delivery(&dest->flow);
     if (!room_left) /* the sender's next messages to this port ask for room first */
@@ -1110,18 +1201,6 @@ static void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct tr
     (void)copyin_apply(b, b->keeper, &r, tr); /* moving an existing right cannot fail */
 }
 
-/* Destroys a right taken out of a space, as destroying the message holding it would. */
-static void transit_destroy(struct broker *b, const struct transit *tr) {
-    if (!tr->port)
-        return;
-    if (tr->type == MACHD_DISP_MOVE_SEND)
-        send_urefs_drop(b, tr->port, 1, NULL);
-    else if (tr->type == MACHD_DISP_MOVE_SEND_ONCE)
-        send_once_notification(b, tr->port);
-    else
-        port_destroy(b, tr->port, NULL);
-}
-
 /* Decodes held delivery h into b->fwd and moves each of its rights out of the keeper's space:
  * into `to`'s space (renamed in b->fwd), or destroyed when `to` is NULL. */
 static bool held_move_rights(struct broker *b, struct held *h, struct broker_task *to) {
@@ -1250,8 +1329,6 @@ static void bootstrap_check_in(struct broker *b, struct broker_task *t, uint32_t
             port_free(b, p);
         bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
         return;
-    } else {
-        p->mscount = 1; /* the table's send right was made from the receive right */
     }
     if (s) { /* before copyout: if it fails the port dies, and the name with it */
         s->state = SERVICE_CHECKED_IN;

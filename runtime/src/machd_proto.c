@@ -92,7 +92,15 @@ static bool is_real_handle(uint32_t name) {
 }
 
 static bool check_right(const struct machd_right *r, enum right_slot slot) {
-    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND))
+    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND | MACHD_RIGHT_PD_REQUEST | MACHD_RIGHT_PD_ARMED))
+        return false;
+    /* Port-destroyed requests travel with receive rights: given in a MSG_SEND body (the
+     * request's notify right follows, see check_pd_items), reported in a MSG_DELIVER body. */
+    if ((r->flags & MACHD_RIGHT_PD_REQUEST) &&
+        (slot != SLOT_BODY || r->disposition != MACHD_DISP_MOVE_RECEIVE || !is_real_handle(r->name)))
+        return false;
+    if ((r->flags & MACHD_RIGHT_PD_ARMED) &&
+        (slot != SLOT_RECV_BODY || r->disposition != MACHD_DISP_MOVE_RECEIVE || !is_real_handle(r->name)))
         return false;
     /* Keeping a send right only means something for a receive right exported as it moves. */
     if ((r->flags & MACHD_RIGHT_KEEP_SEND) &&
@@ -143,6 +151,22 @@ static bool check_right(const struct machd_right *r, enum right_slot slot) {
     return false;
 }
 
+/* A PD_REQUEST item is followed by its notify right: a real send-once right, not itself a
+ * request. */
+static bool check_pd_items(const struct machd_payload *p) {
+    for (uint32_t i = 0; i < p->right_count; i++) {
+        if (!(p->rights[i].flags & MACHD_RIGHT_PD_REQUEST))
+            continue;
+        if (i + 1 >= p->right_count)
+            return false;
+        const struct machd_right *n = &p->rights[++i];
+        if (!is_real_handle(n->name) || !is_send_once_disposition(n->disposition) ||
+            (n->flags & MACHD_RIGHT_PD_REQUEST))
+            return false;
+    }
+    return true;
+}
+
 static enum machd_decode_status check_payload(const struct machd_payload *p, enum right_slot slot) {
     if (p->msgh_bits & ~(MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_SPILLED))
         return MACHD_DECODE_BAD_FIELD;
@@ -158,7 +182,7 @@ static enum machd_decode_status check_payload(const struct machd_payload *p, enu
     for (uint32_t i = 0; i < p->right_count; i++)
         if (!check_right(&p->rights[i], slot))
             return MACHD_DECODE_BAD_RIGHT;
-    return MACHD_DECODE_OK;
+    return check_pd_items(p) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_RIGHT;
 }
 
 static bool check_service_name(const char *name, uint32_t len) {

@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 2u /* 2: MSG_SEND credit item, STATS_REPLY I/O counters */
+#define MACHD_PROTO_VERSION 3u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+                                  item, STATS_REPLY I/O counters */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -61,6 +62,11 @@ enum machd_msg_type {
 #define MACHD_RIGHT_NEW 0x01u /* the handle names a local port of the sender, exported now */
 #define MACHD_RIGHT_KEEP_SEND 0x02u /* with NEW and MOVE_RECEIVE: the sender keeps one send right,
                                        made from the receive right before it moves */
+#define MACHD_RIGHT_PD_REQUEST 0x04u /* MSG_SEND body, on MOVE_RECEIVE: the next item is not a right
+                                        of the message but the notify right (send-once) of the
+                                        port's port-destroyed request, which machd keeps */
+#define MACHD_RIGHT_PD_ARMED 0x08u /* MSG_DELIVER body, on a receive right: machd holds a
+                                      port-destroyed request for the port */
 
 /* MSG_SEND flags. */
 #define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u

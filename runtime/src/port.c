@@ -122,16 +122,25 @@ static void wake_all(struct ipc_waitq *q) {
   for (struct ipc_waiter *w; (w = waitq_pop(q)) != NULL;) ipc_wake_later(w);
 }
 
+/* The receive right leaves its space: no receiver, out of its port sets, receivers woken. */
+static void detach_receiver(struct ipc_port *port) {
+  port->receiver = NULL;
+  port->receiver_name = MACH_PORT_NULL;
+  port_leave_psets(port);
+  wake_all(&port->rcv_waiters);
+}
+
 static void port_die(struct ipc_port *port) {
   if (port->pdrequest) {
     struct ipc_port *notify = port->pdrequest;
     port->pdrequest = NULL;
-    port->receiver = NULL;
-    port->receiver_name = MACH_PORT_NULL;
-    port_leave_psets(port);
-    wake_all(&port->rcv_waiters);
+    detach_receiver(port);
     if (notify_port_destroyed(notify, port)) return; /* the receive right lives on */
     port_destroy_send_once(notify);
+  }
+  if (port->export_handle && ipc_export_ops && ipc_export_ops->receive_destroyed) {
+    detach_receiver(port);
+    if (ipc_export_ops->receive_destroyed(port)) return; /* it lives on in another task */
   }
   port->active = false;
   port->receiver = NULL;

@@ -25,6 +25,12 @@ struct ipc_transport_ops {
   /* A local port with an export handle got room in its queue (a message was received) or a
    * new queue limit: remote senders may be let in. Optional. */
   void (*queue_changed)(struct ipc_port *port);
+  /* A local port with an export handle is losing its receive right (destroyed in this task,
+   * no local port-destroyed request): the transport may take the right instead (a request held
+   * in another process) and returns true; the port then lives on there and the receive right's
+   * reference is the transport's. Called with the receive right detached (no receiver, out of
+   * its port sets, receivers woken). Optional. */
+  bool (*receive_destroyed)(struct ipc_port *port);
 };
 
 /* Hooks for LOCAL ports that were exported to other tasks (export_handle != 0): their

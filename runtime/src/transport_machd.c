@@ -61,10 +61,12 @@ struct spilled_in {
 /* What this process knows about one machd handle. */
 struct link {
     struct ipc_port *port;  /* a proxy, or a local port known to machd (holds a reference) */
-    uint32_t makes;         /* MAKE_SENDs this process told machd about (local ports) */
+    uint32_t makes;         /* MAKE_SENDs this process told machd about since it exported the
+                               port or got its receive right: machd counts the same (its count
+                               restarts when the receive right moves), see senders_gone */
     bool remote_senders;    /* we count one remote sender on the port until SENDERS_GONE */
-    bool exported_here;     /* this process created the handle (NEW), so machd's make-send
-                               count is exactly `makes` */
+    bool pd_at_machd;       /* local port: machd holds a port-destroyed request for it (it came
+                               with the receive right), see machd_export_receive_destroyed */
     bool keeps_send;        /* we made ourselves a send right before moving the receive right */
     uint32_t remote_once;   /* send-once rights to this local port handed to machd, not used yet:
                                if machd dies, each becomes a send-once notification here */
@@ -218,6 +220,8 @@ enum after { AFTER_NOTHING, AFTER_RELEASE_SEND, AFTER_RELEASE_ONCE, AFTER_RELEAS
 struct pending_right {
     struct ipc_port *port;
     enum after after;
+    struct ipc_port *pd_of; /* the notify right of this port's port-destroyed request, handed
+                               to machd with its receive right: the request is machd's now */
 };
 
 /* The handle for a local port, exported now (NEW) if machd does not know it yet. */
@@ -227,7 +231,6 @@ static bool export_handle(struct ipc_port *port, struct machd_right *item) {
         struct link *l = link_add(h, port);
         if (!l)
             return false;
-        l->exported_here = true;
         flow_rx_reset(&l->rx);
         port->export_handle = h;
         item->flags = MACHD_RIGHT_NEW;
@@ -240,7 +243,7 @@ static bool export_handle(struct ipc_port *port, struct machd_right *item) {
 static bool encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct machd_right *item,
                          struct pending_right *pr) {
     *item = (struct machd_right){MACHD_HANDLE_NULL, (uint8_t)type, 0};
-    *pr = (struct pending_right){port, AFTER_NOTHING};
+    *pr = (struct pending_right){port, AFTER_NOTHING, NULL};
     if (!port)
         return true;
     if (port == IPC_PORT_DEAD) {
@@ -311,7 +314,6 @@ static void become_proxy(struct ipc_port *port) {
     if (via_machd) {
         port->transport = &machd_ops;
         port->transport_handle = h;
-        l->exported_here = false;
         l->keeps_send = false;
     } else if (port->srights || port->msgcount) {
         port->active = false; /* no link (out of memory exporting): local names become dead */
@@ -336,6 +338,8 @@ static void become_proxy(struct ipc_port *port) {
 }
 
 static void finish_right(const struct pending_right *pr) {
+    if (pr->pd_of)
+        pr->pd_of->pdrequest = NULL; /* its send-once right is released below */
     switch (pr->after) {
     case AFTER_NOTHING:
         break;
@@ -367,32 +371,53 @@ static void finish_moves(struct ipc_port **moved, size_t n) {
 }
 
 /* Scratch for one outgoing message's rights (IPC lock held, so one at a time). */
-static struct pending_right pending[MACHD_MAX_RIGHTS + 2];
+static struct pending_right pending[2 * MACHD_MAX_RIGHTS + 2]; /* + released dead notify rights */
+
+/* One right of the message body as a right item. A receive right with a port-destroyed request
+ * armed here takes the request along (docs/machd.md 4): PD_REQUEST, then the request's notify
+ * right as the next item; machd keeps it from then on. A notify port that died meanwhile has
+ * no request to hand over: its send-once right is simply released when the message is out. */
+static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_name_t disp,
+                                           struct machd_payload *p, size_t *np) {
+    if (p->right_count >= MACHD_MAX_RIGHTS)
+        return MACH_SEND_TOO_LARGE;
+    struct machd_right *item = &p->rights[p->right_count];
+    if (!encode_right(port, disp, item, &pending[*np]))
+        return MACH_SEND_INVALID_RIGHT;
+    p->right_count++;
+    ++*np;
+    struct ipc_port *notify = disp == MACH_MSG_TYPE_PORT_RECEIVE ? port->pdrequest : NULL;
+    if (!notify)
+        return MACH_MSG_SUCCESS;
+    if (p->right_count >= MACHD_MAX_RIGHTS)
+        return MACH_SEND_TOO_LARGE;
+    if (!notify->active && !notify->transport) { /* dead: nothing to hand over */
+        pending[(*np)++] = (struct pending_right){notify, AFTER_RELEASE_ONCE, port};
+        return MACH_MSG_SUCCESS;
+    }
+    if (!encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &p->rights[p->right_count], &pending[*np]))
+        return MACH_SEND_INVALID_RIGHT;
+    pending[*np].pd_of = port;
+    item->flags |= MACHD_RIGHT_PD_REQUEST;
+    p->right_count++;
+    ++*np;
+    return MACH_MSG_SUCCESS;
+}
 
 static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_payload *p, size_t *np) {
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
+        mach_msg_return_t mr = MACH_MSG_SUCCESS;
         switch (d->type) {
         case MACH_MSG_PORT_DESCRIPTOR:
         case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
-            if (p->right_count >= MACHD_MAX_RIGHTS)
-                return MACH_SEND_TOO_LARGE;
-            if (!encode_right(d->port, d->disp, &p->rights[p->right_count], &pending[*np]))
-                return MACH_SEND_INVALID_RIGHT;
-            p->right_count++;
-            ++*np;
+            mr = encode_body_right(d->port, d->disp, p, np);
             /* The sender's name for the right means nothing to the receiver. */
             memset(kmsg->data + d->offset, 0, sizeof(mach_port_name_t));
             break;
         case MACH_MSG_OOL_PORTS_DESCRIPTOR:
-            for (uint32_t j = 0; j < d->count; j++) {
-                if (p->right_count >= MACHD_MAX_RIGHTS)
-                    return MACH_SEND_TOO_LARGE;
-                if (!encode_right(d->ports[j], d->disp, &p->rights[p->right_count], &pending[*np]))
-                    return MACH_SEND_INVALID_RIGHT;
-                p->right_count++;
-                ++*np;
-            }
+            for (uint32_t j = 0; j < d->count && mr == MACH_MSG_SUCCESS; j++)
+                mr = encode_body_right(d->ports[j], d->disp, p, np);
             break;
         default: /* OOL memory: its bytes travel after the body */
             if (p->ool_count >= MACHD_MAX_OOL)
@@ -400,6 +425,8 @@ static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_
             p->ool[p->ool_count++] = (struct machd_ool){d->size, d->addr};
             break;
         }
+        if (mr != MACH_MSG_SUCCESS)
+            return mr;
     }
     return MACH_MSG_SUCCESS;
 }
@@ -501,7 +528,7 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
         m->u.send.flags |= MACHD_SEND_ADMITTED;
     size_t np = 0;
     struct pending_right dest_pr = {proxy, kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
-                                               ? AFTER_DROP_ONCE_PROXY : AFTER_RELEASE_SEND};
+                                               ? AFTER_DROP_ONCE_PROXY : AFTER_RELEASE_SEND, NULL};
     m->u.send.dest = (struct machd_right){(uint32_t)proxy->transport_handle,
                                           kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
                                               ? MACHD_DISP_MOVE_SEND_ONCE : MACHD_DISP_COPY_SEND, 0};
@@ -605,8 +632,31 @@ static void machd_export_queue_changed(struct ipc_port *port) {
         announce_room(port->export_handle, &l->rx, port);
 }
 
+/* The receive right of an exported port is being destroyed here while machd holds a
+ * port-destroyed request for it: the right is not destroyed but handed to machd, which sends it
+ * to the request's notify port (docs/machd.md 4). Local send rights and queued messages follow
+ * it as when it moves in a message (become_proxy); if the notify port is dead, machd destroys
+ * the port and they become dead names. Returns false when there is no such request (the port
+ * dies here as usual). IPC lock held; the caller has detached the receive right. */
+static bool machd_export_receive_destroyed(struct ipc_port *port) {
+    uint32_t h = port->export_handle;
+    struct link *l = link_get(h);
+    if (!T.up || !l || l->port != port || !l->pd_at_machd)
+        return false;
+    if (port->srights || port->msgcount) {
+        tell_mod_refs(h, MACHD_RIGHT_SEND, 1);
+        l->makes++;
+        l->keeps_send = true;
+    }
+    tell_mod_refs(h, MACHD_RIGHT_RECEIVE, -1);
+    become_proxy(port);
+    port_release(port); /* the receive right's reference */
+    return true;
+}
+
 static const struct ipc_transport_ops machd_export_ops = {.port_died = machd_export_died,
-                                                          .queue_changed = machd_export_queue_changed};
+                                                          .queue_changed = machd_export_queue_changed,
+                                                          .receive_destroyed = machd_export_receive_destroyed};
 
 /* ---- receiving: machd's deliveries become local messages ---- */
 
@@ -638,6 +688,8 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
             port->transport_handle = 0;
             port->export_handle = h;
             port_reference(port); /* the receive right's reference */
+            l->makes = 0; /* machd's make-send count restarted with the move */
+            l->pd_at_machd = false;
             l->queue_full = false;
             flow_rx_reset(&l->rx);
             announce_room(h, &l->rx, port);
@@ -675,6 +727,14 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
     else
         port_make_send_once(port);
     return port;
+}
+
+/* A receive right machd delivered with PD_ARMED: machd holds a port-destroyed request for it,
+ * which decides what destroying it here does (machd_export_receive_destroyed). */
+static void note_pd_armed(const struct machd_right *r, struct ipc_port *port) {
+    struct link *l = (r->flags & MACHD_RIGHT_PD_ARMED) && IPC_PORT_VALID(port) ? link_get(r->name) : NULL;
+    if (l && l->port == port)
+        l->pd_at_machd = true;
 }
 
 /* Drops the rights of a delivery that cannot be queued (IPC lock held). */
@@ -782,6 +842,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
         if (d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
             d->disp = p->rights[r].disposition;
             d->port = take_right(p->rights[r].name, p->rights[r].disposition);
+            note_pd_armed(&p->rights[r], d->port);
             r++;
         } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
@@ -791,8 +852,10 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
             d->ports = od.count ? calloc(od.count, sizeof *d->ports) : NULL;
             if (od.count && !d->ports)
                 return false;
-            for (uint32_t j = 0; j < od.count; j++, r++)
+            for (uint32_t j = 0; j < od.count; j++, r++) {
                 d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
+                note_pd_armed(&p->rights[r], d->ports[j]);
+            }
         } else {
             d->size = p->ool[o].size;
             if (!take_region(p, o, &d->addr))
@@ -868,7 +931,7 @@ static void senders_gone(uint32_t h, uint32_t mscount) {
     if (!l || l->port->transport || !l->remote_senders)
         return;
     /* A make-send of ours that machd had not seen yet when it counted zero: not gone. */
-    if (l->exported_here && mscount != l->makes)
+    if (mscount != l->makes)
         return;
     l->remote_senders = false;
     transport_remote_senders(l->port, -1);
@@ -1185,7 +1248,7 @@ static kern_return_t bootstrap_request(uint32_t op, const char *name, struct ipc
     m.u.bootstrap.op = op;
     m.u.bootstrap.name = name;
     m.u.bootstrap.name_len = (uint32_t)strnlen(name, MACHD_MAX_SERVICE_NAME + 1);
-    struct pending_right pr = {NULL, AFTER_NOTHING};
+    struct pending_right pr = {NULL, AFTER_NOTHING, NULL};
     if (port) {
         ipc_lock();
         bool ok = encode_right(port, type, &m.u.bootstrap.right, &pr);

@@ -248,6 +248,42 @@ static int intruder(const char *name) {
 }
 
 #define QUEUED 3
+#define BLOB_SIZE (256u * 1024u) /* spilled into a memfd, which machd keeps until the check-in */
+
+static char blob_byte(size_t i) { return (char)(i * 7 + i / 251); }
+
+/* A message with a send right to `carried` and BLOB_SIZE out-of-line bytes. */
+struct blob_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t port;
+    mach_msg_ool_descriptor_t data;
+};
+
+struct blob_buf {
+    struct blob_msg m;
+    mach_msg_max_trailer_t trailer;
+};
+
+static mach_msg_return_t send_blob(mach_port_t dest, mach_port_t carried) {
+    static char bytes[BLOB_SIZE];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = blob_byte(i);
+    struct blob_msg m;
+    memset(&m, 0, sizeof m);
+    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.head.msgh_remote_port = dest;
+    m.head.msgh_id = 350;
+    m.body.msgh_descriptor_count = 2;
+    m.port.name = carried;
+    m.port.disposition = MACH_MSG_TYPE_MAKE_SEND;
+    m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+    m.data.address = bytes;
+    m.data.size = sizeof bytes;
+    m.data.copy = MACH_MSG_VIRTUAL_COPY;
+    m.data.type = MACH_MSG_OOL_DESCRIPTOR;
+    return mach_msg(&m.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof m, 0, MACH_PORT_NULL, 10000, MACH_PORT_NULL);
+}
 
 /* creator NAME: creates NAME, sends QUEUED messages to it before anyone checks in (each with a
  * send right to the creator's own port, the last with a send-once reply right), then waits
@@ -262,6 +298,10 @@ static int creator(const char *name) {
         EXPECT(2, send_note(service, MACH_MSG_TYPE_COPY_SEND, i == QUEUED - 1 ? mine : MACH_PORT_NULL,
                             MACH_MSG_TYPE_MAKE_SEND_ONCE, 300 + i, 1000 + i, mine),
                MACH_MSG_SUCCESS);
+    /* Last: out-of-line bytes and a right whose port dies before anyone checks in. */
+    mach_port_t doomed = new_port();
+    EXPECT(2, send_blob(service, doomed), MACH_MSG_SUCCESS);
+    EXPECT(2, mach_port_destroy(mach_task_self(), doomed), KERN_SUCCESS);
     ready();
     struct note_buf b;
     for (int i = 0; i < QUEUED + 1; i++) { /* QUEUED through the carried rights, one reply */
@@ -296,6 +336,16 @@ static int checker(const char *name, pid_t creator_pid) {
         back[i] = b.m.port.name;
         CHECK(2, (i == QUEUED - 1) == (b.m.head.msgh_remote_port != MACH_PORT_NULL), "reply right of %d", i);
     }
+    struct blob_buf big;
+    memset(&big, 0, sizeof big);
+    EXPECT(2, mach_msg(&big.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof big, recv, 20000, MACH_PORT_NULL),
+           MACH_MSG_SUCCESS);
+    CHECK(2, big.m.head.msgh_id == 350 && big.m.data.size == BLOB_SIZE, "blob message %d, %u bytes",
+          big.m.head.msgh_id, big.m.data.size);
+    for (size_t i = 0; i < BLOB_SIZE; i++)
+        CHECK(2, ((const char *)big.m.data.address)[i] == blob_byte(i), "blob byte %zu", i);
+    CHECK(2, big.m.port.name == MACH_PORT_DEAD, "the right whose port died meanwhile: %#x", big.m.port.name);
+    EXPECT(2, vm_deallocate(mach_task_self(), (vm_address_t)big.m.data.address, BLOB_SIZE), KERN_SUCCESS);
     for (int i = 0; i < QUEUED; i++) /* one name for the creator's port: the rights coalesced */
         CHECK(3, back[i] == back[0], "carried rights %#x %#x", back[i], back[0]);
     mach_port_urefs_t refs = 0; /* before answering: the creator exits once answered */

@@ -1,5 +1,5 @@
 /* Protocol-level tests of what the RPC fast path relies on (docs/machd.md 3.2 and 8.1): a room
- * announcement carried by a MSG_SEND (version 2) works exactly like QUEUE_CREDIT, and machd's
+ * announcement carried by a MSG_SEND (version 3) works exactly like QUEUE_CREDIT, and machd's
  * STATS report its own system calls and datagrams. One machd per test (machd_harness.c). */
 #include <setjmp.h>
 #include <stdarg.h>

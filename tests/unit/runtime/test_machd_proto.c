@@ -426,6 +426,43 @@ static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
     assert_int_equal(encode(&in), 0);
 }
 
+/* PD_REQUEST: on a moved receive right in a body, followed by a real send-once notify right;
+ * PD_ARMED: on a delivered receive right only. */
+static void port_destroyed_requests_travel_with_receive_rights_only(void **state) {
+    (void)state;
+    make_send(&in);
+    in.u.send.p.rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    in.u.send.p.rights[2] = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    size_t len = encode(&in);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.p.rights[1].flags, MACHD_RIGHT_PD_REQUEST);
+    assert_int_equal(out.u.send.p.rights[2].name, 0x80000009);
+    in.u.send.p.rights[2].disposition = MACHD_DISP_MAKE_SEND; /* the notify right is send-once */
+    assert_int_equal(encode(&in), 0);
+    in.u.send.p.rights[2] = (struct machd_right){MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_SEND_ONCE, 0};
+    assert_int_equal(encode(&in), 0); /* and a real one */
+    in.u.send.p.rights[2] = (struct machd_right){0x209, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    assert_int_equal(encode(&in), 0); /* not a request itself, and none after the last item */
+    in.u.send.p.right_count = 2;
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in.u.send.p.rights[1].flags = MACHD_RIGHT_PD_REQUEST; /* on a send right */
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in.u.send.p.rights[0].flags |= MACHD_RIGHT_PD_ARMED; /* a delivery flag in a request */
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in.u.deliver.p.rights[0].flags = MACHD_RIGHT_PD_ARMED;
+    len = encode(&in);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.deliver.p.rights[0].flags, MACHD_RIGHT_PD_ARMED);
+    in.u.deliver.p.rights[1].flags = MACHD_RIGHT_PD_ARMED; /* on a send right */
+    assert_int_equal(encode(&in), 0);
+    make_deliver(&in);
+    in.u.deliver.p.rights[0].flags = MACHD_RIGHT_PD_REQUEST; /* a request flag in a delivery */
+    assert_int_equal(encode(&in), 0);
+}
+
 static void bootstrap_names_are_checked(void **state) {
     (void)state;
     struct machd_msg m;
@@ -508,6 +545,7 @@ int main(void) {
         cmocka_unit_test(encoder_refuses_invalid_messages_and_small_buffers),
         cmocka_unit_test(request_types_are_the_task_to_machd_ones),
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
+        cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
