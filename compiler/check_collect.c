@@ -244,6 +244,8 @@ bool check_collect(struct check_ctx *cx) {
     if (ir->kernel_user && cx->options->rpc_separate)
         diag_report(cx->diags, DIAG_KERNEL_USER_RPC, st.kernel_user_span);
     ir->options = *cx->options;
+    if (ir->kernel_user)
+        ir->options.rpc_separate = false; // as Apple's MIG after E0114: one call all the same
     if (ir->on_stack_limit == 0 && cx->options->maxonstack <= UINT32_MAX)
         ir->on_stack_limit = (uint32_t)cx->options->maxonstack;
     compute_module_names(cx);

@@ -10,15 +10,16 @@ static bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-static bool already_listed(const struct dep_list *list, const char *name) {
+bool depfile_contains(const struct dep_list *list, const char *name) {
     for (size_t i = 0; i < list->count; i++)
         if (strcmp(list->files[i], name) == 0)
             return true;
     return false;
 }
 
-static bool add_file(struct dep_list *list, char *name) {
-    if (name[0] == '<' || name[0] == '\0' || already_listed(list, name)) {
+// Appends `name` (malloc'd; the list takes it) unless it is listed already.
+static bool append_owned(struct dep_list *list, char *name) {
+    if (depfile_contains(list, name)) {
         free(name);
         return true;
     }
@@ -29,6 +30,31 @@ static bool add_file(struct dep_list *list, char *name) {
     }
     list->files = grown;
     list->files[list->count++] = name;
+    return true;
+}
+
+// A name from a line marker: pseudo-files ("<built-in>") and empty names are dropped.
+static bool add_file(struct dep_list *list, char *name) {
+    if (name[0] == '<' || name[0] == '\0') {
+        free(name);
+        return true;
+    }
+    return append_owned(list, name);
+}
+
+bool depfile_add(struct dep_list *list, const char *name) {
+    size_t size = strlen(name) + 1;
+    char *copy = malloc(size);
+    if (!copy)
+        return false;
+    memcpy(copy, name, size);
+    return append_owned(list, copy);
+}
+
+bool depfile_merge(struct dep_list *into, const struct dep_list *from) {
+    for (size_t i = 0; i < from->count; i++)
+        if (!depfile_add(into, from->files[i]))
+            return false;
     return true;
 }
 

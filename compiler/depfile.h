@@ -20,6 +20,16 @@ bool depfile_collect(const char *text, size_t len, struct dep_list *out);
 
 void depfile_free(struct dep_list *list);
 
+// True when `name` is in the list.
+bool depfile_contains(const struct dep_list *list, const char *name);
+
+// Appends a copy of `name` unless it is listed already. Returns false on out of memory.
+bool depfile_add(struct dep_list *list, const char *name);
+
+// Appends a copy of every name of `from` not listed in `into` yet, in order. Returns false on
+// out of memory.
+bool depfile_merge(struct dep_list *into, const struct dep_list *from);
+
 // Writes a make rule "targets: deps", escaped for make and ninja (space, '#', '$'), followed by
 // an empty rule per dependency after the first (as gcc -MP) so deleting a header does not
 // break the build.

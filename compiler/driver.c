@@ -1,6 +1,7 @@
-// The mig driver: options -> preprocessor -> migc_compile -> emitters and JSON in memory ->
-// atomic write. Every problem is a diagnostic from diag_driver.def; nothing is written unless
-// the whole run succeeded.
+// The mig driver: for each .defs file in turn, options -> preprocessor -> migc_compile ->
+// emitters and JSON in memory -> atomic write. Every problem is a diagnostic from
+// diag_driver.def; a file's outputs are written only when that whole file succeeded, and the run
+// stops at the first file that fails (as Apple's mig.sh), keeping the earlier files' outputs.
 #define _POSIX_C_SOURCE 200809L
 #include "driver.h"
 
@@ -33,19 +34,35 @@ static const char *const default_suffix[DRIVER_OUTPUT_KINDS] = {
     [EMIT_SERVER_SOURCE] = "Server.c",
 };
 
-struct run {
+// The whole run: the options, one diagnostics context for every file, and what the files
+// compiled so far wrote (no later file may write one of them again, E0419; the one -MF file
+// names them all and all their dependencies).
+struct driver {
     const struct driver_options *opts;
     struct migc *ctx;
+    struct dep_list earlier_targets; // files written by the earlier .defs files
+    struct dep_list earlier_deps;    // their dependencies
+};
+
+// One .defs file of the run.
+struct run {
+    const struct driver_options *opts;
+    struct driver *driver;
+    const char *defs_file;
     const char *paths[DRIVER_OUTPUT_KINDS]; // NULL or "/dev/null": not written
     char *default_paths[DRIVER_OUTPUT_KINDS];
     struct output_set outputs;
     struct dep_list deps;
 };
 
-static void report(struct run *r, enum diag_id id, const char *a, const char *b) {
+static void report_to(struct driver *d, enum diag_id id, const char *a, const char *b) {
     const char *args[2] = {a, b};
     const struct diag_info *info = diag_info_get(id);
-    diag_report_args(r->ctx->diags, id, SRC_SPAN_NONE, info ? info->arity : 0, args);
+    diag_report_args(d->ctx->diags, id, SRC_SPAN_NONE, info ? info->arity : 0, args);
+}
+
+static void report(struct run *r, enum diag_id id, const char *a, const char *b) {
+    report_to(r->driver, id, a, b);
 }
 
 static bool is_dir(const char *path) {
@@ -145,23 +162,23 @@ static bool written(const char *path) {
 }
 
 // Two outputs with the same path would overwrite each other: refuse before doing any work.
-static bool check_distinct(struct run *r, const char *const *paths, size_t n) {
+static bool check_distinct(struct driver *d, const char *const *paths, size_t n) {
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             if (written(paths[i]) && written(paths[j]) && strcmp(paths[i], paths[j]) == 0) {
-                report(r, DIAG_DUPLICATE_OUTPUT, paths[i], NULL);
+                report_to(d, DIAG_DUPLICATE_OUTPUT, paths[i], NULL);
                 return false;
             }
     return true;
 }
 
 // check_distinct over the C outputs `paths` plus the JSON file and the -MF dependency file.
-static bool check_outputs_distinct(struct run *r, const char *const *paths) {
+static bool check_outputs_distinct(struct driver *d, const char *const *paths) {
     const char *all[DRIVER_OUTPUT_KINDS + 2];
     memcpy(all, paths, DRIVER_OUTPUT_KINDS * sizeof *all);
-    all[DRIVER_OUTPUT_KINDS] = r->opts->json_file;
-    all[DRIVER_OUTPUT_KINDS + 1] = r->opts->depfile;
-    return check_distinct(r, all, DRIVER_OUTPUT_KINDS + 2);
+    all[DRIVER_OUTPUT_KINDS] = d->opts->json_file;
+    all[DRIVER_OUTPUT_KINDS + 1] = d->opts->depfile;
+    return check_distinct(d, all, DRIVER_OUTPUT_KINDS + 2);
 }
 
 static const char *base_name(const char *path) {
@@ -220,13 +237,14 @@ static void generate(struct run *r, const struct ir_module *ir) {
     }
 }
 
-static void add_depfile(struct run *r, const char *path, const char *const *targets, size_t n) {
+static void add_depfile(struct run *r, const char *path, const char *const *targets, size_t n,
+                        const struct dep_list *deps) {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (!mem)
         abort();
-    depfile_write(mem, targets, n, &r->deps);
+    depfile_write(mem, targets, n, deps);
     if (fclose(mem) != 0 || !output_add(&r->outputs, path, text, len))
         abort();
     free(text);
@@ -237,25 +255,73 @@ static bool is_file_target(const char *path) {
     return written(path) && strcmp(path, "-") != 0 && strncmp(path, "/dev/", 5) != 0;
 }
 
-// -MD: FILE.d next to every written output (Apple's mig.sh); -MF FILE: one file for all.
-// The targets are the generated files queued so far (C outputs, -i files, JSON).
-static void generate_depfiles(struct run *r) {
-    size_t count = r->outputs.count;
-    const char **targets = malloc((count + 1) * sizeof *targets);
+// The outputs queued so far that a build system can track (C outputs, -i files, JSON), in a
+// malloc'd array of *count paths pointing into r->outputs.
+static const char **queued_targets(const struct run *r, size_t *count) {
+    const char **targets = malloc((r->outputs.count + 1) * sizeof *targets);
     if (!targets)
         abort();
     size_t n = 0;
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < r->outputs.count; i++)
         if (is_file_target(r->outputs.files[i].path))
             targets[n++] = r->outputs.files[i].path;
+    *count = n;
+    return targets;
+}
+
+// E0419: a file an earlier .defs file of this run wrote would be written again (two files
+// declaring the same subsystem, or the same routine under -i).
+static bool check_not_written_earlier(struct run *r) {
+    size_t n;
+    const char **targets = queued_targets(r, &n);
+    const char *again = NULL;
+    for (size_t i = 0; i < n && !again; i++)
+        if (depfile_contains(&r->driver->earlier_targets, targets[i]))
+            again = targets[i];
+    if (again)
+        report(r, DIAG_OUTPUT_OF_TWO_INPUTS, again, r->defs_file);
+    free(targets);
+    return again == NULL;
+}
+
+// -MD: FILE.d next to every written output (Apple's mig.sh), naming this file's dependencies.
+// -MF FILE: one file for the whole run: every output and every dependency of this file and of
+// the earlier ones (it is rewritten with each file, so it always describes what was written).
+static void generate_depfiles(struct run *r) {
+    size_t n;
+    const char **targets = queued_targets(r, &n);
     for (size_t i = 0; i < n && r->opts->make_deps; i++) {
         struct strbuf path = STRBUF_INIT;
         strbuf_printf(&path, "%s.d", targets[i]);
-        add_depfile(r, strbuf_cstr(&path), &targets[i], 1);
+        add_depfile(r, strbuf_cstr(&path), &targets[i], 1, &r->deps);
         strbuf_fini(&path);
     }
-    if (written(r->opts->depfile) && n > 0)
-        add_depfile(r, r->opts->depfile, targets, n);
+    struct driver *d = r->driver;
+    if (written(r->opts->depfile) && n + d->earlier_targets.count > 0) {
+        struct dep_list all_targets = {0}, all_deps = {0};
+        for (size_t i = 0; i < n; i++)
+            if (!depfile_add(&all_targets, targets[i]))
+                abort();
+        if (!depfile_merge(&all_targets, &d->earlier_targets) ||
+            !depfile_merge(&all_deps, &d->earlier_deps) || !depfile_merge(&all_deps, &r->deps))
+            abort();
+        add_depfile(r, r->opts->depfile, (const char *const *)all_targets.files, all_targets.count,
+                    &all_deps);
+        depfile_free(&all_targets);
+        depfile_free(&all_deps);
+    }
+    free(targets);
+}
+
+// After a file's outputs were written: remember them (and its dependencies) for the next files.
+static void remember_written(struct run *r) {
+    size_t n;
+    const char **targets = queued_targets(r, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!depfile_add(&r->driver->earlier_targets, targets[i]))
+            abort();
+    if (!depfile_merge(&r->driver->earlier_deps, &r->deps))
+        abort();
     free(targets);
 }
 
@@ -277,23 +343,23 @@ static void warn_arch_ignored(struct run *r, const struct cpp_request *req) {
 // Runs the preprocessor; on success the text is in *out (malloc'd).
 static bool preprocess(struct run *r, struct cpp_output *out) {
     const struct driver_options *o = r->opts;
-    if (access(o->defs_file, R_OK) != 0 || is_dir(o->defs_file)) {
-        report(r, DIAG_CANNOT_OPEN_INPUT, o->defs_file,
-               is_dir(o->defs_file) ? strerror(EISDIR) : strerror(errno));
+    const char *file = r->defs_file;
+    if (access(file, R_OK) != 0 || is_dir(file)) {
+        report(r, DIAG_CANNOT_OPEN_INPUT, file, is_dir(file) ? strerror(EISDIR) : strerror(errno));
         return false;
     }
     // A file the lexer could not read whole is refused before running the preprocessor on it.
     struct stat st;
-    if (stat(o->defs_file, &st) == 0 && S_ISREG(st.st_mode) &&
+    if (stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
         (uint64_t)st.st_size > MIGC_MAX_INPUT_BYTES) {
-        migc_report_too_large(r->ctx, o->defs_file, "it is", (uint64_t)st.st_size);
+        migc_report_too_large(r->driver->ctx, file, "it is", (uint64_t)st.st_size);
         return false;
     }
     const char *sdkroot = getenv("SDKROOT");
     char defs_buf[4096];
     struct cpp_request req = {
         .compiler = cpp_choose_compiler(o->cc, getenv("MIGCC"), getenv("CC")),
-        .defs_file = o->defs_file,
+        .defs_file = file,
         .user_args = o->cpp_args,
         .user_arg_count = o->cpp_arg_count,
         .arch = o->arch,
@@ -316,7 +382,7 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
     else if (status == CPP_FAILED)
         report(r, DIAG_CPP_FAILED, req.compiler, out->detail);
     else if (status == CPP_TOO_LARGE)
-        migc_report_too_large(r->ctx, o->defs_file, "its preprocessed text is", out->len);
+        migc_report_too_large(r->driver->ctx, file, "its preprocessed text is", out->len);
     else
         return true;
     free(out->text);
@@ -337,22 +403,42 @@ static bool is_32bit_arch(const char *arch_or_triple) {
     return false;
 }
 
-// Everything after option parsing succeeded. Returns the exit status.
-static enum driver_status compile_and_write(struct run *r) {
-    const struct driver_options *o = r->opts;
+// Checks of the command line that need no input: a 32-bit target, one path named for two
+// outputs, and (several .defs files) a named output every file would overwrite. Returns the
+// exit status (DRIVER_OK: go on).
+static enum driver_status check_command_line(struct driver *d) {
+    const struct driver_options *o = d->opts;
     const char *arch = o->target ? o->target : o->arch;
     if (arch && is_32bit_arch(arch)) {
-        report(r, DIAG_UNSUPPORTED_ARCH, arch, NULL);
+        report_to(d, DIAG_UNSUPPORTED_ARCH, arch, NULL);
         return DRIVER_USAGE_ERROR;
     }
-    if (!check_outputs_distinct(r, o->outputs))
+    if (!check_outputs_distinct(d, o->outputs))
         return DRIVER_USAGE_ERROR;
+    if (o->defs_file_count < 2)
+        return DRIVER_OK;
+    // Apple's mig.sh passes the same -user/-server/... to every file, so each file overwrites the
+    // previous one's output and only the last survives. Refuse instead of losing outputs.
+    // Standard output, devices and /dev/null are fine; -MF names every file's outputs.
+    for (int k = 0; k <= DRIVER_OUTPUT_KINDS; k++) {
+        const char *path = k < DRIVER_OUTPUT_KINDS ? o->outputs[k] : o->json_file;
+        if (is_file_target(path)) {
+            report_to(d, DIAG_OUTPUT_OF_TWO_INPUTS, path, o->defs_files[1]);
+            return DRIVER_USAGE_ERROR;
+        }
+    }
+    return DRIVER_OK;
+}
 
+// Compiles one .defs file and writes its outputs. Returns the exit status.
+static enum driver_status compile_and_write(struct run *r) {
+    const struct driver_options *o = r->opts;
+    struct migc *ctx = r->driver->ctx;
     struct cpp_output pre;
     if (!preprocess(r, &pre))
         return DRIVER_INPUT_ERROR;
     const struct ir_module *ir = NULL;
-    bool compiled = migc_compile(r->ctx, o->defs_file, pre.text, pre.len, &ir);
+    bool compiled = migc_compile(ctx, r->defs_file, pre.text, pre.len, &ir);
     if (compiled && (o->make_deps || o->depfile) && !depfile_collect(pre.text, pre.len, &r->deps))
         abort();
     free(pre.text);
@@ -362,11 +448,13 @@ static enum driver_status compile_and_write(struct run *r) {
         print_summary(ir);
 
     choose_paths(r, ir);
-    if (!check_outputs_distinct(r, r->paths)) // a default name may equal a given one
+    if (!check_outputs_distinct(r->driver, r->paths)) // a default name may equal a given one
         return DRIVER_USAGE_ERROR;
     generate(r, ir);
+    if (!check_not_written_earlier(r))
+        return DRIVER_USAGE_ERROR;
     generate_depfiles(r);
-    if (migc_error_count(r->ctx) > 0)
+    if (migc_error_count(ctx) > 0)
         return DRIVER_INPUT_ERROR;
     const char *failed_path = NULL;
     int error = 0;
@@ -374,7 +462,19 @@ static enum driver_status compile_and_write(struct run *r) {
         report(r, DIAG_CANNOT_WRITE_OUTPUT, failed_path, strerror(error));
         return DRIVER_INPUT_ERROR;
     }
+    remember_written(r);
     return DRIVER_OK;
+}
+
+// One .defs file: compile_and_write with its own paths, outputs and dependencies.
+static enum driver_status run_one_file(struct driver *d, const char *defs_file) {
+    struct run r = {.opts = d->opts, .driver = d, .defs_file = defs_file};
+    enum driver_status status = compile_and_write(&r);
+    output_free(&r.outputs);
+    depfile_free(&r.deps);
+    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
+        free(r.default_paths[k]);
+    return status;
 }
 
 static bool want_color(const struct driver_options *o) {
@@ -397,19 +497,20 @@ enum driver_status driver_run(const struct driver_options *opts, const char *pro
     }
     struct migc_options compile = opts->compile;
     compile.color = want_color(opts) && !compile.json_diagnostics;
-    struct run r = {.opts = opts};
-    r.ctx = migc_create(&compile, stderr);
+    struct driver d = {.opts = opts};
+    d.ctx = migc_create(&compile, stderr);
     for (size_t i = 0; i < opts->problem_count; i++)
-        report(&r, (enum diag_id)opts->problems[i].id, opts->problems[i].args[0],
-               opts->problems[i].args[1]);
-    enum driver_status status = opts->usage_error ? DRIVER_USAGE_ERROR : compile_and_write(&r);
-    if (status == DRIVER_OK && migc_error_count(r.ctx) > 0)
+        report_to(&d, (enum diag_id)opts->problems[i].id, opts->problems[i].args[0],
+                  opts->problems[i].args[1]);
+    enum driver_status status = opts->usage_error ? DRIVER_USAGE_ERROR : check_command_line(&d);
+    // As Apple's mig.sh: each file in turn with the same options, stopping at the first failure.
+    for (size_t i = 0; status == DRIVER_OK && i < opts->defs_file_count; i++)
+        status = run_one_file(&d, opts->defs_files[i]);
+    if (status == DRIVER_OK && migc_error_count(d.ctx) > 0)
         status = DRIVER_INPUT_ERROR; // -Werror with a warning from the command line
-    migc_finish(r.ctx);
-    output_free(&r.outputs);
-    depfile_free(&r.deps);
-    for (int k = 0; k < DRIVER_OUTPUT_KINDS; k++)
-        free(r.default_paths[k]);
-    migc_destroy(r.ctx);
+    migc_finish(d.ctx);
+    depfile_free(&d.earlier_targets);
+    depfile_free(&d.earlier_deps);
+    migc_destroy(d.ctx);
     return status;
 }

@@ -93,7 +93,8 @@ void emit_overwrite_locals(struct emitter *e);
 // *argCnt elements) for each `overwrite` argument, MACH_MSG_ALLOCATE for the others.
 void emit_overwrite_template(struct emitter *e, const struct ir_routine *rt);
 // Before a reply that failed its check is destroyed: a descriptor that landed in the caller's
-// buffer is emptied, so that mach_msg_destroy does not free the caller's memory.
+// buffer is emptied, so that mach_msg_destroy does not free the caller's memory; the port rights
+// that landed in a caller's array are released first (the array keeps MACH_PORT_NULL).
 void emit_overwrite_keep_landed(struct emitter *e, const struct ir_routine *rt);
 
 // --- emit_user_kernel.c: KernelUser client stubs --------------------------------------------

@@ -348,8 +348,35 @@ static void emit_setting(struct emitter *e, const struct ir_setting *s) {
         em_rawf(e, "%s", s->expr);
 }
 
+// `overwrite` needs the combined send-and-receive call: not with -R (as Apple's MIG).
+static bool uses_overwrite(const struct ir_module *ir, const struct ir_routine *rt) {
+    return rt->has_overwrite && !ir->options.rpc_separate;
+}
+
 static bool has_timeout(const struct ir_routine *rt) {
     return rt->waittime.source != IR_SETTING_NONE || rt->sendtime.source != IR_SETTING_NONE;
+}
+
+static void emit_msgoption(struct emitter *e, const struct ir_routine *rt) {
+    if (rt->msgoption.source != IR_SETTING_NONE) {
+        em_rawf(e, "|");
+        emit_setting(e, &rt->msgoption);
+    } else {
+        em_rawf(e, "|MACH_MSG_OPTION_NONE");
+    }
+}
+
+// Receive options after the message option: the trailer the stub reads and the special reply
+// port's option.
+static void emit_receive_extras(struct emitter *e, const struct ir_routine *rt) {
+    if (rt->user_trailer_max != IR_TRAILER_NONE) {
+        const char *element = rt->user_trailer_max == IR_TRAILER_AUDIT ? "MACH_RCV_TRAILER_AUDIT"
+                                                                       : "MACH_RCV_TRAILER_SENDER";
+        em_rawf(e, "|MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0)|"
+                   "MACH_RCV_TRAILER_ELEMENTS(%s)", element);
+    }
+    if (rt->uses_special_reply_port)
+        em_rawf(e, "|__MigSpecialReplyPortMsgOption");
 }
 
 static void emit_send_options(struct emitter *e, const struct ir_routine *rt, bool rpc) {
@@ -360,20 +387,18 @@ static void emit_send_options(struct emitter *e, const struct ir_routine *rt, bo
         em_rawf(e, rpc ? "|MACH_SEND_TIMEOUT|MACH_RCV_TIMEOUT" : "|MACH_SEND_TIMEOUT");
     else if (rt->sendtime.source != IR_SETTING_NONE)
         em_rawf(e, "|MACH_SEND_TIMEOUT");
-    if (rt->msgoption.source != IR_SETTING_NONE) {
-        em_rawf(e, "|");
-        emit_setting(e, &rt->msgoption);
-    } else {
-        em_rawf(e, "|MACH_MSG_OPTION_NONE");
-    }
-    if (rpc && rt->user_trailer_max != IR_TRAILER_NONE) {
-        const char *element = rt->user_trailer_max == IR_TRAILER_AUDIT ? "MACH_RCV_TRAILER_AUDIT"
-                                                                       : "MACH_RCV_TRAILER_SENDER";
-        em_rawf(e, "|MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0)|"
-                   "MACH_RCV_TRAILER_ELEMENTS(%s)", element);
-    }
-    if (rpc && rt->uses_special_reply_port)
-        em_rawf(e, "|__MigSpecialReplyPortMsgOption");
+    emit_msgoption(e, rt);
+    if (rpc)
+        emit_receive_extras(e, rt);
+}
+
+// -R: the options of the separate receive (a receive timeout for waittime only).
+static void emit_receive_options(struct emitter *e, const struct ir_routine *rt) {
+    em_rawf(e, "MACH_RCV_MSG");
+    if (rt->waittime.source != IR_SETTING_NONE)
+        em_rawf(e, "|MACH_RCV_TIMEOUT");
+    emit_msgoption(e, rt);
+    emit_receive_extras(e, rt);
 }
 
 static void emit_timeout(struct emitter *e, const struct ir_routine *rt) {
@@ -413,6 +438,21 @@ static void emit_consume_on_send_error(struct emitter *e, const struct ir_module
     }
 }
 
+// After the call that sends (`sending`: what the request moved may have to be consumed) or
+// receives: on failure the reply port is put back or released and the stub returns.
+static void emit_rpc_failure(struct emitter *e, const struct ir_module *ir,
+                             const struct ir_routine *rt, bool sending) {
+    em_open(e, "if (msg_result != MACH_MSG_SUCCESS)");
+    if (sending)
+        emit_consume_on_send_error(e, ir, rt);
+    if (!caller_supplies_reply_port(rt))
+        em_line(e, "__MachMsgError%s(msg_result);", has_timeout(rt) ? "WithTimeout"
+                                                                     : "WithoutTimeout");
+    emit_return(e, stub_on_heap(ir, rt), "msg_result");
+    em_close(e, "");
+    em_blank(e);
+}
+
 static void emit_send_rpc(struct emitter *e, const struct ir_module *ir,
                           const struct ir_routine *rt) {
     em_line(e, "__BeforeSendRpc(%d, \"%s\")", (int)rt->request_id, rt->name);
@@ -434,21 +474,11 @@ static void emit_send_rpc(struct emitter *e, const struct ir_module *ir,
     if (ir->kernel_user)
         emit_kernel_end(e);
     em_line(e, "__AfterSendRpc(%d, \"%s\")", (int)rt->request_id, rt->name);
-    em_open(e, "if (msg_result != MACH_MSG_SUCCESS)");
-    emit_consume_on_send_error(e, ir, rt);
-    if (!caller_supplies_reply_port(rt))
-        em_line(e, "__MachMsgError%s(msg_result);", has_timeout(rt) ? "WithTimeout"
-                                                                     : "WithoutTimeout");
-    emit_return(e, stub_on_heap(ir, rt), "msg_result");
-    em_close(e, "");
-    em_blank(e);
+    emit_rpc_failure(e, ir, rt, true);
 }
 
-static void emit_send_simple(struct emitter *e, const struct ir_module *ir,
-                             const struct ir_routine *rt) {
-    em_line(e, "__BeforeSendSimple(%d, \"%s\")", (int)rt->request_id, rt->name);
-    if (ir->kernel_user)
-        emit_kernel_send_begin(e, rt);
+// `msg_result = mach_msg(...)` sending the request alone (a simpleroutine, or -R's send).
+static void emit_send_only_call(struct emitter *e, const struct ir_routine *rt) {
     em_start(e, "msg_result = mach_msg(&InP->Head, ");
     emit_send_options(e, rt, false);
     em_rawf(e, ", ");
@@ -456,6 +486,35 @@ static void emit_send_simple(struct emitter *e, const struct ir_module *ir,
     em_rawf(e, ", 0, MACH_PORT_NULL, ");
     emit_timeout(e, rt);
     em_rawf(e, ", MACH_PORT_NULL);\n");
+}
+
+// -R (Apple's mig without UseMsgRPC): the request is sent by one mach_msg and the reply received
+// by another on the reply port. `overwrite` is an RPC feature in Apple's MIG (the receive
+// template goes with the combined call), so here such data arrives in new memory. A failed send
+// is handled as the combined call's; a failed receive releases the reply port as Apple's does.
+static void emit_send_then_receive(struct emitter *e, const struct ir_module *ir,
+                                   const struct ir_routine *rt) {
+    em_line(e, "__BeforeSendRpc(%d, \"%s\")", (int)rt->request_id, rt->name);
+    emit_send_only_call(e, rt);
+    emit_rpc_failure(e, ir, rt, true);
+    em_start(e, "msg_result = mach_msg(&Out0P->Head, ");
+    emit_receive_options(e, rt);
+    em_rawf(e, ", 0, (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, ");
+    if (rt->waittime.source != IR_SETTING_NONE)
+        emit_setting(e, &rt->waittime);
+    else
+        em_rawf(e, "MACH_MSG_TIMEOUT_NONE");
+    em_rawf(e, ", MACH_PORT_NULL);\n");
+    em_line(e, "__AfterSendRpc(%d, \"%s\")", (int)rt->request_id, rt->name);
+    emit_rpc_failure(e, ir, rt, false);
+}
+
+static void emit_send_simple(struct emitter *e, const struct ir_module *ir,
+                             const struct ir_routine *rt) {
+    em_line(e, "__BeforeSendSimple(%d, \"%s\")", (int)rt->request_id, rt->name);
+    if (ir->kernel_user)
+        emit_kernel_send_begin(e, rt);
+    emit_send_only_call(e, rt);
     if (ir->kernel_user)
         emit_kernel_end(e);
     em_line(e, "__AfterSendSimple(%d, \"%s\")", (int)rt->request_id, rt->name);
@@ -600,7 +659,7 @@ static void emit_check_and_unpack_reply(struct emitter *e, const struct ir_modul
     bool heap = stub_on_heap(ir, rt);
     em_line(e, "check_result = %s((%s *)Out0P);", rt->reply_checker, rt->reply.typedef_name);
     em_open(e, "if (check_result != MACH_MSG_SUCCESS)");
-    if (rt->has_overwrite)
+    if (uses_overwrite(ir, rt))
         emit_overwrite_keep_landed(e, rt);
     emit_destroy_reply(e, ir);
     emit_return(e, heap, "check_result");
@@ -637,9 +696,10 @@ static void emit_message_buffers(struct emitter *e, const struct ir_routine *rt,
     }
 }
 
-static void emit_stub_locals(struct emitter *e, const struct ir_routine *rt, bool heap) {
+static void emit_stub_locals(struct emitter *e, const struct ir_module *ir,
+                             const struct ir_routine *rt, bool heap) {
     bool rpc = !emit_routine_is_simple(rt);
-    if (rt->has_overwrite)
+    if (uses_overwrite(ir, rt))
         emit_overwrite_locals(e);
     else
         emit_message_buffers(e, rt, heap);
@@ -677,11 +737,11 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
     emit_message_typedef(e, &rt->request, EMIT_SIDE_USER, "Request", false);
     if (rpc)
         emit_message_typedef(e, &rt->reply, EMIT_SIDE_USER, "Reply", true);
-    if (rt->has_overwrite)
+    if (uses_overwrite(ir, rt))
         emit_overwrite_typedef(e, rt);
     em_blank(e);
     bool heap = stub_on_heap(ir, rt);
-    emit_stub_locals(e, rt, heap);
+    emit_stub_locals(e, ir, rt, heap);
     em_line(e, "__DeclareSend%s(%d, \"%s\")", rpc ? "Rpc" : "Simple", (int)rt->request_id,
             rt->name);
     em_blank(e);
@@ -689,9 +749,12 @@ static void emit_user_stub(struct emitter *e, const struct ir_module *ir,
     emit_request_header(e, rt);
     emit_voucher_call(e, ir);
     if (rpc) {
-        if (rt->has_overwrite)
+        if (uses_overwrite(ir, rt))
             emit_overwrite_template(e, rt);
-        emit_send_rpc(e, ir, rt);
+        if (ir->options.rpc_separate)
+            emit_send_then_receive(e, ir, rt);
+        else
+            emit_send_rpc(e, ir, rt);
         emit_check_and_unpack_reply(e, ir, rt);
     } else {
         emit_send_simple(e, ir, rt);

@@ -104,18 +104,74 @@ void emit_overwrite_template(struct emitter *e, const struct ir_routine *rt) {
     em_blank(e);
 }
 
+static const char *descriptor_type(enum ir_field_kind kind) {
+    switch (kind) {
+    case IR_FIELD_PORT_DESC: return "MACH_MSG_PORT_DESCRIPTOR";
+    case IR_FIELD_OOL_DESC: return "MACH_MSG_OOL_DESCRIPTOR";
+    default: return "MACH_MSG_OOL_PORTS_DESCRIPTOR";
+    }
+}
+
+// Starts `if (...)`: the reply is complex and its descriptors up to `last` have the expected
+// types, one by one. Then `last` is a descriptor the kernel wrote (its address, count and
+// disposition are true), not inline data of a reply shaped otherwise.
+static void open_if_descriptors_genuine(struct emitter *e, const struct ir_routine *rt,
+                                        const struct ir_field *last) {
+    unsigned count = 0;
+    for (const struct ir_field *f = rt->reply.fields; f <= last; f++)
+        if (f->kind == IR_FIELD_PORT_DESC || is_ool_descriptor(f))
+            count += f->array_count > 0 ? f->array_count : 1;
+    em_start(e, "if ((Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&\n");
+    em_start(e, "    Out0P->msgh_body.msgh_descriptor_count >= %u", count);
+    for (const struct ir_field *f = rt->reply.fields; f <= last; f++) {
+        if (f->kind != IR_FIELD_PORT_DESC && !is_ool_descriptor(f))
+            continue;
+        uint32_t n = f->array_count > 0 ? f->array_count : 1;
+        for (uint32_t i = 0; i < n; i++) {
+            em_raw(e, " &&\n");
+            if (f->array_count > 0)
+                em_start(e, "    Out0P->%s[%u].type == %s", f->name, i, descriptor_type(f->kind));
+            else
+                em_start(e, "    Out0P->%s.type == %s", f->name, descriptor_type(f->kind));
+        }
+    }
+    em_raw(e, ") {\n");
+    em_indent(e, 1);
+}
+
+// The rights in the caller's array, each destroyed by its disposition through a header
+// (mach_msg_destroy is all the stub may count on from <mach/message.h>).
+static void emit_release_landed_rights(struct emitter *e, const struct ir_routine *rt,
+                                       const struct ir_field *f) {
+    open_if_descriptors_genuine(e, rt, f);
+    em_line(e, "/* the rights that landed in the caller's array are released */");
+    em_line(e, "mach_port_t *landed = (mach_port_t *)Out0P->%s.address;", f->name);
+    em_line(e, "mach_msg_header_t Release;");
+    em_line(e, "mach_msg_type_number_t i;");
+    em_open(e, "for (i = 0; i < Out0P->%s.count; i++)", f->name);
+    em_line(e, "(void)memset(&Release, 0, sizeof(Release));");
+    em_line(e, "Release.msgh_bits = MACH_MSGH_BITS(Out0P->%s.disposition, 0);", f->name);
+    em_line(e, "Release.msgh_remote_port = landed[i];");
+    em_line(e, "mach_msg_destroy(&Release);");
+    em_line(e, "landed[i] = MACH_PORT_NULL;");
+    em_close(e, "");
+    em_close(e, "");
+}
+
 void emit_overwrite_keep_landed(struct emitter *e, const struct ir_routine *rt) {
     for (size_t i = 0; i < rt->reply.field_count; i++) {
         const struct ir_field *f = &rt->reply.fields[i];
         if (!is_ool_descriptor(f) || !f->maybe_arg || !f->maybe_arg->flags.overwrite)
             continue;
         const struct ir_arg *a = f->maybe_arg;
+        bool ports = f->kind == IR_FIELD_OOL_PORTS_DESC;
         em_open(e, "if (Out0P->%s.address == (void *)(%s%s))", f->name,
                 a->user_by_reference ? "*" : "", a->name);
+        if (ports)
+            emit_release_landed_rights(e, rt, f);
         em_line(e, "Out0P->%s.address = NULL; /* the caller's buffer: not ours to free */",
                 f->name);
-        em_line(e, "Out0P->%s.%s = 0;", f->name,
-                f->kind == IR_FIELD_OOL_PORTS_DESC ? "count" : "size");
+        em_line(e, "Out0P->%s.%s = 0;", f->name, ports ? "count" : "size");
         em_close(e, "");
     }
 }

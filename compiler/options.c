@@ -1,6 +1,6 @@
-// Parses mig's command line. Apple's mig.sh rules: options until the first file name, options
-// after it are ignored with a warning, and any unknown single-dash option goes to the
-// preprocessor. Unlike mig.sh, separated forms (-I dir, -D NAME) work and -b reaches the compiler.
+// Parses mig's command line. Apple's mig.sh rules: options until the first file name, then any
+// number of file names; options after the first file are ignored with a warning, and any unknown
+// single-dash option goes to the preprocessor. Unlike mig.sh, separated forms (-I dir, -D NAME) work and -b reaches the compiler.
 #include "options.h"
 
 #include <errno.h>
@@ -194,7 +194,7 @@ static bool names_a_file(const struct option_spec *spec) {
            (spec->kind == VAL_STRING && (spec->slot == STR_JSON || spec->slot == STR_DEPFILE));
 }
 
-// One argument before the .defs file. *index may advance past a separated value.
+// One argument before the first .defs file. *index may advance past a separated value.
 static bool parse_option(struct driver_options *o, int argc, char **argv, int *index) {
     const char *arg = argv[*index];
     if (apply_flag(o, arg))
@@ -247,24 +247,52 @@ static bool parse_option(struct driver_options *o, int argc, char **argv, int *i
     return add_cpp_arg(o, arg);
 }
 
+static bool add_defs_file(struct driver_options *o, const char *file) {
+    const char **grown = realloc(o->defs_files, (o->defs_file_count + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    o->defs_files = grown;
+    o->defs_files[o->defs_file_count++] = file;
+    return true;
+}
+
+// An option after the first file: ignored with E0404, together with its value when it takes
+// one (mig.sh skips "-user x.c" as a pair, so "x.c" is not taken for a file). *index may advance.
+static bool ignore_late_option(struct driver_options *o, int argc, char **argv, int *index) {
+    const char *arg = argv[*index];
+    const struct option_spec *spec = find_value_option(arg);
+    if (!spec || *index + 1 >= argc)
+        return add_problem(o, DIAG_OPTION_AFTER_FILE, arg);
+    const char *value = argv[++*index];
+    char **grown = realloc(o->owned, (o->owned_count + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    o->owned = grown;
+    size_t n = strlen(arg) + 1 + strlen(value) + 1;
+    char *pair = malloc(n);
+    if (!pair)
+        return false;
+    snprintf(pair, n, "%s %s", arg, value);
+    o->owned[o->owned_count++] = pair;
+    return add_problem(o, DIAG_OPTION_AFTER_FILE, pair);
+}
+
 bool options_parse(int argc, char **argv, struct driver_options *out) {
     memset(out, 0, sizeof *out);
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         bool is_option = arg[0] == '-' && arg[1] != '\0';
         bool ok;
-        if (!out->defs_file) {
-            ok = is_option ? parse_option(out, argc, argv, &i) : (out->defs_file = arg, true);
-        } else if (is_option) {
-            ok = add_problem(out, DIAG_OPTION_AFTER_FILE, arg);
-        } else {
-            out->usage_error = true;
-            ok = add_problem(out, DIAG_EXTRA_INPUT_FILE, arg);
-        }
+        if (!is_option)
+            ok = add_defs_file(out, arg);
+        else if (out->defs_file_count == 0)
+            ok = parse_option(out, argc, argv, &i);
+        else
+            ok = ignore_late_option(out, argc, argv, &i);
         if (!ok)
             return false;
     }
-    if (!out->defs_file && !out->show_help && !out->show_version) {
+    if (out->defs_file_count == 0 && !out->show_help && !out->show_version) {
         out->usage_error = true;
         return add_problem(out, DIAG_NO_INPUT_FILE, NULL);
     }
@@ -272,11 +300,17 @@ bool options_parse(int argc, char **argv, struct driver_options *out) {
 }
 
 void options_free(struct driver_options *opts) {
+    for (size_t i = 0; i < opts->owned_count; i++)
+        free(opts->owned[i]);
+    free(opts->owned);
     free(opts->problems);
     free(opts->cpp_args);
+    free(opts->defs_files);
+    opts->owned = NULL;
     opts->problems = NULL;
     opts->cpp_args = NULL;
-    opts->problem_count = opts->cpp_arg_count = 0;
+    opts->defs_files = NULL;
+    opts->owned_count = opts->problem_count = opts->cpp_arg_count = opts->defs_file_count = 0;
 }
 
 static const char *const help_lines[] = {
@@ -331,7 +365,7 @@ static const char *const help_lines[] = {
 
 void options_print_help(const char *program, void *out) {
     FILE *f = out;
-    fprintf(f, "usage: %s [options] file.defs\n", program);
+    fprintf(f, "usage: %s [options] file.defs [file.defs ...]\n", program);
     for (size_t i = 0; i < sizeof help_lines / sizeof help_lines[0]; i++)
         fprintf(f, "%s\n", help_lines[i]);
 }

@@ -19,7 +19,8 @@ struct option_problem {
 
 struct driver_options {
     struct migc_options compile;
-    const char *defs_file;                   // the first non-option argument
+    const char **defs_files;                 // the non-option arguments, in order: each one is
+    size_t defs_file_count;                  // compiled in turn with the same options (mig.sh)
     const char *outputs[DRIVER_OUTPUT_KINDS]; // by enum emit_kind; NULL: not given on the line
     const char *json_file;                   // --emit-json FILE
     const char *depfile;                     // -MF FILE: one combined dependency file
@@ -37,13 +38,18 @@ struct driver_options {
     const char **cpp_args;                   // arguments for the preprocessor, in order
     size_t cpp_arg_count;
     struct option_problem *problems;         // warnings and errors, in order
+    char **owned;                            // strings made here (E0404's "-user x.c"), freed
+    size_t owned_count;                      // by options_free
     size_t problem_count;
     bool usage_error;                        // a problem makes the command line unusable
 };
 
-// Parses argv[1..argc-1] into *out (zeroed first). Never exits or prints: problems are recorded
-// in out->problems and out->usage_error is set when the command line cannot be used. Strings
-// point into argv. Returns false only on out of memory. Free with options_free().
+// Parses argv[1..argc-1] into *out (zeroed first). Options count up to the first file name;
+// every later non-option argument is another .defs file and every later option (with its value,
+// if it takes one) is ignored with warning E0404, as Apple's mig.sh does. Never exits or
+// prints: problems are recorded in out->problems and out->usage_error is set when the command
+// line cannot be used. Strings point into argv (or into out->owned). Returns false only on out
+// of memory. Free with options_free().
 bool options_parse(int argc, char **argv, struct driver_options *out);
 
 // Frees what options_parse allocated (not the strings, which belong to argv).

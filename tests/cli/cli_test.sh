@@ -535,5 +535,81 @@ EOF
   expect_not_in p.json '"only_'
 }
 
+# Several .defs files (Apple's mig.sh): each compiled in turn with the same options.
+write_two() {
+  mkdir -p sub
+  printf 'subsystem alpha 100;\n#include <mach/std_types.defs>\nroutine a_one(server : mach_port_t; x : int);\n' >a.defs
+  # b.defs includes a file of its own directory: -I<dir of the .defs> is per file.
+  printf 'routine b_local(server : mach_port_t);\n' >sub/local.defs
+  printf 'subsystem beta 200;\n#include <mach/std_types.defs>\n#include "local.defs"\nroutine b_two(server : mach_port_t; y : int);\n' >sub/b.defs
+}
+
+case_several_files() {
+  write_two
+  # Default names: each file's come from its own subsystem, in the current directory.
+  run 0 "$MIG" -MD -MF all.d a.defs -user late.c sub/b.defs
+  expect_in err.txt "option '-user late.c' after the first .defs file is ignored [E0404]"
+  [[ ! -e late.c ]] || fail "an option after the first file was used"
+  for f in alpha.h alphaUser.c alphaServer.c beta.h betaUser.c betaServer.c; do
+    [[ -s $f ]] || fail "$f missing: $(ls)"
+  done
+  expect_in betaUser.c "b_local"
+  expect_not_in alphaUser.c "b_two"
+  # -MD: each output's .d names its own file's dependencies; -MF: one rule for the whole run.
+  expect_in alpha.h.d "a.defs"
+  expect_not_in alpha.h.d "b.defs"
+  expect_in beta.h.d "sub/local.defs"
+  for t in alpha.h alphaUser.c betaServer.c a.defs sub/b.defs sub/local.defs; do expect_in all.d "$t"; done
+  # Named outputs that are not files are fine: both headers go to standard output, in order.
+  run 0 "$MIG" -header - -user /dev/null -server /dev/null a.defs sub/b.defs
+  [[ $(grep -c '_alpha_user_\|_beta_user_' out.txt) -ge 2 ]] || fail "headers on stdout: $(head out.txt)"
+  alpha_line=$(grep -n 'a_one' out.txt | head -1 | cut -d: -f1)
+  beta_line=$(grep -n 'b_two' out.txt | head -1 | cut -d: -f1)
+  (( alpha_line < beta_line )) || fail "stdout not in file order"
+}
+
+case_several_files_failure() {
+  write_two
+  printf 'subsystem broken 300;\n#include <mach/std_types.defs>\nroutine bad(server : mach_port_t; a : no_such_type_t);\n' >bad.defs
+  echo "old broken header" >broken.h
+  # Stops at the first failing file (mig.sh): the earlier file's outputs stay, the failing one
+  # writes nothing, and the later ones are not compiled.
+  run 1 "$MIG" -MF all.d a.defs bad.defs sub/b.defs
+  expect_in err.txt "no_such_type_t"
+  for f in alpha.h alphaUser.c alphaServer.c; do [[ -s $f ]] || fail "$f of the first file missing"; done
+  [[ $(cat broken.h) == "old broken header" ]] || fail "the failing file changed its output"
+  [[ ! -e brokenUser.c && ! -e beta.h && ! -e betaUser.c ]] || fail "written after the failure: $(ls)"
+  # -MF describes what was written: the first file only.
+  expect_in all.d "alphaUser.c"
+  expect_not_in all.d "bad.defs"
+  expect_not_in all.d "beta"
+  [[ -z $(ls -A | grep -F '.tmp') ]] || fail "temporary left: $(ls -A)"
+  # A missing second file: E0408, exit 1, the first file's outputs written.
+  rm -f alpha*
+  run 1 "$MIG" a.defs missing.defs
+  expect_in err.txt "[E0408]"
+  [[ -s alphaUser.c ]] || fail "first file not written"
+}
+
+case_several_files_conflicts() {
+  write_two
+  # A named output would be overwritten by every file: refused before anything runs.
+  run 2 "$MIG" -user x.c a.defs sub/b.defs
+  expect_in err.txt "'x.c' would be written for 'sub/b.defs' and again for another .defs file of this run [E0419]"
+  run 2 "$MIG" --emit-json j.json a.defs sub/b.defs
+  expect_in err.txt "[E0419]"
+  [[ ! -e x.c && ! -e j.json && ! -e alpha.h ]] || fail "written on a usage error: $(ls)"
+  # Two files declaring one subsystem: the second would overwrite the first's default names.
+  sed 's/routine a_one/routine a_other/' a.defs >a2.defs
+  run 2 "$MIG" a.defs a2.defs
+  expect_in err.txt "'alpha.h' would be written for 'a2.defs' and again for another .defs file of this run [E0419]"
+  expect_in alphaUser.c "a_one"
+  expect_not_in alphaUser.c "a_other"
+  # -i PREFIX: one file per routine; the same routine in two files is caught the same way.
+  rm -f alpha*
+  run 2 "$MIG" -i p_ -server /dev/null -header /dev/null a.defs a.defs
+  expect_in err.txt "'p_a_one.c' would be written for 'a.defs'"
+}
+
 "case_$CASE"
 echo "ok [$CASE]"

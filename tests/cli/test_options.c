@@ -28,7 +28,8 @@ static void test_apple_outputs_and_file(void **state) {
     assert_string_equal(o.outputs[EMIT_SERVER_HEADER], "s.h");
     assert_string_equal(o.outputs[EMIT_INTERNAL_HEADER], "i.h");
     assert_string_equal(o.outputs[EMIT_DEFINES_HEADER], "d.h");
-    assert_string_equal(o.defs_file, "x.defs");
+    assert_int_equal(o.defs_file_count, 1);
+    assert_string_equal(o.defs_files[0], "x.defs");
     assert_int_equal(o.problem_count, 0);
     assert_false(o.usage_error);
     options_free(&o);
@@ -92,7 +93,8 @@ static void test_cpp_joined_and_separated(void **state) {
     assert_int_equal(o.cpp_arg_count, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < o.cpp_arg_count; i++)
         assert_string_equal(o.cpp_args[i], want[i]);
-    assert_string_equal(o.defs_file, "x.defs");
+    assert_int_equal(o.defs_file_count, 1);
+    assert_string_equal(o.defs_files[0], "x.defs");
     options_free(&o);
 }
 
@@ -115,12 +117,29 @@ static void test_options_after_file_warn(void **state) {
     PARSE(&o, "x.defs", "-DLATE", "-user", "late.c");
     assert_int_equal(o.cpp_arg_count, 0);
     assert_null(o.outputs[EMIT_USER_SOURCE]);
-    assert_int_equal(o.problem_count, 3);
+    assert_int_equal(o.problem_count, 2);
     assert_int_equal(o.problems[0].id, DIAG_OPTION_AFTER_FILE);
     assert_string_equal(o.problems[0].args[0], "-DLATE");
-    assert_int_equal(o.problems[1].id, DIAG_OPTION_AFTER_FILE);
-    assert_int_equal(o.problems[2].id, DIAG_EXTRA_INPUT_FILE); // "late.c" is a second file
-    assert_true(o.usage_error);
+    assert_int_equal(o.problems[1].id, DIAG_OPTION_AFTER_FILE); // with its value, as mig.sh
+    assert_string_equal(o.problems[1].args[0], "-user late.c");
+    assert_int_equal(o.defs_file_count, 1); // "late.c" is the value, not a second file
+    assert_false(o.usage_error);
+    options_free(&o);
+}
+
+static void test_several_files(void **state) {
+    (void)state;
+    struct driver_options o;
+    PARSE(&o, "-DX", "a.defs", "b.defs", "-I", "dir", "c.defs", "-user");
+    assert_int_equal(o.defs_file_count, 3);
+    assert_string_equal(o.defs_files[0], "a.defs");
+    assert_string_equal(o.defs_files[1], "b.defs");
+    assert_string_equal(o.defs_files[2], "c.defs");
+    assert_int_equal(o.cpp_arg_count, 1); // only the -DX before the first file counts
+    assert_int_equal(o.problem_count, 2);
+    assert_string_equal(o.problems[0].args[0], "-I dir");
+    assert_string_equal(o.problems[1].args[0], "-user"); // no value left: warned alone
+    assert_false(o.usage_error);
     options_free(&o);
 }
 
@@ -199,6 +218,7 @@ int main(void) {
         cmocka_unit_test(test_cpp_joined_and_separated),
         cmocka_unit_test(test_bare_include_before_option),
         cmocka_unit_test(test_options_after_file_warn),
+        cmocka_unit_test(test_several_files),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_version_help_t),
     };

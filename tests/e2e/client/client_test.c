@@ -1,4 +1,5 @@
-/* End-to-end test of client.defs: `overwrite` (the reply's data lands in the caller's buffer),
+/* End-to-end test of client.defs: `overwrite` (the reply's data lands in the caller's buffer;
+ * a reply refused by its check leaves no right behind, even ones in the caller's array),
  * ConsumeOnSendError Any after MACH_SEND_INVALID_DEST and MACH_SEND_TIMED_OUT (exactly what the
  * request moved is consumed), types from import/uimport/simport on both sides, and the rcsid
  * string in the object; with leak counts after every case. */
@@ -23,6 +24,14 @@
 #include "client_state.h"
 
 extern const char client_user_rcsid[]; /* clientUser.c is built with UseExternRCSId */
+
+/* e2e-client-separate runs these cases over stubs made with -R (a send, then a receive): there
+ * is no receive template, so `overwrite` data arrives in new memory as other out-of-line data. */
+#ifdef E2E_SEPARATE_SEND_RECEIVE
+#define OVERWRITE_LANDS 0
+#else
+#define OVERWRITE_LANDS 1
+#endif
 
 static mach_port_t server_port;
 static pthread_t server_thread;
@@ -101,12 +110,20 @@ static void overwrite_lands_in_the_callers_buffer(void **state) {
     blob_t data = buffer;
     mach_msg_type_number_t dataCnt = sizeof buffer; /* in: the capacity */
     assert_int_equal(cl_read_into(server_port, 40, 'x', &data, &dataCnt), KERN_SUCCESS);
-    assert_ptr_equal(data, buffer); /* no new memory */
     assert_int_equal(dataCnt, 40);
     for (int i = 0; i < 40; i++)
-        assert_int_equal(buffer[i], 'x');
-    for (size_t i = 40; i < sizeof buffer; i++)
-        assert_int_equal(buffer[i], '.'); /* nothing past what arrived */
+        assert_int_equal(data[i], 'x');
+    if (OVERWRITE_LANDS) {
+        assert_ptr_equal(data, buffer); /* no new memory */
+        for (size_t i = 40; i < sizeof buffer; i++)
+            assert_int_equal(buffer[i], '.'); /* nothing past what arrived */
+    } else {
+        assert_ptr_not_equal(data, buffer);
+        for (size_t i = 0; i < sizeof buffer; i++)
+            assert_int_equal(buffer[i], '.');
+        assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)data, dataCnt),
+                         KERN_SUCCESS);
+    }
     expect_no_leaks();
 }
 
@@ -137,9 +154,16 @@ static void overwrite_next_to_an_ordinary_out_of_line_argument(void **state) {
     assert_int_equal(cl_read_two(server_port, &first, &firstCnt, &second), KERN_SUCCESS);
     assert_int_equal(firstCnt, 3);
     assert_memory_equal(first, "one", 3); /* new memory, the caller's to release */
-    assert_ptr_equal(second, page);
     for (size_t i = 0; i < sizeof page; i++)
-        assert_int_equal(page[i], (char)('A' + i % 26));
+        assert_int_equal(second[i], (char)('A' + i % 26));
+    if (OVERWRITE_LANDS) {
+        assert_ptr_equal(second, page);
+    } else {
+        assert_ptr_not_equal(second, page);
+        assert_int_equal(page[0], 0);
+        assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)second, sizeof page),
+                         KERN_SUCCESS);
+    }
     assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)first, firstCnt), KERN_SUCCESS);
     expect_no_leaks();
 }
@@ -150,16 +174,107 @@ static void overwrite_port_names_land_in_the_callers_array(void **state) {
     names_t names = array;
     mach_msg_type_number_t namesCnt = 8;
     assert_int_equal(cl_read_names(server_port, 3, &names, &namesCnt), KERN_SUCCESS);
-    assert_ptr_equal(names, array);
+    assert_int_equal(OVERWRITE_LANDS, names == array);
     assert_int_equal(namesCnt, 3);
     assert_int_equal(client_made_count, 3);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(array[i], client_made[i]); /* one task: the send right joins its name */
-        assert_int_equal(send_refs(array[i]), 1);
-        destroy_port(array[i]);
+        assert_int_equal(names[i], client_made[i]); /* one task: the send right joins its name */
+        assert_int_equal(send_refs(names[i]), 1);
+        destroy_port(names[i]);
     }
     assert_int_equal(array[3], MACH_PORT_NULL);
+    if (!OVERWRITE_LANDS) {
+        assert_int_equal(array[0], MACH_PORT_NULL); /* the caller's array was not used */
+        assert_int_equal(vm_deallocate(mach_task_self(), (vm_address_t)names,
+                                       3 * sizeof *names),
+                         KERN_SUCCESS);
+    }
     expect_no_leaks();
+}
+
+/* A server that answers read_names with a reply the stub must refuse, its three rights landing
+ * in the caller's array all the same: namesCnt does not match the descriptor's count, or the
+ * rights are send-once rights where send rights belong. */
+struct bad_names_reply {
+    mach_port_t port;                 /* where the request arrives */
+    mach_msg_type_name_t disposition; /* how the three rights travel */
+    mach_msg_type_number_t body_count;
+    mach_port_t made[3];              /* receive rights kept by the test */
+};
+
+static void *answer_read_names_badly(void *arg) {
+    struct bad_names_reply *b = arg;
+    union {
+        mach_msg_header_t head;
+        char buffer[256];
+    } request;
+    memset(&request, 0, sizeof request);
+    if (mach_msg(&request.head, MACH_RCV_MSG, 0, sizeof request, b->port, MACH_MSG_TIMEOUT_NONE,
+                 MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+        return NULL;
+    __Reply__read_names_t reply;
+    memset(&reply, 0, sizeof reply);
+    reply.Head.msgh_bits =
+        MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(request.head.msgh_bits), 0);
+    reply.Head.msgh_size = sizeof reply;
+    reply.Head.msgh_remote_port = request.head.msgh_remote_port; /* the reply port */
+    reply.Head.msgh_id = request.head.msgh_id + 100;
+    reply.msgh_body.msgh_descriptor_count = 1;
+    reply.names.address = b->made;
+    reply.names.count = 3;
+    reply.names.copy = MACH_MSG_VIRTUAL_COPY;
+    reply.names.disposition = b->disposition;
+    reply.names.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+    reply.NDR = NDR_record;
+    reply.namesCnt = b->body_count;
+    (void)mach_msg(&reply.Head, MACH_SEND_MSG, sizeof reply, 0, MACH_PORT_NULL,
+                   MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+    return NULL;
+}
+
+static void overwrite_bad_reply_releases_the_rights_in_the_callers_array(void **state) {
+    (void)state;
+    const struct {
+        mach_msg_type_name_t disposition;
+        mach_msg_type_number_t body_count;
+    } cases[] = {
+        {MACH_MSG_TYPE_MAKE_SEND, 2},      /* namesCnt 2 for a descriptor of 3 */
+        {MACH_MSG_TYPE_MAKE_SEND_ONCE, 3}, /* send-once rights: the wrong disposition */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct bad_names_reply bad = {.disposition = cases[c].disposition,
+                                      .body_count = cases[c].body_count};
+        bad.port = new_send_right();
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE,
+                                                &bad.made[i]),
+                             KERN_SUCCESS);
+        pthread_t thread;
+        assert_int_equal(pthread_create(&thread, NULL, answer_read_names_badly, &bad), 0);
+        mach_port_t array[8];
+        for (int i = 0; i < 8; i++)
+            array[i] = (mach_port_t)0x5eed; /* what the caller had there */
+        names_t names = array;
+        mach_msg_type_number_t namesCnt = 8;
+        assert_int_equal(cl_read_names(bad.port, 3, &names, &namesCnt), MIG_TYPE_ERROR);
+        assert_int_equal(pthread_join(thread, NULL), 0);
+        assert_ptr_equal(names, array); /* the caller's array is still the caller's */
+        for (int i = 0; i < 3; i++) {
+            /* no stale names left (-R: the rights arrived in new memory, freed with them) */
+            assert_int_equal(array[i], OVERWRITE_LANDS ? MACH_PORT_NULL : (mach_port_t)0x5eed);
+            mach_port_urefs_t refs = 1;
+            assert_int_equal(mach_port_get_refs(mach_task_self(), bad.made[i],
+                                                MACH_PORT_RIGHT_SEND, &refs), KERN_SUCCESS);
+            assert_int_equal(refs, 0); /* the landed right was released */
+            assert_int_equal(mach_port_mod_refs(mach_task_self(), bad.made[i],
+                                                MACH_PORT_RIGHT_RECEIVE, -1),
+                             KERN_SUCCESS);
+        }
+        for (int i = 3; i < 8; i++)
+            assert_int_equal(array[i], (mach_port_t)0x5eed); /* nothing past what arrived */
+        destroy_port(bad.port);
+        expect_no_leaks(); /* ports, names and messages back at the baseline */
+    }
 }
 
 /* ---- imports ---- */
@@ -291,6 +406,7 @@ int main(void) {
         cmocka_unit_test(overwrite_larger_than_the_buffer_arrives_in_new_memory),
         cmocka_unit_test(overwrite_next_to_an_ordinary_out_of_line_argument),
         cmocka_unit_test(overwrite_port_names_land_in_the_callers_array),
+        cmocka_unit_test(overwrite_bad_reply_releases_the_rights_in_the_callers_array),
         cmocka_unit_test(imported_types_on_both_sides),
         cmocka_unit_test(invalid_destination_consumes_only_the_moved_destination),
         cmocka_unit_test(send_timeout_consumes_what_the_request_moved),
