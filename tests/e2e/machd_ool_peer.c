@@ -376,7 +376,8 @@ static int flood(const char *name, size_t size, long count) {
 struct local_rpcs {
     mach_port_t server;
     unsigned long done; /* atomic */
-    bool stop;          /* atomic */
+    bool stop_client;   /* atomic; the client stops first, so its last RPC is answered */
+    bool stop;          /* atomic: the server */
 };
 
 static void *local_server(void *arg) {
@@ -401,7 +402,7 @@ static void *local_client(void *arg) {
     mach_port_t reply;
     if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply) != KERN_SUCCESS)
         return NULL;
-    while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+    while (!__atomic_load_n(&l->stop_client, __ATOMIC_ACQUIRE)) {
         struct {
             mach_msg_header_t head;
             mach_msg_trailer_t trailer;
@@ -498,8 +499,9 @@ static int unlocked(const char *name) {
                                        false);
     unsigned long after_send = __atomic_load_n(&local.done, __ATOMIC_ACQUIRE);
     pthread_join(holder, NULL);
-    __atomic_store_n(&local.stop, true, __ATOMIC_RELEASE);
+    __atomic_store_n(&local.stop_client, true, __ATOMIC_RELEASE);
     pthread_join(client, NULL);
+    __atomic_store_n(&local.stop, true, __ATOMIC_RELEASE);
     pthread_join(server, NULL);
     fprintf(stderr, "machd_ool_peer: unlocked: local RPCs: %lu when the copy hit the held region, %lu when it was released, %lu after the send\n",
            h.at_fault, h.at_release, after_send);
