@@ -243,6 +243,13 @@ bool check_collect(struct check_ctx *cx) {
                     ir->kernel_user ? "KernelUser" : "KernelServer");
     if (ir->kernel_user && cx->options->rpc_separate)
         diag_report(cx->diags, DIAG_KERNEL_USER_RPC, st.kernel_user_span);
+    // -mach_msg2 (xnu's KernelServer builds) asks for Apple's newer kernel server form: a demux
+    // taking header, data and trailer apart and a kern_routine_descriptor table. Not generated.
+    if (ir->kernel_server && cx->options->mach_msg2)
+        diag_report(cx->diags, DIAG_IGNORED_OPTION, SRC_SPAN_NONE, "-mach_msg2",
+                    "the mach_msg2 kernel server (a demux taking header, data and trailer "
+                    "apart, a kern_routine_descriptor table) is not generated; the classic "
+                    "KernelServer code is written");
     ir->options = *cx->options;
     if (ir->kernel_user)
         ir->options.rpc_separate = false; // as Apple's MIG after E0114: one call all the same

@@ -11,7 +11,7 @@ if(TARGET mig)
           no_partial_output depfile_make depfile_ninja cpp_failure cc_env positions
           json_diagnostics color cmake_generate installed_tree real_command_lines
           line_breaks input_too_large arch_macros iheader_kernel_only several_files
-          several_files_failure several_files_conflicts)
+          several_files_failure several_files_conflicts mach_msg2_kernel_only)
     add_test(NAME cli-${case}
              COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli/cli_test.sh $<TARGET_FILE:mig>
                      ${PROJECT_SOURCE_DIR} ${case})

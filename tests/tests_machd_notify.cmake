@@ -17,6 +17,7 @@ if(TARGET machd AND TARGET mach_static)
     port_destroyed_to_a_third_process_after_mach_port_destroy
     port_destroyed_when_the_holder_is_killed
     port_destroyed_to_a_third_process_when_the_holder_is_killed
+    port_destroyed_after_the_right_moved_twice_to_a_third_process
     no_senders_crossing_a_make_send_of_a_moved_receive_right
     no_senders_sync_values_with_senders_in_another_process
     refused_message_destroys_its_rights_and_keeps_new_ports_known

@@ -765,12 +765,13 @@ static void handle_send_admit(struct broker *b, struct broker_task *t, const str
     }
 }
 
-/* QUEUE_CREDIT from the receiver: its room, and how many deliveries it has seen. */
-static void handle_queue_credit(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
-    struct entry *e = lookup(t, req->u.queue_credit.name);
+/* QUEUE_CREDIT from the receiver (alone, or carried by its MSG_SEND): its room on the port
+ * behind its handle `name`, and how many deliveries it has seen. */
+static void apply_queue_credit(struct broker *b, struct broker_task *t, uint32_t name, uint32_t seen, uint32_t room) {
+    struct entry *e = lookup(t, name);
     if (!e || !e->receive)
         return; /* one-way: a stale or foreign handle changes nothing */
-    flow_set_room(&e->port->flow, req->u.queue_credit.seen, req->u.queue_credit.room);
+    flow_set_room(&e->port->flow, seen, room);
     flow_admit_waiters(b, e->port);
 }
 
@@ -962,6 +963,8 @@ static void destroy_refused(struct broker *b, struct broker_task *t, const struc
 }
 
 static void handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    if (req->u.send.flags & MACHD_SEND_CREDIT) /* whatever becomes of the message */
+        apply_queue_credit(b, t, req->u.send.credit.name, req->u.send.credit.seen, req->u.send.credit.room);
     struct broker_port *dest = NULL;
     uint32_t st = send_check(b, t, req, &dest);
     if (st != MACH_MSG_SUCCESS) {
@@ -1493,6 +1496,8 @@ static void handle_stats(struct broker *b, struct broker_task *t, const struct m
     b->msg.u.stats_reply.entries = b->counts.entries;
     b->msg.u.stats_reply.names = b->counts.names;
     b->msg.u.stats_reply.rss_bytes = b->hooks->rss_bytes ? b->hooks->rss_bytes(b->ctx) : 0;
+    if (b->hooks->io_counts)
+        b->hooks->io_counts(b->ctx, &b->msg.u.stats_reply.io);
     emit(b, t);
 }
 
@@ -1519,7 +1524,7 @@ void broker_handle(struct broker *b, struct broker_task *t, const struct machd_m
         handle_send_admit(b, t, req);
         break;
     case MACHD_QUEUE_CREDIT:
-        handle_queue_credit(b, t, req);
+        apply_queue_credit(b, t, req->u.queue_credit.name, req->u.queue_credit.seen, req->u.queue_credit.room);
         break;
     default: /* HELLO belongs to the connection layer; replies and events never come from tasks */
         break;

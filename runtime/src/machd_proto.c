@@ -203,7 +203,10 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
             return MACHD_DECODE_BAD_FIELD;
         return MACHD_DECODE_OK;
     case MACHD_MSG_SEND:
-        if (m->u.send.flags & ~(MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED))
+        if (m->u.send.flags & ~(MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED | MACHD_SEND_CREDIT))
+            return MACHD_DECODE_BAD_FIELD;
+        if ((m->u.send.flags & MACHD_SEND_CREDIT) &&
+            (!is_real_handle(m->u.send.credit.name) || m->u.send.credit.room > MACHD_MAX_ROOM))
             return MACHD_DECODE_BAD_FIELD;
         if (!check_right(&m->u.send.dest, SLOT_DEST) || !check_right(&m->u.send.reply, SLOT_REPLY))
             return MACHD_DECODE_BAD_RIGHT;
@@ -360,6 +363,13 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         io_right(c, &m->u.send.reply);
         IO(c, m->u.send.flags);
         io_reserved(c, 2);
+        if (m->u.send.flags & MACHD_SEND_CREDIT) {
+            IO(c, m->u.send.credit.name);
+            IO(c, m->u.send.credit.seen);
+            IO(c, m->u.send.credit.room);
+        } else if (!c->writing) {
+            m->u.send.credit.name = m->u.send.credit.seen = m->u.send.credit.room = 0;
+        }
         io_payload_counts(c, &m->u.send.p);
         st = c->reserved_ok ? io_payload_items(c, &m->u.send.p) : MACHD_DECODE_BAD_RIGHT;
         break;
@@ -439,6 +449,12 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.stats_reply.entries);
         IO(c, m->u.stats_reply.names);
         IO(c, m->u.stats_reply.rss_bytes);
+        IO(c, m->u.stats_reply.io.epoll_waits);
+        IO(c, m->u.stats_reply.io.recv_calls);
+        IO(c, m->u.stats_reply.io.send_calls);
+        IO(c, m->u.stats_reply.io.other_calls);
+        IO(c, m->u.stats_reply.io.datagrams_in);
+        IO(c, m->u.stats_reply.io.datagrams_out);
         break;
     default:
         return MACHD_DECODE_BAD_TYPE;

@@ -94,6 +94,7 @@ static struct {
     struct handle_map links; /* handle -> struct link (IPC lock) */
     uint32_t next_export;
     struct machd_msg send_msg; /* built under the IPC lock */
+    struct flow_deferred credits; /* room announcements waiting for a ride (IPC lock) */
     struct machd_msg in;       /* the thread holding the reader role only */
     uint8_t *in_buf;
     bool connected_before;     /* a later connection is to a new machd: bind names again */
@@ -142,6 +143,47 @@ static void announce_room(uint32_t h, struct flow_rx *rx, const struct ipc_port 
     m.u.queue_credit.room = flow_rx_room(port);
     flow_rx_said(rx, m.u.queue_credit.room);
     (void)write_msg(&m);
+}
+
+/* A deferred announcement still wanted: its link, its handle in *h; NULL when none is left
+ * (IPC lock held). A port that went away or moved meanwhile is skipped. */
+static struct link *credit_next(uint32_t *h) {
+    while (flow_deferred_pop(&T.credits, h)) {
+        struct link *l = handle_map_get(&T.links, *h);
+        if (!l || !l->rx.deferred || l->port->transport || l->port->export_handle != *h)
+            continue;
+        if (flow_rx_due(&l->rx, l->port))
+            return l;
+        l->rx.deferred = false;
+    }
+    return NULL;
+}
+
+/* One deferred announcement rides on the MSG_SEND being built (IPC lock held). */
+static void credit_attach(struct machd_msg *m) {
+    uint32_t h;
+    struct link *l = credit_next(&h);
+    if (!l)
+        return;
+    m->u.send.flags |= MACHD_SEND_CREDIT;
+    m->u.send.credit.name = h;
+    m->u.send.credit.seen = l->rx.seen;
+    m->u.send.credit.room = flow_rx_room(l->port);
+    flow_rx_said(&l->rx, m->u.send.credit.room);
+}
+
+/* The MSG_SEND that carried a credit was not written: the credit goes alone (IPC lock held). */
+static void credit_unattach(const struct machd_msg *m) {
+    struct link *l = (m->u.send.flags & MACHD_SEND_CREDIT) ? handle_map_get(&T.links, m->u.send.credit.name) : NULL;
+    if (l)
+        announce_room(m->u.send.credit.name, &l->rx, l->port);
+}
+
+/* A thread is about to sleep: deferred announcements go out on their own (IPC lock held). */
+static void credits_flush(void) {
+    uint32_t h;
+    for (struct link *l; (l = credit_next(&h)) != NULL;)
+        announce_room(h, &l->rx, l->port);
 }
 
 /* ---- the handle table (IPC lock held) ---- */
@@ -524,11 +566,14 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
         p->msgh_bits |= MACHD_PAYLOAD_SPILLED;
         p->spill_fd = spill_fd;
     }
+    credit_attach(m); /* last: nothing can fail between here and the write */
     int err = write_msg(m);
     if (spill_fd >= 0)
         close(spill_fd); /* machd holds its own reference now (or the send failed) */
-    if (err)
+    if (err) {
+        credit_unattach(m);
         return err == EINVAL ? MACH_SEND_TOO_LARGE : MACH_SEND_INVALID_DEST;
+    }
     announce_new_exports(m);
     /* machd has the message: the local rights it carried are settled, the storage freed. */
     kmsg->remote = NULL;
@@ -579,7 +624,13 @@ static void machd_export_died(struct ipc_port *port) {
  * senders in. IPC lock held. */
 static void machd_export_queue_changed(struct ipc_port *port) {
     struct link *l = link_get(port->export_handle);
-    if (l && l->port == port && flow_rx_due(&l->rx, port))
+    if (!l || l->port != port || !flow_rx_due(&l->rx, port))
+        return;
+    /* Not urgent: the next MSG_SEND (an RPC server's reply) carries it, or it goes alone
+     * before a thread of ours sleeps (credits_flush). */
+    if (!flow_rx_urgent(&l->rx, port) && (l->rx.deferred || flow_deferred_push(&T.credits, port->export_handle)))
+        l->rx.deferred = true;
+    else
         announce_room(port->export_handle, &l->rx, port);
 }
 
@@ -947,6 +998,7 @@ static void forget_links(void) {
             link_drop(h);
         }
     }
+    flow_deferred_clear(&T.credits);
 }
 
 /* Fails every request waiting for machd's reply (wait_mu held). */
@@ -1061,7 +1113,8 @@ static bool reader_process(void) {
  * makes a thread blocked receiving from machd return. IPC lock held. */
 static void reader_nudge(void) { tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0); }
 
-static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge};
+static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge,
+                                                   credits_flush};
 
 /* ---- fork ---- */
 

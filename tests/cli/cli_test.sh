@@ -611,5 +611,21 @@ case_several_files_conflicts() {
   expect_in err.txt "'p_a_one.c' would be written for 'a.defs'"
 }
 
+# -mach_msg2: Apple's newer KernelServer form is not generated; said for KernelServer only.
+case_mach_msg2_kernel_only() {
+  write_sample
+  run 0 "$MIG" -Werror -mach_msg2 -header /dev/null -user /dev/null -server plain.c sample.defs
+  expect_not_in err.txt "[E0412]"
+  sed 's/^subsystem demo_sub/subsystem KernelServer demo_sub/' sample.defs >kernel.defs
+  run 0 "$MIG" -header /dev/null -user /dev/null -server classic.c -sheader classic.h kernel.defs
+  run 0 "$MIG" -mach_msg2 -header /dev/null -user /dev/null -server msg2.c -sheader msg2.h kernel.defs
+  expect_in err.txt "option '-mach_msg2' is ignored"
+  expect_in err.txt "[E0412]"
+  cmp -s classic.c msg2.c || fail "-mach_msg2 changed the server file"
+  cmp -s classic.h msg2.h || fail "-mach_msg2 changed the server header"
+  run 1 "$MIG" -Werror -mach_msg2 -header /dev/null -user /dev/null -server w.c kernel.defs
+  [[ ! -e w.c ]] || fail "written although -Werror made the warning an error"
+}
+
 "case_$CASE"
 echo "ok [$CASE]"

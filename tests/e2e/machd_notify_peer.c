@@ -163,7 +163,8 @@ static kern_return_t request(mach_port_t name, mach_msg_id_t which, mach_port_ms
 
 /* pdhold NAME VARIANT: takes a receive right (800) on NAME.b, then: "kill" dies by SIGKILL at
  * once; "mod" / "destroy" wait for 4 messages queued on it and destroy the right with
- * mach_port_mod_refs / mach_port_destroy (the name is gone; the right goes to the notify port). */
+ * mach_port_mod_refs / mach_port_destroy (the name is gone; the right goes to the notify port);
+ * "pass" moves it on to the pdhold of NAME.x once the 4 messages are queued (they follow it). */
 static int pdhold(const char *name) {
     mach_port_t task = mach_task_self(), svc = bootstrap_or_exit(true, named(name, "b"));
     ready();
@@ -174,6 +175,13 @@ static int pdhold(const char *name) {
     if (is("kill"))
         raise(SIGKILL);
     CHECK(2, wait_queued(p, 4), "4 messages queued: %u", queued(p));
+    if (is("pass")) {
+        mach_port_t next = bootstrap_or_exit(false, named(name, "x.b"));
+        mach_msg_return_t mr = send_msg(next, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 800, p,
+                                        MACH_MSG_TYPE_MOVE_RECEIVE);
+        CHECK(2, mr == MACH_MSG_SUCCESS, "pass the receive right on: %#x", mr);
+        return 0;
+    }
     kern_return_t kr = is("mod") ? mach_port_mod_refs(task, p, MACH_PORT_RIGHT_RECEIVE, -1) : mach_port_destroy(task, p);
     CHECK(3, kr == KERN_SUCCESS, "destroy the receive right: %#x", kr);
     CHECK(4, type_of(p) == 0, "the name is still here: type %#x", type_of(p));

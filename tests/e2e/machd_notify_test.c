@@ -37,19 +37,23 @@ static void expect_nothing_left(void) {
     tc_close(obs);
 }
 
-/* pdreq asks for port-destroyed on its port, moves the receive right to pdhold (and to
- * pdnotify's notify port when `remote`), whose end (`how`) gives the right back in a
- * port-destroyed notification. */
-static void port_destroyed_case(const char *name, const char *how, bool remote) {
-    char v[32];
+/* pdreq asks for port-destroyed on its port (the notify port in pdnotify when `remote`), moves
+ * the receive right to pdhold (which passes it on to a second pdhold when `passed`), whose end
+ * (`how`) gives the right back in a port-destroyed notification. */
+static void port_destroyed_case(const char *name, const char *how, bool remote, bool passed) {
+    char v[32], next[64];
     snprintf(v, sizeof v, "%s-%s", remote ? "remote" : "local", strcmp(how, "kill") == 0 ? "kill" : "destroy");
-    pid_t holder = peer("pdhold", name, how);
+    snprintf(next, sizeof next, "%s.x", name);
+    pid_t last = passed ? peer("pdhold", next, how) : 0;
+    pid_t holder = peer("pdhold", name, passed ? "pass" : how);
     pid_t notifier = remote ? peer("pdnotify", name, v) : 0;
     pid_t requester = peer("pdreq", name, v);
     assert_int_equal(mh_wait(requester), 0);
     if (remote)
         assert_int_equal(mh_wait(notifier), 0);
-    assert_int_equal(mh_wait(holder), strcmp(how, "kill") == 0 ? 128 + SIGKILL : 0);
+    assert_int_equal(mh_wait(holder), strcmp(how, "kill") == 0 && !passed ? 128 + SIGKILL : 0);
+    if (passed)
+        assert_int_equal(mh_wait(last), strcmp(how, "kill") == 0 ? 128 + SIGKILL : 0);
     expect_nothing_left();
 }
 
@@ -57,25 +61,33 @@ static void port_destroyed_case(const char *name, const char *how, bool remote) 
  * and the messages, in order, come back to the requester, under its send right's name. */
 static void port_destroyed_when_the_holder_destroys_the_right(void **state) {
     (void)state;
-    port_destroyed_case("svc.pd1", "mod", false);
+    port_destroyed_case("svc.pd1", "mod", false, false);
 }
 
 /* Same with mach_port_destroy, the notify port in a third process. */
 static void port_destroyed_to_a_third_process_after_mach_port_destroy(void **state) {
     (void)state;
-    port_destroyed_case("svc.pd2", "destroy", true);
+    port_destroyed_case("svc.pd2", "destroy", true, false);
 }
 
 /* The holder is killed (SIGKILL) holding the receive right: the right goes to the notify port
  * and the requester's send right still reaches it. */
 static void port_destroyed_when_the_holder_is_killed(void **state) {
     (void)state;
-    port_destroyed_case("svc.pd3", "kill", false);
+    port_destroyed_case("svc.pd3", "kill", false, false);
 }
 
 static void port_destroyed_to_a_third_process_when_the_holder_is_killed(void **state) {
     (void)state;
-    port_destroyed_case("svc.pd4", "kill", true);
+    port_destroyed_case("svc.pd4", "kill", true, false);
+}
+
+/* The right moves on from the first holder (with 4 messages queued there) to a second one,
+ * which destroys it: the request and the messages went with it both times, to the notify port
+ * in a third process. */
+static void port_destroyed_after_the_right_moved_twice_to_a_third_process(void **state) {
+    (void)state;
+    port_destroyed_case("svc.pd5", "mod", true, true);
 }
 
 /* The race of the no-senders check for a receive right obtained from machd: machd says "no
@@ -156,6 +168,7 @@ int main(int argc, char **argv) {
         WITH_MACHD(port_destroyed_to_a_third_process_after_mach_port_destroy),
         WITH_MACHD(port_destroyed_when_the_holder_is_killed),
         WITH_MACHD(port_destroyed_to_a_third_process_when_the_holder_is_killed),
+        WITH_MACHD(port_destroyed_after_the_right_moved_twice_to_a_third_process),
         WITH_MACHD(no_senders_crossing_a_make_send_of_a_moved_receive_right),
         WITH_MACHD(no_senders_sync_values_with_senders_in_another_process),
         WITH_MACHD(refused_message_destroys_its_rights_and_keeps_new_ports_known),
