@@ -29,6 +29,9 @@ struct broker_hooks {
     bool (*room_fd)(void *ctx, void *conn);
     /* A monotonic clock in milliseconds, for SEND_ADMIT deadlines. */
     uint64_t (*now_ms)(void *ctx);
+    /* The connection layer's system call and datagram counters, for STATS (may be NULL:
+     * reported as zero). */
+    void (*io_counts)(void *ctx, struct machd_io_counts *out);
 };
 
 /* Limits that keep one task from growing machd without bound. */

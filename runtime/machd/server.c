@@ -79,6 +79,7 @@ struct machd_server {
     struct conn *conns;
     size_t dead_count;
     uint32_t out_fds; /* queued memfds, all connections */
+    struct machd_io_counts io; /* system calls and datagrams, reported by STATS */
     uint8_t in[MACHD_MAX_PACKET];
     struct machd_msg req;
 };
@@ -99,8 +100,10 @@ static void drop_output(struct machd_server *s, struct conn *c) {
     while (c->out_head) {
         struct out_packet *p = c->out_head;
         c->out_head = p->next;
-        if (p->fd >= 0)
+        if (p->fd >= 0) {
             close(p->fd);
+            s->io.other_calls++;
+        }
         free(p);
     }
     c->out_tail = NULL;
@@ -120,15 +123,24 @@ static void watch_update(struct machd_server *s, struct conn *c) {
     if (want == c->want_out || c->dead)
         return;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0), .data.ptr = &c->sock_watch};
+    s->io.other_calls++;
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
         c->want_out = want;
+}
+
+/* One sendmsg on a task connection, counted. */
+static ssize_t counted_send(struct machd_server *s, int sock, const uint8_t *bytes, size_t len, int fd) {
+    ssize_t n = machd_send_with_fd(sock, bytes, len, fd, MSG_DONTWAIT);
+    s->io.send_calls++;
+    s->io.datagrams_out += n >= 0;
+    return n;
 }
 
 /* Sends queued datagrams until the socket is full. */
 static void conn_flush(struct machd_server *s, struct conn *c) {
     while (c->out_head && !c->dead) {
         struct out_packet *p = c->out_head;
-        ssize_t n = machd_send_with_fd(c->fd, p->data, p->len, p->fd, MSG_DONTWAIT);
+        ssize_t n = counted_send(s, c->fd, p->data, p->len, p->fd);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -147,6 +159,7 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
         c->out_bytes -= p->len;
         if (p->fd >= 0) {
             close(p->fd);
+            s->io.other_calls++;
             c->out_fds--;
             s->out_fds--;
         }
@@ -176,7 +189,7 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
     if (c->dead || c->peer_gone)
         return;
     if (!c->out_head) {
-        ssize_t n = machd_send_with_fd(c->fd, bytes, len, fd, MSG_DONTWAIT);
+        ssize_t n = counted_send(s, c->fd, bytes, len, fd);
         if (n >= 0)
             return;
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ETOOMANYREFS) {
@@ -185,6 +198,7 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
         }
     }
     int own_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    s->io.other_calls += fd >= 0;
     if (fd >= 0 && own_fd < 0) {
         /* Out of descriptors: the message is lost, as when its destination dies after copyin. */
         machd_log(LOG_WARNING, "a spilled message was dropped: %s", strerror(errno));
@@ -192,8 +206,10 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
     }
     struct out_packet *p = malloc(sizeof *p + len);
     if (!p) {
-        if (own_fd >= 0)
+        if (own_fd >= 0) {
             close(own_fd);
+            s->io.other_calls++;
+        }
         conn_kill(s, c, "out of memory queueing output");
         return;
     }
@@ -219,7 +235,8 @@ static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
 }
 
 static uint64_t hook_rss(void *ctx) {
-    (void)ctx;
+    struct machd_server *s = ctx;
+    s->io.other_calls += 4; /* stdio: openat, fstat, read, close */
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long size = 0, resident = 0;
     if (f) {
@@ -237,11 +254,17 @@ static uint64_t hook_now_ms(void *ctx) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
+    struct machd_server *s = ctx;
+    *out = s->io;
+}
+
 /* ---- connections ---- */
 
 static void conn_reap(struct machd_server *s, struct conn *c) {
     if (c->task)
         broker_task_destroy(s->broker, c->task); /* may mark other connections dead */
+    s->io.other_calls += c->pidfd >= 0 ? 4 : 2; /* epoll_ctl and close of each descriptor */
     epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     if (c->pidfd >= 0) {
@@ -292,6 +315,7 @@ static bool peer_identity(int fd, struct machd_audit *id, int *pidfd) {
 }
 
 static void accept_one(struct machd_server *s) {
+    s->io.other_calls += 6; /* accept4, 2 getsockopt, fstat, 2 epoll_ctl (failures: fewer) */
     int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
         if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
@@ -341,8 +365,11 @@ static void protocol_error(struct machd_server *s, struct conn *c, uint32_t stat
     s->req.u.error.type = type;
     uint8_t buf[64];
     size_t len = machd_proto_encode(&s->req, buf, sizeof buf);
-    if (len)
-        (void)send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (len) {
+        s->io.send_calls++;
+        if (send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+            s->io.datagrams_out++;
+    }
     conn_kill(s, c, why);
 }
 
@@ -411,6 +438,9 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
         int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
         bool extra = false;
         ssize_t n = machd_recv_with_fds(c->fd, s->in, sizeof s->in, MSG_DONTWAIT | MSG_TRUNC, fds, &nfds, &extra);
+        s->io.recv_calls++;
+        s->io.datagrams_in += n > 0;
+        s->io.other_calls += (uint64_t)nfds; /* their close below (extra ones: not counted) */
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -493,7 +523,7 @@ int machd_server_listen(struct machd_server **out, const char *path) {
     s->path_ino = st.st_ino;
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
                                      .send_fd = hook_send_fd, .room_fd = hook_room_fd,
-                                     .now_ms = hook_now_ms};
+                                     .now_ms = hook_now_ms, .io_counts = hook_io_counts};
     s->broker = broker_create(&s->hooks, s);
     if (!s->broker) {
         machd_server_destroy(s);
@@ -527,6 +557,7 @@ int machd_server_run(struct machd_server *s) {
     for (;;) {
         /* Senders waiting for queue room with a deadline bound the wait (flow.h). */
         int n = epoll_wait(s->epoll_fd, events, 64, broker_next_timeout_ms(s->broker, hook_now_ms(s)));
+        s->io.epoll_waits++;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -542,6 +573,7 @@ int machd_server_run(struct machd_server *s) {
                 break;
             case WATCH_SIGNAL: {
                 struct signalfd_siginfo si;
+                s->io.other_calls++;
                 if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
                     machd_log(LOG_INFO, "signal %u: stopping", si.ssi_signo);
                     return MACHD_EXIT_OK;

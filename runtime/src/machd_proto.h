@@ -9,12 +9,16 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 2u
+#define MACHD_PROTO_VERSION 3u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+                                  item, STATS_REPLY I/O counters */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
 #define MACHD_MAX_PACKET (128u * 1024u)
-#define MACHD_MAX_RIGHTS 1024u
+/* Rights per message. Darwin takes at most 16,383 (IPC_KMSG_MAX_OOL_PORT_COUNT, port and OOL
+ * port descriptors together); here the right items of a MSG_DELIVER must fit one datagram with
+ * 64 OOL items, which allows 16,311: the limit is the round figure below that. */
+#define MACHD_MAX_RIGHTS 16000u
 #define MACHD_MAX_OOL 64u
 #define MACHD_MAX_SERVICE_NAME 127u /* bytes, without the NUL (Darwin's name_t is 128) */
 
@@ -70,6 +74,8 @@ enum machd_msg_type {
 /* MSG_SEND flags. */
 #define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u
 #define MACHD_SEND_ADMITTED 0x0002u /* uses the room a SEND_ADMIT reserved for this task */
+#define MACHD_SEND_CREDIT 0x0004u   /* a credit item follows the fixed fields: the sender's
+                                       QUEUE_CREDIT for one of its ports, carried along */
 
 /* SEND_ADMIT flags. */
 #define MACHD_ADMIT_TIMED 0x1u   /* give up after timeout_ms (0: answer at once) */
@@ -155,9 +161,16 @@ struct machd_payload {
      * spill_fd when MACHD_PAYLOAD_SPILLED is set (the codec never reads it). */
     int spill_fd;
     uint32_t fds_received;
-    struct machd_right rights[MACHD_MAX_RIGHTS];
+    /* The right_count right items. Encoding: `rights` points to the caller's items. Decoding:
+     * `rights` is NULL and the items stay in the datagram (`right_items`, checked); read either
+     * form with machd_payload_right. */
+    const struct machd_right *rights;
+    const uint8_t *right_items;
     struct machd_ool ool[MACHD_MAX_OOL];
 };
+
+/* Right item i (< p->right_count) of a payload, encoded or decoded. */
+struct machd_right machd_payload_right(const struct machd_payload *p, uint32_t i);
 
 /* Who sent a delivered message, as the kernel told machd (all zero for machd's own messages). */
 struct machd_audit {
@@ -165,6 +178,18 @@ struct machd_audit {
     uint32_t uid;
     uint32_t gid;
     uint64_t task_id;
+};
+
+/* machd's own work since it started (STATS_REPLY, for benchmarks): its event-loop waits, socket
+ * calls, other system calls, and the datagrams it read and wrote. */
+struct machd_io_counts {
+    uint64_t epoll_waits;   /* epoll_wait calls */
+    uint64_t recv_calls;    /* recvmsg calls on task connections */
+    uint64_t send_calls;    /* sendmsg calls on task connections */
+    uint64_t other_calls;   /* every other system call of the event loop (epoll_ctl, accept,
+                               fcntl, close, ...) */
+    uint64_t datagrams_in;  /* datagrams read from tasks */
+    uint64_t datagrams_out; /* datagrams written to tasks */
 };
 
 struct machd_msg {
@@ -180,6 +205,9 @@ struct machd_msg {
         struct {
             struct machd_right dest, reply;
             uint16_t flags;
+            /* With MACHD_SEND_CREDIT: a queue_credit of the sender's (same rules); all zero
+             * otherwise. */
+            struct { uint32_t name, seen, room; } credit;
             struct machd_payload p;
         } send;
         struct { uint32_t status; } send_reply;
@@ -211,6 +239,7 @@ struct machd_msg {
         struct {
             uint32_t tasks, ports, entries, names;
             uint64_t rss_bytes; /* machd's resident memory, for leak tests */
+            struct machd_io_counts io; /* machd's system calls and datagrams since it started */
         } stats_reply;
     } u;
 };

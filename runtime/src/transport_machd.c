@@ -94,6 +94,7 @@ static struct {
     struct handle_map links; /* handle -> struct link (IPC lock) */
     uint32_t next_export;
     struct machd_msg send_msg; /* built under the IPC lock */
+    struct flow_deferred credits; /* room announcements waiting for a ride (IPC lock) */
     struct machd_msg in;       /* the thread holding the reader role only */
     uint8_t *in_buf;
     bool connected_before;     /* a later connection is to a new machd: bind names again */
@@ -142,6 +143,47 @@ static void announce_room(uint32_t h, struct flow_rx *rx, const struct ipc_port 
     m.u.queue_credit.room = flow_rx_room(port);
     flow_rx_said(rx, m.u.queue_credit.room);
     (void)write_msg(&m);
+}
+
+/* A deferred announcement still wanted: its link, its handle in *h; NULL when none is left
+ * (IPC lock held). A port that went away or moved meanwhile is skipped. */
+static struct link *credit_next(uint32_t *h) {
+    while (flow_deferred_pop(&T.credits, h)) {
+        struct link *l = handle_map_get(&T.links, *h);
+        if (!l || !l->rx.deferred || l->port->transport || l->port->export_handle != *h)
+            continue;
+        if (flow_rx_due(&l->rx, l->port))
+            return l;
+        l->rx.deferred = false;
+    }
+    return NULL;
+}
+
+/* One deferred announcement rides on the MSG_SEND being built (IPC lock held). */
+static void credit_attach(struct machd_msg *m) {
+    uint32_t h;
+    struct link *l = credit_next(&h);
+    if (!l)
+        return;
+    m->u.send.flags |= MACHD_SEND_CREDIT;
+    m->u.send.credit.name = h;
+    m->u.send.credit.seen = l->rx.seen;
+    m->u.send.credit.room = flow_rx_room(l->port);
+    flow_rx_said(&l->rx, m->u.send.credit.room);
+}
+
+/* The MSG_SEND that carried a credit was not written: the credit goes alone (IPC lock held). */
+static void credit_unattach(const struct machd_msg *m) {
+    struct link *l = (m->u.send.flags & MACHD_SEND_CREDIT) ? handle_map_get(&T.links, m->u.send.credit.name) : NULL;
+    if (l)
+        announce_room(m->u.send.credit.name, &l->rx, l->port);
+}
+
+/* A thread is about to sleep: deferred announcements go out on their own (IPC lock held). */
+static void credits_flush(void) {
+    uint32_t h;
+    for (struct link *l; (l = credit_next(&h)) != NULL;)
+        announce_room(h, &l->rx, l->port);
 }
 
 /* ---- the handle table (IPC lock held) ---- */
@@ -339,6 +381,7 @@ static void finish_moves(struct ipc_port **moved, size_t n) {
 
 /* Scratch for one outgoing message's rights (IPC lock held, so one at a time). */
 static struct pending_right pending[2 * MACHD_MAX_RIGHTS + 2]; /* + released dead notify rights */
+static struct machd_right send_rights[MACHD_MAX_RIGHTS]; /* its right items (p->rights) */
 
 /* One right of the message body as a right item. A receive right with a port-destroyed request
  * armed here takes the request along (docs/machd.md 4): PD_REQUEST, then the request's notify
@@ -348,7 +391,7 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
                                            struct machd_payload *p, size_t *np) {
     if (p->right_count >= MACHD_MAX_RIGHTS)
         return MACH_SEND_TOO_LARGE;
-    struct machd_right *item = &p->rights[p->right_count];
+    struct machd_right *item = &send_rights[p->right_count];
     if (!encode_right(port, disp, item, &pending[*np]))
         return MACH_SEND_INVALID_RIGHT;
     p->right_count++;
@@ -362,7 +405,7 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
         pending[(*np)++] = (struct pending_right){notify, AFTER_RELEASE_ONCE, port};
         return MACH_MSG_SUCCESS;
     }
-    if (!encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &p->rights[p->right_count], &pending[*np]))
+    if (!encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &send_rights[p->right_count], &pending[*np]))
         return MACH_SEND_INVALID_RIGHT;
     pending[*np].pd_of = port;
     item->flags |= MACHD_RIGHT_PD_REQUEST;
@@ -512,6 +555,7 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     p->msgh_bits = kmsg->bits & MACH_MSGH_BITS_COMPLEX;
     p->msgh_id = kmsg->id;
     p->right_count = 0;
+    p->rights = send_rights;
     p->ool_count = 0;
     mach_msg_return_t mr = encode_descriptors(kmsg, p, &np);
     if (mr != MACH_MSG_SUCCESS)
@@ -531,11 +575,14 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
         p->msgh_bits |= MACHD_PAYLOAD_SPILLED;
         p->spill_fd = spill_fd;
     }
+    credit_attach(m); /* last: nothing can fail between here and the write */
     int err = write_msg(m);
     if (spill_fd >= 0)
         close(spill_fd); /* machd holds its own reference now (or the send failed) */
-    if (err)
+    if (err) {
+        credit_unattach(m);
         return err == EINVAL ? MACH_SEND_TOO_LARGE : MACH_SEND_INVALID_DEST;
+    }
     announce_new_exports(m);
     /* machd has the message: the local rights it carried are settled, the storage freed. */
     kmsg->remote = NULL;
@@ -586,7 +633,13 @@ static void machd_export_died(struct ipc_port *port) {
  * senders in. IPC lock held. */
 static void machd_export_queue_changed(struct ipc_port *port) {
     struct link *l = link_get(port->export_handle);
-    if (l && l->port == port && flow_rx_due(&l->rx, port))
+    if (!l || l->port != port || !flow_rx_due(&l->rx, port))
+        return;
+    /* Not urgent: the next MSG_SEND (an RPC server's reply) carries it, or it goes alone
+     * before a thread of ours sleeps (credits_flush). */
+    if (!flow_rx_urgent(&l->rx, port) && (l->rx.deferred || flow_deferred_push(&T.credits, port->export_handle)))
+        l->rx.deferred = true;
+    else
         announce_room(port->export_handle, &l->rx, port);
 }
 
@@ -699,14 +752,14 @@ static void note_pd_armed(const struct machd_right *r, struct ipc_port *port) {
 static void refuse_delivery(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
     for (uint32_t i = 0; i < p->right_count + 1; i++) {
-        const struct machd_right *r = i < p->right_count ? &p->rights[i] : &m->u.deliver.reply;
-        if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD || r->disposition == 0)
+        struct machd_right r = i < p->right_count ? machd_payload_right(p, i) : m->u.deliver.reply;
+        if (r.name == MACHD_HANDLE_NULL || r.name == MACHD_HANDLE_DEAD || r.disposition == 0)
             continue;
-        uint32_t kind = r->disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
-                        : r->disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
-                                                                      : MACHD_RIGHT_RECEIVE;
-        if (!link_get(r->name) || kind == MACHD_RIGHT_SEND_ONCE)
-            tell_mod_refs(r->name, kind, -1);
+        uint32_t kind = r.disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
+                        : r.disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
+                                                                     : MACHD_RIGHT_RECEIVE;
+        if (!link_get(r.name) || kind == MACHD_RIGHT_SEND_ONCE)
+            tell_mod_refs(r.name, kind, -1);
     }
 }
 
@@ -798,21 +851,22 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
         d->type = kmsg->data[off + 11];
         d->offset = off;
         if (d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
-            d->disp = p->rights[r].disposition;
-            d->port = take_right(p->rights[r].name, p->rights[r].disposition);
-            note_pd_armed(&p->rights[r], d->port);
-            r++;
+            struct machd_right item = machd_payload_right(p, r++);
+            d->disp = item.disposition;
+            d->port = take_right(item.name, item.disposition);
+            note_pd_armed(&item, d->port);
         } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
             memcpy(&od, kmsg->data + off, sizeof od);
             d->count = od.count;
-            d->disp = od.count ? p->rights[r].disposition : MACH_MSG_TYPE_PORT_SEND;
+            d->disp = od.count ? machd_payload_right(p, r).disposition : MACH_MSG_TYPE_PORT_SEND;
             d->ports = od.count ? calloc(od.count, sizeof *d->ports) : NULL;
             if (od.count && !d->ports)
                 return false;
-            for (uint32_t j = 0; j < od.count; j++, r++) {
-                d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
-                note_pd_armed(&p->rights[r], d->ports[j]);
+            for (uint32_t j = 0; j < od.count; j++) {
+                struct machd_right item = machd_payload_right(p, r++);
+                d->ports[j] = take_right(item.name, item.disposition);
+                note_pd_armed(&item, d->ports[j]);
             }
         } else {
             d->size = p->ool[o].size;
@@ -953,6 +1007,7 @@ static void forget_links(void) {
             link_drop(h);
         }
     }
+    flow_deferred_clear(&T.credits);
 }
 
 /* Fails every request waiting for machd's reply (wait_mu held). */
@@ -1067,7 +1122,8 @@ static bool reader_process(void) {
  * makes a thread blocked receiving from machd return. IPC lock held. */
 static void reader_nudge(void) { tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0); }
 
-static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge};
+static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge,
+                                                   credits_flush};
 
 /* ---- fork ---- */
 

@@ -83,6 +83,7 @@ static void lead(struct ipc_waiter *w, const struct timespec *deadline) {
         int timeout = deadline ? ms_until(deadline) : -1;
         if (timeout == 0)
             break;
+        R.ops->before_sleep();
         R.in_receive = true;
         R.nudged = false;
         ipc_unlock();
@@ -115,6 +116,7 @@ static void lead(struct ipc_waiter *w, const struct timespec *deadline) {
 static bool reader_sleep(struct ipc_waiter *w, const struct timespec *deadline) {
     if (R.lost)
         return ipc_sleep(w, deadline);
+    R.ops->before_sleep();
     if (R.reading) {
         struct follower f = {w, R.followers};
         R.followers = &f;
@@ -163,6 +165,7 @@ static void *standby_main(void *arg) {
             R.standby = NULL;
             if (R.lost || R.epoch != epoch)
                 break;
+            R.ops->before_sleep(); /* deferred by a thread that neither sends nor sleeps */
         }
         bool idle = R.turns == seen;
         seen = R.turns;

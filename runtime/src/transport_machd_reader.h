@@ -22,6 +22,9 @@ struct machd_reader_ops {
     /* Asks machd for a reply that does nothing, so that a thread blocked in receive returns
      * (IPC lock held). */
     void (*nudge)(void);
+    /* A thread of this process is about to sleep or block reading: send what was deferred
+     * to ride on a later datagram (IPC lock held). */
+    void (*before_sleep)(void);
 };
 
 /* Starts reading a new connection: installs the receive hooks (first call) and starts the

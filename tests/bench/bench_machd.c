@@ -3,6 +3,7 @@
  * side by side with ratios, and where the time goes (wake-ups, preemptions and socket system
  * calls per RPC of client, server and machd).
  * Usage: bench_machd [iterations, default 5000] [runs per figure, default 3: the best is kept]
+ * [only: measure only the rows whose name contains this, and their bases; for profiling]
  * (machd binary: MACHD_BIN, overridable with $MACHD_PATH). */
 #include <dirent.h>
 #include <sched.h>
@@ -44,7 +45,8 @@ void bench_pin(bool pinned) {
 struct switches bench_switches_self(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (struct switches){ru.ru_nvcsw, ru.ru_nivcsw};
+    double cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
+    return (struct switches){ru.ru_nvcsw, ru.ru_nivcsw, cpu_ns};
 }
 
 static void add_status_switches(const char *path, struct switches *sw) {
@@ -62,7 +64,7 @@ static void add_status_switches(const char *path, struct switches *sw) {
 }
 
 struct switches bench_switches_of(pid_t pid) {
-    struct switches sw = {0, 0};
+    struct switches sw = {0, 0, 0};
     char path[96];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
     DIR *d = opendir(path);
@@ -72,6 +74,13 @@ struct switches bench_switches_of(pid_t pid) {
         char status[160];
         snprintf(status, sizeof status, "/proc/%d/task/%.32s/status", (int)pid, e->d_name);
         add_status_switches(status, &sw);
+        snprintf(status, sizeof status, "/proc/%d/task/%.32s/schedstat", (int)pid, e->d_name);
+        FILE *f = fopen(status, "r");
+        unsigned long long run_ns = 0;
+        if (f && fscanf(f, "%llu", &run_ns) == 1) /* time on the CPU, in ns */
+            sw.cpu_ns += (double)run_ns;
+        if (f)
+            fclose(f);
     }
     if (d)
         closedir(d);
@@ -81,6 +90,7 @@ struct switches bench_switches_of(pid_t pid) {
 void bench_cost(struct cost *c, struct switches before, struct switches after, long n) {
     c->wakeups = (double)(after.voluntary - before.voluntary) / n;
     c->preempted = (double)(after.involuntary - before.involuntary) / n;
+    c->cpu_us = (after.cpu_ns - before.cpu_ns) / 1e3 / n;
 }
 
 struct sample bench_not_measured(const char *fmt, ...) {
@@ -203,8 +213,15 @@ static void print_cost(const struct sample *s) {
     else
         printf("   -");
     printf("  %4.2f/%4.2f/%4.2f", s->client.preempted, s->server.preempted, s->machd.preempted);
+    if (s->machd.cpu_us > 0 || s->client.sock >= 0)
+        printf("  %5.1f/%5.1f/%5.1f", s->client.cpu_us, s->server.cpu_us, s->machd.cpu_us);
+    else
+        printf("  %5.1f/%5.1f/  -  ", s->client.cpu_us, s->server.cpu_us);
     if (s->client.sock >= 0)
-        printf("  %4.2f/%4.2f", s->client.sock, s->server.sock);
+        printf("  %4.2f/%4.2f/%4.2f", s->client.sock, s->server.sock, s->machd.sock);
+    if (s->has_work)
+        printf("  %4.2f/%4.2f/%4.2f/%4.2f  %4.2f/%4.2f", s->work.epoll_waits, s->work.recv_calls,
+               s->work.send_calls, s->work.other_calls, s->work.datagrams_in, s->work.datagrams_out);
     printf("\n");
 }
 
@@ -227,6 +244,13 @@ int main(int argc, char **argv) {
     int runs = argc > 2 ? atoi(argv[2]) : 3;
     if (runs < 1)
         runs = 1;
+    const char *only = argc > 3 ? argv[3] : NULL;
+    bool wanted[NROWS];
+    for (size_t i = 0; i < NROWS; i++)
+        wanted[i] = !only || strstr(rows[i].name, only) != NULL;
+    for (size_t i = 0; i < NROWS; i++)
+        if (wanted[i])
+            wanted[rows[i].base] = true;
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("bench_machd: %ld RPCs per figure (1 MiB rows /20, 64 MiB rows /1000), best of %d runs, "
            "%ld CPUs\n", bench_iterations, runs, sysconf(_SC_NPROCESSORS_ONLN));
@@ -236,18 +260,23 @@ int main(int argc, char **argv) {
         bench_pin(pass == 0);
         struct sample *out = pass == 0 ? pinned : unpinned;
         for (size_t i = 0; i < NROWS; i++)
-            out[i] = measure(&rows[i], runs);
+            out[i] = wanted[i] ? measure(&rows[i], runs) : bench_not_measured("not asked for");
     }
     print_load("at end");
     printf("\nus per RPC (2-client rows: aggregate, i.e. wall time / all RPCs); ratio = figure / its base row.\n"
            "Per RPC in the CPU0 run, client/server/machd: wake-ups = voluntary context switches,\n"
-           "preempted = involuntary ones (getrusage, /proc/PID/task/*/status); socket syscalls =\n"
-           "send/recv/poll on the machd socket (libmach's counters; machd's own: docs/machd.md 8).\n\n");
-    printf("%-38s  %-17s  %-17s   %-14s  %-14s  %s\n", "", "all on CPU0", "unpinned", "wake-ups", "preempted",
-           "socket syscalls");
-    printf("%-38s  %9s %7s  %9s %7s   %-14s  %-14s  %s\n", "row", "us", "ratio", "us", "ratio", "cli/srv/machd",
-           "cli/srv/machd", "cli/srv");
+           "preempted = involuntary ones (getrusage, /proc/PID/task/*/status); CPU = user + system\n"
+           "time (getrusage, /proc/PID/task/*/schedstat); socket syscalls =\n"
+           "send/recv/poll on machd sockets (libmach's counters; machd's: its recvmsg+sendmsg);\n"
+           "machd syscalls = its epoll_wait/recvmsg/sendmsg/other calls, datagrams = read/written\n"
+           "(machd's own counters, STATS; docs/machd.md 8.1).\n\n");
+    printf("%-38s  %-17s  %-17s   %-14s  %-14s  %-17s  %-14s  %-19s  %s\n", "", "all on CPU0", "unpinned",
+           "wake-ups", "preempted", "CPU us", "socket syscalls", "machd syscalls", "datagrams");
+    printf("%-38s  %9s %7s  %9s %7s   %-14s  %-14s  %-17s  %-14s  %-19s  %s\n", "row", "us", "ratio", "us", "ratio",
+           "cli/srv/machd", "cli/srv/machd", "cli/srv/machd", "cli/srv/machd", "epoll/recv/send/oth", "in/out");
     for (size_t i = 0; i < NROWS; i++) {
+        if (!wanted[i])
+            continue;
         printf("%-38s", rows[i].name);
         print_figure(&pinned[i], &pinned[rows[i].base]);
         print_figure(&unpinned[i], &unpinned[rows[i].base]);

@@ -14,19 +14,28 @@ struct cost {
     double wakeups;   /* voluntary context switches (the process slept and was woken) */
     double preempted; /* involuntary context switches */
     double sock;      /* send/recv/poll calls on the machd socket (transport counters); < 0: n/a */
+    double cpu_us;    /* CPU time used (user + system, all threads) */
+};
+
+/* Per RPC, machd's own counters (its STATS_REPLY, docs/machd.md 3): system calls and datagrams. */
+struct machd_work {
+    double epoll_waits, recv_calls, send_calls, other_calls, datagrams_in, datagrams_out;
 };
 
 /* One row's figures. ns < 0: not measured, `why` says why. */
 struct sample {
     double ns;         /* wall time per RPC (aggregate over all clients) */
     bool has_cost;     /* the cost fields are meaningful */
+    bool has_work;     /* machd_work is meaningful (rows through machd) */
     struct cost client, server, machd;
+    struct machd_work work;
     char why[112];
 };
 
-/* Context switch counts of a process so far (all its threads). */
+/* Context switch counts and CPU time of a process so far (all its threads). */
 struct switches {
     long voluntary, involuntary;
+    double cpu_ns;
 };
 
 extern long bench_iterations;
@@ -47,7 +56,8 @@ double bench_now_ns(void);
 /* All following processes on CPU0 (pinned) or on any CPU. */
 void bench_pin(bool pinned);
 struct switches bench_switches_self(void);
-/* Of another process, summed over its threads (the status files under /proc/PID/task). */
+/* Of another process, summed over its threads (the status and schedstat files under
+ * /proc/PID/task). */
 struct switches bench_switches_of(pid_t pid);
 /* Fills s's cost of one side from switch counts before and after n RPCs. */
 void bench_cost(struct cost *c, struct switches before, struct switches after, long n);

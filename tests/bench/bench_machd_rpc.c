@@ -26,6 +26,7 @@ extern boolean_t bench_machd_server(mach_msg_header_t *InHeadP, mach_msg_header_
 #define SERVICE "bench.machd"
 #define MIB ((size_t)1024 * 1024)
 #define NULL_MSG_ID 4700 /* null_rpc: the subsystem's first routine */
+#define REPORT_MSG_ID 4704 /* report: the relay server copies its counters too */
 
 /* A process's counters at one moment. */
 struct snapshot {
@@ -129,10 +130,12 @@ static _Noreturn void relay_server(int ready_fd) {
     for (;;) {
         if (machd_conn_recv(&c, buf, &in, -1) != 0)
             _exit(0);
-        if (in.type == MACHD_MSG_DELIVER && in.u.deliver.dest.name == recv)
-            relay_send(&c, (struct machd_right){in.u.deliver.reply.name, MACHD_DISP_MOVE_SEND_ONCE, 0},
-                       (struct machd_right){0, 0, 0}, in.u.deliver.p.msgh_id + 100);
-        shared->server_now = (struct snapshot){bench_switches_self(), c.send_calls + c.recv_calls};
+        if (in.type != MACHD_MSG_DELIVER || in.u.deliver.dest.name != recv)
+            continue;
+        if (in.u.deliver.p.msgh_id == REPORT_MSG_ID) /* before its reply, as do_report */
+            shared->server_now = (struct snapshot){bench_switches_self(), c.send_calls + c.recv_calls};
+        relay_send(&c, (struct machd_right){in.u.deliver.reply.name, MACHD_DISP_MOVE_SEND_ONCE, 0},
+                   (struct machd_right){0, 0, 0}, in.u.deliver.p.msgh_id + 100);
     }
 }
 
@@ -140,10 +143,10 @@ static struct machd_conn relay_conn;
 static uint32_t relay_service;
 static long relay_count;
 
-static kern_return_t relay_call(void) {
+static kern_return_t relay_call(int32_t id) {
     struct machd_right reply = {MACHD_HANDLE_TASK_BIT | 1u, MACHD_DISP_MAKE_SEND_ONCE,
                                 relay_count++ == 0 ? MACHD_RIGHT_NEW : 0};
-    relay_send(&relay_conn, (struct machd_right){relay_service, MACHD_DISP_COPY_SEND, 0}, reply, NULL_MSG_ID);
+    relay_send(&relay_conn, (struct machd_right){relay_service, MACHD_DISP_COPY_SEND, 0}, reply, id);
     if (machd_conn_recv(&relay_conn, buf, &in, -1) != 0 || in.type != MACHD_MSG_DELIVER)
         return MACH_RCV_PORT_DIED;
     return KERN_SUCCESS;
@@ -180,7 +183,7 @@ static char *payload;
 static kern_return_t call(enum rpc_kind kind, mach_port_t svc) {
     switch (kind) {
     case RPC_RELAY_PROTOCOL:
-        return relay_call();
+        return relay_call(NULL_MSG_ID);
     case RPC_MACH_MSG:
         return hand_null(svc);
     case RPC_MIG_NULL:
@@ -196,21 +199,40 @@ static kern_return_t call(enum rpc_kind kind, mach_port_t svc) {
     }
 }
 
+/* machd's own counters, asked for on a connection of the client's own (opened before the timed
+ * loop, idle during it). Each request adds one epoll_wait, recvmsg and sendmsg to them: 1/n per
+ * RPC, which costs_end takes off. */
+static struct machd_io_counts machd_io_now(void) {
+    static struct machd_conn stats_conn;
+    static bool open;
+    if (!open && machd_conn_open(&stats_conn, NULL, false) != 0)
+        _exit(19);
+    open = true;
+    memset(&msg, 0, sizeof msg);
+    msg.type = MACHD_STATS;
+    if (machd_conn_send(&stats_conn, &msg) != 0 || machd_conn_recv(&stats_conn, buf, &in, 10000) != 0 ||
+        in.type != MACHD_STATS_REPLY)
+        _exit(19);
+    return in.u.stats_reply.io;
+}
+
 /* The figures of the single client: its own, the server's (report() before and after) and
- * machd's (its /proc counters). */
+ * machd's (its /proc counters and its STATS). */
 struct costs_before {
     struct snapshot client, server;
     struct switches machd;
+    struct machd_io_counts io;
 };
 
 static void report_now(enum rpc_kind kind, mach_port_t svc) {
-    if (kind != RPC_RELAY_PROTOCOL && report(svc) != KERN_SUCCESS)
+    if ((kind == RPC_RELAY_PROTOCOL ? relay_call(REPORT_MSG_ID) : report(svc)) != KERN_SUCCESS)
         _exit(14);
 }
 
 static struct costs_before costs_start(enum rpc_kind kind, mach_port_t svc) {
     report_now(kind, svc);
-    struct costs_before b = {snapshot_self(), shared->server_now, bench_switches_of(shared->machd)};
+    struct machd_io_counts io = machd_io_now();
+    struct costs_before b = {snapshot_self(), shared->server_now, bench_switches_of(shared->machd), io};
     if (kind == RPC_RELAY_PROTOCOL)
         b.client.sock = relay_conn.send_calls + relay_conn.recv_calls;
     return b;
@@ -222,6 +244,7 @@ static void costs_end(enum rpc_kind kind, mach_port_t svc, const struct costs_be
     if (kind == RPC_RELAY_PROTOCOL)
         client.sock = relay_conn.send_calls + relay_conn.recv_calls;
     struct switches machd = bench_switches_of(shared->machd);
+    struct machd_io_counts io = machd_io_now();
     report_now(kind, svc); /* after the client's and machd's counts: the report is not in them */
     struct snapshot server = shared->server_now;
     s->has_cost = true;
@@ -230,7 +253,17 @@ static void costs_end(enum rpc_kind kind, mach_port_t svc, const struct costs_be
     bench_cost(&s->machd, b->machd, machd, n);
     s->client.sock = (double)(client.sock - b->client.sock) / n;
     s->server.sock = (double)(server.sock - b->server.sock) / n;
-    s->machd.sock = -1;
+    /* The STATS request that took the second snapshot: its epoll_wait and recvmsg are in it,
+     * and the sendmsg of the first one's reply. */
+    double dn = (double)n;
+    s->work = (struct machd_work){(double)(io.epoll_waits - b->io.epoll_waits - 1) / dn,
+                                  (double)(io.recv_calls - b->io.recv_calls - 1) / dn,
+                                  (double)(io.send_calls - b->io.send_calls - 1) / dn,
+                                  (double)(io.other_calls - b->io.other_calls) / dn,
+                                  (double)(io.datagrams_in - b->io.datagrams_in - 1) / dn,
+                                  (double)(io.datagrams_out - b->io.datagrams_out - 1) / dn};
+    s->has_work = true;
+    s->machd.sock = s->work.recv_calls + s->work.send_calls;
 }
 
 static _Noreturn void client_main(enum rpc_kind kind, long n, int me, int clients) {
@@ -285,7 +318,7 @@ static pid_t start_machd(const char *path) {
 }
 
 struct sample bench_rpc(enum rpc_kind kind, int clients, long n) {
-    if (!payload) {
+    if (!payload && kind >= RPC_MIG_4K) { /* not before: every later fork would copy its page tables */
         payload = malloc(64 * MIB);
         if (!payload)
             exit(1);

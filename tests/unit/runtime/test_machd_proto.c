@@ -13,6 +13,7 @@
 
 static uint8_t buf[MACHD_MAX_PACKET];
 static struct machd_msg in, out;
+static struct machd_right in_rights[3]; /* the right items of `in` */
 
 static size_t encode(const struct machd_msg *m) { return machd_proto_encode(m, buf, sizeof buf); }
 
@@ -34,9 +35,10 @@ static void make_send(struct machd_msg *m) {
     p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
     p->msgh_id = -42;
     p->right_count = 3;
-    p->rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW};
-    p->rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_SEND, 0};
-    p->rights[2] = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_COPY_SEND, 0};
+    in_rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW};
+    in_rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_SEND, 0};
+    in_rights[2] = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_COPY_SEND, 0};
+    p->rights = in_rights;
     p->body = body_bytes;
     p->body_len = sizeof body_bytes;
     p->ool_count = 2;
@@ -54,8 +56,9 @@ static void make_deliver(struct machd_msg *m) {
     p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
     p->msgh_id = 500;
     p->right_count = 2;
-    p->rights[0] = (struct machd_right){0x401, MACHD_DISP_MOVE_RECEIVE, 0};
-    p->rights[1] = (struct machd_right){0x502, MACHD_DISP_MOVE_SEND, 0};
+    in_rights[0] = (struct machd_right){0x401, MACHD_DISP_MOVE_RECEIVE, 0};
+    in_rights[1] = (struct machd_right){0x502, MACHD_DISP_MOVE_SEND, 0};
+    p->rights = in_rights;
     p->body = body_bytes;
     p->body_len = 4;
 }
@@ -80,9 +83,10 @@ static void send_round_trips_rights_body_and_ool(void **state) {
     assert_int_equal(out.u.send.p.msgh_id, -42);
     assert_int_equal(out.u.send.p.right_count, 3);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(out.u.send.p.rights[i].name, in.u.send.p.rights[i].name);
-        assert_int_equal(out.u.send.p.rights[i].disposition, in.u.send.p.rights[i].disposition);
-        assert_int_equal(out.u.send.p.rights[i].flags, in.u.send.p.rights[i].flags);
+        struct machd_right r = machd_payload_right(&out.u.send.p, (uint32_t)i);
+        assert_int_equal(r.name, in_rights[i].name);
+        assert_int_equal(r.disposition, in_rights[i].disposition);
+        assert_int_equal(r.flags, in_rights[i].flags);
     }
     assert_int_equal(out.u.send.p.body_len, sizeof body_bytes);
     assert_memory_equal(out.u.send.p.body, body_bytes, sizeof body_bytes);
@@ -92,6 +96,66 @@ static void send_round_trips_rights_body_and_ool(void **state) {
     assert_memory_equal(out.u.send.p.ool[1].data, ool_b, sizeof ool_b);
     /* Decoded pointers point into the caller's buffer: nothing is allocated. */
     assert_true(out.u.send.p.body > buf && out.u.send.p.body < buf + len);
+}
+
+/* Version 2: a MSG_SEND may carry its sender's room announcement (12 bytes more, only with the
+ * flag); the same rules as QUEUE_CREDIT apply, and without the flag the item is absent. */
+static void send_carries_a_credit_item_only_with_its_flag(void **state) {
+    (void)state;
+    make_send(&in);
+    size_t plain = encode(&in);
+    in.u.send.flags |= MACHD_SEND_CREDIT;
+    in.u.send.credit.name = 0x80000007;
+    in.u.send.credit.seen = 0xfffffffeu;
+    in.u.send.credit.room = 5;
+    size_t len = encode(&in);
+    assert_int_equal(len, plain + 12);
+    uint32_t at_name;
+    memcpy(&at_name, buf + MACHD_HEADER_SIZE + 2 * 8 + 4, sizeof at_name);
+    assert_int_equal(at_name, 0x80000007); /* right after the fixed fields */
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.flags, MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_CREDIT);
+    assert_int_equal(out.u.send.credit.name, 0x80000007);
+    assert_int_equal(out.u.send.credit.seen, 0xfffffffeu);
+    assert_int_equal(out.u.send.credit.room, 5);
+    assert_memory_equal(out.u.send.p.body, body_bytes, sizeof body_bytes);
+    /* The flag without the item, or the item with a bad name or room, is refused. */
+    set_u32(MACHD_HEADER_SIZE + 2 * 8 + 4, MACHD_HANDLE_NULL);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    in.u.send.credit.room = MACHD_MAX_ROOM + 1;
+    assert_int_equal(encode(&in), 0);
+    in.u.send.credit.room = 1;
+    in.u.send.credit.name = MACHD_HANDLE_DEAD;
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    len = encode(&in);
+    uint16_t flags = MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_CREDIT;
+    memcpy(buf + MACHD_HEADER_SIZE + 2 * 8, &flags, sizeof flags);
+    assert_int_not_equal(machd_proto_decode(buf, len, &out), MACHD_DECODE_OK);
+    /* Decoding a send without the flag leaves no stale credit behind. */
+    out.u.send.credit.name = 99;
+    expect_decode(encode(&in), MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.credit.name, 0);
+}
+
+static void stats_reply_carries_io_counters(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_STATS_REPLY;
+    m.u.stats_reply.tasks = 3;
+    m.u.stats_reply.rss_bytes = 1u << 20;
+    m.u.stats_reply.io = (struct machd_io_counts){1, 2, 3, 4, 5, 0x0102030405060708ull};
+    size_t len = encode(&m);
+    assert_int_equal(len, MACHD_HEADER_SIZE + 4 * 4 + 8 + 6 * 8);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.stats_reply.tasks, 3);
+    assert_true(out.u.stats_reply.io.epoll_waits == 1 && out.u.stats_reply.io.recv_calls == 2 &&
+                out.u.stats_reply.io.send_calls == 3 && out.u.stats_reply.io.other_calls == 4 &&
+                out.u.stats_reply.io.datagrams_in == 5 &&
+                out.u.stats_reply.io.datagrams_out == 0x0102030405060708ull);
+    set_u32(8, (uint32_t)(len - 8)); /* the version 1 layout (no counters) is refused */
+    assert_int_not_equal(machd_proto_decode(buf, len - 8, &out), MACHD_DECODE_OK);
 }
 
 static void deliver_round_trips_audit_and_received_types(void **state) {
@@ -106,7 +170,7 @@ static void deliver_round_trips_audit_and_received_types(void **state) {
     assert_int_equal(out.u.deliver.audit.uid, 1000);
     assert_int_equal(out.u.deliver.audit.gid, 100);
     assert_true(out.u.deliver.audit.task_id == 0x1122334455667788ull);
-    assert_int_equal(out.u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(machd_payload_right(&out.u.deliver.p, 0).disposition, MACHD_DISP_MOVE_RECEIVE);
     assert_int_equal(out.u.deliver.p.body_len, 4);
 }
 
@@ -237,9 +301,9 @@ static void header_errors_are_named(void **state) {
     buf[0] ^= 1;
     expect_decode(len, MACHD_DECODE_BAD_MAGIC);
     buf[0] ^= 1;
-    buf[4] = MACHD_PROTO_VERSION + 1;
+    buf[4] = MACHD_PROTO_VERSION - 1; /* the previous version's layout differs */
     expect_decode(len, MACHD_DECODE_BAD_VERSION);
-    buf[4] = MACHD_PROTO_VERSION - 1;
+    buf[4] = MACHD_PROTO_VERSION + 1;
     expect_decode(len, MACHD_DECODE_BAD_VERSION);
     buf[4] = MACHD_PROTO_VERSION;
     buf[6] = 99;
@@ -320,7 +384,7 @@ static void dispositions_are_checked_per_slot(void **state) {
     buf[OFF_RIGHTS + 5] = MACHD_RIGHT_NEW;
     set_u32(OFF_FLAGS, 0x10000); /* reserved half of the flags word */
     expect_decode(len, MACHD_DECODE_BAD_RIGHT);
-    set_u32(OFF_FLAGS, 0x4); /* unknown send flag */
+    set_u32(OFF_FLAGS, 0x8); /* unknown send flag */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(OFF_FLAGS, MACHD_SEND_ACK_ERRORS_ONLY);
     set_u32(OFF_BITS, 0); /* rights in a message that is not complex */
@@ -334,7 +398,7 @@ static void dispositions_are_checked_per_slot(void **state) {
 static void delivered_types_are_checked(void **state) {
     (void)state;
     make_deliver(&in);
-    in.u.deliver.p.rights[1].disposition = MACHD_DISP_COPY_SEND; /* a disposition, not a type */
+    in_rights[1].disposition = MACHD_DISP_COPY_SEND; /* a disposition, not a type */
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
     in.u.deliver.reply.disposition = MACHD_DISP_MOVE_RECEIVE;
@@ -351,14 +415,14 @@ static void delivered_types_are_checked(void **state) {
 static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
     (void)state;
     make_send(&in);
-    in.u.send.p.rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MOVE_RECEIVE,
+    in_rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MOVE_RECEIVE,
                                                   MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND};
     size_t len = encode(&in);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.send.p.rights[0].flags, MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND);
-    in.u.send.p.rights[0].flags = MACHD_RIGHT_KEEP_SEND; /* not NEW */
+    assert_int_equal(machd_payload_right(&out.u.send.p, 0).flags, MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND);
+    in_rights[0].flags = MACHD_RIGHT_KEEP_SEND; /* not NEW */
     assert_int_equal(encode(&in), 0);
-    in.u.send.p.rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND,
+    in_rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND,
                                                   MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND};
     assert_int_equal(encode(&in), 0);
     make_send(&in);
@@ -371,35 +435,35 @@ static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
 static void port_destroyed_requests_travel_with_receive_rights_only(void **state) {
     (void)state;
     make_send(&in);
-    in.u.send.p.rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
-    in.u.send.p.rights[2] = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    in_rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    in_rights[2] = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
     size_t len = encode(&in);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.send.p.rights[1].flags, MACHD_RIGHT_PD_REQUEST);
-    assert_int_equal(out.u.send.p.rights[2].name, 0x80000009);
-    in.u.send.p.rights[2].disposition = MACHD_DISP_MAKE_SEND; /* the notify right is send-once */
+    assert_int_equal(machd_payload_right(&out.u.send.p, 1).flags, MACHD_RIGHT_PD_REQUEST);
+    assert_int_equal(machd_payload_right(&out.u.send.p, 2).name, 0x80000009);
+    in_rights[2].disposition = MACHD_DISP_MAKE_SEND; /* the notify right is send-once */
     assert_int_equal(encode(&in), 0);
-    in.u.send.p.rights[2] = (struct machd_right){MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_SEND_ONCE, 0};
+    in_rights[2] = (struct machd_right){MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_SEND_ONCE, 0};
     assert_int_equal(encode(&in), 0); /* and a real one */
-    in.u.send.p.rights[2] = (struct machd_right){0x209, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    in_rights[2] = (struct machd_right){0x209, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
     assert_int_equal(encode(&in), 0); /* not a request itself, and none after the last item */
     in.u.send.p.right_count = 2;
     assert_int_equal(encode(&in), 0);
     make_send(&in);
-    in.u.send.p.rights[1].flags = MACHD_RIGHT_PD_REQUEST; /* on a send right */
+    in_rights[1].flags = MACHD_RIGHT_PD_REQUEST; /* on a send right */
     assert_int_equal(encode(&in), 0);
     make_send(&in);
-    in.u.send.p.rights[0].flags |= MACHD_RIGHT_PD_ARMED; /* a delivery flag in a request */
+    in_rights[0].flags |= MACHD_RIGHT_PD_ARMED; /* a delivery flag in a request */
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
-    in.u.deliver.p.rights[0].flags = MACHD_RIGHT_PD_ARMED;
+    in_rights[0].flags = MACHD_RIGHT_PD_ARMED;
     len = encode(&in);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.deliver.p.rights[0].flags, MACHD_RIGHT_PD_ARMED);
-    in.u.deliver.p.rights[1].flags = MACHD_RIGHT_PD_ARMED; /* on a send right */
+    assert_int_equal(machd_payload_right(&out.u.deliver.p, 0).flags, MACHD_RIGHT_PD_ARMED);
+    in_rights[1].flags = MACHD_RIGHT_PD_ARMED; /* on a send right */
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
-    in.u.deliver.p.rights[0].flags = MACHD_RIGHT_PD_REQUEST; /* a request flag in a delivery */
+    in_rights[0].flags = MACHD_RIGHT_PD_REQUEST; /* a request flag in a delivery */
     assert_int_equal(encode(&in), 0);
 }
 
@@ -471,6 +535,8 @@ static void request_types_are_the_task_to_machd_ones(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(send_round_trips_rights_body_and_ool),
+        cmocka_unit_test(send_carries_a_credit_item_only_with_its_flag),
+        cmocka_unit_test(stats_reply_carries_io_counters),
         cmocka_unit_test(deliver_round_trips_audit_and_received_types),
         cmocka_unit_test(small_messages_round_trip),
         cmocka_unit_test(bootstrap_round_trips_name_and_register_right),
