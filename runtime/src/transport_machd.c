@@ -318,6 +318,15 @@ static void become_proxy(struct ipc_port *port) {
     } else if (port->srights || port->msgcount) {
         port->active = false; /* no link (out of memory exporting): local names become dead */
     }
+    /* They travel through the send right we kept: one sent on a send-once right goes on a send
+     * right (machd holds no send-once right of ours to give) and arrives as sent with one. All
+     * are converted first, so the send rights they hold keep ours alive until the last. */
+    for (struct ipc_kmsg *k = via_machd ? port->q_head : NULL; k; k = k->next)
+        if (k->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+            port->sorights--;
+            port->srights++;
+            k->remote_type = MACH_MSG_TYPE_PORT_SEND;
+        }
     for (struct ipc_kmsg *k; (k = port->q_head) != NULL;) {
         port->q_head = k->next;
         if (!port->q_head)
