@@ -671,6 +671,28 @@ static const struct ipc_transport_ops machd_export_ops = {.port_died = machd_exp
 
 /* ---- receiving: machd's deliveries become local messages ---- */
 
+/* Extra send references machd gave for handles we hold already go back in one MOD_REFS per run
+ * of the same handle: a message carrying 16,000 send rights to one port costs one datagram, not
+ * 16,000. The thread processing a datagram only (IPC lock held); reader_process flushes them
+ * when it is done with the datagram. */
+static struct {
+    uint32_t handle;
+    int32_t count;
+} send_returns;
+
+static void flush_send_returns(void) {
+    if (send_returns.count)
+        tell_mod_refs(send_returns.handle, MACHD_RIGHT_SEND, -send_returns.count);
+    send_returns.count = 0;
+}
+
+static void return_send_ref(uint32_t h) {
+    if (send_returns.count && send_returns.handle != h)
+        flush_send_returns();
+    send_returns.handle = h;
+    send_returns.count++;
+}
+
 /* A right machd gave this task under handle h, as a port reference holding it (IPC lock held). */
 static struct ipc_port *take_right(uint32_t h, uint8_t type) {
     if (h == MACHD_HANDLE_NULL)
@@ -682,7 +704,7 @@ static struct ipc_port *take_right(uint32_t h, uint8_t type) {
     case MACHD_DISP_MOVE_SEND:
         if (l) {
             /* One machd reference per handle is enough: the extra one goes back. */
-            tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+            return_send_ref(h);
             port_copy_send(l->port);
             return l->port;
         }
@@ -1089,7 +1111,7 @@ static int reader_receive(int timeout_ms) {
 }
 
 /* Acts on T.in (IPC lock held); false when machd refused us. */
-static bool reader_process(void) {
+static bool reader_act(void) {
     switch (T.in.type) {
     case MACHD_MSG_DELIVER:
         deliver(&T.in);
@@ -1116,6 +1138,14 @@ static bool reader_process(void) {
                 when the destination dies after copyin */
         return true;
     }
+}
+
+/* Acts on T.in, then gives back the extra send references it brought (IPC lock held); false when
+ * machd refused us. */
+static bool reader_process(void) {
+    bool ok = reader_act();
+    flush_send_returns();
+    return ok;
 }
 
 /* A MOD_REFS that changes nothing, on a handle this task never uses: machd's STATUS_REPLY
