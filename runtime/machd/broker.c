@@ -66,15 +66,21 @@ struct broker_task {
 /* What remains of one name while the items of one request are checked in order. */
 struct pending {
     uint32_t name;
+    uint32_t slot;         /* its place in copyin_scratch.index */
     struct entry *e;       /* NULL for a NEW export */
     uint32_t send_left;
     bool send_once_left;
     bool receive_left;
 };
 
+/* Power of two, more than twice the items of a request: names are found in O(1) even when a
+ * message carries MACHD_MAX_RIGHTS distinct ones. */
+#define CI_INDEX_SIZE 32768u
+
 struct copyin_scratch {
     struct pending items[MACHD_MAX_RIGHTS + 3];
     size_t count;
+    uint16_t index[CI_INDEX_SIZE]; /* 1 + position in items, by name hash; 0 = free */
 };
 
 /* How a name came to be bound (section 6 of docs/machd.md). */
@@ -288,10 +294,11 @@ static void deliver_notification(struct broker *b, struct broker_port *p, int32_
     b->msg.u.deliver.p.msgh_id = id;
     b->msg.u.deliver.p.body = body;
     b->msg.u.deliver.p.body_len = body_len;
+    struct machd_right moved = {moved_recv_name, MACHD_DISP_MOVE_RECEIVE, 0};
     if (moved_recv_name) {
         b->msg.u.deliver.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX;
         b->msg.u.deliver.p.right_count = 1;
-        b->msg.u.deliver.p.rights[0] = (struct machd_right){moved_recv_name, MACHD_DISP_MOVE_RECEIVE, 0};
+        b->msg.u.deliver.p.rights = &moved;
     }
     if (emit(b, p->receiver))
         flow_note_delivery(&p->flow);
@@ -486,15 +493,26 @@ static bool is_once(uint8_t disposition) {
 
 /* ---- copyin: check every right of a request against the sender's space, in order ---- */
 
+/* Starts checking a new request (clears only the index slots the last one used). */
+static void ci_reset(struct copyin_scratch *ci) {
+    for (size_t i = 0; i < ci->count; i++)
+        ci->index[ci->items[i].slot] = 0;
+    ci->count = 0;
+}
+
 static struct pending *pending_get(struct copyin_scratch *ci, struct broker_task *t, const struct machd_right *r,
                                    bool *fresh) {
-    for (size_t i = 0; i < ci->count; i++)
-        if (ci->items[i].name == r->name) {
+    uint32_t slot = (r->name * 2654435761u) >> 17; /* CI_INDEX_SIZE = 2^15 */
+    for (; ci->index[slot]; slot = (slot + 1) & (CI_INDEX_SIZE - 1)) {
+        struct pending *pd = &ci->items[ci->index[slot] - 1];
+        if (pd->name == r->name) {
             *fresh = false;
-            return &ci->items[i];
+            return pd;
         }
+    }
+    ci->index[slot] = (uint16_t)(ci->count + 1);
     struct pending *pd = &ci->items[ci->count++];
-    *pd = (struct pending){.name = r->name, .e = lookup(t, r->name)};
+    *pd = (struct pending){.name = r->name, .slot = slot, .e = lookup(t, r->name)};
     *fresh = true;
     if (pd->e) {
         pd->send_left = pd->e->send_urefs;
@@ -815,7 +833,7 @@ static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, st
 static uint32_t send_check(struct broker *b, struct broker_task *t, const struct machd_msg *req,
                            struct broker_port **dest_port) {
     struct copyin_scratch *ci = b->ci;
-    ci->count = 0;
+    ci_reset(ci);
     const struct machd_payload *pl = &req->u.send.p;
     if (!copyin_check(ci, t, &req->u.send.dest))
         return MACH_SEND_INVALID_DEST;
@@ -826,11 +844,11 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
     if (req->u.send.reply.disposition != MACHD_DISP_NONE && !copyin_check(ci, t, &req->u.send.reply))
         return MACH_SEND_INVALID_REPLY;
     for (uint32_t i = 0; i < pl->right_count; i++) {
-        const struct machd_right *r = &pl->rights[i];
-        if (!copyin_check(ci, t, r))
+        struct machd_right r = machd_payload_right(pl, i);
+        if (!copyin_check(ci, t, &r))
             return MACH_SEND_INVALID_RIGHT;
         /* A message may not carry the receive right of its own destination. */
-        struct entry *e = r->disposition == MACHD_DISP_MOVE_RECEIVE ? lookup(t, r->name) : NULL;
+        struct entry *e = r.disposition == MACHD_DISP_MOVE_RECEIVE ? lookup(t, r.name) : NULL;
         if (e && e->port == *dest_port)
             return MACH_SEND_INVALID_RIGHT;
     }
@@ -874,12 +892,13 @@ struct send_out {
     struct transit rights[MACHD_MAX_RIGHTS];
     uint32_t reply_name;
     uint32_t names[MACHD_MAX_RIGHTS];
+    struct machd_right items[MACHD_MAX_RIGHTS]; /* the delivery's right items */
 };
 
 /* Whether body item i is the notify right of the port-destroyed request of item i - 1 (taken
  * by machd, not delivered). */
 static bool is_pd_notify_item(const struct machd_payload *pl, uint32_t i) {
-    return i > 0 && (pl->rights[i - 1].flags & MACHD_RIGHT_PD_REQUEST);
+    return i > 0 && (machd_payload_right(pl, i - 1).flags & MACHD_RIGHT_PD_REQUEST);
 }
 
 /* Port-destroyed requests that travel with moved receive rights (PD_REQUEST items): machd keeps
@@ -887,7 +906,7 @@ static bool is_pd_notify_item(const struct machd_payload *pl, uint32_t i) {
  * is destroyed). The notify transits are consumed. */
 static void pd_requests_take(struct broker *b, const struct machd_payload *pl, struct transit *tr) {
     for (uint32_t i = 0; i + 1 < pl->right_count; i++) {
-        if (!(pl->rights[i].flags & MACHD_RIGHT_PD_REQUEST))
+        if (!(machd_payload_right(pl, i).flags & MACHD_RIGHT_PD_REQUEST))
             continue;
         struct broker_port *p = tr[i].port, *notify = tr[i + 1].port;
         if (p && notify) {
@@ -918,7 +937,7 @@ static void transits_destroy(struct broker *b, struct transit *tr, uint32_t n) {
 static void destroy_refused(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     static struct send_out so; /* machd is single-threaded; too large for the stack */
     const struct machd_payload *pl = &req->u.send.p;
-    b->ci->count = 0;
+    ci_reset(b->ci);
     if (copyin_check(b->ci, t, &req->u.send.dest)) {
         struct broker_port *p = lookup(t, req->u.send.dest.name)->port;
         uint8_t disp = req->u.send.dest.disposition;
@@ -934,8 +953,9 @@ static void destroy_refused(struct broker *b, struct broker_task *t, const struc
         (void)copyin_apply(b, t, &req->u.send.reply, &so.reply);
     for (uint32_t i = 0; i < pl->right_count; i++) {
         so.rights[i] = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
-        if (copyin_check(b->ci, t, &pl->rights[i]))
-            (void)copyin_apply(b, t, &pl->rights[i], &so.rights[i]);
+        struct machd_right r = machd_payload_right(pl, i);
+        if (copyin_check(b->ci, t, &r))
+            (void)copyin_apply(b, t, &r, &so.rights[i]);
     }
     pd_requests_take(b, pl, so.rights);
     transit_destroy(b, &so.reply);
@@ -964,8 +984,10 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
     if (req->u.send.reply.disposition != MACHD_DISP_NONE)
         ok = copyin_apply(b, t, &req->u.send.reply, &so.reply);
-    for (uint32_t i = 0; ok && i < pl->right_count; i++)
-        ok = copyin_apply(b, t, &pl->rights[i], &so.rights[i]);
+    for (uint32_t i = 0; ok && i < pl->right_count; i++) {
+        struct machd_right r = machd_payload_right(pl, i);
+        ok = copyin_apply(b, t, &r, &so.rights[i]);
+    }
     if (!ok) {
         /* Out of memory creating an export: the rights taken so far are lost with the message. */
         if (dest_dropped)
@@ -1003,9 +1025,10 @@ static void handle_send(struct broker *b, struct broker_task *t, const struct ma
          * machd holds a port-destroyed request for it. */
         bool armed = so.rights[i].type == MACHD_DISP_MOVE_RECEIVE && so.names[i] != MACHD_HANDLE_NULL &&
                      so.rights[i].port->pd_notify;
-        out->rights[out->right_count++] =
+        so.items[out->right_count++] =
             (struct machd_right){so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : 0};
     }
+    out->rights = so.items;
     if (emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
         flow_note_delivery(&dest->flow);
     if (!room_left) /* the sender's next messages to this port ask for room first */
@@ -1075,7 +1098,7 @@ static void handle_notify_request(struct broker *b, struct broker_task *t, const
     const struct machd_right *nr = &req->u.notify_request.notify;
     struct transit tr = {NULL, 0, MACHD_HANDLE_NULL};
     if (st == KERN_SUCCESS && nr->disposition != MACHD_DISP_NONE) {
-        b->ci->count = 0;
+        ci_reset(b->ci);
         if (!copyin_check(b->ci, t, nr))
             st = KERN_INVALID_CAPABILITY;
         else if (!copyin_apply(b, t, nr, &tr))
@@ -1193,7 +1216,7 @@ static struct held *held_take(struct broker *b, uint32_t dest) {
  * whose port died meanwhile comes out as a dead name. */
 static void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct transit *tr) {
     struct machd_right r = {name, type, 0};
-    b->ci->count = 0;
+    ci_reset(b->ci);
     if (name == MACHD_HANDLE_NULL || name == MACHD_HANDLE_DEAD || !copyin_check(b->ci, b->keeper, &r)) {
         *tr = (struct transit){NULL, type, name == MACHD_HANDLE_NULL ? name : MACHD_HANDLE_DEAD};
         return;
@@ -1208,8 +1231,12 @@ static bool held_move_rights(struct broker *b, struct held *h, struct broker_tas
     if (machd_proto_decode(h->data, h->len, m) != MACHD_DECODE_OK || m->type != MACHD_MSG_DELIVER)
         return false; /* cannot happen: machd encoded it */
     struct machd_payload *pl = &m->u.deliver.p;
+    static struct machd_right items[MACHD_MAX_RIGHTS]; /* renamed here (machd is single-threaded) */
+    for (uint32_t i = 0; i < pl->right_count; i++)
+        items[i] = machd_payload_right(pl, i);
+    pl->rights = items;
     for (uint32_t i = 0; i <= pl->right_count; i++) {
-        struct machd_right *r = i < pl->right_count ? &pl->rights[i] : &m->u.deliver.reply;
+        struct machd_right *r = i < pl->right_count ? &items[i] : &m->u.deliver.reply;
         if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
             continue;
         struct transit tr;
@@ -1385,7 +1412,7 @@ static void bootstrap_bind(struct broker *b, struct broker_task *t, const struct
         bootstrap_reply(b, t, seq, bound_status(s, t), 0, 0);
         return;
     }
-    b->ci->count = 0;
+    ci_reset(b->ci);
     if (!copyin_check(b->ci, t, &req->u.bootstrap.right)) {
         bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
         return;

@@ -155,13 +155,13 @@ static bool check_right(const struct machd_right *r, enum right_slot slot) {
  * request. */
 static bool check_pd_items(const struct machd_payload *p) {
     for (uint32_t i = 0; i < p->right_count; i++) {
-        if (!(p->rights[i].flags & MACHD_RIGHT_PD_REQUEST))
+        if (!(machd_payload_right(p, i).flags & MACHD_RIGHT_PD_REQUEST))
             continue;
         if (i + 1 >= p->right_count)
             return false;
-        const struct machd_right *n = &p->rights[++i];
-        if (!is_real_handle(n->name) || !is_send_once_disposition(n->disposition) ||
-            (n->flags & MACHD_RIGHT_PD_REQUEST))
+        struct machd_right n = machd_payload_right(p, ++i);
+        if (!is_real_handle(n.name) || !is_send_once_disposition(n.disposition) ||
+            (n.flags & MACHD_RIGHT_PD_REQUEST))
             return false;
     }
     return true;
@@ -179,9 +179,13 @@ static enum machd_decode_status check_payload(const struct machd_payload *p, enu
     /* Rights and out-of-line regions only travel in complex messages, as in Mach. */
     if (!(p->msgh_bits & MACHD_MSGH_BITS_COMPLEX) && (p->right_count || p->ool_count))
         return MACHD_DECODE_BAD_FIELD;
-    for (uint32_t i = 0; i < p->right_count; i++)
-        if (!check_right(&p->rights[i], slot))
+    if (p->right_count && !p->rights && !p->right_items)
+        return MACHD_DECODE_BAD_FIELD;
+    for (uint32_t i = 0; i < p->right_count; i++) {
+        struct machd_right r = machd_payload_right(p, i);
+        if (!check_right(&r, slot))
             return MACHD_DECODE_BAD_RIGHT;
+    }
     return check_pd_items(p) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_RIGHT;
 }
 
@@ -273,6 +277,18 @@ static void io_right(struct codec *c, struct machd_right *r) {
     io_reserved(c, 2);
 }
 
+struct machd_right machd_payload_right(const struct machd_payload *p, uint32_t i) {
+    if (p->rights)
+        return p->rights[i];
+    /* The wire layout of io_right: name u32, disposition u8, flags u8, reserved u16. */
+    struct machd_right r;
+    const uint8_t *at = p->right_items + (size_t)i * MACHD_RIGHT_ITEM_SIZE;
+    memcpy(&r.name, at, sizeof r.name);
+    r.disposition = at[4];
+    r.flags = at[5];
+    return r;
+}
+
 static void io_payload_counts(struct codec *c, struct machd_payload *p) {
     IO(c, p->msgh_bits);
     IO(c, p->msgh_id);
@@ -290,8 +306,14 @@ static enum machd_decode_status io_payload_items(struct codec *c, struct machd_p
     if (!c->writing && (size_t)p->right_count * MACHD_RIGHT_ITEM_SIZE +
                                (size_t)p->ool_count * MACHD_OOL_ITEM_SIZE > io_left(c))
         return MACHD_DECODE_BAD_LENGTH;
-    for (uint32_t i = 0; i < p->right_count; i++)
-        io_right(c, &p->rights[i]);
+    if (!c->writing) {
+        p->rights = NULL;
+        p->right_items = c->in + c->pos; /* checked item by item below */
+    }
+    for (uint32_t i = 0; i < p->right_count; i++) {
+        struct machd_right r = c->writing ? machd_payload_right(p, i) : (struct machd_right){0};
+        io_right(c, &r);
+    }
     uint64_t ool_total = 0;
     for (uint32_t i = 0; i < p->ool_count; i++) {
         IO(c, p->ool[i].size);

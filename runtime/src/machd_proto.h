@@ -15,7 +15,10 @@
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
 #define MACHD_MAX_PACKET (128u * 1024u)
-#define MACHD_MAX_RIGHTS 1024u
+/* Rights per message. Darwin takes at most 16,383 (IPC_KMSG_MAX_OOL_PORT_COUNT, port and OOL
+ * port descriptors together); here the right items of a MSG_DELIVER must fit one datagram with
+ * 64 OOL items, which allows 16,311: the limit is the round figure below that. */
+#define MACHD_MAX_RIGHTS 16000u
 #define MACHD_MAX_OOL 64u
 #define MACHD_MAX_SERVICE_NAME 127u /* bytes, without the NUL (Darwin's name_t is 128) */
 
@@ -158,9 +161,16 @@ struct machd_payload {
      * spill_fd when MACHD_PAYLOAD_SPILLED is set (the codec never reads it). */
     int spill_fd;
     uint32_t fds_received;
-    struct machd_right rights[MACHD_MAX_RIGHTS];
+    /* The right_count right items. Encoding: `rights` points to the caller's items. Decoding:
+     * `rights` is NULL and the items stay in the datagram (`right_items`, checked); read either
+     * form with machd_payload_right. */
+    const struct machd_right *rights;
+    const uint8_t *right_items;
     struct machd_ool ool[MACHD_MAX_OOL];
 };
+
+/* Right item i (< p->right_count) of a payload, encoded or decoded. */
+struct machd_right machd_payload_right(const struct machd_payload *p, uint32_t i);
 
 /* Who sent a delivered message, as the kernel told machd (all zero for machd's own messages). */
 struct machd_audit {

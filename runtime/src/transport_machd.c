@@ -318,6 +318,15 @@ static void become_proxy(struct ipc_port *port) {
     } else if (port->srights || port->msgcount) {
         port->active = false; /* no link (out of memory exporting): local names become dead */
     }
+    /* They travel through the send right we kept: one sent on a send-once right goes on a send
+     * right (machd holds no send-once right of ours to give) and arrives as sent with one. All
+     * are converted first, so the send rights they hold keep ours alive until the last. */
+    for (struct ipc_kmsg *k = via_machd ? port->q_head : NULL; k; k = k->next)
+        if (k->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+            port->sorights--;
+            port->srights++;
+            k->remote_type = MACH_MSG_TYPE_PORT_SEND;
+        }
     for (struct ipc_kmsg *k; (k = port->q_head) != NULL;) {
         port->q_head = k->next;
         if (!port->q_head)
@@ -372,6 +381,7 @@ static void finish_moves(struct ipc_port **moved, size_t n) {
 
 /* Scratch for one outgoing message's rights (IPC lock held, so one at a time). */
 static struct pending_right pending[2 * MACHD_MAX_RIGHTS + 2]; /* + released dead notify rights */
+static struct machd_right send_rights[MACHD_MAX_RIGHTS]; /* its right items (p->rights) */
 
 /* One right of the message body as a right item. A receive right with a port-destroyed request
  * armed here takes the request along (docs/machd.md 4): PD_REQUEST, then the request's notify
@@ -381,7 +391,7 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
                                            struct machd_payload *p, size_t *np) {
     if (p->right_count >= MACHD_MAX_RIGHTS)
         return MACH_SEND_TOO_LARGE;
-    struct machd_right *item = &p->rights[p->right_count];
+    struct machd_right *item = &send_rights[p->right_count];
     if (!encode_right(port, disp, item, &pending[*np]))
         return MACH_SEND_INVALID_RIGHT;
     p->right_count++;
@@ -395,7 +405,7 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
         pending[(*np)++] = (struct pending_right){notify, AFTER_RELEASE_ONCE, port};
         return MACH_MSG_SUCCESS;
     }
-    if (!encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &p->rights[p->right_count], &pending[*np]))
+    if (!encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &send_rights[p->right_count], &pending[*np]))
         return MACH_SEND_INVALID_RIGHT;
     pending[*np].pd_of = port;
     item->flags |= MACHD_RIGHT_PD_REQUEST;
@@ -545,6 +555,7 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     p->msgh_bits = kmsg->bits & MACH_MSGH_BITS_COMPLEX;
     p->msgh_id = kmsg->id;
     p->right_count = 0;
+    p->rights = send_rights;
     p->ool_count = 0;
     mach_msg_return_t mr = encode_descriptors(kmsg, p, &np);
     if (mr != MACH_MSG_SUCCESS)
@@ -741,14 +752,14 @@ static void note_pd_armed(const struct machd_right *r, struct ipc_port *port) {
 static void refuse_delivery(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
     for (uint32_t i = 0; i < p->right_count + 1; i++) {
-        const struct machd_right *r = i < p->right_count ? &p->rights[i] : &m->u.deliver.reply;
-        if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD || r->disposition == 0)
+        struct machd_right r = i < p->right_count ? machd_payload_right(p, i) : m->u.deliver.reply;
+        if (r.name == MACHD_HANDLE_NULL || r.name == MACHD_HANDLE_DEAD || r.disposition == 0)
             continue;
-        uint32_t kind = r->disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
-                        : r->disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
-                                                                      : MACHD_RIGHT_RECEIVE;
-        if (!link_get(r->name) || kind == MACHD_RIGHT_SEND_ONCE)
-            tell_mod_refs(r->name, kind, -1);
+        uint32_t kind = r.disposition == MACHD_DISP_MOVE_SEND        ? MACHD_RIGHT_SEND
+                        : r.disposition == MACHD_DISP_MOVE_SEND_ONCE ? MACHD_RIGHT_SEND_ONCE
+                                                                     : MACHD_RIGHT_RECEIVE;
+        if (!link_get(r.name) || kind == MACHD_RIGHT_SEND_ONCE)
+            tell_mod_refs(r.name, kind, -1);
     }
 }
 
@@ -840,21 +851,22 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
         d->type = kmsg->data[off + 11];
         d->offset = off;
         if (d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
-            d->disp = p->rights[r].disposition;
-            d->port = take_right(p->rights[r].name, p->rights[r].disposition);
-            note_pd_armed(&p->rights[r], d->port);
-            r++;
+            struct machd_right item = machd_payload_right(p, r++);
+            d->disp = item.disposition;
+            d->port = take_right(item.name, item.disposition);
+            note_pd_armed(&item, d->port);
         } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
             memcpy(&od, kmsg->data + off, sizeof od);
             d->count = od.count;
-            d->disp = od.count ? p->rights[r].disposition : MACH_MSG_TYPE_PORT_SEND;
+            d->disp = od.count ? machd_payload_right(p, r).disposition : MACH_MSG_TYPE_PORT_SEND;
             d->ports = od.count ? calloc(od.count, sizeof *d->ports) : NULL;
             if (od.count && !d->ports)
                 return false;
-            for (uint32_t j = 0; j < od.count; j++, r++) {
-                d->ports[j] = take_right(p->rights[r].name, p->rights[r].disposition);
-                note_pd_armed(&p->rights[r], d->ports[j]);
+            for (uint32_t j = 0; j < od.count; j++) {
+                struct machd_right item = machd_payload_right(p, r++);
+                d->ports[j] = take_right(item.name, item.disposition);
+                note_pd_armed(&item, d->ports[j]);
             }
         } else {
             d->size = p->ool[o].size;

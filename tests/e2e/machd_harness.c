@@ -193,8 +193,7 @@ uint32_t tc_msg(struct tc *t, struct machd_right dest, struct machd_right reply,
     p->right_count = nrights;
     if (nrights)
         p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
-    for (uint32_t i = 0; i < nrights; i++)
-        p->rights[i] = rights[i];
+    p->rights = rights;
     tc_send(t);
     if (flags & MACHD_SEND_ACK_ERRORS_ONLY)
         return 0;

@@ -327,7 +327,8 @@ static void churn_child(const char *path, int i, int ready_fd) {
     m.u.send.p.msgh_id = 70;
     m.u.send.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX;
     m.u.send.p.right_count = 1;
-    m.u.send.p.rights[0] = mh_right(handles[1], MACHD_DISP_MAKE_SEND, 0);
+    struct machd_right item = mh_right(handles[1], MACHD_DISP_MAKE_SEND, 0);
+    m.u.send.p.rights = &item;
     if (machd_conn_send(&c, &m) != 0 || write(ready_fd, "r", 1) != 1)
         _exit(4);
     for (;;)
@@ -355,7 +356,7 @@ static void churn_once(struct tc *srv, uint32_t recv, int i, bool flood) {
     close(ready[0]);
     const struct machd_msg *m = tc_expect(srv, MACHD_MSG_DELIVER);
     assert_int_equal(m->u.deliver.p.msgh_id, 70);
-    uint32_t task_port = m->u.deliver.p.rights[0].name;
+    uint32_t task_port = machd_payload_right(&m->u.deliver.p, 0).name;
     assert_int_equal(tc_msg(srv, mh_right(task_port, MACHD_DISP_COPY_SEND, 0),
                             mh_right(recv, MACHD_DISP_MAKE_SEND_ONCE, 0), 71, "hold this", NULL, 0, 0),
                      KERN_SUCCESS);

@@ -162,9 +162,10 @@ static kern_return_t request(mach_port_t name, mach_msg_id_t which, mach_port_ms
 /* ---- port-destroyed requests that follow the receive right ---- */
 
 /* pdhold NAME VARIANT: takes a receive right (800) on NAME.b, then: "kill" dies by SIGKILL at
- * once; "mod" / "destroy" wait for 4 messages queued on it and destroy the right with
- * mach_port_mod_refs / mach_port_destroy (the name is gone; the right goes to the notify port);
- * "pass" moves it on to the pdhold of NAME.x once the 4 messages are queued (they follow it). */
+ * once; otherwise waits for 4 messages queued on it, and "pass" moves it on to the pdhold of
+ * NAME.x (the messages follow it); "mod" / "destroy" queue 805 on a send-once right of their
+ * own and destroy the right with mach_port_mod_refs / mach_port_destroy (the name is gone; the
+ * right and the messages go to the notify port). */
 static int pdhold(const char *name) {
     mach_port_t task = mach_task_self(), svc = bootstrap_or_exit(true, named(name, "b"));
     ready();
@@ -182,9 +183,11 @@ static int pdhold(const char *name) {
         CHECK(2, mr == MACH_MSG_SUCCESS, "pass the receive right on: %#x", mr);
         return 0;
     }
+    CHECK(3, send_msg(p, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0, 805, MACH_PORT_NULL, 0) == 0, "805");
+    CHECK(3, queued(p) == 5, "5 messages queued: %u", queued(p));
     kern_return_t kr = is("mod") ? mach_port_mod_refs(task, p, MACH_PORT_RIGHT_RECEIVE, -1) : mach_port_destroy(task, p);
-    CHECK(3, kr == KERN_SUCCESS, "destroy the receive right: %#x", kr);
-    CHECK(4, type_of(p) == 0, "the name is still here: type %#x", type_of(p));
+    CHECK(4, kr == KERN_SUCCESS, "destroy the receive right: %#x", kr);
+    CHECK(5, type_of(p) == 0, "the name is still here: type %#x", type_of(p));
     return 0;
 }
 
@@ -200,12 +203,13 @@ static mach_port_t expect_port_destroyed(mach_port_t notify) {
     return r;
 }
 
-/* The receive right that came back: messages 801-804 ("destroy" variants: queued at the holder,
- * forwarded in order) or 804 ("kill": sent after the holder died) arrive on it, then a message
- * sent here on a new send right. */
+/* The receive right that came back: messages 801-805 ("destroy" variants: queued at the holder,
+ * 805 sent there on a send-once right, forwarded in order) or 804 ("kill": sent after the holder
+ * died) arrive on it, then a message sent here on a new send right. */
 static int check_returned_right(mach_port_t r, int step) {
     struct rcv in;
-    for (mach_msg_id_t want = strstr(variant, "kill") ? 804 : 801; want <= 804; want++) {
+    mach_msg_id_t last = strstr(variant, "kill") ? 804 : 805;
+    for (mach_msg_id_t want = strstr(variant, "kill") ? 804 : 801; want <= last; want++) {
         mach_msg_id_t id = receive(r, &in, 30000);
         CHECK(step, id == want, "message %d on the returned right, want %d", (int)id, (int)want);
     }

@@ -11,8 +11,12 @@
  *                               arrived intact
  *   ports NAME COUNT            one RPC (id 840) carrying an OOL array of COUNT send rights to a
  *                               local port; the server checks every name and answers 940 with
- *                               the count; exit 0 when it matches, 5 when the send fails with
- *                               MACH_SEND_TOO_LARGE (more rights than one message may carry)
+ *                               the count and the rights sent back (MOVE_SEND); every name must
+ *                               come back as the port's own name with COUNT references, and
+ *                               after releasing them the client's names and the server's (asked
+ *                               with id 841) are where they were; exit 0 when all holds, 5 when
+ *                               the send fails with MACH_SEND_TOO_LARGE (more rights than one
+ *                               message may carry)
  *   flood NAME SIZE COUNT       sends COUNT one-way OOL messages of SIZE bytes (id 820) to NAME;
  *                               exit 0 when every send succeeded
  *   unlocked NAME               a 64 MiB OOL copy to NAME whose source pages are missing (a
@@ -56,6 +60,7 @@
 #define ID_INLINE 810
 #define ID_FLOOD 820
 #define ID_PORTS 840
+#define ID_PORTS_CHECK 841
 #define ID_BENCH_OOL 830
 #define ID_BENCH_INLINE 831
 #define ID_ANSWER 100 /* answers are request id + 100 */
@@ -68,6 +73,14 @@ struct ports_msg {
 
 struct count_msg {
     mach_msg_header_t head;
+    uint32_t count;
+};
+
+/* The answer to ID_PORTS: the rights back, and how many names were send rights. */
+struct ports_answer {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_ool_ports_descriptor_t ports;
     uint32_t count;
 };
 
@@ -221,12 +234,38 @@ static bool check(const mach_msg_header_t *h, size_t *size, uint32_t *seed) {
     return h->msgh_size >= sizeof *m + m->size && matches((const uint8_t *)(m + 1), m->size, m->seed);
 }
 
+/* ID_PORTS: checks every name is a send right and sends them all back (MOVE_SEND) with the
+ * count. */
+static mach_msg_return_t answer_ports(const mach_msg_header_t *h) {
+    const struct ports_msg *pm = (const void *)h;
+    mach_port_t *names = pm->ports.address;
+    struct ports_answer answer = {
+        .head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0) | MACH_MSGH_BITS_COMPLEX,
+                 .msgh_size = sizeof answer, .msgh_remote_port = h->msgh_remote_port,
+                 .msgh_id = ID_PORTS + ID_ANSWER},
+        .body = {1},
+        .ports = {.address = names, .count = pm->ports.count, .deallocate = true,
+                  .disposition = MACH_MSG_TYPE_MOVE_SEND, .copy = MACH_MSG_VIRTUAL_COPY,
+                  .type = MACH_MSG_OOL_PORTS_DESCRIPTOR}};
+    mach_port_type_t type = 0;
+    for (mach_msg_size_t i = 0; i < pm->ports.count; i++) {
+        if (mach_port_type(mach_task_self(), names[i], &type) != KERN_SUCCESS || !(type & MACH_PORT_TYPE_SEND))
+            break;
+        answer.count++;
+    }
+    return mach_msg(&answer.head, MACH_SEND_MSG, sizeof answer, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
 static int serve(const char *name) {
     mach_port_t recv;
     if (bootstrap_check_in(bootstrap_port, name, &recv) != KERN_SUCCESS)
         return 3;
     ready();
+    /* Names held while idle, and whether the last ID_PORTS request left the space that way. */
+    struct openmig_ipc_stats idle;
+    uint32_t ports_leaked = 0;
     for (;;) {
+        openmig_ipc_stats_get(&idle);
         mach_msg_header_t *h = receive(recv, 0);
         if (!h)
             return 4;
@@ -248,20 +287,20 @@ static int serve(const char *name) {
             continue;
         }
         if (id == ID_PORTS) {
-            const struct ports_msg *pm = (const void *)h;
-            const mach_port_t *names = pm->ports.address;
+            mach_msg_return_t mr = answer_ports(h);
+            free(h);
+            if (mr != MACH_MSG_SUCCESS)
+                return 6;
+            struct openmig_ipc_stats now;
+            openmig_ipc_stats_get(&now);
+            ports_leaked = now.entries != idle.entries || now.ports != idle.ports || now.vm_regions != idle.vm_regions;
+            continue;
+        }
+        if (id == ID_PORTS_CHECK) {
             struct count_msg answer = {.head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
                                                 .msgh_size = sizeof answer, .msgh_remote_port = reply,
-                                                .msgh_id = ID_PORTS + ID_ANSWER}};
-            mach_port_type_t type = 0;
-            for (mach_msg_size_t i = 0; i < pm->ports.count; i++) {
-                if (mach_port_type(mach_task_self(), names[i], &type) != KERN_SUCCESS || !(type & MACH_PORT_TYPE_SEND))
-                    break;
-                answer.count++;
-            }
-            for (mach_msg_size_t i = 0; i < pm->ports.count; i++)
-                mach_port_deallocate(mach_task_self(), names[i]);
-            vm_deallocate(mach_task_self(), (vm_address_t)names, pm->ports.count * sizeof *names);
+                                                .msgh_id = ID_PORTS_CHECK + ID_ANSWER},
+                                       .count = ports_leaked};
             free(h);
             if (mach_msg(&answer.head, MACH_SEND_MSG, sizeof answer, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
                 return 6;
@@ -339,6 +378,8 @@ static int ports(const char *name, uint32_t count) {
                           .body = {1},
                           .ports = {.address = names, .count = count, .disposition = MACH_MSG_TYPE_MAKE_SEND,
                                     .copy = MACH_MSG_VIRTUAL_COPY, .type = MACH_MSG_OOL_PORTS_DESCRIPTOR}};
+    struct openmig_ipc_stats before, after;
+    openmig_ipc_stats_get(&before);
     mach_msg_return_t mr = mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
     free(names);
     if (mr == MACH_SEND_TOO_LARGE)
@@ -346,10 +387,46 @@ static int ports(const char *name, uint32_t count) {
     if (mr != MACH_MSG_SUCCESS)
         return 1;
     mach_msg_header_t *h = receive(reply, 60000);
-    const struct count_msg *answer = (const void *)h;
-    bool ok = h && h->msgh_id == ID_PORTS + ID_ANSWER && answer->count == count;
+    const struct ports_answer *answer = (const void *)h;
+    if (!h || h->msgh_id != ID_PORTS + ID_ANSWER || answer->count != count || answer->ports.count != count) {
+        fprintf(stderr, "machd_ool_peer: ports: %u of %u names arrived as send rights, %u came back\n",
+                h ? answer->count : 0, count, h ? answer->ports.count : 0);
+        return 2;
+    }
+    /* Every right came back to our own port: its name, with one reference each. */
+    const mach_port_t *back = answer->ports.address;
+    uint32_t same = 0;
+    for (uint32_t i = 0; i < count; i++)
+        same += back[i] == mine;
+    mach_port_urefs_t refs = 0;
+    mach_port_get_refs(mach_task_self(), mine, MACH_PORT_RIGHT_SEND, &refs);
+    if (same != count || refs != count) {
+        fprintf(stderr, "machd_ool_peer: ports: %u of %u names are the port's, %u send references\n", same, count,
+                refs);
+        return 2;
+    }
+    vm_deallocate(mach_task_self(), (vm_address_t)back, count * sizeof *back);
+    free(h);
+    if (count)
+        mach_port_mod_refs(mach_task_self(), mine, MACH_PORT_RIGHT_SEND, -(mach_port_delta_t)count);
+    openmig_ipc_stats_get(&after);
+    mach_port_get_refs(mach_task_self(), mine, MACH_PORT_RIGHT_SEND, &refs);
+    if (refs != 0 || after.entries != before.entries || after.ports != before.ports ||
+        after.vm_regions != before.vm_regions) {
+        fprintf(stderr, "machd_ool_peer: ports: %u send references left, names %llu (were %llu)\n", refs,
+                (unsigned long long)after.entries, (unsigned long long)before.entries);
+        return 2;
+    }
+    /* And the server's names are where they were before the request. */
+    struct count_msg check = {.head = {.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+                                       .msgh_size = sizeof check.head, .msgh_remote_port = svc,
+                                       .msgh_local_port = reply, .msgh_id = ID_PORTS_CHECK}};
+    h = mach_msg(&check.head, MACH_SEND_MSG, sizeof check.head, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == 0
+            ? receive(reply, 60000) : NULL;
+    const struct count_msg *leak = (const void *)h;
+    bool ok = h && h->msgh_id == ID_PORTS_CHECK + ID_ANSWER && leak->count == 0;
     if (!ok)
-        fprintf(stderr, "machd_ool_peer: ports: %u of %u names arrived as send rights\n", h ? answer->count : 0, count);
+        fprintf(stderr, "machd_ool_peer: ports: the server's names are not back where they were\n");
     free(h);
     return ok ? 0 : 2;
 }

@@ -131,17 +131,39 @@ static void large_inline_bodies_both_directions(void **state) {
     stop(server);
 }
 
+/* machd's ports and broker-space entries, once its task count is `tasks` (a client that exited
+ * is gone from machd). */
+static void machd_counts(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries) {
+    uint32_t n = 0;
+    uint64_t rss;
+    for (int i = 0; i < 1000 && (tc_stats(obs, &n, ports, entries, &rss), n != tasks); i++)
+        usleep(10000);
+    assert_int_equal(n, tasks);
+}
+
+static int run_ports(const char *count) {
+    const char *args[] = {"ports", "ports.svc", count, NULL};
+    return mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, args));
+}
+
 static void ool_port_arrays_up_to_the_rights_limit(void **state) {
     (void)state;
     pid_t server = start_server("ports.svc");
-    const char *small[] = {"ports", "ports.svc", "3", NULL};
-    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, small)), 0);
-    const char *full[] = {"ports", "ports.svc", "1024", NULL}; /* MACHD_MAX_RIGHTS */
-    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, full)), 0);
+    struct tc *obs = tc_open(&daemon_proc);
+    assert_int_equal(run_ports("3"), 0); /* warm-up: the server's names and machd's pools */
+    uint32_t ports, entries, ports_after, entries_after;
+    machd_counts(obs, 2, &ports, &entries);
+    /* Each run: the rights go there and back; both tasks check their names (peer: ports). */
+    assert_int_equal(run_ports("1025"), 0);  /* above the old limit of one datagram's worth */
+    assert_int_equal(run_ports("10000"), 0);
+    assert_int_equal(run_ports("16000"), 0); /* MACHD_MAX_RIGHTS */
+    machd_counts(obs, 2, &ports_after, &entries_after);
+    assert_int_equal(ports_after, ports);
+    assert_int_equal(entries_after, entries);
     /* One more than a message may carry between processes: MACH_SEND_TOO_LARGE (exit 5). */
-    const char *over[] = {"ports", "ports.svc", "1025", NULL};
-    assert_int_equal(mh_wait(mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, over)), 5);
+    assert_int_equal(run_ports("16001"), 5);
     stop(server);
+    tc_close(obs);
 }
 
 /* ---- copying outside the IPC lock (staged OOL regions) ---- */

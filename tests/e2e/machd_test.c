@@ -291,13 +291,13 @@ static void rights_of_every_disposition_travel(void **state) {
     assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 10, NULL, rights, 4, 0), 0);
     const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
     assert_int_equal(m->u.deliver.p.right_count, 4);
-    uint32_t a_h1_send = m->u.deliver.p.rights[0].name;
-    uint32_t a_h1_once = m->u.deliver.p.rights[1].name;
-    assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_SEND);
-    assert_int_equal(m->u.deliver.p.rights[1].disposition, MACHD_DISP_MOVE_SEND_ONCE);
+    uint32_t a_h1_send = machd_payload_right(&m->u.deliver.p, 0).name;
+    uint32_t a_h1_once = machd_payload_right(&m->u.deliver.p, 1).name;
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).disposition, MACHD_DISP_MOVE_SEND);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).disposition, MACHD_DISP_MOVE_SEND_ONCE);
     assert_int_not_equal(a_h1_once, a_h1_send); /* send-once rights never coalesce */
-    assert_int_equal(m->u.deliver.p.rights[2].name, recv); /* a's own port comes back as recv's name */
-    assert_int_equal(m->u.deliver.p.rights[3].name, MACHD_HANDLE_NULL);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 2).name, recv); /* a's own port comes back as recv's name */
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 3).name, MACHD_HANDLE_NULL);
     /* a moves its send right to H1 on to c (through a message to c's port H2). */
     uint32_t c_port_in_a;
     assert_int_equal(tc_register(c, "svc.c", mh_right(H2, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
@@ -306,7 +306,7 @@ static void rights_of_every_disposition_travel(void **state) {
                                mh_right(a_h1_once, MACHD_DISP_MOVE_SEND_ONCE, 0)};
     assert_int_equal(tc_msg(a, mh_right(c_port_in_a, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 11, NULL, mv, 2, 0), 0);
     m = tc_expect(c, MACHD_MSG_DELIVER);
-    uint32_t c_h1_send = m->u.deliver.p.rights[0].name, c_h1_once = m->u.deliver.p.rights[1].name;
+    uint32_t c_h1_send = machd_payload_right(&m->u.deliver.p, 0).name, c_h1_once = machd_payload_right(&m->u.deliver.p, 1).name;
     /* a no longer holds them. */
     assert_int_equal(tc_mod_refs(a, a_h1_send, MACHD_RIGHT_SEND, -1), KERN_INVALID_NAME);
     /* c uses both: messages land in b's port H1; the send-once one is consumed. */
@@ -335,8 +335,8 @@ static void receive_right_moves_to_a_third_task(void **state) {
     struct machd_right mv = mh_right(recv, MACHD_DISP_MOVE_RECEIVE, 0);
     assert_int_equal(tc_msg(a, mh_right(c_in_a, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 21, NULL, &mv, 1, 0), 0);
     const struct machd_msg *m = tc_expect(c, MACHD_MSG_DELIVER);
-    assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
-    uint32_t c_recv = m->u.deliver.p.rights[0].name;
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).disposition, MACHD_DISP_MOVE_RECEIVE);
+    uint32_t c_recv = machd_payload_right(&m->u.deliver.p, 0).name;
     /* b's send right is unchanged and now reaches c. */
     assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 22, NULL, NULL, 0, 0), 0);
     m = tc_expect(c, MACHD_MSG_DELIVER);
@@ -364,8 +364,8 @@ static void senders_gone_when_the_last_outside_send_right_dies(void **state) {
     struct machd_right r[] = {mh_right(H1, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW), mh_right(H1, MACHD_DISP_MAKE_SEND, 0)};
     assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 30, NULL, r, 2, 0), 0);
     const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
-    uint32_t h = m->u.deliver.p.rights[0].name;
-    assert_int_equal(m->u.deliver.p.rights[1].name, h);
+    uint32_t h = machd_payload_right(&m->u.deliver.p, 0).name;
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).name, h);
     assert_int_equal(tc_mod_refs(a, h, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
     assert_int_equal(tc_mod_refs(a, h, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
     m = tc_expect(b, MACHD_SENDERS_GONE);
@@ -391,7 +391,7 @@ static void port_destroyed_notification_moves_the_receive_right(void **state) {
     /* b hands a a send-once right to b's port H1; a asks for port-destroyed on recv to it. */
     struct machd_right so = mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW);
     assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 40, NULL, &so, 1, 0), 0);
-    uint32_t notify = tc_expect(a, MACHD_MSG_DELIVER)->u.deliver.p.rights[0].name;
+    uint32_t notify = machd_payload_right(&tc_expect(a, MACHD_MSG_DELIVER)->u.deliver.p, 0).name;
     memset(&a->out, 0, sizeof a->out);
     a->out.type = MACHD_NOTIFY_REQUEST;
     a->out.u.notify_request.name = recv;
@@ -405,8 +405,8 @@ static void port_destroyed_notification_moves_the_receive_right(void **state) {
     const struct machd_msg *m = tc_expect(b, MACHD_MSG_DELIVER);
     assert_int_equal(m->u.deliver.dest.name, H1);
     assert_int_equal(m->u.deliver.p.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
-    assert_int_equal(m->u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
-    assert_int_equal(m->u.deliver.p.rights[0].name, svc); /* coalesced with b's send right */
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).name, svc); /* coalesced with b's send right */
     /* The port lives on in b, and so does its bootstrap name. */
     /* Sending to itself: the delivery comes before any acknowledgement, so ask for errors only. */
     assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 41, NULL, NULL, 0,

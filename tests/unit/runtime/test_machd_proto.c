@@ -13,6 +13,7 @@
 
 static uint8_t buf[MACHD_MAX_PACKET];
 static struct machd_msg in, out;
+static struct machd_right in_rights[3]; /* the right items of `in` */
 
 static size_t encode(const struct machd_msg *m) { return machd_proto_encode(m, buf, sizeof buf); }
 
@@ -34,9 +35,10 @@ static void make_send(struct machd_msg *m) {
     p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
     p->msgh_id = -42;
     p->right_count = 3;
-    p->rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW};
-    p->rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_SEND, 0};
-    p->rights[2] = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_COPY_SEND, 0};
+    in_rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW};
+    in_rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_SEND, 0};
+    in_rights[2] = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_COPY_SEND, 0};
+    p->rights = in_rights;
     p->body = body_bytes;
     p->body_len = sizeof body_bytes;
     p->ool_count = 2;
@@ -54,8 +56,9 @@ static void make_deliver(struct machd_msg *m) {
     p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
     p->msgh_id = 500;
     p->right_count = 2;
-    p->rights[0] = (struct machd_right){0x401, MACHD_DISP_MOVE_RECEIVE, 0};
-    p->rights[1] = (struct machd_right){0x502, MACHD_DISP_MOVE_SEND, 0};
+    in_rights[0] = (struct machd_right){0x401, MACHD_DISP_MOVE_RECEIVE, 0};
+    in_rights[1] = (struct machd_right){0x502, MACHD_DISP_MOVE_SEND, 0};
+    p->rights = in_rights;
     p->body = body_bytes;
     p->body_len = 4;
 }
@@ -80,9 +83,10 @@ static void send_round_trips_rights_body_and_ool(void **state) {
     assert_int_equal(out.u.send.p.msgh_id, -42);
     assert_int_equal(out.u.send.p.right_count, 3);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(out.u.send.p.rights[i].name, in.u.send.p.rights[i].name);
-        assert_int_equal(out.u.send.p.rights[i].disposition, in.u.send.p.rights[i].disposition);
-        assert_int_equal(out.u.send.p.rights[i].flags, in.u.send.p.rights[i].flags);
+        struct machd_right r = machd_payload_right(&out.u.send.p, (uint32_t)i);
+        assert_int_equal(r.name, in_rights[i].name);
+        assert_int_equal(r.disposition, in_rights[i].disposition);
+        assert_int_equal(r.flags, in_rights[i].flags);
     }
     assert_int_equal(out.u.send.p.body_len, sizeof body_bytes);
     assert_memory_equal(out.u.send.p.body, body_bytes, sizeof body_bytes);
@@ -166,7 +170,7 @@ static void deliver_round_trips_audit_and_received_types(void **state) {
     assert_int_equal(out.u.deliver.audit.uid, 1000);
     assert_int_equal(out.u.deliver.audit.gid, 100);
     assert_true(out.u.deliver.audit.task_id == 0x1122334455667788ull);
-    assert_int_equal(out.u.deliver.p.rights[0].disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(machd_payload_right(&out.u.deliver.p, 0).disposition, MACHD_DISP_MOVE_RECEIVE);
     assert_int_equal(out.u.deliver.p.body_len, 4);
 }
 
@@ -394,7 +398,7 @@ static void dispositions_are_checked_per_slot(void **state) {
 static void delivered_types_are_checked(void **state) {
     (void)state;
     make_deliver(&in);
-    in.u.deliver.p.rights[1].disposition = MACHD_DISP_COPY_SEND; /* a disposition, not a type */
+    in_rights[1].disposition = MACHD_DISP_COPY_SEND; /* a disposition, not a type */
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
     in.u.deliver.reply.disposition = MACHD_DISP_MOVE_RECEIVE;
@@ -411,14 +415,14 @@ static void delivered_types_are_checked(void **state) {
 static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
     (void)state;
     make_send(&in);
-    in.u.send.p.rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MOVE_RECEIVE,
+    in_rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MOVE_RECEIVE,
                                                   MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND};
     size_t len = encode(&in);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.send.p.rights[0].flags, MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND);
-    in.u.send.p.rights[0].flags = MACHD_RIGHT_KEEP_SEND; /* not NEW */
+    assert_int_equal(machd_payload_right(&out.u.send.p, 0).flags, MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND);
+    in_rights[0].flags = MACHD_RIGHT_KEEP_SEND; /* not NEW */
     assert_int_equal(encode(&in), 0);
-    in.u.send.p.rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND,
+    in_rights[0] = (struct machd_right){0x80000003, MACHD_DISP_MAKE_SEND,
                                                   MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND};
     assert_int_equal(encode(&in), 0);
     make_send(&in);
@@ -431,35 +435,35 @@ static void keep_send_goes_with_a_new_moved_receive_right_only(void **state) {
 static void port_destroyed_requests_travel_with_receive_rights_only(void **state) {
     (void)state;
     make_send(&in);
-    in.u.send.p.rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
-    in.u.send.p.rights[2] = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    in_rights[1] = (struct machd_right){0x207, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    in_rights[2] = (struct machd_right){0x80000009, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
     size_t len = encode(&in);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.send.p.rights[1].flags, MACHD_RIGHT_PD_REQUEST);
-    assert_int_equal(out.u.send.p.rights[2].name, 0x80000009);
-    in.u.send.p.rights[2].disposition = MACHD_DISP_MAKE_SEND; /* the notify right is send-once */
+    assert_int_equal(machd_payload_right(&out.u.send.p, 1).flags, MACHD_RIGHT_PD_REQUEST);
+    assert_int_equal(machd_payload_right(&out.u.send.p, 2).name, 0x80000009);
+    in_rights[2].disposition = MACHD_DISP_MAKE_SEND; /* the notify right is send-once */
     assert_int_equal(encode(&in), 0);
-    in.u.send.p.rights[2] = (struct machd_right){MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_SEND_ONCE, 0};
+    in_rights[2] = (struct machd_right){MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_SEND_ONCE, 0};
     assert_int_equal(encode(&in), 0); /* and a real one */
-    in.u.send.p.rights[2] = (struct machd_right){0x209, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
+    in_rights[2] = (struct machd_right){0x209, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST};
     assert_int_equal(encode(&in), 0); /* not a request itself, and none after the last item */
     in.u.send.p.right_count = 2;
     assert_int_equal(encode(&in), 0);
     make_send(&in);
-    in.u.send.p.rights[1].flags = MACHD_RIGHT_PD_REQUEST; /* on a send right */
+    in_rights[1].flags = MACHD_RIGHT_PD_REQUEST; /* on a send right */
     assert_int_equal(encode(&in), 0);
     make_send(&in);
-    in.u.send.p.rights[0].flags |= MACHD_RIGHT_PD_ARMED; /* a delivery flag in a request */
+    in_rights[0].flags |= MACHD_RIGHT_PD_ARMED; /* a delivery flag in a request */
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
-    in.u.deliver.p.rights[0].flags = MACHD_RIGHT_PD_ARMED;
+    in_rights[0].flags = MACHD_RIGHT_PD_ARMED;
     len = encode(&in);
     expect_decode(len, MACHD_DECODE_OK);
-    assert_int_equal(out.u.deliver.p.rights[0].flags, MACHD_RIGHT_PD_ARMED);
-    in.u.deliver.p.rights[1].flags = MACHD_RIGHT_PD_ARMED; /* on a send right */
+    assert_int_equal(machd_payload_right(&out.u.deliver.p, 0).flags, MACHD_RIGHT_PD_ARMED);
+    in_rights[1].flags = MACHD_RIGHT_PD_ARMED; /* on a send right */
     assert_int_equal(encode(&in), 0);
     make_deliver(&in);
-    in.u.deliver.p.rights[0].flags = MACHD_RIGHT_PD_REQUEST; /* a request flag in a delivery */
+    in_rights[0].flags = MACHD_RIGHT_PD_REQUEST; /* a request flag in a delivery */
     assert_int_equal(encode(&in), 0);
 }
 

@@ -101,7 +101,8 @@ static void delivery_size_matches_the_encoder(void **state) {
     struct machd_payload *p = &in.u.deliver.p;
     p->msgh_bits = MACHD_MSGH_BITS_COMPLEX;
     p->right_count = 1;
-    p->rights[0] = (struct machd_right){0x401, MACHD_DISP_MOVE_SEND, 0};
+    static const struct machd_right right = {0x401, MACHD_DISP_MOVE_SEND, 0};
+    p->rights = &right;
     p->body = body;
     p->body_len = sizeof body;
     p->ool_count = 1;
@@ -187,12 +188,45 @@ static void descriptors_travel_and_extras_are_reported(void **state) {
     close(sv[1]);
 }
 
+/* The most rights a message may carry, with the most OOL regions, still fit one datagram both
+ * ways (the bytes spilled); one more right is refused by the decoder. */
+static void the_rights_limit_fits_one_datagram(void **state) {
+    (void)state;
+    static struct machd_right rights[MACHD_MAX_RIGHTS];
+    for (uint32_t i = 0; i < MACHD_MAX_RIGHTS; i++)
+        rights[i] = (struct machd_right){0x400u + i, MACHD_DISP_MOVE_SEND, 0};
+    memset(&in, 0, sizeof in);
+    in.type = MACHD_MSG_DELIVER;
+    in.u.deliver.dest = (struct machd_right){0x80000001, MACHD_DISP_MOVE_SEND, 0};
+    struct machd_payload *p = &in.u.deliver.p;
+    p->msgh_bits = MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_SPILLED;
+    p->right_count = MACHD_MAX_RIGHTS;
+    p->rights = rights;
+    p->body_len = 1u << 20;
+    p->ool_count = MACHD_MAX_OOL;
+    for (uint32_t i = 0; i < MACHD_MAX_OOL; i++)
+        p->ool[i].size = 4096;
+    size_t len = machd_proto_encode(&in, buf, sizeof buf);
+    assert_int_equal(len, machd_deliver_size(p));
+    assert_true(len <= MACHD_MAX_PACKET);
+    assert_int_equal(machd_proto_decode(buf, len, &out), MACHD_DECODE_OK);
+    assert_int_equal(out.u.deliver.p.right_count, MACHD_MAX_RIGHTS);
+    assert_null(out.u.deliver.p.rights); /* decoded items stay in the datagram */
+    for (uint32_t i = 0; i < MACHD_MAX_RIGHTS; i++)
+        assert_int_equal(machd_payload_right(&out.u.deliver.p, i).name, 0x400u + i);
+    uint32_t over = MACHD_MAX_RIGHTS + 1; /* the right count field, after the fixed fields */
+    size_t at = MACHD_HEADER_SIZE + 2 * MACHD_RIGHT_ITEM_SIZE + 8 + 20;
+    memcpy(buf + at, &over, sizeof over);
+    assert_int_equal(machd_proto_decode(buf, len, &out), MACHD_DECODE_TOO_LARGE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spilled_send_round_trips_without_its_bytes),
         cmocka_unit_test(spilled_sizes_are_bounded),
         cmocka_unit_test(layout_aligns_every_region),
         cmocka_unit_test(delivery_size_matches_the_encoder),
+        cmocka_unit_test(the_rights_limit_fits_one_datagram),
         cmocka_unit_test(only_sealed_memfds_of_the_right_size_pass),
         cmocka_unit_test(descriptors_travel_and_extras_are_reported),
     };
