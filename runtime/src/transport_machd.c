@@ -978,26 +978,41 @@ static void queue_full(uint32_t h) {
         l->queue_full = true;
 }
 
+static struct waiter *find_waiter(uint32_t seq) {
+    for (struct waiter *w = T.waiters; w; w = w->next)
+        if (w->seq == seq)
+            return w;
+    return NULL;
+}
+
+/* Reader, IPC lock held. The right a bootstrap reply carries is taken here, not in the waiting
+ * thread (deliveries right behind the reply, a created service's held messages, must find the
+ * handle known), but outside wait_mu: take_right may write to machd (write_mu), and request()
+ * takes write_mu before wait_mu. The waiter stays listed meanwhile: only its owner unlinks it,
+ * after `done`, which only the reader (this thread) sets. */
 static void answer_waiter(const struct machd_msg *m) {
     pthread_mutex_lock(&T.wait_mu);
-    for (struct waiter *w = T.waiters; w; w = w->next) {
-        if (w->seq != m->seq)
-            continue;
-        if (m->type == MACHD_BOOTSTRAP_REPLY) {
-            w->status = m->u.bootstrap_reply.status;
-            w->name = m->u.bootstrap_reply.name;
-            w->type = m->u.bootstrap_reply.type;
-            /* Now, not in the waiting thread: deliveries right behind this reply (a created
-             * service's held messages) must find the handle known. */
-            if (w->status == KERN_SUCCESS && w->type != MACHD_DISP_NONE)
-                w->port = take_right(w->name, (uint8_t)w->type);
-        } else {
-            w->status = m->u.status_reply.status;
-            w->name = m->u.status_reply.value;
-        }
-        w->done = true;
-        pthread_cond_broadcast(&T.wait_cv);
+    struct waiter *w = find_waiter(m->seq);
+    pthread_mutex_unlock(&T.wait_mu);
+    if (!w)
+        return;
+    struct ipc_port *port = NULL;
+    const bool brings_right = m->type == MACHD_BOOTSTRAP_REPLY && m->u.bootstrap_reply.status == KERN_SUCCESS &&
+                              m->u.bootstrap_reply.type != MACHD_DISP_NONE;
+    if (brings_right)
+        port = take_right(m->u.bootstrap_reply.name, (uint8_t)m->u.bootstrap_reply.type);
+    pthread_mutex_lock(&T.wait_mu);
+    if (m->type == MACHD_BOOTSTRAP_REPLY) {
+        w->status = m->u.bootstrap_reply.status;
+        w->name = m->u.bootstrap_reply.name;
+        w->type = m->u.bootstrap_reply.type;
+        w->port = port;
+    } else {
+        w->status = m->u.status_reply.status;
+        w->name = m->u.status_reply.value;
     }
+    w->done = true;
+    pthread_cond_broadcast(&T.wait_cv);
     pthread_mutex_unlock(&T.wait_mu);
 }
 
