@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,10 +24,21 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
+/* In a child just forked: it dies with the test process. A test that fails part-way (cmocka
+ * jumps out of it) must not leave a daemon or peer running: it would keep ctest's output pipe
+ * open and turn the failure into a ctest timeout. */
+static void die_with_test_process(pid_t test_pid) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != test_pid) /* the test process exited before prctl */
+        _exit(127);
+}
+
 static void spawn_machd(struct machd_proc *m) {
+    pid_t test_pid = getpid();
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        die_with_test_process(test_pid);
         execl(MACHD_BIN, MACHD_BIN, "--foreground", "--socket", m->path, (char *)NULL);
         _exit(127);
     }
@@ -100,9 +112,11 @@ void mh_exec(const char *exe, const char *const args[]) {
 pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *const args[]) {
     int p[2];
     assert_int_equal(pipe(p), 0);
+    pid_t test_pid = getpid();
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        die_with_test_process(test_pid);
         dup2(p[1], STDOUT_FILENO);
         close(p[0]);
         close(p[1]);
