@@ -44,14 +44,6 @@ static mach_port_t new_port(void) {
     return port;
 }
 
-static kern_return_t look_up_status(const char *name) {
-    mach_port_t port = MACH_PORT_NULL;
-    kern_return_t kr = bootstrap_look_up(bootstrap_port, name, &port);
-    if (kr == KERN_SUCCESS)
-        mach_port_deallocate(mach_task_self(), port);
-    return kr;
-}
-
 /* Looks name up until it is bound (a restarted machd learns names again asynchronously). */
 static kern_return_t look_up_retrying(const char *name, mach_port_t *port) {
     kern_return_t kr = KERN_FAILURE;

@@ -222,14 +222,6 @@ static mach_port_t port_with_send_right(void) {
     return port;
 }
 
-static kern_return_t look_up_status(const char *name) {
-    mach_port_t port = MACH_PORT_NULL;
-    kern_return_t kr = bootstrap_look_up(bootstrap_port, name, &port);
-    if (kr == KERN_SUCCESS)
-        mach_port_deallocate(mach_task_self(), port);
-    return kr;
-}
-
 static kern_return_t destroy_receive_right(mach_port_t port) {
     return mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1);
 }

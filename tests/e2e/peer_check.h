@@ -1,11 +1,15 @@
 /* peer_check.h: step-numbered checks for the libmach test peers (machd_*_peer.c): a failed check
  * prints the peer's mode, the step and why on stderr and returns the step number, which becomes
- * the peer's exit status; ready() tells the harness the peer is set up. */
+ * the peer's exit status; ready() tells the harness the peer is set up; look_up_status() asks
+ * the bootstrap service about a name. */
 #ifndef OPENMIG_PEER_CHECK_H
 #define OPENMIG_PEER_CHECK_H
 
 #include <stdarg.h>
 #include <stdio.h>
+
+#include <mach/mach.h>
+#include <servers/bootstrap.h>
 
 /* The mode the peer runs (argv[1]), for messages; set by main. */
 static const char *mode = "?";
@@ -30,6 +34,15 @@ static inline int peer_failed(int step, const char *fmt, ...) {
 static inline void ready(void) {
     fputs("ready\n", stdout);
     fflush(stdout);
+}
+
+/* bootstrap_look_up's answer for NAME; the right a success gives is released again. */
+static inline kern_return_t look_up_status(const char *name) {
+    mach_port_t port = MACH_PORT_NULL;
+    kern_return_t kr = bootstrap_look_up(bootstrap_port, name, &port);
+    if (kr == KERN_SUCCESS)
+        mach_port_deallocate(mach_task_self(), port);
+    return kr;
 }
 
 #endif
