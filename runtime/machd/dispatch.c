@@ -1,7 +1,7 @@
 /* machd dispatch: one datagram a task sent, read by server.c into s->in: decoded, checked (its
  * descriptors, a request type, HELLO first and once: version agreed, identity answered), then
  * handed to the broker; a protocol violation answers ERROR and drops the task. */
-#include "server_internal.h"
+#include "server_conn.h"
 
 #include <string.h>
 

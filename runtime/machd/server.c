@@ -1,7 +1,7 @@
 /* machd server: the event loop. Accept, identify (SO_PEERCRED + SO_PEERPIDFD), read datagrams
  * and hand them to dispatch.c; non-blocking output queues per task (the broker's hooks); death on
  * EOF, HUP or pidfd; clean stop. */
-#include "server_internal.h"
+#include "server_conn.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* machd server, private face between server.c (the event loop, connections and their output
  * queues) and dispatch.c (what a datagram from a task says): the connection and server objects,
  * and the calls each makes on the other. */
-#ifndef MACHD_SERVER_INTERNAL_H
-#define MACHD_SERVER_INTERNAL_H
+#ifndef MACHD_SERVER_CONN_H
+#define MACHD_SERVER_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
