@@ -1,7 +1,8 @@
 /* machd broker: the authority for ports that cross process boundaries. Per-task broker spaces
  * (handle -> rights), ports, Mach's copyin/copyout rules, death handling and notifications,
  * bootstrap names. No sockets here: requests come in decoded, replies and events leave through
- * the hooks, so the whole policy can be exercised in one process. */
+ * the hooks, so the whole policy can be exercised in one process. The face to server.c and
+ * main.c; broker*.c implement it, with broker_internal.h as their private face among them. */
 #ifndef MACHD_BROKER_H
 #define MACHD_BROKER_H
 

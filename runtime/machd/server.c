@@ -1,6 +1,7 @@
-/* machd server: accept, identify (SO_PEERCRED + SO_PEERPIDFD), read datagrams, decode, hand to
- * the broker; non-blocking output queues per task; death on EOF, HUP or pidfd; clean stop. */
-#include "server.h"
+/* machd server: the event loop. Accept, identify (SO_PEERCRED + SO_PEERPIDFD), read datagrams
+ * and hand them to dispatch.c; non-blocking output queues per task (the broker's hooks); death on
+ * EOF, HUP or pidfd; clean stop. */
+#include "server_conn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +16,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <mach/kern_return.h>
 
 #include "broker.h"
 #include "log.h"
@@ -40,48 +39,11 @@
 /* Datagrams read from a task that has exited before it is destroyed. */
 #define CONN_DRAIN_BUDGET 4096
 
-enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_SOCKET, WATCH_PIDFD };
-
-struct watch {
-    enum watch_kind kind;
-    struct conn *conn;
-};
-
 struct out_packet {
     struct out_packet *next;
     size_t len;
     int fd; /* a spilled payload's memfd (machd's own duplicate), or -1 */
     uint8_t data[];
-};
-
-struct conn {
-    int fd, pidfd;
-    struct watch sock_watch, pid_watch;
-    struct broker_task *task;
-    bool greeted; /* HELLO done */
-    bool dead;    /* to be reaped after the current event */
-    bool want_out;
-    bool peer_gone;  /* writing failed (the task closed its end): drop output, keep reading
-                        what it wrote before it went, until EOF */
-    struct out_packet *out_head, *out_tail;
-    size_t out_bytes;
-    uint32_t out_fds; /* queued packets holding a memfd */
-    struct conn *prev, *next;
-};
-
-struct machd_server {
-    char path[108];
-    ino_t path_ino;
-    int listen_fd, epoll_fd, signal_fd;
-    struct watch listen_watch, signal_watch;
-    struct broker *broker;
-    struct broker_hooks hooks;
-    struct conn *conns;
-    size_t dead_count;
-    uint32_t out_fds; /* queued memfds, all connections */
-    struct machd_io_counts io; /* system calls and datagrams, reported by STATS */
-    uint8_t in[MACHD_MAX_PACKET];
-    struct machd_msg req;
 };
 
 /* ---- output ---- */
@@ -168,6 +130,16 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
     watch_update(s, c);
 }
 
+void server_conn_send_last(struct machd_server *s, struct conn *c, const uint8_t *bytes, size_t len,
+                           const char *why) {
+    if (len) {
+        s->io.send_calls++;
+        if (send(c->fd, bytes, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+            s->io.datagrams_out++;
+    }
+    conn_kill(s, c, why);
+}
+
 static bool hook_room(void *ctx, void *conn, size_t len) {
     (void)ctx;
     struct conn *c = conn;
@@ -232,6 +204,10 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
 
 static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
     hook_send_fd(ctx, conn, bytes, len, -1);
+}
+
+void server_conn_send(struct machd_server *s, struct conn *c, const uint8_t *bytes, size_t len) {
+    hook_send_fd(s, c, bytes, len, -1);
 }
 
 static uint64_t hook_rss(void *ctx) {
@@ -356,83 +332,6 @@ static void accept_one(struct machd_server *s) {
               (unsigned long long)id.task_id);
 }
 
-/* A protocol violation: tell the task why, then drop it (it is treated as dead). */
-static void protocol_error(struct machd_server *s, struct conn *c, uint32_t status, uint16_t type,
-                           const char *why) {
-    memset(&s->req, 0, sizeof s->req);
-    s->req.type = MACHD_ERROR;
-    s->req.u.error.status = status;
-    s->req.u.error.type = type;
-    uint8_t buf[64];
-    size_t len = machd_proto_encode(&s->req, buf, sizeof buf);
-    if (len) {
-        s->io.send_calls++;
-        if (send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
-            s->io.datagrams_out++;
-    }
-    conn_kill(s, c, why);
-}
-
-static void handle_hello(struct machd_server *s, struct conn *c) {
-    uint32_t lo = s->req.u.hello.min_version, hi = s->req.u.hello.max_version;
-    uint32_t seq = s->req.seq;
-    if (lo > MACHD_PROTO_VERSION || hi < MACHD_PROTO_VERSION) {
-        protocol_error(s, c, KERN_NOT_SUPPORTED, MACHD_HELLO, "no common protocol version");
-        return;
-    }
-    const struct machd_audit *id = broker_task_identity(c->task);
-    memset(&s->req, 0, sizeof s->req);
-    s->req.type = MACHD_HELLO_REPLY;
-    s->req.seq = seq;
-    s->req.u.hello_reply.version = MACHD_PROTO_VERSION;
-    s->req.u.hello_reply.task_id = id->task_id;
-    s->req.u.hello_reply.pid = id->pid;
-    s->req.u.hello_reply.uid = id->uid;
-    s->req.u.hello_reply.gid = id->gid;
-    uint8_t buf[64];
-    size_t len = machd_proto_encode(&s->req, buf, sizeof buf);
-    hook_send(s, c, buf, len);
-    c->greeted = true;
-}
-
-/* Descriptors may only come with a MSG_SEND (its spilled payload); the broker judges them. */
-static bool attach_fds(struct machd_msg *req, const int *fds, int nfds, bool extra) {
-    if (req->type != MACHD_MSG_SEND)
-        return nfds == 0 && !extra;
-    req->u.send.p.fds_received = (uint32_t)nfds + (extra ? 1u : 0u);
-    req->u.send.p.spill_fd = nfds == 1 && !extra ? fds[0] : -1;
-    return true;
-}
-
-static void handle_datagram(struct machd_server *s, struct conn *c, size_t len, const int *fds, int nfds,
-                            bool extra) {
-    enum machd_decode_status st = machd_proto_decode(s->in, len, &s->req);
-    if (st != MACHD_DECODE_OK) {
-        protocol_error(s, c, KERN_INVALID_ARGUMENT, 0, machd_proto_decode_status_name(st));
-        return;
-    }
-    if (!attach_fds(&s->req, fds, nfds, extra)) {
-        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "descriptors with a request that takes none");
-        return;
-    }
-    if (!machd_proto_is_request(s->req.type)) {
-        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "not a request type");
-        return;
-    }
-    if (s->req.type == MACHD_HELLO) {
-        if (c->greeted)
-            protocol_error(s, c, KERN_INVALID_ARGUMENT, MACHD_HELLO, "second HELLO");
-        else
-            handle_hello(s, c);
-        return;
-    }
-    if (!c->greeted) {
-        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "request before HELLO");
-        return;
-    }
-    broker_handle(s->broker, c->task, &s->req);
-}
-
 static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
     for (int i = 0; i < budget && !c->dead; i++) {
         int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
@@ -460,10 +359,7 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             conn_kill(s, c, "disconnected");
             return;
         }
-        if ((size_t)n > sizeof s->in)
-            protocol_error(s, c, KERN_INVALID_ARGUMENT, 0, "datagram too large");
-        else
-            handle_datagram(s, c, (size_t)n, fds, nfds, extra);
+        dispatch_datagram(s, c, (size_t)n, fds, nfds, extra);
         machd_close_fds(fds, nfds); /* the broker keeps none: queued output holds duplicates */
     }
 }

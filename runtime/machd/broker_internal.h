@@ -1,0 +1,258 @@
+/* machd broker, private face among its files (broker*.c): the broker's objects (tasks and their
+ * spaces of entries, ports, the broker itself) and the calls its files make on each other. Not
+ * for server.c or main.c, which see broker.h only. */
+#ifndef MACHD_BROKER_INTERNAL_H
+#define MACHD_BROKER_INTERNAL_H
+
+#include "broker.h"
+
+#include "flow.h"
+#include "transport_handle_map.h"
+
+struct broker_port;
+
+/* One name in one task's broker space. A send-once right always has a name of its own. */
+struct entry {
+    uint32_t name;
+    struct broker_task *task;
+    struct broker_port *port;
+    uint32_t send_urefs;
+    bool send_once;
+    bool receive;
+    uint32_t admitted;     /* room SEND_ADMIT reserved for this sender, not used yet */
+    struct entry *port_prev, *port_next; /* the port's holders */
+};
+
+struct broker_port {
+    struct broker_task *receiver; /* NULL only while a receive right moves inside a request */
+    uint32_t recv_name;           /* the receiver's handle for the receive right */
+    uint32_t send_urefs;          /* user references of send rights held in broker spaces */
+    uint32_t mscount;             /* make-sends of the current receiver since it got the receive
+                                     right (reset when the right moves: the receiver's runtime
+                                     counts its own, which makes the no-senders race check work) */
+    uint32_t names_bound;         /* bootstrap names bound to this port */
+    uint32_t table_urefs;         /* send references held by the bootstrap table (counted) */
+    struct broker_port *pd_notify; /* port-destroyed request: machd holds a send-once right */
+    struct port_flow flow;        /* queue limit: room left, senders waiting (flow.h) */
+    struct entry *holders;
+    struct broker_port *prev, *next; /* every live port */
+};
+
+struct broker_task {
+    struct machd_audit identity;
+    void *conn;
+    struct handle_map names;
+    uint32_t next_name;
+    struct broker_task *prev, *next;
+};
+
+/* What remains of one name while the items of one request are checked in order. */
+struct pending {
+    uint32_t name;
+    uint32_t slot;         /* its place in copyin_scratch.index */
+    struct entry *e;       /* NULL for a NEW export */
+    uint32_t send_left;
+    bool send_once_left;
+    bool receive_left;
+};
+
+/* Power of two, more than twice the items of a request: names are found in O(1) even when a
+ * message carries MACHD_MAX_RIGHTS distinct ones. */
+#define CI_INDEX_SIZE 32768u
+
+struct copyin_scratch {
+    struct pending items[MACHD_MAX_RIGHTS + 3];
+    size_t count;
+    uint16_t index[CI_INDEX_SIZE]; /* 1 + position in items, by name hash; 0 = free */
+};
+
+/* A right taken out of the sender's space, on its way to the receiver. */
+struct transit {
+    struct broker_port *port; /* NULL: the item carries no right */
+    uint8_t type;             /* MOVE_RECEIVE, MOVE_SEND or MOVE_SEND_ONCE (received types) */
+    uint32_t raw_name;        /* MACHD_HANDLE_NULL / DEAD when port is NULL */
+};
+
+struct service; /* broker_bootstrap.c */
+struct held;    /* broker_keeper.c */
+
+struct broker {
+    const struct broker_hooks *hooks;
+    void *ctx;
+    struct broker_task *tasks;
+    struct broker_port *ports;
+    struct service *services;
+    struct broker_counts counts;
+    uint8_t out[MACHD_MAX_PACKET];
+    struct machd_msg msg; /* scratch for outgoing messages: large, so not on the stack */
+    struct copyin_scratch *ci;
+    bool flow_recheck;     /* credit came back somewhere: admit waiters after this request */
+    uint32_t timed_waiters; /* SEND_ADMIT waiters with a deadline, over all ports */
+    /* The name service's own space: receive rights of created services (no connection). */
+    struct broker_task *keeper;
+    struct held *held, **held_tail;
+    uint32_t held_count;
+    struct machd_msg *fwd; /* scratch for a held delivery being forwarded or destroyed */
+};
+
+/* Whether a disposition carries a send-once right (MOVE_ or MAKE_SEND_ONCE). */
+static inline bool right_is_once(uint8_t disposition) {
+    return disposition == MACHD_DISP_MOVE_SEND_ONCE || disposition == MACHD_DISP_MAKE_SEND_ONCE;
+}
+
+/* ---- broker.c: emitting to tasks ---- */
+
+/* Whether a datagram of len bytes can be queued for `to` now (the keeper: room for one more held
+ * delivery). False for a NULL task. */
+bool broker_can_emit(struct broker *b, struct broker_task *to, size_t len);
+
+/* Encodes b->msg and queues it for `to` with fd (-1: none; the caller keeps it) attached, if
+ * there is room; to the keeper, a delivery is held instead. Returns whether it went. */
+bool broker_emit_fd(struct broker *b, struct broker_task *to, int fd);
+
+/* broker_emit_fd with no descriptor. */
+bool broker_emit(struct broker *b, struct broker_task *to);
+
+/* Answers request `seq` of t with a SEND_REPLY (status) or a STATUS_REPLY (status, value). */
+void broker_reply_status(struct broker *b, struct broker_task *t, uint16_t type, uint32_t seq,
+                         uint32_t status, uint32_t value);
+
+/* ---- broker_entry.c: a task's space, handle -> entry ---- */
+
+/* The entry t holds under name, or NULL. */
+struct entry *entry_lookup(struct broker_task *t, uint32_t name);
+
+/* t's send/receive entry for p (never a send-once one), or NULL. */
+struct entry *entry_for_port(struct broker_task *t, struct broker_port *p);
+
+/* A new empty entry for p under name in t's space, linked among p's holders; NULL when t is at
+ * BROKER_MAX_ENTRIES_PER_TASK or out of memory. */
+struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name, struct broker_port *p);
+
+/* A fresh machd-range handle for t, or MACHD_HANDLE_NULL when the range is used up. */
+uint32_t entry_new_name(struct broker_task *t);
+
+/* Unlinks and frees e, giving back the room it had reserved (SEND_ADMIT). Rights it still names
+ * are the caller's to account for. */
+void entry_remove(struct broker *b, struct entry *e);
+
+/* entry_remove when e names no right any more. */
+void entry_drop_if_empty(struct broker *b, struct entry *e);
+
+/* ---- broker_port.c: ports, their death and the notifications it causes ---- */
+
+/* A new port with no receiver and no holders, in b's list; NULL when out of memory. */
+struct broker_port *port_create(struct broker *b);
+
+/* Unlinks and frees p (no holders left: the caller saw to them). */
+void port_free(struct broker *b, struct broker_port *p);
+
+/* SENDERS_GONE to p's receiver when no send right is left outside it (not to `dying`). */
+void port_senders_check(struct broker *b, struct broker_port *p, struct broker_task *dying);
+
+/* n send references to p went away, then port_senders_check. */
+void port_send_urefs_drop(struct broker *b, struct broker_port *p, uint32_t n, struct broker_task *dying);
+
+/* A send-once right to p died unused: MACH_NOTIFY_SEND_ONCE to its receiver, if any. */
+void port_send_once_notification(struct broker *b, struct broker_port *p);
+
+/* Destroys p's receive right: p moves to its port-destroyed notify port, or dies (holders get
+ * PORT_DEAD except `dying`, names and waiters released, p freed). */
+void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying);
+
+/* ---- broker_right.c: Mach's copyin/copyout rules for the four rights ---- */
+
+/* Starts checking the rights of a new request. */
+void right_copyin_reset(struct copyin_scratch *ci);
+
+/* Whether t can give right r, given what earlier items of the same request used (since the last
+ * right_copyin_reset). Changes nothing in t's space. */
+bool right_copyin_check(struct copyin_scratch *ci, struct broker_task *t, const struct machd_right *r);
+
+/* Takes right r, checked by right_copyin_check, out of t's space into *out (a NEW export creates
+ * its port). Fails only when out of memory creating an export. */
+bool right_copyin_apply(struct broker *b, struct broker_task *t, const struct machd_right *r, struct transit *out);
+
+/* Destroys a right in transit as Mach does for a message nobody receives; tr carries none after. */
+void right_transit_destroy(struct broker *b, struct transit *tr);
+
+/* Puts the right in transit into t's space and returns its name; MACHD_HANDLE_NULL (the right
+ * destroyed) when t is out of names, references or memory. A transit with no port gives its raw
+ * name back. */
+uint32_t right_copyout(struct broker *b, struct broker_task *t, struct transit *tr);
+
+/* MOD_REFS: adds delta user references of `right` to t's name; returns the kern_return_t. */
+uint32_t right_mod_refs(struct broker *b, struct broker_task *t, uint32_t name, uint32_t right, int32_t delta);
+
+/* NOTIFY_REQUEST: sets the port-destroyed request of a receive right t holds; answers t. */
+void right_handle_notify_request(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* ---- broker_msg.c: relaying a message ---- */
+
+/* MSG_SEND: copies the message's rights in from t and out to the destination's receiver, and
+ * delivers it (or refuses it, destroying it when t already took it as sent); answers t. */
+void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* ---- broker_admit.c: queue limits across processes, the broker's side of flow.h ---- */
+
+/* p's receive right died: each sender waiting for room gets MACH_SEND_INVALID_DEST. */
+void admit_fail_waiters(struct broker *b, struct broker_port *p);
+
+/* After a request: when reserved room came back somewhere, admits the waiters it allows. */
+void admit_recheck(struct broker *b);
+
+/* SEND_ADMIT: reserves room on a port for t (answered now or when room comes), or releases it. */
+void admit_handle_send_admit(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* QUEUE_CREDIT (alone or carried by a MSG_SEND) from the receiver t, for its handle `name`;
+ * ignored when name is not a receive right of t's. */
+void admit_apply_queue_credit(struct broker *b, struct broker_task *t, uint32_t name, uint32_t seen, uint32_t room);
+
+/* Takes the room a message to p from `sender` uses (its SEND_ADMIT reservation when admitted);
+ * false when p's queue is now full (the message still goes). */
+bool admit_consume(struct broker_port *p, struct entry *sender, bool admitted);
+
+/* QUEUE_FULL to t for its handle `name`: its next sends to it ask for room first. */
+void admit_queue_full_hint(struct broker *b, struct broker_task *t, uint32_t name);
+
+/* ---- broker_keeper.c: the name service's own space (receive rights of created services) ---- */
+
+/* The keeper, created on first use; NULL when out of memory. */
+struct broker_task *keeper_get(struct broker *b);
+
+/* Whether one more delivery can be held for the keeper's ports. */
+bool keeper_has_room(const struct broker *b);
+
+/* broker_emit_fd's target for the keeper: keeps b->out (len bytes, fd duplicated) when b->msg is
+ * a delivery, drops any other event. Returns false when out of memory or descriptors. */
+bool keeper_hold(struct broker *b, size_t len, int fd);
+
+/* Moves the right the keeper holds under name (as `type`) into *tr; a dead one comes out as a
+ * dead name. */
+void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct transit *tr);
+
+/* Destroys the deliveries held for the keeper's port `dest`, and their rights. */
+void keeper_held_discard(struct broker *b, uint32_t dest);
+
+/* Delivers to `to`, in order, the deliveries held for the keeper's port `dest` whose receive
+ * right p now has; what `to` cannot take is destroyed. */
+void keeper_held_forward(struct broker *b, uint32_t dest, struct broker_task *to, struct broker_port *p);
+
+/* Destroys the port of a created service, with the deliveries held for it. */
+void keeper_port_destroy(struct broker *b, struct broker_port *p);
+
+/* At shutdown: every held delivery, then the keeper's space, destroyed. */
+void keeper_destroy(struct broker *b);
+
+/* ---- broker_bootstrap.c: the bootstrap name table ---- */
+
+/* p died: every name bound to it goes, with the table's send references. */
+void bootstrap_release_port(struct broker *b, struct broker_port *p);
+
+/* owner died: the names it bound go (a created service's port dies with its name). */
+void bootstrap_release_owned(struct broker *b, struct broker_task *owner);
+
+/* BOOTSTRAP: one name service operation for t; answers t. */
+void bootstrap_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+#endif

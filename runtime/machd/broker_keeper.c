@@ -1,0 +1,168 @@
+/* machd broker: the keeper, the name service's own space: it holds the receive rights of created
+ * services until a task checks in, and the deliveries sent to them meanwhile (docs/machd.md, 6). */
+#include "broker_internal.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A delivery to a port the keeper holds (a created service nobody checked in yet), kept as the
+ * encoded MSG_DELIVER datagram: its rights sit in the keeper's space under the handles it
+ * names. Forwarded, rights moved to the new receiver, when a task checks in. */
+struct held {
+    struct held *next;
+    uint32_t dest; /* the keeper's handle of the destination port */
+    int fd;        /* spilled payload: machd's own duplicate of the memfd, else -1 */
+    size_t len;
+    uint8_t data[];
+};
+
+/* Messages held for created services, over all of them (section 6). */
+#define KEEPER_MAX_HELD 64u
+
+bool keeper_has_room(const struct broker *b) { return b->held_count < KEEPER_MAX_HELD; }
+
+struct broker_task *keeper_get(struct broker *b) {
+    if (b->keeper)
+        return b->keeper;
+    if (!b->fwd && !(b->fwd = malloc(sizeof *b->fwd)))
+        return NULL;
+    struct broker_task *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->next_name = 0x100;
+    handle_map_init(&k->names);
+    b->keeper = k; /* not in b->tasks: it has no connection and is not counted as a task */
+    return k;
+}
+
+/* broker_emit_fd's target when the receiver is the keeper: deliveries are kept, events dropped (the
+ * keeper's entries already reflect them). */
+bool keeper_hold(struct broker *b, size_t len, int fd) {
+    if (b->msg.type != MACHD_MSG_DELIVER)
+        return true;
+    struct held *h = malloc(sizeof *h + len);
+    if (!h)
+        return false;
+    h->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd >= 0 && h->fd < 0) {
+        free(h);
+        return false;
+    }
+    h->next = NULL;
+    h->dest = b->msg.u.deliver.dest.name;
+    h->len = len;
+    memcpy(h->data, b->out, len);
+    *b->held_tail = h;
+    b->held_tail = &h->next;
+    b->held_count++;
+    return true;
+}
+
+/* Takes the next held delivery to the keeper's port `dest` out of the list, or NULL. */
+static struct held *held_take(struct broker *b, uint32_t dest) {
+    for (struct held **hp = &b->held; *hp; hp = &(*hp)->next) {
+        struct held *h = *hp;
+        if (h->dest != dest)
+            continue;
+        *hp = h->next;
+        if (b->held_tail == &h->next)
+            b->held_tail = hp;
+        b->held_count--;
+        return h;
+    }
+    return NULL;
+}
+
+/* Moves the right the keeper holds under `name` (received as `type`) out of its space. A right
+ * whose port died meanwhile comes out as a dead name. */
+void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct transit *tr) {
+    struct machd_right r = {name, type, 0};
+    right_copyin_reset(b->ci);
+    if (name == MACHD_HANDLE_NULL || name == MACHD_HANDLE_DEAD || !right_copyin_check(b->ci, b->keeper, &r)) {
+        *tr = (struct transit){NULL, type, name == MACHD_HANDLE_NULL ? name : MACHD_HANDLE_DEAD};
+        return;
+    }
+    (void)right_copyin_apply(b, b->keeper, &r, tr); /* moving an existing right cannot fail */
+}
+
+/* Decodes held delivery h into b->fwd and moves each of its rights out of the keeper's space:
+ * into `to`'s space (renamed in b->fwd), or destroyed when `to` is NULL. */
+static bool held_move_rights(struct broker *b, struct held *h, struct broker_task *to) {
+    struct machd_msg *m = b->fwd;
+    if (machd_proto_decode(h->data, h->len, m) != MACHD_DECODE_OK || m->type != MACHD_MSG_DELIVER)
+        return false; /* cannot happen: machd encoded it */
+    struct machd_payload *pl = &m->u.deliver.p;
+    static struct machd_right items[MACHD_MAX_RIGHTS]; /* renamed here (machd is single-threaded) */
+    for (uint32_t i = 0; i < pl->right_count; i++)
+        items[i] = machd_payload_right(pl, i);
+    pl->rights = items;
+    for (uint32_t i = 0; i <= pl->right_count; i++) {
+        struct machd_right *r = i < pl->right_count ? &items[i] : &m->u.deliver.reply;
+        if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
+            continue;
+        struct transit tr;
+        keeper_take(b, r->name, r->disposition, &tr);
+        if (to)
+            r->name = right_copyout(b, to, &tr);
+        else
+            right_transit_destroy(b, &tr);
+    }
+    return true;
+}
+
+static void held_free(struct held *h) {
+    if (h->fd >= 0)
+        close(h->fd);
+    free(h);
+}
+
+/* The keeper's port `dest` dies or is gone: its held deliveries are destroyed with it. */
+void keeper_held_discard(struct broker *b, uint32_t dest) {
+    for (struct held *h; (h = held_take(b, dest)) != NULL;) {
+        (void)held_move_rights(b, h, NULL);
+        held_free(h);
+    }
+}
+
+/* A task checked in a created service: the deliveries held for it follow the receive right, in
+ * order, with their original audit identity (as Mach keeps a queue when a receive right moves).
+ * One the receiver's connection cannot take is destroyed. */
+void keeper_held_forward(struct broker *b, uint32_t dest, struct broker_task *to, struct broker_port *p) {
+    for (struct held *h; (h = held_take(b, dest)) != NULL;) {
+        bool room = broker_can_emit(b, to, h->len) && (h->fd < 0 || b->hooks->room_fd(b->ctx, to->conn));
+        if (held_move_rights(b, h, room ? to : NULL) && room) {
+            b->fwd->u.deliver.dest.name = p->recv_name;
+            memcpy(&b->msg, b->fwd, sizeof b->msg);
+            if (broker_emit_fd(b, to, h->fd))
+                flow_note_delivery(&p->flow);
+        }
+        held_free(h);
+    }
+}
+
+/* The port of a created service dies (its name is taken over or its creator died). */
+void keeper_port_destroy(struct broker *b, struct broker_port *p) {
+    keeper_held_discard(b, p->recv_name);
+    port_destroy(b, p, NULL);
+}
+
+/* At shutdown: held deliveries destroyed, then the keeper's space like any dying task's. */
+void keeper_destroy(struct broker *b) {
+    struct broker_task *k = b->keeper;
+    if (!k)
+        return;
+    while (b->held) {
+        struct held *h = held_take(b, b->held->dest);
+        (void)held_move_rights(b, h, NULL);
+        held_free(h);
+    }
+    b->keeper = NULL;
+    k->next = b->tasks; /* linked and counted only to die like a task */
+    if (b->tasks)
+        b->tasks->prev = k;
+    b->tasks = k;
+    b->counts.tasks++;
+    broker_task_destroy(b, k);
+}

@@ -1,0 +1,236 @@
+/* machd broker: relaying one MSG_SEND: checks (rights, spilled payload, room), copyin of the
+ * destination, reply and body rights, port-destroyed requests that travel with receive rights,
+ * copyout into the receiver's space and the MSG_DELIVER; a refused message destroyed. */
+#include "broker_internal.h"
+#include "machd_spill.h"
+
+#include <string.h>
+
+#include <mach/message.h>
+
+/* The descriptors that came with a MSG_SEND: none for an ordinary payload; exactly one sealed
+ * memfd of the layout's size for a spilled one (anything else: MACH_SEND_INVALID_MEMORY, as
+ * Mach answers for memory it cannot take), and room for it at the receiver. */
+static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, struct broker_task *to) {
+    if (!(pl->msgh_bits & MACHD_PAYLOAD_SPILLED))
+        return pl->fds_received == 0 ? MACH_MSG_SUCCESS : MACH_SEND_INVALID_MEMORY;
+    if (!b->hooks->send_fd || !b->hooks->room_fd)
+        return MACH_SEND_TOO_LARGE;
+    if (pl->fds_received != 1 || pl->spill_fd < 0 || !machd_spill_fd_ok(pl->spill_fd, machd_spill_layout(pl, NULL)))
+        return MACH_SEND_INVALID_MEMORY;
+    bool room = to && (to == b->keeper ? keeper_has_room(b) : b->hooks->room_fd(b->ctx, to->conn));
+    return room ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
+}
+
+/* Checks every right of a MSG_SEND in Mach's order (destination, reply, body) and returns the
+ * Mach error of the first that the sender cannot give, or MACH_MSG_SUCCESS. */
+static uint32_t send_check(struct broker *b, struct broker_task *t, const struct machd_msg *req,
+                           struct broker_port **dest_port) {
+    struct copyin_scratch *ci = b->ci;
+    right_copyin_reset(ci);
+    const struct machd_payload *pl = &req->u.send.p;
+    if (!right_copyin_check(ci, t, &req->u.send.dest))
+        return MACH_SEND_INVALID_DEST;
+    struct entry *de = entry_lookup(t, req->u.send.dest.name);
+    *dest_port = de->port;
+    if (!de->port->receiver)
+        return MACH_SEND_INVALID_DEST;
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE && !right_copyin_check(ci, t, &req->u.send.reply))
+        return MACH_SEND_INVALID_REPLY;
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        struct machd_right r = machd_payload_right(pl, i);
+        if (!right_copyin_check(ci, t, &r))
+            return MACH_SEND_INVALID_RIGHT;
+        /* A message may not carry the receive right of its own destination. */
+        struct entry *e = r.disposition == MACHD_DISP_MOVE_RECEIVE ? entry_lookup(t, r.name) : NULL;
+        if (e && e->port == *dest_port)
+            return MACH_SEND_INVALID_RIGHT;
+    }
+    uint32_t st = spill_check(b, pl, (*dest_port)->receiver);
+    if (st != MACH_MSG_SUCCESS)
+        return st;
+    size_t len = machd_deliver_size(pl);
+    if (len > MACHD_MAX_PACKET)
+        return MACH_SEND_TOO_LARGE;
+    if (!broker_can_emit(b, (*dest_port)->receiver, len))
+        return MACH_SEND_NO_BUFFER;
+    return MACH_MSG_SUCCESS;
+}
+
+/* Takes the destination right out of the sender: it is consumed by the delivery. Returns how
+ * many send references disappear with it (checked for senders-gone after delivering). */
+static uint32_t consume_dest(struct broker *b, struct broker_task *t, const struct machd_right *d) {
+    struct entry *e = entry_lookup(t, d->name);
+    struct broker_port *p = e->port;
+    uint32_t dropped = 0;
+    switch (d->disposition) {
+    case MACHD_DISP_MOVE_SEND:
+        e->send_urefs--;
+        dropped = 1;
+        break;
+    case MACHD_DISP_MAKE_SEND:
+        p->mscount++;
+        break;
+    case MACHD_DISP_MOVE_SEND_ONCE:
+        e->send_once = false;
+        break;
+    default: /* COPY_SEND, MAKE_SEND_ONCE: the sender keeps what it had */
+        break;
+    }
+    entry_drop_if_empty(b, e);
+    return dropped;
+}
+
+struct send_out {
+    struct transit reply;
+    struct transit rights[MACHD_MAX_RIGHTS];
+    uint32_t reply_name;
+    uint32_t names[MACHD_MAX_RIGHTS];
+    struct machd_right items[MACHD_MAX_RIGHTS]; /* the delivery's right items */
+};
+
+/* Whether body item i is the notify right of the port-destroyed request of item i - 1 (taken
+ * by machd, not delivered). */
+static bool is_pd_notify_item(const struct machd_payload *pl, uint32_t i) {
+    return i > 0 && (machd_payload_right(pl, i - 1).flags & MACHD_RIGHT_PD_REQUEST);
+}
+
+/* Port-destroyed requests that travel with moved receive rights (PD_REQUEST items): machd keeps
+ * each notify right as the port's request; one already there is replaced (its send-once right
+ * is destroyed). The notify transits are consumed. */
+static void pd_requests_take(struct broker *b, const struct machd_payload *pl, struct transit *tr) {
+    for (uint32_t i = 0; i + 1 < pl->right_count; i++) {
+        if (!(machd_payload_right(pl, i).flags & MACHD_RIGHT_PD_REQUEST))
+            continue;
+        struct broker_port *p = tr[i].port, *notify = tr[i + 1].port;
+        if (p && notify) {
+            if (p->pd_notify)
+                port_send_once_notification(b, p->pd_notify);
+            p->pd_notify = notify;
+            tr[i + 1].port = NULL;
+        }
+        i++;
+    }
+}
+
+/* Destroys the rights of transits tr[0..n): receive rights last, so no right names a port freed
+ * by an earlier one. */
+static void transits_destroy(struct broker *b, struct transit *tr, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (tr[i].type != MACHD_DISP_MOVE_RECEIVE)
+            right_transit_destroy(b, &tr[i]);
+    for (uint32_t i = 0; i < n; i++)
+        right_transit_destroy(b, &tr[i]);
+}
+
+/* A MSG_SEND refused after its sender took it as sent (ACK_ERRORS_ONLY: the runtime settled its
+ * rights when it wrote the message, e.g. to a destination that died meanwhile): the message is
+ * destroyed as Mach destroys one whose destination died after copyin. Every right the sender
+ * can give is taken (NEW exports registered first, so machd knows those ports afterwards) and
+ * destroyed; rights the sender does not hold are skipped. */
+static void destroy_refused(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    static struct send_out so; /* machd is single-threaded; too large for the stack */
+    const struct machd_payload *pl = &req->u.send.p;
+    right_copyin_reset(b->ci);
+    if (right_copyin_check(b->ci, t, &req->u.send.dest)) {
+        struct broker_port *p = entry_lookup(t, req->u.send.dest.name)->port;
+        uint8_t disp = req->u.send.dest.disposition;
+        if (consume_dest(b, t, &req->u.send.dest))
+            port_send_urefs_drop(b, p, 1, NULL);
+        else if (disp == MACHD_DISP_MOVE_SEND_ONCE)
+            port_send_once_notification(b, p);
+        else if (disp == MACHD_DISP_MAKE_SEND)
+            port_senders_check(b, p, NULL);
+    }
+    so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE && right_copyin_check(b->ci, t, &req->u.send.reply))
+        (void)right_copyin_apply(b, t, &req->u.send.reply, &so.reply);
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        so.rights[i] = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
+        struct machd_right r = machd_payload_right(pl, i);
+        if (right_copyin_check(b->ci, t, &r))
+            (void)right_copyin_apply(b, t, &r, &so.rights[i]);
+    }
+    pd_requests_take(b, pl, so.rights);
+    right_transit_destroy(b, &so.reply);
+    transits_destroy(b, so.rights, pl->right_count);
+}
+
+void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    if (req->u.send.flags & MACHD_SEND_CREDIT) /* whatever becomes of the message */
+        admit_apply_queue_credit(b, t, req->u.send.credit.name, req->u.send.credit.seen, req->u.send.credit.room);
+    struct broker_port *dest = NULL;
+    uint32_t st = send_check(b, t, req, &dest);
+    if (st != MACH_MSG_SUCCESS) {
+        if (req->u.send.flags & MACHD_SEND_ACK_ERRORS_ONLY)
+            destroy_refused(b, t, req);
+        broker_reply_status(b, t, MACHD_SEND_REPLY, req->seq, st, 0);
+        return;
+    }
+    static struct send_out so; /* machd is single-threaded; too large for the stack */
+    const struct machd_payload *pl = &req->u.send.p;
+    /* Queue limit: send-once messages are never held back (as in Mach). */
+    bool room_left = right_is_once(req->u.send.dest.disposition) ||
+                     admit_consume(dest, entry_lookup(t, req->u.send.dest.name),
+                                  (req->u.send.flags & MACHD_SEND_ADMITTED) != 0);
+    uint32_t dest_dropped = consume_dest(b, t, &req->u.send.dest);
+    bool ok = true;
+    so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE)
+        ok = right_copyin_apply(b, t, &req->u.send.reply, &so.reply);
+    for (uint32_t i = 0; ok && i < pl->right_count; i++) {
+        struct machd_right r = machd_payload_right(pl, i);
+        ok = right_copyin_apply(b, t, &r, &so.rights[i]);
+    }
+    if (!ok) {
+        /* Out of memory creating an export: the rights taken so far are lost with the message. */
+        if (dest_dropped)
+            port_send_urefs_drop(b, dest, dest_dropped, NULL);
+        broker_reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
+        return;
+    }
+    pd_requests_take(b, pl, so.rights);
+    struct broker_task *to = dest->receiver;
+    so.reply_name = right_copyout(b, to, &so.reply);
+    for (uint32_t i = 0; i < pl->right_count; i++)
+        so.names[i] = is_pd_notify_item(pl, i) ? MACHD_HANDLE_NULL : right_copyout(b, to, &so.rights[i]);
+
+    memset(&b->msg, 0, sizeof b->msg);
+    b->msg.type = MACHD_MSG_DELIVER;
+    b->msg.u.deliver.dest = (struct machd_right){dest->recv_name,
+                                                 right_is_once(req->u.send.dest.disposition) ? MACHD_DISP_MOVE_SEND_ONCE
+                                                                                       : MACHD_DISP_MOVE_SEND,
+                                                 0};
+    if (so.reply_name != MACHD_HANDLE_NULL)
+        b->msg.u.deliver.reply = (struct machd_right){so.reply_name, so.reply.type, 0};
+    b->msg.u.deliver.audit = t->identity;
+    struct machd_payload *out = &b->msg.u.deliver.p;
+    out->msgh_bits = pl->msgh_bits;
+    out->msgh_id = pl->msgh_id;
+    out->body = pl->body;
+    out->body_len = pl->body_len;
+    out->ool_count = pl->ool_count;
+    memcpy(out->ool, pl->ool, pl->ool_count * sizeof pl->ool[0]);
+    out->right_count = 0;
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        if (is_pd_notify_item(pl, i))
+            continue;
+        /* A receive right that arrived (copyout gave it a name, so the port lives) says whether
+         * machd holds a port-destroyed request for it. */
+        bool armed = so.rights[i].type == MACHD_DISP_MOVE_RECEIVE && so.names[i] != MACHD_HANDLE_NULL &&
+                     so.rights[i].port->pd_notify;
+        so.items[out->right_count++] =
+            (struct machd_right){so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : 0};
+    }
+    out->rights = so.items;
+    if (broker_emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
+        flow_note_delivery(&dest->flow);
+    if (!room_left) /* the sender's next messages to this port ask for room first */
+        admit_queue_full_hint(b, t, req->u.send.dest.name);
+    if (dest_dropped)
+        port_send_urefs_drop(b, dest, dest_dropped, NULL);
+    else if (req->u.send.dest.disposition == MACHD_DISP_MAKE_SEND)
+        port_senders_check(b, dest, NULL);
+    if (!(req->u.send.flags & MACHD_SEND_ACK_ERRORS_ONLY))
+        broker_reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_MSG_SUCCESS, 0);
+}

@@ -1,0 +1,64 @@
+/* machd broker: tasks (one per connection): creation with the identity the kernel reported, and
+ * teardown, which destroys a task's space as Mach destroys an IPC space (docs/machd.md, 4). */
+#include "broker_internal.h"
+
+#include <stdlib.h>
+
+struct broker_task *broker_task_create(struct broker *b, const struct machd_audit *identity, void *conn) {
+    struct broker_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->identity = *identity;
+    t->conn = conn;
+    t->next_name = 0x100;
+    handle_map_init(&t->names);
+    t->next = b->tasks;
+    if (b->tasks)
+        b->tasks->prev = t;
+    b->tasks = t;
+    b->counts.tasks++;
+    return t;
+}
+
+const struct machd_audit *broker_task_identity(const struct broker_task *t) { return &t->identity; }
+
+/* Walks t's table slots directly: while t dies, entries are only removed from its table (which
+ * leaves tombstones and never rehashes), never added, so the walk stays valid. */
+void broker_task_destroy(struct broker *b, struct broker_task *t) {
+    struct handle_map *m = &t->names;
+    /* Pass 0: its waiting sends (a sender that dies while blocked leaves nothing behind). */
+    for (struct broker_port *p = b->ports; p; p = p->next)
+        b->timed_waiters -= flow_drop_task(&p->flow, t);
+    /* Pass 1: receive rights (ports die or move to their port-destroyed notify port). */
+    for (size_t i = 0; i < m->cap; i++) {
+        struct entry *e = m->values[i];
+        if (e && e->receive)
+            port_destroy(b, e->port, t);
+    }
+    /* Pass 2: send and send-once rights still held. */
+    for (size_t i = 0; i < m->cap; i++) {
+        struct entry *e = m->values[i];
+        if (!e)
+            continue;
+        struct broker_port *p = e->port;
+        bool was_send_once = e->send_once;
+        uint32_t urefs = e->send_urefs;
+        entry_remove(b, e);
+        if (was_send_once)
+            port_send_once_notification(b, p);
+        else if (urefs)
+            port_send_urefs_drop(b, p, urefs, t);
+    }
+    /* Pass 3: the names it bound (its rights are gone: nothing is told to it). */
+    bootstrap_release_owned(b, t);
+    handle_map_fini(&t->names);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        b->tasks = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    b->counts.tasks--;
+    free(t);
+    admit_recheck(b);
+}
