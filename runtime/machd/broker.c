@@ -1,7 +1,7 @@
 /* machd broker: broker spaces, ports and Mach's rules for moving rights between tasks; death
  * handling and the notifications it produces; bootstrap names. See docs/machd.md, sections 2-6. */
 #include "broker.h"
-#include "machd_spill.h"
+#include "wire/machd_spill.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include <mach/notify.h>
 
 #include "flow.h"
-#include "transport_handle_map.h"
+#include "wire/handle_map.h"
 
 /* Darwin's bootstrap status codes (servers/bootstrap.h). */
 enum {

@@ -15,7 +15,7 @@
 #include <mach/notify.h>
 #include <servers/bootstrap.h>
 
-#include "transport_machd.h"
+#include "transport/transport_machd.h"
 
 #define PEER_NAME "machd_notify_peer"
 #include "peer_check.h"

@@ -27,7 +27,7 @@
 #include <servers/bootstrap.h>
 
 #include "machd_rpc_msgs.h"
-#include "transport_machd.h"
+#include "transport/transport_machd.h"
 
 
 struct give {

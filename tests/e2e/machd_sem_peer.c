@@ -14,7 +14,7 @@
 #include <mach/notify.h>
 #include <servers/bootstrap.h>
 
-#include "transport_machd.h"
+#include "transport/transport_machd.h"
 
 #define PEER_NAME "machd_sem_peer"
 #include "peer_check.h"
