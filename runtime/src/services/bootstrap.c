@@ -4,7 +4,6 @@
 #include "services/bootstrap_client.h"
 #include "services/bootstrap_proto.h"
 #include "services/bootstrap_server.h"
-#include "transport/transport_machd.h"
 
 #include <mach/mach.h>
 #include <mach/mach_error.h>
@@ -76,7 +75,7 @@ __attribute__((constructor)) static void bootstrap_port_init(void) {
                          bootstrap_after_fork_child);
     /* With machd in use (MACHD_SOCKET, or its socket at the default path; MACHD_DISABLE=1 opts
      * out), machd's name service becomes the bootstrap port (bootstrap_client_use_port). */
-    transport_machd_bootstrap_init();
+    bootstrap_client_use_machd();
 }
 
 /* A transport serving calls made on its own bootstrap port (see bootstrap_client.h). */

@@ -3,6 +3,7 @@
 #ifndef OPENMIG_TRANSPORT_MACHD_H
 #define OPENMIG_TRANSPORT_MACHD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <mach/mach.h>
@@ -25,11 +26,11 @@ kern_return_t transport_machd_start(void);
 kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
                                         mach_port_name_t *right_out);
 
-/* Makes machd's name service the task's bootstrap port when machd is in use: MACHD_SOCKET is
- * set, or a socket exists at the default path (docs/machd.md 1); MACHD_DISABLE=1 opts out.
- * bootstrap_check_in/look_up/register/status on bootstrap_port then go to machd (the
- * connection is made on the first call). Called from the bootstrap constructor; idempotent. */
-void transport_machd_bootstrap_init(void);
+/* Whether machd's name service is to become the task's bootstrap port: true on the first call
+ * only, and only when machd is in use: MACHD_SOCKET is set, or a machd listens at the default
+ * path (docs/machd.md 1); MACHD_DISABLE=1 opts out. Thread-safe. The bootstrap client
+ * (services/bootstrap_machd.c) asks it once, at start-up. */
+bool transport_machd_take_bootstrap(void);
 
 /* Where the time of this process's traffic with machd goes (benchmarks, docs/machd.md 8):
  * system calls on the socket, datagrams read, and how the reader role moved (see
