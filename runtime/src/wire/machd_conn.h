@@ -1,5 +1,5 @@
 /* The runtime's connection to machd: connect (starting machd on demand), HELLO, and framed
- * send/receive of protocol messages. The transport (transport_machd.c) builds on it. */
+ * send/receive of protocol messages. The transport (transport/transport_machd.c) builds on it. */
 #ifndef OPENMIG_TRANSPORT_MACHD_CONN_H
 #define OPENMIG_TRANSPORT_MACHD_CONN_H
 
