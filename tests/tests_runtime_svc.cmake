@@ -1,7 +1,7 @@
 # rt-svc: tests of the server loops, reply ports, MIG support routines, error strings, bootstrap
 # service, the hand-written echo service, the stress test and the mach_msg fuzz target.
-# They need the IPC core (mach_msg and friends): registered once runtime/src/msg.c exists.
-if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/msg.c)
+# They need the IPC core (mach_msg and friends): registered once runtime/src/api/msg.c exists.
+if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/api/msg.c)
   foreach(name mach_error mig_support reply_port server server_pool bootstrap stress)
     openmig_add_unit_test(NAME test_${name}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${name}.c
@@ -16,7 +16,7 @@ if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/msg.c)
                        PROPERTIES ENVIRONMENT MACHD_DISABLE=1)
 endif()
 # mach_internal only for _GNU_SOURCE, which replay_main.c (scandir) needs until it defines it.
-if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/msg.c)
+if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/api/msg.c)
   openmig_add_fuzz_target(NAME fuzz_mach_msg
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_mach_msg.c
     LIBS mach_static mach_internal

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "machd_proto.h"
+#include "wire/machd_proto.h"
 
 struct broker;
 struct broker_task;

@@ -7,7 +7,7 @@
 #include "broker.h"
 
 #include "flow.h"
-#include "transport_handle_map.h"
+#include "wire/handle_map.h"
 
 struct broker_port;
 

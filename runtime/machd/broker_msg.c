@@ -2,7 +2,7 @@
  * destination, reply and body rights, port-destroyed requests that travel with receive rights,
  * copyout into the receiver's space and the MSG_DELIVER; a refused message destroyed. */
 #include "broker_internal.h"
-#include "machd_spill.h"
+#include "wire/machd_spill.h"
 
 #include <string.h>
 

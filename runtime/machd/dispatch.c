@@ -8,7 +8,7 @@
 #include <mach/kern_return.h>
 
 #include "broker.h"
-#include "machd_proto.h"
+#include "wire/machd_proto.h"
 
 /* A protocol violation: tell the task why, then drop it (it is treated as dead). */
 static void protocol_error(struct machd_server *s, struct conn *c, uint32_t status, uint16_t type,

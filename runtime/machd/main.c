@@ -15,7 +15,7 @@
 #include "instance_lock.h"
 #include "log.h"
 #include "server.h"
-#include "transport_machd_path.h"
+#include "wire/machd_path.h"
 
 static void usage(FILE *to) {
     fputs("usage: machd [--socket PATH] [--foreground | --daemon] [--syslog] [--verbose] [--help]\n"

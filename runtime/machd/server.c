@@ -19,8 +19,8 @@
 
 #include "broker.h"
 #include "log.h"
-#include "machd_proto.h"
-#include "machd_spill.h"
+#include "wire/machd_proto.h"
+#include "wire/machd_spill.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux >= 6.5 */

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "broker.h"
-#include "machd_proto.h"
+#include "wire/machd_proto.h"
 #include "server.h"
 
 /* What an epoll event is about: the data of every registered descriptor points at one. */

@@ -18,8 +18,8 @@
 #include "bench_machd.h"
 #include "bench_machd_mig.h"
 #include "bench_machd_migServer.h"
-#include "transport_machd.h"
-#include "transport_machd_conn.h"
+#include "transport/transport_machd.h"
+#include "wire/machd_conn.h"
 
 extern boolean_t bench_machd_server(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 

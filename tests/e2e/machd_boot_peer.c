@@ -13,7 +13,7 @@
 #include <mach/mach.h>
 #include <servers/bootstrap.h>
 
-#include "transport_machd.h"
+#include "transport/transport_machd.h"
 
 #define PEER_NAME "machd_boot_peer"
 #include "peer_check.h"

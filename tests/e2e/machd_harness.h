@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "machd_proto.h"
-#include "transport_machd_conn.h"
+#include "wire/machd_proto.h"
+#include "wire/machd_conn.h"
 
 struct CMUnitTest;
 

@@ -15,7 +15,8 @@
 #include <mach/notify.h>
 #include <servers/bootstrap.h>
 
-#include "transport_machd.h"
+#include "services/bootstrap_client.h"
+#include "transport/transport_machd.h"
 
 #define PEER_NAME "machd_notify_peer"
 #include "peer_check.h"
@@ -514,7 +515,7 @@ static int dnclient(const char *name) {
 }
 
 int main(int argc, char **argv) {
-    transport_machd_bootstrap_init();
+    bootstrap_client_use_machd();
     if (argc < 3) {
         fprintf(stderr, "usage: machd_notify_peer MODE NAME [VARIANT]\n");
         return 2;

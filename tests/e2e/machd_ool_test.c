@@ -24,7 +24,7 @@
 #include <mach/message.h>
 
 #include "machd_harness.h"
-#include "machd_spill.h"
+#include "wire/machd_spill.h"
 
 #define daemon_proc mh_daemon
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "transport_machd_conn.h"
+#include "wire/machd_conn.h"
 
 #define REPLY_HANDLE (MACHD_HANDLE_TASK_BIT | 1u)
 

@@ -27,7 +27,8 @@
 #include <servers/bootstrap.h>
 
 #include "machd_rpc_msgs.h"
-#include "transport_machd.h"
+#include "services/bootstrap_client.h"
+#include "transport/transport_machd.h"
 
 
 struct give {
@@ -337,7 +338,7 @@ static int hang(const char *name) {
 int main(int argc, char **argv) {
     /* The bootstrap constructor makes this call once rt-svc wires it; calling it again is a
      * no-op. With MACHD_SOCKET set, bootstrap_port is then machd's name service. */
-    transport_machd_bootstrap_init();
+    bootstrap_client_use_machd();
     if (argc < 3) {
         fprintf(stderr, "usage: machd_rpc_peer server|client|give|hang NAME [COUNT]\n");
         return 2;

@@ -14,7 +14,8 @@
 #include <mach/notify.h>
 #include <servers/bootstrap.h>
 
-#include "transport_machd.h"
+#include "services/bootstrap_client.h"
+#include "transport/transport_machd.h"
 
 #define PEER_NAME "machd_sem_peer"
 #include "peer_check.h"
@@ -510,7 +511,7 @@ static int mmove(const char *name) {
 }
 
 int main(int argc, char **argv) {
-    transport_machd_bootstrap_init();
+    bootstrap_client_use_machd();
     if (argc < 3) {
         fprintf(stderr, "usage: machd_sem_peer MODE NAME\n");
         return 2;

@@ -20,7 +20,7 @@
 #include <servers/bootstrap.h>
 
 #include "machd_rpc_msgs.h"
-#include "transport_machd.h"
+#include "transport/transport_machd.h"
 
 #define THREADS 4
 #define WAIT_MS 20000 /* generous: the test box is shared and noisy */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "machd_proto.h"
+#include "wire/machd_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

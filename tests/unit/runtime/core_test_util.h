@@ -14,10 +14,10 @@
 #include <mach/mach.h>
 #include <mach/openmig_stats.h>
 
-#include "ipc_internal.h"
-#include "port_internal.h"
-#include "portset_internal.h"
-#include "space_internal.h"
+#include "ipc/ipc_internal.h"
+#include "ipc/port_internal.h"
+#include "ipc/portset_internal.h"
+#include "ipc/space_internal.h"
 
 #define SELF mach_task_self()
 

@@ -3,8 +3,8 @@
  * their port dies, no rights leaked, concurrent clients. */
 #include "svc_support.h"
 
-#include "bootstrap_client.h"
-#include "bootstrap_proto.h"
+#include "services/bootstrap_client.h"
+#include "services/bootstrap_proto.h"
 
 #include <servers/bootstrap.h>
 

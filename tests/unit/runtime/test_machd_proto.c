@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "machd_proto.h"
+#include "wire/machd_proto.h"
 
 static uint8_t buf[MACHD_MAX_PACKET];
 static struct machd_msg in, out;

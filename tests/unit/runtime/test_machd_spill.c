@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "machd_proto.h"
-#include "machd_spill.h"
+#include "wire/machd_proto.h"
+#include "wire/machd_spill.h"
 
 static uint8_t buf[MACHD_MAX_PACKET];
 static struct machd_msg in, out;

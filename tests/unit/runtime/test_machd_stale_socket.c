@@ -19,7 +19,7 @@
 #include <mach/mach.h>
 #include <servers/bootstrap.h>
 
-#include "transport_machd_path.h"
+#include "wire/machd_path.h"
 
 static const char *self_path;
 

@@ -3,9 +3,9 @@
  * no-senders, and a proxy dying like a local port. */
 #include "core_test_util.h"
 
-#include "kmsg_internal.h"
-#include "right_internal.h"
-#include "transport_internal.h"
+#include "ipc/kmsg_internal.h"
+#include "ipc/right_internal.h"
+#include "ipc/proxy_internal.h"
 
 static struct ipc_kmsg *captured;
 static unsigned released_calls;

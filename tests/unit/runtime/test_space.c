@@ -2,7 +2,7 @@
  * mach_port_names, coalescing through the reverse map, and spaces as separate objects. */
 #include "core_test_util.h"
 
-#include "right_internal.h"
+#include "ipc/right_internal.h"
 
 #include <pthread.h>
 #include <sys/wait.h>

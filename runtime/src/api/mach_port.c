@@ -1,0 +1,614 @@
+/* The public mach_port_* calls: resolve the task to a space under the IPC lock, then apply the
+ * right, set and notification operations of the core. */
+#include "ipc/ipc.h"
+
+#include <string.h>
+
+/* Locks and resolves task in the caller's space; on failure unlocks and returns NULL. Darwin
+ * reports a call on a name that is not a task as a failed MIG send. */
+static struct ipc_space *lock_task(ipc_space_t task, struct ipc_space **caller) {
+  struct ipc_space *self = ipc_space_current();
+  ipc_lock();
+  struct ipc_space *space = self ? space_from_task_name(self, task) : NULL;
+  if (!space || !space->active) {
+    ipc_unlock();
+    return NULL;
+  }
+  if (caller) *caller = self;
+  return space;
+}
+
+#define LOCK_TASK_OR_FAIL(space, task, caller) \
+  struct ipc_space *space = lock_task((task), (caller)); \
+  if (!space) return MACH_SEND_INVALID_DEST
+
+/* The receive right named name, or NULL with *kr set. */
+static struct ipc_port *receive_right(struct ipc_space *space, mach_port_name_t name,
+                                      kern_return_t *kr) {
+  if (!MACH_PORT_VALID(name)) {
+    *kr = KERN_INVALID_RIGHT;
+    return NULL;
+  }
+  struct ipc_entry *e = space_lookup(space, name);
+  if (!e) {
+    *kr = KERN_INVALID_NAME;
+    return NULL;
+  }
+  if (!(e->type & MACH_PORT_TYPE_RECEIVE)) {
+    *kr = KERN_INVALID_RIGHT;
+    return NULL;
+  }
+  *kr = KERN_SUCCESS;
+  return e->port;
+}
+
+static kern_return_t allocate_in(struct ipc_space *space, mach_port_right_t right,
+                                 struct ipc_entry *e, mach_port_name_t name) {
+  switch (right) {
+  case MACH_PORT_RIGHT_RECEIVE: {
+    struct ipc_port *port = port_alloc();
+    if (!port) return KERN_RESOURCE_SHORTAGE;
+    e->type = MACH_PORT_TYPE_RECEIVE;
+    e->port = port;
+    port->receiver = space;
+    port->receiver_name = name;
+    space_rmap_insert(space, port, name);
+    return KERN_SUCCESS;
+  }
+  case MACH_PORT_RIGHT_PORT_SET: {
+    struct ipc_pset *pset = pset_alloc();
+    if (!pset) return KERN_RESOURCE_SHORTAGE;
+    e->type = MACH_PORT_TYPE_PORT_SET;
+    e->pset = pset;
+    return KERN_SUCCESS;
+  }
+  case MACH_PORT_RIGHT_DEAD_NAME:
+    e->type = MACH_PORT_TYPE_DEAD_NAME;
+    e->urefs = 1;
+    return KERN_SUCCESS;
+  default:
+    return KERN_INVALID_VALUE;
+  }
+}
+
+static bool right_allocatable(mach_port_right_t right) {
+  return right == MACH_PORT_RIGHT_RECEIVE || right == MACH_PORT_RIGHT_PORT_SET ||
+         right == MACH_PORT_RIGHT_DEAD_NAME;
+}
+
+kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
+                                 mach_port_name_t *name) {
+  if (!right_allocatable(right)) return KERN_INVALID_VALUE;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  mach_port_name_t n;
+  struct ipc_entry *e = space_alloc_entry(space, &n);
+  kern_return_t kr = e ? allocate_in(space, right, e, n) : KERN_NO_SPACE;
+  if (e && kr != KERN_SUCCESS) space_free_entry(space, n);
+  if (kr == KERN_SUCCESS) *name = n;
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
+                                      mach_port_name_t name) {
+  if (!right_allocatable(right)) return KERN_INVALID_VALUE;
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_VALUE;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  struct ipc_entry *e;
+  kern_return_t kr = space_claim_name(space, name, &e);
+  if (kr == KERN_SUCCESS) {
+    kr = allocate_in(space, right, e, name);
+    if (kr != KERN_SUCCESS) space_free_entry(space, name);
+  }
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_allocate_qos(ipc_space_t task, mach_port_right_t right,
+                                     mach_port_qos_t *qos, mach_port_name_t *name) {
+  if (qos && qos->name) return mach_port_allocate_name(task, right, *name);
+  return mach_port_allocate(task, right, name);
+}
+
+kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t options,
+                                  mach_port_context_t context, mach_port_name_t *name) {
+  if (!options) return KERN_INVALID_ARGUMENT;
+  uint32_t flags = options->flags;
+  if ((flags & MPO_QLIMIT) && options->mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX)
+    return KERN_INVALID_VALUE;
+  if ((flags & MPO_IMMOVABLE_RECEIVE) && !(flags & MPO_CONTEXT_AS_GUARD))
+    return KERN_INVALID_ARGUMENT;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  mach_port_name_t n;
+  struct ipc_entry *e = space_alloc_entry(space, &n);
+  kern_return_t kr = e ? allocate_in(space, MACH_PORT_RIGHT_RECEIVE, e, n) : KERN_NO_SPACE;
+  if (kr != KERN_SUCCESS) {
+    if (e) space_free_entry(space, n);
+    ipc_unlock();
+    return kr;
+  }
+  struct ipc_port *port = e->port;
+  port->mpo_flags = flags;
+  port->context = context;
+  if (flags & MPO_QLIMIT) port->qlimit = options->mpl.mpl_qlimit;
+  if (flags & MPO_CONTEXT_AS_GUARD) {
+    port->guarded = true;
+    port->strict_guard = (flags & MPO_STRICT) != 0;
+    port->immovable_receive = (flags & MPO_IMMOVABLE_RECEIVE) != 0;
+  }
+  if (flags & MPO_INSERT_SEND_RIGHT) {
+    port_make_send(port);
+    port_release(port); /* the entry's reference covers the send right too */
+    e->type |= MACH_PORT_TYPE_SEND;
+    e->urefs = 1;
+  }
+  *name = n;
+  ipc_unlock();
+  return KERN_SUCCESS;
+}
+
+kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name,
+                                 mach_port_delta_t srdelta, mach_port_context_t guard) {
+  if (srdelta > 0) return KERN_INVALID_VALUE;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_port *port = receive_right(space, name, &kr);
+  if (port && port->guarded && port->context != guard) kr = KERN_INVALID_ARGUMENT;
+  if (kr == KERN_SUCCESS && srdelta != 0)
+    kr = right_mod_refs(space, name, MACH_PORT_RIGHT_SEND, srdelta);
+  if (kr == KERN_SUCCESS) {
+    port->guarded = false;
+    kr = right_mod_refs(space, name, MACH_PORT_RIGHT_RECEIVE, -1);
+  }
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
+  if (!MACH_PORT_VALID(name)) return KERN_SUCCESS;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr = right_destroy_name(space, name, false);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr = right_deallocate(space, name);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_urefs_t *refs) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr = right_get_refs(space, name, right, refs);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                                 mach_port_delta_t delta) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr = right_mod_refs(space, name, right, delta);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  struct ipc_entry *e = space_lookup(space, name);
+  kern_return_t kr = e ? KERN_SUCCESS : KERN_INVALID_NAME;
+  if (e) *ptype = right_type_bits(e);
+  ipc_unlock();
+  return kr;
+}
+
+struct names_ctx {
+  mach_port_name_t *names;
+  mach_port_type_t *types;
+  uint32_t n;
+};
+
+static void check_cb(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+                     void *ctx) {
+  (void)ctx;
+  right_check_dead(space, name, e);
+}
+
+static void collect_cb(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+                       void *ctx) {
+  (void)space;
+  struct names_ctx *c = ctx;
+  c->names[c->n] = name;
+  c->types[c->n] = right_type_bits(e);
+  c->n++;
+}
+
+kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
+                              mach_msg_type_number_t *namesCnt, mach_port_type_array_t *types,
+                              mach_msg_type_number_t *typesCnt) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  space_foreach(space, check_cb, NULL);
+  uint32_t count = space->used;
+  struct names_ctx c = { NULL, NULL, 0 };
+  size_t bytes = (size_t)(count ? count : 1) * sizeof(mach_port_name_t);
+  c.names = vm_region_alloc(bytes, true);
+  c.types = vm_region_alloc(bytes, true);
+  if (!c.names || !c.types) {
+    if (c.names) vm_region_free(c.names, bytes);
+    if (c.types) vm_region_free(c.types, bytes);
+    ipc_unlock();
+    return KERN_RESOURCE_SHORTAGE;
+  }
+  space_foreach(space, collect_cb, &c);
+  ipc_unlock();
+  vm_region_register(c.names, bytes);
+  vm_region_register(c.types, bytes);
+  *names = c.names;
+  *types = c.types;
+  *namesCnt = *typesCnt = c.n;
+  return KERN_SUCCESS;
+}
+
+/* The set named name, or NULL with *kr set. */
+static struct ipc_pset *port_set(struct ipc_space *space, mach_port_name_t name, kern_return_t *kr) {
+  struct ipc_entry *e = space_lookup(space, name);
+  if (!e) {
+    *kr = KERN_INVALID_NAME;
+    return NULL;
+  }
+  if (!(e->type & MACH_PORT_TYPE_PORT_SET)) {
+    *kr = KERN_INVALID_RIGHT;
+    return NULL;
+  }
+  *kr = KERN_SUCCESS;
+  return e->pset;
+}
+
+kern_return_t mach_port_get_set_status(ipc_space_t task, mach_port_name_t name,
+                                       mach_port_name_array_t *members,
+                                       mach_msg_type_number_t *membersCnt) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_pset *pset = port_set(space, name, &kr);
+  if (!pset) {
+    ipc_unlock();
+    return kr;
+  }
+  size_t bytes = (size_t)(pset->count ? pset->count : 1) * sizeof(mach_port_name_t);
+  mach_port_name_t *out = vm_region_alloc(bytes, true);
+  if (!out) {
+    ipc_unlock();
+    return KERN_RESOURCE_SHORTAGE;
+  }
+  uint32_t n = 0;
+  for (struct ipc_pset_link *l = pset->head; l; l = l->set_next) out[n++] = l->port->receiver_name;
+  ipc_unlock();
+  vm_region_register(out, bytes);
+  *members = out;
+  *membersCnt = n;
+  return KERN_SUCCESS;
+}
+
+static kern_return_t member_op(ipc_space_t task, mach_port_name_t member, mach_port_name_t set,
+                               int op) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_port *port = NULL;
+  struct ipc_entry *e = space_lookup(space, member);
+  if (!e) {
+    kr = KERN_INVALID_NAME;
+  } else if (!(e->type & MACH_PORT_TYPE_RECEIVE)) {
+    kr = KERN_INVALID_RIGHT;
+  } else {
+    port = e->port;
+    kr = KERN_SUCCESS;
+  }
+  struct ipc_pset *pset = NULL;
+  if (kr == KERN_SUCCESS && (op != 0 || set != MACH_PORT_NULL)) pset = port_set(space, set, &kr);
+  if (kr == KERN_SUCCESS) {
+    switch (op) {
+    case 0: /* move_member: into `set` only (out of every set for MACH_PORT_NULL) */
+      if (!pset && port->npsets == 0) kr = KERN_NOT_IN_SET;
+      if (pset && port->npsets == 1 && pset_find(pset, port)) break;
+      port_leave_psets(port);
+      if (pset) kr = pset_add(pset, port);
+      break;
+    case 1: /* insert_member: one more set */
+      kr = pset_find(pset, port) ? KERN_ALREADY_IN_SET : pset_add(pset, port);
+      break;
+    default: /* extract_member */
+      if (!pset_find(pset, port))
+        kr = KERN_NOT_IN_SET;
+      else
+        pset_remove(pset, port);
+      break;
+    }
+  }
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member,
+                                    mach_port_name_t after) {
+  return member_op(task, member, after, 0);
+}
+
+kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name,
+                                      mach_port_name_t pset) {
+  return member_op(task, name, pset, 1);
+}
+
+kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name,
+                                       mach_port_name_t pset) {
+  return member_op(task, name, pset, 2);
+}
+
+kern_return_t mach_port_request_notification(ipc_space_t task, mach_port_name_t name,
+                                             mach_msg_id_t msgid, mach_port_mscount_t sync,
+                                             mach_port_t notify, mach_msg_type_name_t notifyPoly,
+                                             mach_port_t *previous) {
+  struct ipc_space *caller;
+  LOCK_TASK_OR_FAIL(space, task, &caller);
+  struct ipc_port *np = NULL;
+  mach_msg_type_name_t type = 0;
+  if (notify != MACH_PORT_NULL) {
+    if (right_copyin(caller, notify, notifyPoly, &np, &type) != KERN_SUCCESS ||
+        !IPC_PORT_VALID(np) || type != MACH_MSG_TYPE_PORT_SEND_ONCE) {
+      if (IPC_PORT_VALID(np)) right_destroy(np, type);
+      ipc_unlock();
+      return KERN_INVALID_CAPABILITY;
+    }
+  }
+  struct ipc_port *prev = NULL;
+  kern_return_t kr = notify_request(space, name, msgid, sync, np, &prev);
+  mach_port_name_t prev_name = MACH_PORT_NULL;
+  if (prev) right_copyout(caller, prev, MACH_MSG_TYPE_PORT_SEND_ONCE, &prev_name);
+  if (previous) *previous = prev_name;
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly,
+                                     mach_msg_type_name_t polyPoly) {
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_VALUE;
+  if (!MACH_PORT_VALID(poly)) return KERN_INVALID_CAPABILITY;
+  if (!MACH_MSG_TYPE_PORT_ANY(polyPoly)) return KERN_INVALID_VALUE;
+  struct ipc_space *caller;
+  LOCK_TASK_OR_FAIL(space, task, &caller);
+  struct ipc_port *port;
+  mach_msg_type_name_t type;
+  kern_return_t kr = right_copyin(caller, poly, polyPoly, &port, &type);
+  if (kr == KERN_SUCCESS && !IPC_PORT_VALID(port)) kr = KERN_INVALID_CAPABILITY;
+  if (kr == KERN_SUCCESS) kr = right_copyout_at(space, name, port, type);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_extract_right(ipc_space_t task, mach_port_name_t name,
+                                      mach_msg_type_name_t msgt_name, mach_port_t *poly,
+                                      mach_msg_type_name_t *polyPoly) {
+  if (!MACH_MSG_TYPE_PORT_ANY(msgt_name)) return KERN_INVALID_VALUE;
+  struct ipc_space *caller;
+  LOCK_TASK_OR_FAIL(space, task, &caller);
+  struct ipc_port *port;
+  mach_msg_type_name_t type;
+  kern_return_t kr = MACH_PORT_VALID(name) ? right_copyin(space, name, msgt_name, &port, &type)
+                                           : KERN_INVALID_NAME;
+  if (kr == KERN_SUCCESS) {
+    mach_port_name_t out;
+    right_copyout(caller, port, type, &out);
+    *poly = out;
+    *polyPoly = type;
+  }
+  ipc_unlock();
+  return kr;
+}
+
+static void fill_status(const struct ipc_port *port, mach_port_status_t *st) {
+  memset(st, 0, sizeof *st);
+  st->mps_pset = port->npsets;
+  st->mps_seqno = port->seqno;
+  st->mps_mscount = port->mscount;
+  st->mps_qlimit = port->qlimit;
+  st->mps_msgcount = port->msgcount;
+  st->mps_sorights = port->sorights;
+  st->mps_srights = port->srights > 0;
+  st->mps_pdrequest = port->pdrequest != NULL;
+  st->mps_nsrequest = port->nsrequest != NULL;
+  st->mps_flags = (port->guarded ? MACH_PORT_STATUS_FLAG_GUARDED : 0) |
+                  (port->strict_guard ? MACH_PORT_STATUS_FLAG_STRICT_GUARD : 0) |
+                  (port->immovable_receive ? MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE : 0);
+}
+
+kern_return_t mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
+                                       mach_port_flavor_t flavor, mach_port_info_t info,
+                                       mach_msg_type_number_t *count) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_port *port = receive_right(space, name, &kr);
+  natural_t need = 0;
+  if (port) {
+    switch (flavor) {
+    case MACH_PORT_LIMITS_INFO: need = MACH_PORT_LIMITS_INFO_COUNT; break;
+    case MACH_PORT_RECEIVE_STATUS: need = MACH_PORT_RECEIVE_STATUS_COUNT; break;
+    case MACH_PORT_DNREQUESTS_SIZE: need = MACH_PORT_DNREQUESTS_SIZE_COUNT; break;
+    case MACH_PORT_INFO_EXT: need = MACH_PORT_INFO_EXT_COUNT; break;
+    case MACH_PORT_GUARD_INFO: need = MACH_PORT_GUARD_INFO_COUNT; break;
+    default: kr = KERN_INVALID_ARGUMENT; break;
+    }
+    if (kr == KERN_SUCCESS && (!count || *count < need)) kr = KERN_FAILURE;
+    if (kr == KERN_SUCCESS && flavor == MACH_PORT_GUARD_INFO && !port->guarded)
+      kr = KERN_INVALID_ARGUMENT;
+  }
+  if (kr == KERN_SUCCESS) {
+    switch (flavor) {
+    case MACH_PORT_LIMITS_INFO: {
+      mach_port_limits_t lim = { port->qlimit };
+      memcpy(info, &lim, sizeof lim);
+      break;
+    }
+    case MACH_PORT_RECEIVE_STATUS: {
+      mach_port_status_t st;
+      fill_status(port, &st);
+      memcpy(info, &st, sizeof st);
+      break;
+    }
+    case MACH_PORT_DNREQUESTS_SIZE: {
+      integer_t n = 0;
+      for (struct ipc_dnreq *r = port->dnrequests; r; r = r->next) n++;
+      info[0] = n;
+      break;
+    }
+    case MACH_PORT_INFO_EXT: {
+      mach_port_info_ext_t ext;
+      memset(&ext, 0, sizeof ext);
+      fill_status(port, &ext.mpie_status);
+      memcpy(info, &ext, sizeof ext);
+      break;
+    }
+    default: { /* MACH_PORT_GUARD_INFO */
+      mach_port_guard_info_t gi = { port->context };
+      memcpy(info, &gi, sizeof gi);
+      break;
+    }
+    }
+    *count = need;
+  }
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_set_attributes(ipc_space_t task, mach_port_name_t name,
+                                       mach_port_flavor_t flavor, mach_port_info_t info,
+                                       mach_msg_type_number_t count) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_port *port = receive_right(space, name, &kr);
+  if (port) {
+    switch (flavor) {
+    case MACH_PORT_LIMITS_INFO: {
+      mach_port_limits_t lim;
+      if (count < MACH_PORT_LIMITS_INFO_COUNT) {
+        kr = KERN_FAILURE;
+        break;
+      }
+      memcpy(&lim, info, sizeof lim);
+      if (lim.mpl_qlimit > MACH_PORT_QLIMIT_MAX) {
+        kr = KERN_INVALID_VALUE;
+        break;
+      }
+      port->qlimit = lim.mpl_qlimit;
+      mqueue_admit_senders(port);
+      break;
+    }
+    case MACH_PORT_DNREQUESTS_SIZE:
+    case MACH_PORT_TEMPOWNER:
+    case MACH_PORT_IMPORTANCE_RECEIVER:
+    case MACH_PORT_DENAP_RECEIVER:
+      break; /* accepted; nothing to size or boost here */
+    default:
+      kr = KERN_INVALID_ARGUMENT;
+      break;
+    }
+  }
+  ipc_unlock();
+  return kr;
+}
+
+/* The small operations on a receive right, applied under the lock by receive_right_op. */
+enum receive_op {
+  RECV_SET_MSCOUNT,
+  RECV_SET_SEQNO,
+  RECV_GET_SRIGHTS,
+  RECV_GET_CONTEXT,
+  RECV_SET_CONTEXT,
+  RECV_GUARD,
+  RECV_UNGUARD,
+};
+
+static kern_return_t apply_receive_op(struct ipc_port *port, enum receive_op op, uint64_t value,
+                                      bool strict, uint64_t *out) {
+  switch (op) {
+  case RECV_SET_MSCOUNT:
+    port->mscount = (mach_port_mscount_t)value;
+    return KERN_SUCCESS;
+  case RECV_SET_SEQNO:
+    port->seqno = (mach_port_seqno_t)value;
+    return KERN_SUCCESS;
+  case RECV_GET_SRIGHTS:
+    *out = port->srights;
+    return KERN_SUCCESS;
+  case RECV_GET_CONTEXT: /* a strict guard is not disclosed, as on Darwin */
+    *out = port->guarded && port->strict_guard ? 0 : port->context;
+    return KERN_SUCCESS;
+  case RECV_SET_CONTEXT:
+    if (port->guarded) return KERN_INVALID_ARGUMENT;
+    port->context = value;
+    return KERN_SUCCESS;
+  case RECV_GUARD:
+    if (port->guarded) return KERN_INVALID_ARGUMENT;
+    port->guarded = true;
+    port->strict_guard = strict;
+    port->context = value;
+    return KERN_SUCCESS;
+  default: /* RECV_UNGUARD */
+    if (!port->guarded || port->context != value) return KERN_INVALID_ARGUMENT;
+    port->guarded = false;
+    port->strict_guard = false;
+    port->immovable_receive = false;
+    return KERN_SUCCESS;
+  }
+}
+
+static kern_return_t receive_right_op(ipc_space_t task, mach_port_name_t name, enum receive_op op,
+                                      uint64_t value, bool strict, uint64_t *out) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_port *port = receive_right(space, name, &kr);
+  if (port) kr = apply_receive_op(port, op, value, strict, out);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_mscount_t mscount) {
+  return receive_right_op(task, name, RECV_SET_MSCOUNT, mscount, false, NULL);
+}
+
+kern_return_t mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
+                                  mach_port_seqno_t seqno) {
+  return receive_right_op(task, name, RECV_SET_SEQNO, seqno, false, NULL);
+}
+
+kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_rights_t *srights) {
+  uint64_t v = 0;
+  kern_return_t kr = receive_right_op(task, name, RECV_GET_SRIGHTS, 0, false, &v);
+  if (kr == KERN_SUCCESS) *srights = (mach_port_rights_t)v;
+  return kr;
+}
+
+kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_context_t *context) {
+  uint64_t v = 0;
+  kern_return_t kr = receive_right_op(task, name, RECV_GET_CONTEXT, 0, false, &v);
+  if (kr == KERN_SUCCESS) *context = v;
+  return kr;
+}
+
+kern_return_t mach_port_set_context(ipc_space_t task, mach_port_name_t name,
+                                    mach_port_context_t context) {
+  return receive_right_op(task, name, RECV_SET_CONTEXT, context, false, NULL);
+}
+
+kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard,
+                              boolean_t strict) {
+  return receive_right_op(task, name, RECV_GUARD, guard, strict != 0, NULL);
+}
+
+kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name,
+                                mach_port_context_t guard) {
+  return receive_right_op(task, name, RECV_UNGUARD, guard, false, NULL);
+}

@@ -1,0 +1,469 @@
+/* mach_msg: validating and copying a message in from the sender's space (header rights, port
+ * descriptors, OOL memory and OOL port arrays), queueing it, and copying a received message out
+ * into the receiver's space with the requested trailer. Also mach_msg_destroy. */
+#include "api/msg_internal.h"
+#include "ipc/ipc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DESC_PORT_SIZE ((mach_msg_size_t)sizeof(mach_msg_port_descriptor_t))
+#define DESC_LONG_SIZE ((mach_msg_size_t)sizeof(mach_msg_ool_descriptor_t))
+#define OOL_PORTS_MAX ((mach_msg_size_t)1 << 24)
+#define OOL_DIRECT_COPY_MAX ((mach_msg_size_t)64 << 10)
+
+static bool is_send_disposition(mach_msg_type_name_t d) {
+  return d >= MACH_MSG_TYPE_MOVE_SEND && d <= MACH_MSG_TYPE_MAKE_SEND_ONCE;
+}
+
+/* Checks that the destination and reply rights can be taken, together (they may share a
+ * name), before anything changes. */
+static mach_msg_return_t check_header(struct ipc_space *space, const mach_msg_header_t *h,
+                                      mach_msg_bits_t bits) {
+  mach_msg_type_name_t rd = MACH_MSGH_BITS_REMOTE(bits);
+  mach_msg_type_name_t ld = MACH_MSGH_BITS_LOCAL(bits);
+  mach_msg_type_name_t vd = MACH_MSGH_BITS_VOUCHER(bits);
+  if (!is_send_disposition(rd)) return MACH_SEND_INVALID_HEADER;
+  if (h->msgh_local_port != MACH_PORT_NULL && !is_send_disposition(ld))
+    return MACH_SEND_INVALID_HEADER;
+  if (vd != 0) {
+    if (vd != MACH_MSG_TYPE_MOVE_SEND && vd != MACH_MSG_TYPE_COPY_SEND)
+      return MACH_SEND_INVALID_HEADER;
+    if (MACH_PORT_VALID(h->msgh_voucher_port)) return MACH_SEND_INVALID_VOUCHER;
+  }
+  if (!MACH_PORT_VALID(h->msgh_remote_port)) return MACH_SEND_INVALID_DEST;
+  struct ipc_entry *de = space_lookup(space, h->msgh_remote_port);
+  if (!de || (de->type & MACH_PORT_TYPE_DEAD_NAME)) return MACH_SEND_INVALID_DEST;
+  struct ipc_entry tmp = *de;
+  if (right_copyin_check(&tmp, rd) != KERN_SUCCESS) return MACH_SEND_INVALID_DEST;
+  struct ipc_port *dest = de->port;
+  if (dest->kotype != IKOT_NONE && !dest->transport) return MACH_SEND_INVALID_DEST;
+  if (!MACH_PORT_VALID(h->msgh_local_port)) return MACH_MSG_SUCCESS;
+  if (h->msgh_local_port != h->msgh_remote_port) {
+    struct ipc_entry *re = space_lookup(space, h->msgh_local_port);
+    if (!re) return MACH_SEND_INVALID_REPLY;
+    tmp = *re;
+  }
+  if (right_copyin_check(&tmp, ld) != KERN_SUCCESS) return MACH_SEND_INVALID_REPLY;
+  return MACH_MSG_SUCCESS;
+}
+
+static mach_msg_return_t copyin_port_array(struct ipc_space *space, struct kmsg_desc *d,
+                                           mach_msg_ool_ports_descriptor_t *od) {
+  mach_msg_type_name_t disp = od->disposition;
+  mach_msg_size_t count = od->count;
+  if (!MACH_MSG_TYPE_PORT_ANY(disp)) return MACH_SEND_INVALID_TYPE;
+  if (count > OOL_PORTS_MAX) return MACH_SEND_TOO_LARGE;
+  if (count == 0) return MACH_MSG_SUCCESS;
+  mach_port_name_t *names = malloc(count * sizeof *names);
+  struct ipc_port **ports = calloc(count, sizeof *ports);
+  if (!names || !ports) {
+    free(names);
+    free(ports);
+    return MACH_SEND_NO_BUFFER;
+  }
+  if (!ool_read_user(names, od->address, count * sizeof *names)) {
+    free(names);
+    free(ports);
+    return MACH_SEND_INVALID_MEMORY;
+  }
+  for (mach_msg_size_t j = 0; j < count; j++) {
+    if (right_copyin(space, names[j], disp, &ports[j], &d->disp) != KERN_SUCCESS) {
+      for (mach_msg_size_t k = 0; k < j; k++) right_destroy(ports[k], d->disp);
+      free(names);
+      free(ports);
+      return MACH_SEND_INVALID_RIGHT;
+    }
+  }
+  free(names);
+  if (od->deallocate) vm_release_range(od->address, count * sizeof(mach_port_name_t));
+  d->ports = ports;
+  d->count = count;
+  return MACH_MSG_SUCCESS;
+}
+
+/* Copies in every descriptor; on error *done says how many were fully taken. */
+static mach_msg_return_t copyin_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
+                                     uint32_t *done) {
+  mach_msg_size_t offset = sizeof(mach_msg_base_t);
+  *done = 0;
+  for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+    if (offset + DESC_PORT_SIZE > kmsg->size) return MACH_SEND_MSG_TOO_SMALL;
+    unsigned char *raw = kmsg->data + offset;
+    mach_msg_descriptor_type_t type = ((mach_msg_type_descriptor_t *)(void *)raw)->type;
+    mach_msg_size_t dsize = type == MACH_MSG_PORT_DESCRIPTOR ? DESC_PORT_SIZE : DESC_LONG_SIZE;
+    if (type > MACH_MSG_DESCRIPTOR_MAX) return MACH_SEND_INVALID_TYPE;
+    if (offset + dsize > kmsg->size) return MACH_SEND_MSG_TOO_SMALL;
+    struct kmsg_desc *d = &kmsg->desc[i];
+    d->type = type;
+    d->offset = offset;
+    mach_msg_return_t mr = MACH_MSG_SUCCESS;
+    mach_port_name_t name = MACH_PORT_NULL;
+    mach_msg_type_name_t disp = 0;
+    if (type == MACH_MSG_PORT_DESCRIPTOR) {
+      mach_msg_port_descriptor_t *pd = (void *)raw;
+      name = pd->name;
+      disp = pd->disposition;
+    } else if (type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
+      mach_msg_guarded_port_descriptor_t *gd = (void *)raw;
+      name = gd->name;
+      disp = gd->disposition;
+    }
+    switch (type) {
+    case MACH_MSG_PORT_DESCRIPTOR:
+    case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+      if (!MACH_MSG_TYPE_PORT_ANY(disp)) return MACH_SEND_INVALID_TYPE;
+      if (right_copyin(space, name, disp, &d->port, &d->disp) != KERN_SUCCESS)
+        return MACH_SEND_INVALID_RIGHT;
+      break;
+    case MACH_MSG_OOL_DESCRIPTOR:
+    case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+      mach_msg_ool_descriptor_t *od = (void *)raw;
+      bool dealloc = od->deallocate && type == MACH_MSG_OOL_DESCRIPTOR;
+      if (kmsg->stage) /* copied already, before the lock (ool_stage_claim) */
+        ool_stage_take(d, od->address, od->size, dealloc);
+      else
+        mr = ool_copyin(od->address, od->size, dealloc, &d->addr);
+      d->size = od->size;
+      break;
+    }
+    default: /* MACH_MSG_OOL_PORTS_DESCRIPTOR */
+      mr = copyin_port_array(space, d, (void *)raw);
+      break;
+    }
+    if (mr != MACH_MSG_SUCCESS) return mr;
+    if (d->disp == MACH_MSG_TYPE_PORT_RECEIVE) kmsg->carries_receive = true;
+    *done = i + 1;
+    offset += dsize;
+  }
+  return MACH_MSG_SUCCESS;
+}
+
+/* Writes the rights and regions of kmsg's descriptors into buf (the message being returned to
+ * user space) as names and addresses of space. Consumes them. */
+/* targets (may be NULL): the receiver's own buffers for out-of-line data (scatter_targets). */
+static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigned char *buf,
+                         void *const *targets) {
+  for (uint32_t i = 0; i < kmsg->ndesc; i++) {
+    void *target = targets ? targets[i] : NULL;
+    struct kmsg_desc *d = &kmsg->desc[i];
+    unsigned char *raw = buf + d->offset;
+    mach_port_name_t name;
+    switch (d->type) {
+    case MACH_MSG_PORT_DESCRIPTOR: {
+      mach_msg_port_descriptor_t *pd = (void *)raw;
+      right_copyout(space, d->port, d->disp, &name);
+      pd->name = name;
+      pd->disposition = d->disp;
+      break;
+    }
+    case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
+      mach_msg_guarded_port_descriptor_t *gd = (void *)raw;
+      right_copyout(space, d->port, d->disp, &name);
+      gd->name = name;
+      gd->disposition = d->disp;
+      break;
+    }
+    case MACH_MSG_OOL_DESCRIPTOR:
+    case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+      mach_msg_ool_descriptor_t *od = (void *)raw;
+      od->address = target ? ool_copyout_into(d->addr, d->size, target) : NULL;
+      if (!od->address) od->address = ool_copyout(d->addr, d->size);
+      od->size = d->size;
+      break;
+    }
+    default: { /* OOL ports */
+      mach_msg_ool_ports_descriptor_t *od = (void *)raw;
+      mach_port_name_t *names = NULL;
+      if (d->count > 0) names = vm_region_alloc(d->count * sizeof *names, false);
+      for (mach_msg_size_t j = 0; j < d->count; j++) {
+        if (names)
+          right_copyout(space, d->ports[j], d->disp, &names[j]);
+        else
+          right_destroy(d->ports[j], d->disp);
+      }
+      if (names && target && ool_write_user(target, names, d->count * sizeof *names)) {
+        vm_region_free(names, d->count * sizeof *names);
+        names = target;
+      } else if (names) {
+        vm_region_register(names, d->count * sizeof *names);
+      }
+      free(d->ports);
+      od->address = names;
+      od->count = names ? d->count : 0;
+      od->disposition = d->disp;
+      break;
+    }
+    }
+    d->port = NULL;
+    d->addr = NULL;
+    d->ports = NULL;
+    d->count = 0;
+  }
+}
+
+/* Gives a message that could not be queued back to its sender (pseudo-receive): rights and
+ * regions come back into space, the header keeps destination and reply in place. */
+static void copyout_pseudo(struct ipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg) {
+  ool_stage_unstage(kmsg); /* staged regions come back as regions of the sender */
+  memcpy(msg, kmsg->data, kmsg->size);
+  mach_port_name_t remote, local;
+  right_copyout(space, kmsg->remote, kmsg->remote_type, &remote);
+  right_copyout(space, kmsg->local, kmsg->local_type, &local);
+  msg->msgh_bits = MACH_MSGH_BITS_SET(kmsg->remote_type, kmsg->local ? kmsg->local_type : 0, 0,
+                                      kmsg->bits);
+  msg->msgh_remote_port = remote;
+  msg->msgh_local_port = local;
+  msg->msgh_voucher_port = MACH_PORT_NULL;
+  msg->msgh_size = kmsg->size;
+  copyout_body(space, kmsg, (unsigned char *)msg, NULL);
+  kmsg_free(kmsg);
+}
+
+/* plan: OOL regions staged before the lock for a remote destination (ool_stage_prepare). */
+static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *msg,
+                                  mach_msg_option_t option, mach_msg_size_t send_size,
+                                  mach_msg_timeout_t timeout, struct ool_stage_plan *plan) {
+  if (send_size < sizeof(mach_msg_header_t) || (send_size & 3)) return MACH_SEND_MSG_TOO_SMALL;
+  if (send_size > IPC_MSG_SIZE_MAX) return MACH_SEND_TOO_LARGE;
+  mach_msg_header_t h = *msg;
+  mach_msg_bits_t bits = h.msgh_bits & MACH_MSGH_BITS_USER;
+  mach_msg_return_t mr = check_header(space, &h, bits);
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  uint32_t ndesc = 0;
+  if (bits & MACH_MSGH_BITS_COMPLEX) {
+    if (send_size < sizeof(mach_msg_base_t)) return MACH_SEND_MSG_TOO_SMALL;
+    ndesc = ((mach_msg_base_t *)msg)->body.msgh_descriptor_count;
+    if (ndesc > (send_size - sizeof(mach_msg_base_t)) / DESC_PORT_SIZE)
+      return MACH_SEND_MSG_TOO_SMALL;
+  }
+  struct ipc_kmsg *kmsg = kmsg_alloc(send_size, ndesc);
+  if (!kmsg) return MACH_SEND_NO_BUFFER;
+  /* Large bodies are copied through the checked path: a send_size running past mapped memory
+   * gets MACH_SEND_INVALID_DATA (small ones are read like any buffer the caller passes). */
+  if (send_size > OOL_DIRECT_COPY_MAX ? !ool_read_user(kmsg->data, msg, send_size)
+                                      : (memcpy(kmsg->data, msg, send_size), false)) {
+    kmsg_free(kmsg);
+    return MACH_SEND_INVALID_DATA;
+  }
+  /* Both checked above: these cannot fail. */
+  right_copyin(space, h.msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits), &kmsg->remote,
+               &kmsg->remote_type);
+  if (h.msgh_local_port != MACH_PORT_NULL)
+    right_copyin(space, h.msgh_local_port, MACH_MSGH_BITS_LOCAL(bits), &kmsg->local,
+                 &kmsg->local_type);
+  kmsg->bits = MACH_MSGH_BITS_OTHER(bits) & MACH_MSGH_BITS_COMPLEX;
+  kmsg->id = h.msgh_id;
+  kmsg->audit = space->audit;
+  kmsg->sec = space->sec;
+  if (ndesc > 0 || (bits & MACH_MSGH_BITS_COMPLEX)) {
+    (void)ool_stage_claim(plan, kmsg);
+    uint32_t done;
+    mr = copyin_body(space, kmsg, &done);
+    if (mr != MACH_MSG_SUCCESS) {
+      /* As XNU's ipc_kmsg_clean_partial: what was taken is destroyed, the destination too
+       * (a send-once destination, like a reply right, sends MACH_NOTIFY_SEND_ONCE). */
+      kmsg_clean_descriptors(kmsg, done);
+      right_destroy(kmsg->remote, kmsg->remote_type);
+      right_destroy(kmsg->local, kmsg->local_type);
+      kmsg_free(kmsg);
+      return mr;
+    }
+  }
+  mr = mqueue_send(kmsg, option, timeout);
+  if (mr == MACH_SEND_TIMED_OUT) copyout_pseudo(space, kmsg, msg);
+  return mr;
+}
+
+static mach_msg_return_t check_trailer_request(mach_msg_option_t option) {
+  if (((uint32_t)option >> 28) != MACH_MSG_TRAILER_FORMAT_0) return MACH_RCV_INVALID_TRAILER;
+  if (GET_RCV_ELEMENTS(option) > MACH_RCV_TRAILER_LABELS) return MACH_RCV_INVALID_TRAILER;
+  return MACH_MSG_SUCCESS;
+}
+
+static void write_trailer(unsigned char *at, const struct ipc_kmsg *kmsg, mach_port_seqno_t seqno,
+                          mach_port_context_t context, mach_msg_size_t tsize) {
+  mach_msg_max_trailer_t t;
+  memset(&t, 0, sizeof t);
+  t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+  t.msgh_trailer_size = tsize;
+  t.msgh_seqno = seqno;
+  if (kmsg->from_kernel) {
+    t.msgh_sender = (security_token_t)KERNEL_SECURITY_TOKEN_VALUE;
+    t.msgh_audit = (audit_token_t)KERNEL_AUDIT_TOKEN_VALUE;
+  } else {
+    t.msgh_sender = kmsg->sec;
+    t.msgh_audit = kmsg->audit;
+  }
+  t.msgh_context = context;
+  memcpy(at, &t, tsize);
+}
+
+/* scatter_size > 0: buf starts with the receiver's scatter list (mach_msg_overwrite). */
+static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t *buf,
+                                     mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+                                     mach_msg_option_t option, mach_msg_timeout_t timeout,
+                                     mach_msg_size_t scatter_size) {
+  mach_msg_return_t mr = check_trailer_request(option);
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  mach_msg_size_t tsize = REQUESTED_TRAILER_SIZE(option);
+  struct mqueue_rcv r;
+  mr = mqueue_receive(space, rcv_name, option, timeout, rcv_size, tsize, &r);
+  if (mr == MACH_RCV_TOO_LARGE) {
+    if (rcv_size >= offsetof(mach_msg_header_t, msgh_remote_port)) buf->msgh_size = r.needed;
+    if ((option & MACH_RCV_LARGE_IDENTITY) && rcv_size >= offsetof(mach_msg_header_t, msgh_voucher_port))
+      buf->msgh_local_port = r.port_name;
+    if (r.kmsg) kmsg_destroy(r.kmsg);
+    return mr;
+  }
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  struct ipc_kmsg *kmsg = r.kmsg;
+  /* The destination right is consumed by the receive. */
+  mach_msg_type_name_t dest_type = kmsg->remote_type;
+  if (dest_type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+    port_release_send_once(kmsg->remote);
+  else
+    port_release_send(kmsg->remote);
+  kmsg->remote = NULL;
+  /* Read before the message overwrites the buffer that holds the list. */
+  void **targets = scatter_size > 0 ? scatter_targets(buf, scatter_size, kmsg) : NULL;
+  mach_port_name_t reply;
+  right_copyout(space, kmsg->local, kmsg->local_type, &reply);
+  memcpy(buf, kmsg->data, kmsg->size);
+  buf->msgh_bits = MACH_MSGH_BITS_SET(kmsg->local ? kmsg->local_type : 0, dest_type, 0, kmsg->bits);
+  buf->msgh_size = kmsg->size;
+  buf->msgh_remote_port = reply;
+  buf->msgh_local_port = r.port_name;
+  buf->msgh_voucher_port = MACH_PORT_NULL;
+  buf->msgh_id = kmsg->id;
+  copyout_body(space, kmsg, (unsigned char *)buf, targets);
+  free(targets);
+  write_trailer((unsigned char *)buf + round_msg(kmsg->size), kmsg, r.seqno, r.port->context, tsize);
+  kmsg_free(kmsg);
+  return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t ipc_mach_msg(struct ipc_space *space, mach_msg_header_t *msg,
+                               mach_msg_option_t option, mach_msg_size_t send_size,
+                               mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+                               mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
+                               mach_msg_size_t scatter_size) {
+  mach_msg_return_t mr = MACH_MSG_SUCCESS;
+  /* Large OOL regions for another process are copied before the lock (ool_stage_internal.h). */
+  struct ool_stage_plan plan;
+  if (option & MACH_SEND_MSG) ool_stage_prepare(space, msg, send_size, &plan);
+  ipc_lock();
+  if (option & MACH_SEND_MSG) mr = msg_send(space, msg, option, send_size, timeout, &plan);
+  if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
+    mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout, scatter_size);
+  ipc_unlock();
+  if (option & MACH_SEND_MSG) ool_stage_release(&plan); /* not claimed: freed without the lock */
+  return mr;
+}
+
+mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg, mach_msg_option_t option,
+                                     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                                     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+                                     mach_port_name_t notify, mach_msg_header_t *rcv_msg,
+                                     mach_msg_size_t rcv_limit) {
+  (void)notify;
+  /* rcv_limit is the size of the scatter list at rcv_msg (MACH_RCV_OVERWRITE is 0, as on
+   * Darwin: a list is read whenever one is given). */
+  return ipc_mach_msg(ipc_space_current(), msg, option, send_size, rcv_size, rcv_name, timeout,
+                      rcv_msg ? rcv_msg : msg, rcv_msg ? rcv_limit : 0);
+}
+
+mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
+                           mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+                           mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+                           mach_port_name_t notify) {
+  (void)notify;
+  return ipc_mach_msg(ipc_space_current(), msg, option, send_size, rcv_size, rcv_name, timeout,
+                      msg, 0);
+}
+
+mach_msg_return_t mach_msg_send(mach_msg_header_t *msg) {
+  return mach_msg(msg, MACH_SEND_MSG, msg->msgh_size, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
+                  MACH_PORT_NULL);
+}
+
+mach_msg_return_t mach_msg_receive(mach_msg_header_t *msg) {
+  return mach_msg(msg, MACH_RCV_MSG, 0, msg->msgh_size, msg->msgh_local_port,
+                  MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+/* Releases one right as a received (or unsent) message holds it, Darwin's rules. */
+static void destroy_port_field(mach_port_name_t name, mach_msg_type_name_t disp) {
+  if (!MACH_PORT_VALID(name)) return;
+  mach_port_t task = mach_task_self();
+  switch (disp) {
+  case MACH_MSG_TYPE_MOVE_SEND:
+  case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+    mach_port_deallocate(task, name);
+    break;
+  case MACH_MSG_TYPE_MOVE_RECEIVE:
+    mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1);
+    break;
+  case MACH_MSG_TYPE_MAKE_SEND:
+    if (mach_port_insert_right(task, name, name, MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS)
+      mach_port_deallocate(task, name);
+    break;
+  case MACH_MSG_TYPE_MAKE_SEND_ONCE: {
+    mach_port_t so;
+    mach_msg_type_name_t type;
+    if (mach_port_extract_right(task, name, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &type) ==
+        KERN_SUCCESS)
+      mach_port_deallocate(task, so);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+void mach_msg_destroy(mach_msg_header_t *msg) {
+  mach_msg_bits_t bits = msg->msgh_bits;
+  destroy_port_field(msg->msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits));
+  destroy_port_field(msg->msgh_voucher_port, MACH_MSGH_BITS_VOUCHER(bits));
+  if (!(bits & MACH_MSGH_BITS_COMPLEX)) return;
+  mach_msg_base_t *base = (mach_msg_base_t *)msg;
+  unsigned char *at = (unsigned char *)(base + 1);
+  unsigned char *end = (unsigned char *)msg + msg->msgh_size;
+  for (mach_msg_size_t i = 0; i < base->body.msgh_descriptor_count; i++) {
+    if (at + DESC_PORT_SIZE > end) return;
+    mach_msg_descriptor_type_t type = ((mach_msg_type_descriptor_t *)(void *)at)->type;
+    mach_msg_size_t dsize = type == MACH_MSG_PORT_DESCRIPTOR ? DESC_PORT_SIZE : DESC_LONG_SIZE;
+    if (at + dsize > end) return;
+    switch (type) {
+    case MACH_MSG_PORT_DESCRIPTOR: {
+      mach_msg_port_descriptor_t *pd = (void *)at;
+      destroy_port_field(pd->name, pd->disposition);
+      break;
+    }
+    case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
+      mach_msg_guarded_port_descriptor_t *gd = (void *)at;
+      destroy_port_field(gd->name, gd->disposition);
+      break;
+    }
+    case MACH_MSG_OOL_DESCRIPTOR:
+    case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+      mach_msg_ool_descriptor_t *od = (void *)at;
+      if (od->size > 0) vm_deallocate(mach_task_self(), (vm_address_t)od->address, od->size);
+      break;
+    }
+    case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+      mach_msg_ool_ports_descriptor_t *od = (void *)at;
+      mach_port_name_t *names = od->address;
+      if (names) {
+        for (mach_msg_size_t j = 0; j < od->count; j++)
+          destroy_port_field(names[j], od->disposition);
+        vm_deallocate(mach_task_self(), (vm_address_t)names, od->count * sizeof *names);
+      }
+      break;
+    }
+    default:
+      return;
+    }
+    at += dsize;
+  }
+}

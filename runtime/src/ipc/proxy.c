@@ -1,0 +1,44 @@
+/* The transport seam: proxy ports and delivery of messages from other tasks. */
+#include "ipc/proxy_internal.h"
+#include "ipc/mqueue_internal.h"
+
+const struct ipc_transport_ops *ipc_export_ops;
+
+void transport_set_export_ops(const struct ipc_transport_ops *ops) { ipc_export_ops = ops; }
+
+const struct ipc_receive_hooks *ipc_receive_hooks;
+
+void transport_set_receive_hooks(const struct ipc_receive_hooks *hooks) { ipc_receive_hooks = hooks; }
+
+bool ipc_sleep_receive(struct ipc_waiter *w, const struct timespec *deadline) {
+  return ipc_receive_hooks ? ipc_receive_hooks->sleep(w, deadline) : ipc_sleep(w, deadline);
+}
+
+struct ipc_port *transport_proxy_create(const struct ipc_transport_ops *ops, uint64_t handle) {
+  struct ipc_port *proxy = port_alloc();
+  if (!proxy) return NULL;
+  proxy->transport = ops;
+  proxy->transport_handle = handle;
+  return proxy;
+}
+
+void transport_proxy_dead(struct ipc_port *proxy) {
+  if (!proxy->active) return;
+  proxy->transport = NULL; /* from now on a plain dead port */
+  port_reference(proxy);   /* port_destroy_receive consumes a receive right's reference */
+  port_destroy_receive(proxy);
+}
+
+void transport_remote_senders(struct ipc_port *port, int32_t delta) {
+  if (delta < 0 && (uint32_t)(-delta) > port->remote_senders)
+    port->remote_senders = 0;
+  else
+    port->remote_senders = (uint32_t)((int64_t)port->remote_senders + delta);
+  if (delta < 0) {
+    /* Same check as the last local send right going away. */
+    port_copy_send(port);
+    port_release_send(port);
+  }
+}
+
+void transport_deliver(struct ipc_kmsg *kmsg) { mqueue_deliver(kmsg->remote, kmsg); }

@@ -1,0 +1,36 @@
+/* Page-granular memory of the task: the registry of regions handed out by vm_allocate or
+ * received out of line (only these are ever unmapped by vm_deallocate), a small cache of
+ * pre-faulted regions (page faults are expensive, runtime-transport.md 3.3), and the regions
+ * that travel inside messages. Has its own lock; never takes the IPC lock. */
+#ifndef OPENMIG_VM_INTERNAL_H
+#define OPENMIG_VM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mach/mach.h>
+
+size_t vm_round(size_t size);
+
+/* A page-rounded region not (yet) owned by the task (not in the registry). zero: zero-filled;
+ * otherwise only the caller's bytes are defined. NULL when out of memory. */
+void *vm_region_alloc(size_t size, bool zero);
+/* Returns a region that is not in the registry (to the cache or the system). */
+void vm_region_free(void *addr, size_t size);
+/* The task takes ownership of a region (vm_deallocate can release it). */
+void vm_region_register(void *addr, size_t size);
+/* If the page-rounded range [addr, addr + size) is entirely owned by the task, takes it out of
+ * the registry (the caller now owns those pages) and returns true. addr must be page-aligned. */
+bool vm_region_detach(void *addr, size_t size);
+/* True if [addr, addr + size) lies inside regions the task owns. */
+bool vm_range_owned(const void *addr, size_t size);
+/* Releases the owned pages covering [addr, addr + size); pages the registry does not know are
+ * left alone. */
+void vm_release_range(void *addr, size_t size);
+/* Unmaps cached regions overlapping [start, end): after vm_deallocate the range must look free
+ * to a VM_FLAGS_FIXED allocation, as on Darwin. */
+void vm_cache_evict_range(uintptr_t start, uintptr_t end);
+/* Registry counters for openmig_ipc_stats_get. */
+void vm_stats(uint64_t *regions, uint64_t *bytes);
+
+#endif /* OPENMIG_VM_INTERNAL_H */

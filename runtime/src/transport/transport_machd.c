@@ -1,0 +1,332 @@
+/* libmach's transport through machd (docs/machd.md, sections 2 and 7), its connection plumbing:
+ * the transport's state, starting it (and installing its tables into the core), writing to machd,
+ * requests and the threads waiting for their replies, what the thread holding the reader role
+ * (transport_machd_reader.c) does with each datagram, losing the connection, and fork. The rest
+ * of the transport: transport_machd_internal.h lists the files. */
+#include "transport/transport_machd.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ipc/ipc.h"
+#include "transport/transport_machd_internal.h"
+#include "transport/transport_machd_names.h"
+#include "transport/transport_machd_reader.h"
+#include "transport/transport_machd_spill.h"
+#include "wire/machd_conn.h"
+#include "wire/machd_path.h"
+
+struct machd_transport transport_machd_T = {
+    .rebind_mu = PTHREAD_MUTEX_INITIALIZER,
+    .start_mu = PTHREAD_MUTEX_INITIALIZER,
+    .write_mu = PTHREAD_MUTEX_INITIALIZER,
+    .wait_mu = PTHREAD_MUTEX_INITIALIZER,
+    .wait_cv = PTHREAD_COND_INITIALIZER,
+};
+
+/* Never an export of ours (they count from 1): the target of the nudge, see reader_nudge. */
+#define MACHD_HANDLE_NUDGE MACHD_HANDLE_TASK_BIT
+
+int machd_write(struct machd_msg *m) {
+    pthread_mutex_lock(&T.write_mu);
+    int err = T.up ? machd_conn_send(&T.conn, m) : EPIPE;
+    pthread_mutex_unlock(&T.write_mu);
+    return err;
+}
+
+/* Fire-and-forget MOD_REFS (machd's STATUS_REPLY is ignored by the reader). */
+void machd_tell_mod_refs(uint32_t handle, uint32_t right, int32_t delta) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_MOD_REFS;
+    m.u.mod_refs.name = handle;
+    m.u.mod_refs.right = right;
+    m.u.mod_refs.delta = delta;
+    (void)machd_write(&m);
+}
+
+/* QUEUE_CREDIT: the room on our port behind handle h (IPC lock held). */
+void machd_announce_room(uint32_t h, struct flow_rx *rx, const struct ipc_port *port) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_QUEUE_CREDIT;
+    m.u.queue_credit.name = h;
+    m.u.queue_credit.seen = rx->seen;
+    m.u.queue_credit.room = flow_rx_room(port);
+    flow_rx_said(rx, m.u.queue_credit.room);
+    (void)machd_write(&m);
+}
+
+void machd_send_admit(uint32_t h, uint32_t flags, uint32_t timeout_ms, struct waiter *w, uint32_t *status) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_SEND_ADMIT;
+    m.u.send_admit.name = h;
+    m.u.send_admit.flags = flags;
+    m.u.send_admit.timeout_ms = timeout_ms;
+    if (w)
+        *status = machd_request(&m, w);
+    else
+        (void)machd_write(&m);
+}
+
+static struct waiter *find_waiter(uint32_t seq) {
+    for (struct waiter *w = T.waiters; w; w = w->next)
+        if (w->seq == seq)
+            return w;
+    return NULL;
+}
+
+/* Reader, IPC lock held. The right a bootstrap reply carries is taken here, not in the waiting
+ * thread (deliveries right behind the reply, a created service's held messages, must find the
+ * handle known), but outside wait_mu: machd_take_right may write to machd (write_mu), and machd_request()
+ * takes write_mu before wait_mu. The waiter stays listed meanwhile: only its owner unlinks it,
+ * after `done`, which only the reader (this thread) sets. */
+static void answer_waiter(const struct machd_msg *m) {
+    pthread_mutex_lock(&T.wait_mu);
+    struct waiter *w = find_waiter(m->seq);
+    pthread_mutex_unlock(&T.wait_mu);
+    if (!w)
+        return;
+    struct ipc_port *port = NULL;
+    const bool brings_right = m->type == MACHD_BOOTSTRAP_REPLY && m->u.bootstrap_reply.status == KERN_SUCCESS &&
+                              m->u.bootstrap_reply.type != MACHD_DISP_NONE;
+    if (brings_right)
+        port = machd_take_right(m->u.bootstrap_reply.name, (uint8_t)m->u.bootstrap_reply.type);
+    pthread_mutex_lock(&T.wait_mu);
+    if (m->type == MACHD_BOOTSTRAP_REPLY) {
+        w->status = m->u.bootstrap_reply.status;
+        w->name = m->u.bootstrap_reply.name;
+        w->type = m->u.bootstrap_reply.type;
+        w->port = port;
+    } else {
+        w->status = m->u.status_reply.status;
+        w->name = m->u.status_reply.value;
+    }
+    w->done = true;
+    pthread_cond_broadcast(&T.wait_cv);
+    pthread_mutex_unlock(&T.wait_mu);
+}
+
+/* Fails every request waiting for machd's reply (wait_mu held). */
+static void fail_waiters(void) {
+    for (struct waiter *w = T.waiters; w; w = w->next) {
+        w->status = MACH_SEND_INVALID_DEST;
+        w->done = true;
+    }
+    pthread_cond_broadcast(&T.wait_cv);
+}
+
+/* machd is gone (seen by the thread reading it; no lock held): the task forgets it and closes
+ * the connection; the next call that needs machd connects again, as a new task
+ * (transport_machd_start). start_mu keeps a new connection from starting before the old one is
+ * fully forgotten. */
+static void connection_lost(void) {
+    pthread_mutex_lock(&T.start_mu);
+    ipc_lock();
+    pthread_mutex_lock(&T.write_mu);
+    T.up = false;
+    pthread_mutex_unlock(&T.write_mu);
+    machd_forget_links();
+    ipc_unlock();
+    pthread_mutex_lock(&T.wait_mu);
+    fail_waiters();
+    pthread_mutex_unlock(&T.wait_mu);
+    machd_conn_close(&T.conn); /* nobody writes once `up` is false */
+    machd_start_rebinder();
+    pthread_mutex_unlock(&T.start_mu);
+}
+
+/* One datagram from machd into T.in (the reader only, no lock held). */
+static int reader_receive(int timeout_ms) {
+    int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    if (err == 0 && T.in.type == MACHD_MSG_DELIVER && (T.in.u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
+        machd_prepare_spilled(&T.in.u.deliver.p);
+    if (err == 0 || err == ETIMEDOUT)
+        return err;
+    return err == EPIPE || err == EPROTO ? EPIPE : EAGAIN;
+}
+
+/* Acts on T.in (IPC lock held); false when machd refused us. */
+static bool reader_act(void) {
+    switch (T.in.type) {
+    case MACHD_MSG_DELIVER:
+        machd_deliver(&T.in);
+        machd_release_spilled();
+        if (T.in.u.deliver.p.spill_fd >= 0)
+            close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
+        return true;
+    case MACHD_PORT_DEAD:
+        machd_port_dead(T.in.u.port_dead.name);
+        return true;
+    case MACHD_QUEUE_FULL:
+        machd_queue_full(T.in.u.queue_full.name);
+        return true;
+    case MACHD_SENDERS_GONE:
+        machd_senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
+        return true;
+    case MACHD_BOOTSTRAP_REPLY:
+    case MACHD_STATUS_REPLY:
+        answer_waiter(&T.in);
+        return true;
+    case MACHD_ERROR:
+        return false;
+    default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
+                when the destination dies after copyin */
+        return true;
+    }
+}
+
+/* Acts on T.in, then gives back the extra send references it brought (IPC lock held); false when
+ * machd refused us. */
+static bool reader_process(void) {
+    bool ok = reader_act();
+    machd_flush_send_returns();
+    return ok;
+}
+
+/* A MOD_REFS that changes nothing, on a handle this task never uses: machd's STATUS_REPLY
+ * makes a thread blocked receiving from machd return. IPC lock held. */
+static void reader_nudge(void) { machd_tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0); }
+
+static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge,
+                                                   machd_credits_flush};
+
+/* ---- fork ---- */
+
+/* A child of fork() is a new task (docs/machd.md, "fork"): it does not share the parent's
+ * connection or handles. It forgets them as if machd had gone (its copies of proxies become
+ * dead names; its copies of exported ports are unknown to machd, whose senders reach the
+ * parent's ports) and connects as itself on its next call that needs machd. */
+static void fork_prepare(void) { pthread_mutex_lock(&T.start_mu); }
+
+static void fork_parent(void) { pthread_mutex_unlock(&T.start_mu); }
+
+/* Only the forking thread exists in the child: the standby thread and any thread that held
+ * write_mu or wait_mu (or waited for a reply) are gone, so those are made anew. The core's
+ * child handler, registered before this one, has already released the IPC lock. */
+static void fork_child(void) {
+    pthread_mutex_init(&T.write_mu, NULL);
+    pthread_mutex_init(&T.wait_mu, NULL);
+    pthread_cond_init(&T.wait_cv, NULL);
+    T.waiters = NULL;
+    T.rebinder_running = false;
+    pthread_mutex_init(&T.rebind_mu, NULL);
+    T.connected_before = false; /* the child's first connection is its first */
+    __atomic_store_n(&T.rebind_due, false, __ATOMIC_RELAXED);
+    ipc_lock();
+    machd_names_clear(); /* the parent's names, not the child's */
+    ipc_unlock();
+    if (T.up) {
+        ipc_lock();
+        T.up = false;
+        machd_forget_links();
+        ipc_unlock();
+        machd_conn_close(&T.conn); /* our copy: the parent's connection is untouched */
+    }
+    pthread_mutex_unlock(&T.start_mu);
+}
+
+static void watch_forks(void) { (void)pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
+/* Connects (autostart: starting machd on demand, section 7) unless connected. */
+kern_return_t machd_start_transport(bool autostart) {
+    pthread_mutex_lock(&T.start_mu);
+    kern_return_t kr = KERN_SUCCESS;
+    if (!T.up) {
+        if (!T.in_buf)
+            T.in_buf = malloc(MACHD_MAX_PACKET);
+        if (!T.in_buf || machd_conn_open(&T.conn, NULL, autostart) != 0) {
+            kr = KERN_FAILURE;
+        } else {
+            static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+            pthread_once(&fork_once, watch_forks);
+            T.up = true;
+            if (T.connected_before) /* a new machd: our names are to be bound again */
+                __atomic_store_n(&T.rebind_due, true, __ATOMIC_RELEASE);
+            T.connected_before = true;
+            transport_set_export_ops(&machd_export_ops);
+            ool_stage_set_ops(&machd_ops, &spill_stage_ops);
+            if (!machd_reader_start(&reader_ops)) {
+                T.up = false;
+                machd_conn_close(&T.conn);
+                kr = KERN_FAILURE;
+            }
+        }
+    }
+    pthread_mutex_unlock(&T.start_mu);
+    return kr;
+}
+
+kern_return_t transport_machd_start(void) { return machd_start_transport(true); }
+
+void transport_machd_stats_get(struct transport_machd_stats *out) {
+    struct machd_reader_stats r;
+    machd_reader_stats_get(&r);
+    *out = (struct transport_machd_stats){__atomic_load_n(&T.conn.send_calls, __ATOMIC_RELAXED),
+                                          __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED),
+                                          r.datagrams, r.nudges, r.handoffs, r.standby_datagrams};
+}
+
+/* Sends a request and waits for its reply (not under the IPC lock). */
+uint32_t machd_request(struct machd_msg *m, struct waiter *w) {
+    *w = (struct waiter){0};
+    machd_reader_request_begin(); /* someone reads machd's connection until the reply came */
+    pthread_mutex_lock(&T.write_mu);
+    /* wait_mu is held across the send: the reader cannot match the reply before the waiter
+     * is registered (it takes wait_mu to answer). */
+    pthread_mutex_lock(&T.wait_mu);
+    int err = T.up ? machd_conn_send(&T.conn, m) : EPIPE;
+    if (!err) {
+        w->seq = m->seq;
+        w->next = T.waiters;
+        T.waiters = w;
+    }
+    pthread_mutex_unlock(&T.wait_mu);
+    pthread_mutex_unlock(&T.write_mu);
+    if (err) {
+        machd_reader_request_end();
+        return MACH_SEND_INVALID_DEST;
+    }
+    pthread_mutex_lock(&T.wait_mu);
+    while (!w->done)
+        pthread_cond_wait(&T.wait_cv, &T.wait_mu);
+    for (struct waiter **p = &T.waiters; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    pthread_mutex_unlock(&T.wait_mu);
+    machd_reader_request_end();
+    return w->status;
+}
+
+static bool machd_in_use(void) {
+    const char *off = getenv("MACHD_DISABLE");
+    if (off && strcmp(off, "1") == 0)
+        return false;
+    const char *env = getenv("MACHD_SOCKET");
+    if (env && *env)
+        return true;
+    char path[108];
+    bool private_dir;
+    struct stat st;
+    if (!machd_socket_path(path, sizeof path, &private_dir) || stat(path, &st) != 0 ||
+        !S_ISSOCK(st.st_mode))
+        return false;
+    return machd_conn_listening(path);
+}
+
+bool transport_machd_take_bootstrap(void) {
+    static bool done;
+    pthread_mutex_lock(&T.start_mu);
+    bool first = !done;
+    done = true;
+    pthread_mutex_unlock(&T.start_mu);
+    return first && machd_in_use();
+}

@@ -1,0 +1,193 @@
+/* The runtime's connection to machd: connect or start machd, HELLO, send and receive datagrams. */
+#include "wire/machd_conn.h"
+#include "wire/machd_spill.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wire/machd_path.h"
+
+extern char **environ;
+
+static int connect_once(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path)
+        return -ENAMETOOLONG;
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+bool machd_conn_listening(const char *path) {
+    int fd = connect_once(path);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+/* Runs `machd --daemon --socket path` and waits for it to report (0: listening, 3: another one
+ * already is). */
+static bool start_machd(const char *path) {
+    const char *exe = getenv("MACHD_PATH");
+    char *argv[] = {(char *)(exe && *exe ? exe : "machd"), "--daemon", "--socket", (char *)path, NULL};
+    pid_t pid;
+    int rc = exe && *exe ? posix_spawn(&pid, argv[0], NULL, NULL, argv, environ)
+                         : posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    if (rc != 0)
+        return false;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3);
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static int hello(struct machd_conn *c) {
+    struct machd_msg *m = malloc(sizeof *m);
+    uint8_t *buf = malloc(MACHD_MAX_PACKET);
+    int err = m && buf ? 0 : ENOMEM;
+    if (!err) {
+        memset(m, 0, sizeof *m);
+        m->type = MACHD_HELLO;
+        m->u.hello.min_version = MACHD_PROTO_VERSION;
+        m->u.hello.max_version = MACHD_PROTO_VERSION;
+        err = machd_conn_send(c, m);
+    }
+    if (!err)
+        err = machd_conn_recv(c, buf, m, 5000);
+    if (!err && (m->type != MACHD_HELLO_REPLY || m->u.hello_reply.version != MACHD_PROTO_VERSION))
+        err = EPROTO;
+    if (!err)
+        c->self = (struct machd_audit){m->u.hello_reply.pid, m->u.hello_reply.uid,
+                                       m->u.hello_reply.gid, m->u.hello_reply.task_id};
+    free(m);
+    free(buf);
+    return err;
+}
+
+int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
+    char def[108];
+    bool private_dir;
+    if (!path) {
+        if (!machd_socket_path(def, sizeof def, &private_dir))
+            return ENAMETOOLONG;
+        path = def;
+    }
+    const char *no_auto = getenv("MACHD_NO_AUTOSTART");
+    if (no_auto && strcmp(no_auto, "1") == 0)
+        autostart = false;
+    int fd = connect_once(path);
+    if (fd < 0 && autostart && (fd == -ENOENT || fd == -ECONNREFUSED) && start_machd(path)) {
+        for (int waited = 0; fd < 0 && waited < 5000; waited += 20) {
+            fd = connect_once(path);
+            if (fd < 0)
+                sleep_ms(20);
+        }
+    }
+    if (fd < 0)
+        return fd == -ENOENT ? ECONNREFUSED : -fd;
+    *c = (struct machd_conn){.fd = fd, .next_seq = 1, .out = malloc(MACHD_MAX_PACKET)};
+    int err = c->out ? hello(c) : ENOMEM;
+    if (err) {
+        machd_conn_close(c);
+        return err;
+    }
+    return 0;
+}
+
+/* The memfd that travels with m: a spilled MSG_SEND's, else none. */
+static int spill_fd_of(const struct machd_msg *m) {
+    if (m->type != MACHD_MSG_SEND || !(m->u.send.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
+        return -1;
+    return m->u.send.p.spill_fd;
+}
+
+/* Hands the descriptors of a received datagram to *out: the one memfd of a spilled delivery;
+ * any other descriptor is closed (a delivery then lacks its memfd and is refused). */
+static void take_fds(struct machd_msg *out, const int *fds, int nfds, bool extra) {
+    bool spilled = out->type == MACHD_MSG_DELIVER && (out->u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED);
+    if (spilled && nfds == 1 && !extra) {
+        out->u.deliver.p.spill_fd = fds[0];
+        out->u.deliver.p.fds_received = 1;
+        return;
+    }
+    machd_close_fds(fds, nfds);
+}
+
+int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
+    if (machd_proto_is_request(m->type)) {
+        m->seq = c->next_seq++;
+        if (c->next_seq == 0)
+            c->next_seq = 1;
+    }
+    size_t len = machd_proto_encode(m, c->out, MACHD_MAX_PACKET);
+    if (len == 0)
+        return EINVAL;
+    for (;;) {
+        __atomic_fetch_add(&c->send_calls, 1, __ATOMIC_RELAXED);
+        ssize_t n = machd_send_with_fd(c->fd, c->out, len, spill_fd_of(m), 0);
+        if (n >= 0)
+            return 0;
+        if (errno != EINTR)
+            return errno == ECONNRESET ? EPIPE : errno;
+    }
+}
+
+int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, int timeout_ms) {
+    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+    for (;;) {
+        /* Without a timeout a blocking recv is enough: one syscall per message, not two. */
+        if (timeout_ms >= 0)
+            __atomic_fetch_add(&c->recv_calls, 1, __ATOMIC_RELAXED);
+        int rc = timeout_ms < 0 ? 1 : poll(&pfd, 1, timeout_ms);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc == 0)
+            return ETIMEDOUT;
+        if (rc < 0)
+            return errno;
+        __atomic_fetch_add(&c->recv_calls, 1, __ATOMIC_RELAXED);
+        int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
+        bool extra = false;
+        ssize_t n = machd_recv_with_fds(c->fd, buf, MACHD_MAX_PACKET, MSG_TRUNC | (timeout_ms < 0 ? 0 : MSG_DONTWAIT),
+                                        fds, &nfds, &extra);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0 || (size_t)n > MACHD_MAX_PACKET ||
+            machd_proto_decode(buf, (size_t)n, out) != MACHD_DECODE_OK) {
+            machd_close_fds(fds, nfds);
+            return n <= 0 ? EPIPE : EPROTO;
+        }
+        take_fds(out, fds, nfds, extra);
+        return 0;
+    }
+}
+
+void machd_conn_close(struct machd_conn *c) {
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    free(c->out);
+    c->out = NULL;
+}

@@ -1,0 +1,40 @@
+/* Where machd's socket is, and the private directory that holds it (docs/machd.md, 1). */
+#include "wire/machd_path.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+bool machd_socket_path(char *buf, size_t cap, bool *private_dir) {
+    const char *env = getenv("MACHD_SOCKET");
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    int n;
+    *private_dir = false;
+    if (env && *env) {
+        n = snprintf(buf, cap, "%s", env);
+    } else {
+        *private_dir = true;
+        if (xdg && *xdg)
+            n = snprintf(buf, cap, "%s/machd/machd.sock", xdg);
+        else
+            n = snprintf(buf, cap, "/tmp/machd-%u/machd.sock", (unsigned)getuid());
+    }
+    return n > 0 && (size_t)n < cap && (size_t)n < sizeof(((struct sockaddr_un *)0)->sun_path);
+}
+
+bool machd_private_dir(const char *dir) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return false;
+    struct stat st;
+    if (lstat(dir, &st) != 0)
+        return false;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0) {
+        errno = EPERM;
+        return false;
+    }
+    return true;
+}
