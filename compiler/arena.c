@@ -1,7 +1,6 @@
-// Per-compilation arena and aborting allocators (see arena.h). Blocks double in size up to a
-// limit; large requests get a block of their own. Small blocks come from malloc (a process that
-// compiles many small inputs, like the fuzzer, reuses them without touching the kernel); big
-// ones straight from mmap, pre-faulted (MAP_POPULATE) and already zero: on the machines we
+// Per-compilation arena (see arena.h). Blocks double in size up to a limit; large requests get a
+// block of their own. Small blocks come from malloc (a process that compiles many small inputs,
+// like the fuzzer, reuses them without touching the kernel); big ones straight from mmap, pre-faulted (MAP_POPULATE) and already zero: on the machines we
 // measured a page fault costs more than parsing the bytes on that page, and an mmap/munmap pair
 // costs as much as parsing a small file, so each kind of block is used where it is cheap.
 #define _DEFAULT_SOURCE // MAP_ANONYMOUS with -std=c11
@@ -9,10 +8,12 @@
 
 #include <stdalign.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
 
 #ifndef MAP_POPULATE
 #define MAP_POPULATE 0
@@ -36,53 +37,6 @@ struct arena {
     size_t next_block_size;
     size_t bytes_used;
 };
-
-static void out_of_memory(size_t size) {
-    fprintf(stderr, "mig: out of memory (allocating %zu bytes)\n", size);
-    abort();
-}
-
-void *xmalloc(size_t size) {
-    void *p = malloc(size ? size : 1);
-    if (!p)
-        out_of_memory(size);
-    return p;
-}
-
-void *xcalloc(size_t count, size_t size) {
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p)
-        out_of_memory(size);
-    return p;
-}
-
-void *xrealloc(void *p, size_t size) {
-    void *q = realloc(p, size ? size : 1);
-    if (!q)
-        out_of_memory(size);
-    return q;
-}
-
-char *xstrdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    return memcpy(xmalloc(n), s, n);
-}
-
-void *xgrow(void *p, size_t *cap, size_t need, size_t elem_size) {
-    if (need <= *cap)
-        return p;
-    size_t n = *cap ? *cap : 8;
-    while (n < need) {
-        if (n > SIZE_MAX / 2)
-            out_of_memory(SIZE_MAX);
-        n *= 2;
-    }
-    if (elem_size && n > SIZE_MAX / elem_size)
-        out_of_memory(SIZE_MAX);
-    p = xrealloc(p, n * elem_size);
-    *cap = n;
-    return p;
-}
 
 struct arena *arena_create(void) {
     struct arena *a = xcalloc(1, sizeof(struct arena));
@@ -109,7 +63,7 @@ void arena_destroy(struct arena *a) {
 static struct arena_block *arena_new_block(size_t size) {
     const size_t page = 4096;
     if (size > SIZE_MAX - sizeof(struct arena_block) - page)
-        out_of_memory(size);
+        xalloc_fail(size);
     if (size < ARENA_MIN_MAPPED) {
         struct arena_block *b = xmalloc(sizeof(struct arena_block) + size);
         b->next = NULL;
@@ -122,7 +76,7 @@ static struct arena_block *arena_new_block(size_t size) {
     void *p = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
                    -1, 0);
     if (p == MAP_FAILED)
-        out_of_memory(size);
+        xalloc_fail(size);
     struct arena_block *b = p;
     b->next = NULL;
     b->used = 0;
@@ -134,7 +88,7 @@ static struct arena_block *arena_new_block(size_t size) {
 void *arena_alloc(struct arena *a, size_t size) {
     const size_t align = alignof(max_align_t);
     if (size > SIZE_MAX - align)
-        out_of_memory(size);
+        xalloc_fail(size);
     size_t rounded = (size + align - 1) & ~(align - 1);
     if (rounded == 0)
         rounded = align;
@@ -172,13 +126,13 @@ void *arena_alloc(struct arena *a, size_t size) {
 
 void *arena_array(struct arena *a, size_t count, size_t size) {
     if (size && count > SIZE_MAX / size)
-        out_of_memory(SIZE_MAX);
+        xalloc_fail(SIZE_MAX);
     return arena_alloc(a, count * size);
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n) {
     if (n == SIZE_MAX)
-        out_of_memory(n);
+        xalloc_fail(n);
     char *p = arena_alloc(a, n + 1);
     if (n)
         memcpy(p, s, n);

@@ -1,5 +1,5 @@
-// Per-compilation memory: an arena that frees everything at once when the compilation ends, and
-// malloc wrappers that abort on out of memory. The AST, the IR and diagnostics live in the arena.
+// Per-compilation memory: an arena that frees everything at once when the compilation ends. The
+// AST, the IR and diagnostics live in the arena. (The aborting malloc family is xalloc.h.)
 #ifndef MIGC_ARENA_H
 #define MIGC_ARENA_H
 
@@ -37,15 +37,5 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap) MIGC_PRINTF(2,
 
 // Total bytes handed out by the arena (for benchmarks and tests).
 size_t arena_bytes_used(const struct arena *a);
-
-// malloc family that aborts with a message instead of returning NULL.
-void *xmalloc(size_t size);
-void *xcalloc(size_t count, size_t size);
-void *xrealloc(void *p, size_t size);
-char *xstrdup(const char *s);
-
-// Grows a heap array geometrically so that index `need - 1` is valid: `*cap` is updated.
-// Aborts on overflow or out of memory. Usage: p = xgrow(p, &cap, n + 1, sizeof *p);
-void *xgrow(void *p, size_t *cap, size_t need, size_t elem_size);
 
 #endif

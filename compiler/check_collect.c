@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "check.h"
 #include "target.h"
+#include "xalloc.h"
 
 struct collect_state {
     struct check_routine *slots; // heap while collecting

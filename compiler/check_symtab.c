@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "check.h"
+#include "xalloc.h"
 
 static uint64_t symtab_hash(const char *key) {
     uint64_t h = 1469598103934665603ull;

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "check.h"
 #include "target.h"
+#include "xalloc.h"
 
 // What the type table stores: the type and where it was declared (for "previous definition").
 struct type_entry {

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 static const struct diag_info diag_table[] = {
 #define DIAG(name, id, sev, arity, msg) {DIAG_##name, #name, DIAG_##sev, arity, msg},

@@ -1,6 +1,7 @@
 // The type table of the JSON dump (ir_json_types.h): distinct argument types found by their JSON
 // text, named in first-use order.
 #include "ir_json_types.h"
+#include "xalloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "diag.h"
+#include "xalloc.h"
 
 enum { MIGC_DEFAULT_ERROR_LIMIT = 20 };
 

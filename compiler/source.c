@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "xalloc.h"
 
 // From buffer line `buffer_line` on, buffer line L is line `line + (L - buffer_line)` of `file`.
 struct src_marker {

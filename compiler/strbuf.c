@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "xalloc.h"
 
 // A big buffer (generated files, JSON dumps of large interfaces: megabytes) grows by fresh
 // pages, and a page fault costs more than filling the page on the machines we measured: ask the

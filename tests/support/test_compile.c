@@ -10,6 +10,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 struct test_parse *test_parse_bytes(const char *text, size_t len, const struct migc_options *options) {
     struct test_parse *tp = xcalloc(1, sizeof *tp);

@@ -1,4 +1,4 @@
-// Unit tests of the per-compilation arena and the aborting allocators (compiler/arena.h).
+// Unit tests of the per-compilation arena and the aborting allocators (compiler/arena.h, xalloc.h).
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "arena.h"
+#include "xalloc.h"
 
 static void arena_returns_zeroed_aligned_memory(void **state) {
     (void)state;

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "diag.h"
 #include "source.h"
+#include "xalloc.h"
 
 struct fixture {
     struct arena *arena;

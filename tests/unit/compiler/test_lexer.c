@@ -16,6 +16,7 @@
 #include "parser.h"
 #include "lexer.h"
 #include "source.h"
+#include "xalloc.h"
 
 struct tok {
     int token;
