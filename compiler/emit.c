@@ -2,7 +2,8 @@
 // only the IR; the text goes to a strbuf so that a failed run writes nothing.
 #include "emit.h"
 
-#include "emit_internal.h"
+#include "emitter.h"
+#include "emitters.h"
 #include "strbuf.h"
 
 int emit_file(const struct ir_module *ir, enum emit_kind kind, const char *output_name,

@@ -2,7 +2,7 @@
 // and __MIG_check__Reply__<rt>_t (client side: is this the reply we wait for?). Both check the
 // complex bit, the size, every descriptor's type and disposition, out-of-line sizes against their
 // counts, counts against their bounds and, for requests, string termination.
-#include "emit_internal.h"
+#include "emit_common.h"
 
 // What differs between the two checkers.
 struct check_style {

@@ -2,7 +2,7 @@
 // assertions, the request/reply unions, prototypes and the name map.
 #include <string.h>
 
-#include "emit_internal.h"
+#include "emit_common.h"
 
 bool emit_routine_is_real(const struct ir_routine *rt) {
     return rt->kind != IR_KIND_SKIP;
@@ -322,5 +322,49 @@ void emit_rcsid(struct emitter *e, const struct ir_module *ir, const char *exter
     em_pp(e, "static const char rcsid[] __attribute__((used)) = \"%s\";", ir->maybe_rcsid);
     em_pp(e, "#endif\t/* UseExternRCSId */");
     em_pp(e, "#endif\t/* lint */");
+    em_blank(e);
+}
+
+// --- the server's subsystem table and demux, shared by the server header and source ---------
+
+static size_t table_rows(const struct ir_module *ir) {
+    return ir->routine_count > 0 ? ir->routine_count : 1;
+}
+
+void emit_subsystem_members(struct emitter *e, const struct ir_module *ir) {
+    em_line(e, "mig_server_routine_t\tserver;\t/* Server routine */");
+    em_line(e, "mach_msg_id_t\tstart;\t/* Min routine number */");
+    em_line(e, "mach_msg_id_t\tend;\t/* Max routine number + 1 */");
+    em_line(e, "unsigned int\tmaxsize;\t/* Max msg size */");
+    em_line(e, "vm_address_t\treserved;\t/* Reserved */");
+    em_line(e, "struct routine_descriptor\t/* Array of routine descriptors */");
+    em_line(e, "\troutine[%zu];", table_rows(ir));
+}
+
+void emit_subsystem_declaration(struct emitter *e, const struct ir_module *ir) {
+    em_line(e, "/* Description of this subsystem, for use in direct RPC */");
+    em_open(e, "extern const struct %s", ir->names.subsystem_struct);
+    emit_subsystem_members(e, ir);
+    em_closef(e, " %s;", ir->names.subsystem_struct);
+    em_blank(e);
+}
+
+void emit_demux_declarations(struct emitter *e, const struct ir_module *ir) {
+    em_pp(e, "#ifdef\tmig_external");
+    em_pp(e, "mig_external");
+    em_pp(e, "#else");
+    em_pp(e, "extern");
+    em_pp(e, "#endif\t/* mig_external */");
+    em_line(e, "boolean_t %s(", ir->names.server_demux);
+    em_line(e, "\t\tmach_msg_header_t *InHeadP,");
+    em_line(e, "\t\tmach_msg_header_t *OutHeadP);");
+    em_blank(e);
+    em_pp(e, "#ifdef\tmig_external");
+    em_pp(e, "mig_external");
+    em_pp(e, "#else");
+    em_pp(e, "extern");
+    em_pp(e, "#endif\t/* mig_external */");
+    em_line(e, "mig_routine_t %s(", ir->names.server_routine);
+    em_line(e, "\t\tmach_msg_header_t *InHeadP);");
     em_blank(e);
 }

@@ -1,7 +1,7 @@
 // Helpers shared by the C emitters (emit_*.c). Each emits one construct from the IR; none of
 // them validates anything.
-#ifndef MIGC_EMIT_INTERNAL_H
-#define MIGC_EMIT_INTERNAL_H
+#ifndef MIGC_EMIT_COMMON_H
+#define MIGC_EMIT_COMMON_H
 
 #include <stdbool.h>
 
@@ -64,6 +64,13 @@ void emit_header_messages(struct emitter *e, const struct ir_module *ir, enum em
 void emit_extern_c_begin(struct emitter *e);
 void emit_extern_c_end(struct emitter *e);
 
+// The members of `struct <sp><subsys>_subsystem` (the declaration and the server's definition).
+void emit_subsystem_members(struct emitter *e, const struct ir_module *ir);
+// Prototypes of <demux> and <demux>_routine.
+void emit_demux_declarations(struct emitter *e, const struct ir_module *ir);
+// `extern const struct <sp><subsys>_subsystem { ... } <sp><subsys>_subsystem;`
+void emit_subsystem_declaration(struct emitter *e, const struct ir_module *ir);
+
 // True for routine and simpleroutine slots (not skips).
 bool emit_routine_is_real(const struct ir_routine *rt);
 bool emit_routine_is_simple(const struct ir_routine *rt);
@@ -106,12 +113,6 @@ void emit_kernel_send_begin(struct emitter *e, const struct ir_routine *rt);
 void emit_kernel_end(struct emitter *e);
 // Destroys the reply Out0P with mach_msg_destroy_from_kernel in the kernel, else mach_msg_destroy.
 void emit_kernel_destroy_reply(struct emitter *e);
-
-// --- emit_server.c: pieces the server header shares ------------------------------------------
-// Prototypes of <demux> and <demux>_routine.
-void emit_demux_declarations(struct emitter *e, const struct ir_module *ir);
-// `extern const struct <sp><subsys>_subsystem { ... } <sp><subsys>_subsystem;`
-void emit_subsystem_declaration(struct emitter *e, const struct ir_module *ir);
 
 // --- emit_kernel.c: the KernelServer pieces (under #if __MigKernelSpecificCode) ---------------
 // The msgh_request_port / msgh_reply_port macros of a server file; a KernelServer gets the
@@ -156,13 +157,5 @@ void emit_ndr_convert_block(struct emitter *e, const struct ir_module *ir,
 // The int_rep conversion of a reply's RetCode, before the checker returns or tests it.
 void emit_ndr_convert_retcode(struct emitter *e, const struct ir_module *ir,
                               const struct ir_routine *rt, const char *p);
-
-// --- the files -------------------------------------------------------------------------------
-void emit_user_header(struct emitter *e, const struct ir_module *ir);
-void emit_user_source(struct emitter *e, const struct ir_module *ir);
-void emit_server_header(struct emitter *e, const struct ir_module *ir);
-void emit_server_source(struct emitter *e, const struct ir_module *ir);
-void emit_internal_header(struct emitter *e, const struct ir_module *ir);
-void emit_defines_header(struct emitter *e, const struct ir_module *ir);
 
 #endif

@@ -1,6 +1,7 @@
 // The two small headers: -dheader (MACH_ID_<ROUTINE> and _REPLY message ids, and the name map)
 // and -iheader (KernelServer: each work function renamed to <name>_external).
-#include "emit_internal.h"
+#include "emit_common.h"
+#include "emitters.h"
 
 void emit_defines_header(struct emitter *e, const struct ir_module *ir) {
     emit_banner(e, ir, "Message ids (defines header)");

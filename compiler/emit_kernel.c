@@ -2,7 +2,7 @@
 // `#if __MigKernelSpecificCode` (header port macros seen from inside the kernel, received-form
 // dispositions, vm_map_copy_discard, ipc_port_release_send, the circularity check, strnlen).
 // A user-space build (the macro 0 or undefined) compiles the ordinary code of the #else branch.
-#include "emit_internal.h"
+#include "emit_common.h"
 
 static void kernel_if(struct emitter *e) { em_pp(e, "#if\t__MigKernelSpecificCode"); }
 static void kernel_else(struct emitter *e) { em_pp(e, "#else"); }

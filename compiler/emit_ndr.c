@@ -8,7 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "emit_internal.h"
+#include "emit_common.h"
 
 static const char *const rep_names[] = {"int_rep", "char_rep", "float_rep"};
 

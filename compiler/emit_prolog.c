@@ -1,6 +1,6 @@
 // Fixed text shared by the generated files: the standard includes, the voucher hook, and the
 // configuration macros users may predefine (mig-language 6.9). No IR is read here.
-#include "emit_internal.h"
+#include "emit_common.h"
 
 void emit_std_includes(struct emitter *e) {
     static const char *const headers[] = {

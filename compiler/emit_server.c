@@ -1,7 +1,8 @@
 // The server source (-server, <subsys>Server.c): per routine a request checker and a server
 // stub _X<rt> (check, unpack, call the work function, pack the reply), then the subsystem table,
 // the demux <subsys>_server and its lookup <subsys>_server_routine.
-#include "emit_internal.h"
+#include "emit_common.h"
+#include "emitters.h"
 #include "target.h"
 
 // --- where values live --------------------------------------------------------------------------
@@ -616,28 +617,6 @@ static void emit_server_stub(struct emitter *e, const struct ir_module *ir,
 
 // --- the subsystem table and the demux ---------------------------------------------------------
 
-static size_t table_rows(const struct ir_module *ir) {
-    return ir->routine_count > 0 ? ir->routine_count : 1;
-}
-
-static void emit_subsystem_members(struct emitter *e, const struct ir_module *ir) {
-    em_line(e, "mig_server_routine_t\tserver;\t/* Server routine */");
-    em_line(e, "mach_msg_id_t\tstart;\t/* Min routine number */");
-    em_line(e, "mach_msg_id_t\tend;\t/* Max routine number + 1 */");
-    em_line(e, "unsigned int\tmaxsize;\t/* Max msg size */");
-    em_line(e, "vm_address_t\treserved;\t/* Reserved */");
-    em_line(e, "struct routine_descriptor\t/* Array of routine descriptors */");
-    em_line(e, "\troutine[%zu];", table_rows(ir));
-}
-
-void emit_subsystem_declaration(struct emitter *e, const struct ir_module *ir) {
-    em_line(e, "/* Description of this subsystem, for use in direct RPC */");
-    em_open(e, "extern const struct %s", ir->names.subsystem_struct);
-    emit_subsystem_members(e, ir);
-    em_closef(e, " %s;", ir->names.subsystem_struct);
-    em_blank(e);
-}
-
 static void emit_subsystem_definition(struct emitter *e, const struct ir_module *ir) {
     const char *s = ir->names.subsystem_struct;
     em_line(e, "/* Description of this subsystem, for use in direct RPC */");
@@ -667,26 +646,6 @@ static void emit_subsystem_definition(struct emitter *e, const struct ir_module 
     em_close(e, "");
     em_indent(e, -1);
     em_line(e, "};");
-    em_blank(e);
-}
-
-void emit_demux_declarations(struct emitter *e, const struct ir_module *ir) {
-    em_pp(e, "#ifdef\tmig_external");
-    em_pp(e, "mig_external");
-    em_pp(e, "#else");
-    em_pp(e, "extern");
-    em_pp(e, "#endif\t/* mig_external */");
-    em_line(e, "boolean_t %s(", ir->names.server_demux);
-    em_line(e, "\t\tmach_msg_header_t *InHeadP,");
-    em_line(e, "\t\tmach_msg_header_t *OutHeadP);");
-    em_blank(e);
-    em_pp(e, "#ifdef\tmig_external");
-    em_pp(e, "mig_external");
-    em_pp(e, "#else");
-    em_pp(e, "extern");
-    em_pp(e, "#endif\t/* mig_external */");
-    em_line(e, "mig_routine_t %s(", ir->names.server_routine);
-    em_line(e, "\t\tmach_msg_header_t *InHeadP);");
     em_blank(e);
 }
 

@@ -1,6 +1,7 @@
 // The server header (-sheader): the work functions a server implements (marked
 // MIG_SERVER_ROUTINE), the demux entry points, the subsystem table and the message typedefs.
-#include "emit_internal.h"
+#include "emit_common.h"
+#include "emitters.h"
 
 void emit_server_header(struct emitter *e, const struct ir_module *ir) {
     emit_header_top(e, ir, "server", "Server interface (server header)");

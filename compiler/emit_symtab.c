@@ -1,7 +1,7 @@
 // `-s`: the symbol table Apple's MIG appends to the server file, `mig_symtab_t
 // _<subsys>SymTab[]` (one { name, msgh_id, stub } per slot, a skip as { "", 0, 0 }) and the id
 // range _<subsys>SymTabBase / _<subsys>SymTabEnd, so a debugger or tracer can name a message.
-#include "emit_internal.h"
+#include "emit_common.h"
 
 void emit_symtab(struct emitter *e, const struct ir_module *ir) {
     em_blank(e);

@@ -1,7 +1,8 @@
 // The user source (-user, <subsys>User.c): one client stub per routine, each preceded by the
 // checker of its reply. A stub packs the request, sends it (and waits for the reply) with
 // mach_msg, checks the reply and unpacks it into the caller's out arguments.
-#include "emit_internal.h"
+#include "emit_common.h"
+#include "emitters.h"
 
 // --- small predicates ------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // The user header (-header, <subsys>.h): client stub prototypes, the request/reply typedefs and
 // unions a client needs to size buffers, and the routine name map.
-#include "emit_internal.h"
+#include "emit_common.h"
+#include "emitters.h"
 
 void emit_user_header(struct emitter *e, const struct ir_module *ir) {
     emit_header_top(e, ir, "user", "Client interface (user header)");

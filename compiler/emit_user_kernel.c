@@ -2,7 +2,7 @@
 // stub carries the kernel's call next to the user-space one, chosen by __MigKernelSpecificCode:
 // mach_msg_rpc_from_kernel for a routine (the kernel supplies the reply port), and
 // mach_msg_send_from_kernel for a simpleroutine; a bad reply goes to mach_msg_destroy_from_kernel.
-#include "emit_internal.h"
+#include "emit_common.h"
 
 #define KERNEL_CONDITION "#if\t(__MigKernelSpecificCode) || (_MIG_KERNELSPECIFIC_CODE_)"
 #define KERNEL_END "#endif /* __MigKernelSpecificCode */"

@@ -1,7 +1,7 @@
 // `overwrite` out arguments on the client side: the stub hands the kernel a receive template
 // whose out-of-line descriptors name the caller's buffers (MACH_MSG_OVERWRITE), and receives with
 // mach_msg_overwrite into a buffer shared by the template and the reply, as Apple's MIG does.
-#include "emit_internal.h"
+#include "emit_common.h"
 
 static bool is_ool_descriptor(const struct ir_field *f) {
     return f->kind == IR_FIELD_OOL_DESC || f->kind == IR_FIELD_OOL_PORTS_DESC;
