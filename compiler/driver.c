@@ -21,6 +21,7 @@
 #include "ir_json.h"
 #include "migc.h"
 #include "output.h"
+#include "pipeline.h"
 #include "strbuf.h"
 
 #ifndef OPENMIG_VERSION

@@ -1,6 +1,6 @@
-// The compiler as a library: one context object (options, arena, sources, diagnostics) that every
-// stage receives. No stage keeps global state. main.c parses the command line into
-// struct migc_options and calls this API; tests and fuzzers call it directly.
+// The compilation context: one object (options, arena, diagnostics) that every stage receives.
+// No stage keeps global state. main.c parses the command line into struct migc_options; the
+// pipeline (driver/pipeline.h) and the parser (parse/parse.h) take the context this makes.
 #ifndef MIGC_MIGC_H
 #define MIGC_MIGC_H
 
@@ -10,10 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct ir_module;
 struct diag_engine;
 struct arena;
-struct ast_file;
 
 // Options that change what the compiler checks or generates (not where files go: that is the
 // driver's business). The check steps copy the generation options into the IR so emitters read
@@ -51,12 +49,6 @@ struct migc *migc_create(const struct migc_options *options, FILE *diag_out);
 // Frees the context and everything allocated through it.
 void migc_destroy(struct migc *ctx);
 
-// Compiles preprocessed .defs text (with cpp line markers; `name` is the file name used until the
-// first marker). On success stores the checked module in *out and returns true; its storage lives
-// as long as ctx. On failure the diagnostics have been reported and *out is NULL.
-bool migc_compile(struct migc *ctx, const char *name, const char *text, size_t len,
-                  const struct ir_module **out);
-
 // Number of errors reported so far (warnings count when options.werror is set).
 unsigned migc_error_count(const struct migc *ctx);
 
@@ -72,13 +64,5 @@ void migc_finish(struct migc *ctx);
 // Reports E0408 for `file`, which is `size` bytes (more than MIGC_MAX_INPUT_BYTES): `what` says
 // what was measured ("it is", "its preprocessed text is"); the message gives the size and limit.
 void migc_report_too_large(struct migc *ctx, const char *file, const char *what, uint64_t size);
-
-// The parser (parser.y): lexes and parses preprocessed text into an AST in ctx's arena. `name`
-// is the file name used until the first cpp line marker. Never returns NULL: on syntax errors
-// the diagnostics have been reported, ast->syntax_errors > 0, and the AST holds the statements
-// that parsed (the pipeline must stop there). The source is registered with the diagnostics
-// engine so later stages can point into it. A text longer than MIGC_MAX_INPUT_BYTES is not read:
-// E0408 is reported and the AST is empty.
-struct ast_file *parse_source(struct migc *ctx, const char *name, const char *text, size_t len);
 
 #endif

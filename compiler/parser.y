@@ -962,6 +962,7 @@ static void report_anonymous_type(struct parse_ctx *pc, struct ast_ident name,
 
 #include "lexer.h"
 #include "migc.h"
+#include "parse.h"
 
 struct ast_file *parse_source(struct migc *ctx, const char *name, const char *text, size_t len) {
     struct parse_ctx pc = {0};

@@ -3,6 +3,7 @@ list(APPEND MIGC_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/ir.c
   ${CMAKE_CURRENT_LIST_DIR}/target.c
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.c
+  ${CMAKE_CURRENT_LIST_DIR}/check.c
   ${CMAKE_CURRENT_LIST_DIR}/check_symtab.c
   ${CMAKE_CURRENT_LIST_DIR}/check_expr.c
   ${CMAKE_CURRENT_LIST_DIR}/check_names.c

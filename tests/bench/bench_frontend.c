@@ -10,6 +10,7 @@
 
 #include "ir.h"
 #include "migc.h"
+#include "pipeline.h"
 
 static double now(clockid_t clock) {
     struct timespec ts;

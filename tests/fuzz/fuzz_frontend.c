@@ -11,6 +11,7 @@
 #include "ir.h"
 #include "ir_json.h"
 #include "migc.h"
+#include "pipeline.h"
 #include "strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "migc.h"
+#include "parse.h"
+#include "pipeline.h"
 
 struct test_parse {
     struct migc *ctx;

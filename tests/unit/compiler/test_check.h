@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "ir.h"
 #include "migc.h"
+#include "pipeline.h"
 
 // Declarations every interface in these tests starts with (a tiny std_types).
 #define PRELUDE                                                                                    \
