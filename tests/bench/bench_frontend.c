@@ -8,8 +8,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "ir.h"
-#include "migc.h"
+#include "driver/pipeline.h"
+#include "ir/ir.h"
+#include "support/migc.h"
 
 static double now(clockid_t clock) {
     struct timespec ts;

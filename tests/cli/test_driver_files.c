@@ -1,5 +1,5 @@
-// Unit tests of the driver's file modules: dependency files (compiler/depfile.c), atomic output
-// (compiler/output.c) and the preprocessor runner (compiler/cpp.c).
+// Unit tests of the driver's file modules (compiler/driver/): dependency files (depfile.c), atomic
+// output (output.c) and the preprocessor runner (cpp.c).
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "cpp.h"
-#include "cpp_arch.h"
-#include "depfile.h"
-#include "output.h"
+#include "driver/cpp.h"
+#include "driver/cpp_arch.h"
+#include "driver/depfile.h"
+#include "driver/output.h"
 
 static void test_depfile_collect(void **state) {
     (void)state;

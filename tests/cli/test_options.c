@@ -1,5 +1,5 @@
-// Unit tests of the mig command-line parser (compiler/options.c): Apple's flags, separated and
-// joined preprocessor options, options after the file, usage errors.
+// Unit tests of the mig command-line parser (compiler/driver/options.c): Apple's flags, separated
+// and joined preprocessor options, options after the file, usage errors.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "diag.h"
-#include "options.h"
+#include "driver/options.h"
+#include "support/diag.h"
 
 #define PARSE(opts, ...)                                                                  \
     do {                                                                                  \

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "emit.h"
-#include "ir.h"
-#include "ir_json.h"
-#include "migc.h"
-#include "strbuf.h"
+#include "driver/pipeline.h"
+#include "emit/emit.h"
+#include "ir/ir.h"
+#include "ir/ir_json.h"
+#include "support/migc.h"
+#include "support/strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

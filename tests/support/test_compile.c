@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "ast.h"
-#include "diag.h"
-#include "strbuf.h"
+#include "parse/ast.h"
+#include "support/arena.h"
+#include "support/diag.h"
+#include "support/strbuf.h"
+#include "support/xalloc.h"
 
 struct test_parse *test_parse_bytes(const char *text, size_t len, const struct migc_options *options) {
     struct test_parse *tp = xcalloc(1, sizeof *tp);

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "migc.h"
+#include "driver/pipeline.h"
+#include "parse/parse.h"
+#include "support/migc.h"
 
 struct test_parse {
     struct migc *ctx;

@@ -1,4 +1,5 @@
-// Unit tests of the per-compilation arena and the aborting allocators (compiler/arena.h).
+// Unit tests of the per-compilation arena and the aborting allocators
+// (compiler/support/arena.h, xalloc.h).
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +10,8 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
+#include "support/arena.h"
+#include "support/xalloc.h"
 
 static void arena_returns_zeroed_aligned_memory(void **state) {
     (void)state;

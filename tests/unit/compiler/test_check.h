@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "ir.h"
-#include "migc.h"
+#include "driver/pipeline.h"
+#include "ir/ir.h"
+#include "support/diag.h"
+#include "support/migc.h"
 
 // Declarations every interface in these tests starts with (a tiny std_types).
 #define PRELUDE                                                                                    \

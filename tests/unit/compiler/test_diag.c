@@ -1,5 +1,6 @@
-// Unit tests of the diagnostics engine and table (compiler/diag.h, diag.def): rendering (caret,
-// tabs, notes, summary, colour, JSON), -q, -Werror, the error limit, and the table's own rules.
+// Unit tests of the diagnostics engine and table (compiler/support/diag.h, diag.def): rendering
+// (caret, tabs, notes, summary, colour, JSON), -q, -Werror, the error limit, and the table's own
+// rules.
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +12,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "source.h"
+#include "support/arena.h"
+#include "support/diag.h"
+#include "support/source.h"
+#include "support/xalloc.h"
 
 struct fixture {
     struct arena *arena;
@@ -335,13 +337,13 @@ struct range_entry {
 static const struct range_entry syntax_ids[] = {
 #define DIAG(name, id, sev, arity, msg) {id, #name},
 #define RETIRED(id) {id, "retired"},
-#include "diag_syntax.def"
+#include "support/diag_syntax.def"
     {0, NULL}};
 static const struct range_entry check_ids[] = {
-#include "diag_check.def"
+#include "support/diag_check.def"
     {0, NULL}};
 static const struct range_entry driver_ids[] = {
-#include "diag_driver.def"
+#include "support/diag_driver.def"
 #undef DIAG
 #undef RETIRED
     {0, NULL}};

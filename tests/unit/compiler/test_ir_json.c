@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "ir_json.h"
-#include "strbuf.h"
+#include "ir/ir_json.h"
+#include "support/strbuf.h"
 #include "test_check.h"
 
 static void ir_json_dump_is_deterministic_and_complete(void **state) {

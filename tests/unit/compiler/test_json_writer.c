@@ -6,8 +6,8 @@
 
 #include <cmocka.h>
 
-#include "json_writer.h"
-#include "strbuf.h"
+#include "support/json_writer.h"
+#include "support/strbuf.h"
 
 static void json_writer_nests_with_two_space_indent(void **state) {
     (void)state;

@@ -1,4 +1,4 @@
-// Unit tests of the LP64 message layouts (layout.c), checked against Apple's generated
+// Unit tests of the LP64 message layouts (check/layout.c), checked against Apple's generated
 // __Request__/__Reply__ offsets and sizes (facts from Darwin's mach_exc, exc and vm headers).
 #define _POSIX_C_SOURCE 200809L // open_memstream
 #include <setjmp.h>

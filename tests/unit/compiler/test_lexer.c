@@ -1,4 +1,4 @@
-// Unit tests of the lexer (compiler/lexer.l, keywords.def): tokens, spans, numbers, strings,
+// Unit tests of the lexer (compiler/parse/lexer.l, keywords.def): tokens, spans, numbers, strings,
 // comments, cpp line markers, lexical errors, and the keyword table itself.
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -11,11 +11,12 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "diag.h"
-#include "parser.h"
-#include "lexer.h"
-#include "source.h"
+#include "parse/parser.h" // before lexer.h: the scanner's prototypes use YYSTYPE and YYLTYPE
+#include "parse/lexer.h"
+#include "support/arena.h"
+#include "support/diag.h"
+#include "support/source.h"
+#include "support/xalloc.h"
 
 struct tok {
     int token;

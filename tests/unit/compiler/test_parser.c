@@ -1,4 +1,4 @@
-// Unit tests of the parser (compiler/parser.y): every statement, type form, argument kind and
+// Unit tests of the parser (compiler/parse/parser.y): every statement, type form, argument kind and
 // flag of the Apple dialect (plus GNU spellings) parses into the expected AST; syntax errors give
 // one diagnostic at the right place, recovery keeps the rest, and hostile input cannot crash it.
 #include <stdarg.h>
@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "ast.h"
-#include "diag.h"
-#include "strbuf.h"
+#include "parse/ast.h"
+#include "support/diag.h"
+#include "support/strbuf.h"
 #include "test_compile.h"
 
 // Parses `text`, expects no diagnostic and the dump `want`.

@@ -1,4 +1,4 @@
-// Unit tests of source positions and the cpp line-marker map (compiler/source.h).
+// Unit tests of source positions and the cpp line-marker map (compiler/support/source.h).
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "source.h"
+#include "support/arena.h"
+#include "support/source.h"
 
 static struct arena *arena;
 

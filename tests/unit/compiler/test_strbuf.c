@@ -1,4 +1,4 @@
-// Unit tests of the growable string (compiler/strbuf.h).
+// Unit tests of the growable string (compiler/support/strbuf.h).
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "strbuf.h"
+#include "support/strbuf.h"
 
 static void strbuf_starts_empty_and_terminated(void **state) {
     (void)state;

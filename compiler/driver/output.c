@@ -1,0 +1,167 @@
+// All-or-nothing writing of the generated files: temporaries next to each destination, then
+// renames once every temporary is complete.
+#define _POSIX_C_SOURCE 200809L
+#include "driver/output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool output_is_discarded(const char *path) {
+    return strcmp(path, "/dev/null") == 0;
+}
+
+static char *copy_bytes(const char *data, size_t len) {
+    char *copy = malloc(len + 1);
+    if (copy) {
+        if (len)
+            memcpy(copy, data, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+bool output_add(struct output_set *set, const char *path, const char *data, size_t len) {
+    if (output_is_discarded(path))
+        return true;
+    struct output_file *grown = realloc(set->files, (set->count + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    set->files = grown;
+    struct output_file *f = &set->files[set->count];
+    f->path = copy_bytes(path, strlen(path));
+    f->data = copy_bytes(data, len);
+    f->len = len;
+    f->temp = NULL;
+    f->direct = false;
+    if (!f->path || !f->data) {
+        free(f->path);
+        free(f->data);
+        return false;
+    }
+    set->count++;
+    return true;
+}
+
+static bool write_all(int fd, const char *data, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+// Creates "<dir>/.<base>.tmp<pid>.<k>" next to f->path and writes f->data into it.
+// Returns 0 or an errno value.
+static int write_temporary(struct output_file *f, size_t index) {
+    struct stat st;
+    bool exists = stat(f->path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        return EISDIR;
+    f->direct = strcmp(f->path, "-") == 0 || (exists && !S_ISREG(st.st_mode));
+    if (f->direct)
+        return 0;
+    const char *slash = strrchr(f->path, '/');
+    size_t dir_len = slash ? (size_t)(slash - f->path) + 1 : 0;
+    const char *base = f->path + dir_len;
+    size_t cap = strlen(f->path) + 64;
+    f->temp = malloc(cap);
+    if (!f->temp)
+        return ENOMEM;
+    for (unsigned attempt = 0;; attempt++) {
+        snprintf(f->temp, cap, "%.*s.%s.tmp%ld.%zu.%u", (int)dir_len, f->path, base,
+                 (long)getpid(), index, attempt);
+        int fd = open(f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == EEXIST && attempt < 100)
+            continue;
+        if (fd < 0) {
+            int err = errno;
+            free(f->temp);
+            f->temp = NULL;
+            return err;
+        }
+        bool ok = write_all(fd, f->data, f->len);
+        int err = ok ? 0 : errno ? errno : EIO;
+        if (close(fd) != 0 && ok)
+            err = errno;
+        return err;
+    }
+}
+
+// Writes a non-regular destination (device, FIFO, "-" = stdout) directly. Returns 0 or errno.
+static int write_in_place(const struct output_file *f) {
+    bool to_stdout = strcmp(f->path, "-") == 0;
+    int fd = to_stdout ? STDOUT_FILENO : open(f->path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    bool ok = write_all(fd, f->data, f->len);
+    int err = ok ? 0 : errno ? errno : EIO;
+    if (!to_stdout && close(fd) != 0 && ok)
+        err = errno;
+    return err;
+}
+
+static void remove_temporaries(struct output_set *set) {
+    for (size_t i = 0; i < set->count; i++) {
+        if (set->files[i].temp) {
+            unlink(set->files[i].temp);
+            free(set->files[i].temp);
+            set->files[i].temp = NULL;
+        }
+    }
+}
+
+bool output_commit(struct output_set *set, const char **failed_path, int *error) {
+    for (size_t i = 0; i < set->count; i++) {
+        int err = write_temporary(&set->files[i], i);
+        if (err) {
+            remove_temporaries(set);
+            *failed_path = set->files[i].path;
+            *error = err;
+            return false;
+        }
+    }
+    for (size_t i = 0; i < set->count; i++) {
+        struct output_file *f = &set->files[i];
+        if (f->direct) {
+            int err = write_in_place(f);
+            if (err) {
+                *failed_path = f->path;
+                *error = err;
+                remove_temporaries(set);
+                return false;
+            }
+            continue;
+        }
+        if (rename(f->temp, f->path) != 0) {
+            // Only possible if the destination changed under us; earlier renames stand.
+            *failed_path = f->path;
+            *error = errno;
+            remove_temporaries(set);
+            return false;
+        }
+        free(f->temp);
+        f->temp = NULL;
+    }
+    return true;
+}
+
+void output_free(struct output_set *set) {
+    remove_temporaries(set);
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->files[i].path);
+        free(set->files[i].data);
+    }
+    free(set->files);
+    set->files = NULL;
+    set->count = 0;
+}
