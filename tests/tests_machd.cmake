@@ -95,3 +95,10 @@ if(TARGET mach_static)
   openmig_add_unit_test(NAME test_machd_stale_socket SOURCES unit/runtime/test_machd_stale_socket.c
                         LIBS mach_static mach_internal LABELS machd)
 endif()
+
+# State-aware fuzzing of the broker: programs of task connects, deaths, full queues and requests
+# (tests/fuzz/fuzz_machd_broker.c); replayed by CTest, fuzzed with -DOPENMIG_FUZZ=ON.
+if(TARGET machd_broker)
+  openmig_add_fuzz_target(NAME fuzz_machd_broker SOURCES fuzz/fuzz_machd_broker.c
+                          LIBS machd_broker CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/machd_broker)
+endif()

@@ -32,7 +32,10 @@ struct broker_port {
                                      counts its own, which makes the no-senders race check work) */
     uint32_t names_bound;         /* bootstrap names bound to this port */
     uint32_t table_urefs;         /* send references held by the bootstrap table (counted) */
-    struct broker_port *pd_notify; /* port-destroyed request: machd holds a send-once right */
+    struct broker_port *pd_notify; /* port-destroyed request: machd holds a send-once right
+                                      (set only through port_set_pd_notify) */
+    struct broker_port *pd_requesters;     /* the ports whose pd_notify is this one */
+    struct broker_port *pd_prev, *pd_next; /* siblings in pd_notify's pd_requesters */
     struct port_flow flow;        /* queue limit: room left, senders waiting (flow.h) */
     struct entry *holders;
     struct broker_port *prev, *next; /* every live port */
@@ -156,6 +159,11 @@ void port_send_urefs_drop(struct broker *b, struct broker_port *p, uint32_t n, s
 /* A send-once right to p died unused: MACH_NOTIFY_SEND_ONCE to its receiver, if any. */
 void port_send_once_notification(struct broker *b, struct broker_port *p);
 
+/* Makes `notify` (may be NULL) p's port-destroyed request, in place of the one p had (the caller
+ * sees to that one's send-once right). Keeps each port's list of requesters, so a dying port
+ * finds the requests naming it without walking every port. */
+void port_set_pd_notify(struct broker_port *p, struct broker_port *notify);
+
 /* Destroys p's receive right: p moves to its port-destroyed notify port, or dies (holders get
  * PORT_DEAD except `dying`, names and waiters released, p freed). */
 void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying);
@@ -176,10 +184,19 @@ bool right_copyin_apply(struct broker *b, struct broker_task *t, const struct ma
 /* Destroys a right in transit as Mach does for a message nobody receives; tr carries none after. */
 void right_transit_destroy(struct broker *b, struct transit *tr);
 
+/* Destroys the rights of tr[0..n) (those still carrying one), receive rights last. */
+void right_transits_destroy(struct broker *b, struct transit *tr, uint32_t n);
+
 /* Puts the right in transit into t's space and returns its name; MACHD_HANDLE_NULL (the right
  * destroyed) when t is out of names, references or memory. A transit with no port gives its raw
  * name back. */
 uint32_t right_copyout(struct broker *b, struct broker_task *t, struct transit *tr);
+
+/* right_copyout for the rights of one message: a right that cannot be put in t's space is left
+ * in *tr (MACHD_HANDLE_NULL returned) for the caller to destroy once every right of the message
+ * is out (right_transits_destroy): destroying a receive right in the middle would free a port
+ * that later rights of the same message still name. */
+uint32_t right_copyout_keep(struct broker *b, struct broker_task *t, struct transit *tr);
 
 /* MOD_REFS: adds delta user references of `right` to t's name; returns the kern_return_t. */
 uint32_t right_mod_refs(struct broker *b, struct broker_task *t, uint32_t name, uint32_t right, int32_t delta);

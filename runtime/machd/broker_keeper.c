@@ -98,17 +98,26 @@ static bool held_move_rights(struct broker *b, struct held *h, struct broker_tas
     for (uint32_t i = 0; i < pl->right_count; i++)
         items[i] = machd_payload_right(pl, i);
     pl->rights = items;
+    /* All out of the keeper's space first, then into `to`'s; what does not fit there (and
+     * everything, when there is no `to`) is destroyed last, receive rights after the others. */
+    static struct transit tr[MACHD_MAX_RIGHTS + 1];
+    uint32_t n = 0;
     for (uint32_t i = 0; i <= pl->right_count; i++) {
         struct machd_right *r = i < pl->right_count ? &items[i] : &m->u.deliver.reply;
         if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
             continue;
-        struct transit tr;
-        keeper_take(b, r->name, r->disposition, &tr);
-        if (to)
-            r->name = right_copyout(b, to, &tr);
-        else
-            right_transit_destroy(b, &tr);
+        keeper_take(b, r->name, r->disposition, &tr[n++]);
     }
+    for (uint32_t i = 0, k = 0; to && i <= pl->right_count; i++) {
+        struct machd_right *r = i < pl->right_count ? &items[i] : &m->u.deliver.reply;
+        if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
+            continue;
+        r->name = right_copyout_keep(b, to, &tr[k]);
+        if (r->name != MACHD_HANDLE_NULL)
+            tr[k].port = NULL; /* it is `to`'s now */
+        k++;
+    }
+    right_transits_destroy(b, tr, n);
     return true;
 }
 

@@ -46,6 +46,13 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
         if (e && e->port == *dest_port)
             return MACH_SEND_INVALID_RIGHT;
     }
+    /* Room in the sender's space for the ports it exports now (checked before anything is taken,
+     * so a refusal leaves every right where it was). */
+    uint32_t exports = 0;
+    for (size_t i = 0; i < ci->count; i++)
+        exports += ci->items[i].e == NULL;
+    if (t->names.count + exports > BROKER_MAX_ENTRIES_PER_TASK)
+        return MACH_SEND_NO_BUFFER;
     uint32_t st = spill_check(b, pl, (*dest_port)->receiver);
     if (st != MACH_MSG_SUCCESS)
         return st;
@@ -106,21 +113,11 @@ static void pd_requests_take(struct broker *b, const struct machd_payload *pl, s
         if (p && notify) {
             if (p->pd_notify)
                 port_send_once_notification(b, p->pd_notify);
-            p->pd_notify = notify;
+            port_set_pd_notify(p, notify);
             tr[i + 1].port = NULL;
         }
         i++;
     }
-}
-
-/* Destroys the rights of transits tr[0..n): receive rights last, so no right names a port freed
- * by an earlier one. */
-static void transits_destroy(struct broker *b, struct transit *tr, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        if (tr[i].type != MACHD_DISP_MOVE_RECEIVE)
-            right_transit_destroy(b, &tr[i]);
-    for (uint32_t i = 0; i < n; i++)
-        right_transit_destroy(b, &tr[i]);
 }
 
 /* A MSG_SEND refused after its sender took it as sent (ACK_ERRORS_ONLY: the runtime settled its
@@ -153,7 +150,7 @@ static void destroy_refused(struct broker *b, struct broker_task *t, const struc
     }
     pd_requests_take(b, pl, so.rights);
     right_transit_destroy(b, &so.reply);
-    transits_destroy(b, so.rights, pl->right_count);
+    right_transits_destroy(b, so.rights, pl->right_count);
 }
 
 void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
@@ -175,15 +172,19 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
                                   (req->u.send.flags & MACHD_SEND_ADMITTED) != 0);
     uint32_t dest_dropped = consume_dest(b, t, &req->u.send.dest);
     bool ok = true;
+    uint32_t taken = 0;
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
     if (req->u.send.reply.disposition != MACHD_DISP_NONE)
         ok = right_copyin_apply(b, t, &req->u.send.reply, &so.reply);
-    for (uint32_t i = 0; ok && i < pl->right_count; i++) {
-        struct machd_right r = machd_payload_right(pl, i);
-        ok = right_copyin_apply(b, t, &r, &so.rights[i]);
+    for (; ok && taken < pl->right_count; taken++) {
+        struct machd_right r = machd_payload_right(pl, taken);
+        ok = right_copyin_apply(b, t, &r, &so.rights[taken]);
     }
     if (!ok) {
-        /* Out of memory creating an export: the rights taken so far are lost with the message. */
+        /* Out of memory creating an export (the room for it was checked): the message is
+         * destroyed with the rights taken so far, each with its notification. */
+        right_transit_destroy(b, &so.reply);
+        right_transits_destroy(b, so.rights, taken); /* the failed one holds none */
         if (dest_dropped)
             port_send_urefs_drop(b, dest, dest_dropped, NULL);
         broker_reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
@@ -191,9 +192,11 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     }
     pd_requests_take(b, pl, so.rights);
     struct broker_task *to = dest->receiver;
-    so.reply_name = right_copyout(b, to, &so.reply);
+    /* Rights that find no room in the receiver's space stay in their transit and are destroyed
+     * after the delivery (and the sender's answer), receive rights last. */
+    so.reply_name = right_copyout_keep(b, to, &so.reply);
     for (uint32_t i = 0; i < pl->right_count; i++)
-        so.names[i] = is_pd_notify_item(pl, i) ? MACHD_HANDLE_NULL : right_copyout(b, to, &so.rights[i]);
+        so.names[i] = is_pd_notify_item(pl, i) ? MACHD_HANDLE_NULL : right_copyout_keep(b, to, &so.rights[i]);
 
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_MSG_DELIVER;
@@ -217,11 +220,15 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
             continue;
         /* A receive right that arrived (copyout gave it a name, so the port lives) says whether
          * machd holds a port-destroyed request for it. */
-        bool armed = so.rights[i].type == MACHD_DISP_MOVE_RECEIVE && so.names[i] != MACHD_HANDLE_NULL &&
-                     so.rights[i].port->pd_notify;
+        bool arrived = so.rights[i].port && so.names[i] != MACHD_HANDLE_NULL;
+        bool armed = arrived && so.rights[i].type == MACHD_DISP_MOVE_RECEIVE && so.rights[i].port->pd_notify;
         so.items[out->right_count++] =
             (struct machd_right){so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : 0};
+        if (arrived)
+            so.rights[i].port = NULL; /* it is the receiver's now */
     }
+    if (so.reply_name != MACHD_HANDLE_NULL)
+        so.reply.port = NULL;
     out->rights = so.items;
     if (broker_emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
         flow_note_delivery(&dest->flow);
@@ -233,4 +240,8 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
         port_senders_check(b, dest, NULL);
     if (!(req->u.send.flags & MACHD_SEND_ACK_ERRORS_ONLY))
         broker_reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_MSG_SUCCESS, 0);
+    /* What did not arrive: rights with no room in the receiver's space, and the notify rights of
+     * port-destroyed requests made for no port (a NULL or DEAD name). */
+    right_transit_destroy(b, &so.reply);
+    right_transits_destroy(b, so.rights, pl->right_count);
 }

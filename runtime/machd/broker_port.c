@@ -78,7 +78,7 @@ void port_send_once_notification(struct broker *b, struct broker_port *p) {
  * false when that is impossible (notify port dead or in the dying task): p then dies. */
 static bool port_destroyed_notification(struct broker *b, struct broker_port *p, struct broker_task *dying) {
     struct broker_port *notify = p->pd_notify;
-    p->pd_notify = NULL;
+    port_set_pd_notify(p, NULL);
     struct broker_task *to = notify->receiver;
     if (!to || to == dying)
         return false;
@@ -107,11 +107,30 @@ static bool port_destroyed_notification(struct broker *b, struct broker_port *p,
     return true;
 }
 
+void port_set_pd_notify(struct broker_port *p, struct broker_port *notify) {
+    struct broker_port *old = p->pd_notify;
+    if (old) {
+        if (p->pd_prev)
+            p->pd_prev->pd_next = p->pd_next;
+        else
+            old->pd_requesters = p->pd_next;
+        if (p->pd_next)
+            p->pd_next->pd_prev = p->pd_prev;
+    }
+    p->pd_notify = notify;
+    p->pd_prev = NULL;
+    p->pd_next = notify ? notify->pd_requesters : NULL;
+    if (notify) {
+        if (notify->pd_requesters)
+            notify->pd_requesters->pd_prev = p;
+        notify->pd_requesters = p;
+    }
+}
+
 /* Ports whose port-destroyed request names p lose it (machd's send-once right dies with p). */
-static void pd_requests_drop(struct broker *b, struct broker_port *p) {
-    for (struct broker_port *q = b->ports; q; q = q->next)
-        if (q->pd_notify == p)
-            q->pd_notify = NULL;
+static void pd_requests_drop(struct broker_port *p) {
+    while (p->pd_requesters)
+        port_set_pd_notify(p->pd_requesters, NULL);
 }
 
 /* The receive right of p is destroyed: port-destroyed notification if requested, else the port
@@ -127,7 +146,7 @@ void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *d
     if (p->pd_notify && port_destroyed_notification(b, p, dying))
         return;
     bootstrap_release_port(b, p);
-    pd_requests_drop(b, p);
+    pd_requests_drop(p);
     admit_fail_waiters(b, p);
     while (p->holders) {
         struct entry *e = p->holders;

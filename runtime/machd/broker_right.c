@@ -163,9 +163,24 @@ void right_transit_destroy(struct broker *b, struct transit *tr) {
     tr->port = NULL;
 }
 
-/* Inserts the right into t's space; returns its name, or NULL handle when t is out of names or
- * memory (the right is then destroyed as if the message had been destroyed). */
+/* Destroys the rights of transits tr[0..n): receive rights last, so that no right of the batch
+ * names a port an earlier one freed. */
+void right_transits_destroy(struct broker *b, struct transit *tr, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (tr[i].type != MACHD_DISP_MOVE_RECEIVE)
+            right_transit_destroy(b, &tr[i]);
+    for (uint32_t i = 0; i < n; i++)
+        right_transit_destroy(b, &tr[i]);
+}
+
 uint32_t right_copyout(struct broker *b, struct broker_task *t, struct transit *tr) {
+    uint32_t name = right_copyout_keep(b, t, tr);
+    if (name == MACHD_HANDLE_NULL)
+        right_transit_destroy(b, tr);
+    return name;
+}
+
+uint32_t right_copyout_keep(struct broker *b, struct broker_task *t, struct transit *tr) {
     struct broker_port *p = tr->port;
     if (!p)
         return tr->raw_name;
@@ -176,10 +191,8 @@ uint32_t right_copyout(struct broker *b, struct broker_task *t, struct transit *
     }
     if (e && tr->type == MACHD_DISP_MOVE_SEND && e->send_urefs >= UREFS_MAX)
         e = NULL;
-    if (!e) {
-        right_transit_destroy(b, tr);
+    if (!e)
         return MACHD_HANDLE_NULL;
-    }
     switch (tr->type) {
     case MACHD_DISP_MOVE_SEND:
         e->send_urefs++;
@@ -269,7 +282,7 @@ void right_handle_notify_request(struct broker *b, struct broker_task *t, const 
     }
     struct broker_port *p = entry_lookup(t, req->u.notify_request.name)->port;
     struct transit previous = {p->pd_notify, MACHD_DISP_MOVE_SEND_ONCE, MACHD_HANDLE_NULL};
-    p->pd_notify = tr.port;
+    port_set_pd_notify(p, tr.port);
     uint32_t previous_name = right_copyout(b, t, &previous);
     broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, KERN_SUCCESS, previous_name);
 }

@@ -1,0 +1,194 @@
+/* Attacks on machd, each written as a hostile task would: one connection per role, speaking the
+ * wire protocol directly (tests/e2e/machd_harness.h). Every test states the rule machd must keep
+ * (Mach's, where Mach has one) and checks that machd is alive, serving others, and holds no more
+ * ports and entries than it should afterwards. docs/security.md lists what is attacked. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <mach/kern_return.h>
+#include <mach/message.h>
+#include <mach/notify.h>
+
+#include "machd_harness.h"
+
+#define H(n) (MACHD_HANDLE_TASK_BIT | (uint32_t)(n))
+
+/* The limit of one task's broker space (runtime/machd/broker.h). */
+#define SPACE_LIMIT 65536u
+
+/* machd answers a STATS and another task can still look a name up: it survived. */
+static void expect_machd_serving(void) {
+    struct tc *probe = tc_open(&mh_daemon);
+    uint32_t tasks;
+    tc_stats(probe, &tasks, NULL, NULL, NULL);
+    assert_true(tasks >= 1);
+    tc_close(probe);
+}
+
+/* `from` exports `count` new ports of its own (handles H(first)...) to `to_send` (a send right it
+ * holds), each as a made send right, in messages of at most MACHD_MAX_RIGHTS; `to` reads the
+ * deliveries. Each export adds one entry to both spaces. */
+static void export_many(struct tc *from, uint32_t to_send, struct tc *to, uint32_t first, uint32_t count) {
+    static struct machd_right items[MACHD_MAX_RIGHTS];
+    for (uint32_t done = 0; done < count;) {
+        uint32_t n = count - done < MACHD_MAX_RIGHTS ? count - done : MACHD_MAX_RIGHTS;
+        for (uint32_t i = 0; i < n; i++)
+            items[i] = mh_right(H(first + done + i), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+        assert_int_equal(tc_msg(from, mh_right(to_send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, items, n, 0),
+                         MACH_MSG_SUCCESS);
+        const struct machd_msg *m = tc_expect(to, MACHD_MSG_DELIVER);
+        assert_int_equal(m->u.deliver.p.right_count, n);
+        done += n;
+    }
+}
+
+/* ---- 1. one message must not crash machd ---- */
+
+/* Mach passes MACH_PORT_NULL and MACH_PORT_DEAD through a port descriptor whatever its
+ * disposition (they carry no right): a "moved receive right" named DEAD or NULL arrives as DEAD or
+ * NULL. machd used to dereference the missing port (one 60-byte datagram killed it). */
+static void dead_and_null_names_moving_a_receive_right_pass_through(void **state) {
+    (void)state;
+    struct tc *victim = tc_open(&mh_daemon), *attacker = tc_open(&mh_daemon);
+    uint32_t recv, send;
+    assert_int_equal(tc_check_in(victim, "svc.victim", &recv), 0);
+    assert_int_equal(tc_look_up(attacker, "svc.victim", &send), 0);
+    struct machd_right items[] = {
+        mh_right(MACHD_HANDLE_DEAD, MACHD_DISP_MOVE_RECEIVE, 0),
+        mh_right(MACHD_HANDLE_NULL, MACHD_DISP_MOVE_RECEIVE, 0),
+        mh_right(MACHD_HANDLE_DEAD, MACHD_DISP_MAKE_SEND_ONCE, 0),
+    };
+    assert_int_equal(tc_msg(attacker, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 7, NULL, items, 3, 0),
+                     MACH_MSG_SUCCESS);
+    const struct machd_msg *m = tc_expect(victim, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.p.msgh_id, 7);
+    assert_int_equal(m->u.deliver.p.right_count, 3);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).name, MACHD_HANDLE_DEAD);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).name, MACHD_HANDLE_NULL);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 2).name, MACHD_HANDLE_DEAD);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 2).disposition, MACHD_DISP_MOVE_SEND_ONCE);
+    expect_machd_serving();
+    tc_close(attacker);
+    tc_close(victim);
+}
+
+/* A receive right moved into a space that is full cannot be copied out: Mach destroys it (with its
+ * notifications), and every other right of the message to the same port is then a right to a dead
+ * port. machd used to destroy the port in the middle of the copyout loop and use it afterwards. */
+static void receive_right_into_a_full_space_beside_a_send_right(void **state) {
+    (void)state;
+    struct tc *victim = tc_open(&mh_daemon), *filler = tc_open(&mh_daemon), *attacker = tc_open(&mh_daemon);
+    uint32_t recv, filler_send, attacker_send;
+    assert_int_equal(tc_check_in(victim, "svc.full", &recv), 0);
+    assert_int_equal(tc_look_up(filler, "svc.full", &filler_send), 0);
+    assert_int_equal(tc_look_up(attacker, "svc.full", &attacker_send), 0);
+    /* The victim's space: its receive right and SPACE_LIMIT - 1 send rights: full. */
+    export_many(filler, filler_send, victim, 1, SPACE_LIMIT - 1);
+    /* The attacker holds port X's receive right and a send right under the same name. */
+    assert_int_equal(tc_register(attacker, "svc.x", mh_right(H(1), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
+    uint32_t x;
+    assert_int_equal(tc_look_up(attacker, "svc.x", &x), 0);
+    assert_int_equal(x, H(1));
+    uint32_t ports_before;
+    tc_stats(attacker, NULL, &ports_before, NULL, NULL);
+    struct machd_right items[] = {mh_right(H(1), MACHD_DISP_MOVE_RECEIVE, 0),
+                                  mh_right(H(1), MACHD_DISP_COPY_SEND, 0)};
+    assert_int_equal(tc_msg(attacker, mh_right(attacker_send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 9, NULL, items,
+                            2, 0),
+                     MACH_MSG_SUCCESS);
+    /* The message arrives without its rights (no room for them). */
+    const struct machd_msg *m = tc_expect(victim, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.p.msgh_id, 9);
+    assert_int_equal(m->u.deliver.p.right_count, 2);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).name, MACHD_HANDLE_NULL);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).name, MACHD_HANDLE_NULL);
+    /* X died: the attacker's remaining send right is a dead name, the port is gone. */
+    const struct machd_msg *dead = tc_expect(attacker, MACHD_PORT_DEAD);
+    assert_int_equal(dead->u.port_dead.name, H(1));
+    uint32_t ports_after;
+    tc_stats(attacker, NULL, &ports_after, NULL, NULL);
+    assert_int_equal(ports_after, ports_before - 1);
+    expect_machd_serving();
+    tc_close(attacker);
+    tc_close(filler);
+    tc_close(victim);
+    struct tc *obs = tc_open(&mh_daemon);
+    tc_settle(obs, 1, &ports_after, NULL, NULL);
+    assert_int_equal(ports_after, 0);
+    tc_close(obs);
+}
+
+/* ---- 2. rights are never lost on an error path ---- */
+
+/* A send refused part-way through its rights (the sender's space is full when it exports a new
+ * port) must leave every right where it was or destroy it with its notification: the reply right
+ * in particular, or its client never learns that no reply will come. */
+static void send_refused_part_way_loses_no_right(void **state) {
+    (void)state;
+    struct tc *server = tc_open(&mh_daemon), *client = tc_open(&mh_daemon), *sender = tc_open(&mh_daemon);
+    uint32_t recv, sender_send, client_send;
+    assert_int_equal(tc_check_in(server, "svc.sink", &recv), 0);
+    assert_int_equal(tc_look_up(sender, "svc.sink", &sender_send), 0);
+    /* The sender gets a send-once right to the client's port (a reply right). */
+    assert_int_equal(tc_register(sender, "svc.sender", mh_right(H(0x7000), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)), 0);
+    assert_int_equal(tc_look_up(client, "svc.sender", &client_send), 0);
+    assert_int_equal(tc_msg(client, mh_right(client_send, MACHD_DISP_COPY_SEND, 0),
+                            mh_right(H(1), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW), 100, NULL, NULL, 0, 0),
+                     MACH_MSG_SUCCESS);
+    const struct machd_msg *req = tc_expect(sender, MACHD_MSG_DELIVER);
+    uint32_t reply = req->u.deliver.reply.name;
+    assert_int_equal(req->u.deliver.reply.disposition, MACHD_DISP_MOVE_SEND_ONCE);
+    /* Fill the sender's space: svc.sink, its port H(0x7000), the reply right, and exports. */
+    uint32_t entries;
+    tc_stats(sender, NULL, NULL, &entries, NULL);
+    export_many(sender, sender_send, server, 0x10000, SPACE_LIMIT - 3);
+    /* Now a message with the reply right and two more new exports (taking the reply right out
+     * leaves room for one): refused, nothing lost. */
+    struct machd_right items[] = {mh_right(H(0x7fff0000), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW),
+                                  mh_right(H(0x7fff0001), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW)};
+    uint32_t st = tc_msg(sender, mh_right(sender_send, MACHD_DISP_COPY_SEND, 0),
+                         mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), 200, NULL, items, 2, 0);
+    assert_int_equal(st, MACH_SEND_NO_BUFFER);
+    /* The sender still holds the reply right: it can answer with it... */
+    assert_int_equal(tc_msg(sender, mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 101, NULL, NULL, 0, 0),
+                     MACH_MSG_SUCCESS);
+    assert_int_equal(tc_expect(client, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 101);
+    /* ...and a reply right it drops unused gives the client its send-once notification. */
+    assert_int_equal(tc_msg(client, mh_right(client_send, MACHD_DISP_COPY_SEND, 0),
+                            mh_right(H(1), MACHD_DISP_MAKE_SEND_ONCE, 0), 100, NULL, NULL, 0, 0),
+                     MACH_MSG_SUCCESS);
+    reply = tc_expect(sender, MACHD_MSG_DELIVER)->u.deliver.reply.name;
+    assert_int_equal(tc_msg(sender, mh_right(sender_send, MACHD_DISP_COPY_SEND, 0),
+                            mh_right(reply, MACHD_DISP_MOVE_SEND_ONCE, 0), 200, NULL, items, 2, 0),
+                     MACH_SEND_NO_BUFFER);
+    tc_close(sender);
+    /* Its port dies first (receive rights go first when a task dies), then the reply right. */
+    assert_int_equal(tc_expect(client, MACHD_PORT_DEAD)->u.port_dead.name, client_send);
+    const struct machd_msg *n = tc_expect(client, MACHD_MSG_DELIVER);
+    assert_int_equal(n->u.deliver.p.msgh_id, MACH_NOTIFY_SEND_ONCE);
+    tc_close(server);
+    tc_close(client);
+    struct tc *obs = tc_open(&mh_daemon);
+    uint32_t ports;
+    tc_settle(obs, 1, &ports, &entries, NULL);
+    assert_int_equal(ports, 0);
+    assert_int_equal(entries, 0);
+    tc_close(obs);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(dead_and_null_names_moving_a_receive_right_pass_through, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(receive_right_into_a_full_space_beside_a_send_right, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(send_refused_part_way_loses_no_right, mh_setup, mh_teardown),
+    };
+    return mh_run_tests("machd_attack", tests, sizeof tests / sizeof tests[0], argc, argv);
+}

@@ -1,0 +1,274 @@
+// State-aware libFuzzer target for machd's broker (runtime/machd): the input is a program of
+// operations by up to 8 tasks: connect, die, and send requests (every request type, valid and
+// not) whose handles come from what each task was given before (deliveries, bootstrap replies,
+// its own exports) or are picked to be hostile (NULL, DEAD, unknown, another task's). Requests go
+// through the wire codec first, so the broker sees exactly what machd would decode from a
+// datagram. Between operations a task's queue may fill (the broker's `room` hook says no), and the
+// clock moves for SEND_ADMIT deadlines.
+//
+// What must hold: no crash or sanitizer report; after every task died, machd holds no task, no
+// entry, and no port but those of created services (the name service's own); and nothing leaks
+// (LeakSanitizer, at broker_destroy).
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "wire/machd_proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define TASKS 8
+#define KNOWN 64
+
+struct fuzz_task {
+    struct broker_task *t;
+    uint32_t known[KNOWN]; // handles this task was given or made
+    unsigned nknown;
+    bool full;             // its output queue is full: `room` refuses
+};
+
+struct fuzz_state {
+    const uint8_t *p, *end;
+    struct fuzz_task tasks[TASKS];
+    uint64_t now;
+    unsigned created; // CREATE requests made: their ports outlive every task
+};
+
+static uint8_t take(struct fuzz_state *s) { return s->p < s->end ? *s->p++ : 0; }
+static uint32_t take32(struct fuzz_state *s) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v = v << 8 | take(s);
+    return v;
+}
+
+static struct fuzz_task *task_of(struct fuzz_state *s, void *conn) {
+    uintptr_t i = (uintptr_t)conn - 1;
+    return i < TASKS ? &s->tasks[i] : NULL;
+}
+
+static void remember(struct fuzz_task *ft, uint32_t name) {
+    if (!ft || name == MACHD_HANDLE_NULL || name == MACHD_HANDLE_DEAD)
+        return;
+    ft->known[ft->nknown++ % KNOWN] = name;
+}
+
+// The broker's output: every datagram must decode (machd never sends what it would refuse), and
+// the handles it gives a task become that task's to use.
+static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
+    struct fuzz_state *s = ctx;
+    static uint8_t copy[MACHD_MAX_PACKET];
+    static struct machd_msg m;
+    if (len > sizeof copy)
+        abort();
+    memcpy(copy, bytes, len);
+    if (machd_proto_decode(copy, len, &m) != MACHD_DECODE_OK)
+        abort();
+    struct fuzz_task *ft = task_of(s, conn);
+    if (!ft || !ft->t)
+        abort(); // output for a task that is gone
+    switch (m.type) {
+    case MACHD_MSG_DELIVER:
+        remember(ft, m.u.deliver.reply.name);
+        for (uint32_t i = 0; i < m.u.deliver.p.right_count; i++)
+            remember(ft, machd_payload_right(&m.u.deliver.p, i).name);
+        break;
+    case MACHD_BOOTSTRAP_REPLY:
+        remember(ft, m.u.bootstrap_reply.name);
+        break;
+    default:
+        break;
+    }
+}
+static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd) {
+    (void)fd;
+    hook_send(ctx, conn, bytes, len);
+}
+static bool hook_room(void *ctx, void *conn, size_t len) {
+    (void)len;
+    struct fuzz_task *ft = task_of(ctx, conn);
+    return ft && !ft->full;
+}
+static bool hook_room_fd(void *ctx, void *conn) { return hook_room(ctx, conn, 0); }
+static uint64_t hook_now(void *ctx) { return ((struct fuzz_state *)ctx)->now; }
+
+static const struct broker_hooks hooks = {
+    .send = hook_send, .room = hook_room, .send_fd = hook_send_fd, .room_fd = hook_room_fd, .now_ms = hook_now};
+
+// A handle for task ft to name: one it knows, a fresh export of its own, or a hostile one.
+static uint32_t pick_name(struct fuzz_state *s, struct fuzz_task *ft) {
+    uint8_t how = take(s);
+    switch (how % 8) {
+    case 0: case 1: case 2: case 3:
+        return ft->nknown ? ft->known[take(s) % (ft->nknown < KNOWN ? ft->nknown : KNOWN)] : 0x100;
+    case 4:
+        return MACHD_HANDLE_TASK_BIT | (take(s) % 16); // one of its own local ports
+    case 5:
+        return (how & 0x80) ? MACHD_HANDLE_DEAD : MACHD_HANDLE_NULL;
+    case 6: { // another task's handle
+        struct fuzz_task *o = &s->tasks[take(s) % TASKS];
+        return o->nknown ? o->known[take(s) % (o->nknown < KNOWN ? o->nknown : KNOWN)] : 0x101;
+    }
+    default:
+        return take32(s);
+    }
+}
+
+static struct machd_right pick_right(struct fuzz_state *s, struct fuzz_task *ft) {
+    static const uint8_t disps[] = {MACHD_DISP_MOVE_RECEIVE, MACHD_DISP_MOVE_SEND, MACHD_DISP_MOVE_SEND_ONCE,
+                                    MACHD_DISP_COPY_SEND, MACHD_DISP_MAKE_SEND, MACHD_DISP_MAKE_SEND_ONCE};
+    struct machd_right r;
+    r.name = pick_name(s, ft);
+    r.disposition = disps[take(s) % sizeof disps];
+    uint8_t f = take(s);
+    r.flags = 0;
+    if ((r.name & MACHD_HANDLE_TASK_BIT) && r.name != MACHD_HANDLE_DEAD && (f & 1))
+        r.flags |= MACHD_RIGHT_NEW;
+    if ((r.flags & MACHD_RIGHT_NEW) && r.disposition == MACHD_DISP_MOVE_RECEIVE && (f & 2))
+        r.flags |= MACHD_RIGHT_KEEP_SEND;
+    if (r.disposition == MACHD_DISP_MOVE_RECEIVE && (f & 4))
+        r.flags |= MACHD_RIGHT_PD_REQUEST;
+    return r;
+}
+
+// Builds one request of task ft from the input; false when the input ran out of ideas.
+static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct machd_msg *m,
+                          struct machd_right *rights, char *name) {
+    memset(m, 0, sizeof *m);
+    m->seq = take(s);
+    switch (take(s) % 8) {
+    case 0: case 1: { // MSG_SEND, the common case
+        m->type = MACHD_MSG_SEND;
+        m->u.send.dest = pick_right(s, ft);
+        if (take(s) & 1)
+            m->u.send.reply = pick_right(s, ft);
+        uint8_t fl = take(s);
+        m->u.send.flags = fl & (MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED);
+        if (fl & 0x10) {
+            m->u.send.flags |= MACHD_SEND_CREDIT;
+            m->u.send.credit.name = pick_name(s, ft);
+            m->u.send.credit.seen = take(s);
+            m->u.send.credit.room = take(s);
+        }
+        uint32_t n = take(s) % 6;
+        for (uint32_t i = 0; i < n; i++)
+            rights[i] = pick_right(s, ft);
+        struct machd_payload *p = &m->u.send.p;
+        p->right_count = n;
+        p->rights = rights;
+        p->msgh_bits = n ? MACHD_MSGH_BITS_COMPLEX : 0;
+        p->msgh_id = (int32_t)take(s);
+        p->spill_fd = -1;
+        static const uint8_t body[16] = "fuzzed-body-1234";
+        p->body = body;
+        p->body_len = take(s) % 17;
+        break;
+    }
+    case 2:
+        m->type = MACHD_MOD_REFS;
+        m->u.mod_refs.name = pick_name(s, ft);
+        m->u.mod_refs.right = take(s) % 4;
+        m->u.mod_refs.delta = (int8_t)take(s);
+        break;
+    case 3:
+        m->type = MACHD_NOTIFY_REQUEST;
+        m->u.notify_request.name = pick_name(s, ft);
+        m->u.notify_request.variant = MACHD_NOTIFY_PORT_DESTROYED;
+        m->u.notify_request.notify = pick_right(s, ft);
+        break;
+    case 4: case 5: {
+        m->type = MACHD_BOOTSTRAP;
+        m->u.bootstrap.op = 1 + take(s) % 7;
+        snprintf(name, 8, "svc.%u", take(s) % 4);
+        m->u.bootstrap.name = name;
+        m->u.bootstrap.name_len = (uint32_t)strlen(name);
+        if (machd_bootstrap_op_has_right(m->u.bootstrap.op))
+            m->u.bootstrap.right = pick_right(s, ft);
+        if (m->u.bootstrap.op == MACHD_BOOTSTRAP_CREATE)
+            s->created++;
+        break;
+    }
+    case 6:
+        if (take(s) & 1) {
+            m->type = MACHD_QUEUE_CREDIT;
+            m->u.queue_credit.name = pick_name(s, ft);
+            m->u.queue_credit.seen = take(s);
+            m->u.queue_credit.room = take(s);
+        } else {
+            m->type = MACHD_SEND_ADMIT;
+            m->u.send_admit.name = pick_name(s, ft);
+            m->u.send_admit.flags = take(s) & 3;
+            m->u.send_admit.timeout_ms = take(s);
+        }
+        break;
+    default:
+        m->type = MACHD_STATS;
+        break;
+    }
+    return s->p < s->end;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static struct machd_msg req, decoded;
+    static struct machd_right rights[8];
+    static uint8_t wire[MACHD_MAX_PACKET];
+    struct fuzz_state s = {.p = data, .end = data + size};
+    struct broker *b = broker_create(&hooks, &s);
+    if (!b)
+        return 0;
+    const struct machd_audit id = {1000, 1000, 1000, 0};
+    for (unsigned steps = 0; s.p < s.end && steps < 400; steps++) {
+        uint8_t op = take(&s);
+        struct fuzz_task *ft = &s.tasks[(op >> 4) % TASKS];
+        switch (op & 0xf) {
+        case 0: // connect (again)
+            if (ft->t)
+                break;
+            memset(ft, 0, sizeof *ft);
+            struct machd_audit me = id;
+            me.task_id = (uint64_t)(ft - s.tasks) + 1;
+            ft->t = broker_task_create(b, &me, (void *)(uintptr_t)(ft - s.tasks + 1));
+            break;
+        case 1: // die
+            if (ft->t) {
+                broker_task_destroy(b, ft->t);
+                ft->t = NULL;
+            }
+            break;
+        case 2: // its queue fills or drains
+            ft->full = !ft->full;
+            break;
+        case 3: // time passes
+            s.now += take(&s) * 7u;
+            broker_expire(b, s.now);
+            (void)broker_next_timeout_ms(b, s.now);
+            break;
+        default: { // a request, through the codec as machd would see it
+            if (!ft->t)
+                break;
+            char name[8];
+            if (!build_request(&s, ft, &req, rights, name))
+                break;
+            size_t len = machd_proto_encode(&req, wire, sizeof wire);
+            if (len == 0 || machd_proto_decode(wire, len, &decoded) != MACHD_DECODE_OK)
+                break; // the codec refuses it: machd would drop the task (tested elsewhere)
+            if (!machd_proto_is_request(decoded.type) || decoded.type == MACHD_HELLO)
+                break;
+            broker_handle(b, ft->t, &decoded);
+            break;
+        }
+        }
+    }
+    for (unsigned i = 0; i < TASKS; i++)
+        if (s.tasks[i].t)
+            broker_task_destroy(b, s.tasks[i].t);
+    struct broker_counts c = broker_counts(b);
+    // Every task is gone: nothing may be left but the created services' ports, held by machd's
+    // own name service (each CREATE makes at most one).
+    if (c.tasks != 0 || c.ports > s.created)
+        abort();
+    broker_destroy(b);
+    return 0;
+}

@@ -1,0 +1,20 @@
+# Attacks on machd as hostile tasks would make them (tests/attack/, docs/security.md): one CTest
+# per attack, each against a private machd.
+if(TARGET machd)
+  add_executable(machd_attack attack/machd_attack_test.c e2e/machd_harness.c)
+  target_link_libraries(machd_attack PRIVATE machd_common cmocka)
+  target_include_directories(machd_attack PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include
+                                                  ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+  target_compile_definitions(machd_attack PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
+                                                  MACHD_PEER="$<TARGET_FILE:machd_peer>")
+  set_target_properties(machd_attack PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_dependencies(machd_attack machd machd_peer)
+  set(MACHD_ATTACKS
+    dead_and_null_names_moving_a_receive_right_pass_through
+    receive_right_into_a_full_space_beside_a_send_right
+    send_refused_part_way_loses_no_right)
+  foreach(t ${MACHD_ATTACKS})
+    add_test(NAME machd_attack.${t} COMMAND machd_attack ${t})
+    set_tests_properties(machd_attack.${t} PROPERTIES TIMEOUT 300 LABELS "machd;attack")
+  endforeach()
+endif()
