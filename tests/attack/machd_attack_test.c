@@ -80,6 +80,28 @@ static void dead_and_null_names_moving_a_receive_right_pass_through(void **state
     tc_close(victim);
 }
 
+#ifdef MACHD_RPC_PEER
+/* The same through libmach's mach_msg in another process (its encoder used to read the port
+ * behind MACH_PORT_NULL / MACH_PORT_DEAD and crash the client). */
+static void libmach_moves_dead_and_null_receive_names_across_processes(void **state) {
+    (void)state;
+    struct tc *victim = tc_open(&mh_daemon);
+    uint32_t recv;
+    assert_int_equal(tc_check_in(victim, "svc.nullrecv", &recv), 0);
+    const char *args[] = {"nullrecv", "svc.nullrecv", NULL};
+    pid_t peer = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, args);
+    const struct machd_msg *m = tc_expect(victim, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.p.msgh_id, 540);
+    assert_int_equal(m->u.deliver.p.right_count, 2);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).name, MACHD_HANDLE_NULL);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).name, MACHD_HANDLE_DEAD);
+    assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(mh_wait(peer), 0);
+    tc_close(victim);
+}
+#endif
+
 /* A receive right moved into a space that is full cannot be copied out: Mach destroys it (with its
  * notifications), and every other right of the message to the same port is then a right to a dead
  * port. machd used to destroy the port in the middle of the copyout loop and use it afterwards. */
@@ -187,6 +209,10 @@ static void send_refused_part_way_loses_no_right(void **state) {
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(dead_and_null_names_moving_a_receive_right_pass_through, mh_setup, mh_teardown),
+#ifdef MACHD_RPC_PEER
+        cmocka_unit_test_setup_teardown(libmach_moves_dead_and_null_receive_names_across_processes, mh_setup,
+                                        mh_teardown),
+#endif
         cmocka_unit_test_setup_teardown(receive_right_into_a_full_space_beside_a_send_right, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(send_refused_part_way_loses_no_right, mh_setup, mh_teardown),
     };

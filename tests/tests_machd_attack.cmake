@@ -9,10 +9,15 @@ if(TARGET machd)
                                                   MACHD_PEER="$<TARGET_FILE:machd_peer>")
   set_target_properties(machd_attack PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_dependencies(machd_attack machd machd_peer)
+  if(TARGET machd_rpc_peer)
+    target_compile_definitions(machd_attack PRIVATE MACHD_RPC_PEER="$<TARGET_FILE:machd_rpc_peer>")
+    add_dependencies(machd_attack machd_rpc_peer)
+    set(MACHD_LIBMACH_ATTACKS libmach_moves_dead_and_null_receive_names_across_processes)
+  endif()
   set(MACHD_ATTACKS
     dead_and_null_names_moving_a_receive_right_pass_through
     receive_right_into_a_full_space_beside_a_send_right
-    send_refused_part_way_loses_no_right)
+    send_refused_part_way_loses_no_right ${MACHD_LIBMACH_ATTACKS})
   foreach(t ${MACHD_ATTACKS})
     add_test(NAME machd_attack.${t} COMMAND machd_attack ${t})
     set_tests_properties(machd_attack.${t} PROPERTIES TIMEOUT 300 LABELS "machd;attack")
