@@ -17,7 +17,8 @@ if(TARGET machd)
   set(MACHD_ATTACKS
     dead_and_null_names_moving_a_receive_right_pass_through
     receive_right_into_a_full_space_beside_a_send_right
-    send_refused_part_way_loses_no_right ${MACHD_LIBMACH_ATTACKS})
+    send_refused_part_way_loses_no_right notifications_past_a_full_queue_are_kept
+    clean_stop_delivers_what_was_accepted ${MACHD_LIBMACH_ATTACKS})
   foreach(t ${MACHD_ATTACKS})
     add_test(NAME machd_attack.${t} COMMAND machd_attack ${t})
     set_tests_properties(machd_attack.${t} PROPERTIES TIMEOUT 300 LABELS "machd;attack")

@@ -14,10 +14,13 @@ bool broker_can_emit(struct broker *b, struct broker_task *to, size_t len) {
     return to && b->hooks->room(b->ctx, to->conn, len);
 }
 
-/* Encodes b->msg and queues it for `to`, with fd (-1: none) attached, if there is room. */
+/* Encodes b->msg and queues it for `to`, with fd (-1: none) attached. Never refused for room:
+ * what machd says is never dropped (a delivery's room was checked before its sender's rights
+ * were taken; machd's own answers and notifications are bounded by the requests and rights of
+ * the task they go to, and a task whose queue is over its limit is not read until it drains). */
 bool broker_emit_fd(struct broker *b, struct broker_task *to, int fd) {
     size_t len = machd_proto_encode(&b->msg, b->out, sizeof b->out);
-    if (len == 0 || !broker_can_emit(b, to, len))
+    if (len == 0 || !to)
         return false;
     if (to == b->keeper)
         return keeper_hold(b, len, fd);

@@ -3,6 +3,7 @@
  * (Mach's, where Mach has one) and checks that machd is alive, serving others, and holds no more
  * ports and entries than it should afterwards. docs/security.md lists what is attacked. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -206,6 +207,81 @@ static void send_refused_part_way_loses_no_right(void **state) {
     tc_close(obs);
 }
 
+/* ---- 3. an accepted message is delivered or destroyed, never dropped ---- */
+
+/* Fills a task's queue in machd: `flooder` sends messages of `size` body bytes (each a checksum
+ * of its index) to `send` until machd says MACH_SEND_NO_BUFFER, synchronously, before taking
+ * anything. Returns how many were accepted. */
+static uint32_t flood(struct tc *flooder, uint32_t send, size_t size) {
+    char *body = malloc(size + 1);
+    assert_non_null(body);
+    uint32_t accepted = 0;
+    for (;; accepted++) {
+        memset(body, 'a' + (int)(accepted % 26), size);
+        body[size] = 0;
+        uint32_t st = tc_msg(flooder, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, (int32_t)accepted, body,
+                             NULL, 0, 0);
+        if (st == MACH_SEND_NO_BUFFER)
+            break;
+        assert_int_equal(st, MACH_MSG_SUCCESS);
+        assert_true(accepted < 100000);
+    }
+    free(body);
+    return accepted;
+}
+
+/* Reads `count` deliveries in order and checks each one's index and bytes. */
+static void expect_flood(struct tc *victim, uint32_t count, size_t size) {
+    for (uint32_t i = 0; i < count; i++) {
+        const struct machd_msg *m = tc_expect(victim, MACHD_MSG_DELIVER);
+        assert_int_equal(m->u.deliver.p.msgh_id, (int32_t)i);
+        assert_int_equal(m->u.deliver.p.body_len, size);
+        for (size_t k = 0; k < size; k += 997)
+            assert_int_equal(m->u.deliver.p.body[k], 'a' + (int)(i % 26));
+    }
+}
+
+/* A task that does not read has its messages refused at the limit (the sender is told at once),
+ * but what machd itself owes it (here the dead-name notifications of 2,000 send rights whose port
+ * died) is queued past the limit, never dropped. */
+static void notifications_past_a_full_queue_are_kept(void **state) {
+    (void)state;
+    struct tc *victim = tc_open(&mh_daemon), *flooder = tc_open(&mh_daemon), *owner = tc_open(&mh_daemon);
+    uint32_t recv, flooder_send, owner_send;
+    assert_int_equal(tc_check_in(victim, "svc.slow", &recv), 0);
+    assert_int_equal(tc_look_up(flooder, "svc.slow", &flooder_send), 0);
+    assert_int_equal(tc_look_up(owner, "svc.slow", &owner_send), 0);
+    export_many(owner, owner_send, victim, 1, 2000);
+    uint32_t accepted = flood(flooder, flooder_send, 60000);
+    assert_true(accepted > 100); /* 8 MiB of queue and the socket's buffer */
+    tc_close(owner); /* its 2,000 ports die: the victim is owed 2,000 PORT_DEADs */
+    struct tc *obs = tc_open(&mh_daemon);
+    tc_settle(obs, 3, NULL, NULL, NULL);
+    tc_close(obs);
+    expect_flood(victim, accepted, 60000);
+    for (uint32_t i = 0; i < 2000; i++)
+        tc_expect(victim, MACHD_PORT_DEAD);
+    tc_close(flooder);
+    tc_close(victim);
+}
+
+/* SIGTERM: machd stops taking work but first writes out what it accepted. Every message a sender
+ * was told was accepted reaches its receiver, in order, with its bytes. */
+static void clean_stop_delivers_what_was_accepted(void **state) {
+    (void)state;
+    struct tc *victim = tc_open(&mh_daemon), *flooder = tc_open(&mh_daemon);
+    uint32_t recv, send;
+    assert_int_equal(tc_check_in(victim, "svc.stop", &recv), 0);
+    assert_int_equal(tc_look_up(flooder, "svc.stop", &send), 0);
+    uint32_t accepted = flood(flooder, send, 60000);
+    assert_int_equal(kill(mh_daemon.pid, SIGTERM), 0);
+    expect_flood(victim, accepted, 60000);
+    assert_int_equal(tc_expect_eof(victim), 0);
+    assert_int_equal(mh_stop(&mh_daemon), 0);
+    tc_close(flooder);
+    tc_close(victim);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(dead_and_null_names_moving_a_receive_right_pass_through, mh_setup, mh_teardown),
@@ -215,6 +291,8 @@ int main(int argc, char **argv) {
 #endif
         cmocka_unit_test_setup_teardown(receive_right_into_a_full_space_beside_a_send_right, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(send_refused_part_way_loses_no_right, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(notifications_past_a_full_queue_are_kept, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(clean_stop_delivers_what_was_accepted, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_attack", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
