@@ -61,7 +61,23 @@ struct broker *broker_create(const struct broker_hooks *hooks, void *ctx) {
     b->hooks = hooks;
     b->ctx = ctx;
     b->held_tail = &b->held;
+    b->limits = BROKER_DEFAULT_LIMITS;
     return b;
+}
+
+void broker_set_limits(struct broker *b, const struct broker_limits *limits) {
+    b->limits = *limits;
+    if (b->limits.entries_per_task > BROKER_MAX_ENTRIES_PER_TASK)
+        b->limits.entries_per_task = BROKER_MAX_ENTRIES_PER_TASK;
+    if (b->limits.names_per_task > BROKER_MAX_SERVICES)
+        b->limits.names_per_task = BROKER_MAX_SERVICES;
+}
+
+struct broker_uid_counts broker_uid_counts(const struct broker *b, uint32_t uid) {
+    for (const struct broker_uid *u = b->uids; u; u = u->next)
+        if (u->uid == uid)
+            return (struct broker_uid_counts){u->tasks, u->entries, u->names};
+    return (struct broker_uid_counts){0, 0, 0};
 }
 
 void broker_destroy(struct broker *b) {

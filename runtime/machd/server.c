@@ -2,6 +2,7 @@
  * and hand them to dispatch.c; non-blocking output queues per task (the broker's hooks); death on
  * EOF, HUP or pidfd; clean stop. */
 #include "server_conn.h"
+#include "limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,8 @@
 #include "log.h"
 #include "wire/machd_proto.h"
 #include "wire/machd_spill.h"
+
+#include <mach/kern_return.h>
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux >= 6.5 */
@@ -331,6 +334,20 @@ static void accept_one(struct machd_server *s) {
         close(fd);
         return;
     }
+    uint32_t tasks = broker_uid_counts(s->broker, id.uid).tasks;
+    if (tasks >= s->connections_per_uid) {
+        /* Told why (ERROR, KERN_RESOURCE_SHORTAGE) instead of HELLO_REPLY, then closed. */
+        machd_log(LOG_WARNING, "refusing a connection of pid %u uid %u: the uid has %u tasks connected (limit)",
+                  id.pid, id.uid, tasks);
+        struct machd_msg m = {.type = MACHD_ERROR, .u.error = {KERN_RESOURCE_SHORTAGE, MACHD_HELLO}};
+        size_t len = machd_proto_encode(&m, s->in, sizeof s->in);
+        if (len)
+            (void)send(fd, s->in, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        close(fd);
+        close(pidfd);
+        s->io.other_calls += 3;
+        return;
+    }
     struct conn *c = calloc(1, sizeof *c);
     if (c)
         c->task = broker_task_create(s->broker, &id, c);
@@ -448,6 +465,7 @@ int machd_server_listen(struct machd_server **out, const char *path) {
                                      .send_fd = hook_send_fd, .room_fd = hook_room_fd,
                                      .now_ms = hook_now_ms, .io_counts = hook_io_counts};
     s->broker = broker_create(&s->hooks, s);
+    s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {
         machd_server_destroy(s);
         return MACHD_EXIT_STARTUP;
@@ -474,6 +492,11 @@ static bool drained(const struct machd_server *s) {
         if (!c->dead && !c->peer_gone && c->out_head)
             return false;
     return true;
+}
+
+void machd_server_set_limits(struct machd_server *s, const struct machd_limits *limits) {
+    broker_set_limits(s->broker, &limits->broker);
+    s->connections_per_uid = limits->connections_per_uid;
 }
 
 static bool add_watch(struct machd_server *s, int fd, struct watch *w) {

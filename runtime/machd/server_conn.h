@@ -52,6 +52,7 @@ struct machd_server {
     size_t dead_count;
     uint32_t out_fds; /* queued memfds, all connections */
     bool fd_retry;    /* a flush met ETOOMANYREFS: flush again soon */
+    uint32_t connections_per_uid; /* machd_limits */
     bool draining;    /* stopping: writing what was accepted, reading nothing new */
     uint64_t drain_deadline_ms;
     struct machd_io_counts io; /* system calls and datagrams, reported by STATS */

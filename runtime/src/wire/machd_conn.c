@@ -19,6 +19,8 @@
 
 #include "wire/machd_path.h"
 
+#include <mach/kern_return.h>
+
 extern char **environ;
 
 static int connect_once(const char *path) {
@@ -133,8 +135,12 @@ static int hello(struct machd_conn *c) {
         m->u.hello.max_version = MACHD_PROTO_VERSION;
         err = machd_conn_send(c, m);
     }
-    if (!err)
-        err = machd_conn_recv(c, buf, m, 5000);
+    /* A refusal is an ERROR instead of HELLO_REPLY, and machd may close before HELLO gets there:
+     * read it even then. */
+    if (!err || err == EPIPE)
+        err = machd_conn_recv(c, buf, m, err ? 0 : 5000) ? err : 0;
+    if (!err && m->type == MACHD_ERROR)
+        err = m->u.error.status == KERN_RESOURCE_SHORTAGE ? EUSERS : EPROTO;
     if (!err && (m->type != MACHD_HELLO_REPLY || m->u.hello_reply.version != MACHD_PROTO_VERSION))
         err = EPROTO;
     if (!err)
