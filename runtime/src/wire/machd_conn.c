@@ -135,10 +135,18 @@ static int hello(struct machd_conn *c) {
         m->u.hello.max_version = MACHD_PROTO_VERSION;
         err = machd_conn_send(c, m);
     }
-    /* A refusal is an ERROR instead of HELLO_REPLY, and machd may close before HELLO gets there:
-     * read it even then. */
-    if (!err || err == EPIPE)
-        err = machd_conn_recv(c, buf, m, err ? 0 : 5000) ? err : 0;
+    /* A refusal is an ERROR instead of HELLO_REPLY, and machd closes right after it: the HELLO
+     * may fail (EPIPE), and Linux reports the reset once (EPIPE here) before it hands out the
+     * datagram that was queued. Read it in each case. */
+    if (!err || err == EPIPE) {
+        int rerr = machd_conn_recv(c, buf, m, err ? 0 : 5000);
+        if (rerr == EPIPE)
+            rerr = machd_conn_recv(c, buf, m, 0);
+        if (rerr == 0)
+            err = 0;
+        else if (!err)
+            err = rerr;
+    }
     if (!err && m->type == MACHD_ERROR)
         err = m->u.error.status == KERN_RESOURCE_SHORTAGE ? EUSERS : EPROTO;
     if (!err && (m->type != MACHD_HELLO_REPLY || m->u.hello_reply.version != MACHD_PROTO_VERSION))
