@@ -54,8 +54,37 @@ void admit_drop_task(struct broker *b, struct broker_task *t) {
     t->waiters = 0;
 }
 
-bool admit_over_limit(const struct broker *b, const struct broker_port *p, const struct entry *sender) {
-    return p->flow.active && p->flow.credit <= 0 && sender->overshoot >= b->limits.overshoot;
+void admit_hold_back(struct broker *b, struct broker_task *t, struct broker_port *p, const struct entry *sender) {
+    if (!sender || sender->overshoot < b->limits.overshoot || t->paused_on || !b->hooks->pause)
+        return;
+    t->paused_on = p;
+    t->pause_prev = NULL;
+    t->pause_next = p->paused;
+    if (p->paused)
+        p->paused->pause_prev = t;
+    p->paused = t;
+    b->hooks->pause(b->ctx, t->conn, true);
+}
+
+void admit_forget_held(struct broker_task *t) {
+    struct broker_port *p = t->paused_on;
+    if (!p)
+        return;
+    if (t->pause_prev)
+        t->pause_prev->pause_next = t->pause_next;
+    else
+        p->paused = t->pause_next;
+    if (t->pause_next)
+        t->pause_next->pause_prev = t->pause_prev;
+    t->paused_on = NULL;
+}
+
+void admit_release_held(struct broker *b, struct broker_port *p) {
+    while (p->paused) {
+        struct broker_task *t = p->paused;
+        admit_forget_held(t);
+        b->hooks->pause(b->ctx, t->conn, false);
+    }
 }
 
 /* The room left, for the sender's hint (no limit known: plenty). */
@@ -135,6 +164,8 @@ void admit_apply_queue_credit(struct broker *b, struct broker_task *t, uint32_t 
         return; /* one-way: a stale or foreign handle changes nothing */
     flow_set_room(&e->port->flow, seen, room);
     flow_admit_waiters(b, e->port);
+    if (e->port->flow.credit > 0)
+        admit_release_held(b, e->port);
 }
 
 /* Takes the room a message to p uses; returns false when the queue is full (the message is

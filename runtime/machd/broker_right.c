@@ -206,6 +206,7 @@ uint32_t right_copyout_keep(struct broker *b, struct broker_task *t, struct tran
         p->recv_name = e->name;
         p->mscount = 0;
         flow_receiver_changed(&p->flow);
+        admit_release_held(b, p);
         break;
     }
     return e->name;

@@ -94,7 +94,7 @@ static void peer_gone(struct machd_server *s, struct conn *c) {
 /* Whether machd reads c's requests now: not while c's answers pile up unread past the limit
  * (back-pressure: the task's sends wait in its socket), nor while machd drains to stop. */
 static bool conn_wants_in(const struct machd_server *s, const struct conn *c) {
-    return !s->draining && c->out_bytes <= CONN_OUT_LIMIT && c->out_fds <= CONN_OUT_FD_LIMIT;
+    return !s->draining && !c->held_back && c->out_bytes <= CONN_OUT_LIMIT && c->out_fds <= CONN_OUT_FD_LIMIT;
 }
 
 static void watch_update(struct machd_server *s, struct conn *c) {
@@ -251,6 +251,13 @@ static uint64_t hook_now_ms(void *ctx) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The broker holds a sender back (it ignored a full queue) or lets it go on. */
+static void hook_pause(void *ctx, void *conn, bool paused) {
+    struct conn *c = conn;
+    c->held_back = paused;
+    watch_update(ctx, c);
 }
 
 static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
@@ -463,7 +470,8 @@ int machd_server_listen(struct machd_server **out, const char *path) {
     s->path_ino = st.st_ino;
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
                                      .send_fd = hook_send_fd, .room_fd = hook_room_fd,
-                                     .now_ms = hook_now_ms, .io_counts = hook_io_counts};
+                                     .now_ms = hook_now_ms, .io_counts = hook_io_counts,
+                                     .pause = hook_pause};
     s->broker = broker_create(&s->hooks, s);
     s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {
