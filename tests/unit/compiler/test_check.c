@@ -23,6 +23,9 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"unknown type", "routine r(s : mach_port_t; x : int65);\n", 130, FIRST_LINE, true},
+    {"inline type used after its argument (it types that argument only)",
+     "routine r(s : mach_port_t; x : x_t = int ctype: int);\nroutine q(s : mach_port_t; y : x_t);\n",
+     130, FIRST_LINE + 1, true},
     {"division by zero", "type a = array[4 / (2 - 2)] of int;\n", 121, FIRST_LINE, true},
     {"overflow", "type a = array[4294967296 * 4294967296] of int;\n", 120, FIRST_LINE, true},
     {"negative size", "type a = array[2 - 3] of int;\n", 122, FIRST_LINE, true},
