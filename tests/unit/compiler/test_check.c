@@ -39,6 +39,8 @@ static const struct bad_case bad_cases[] = {
     {"type redefined", "type a = int;\ntype a = char;\n", 132, FIRST_LINE + 1, false},
     {"no request port", "routine r(in x : int);\n", 200, FIRST_LINE, true},
     {"request port not a port", "routine r(s : int);\n", 201, FIRST_LINE, true},
+    {"request port typed inline as a receive right",
+     "routine r(s : mach_port_t = MACH_MSG_TYPE_MOVE_RECEIVE);\n", 201, FIRST_LINE, true},
     {"receive right as request port",
      "type rcv_t = MACH_MSG_TYPE_MOVE_RECEIVE;\nroutine r(s : rcv_t);\n", 201, FIRST_LINE + 1, true},
     {"boolean as msgoption", "type b_t = MACH_MSG_TYPE_BOOLEAN;\nroutine r(s : mach_port_t; msgoption o : b_t);\n",
