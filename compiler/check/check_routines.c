@@ -285,7 +285,20 @@ static void check_flags(struct check_ctx *cx, struct check_routine *cr, size_t i
             else
                 ca->flags.is_auto = true;
             break;
-        case AST_FLAG_CONST: ca->flags.is_const = true; break;
+        case AST_FLAG_CONST: {
+            // Apple's rule: `const T` on a c_string or on inline variable-sized data. Not on an
+            // argument written back (out, inout): the stub fills it, so const would not compile.
+            ca->flags.is_const = true;
+            bool inline_variable_data =
+                t->bound == IR_BOUND_VARIABLE && !t->is_out_of_line && !t->is_port;
+            if (!inline_variable_data && !t->is_string)
+                break;
+            if (ca->dir == IR_DIR_IN)
+                ca->c_const = true;
+            else if (ca->dir == IR_DIR_OUT || ca->dir == IR_DIR_INOUT)
+                diag_report(cx->diags, DIAG_CONST_ON_RETURNED, f->span, name);
+            break;
+        }
         case AST_FLAG_SERVERCOPY:
             diag_report(cx->diags, DIAG_GNU_FLAG_IGNORED, f->span, fname);
             ca->flags.servercopy = true;

@@ -202,8 +202,8 @@ void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_s
         if (!arg_is_param(a, side))
             continue;
         written++;
-        em_line(e, "%s %s%s%s", emit_arg_type(a, side), arg_by_reference(a, side) ? "*" : "",
-                a->name, written < total ? "," : "");
+        em_line(e, "%s%s %s%s%s", a->c_const ? "const " : "", emit_arg_type(a, side),
+                arg_by_reference(a, side) ? "*" : "", a->name, written < total ? "," : "");
     }
     em_indent(e, -1);
     em_line(e, ")%s", suffix);
