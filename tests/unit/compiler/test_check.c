@@ -70,6 +70,8 @@ static const struct bad_case bad_cases[] = {
     {"duplicate routine (Apple defect 10)",
      "routine r(s : mach_port_t);\nroutine r(s : mach_port_t);\n", 222, FIRST_LINE + 1, true},
     {"C keyword argument", "routine r(s : mach_port_t; double : int);\n", 223, FIRST_LINE, true},
+    {"C keyword serverdemux (the demux function's name)",
+     "serverdemux register;\nroutine r(s : mach_port_t);\n", 223, FIRST_LINE, true},
     {"C keyword routine, no prefixes", "routine register(s : mach_port_t);\n", 236, FIRST_LINE,
      true},
     {"C keyword routine, server prefix only",
@@ -152,6 +154,41 @@ static void check_requires_a_subsystem(void **state) {
 }
 
 // Apple defect 1: PointerToIfNot crashes migcom. Here it is an inline value with a presence flag.
+// C keywords where every generated name built from them is still valid C (firehose.defs).
+static void check_accepts_keywords_inside_generated_names(void **state) {
+    (void)state;
+    struct compiled c;
+    compile_text(&c, "subsystem default 100;\ntype mach_port_t = MACH_MSG_TYPE_COPY_SEND;\n"
+                     "userprefix u_;\nserverprefix s_;\nroutine register(s : mach_port_t);\n");
+    assert_non_null(c.ir);
+    assert_string_equal(c.ir->names.server_demux, "default_server");
+    const struct ir_routine *rt = ir_module_find_routine(c.ir, "register");
+    assert_string_equal(rt->user_name, "u_register");
+    assert_string_equal(rt->server_name, "s_register");
+    assert_string_equal(rt->server_stub_name, "_Xregister");
+    compiled_fini(&c);
+}
+
+// `const` (Apple's rule): c_string and inline variable-sized data sent in the request.
+static void check_const_parameters_follow_apples_rule(void **state) {
+    (void)state;
+    struct compiled c;
+    compile_text(&c, PRELUDE "type v = array[*:4] of int;\ntype o = array[] of int;\n"
+                             "type s = c_string[8];\n"
+                             "routine r(p : mach_port_t; a : v, const; b : o, const; c : s, const;\n"
+                             "          d : int, const; e : v);\n");
+    assert_non_null(c.ir);
+    const struct ir_routine *rt = ir_module_find_routine(c.ir, "r");
+    assert_true(ir_routine_find_arg(rt, "a")->c_const);
+    assert_false(ir_routine_find_arg(rt, "aCnt")->c_const);
+    assert_false(ir_routine_find_arg(rt, "b")->c_const); // out of line
+    assert_true(ir_routine_find_arg(rt, "c")->c_const);
+    assert_false(ir_routine_find_arg(rt, "d")->c_const); // a scalar
+    assert_false(ir_routine_find_arg(rt, "e")->c_const); // no flag
+    assert_true(ir_routine_find_arg(rt, "d")->flags.is_const);
+    compiled_fini(&c);
+}
+
 static void check_accepts_pointer_to_if_not(void **state) {
     (void)state;
     struct compiled c;
@@ -249,6 +286,8 @@ int main(void) {
         cmocka_unit_test(check_rejects_ids_past_int32_max),
         cmocka_unit_test(check_requires_a_subsystem),
         cmocka_unit_test(check_accepts_pointer_to_if_not),
+        cmocka_unit_test(check_accepts_keywords_inside_generated_names),
+        cmocka_unit_test(check_const_parameters_follow_apples_rule),
         cmocka_unit_test(check_adds_implicit_args_in_apple_order),
         cmocka_unit_test(check_port_send_once_in_arg_is_polymorphic_on_the_user_side),
         cmocka_unit_test(check_countinout_count_travels_both_ways),
