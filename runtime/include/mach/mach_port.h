@@ -26,7 +26,8 @@ extern OPENMIG_API kern_return_t mach_port_type(ipc_space_t task, mach_port_name
 extern OPENMIG_API kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
                                                     mach_port_name_t *name);
 
-/* Same under a name chosen by the caller (KERN_NAME_EXISTS if taken). */
+/* Same under a name chosen by the caller (KERN_NAME_EXISTS if taken, KERN_FAILURE for index 0
+ * or a taken index under another generation). */
 extern OPENMIG_API kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
                                                          mach_port_name_t name);
 
@@ -58,8 +59,8 @@ extern OPENMIG_API kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_
                                                     mach_port_right_t right,
                                                     mach_port_urefs_t *refs);
 
-/* Adds delta user references to one kind of right (KERN_UREFS_OVERFLOW past the limit,
- * KERN_INVALID_VALUE below zero). */
+/* Adds delta user references to one kind of right (pegged at 65535, as XNU; KERN_INVALID_VALUE
+ * below zero or for a delta beyond +-65535). */
 extern OPENMIG_API kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name,
                                                     mach_port_right_t right,
                                                     mach_port_delta_t delta);
@@ -129,6 +130,15 @@ extern OPENMIG_API kern_return_t mach_port_guard(ipc_space_t task, mach_port_nam
                                                  mach_port_context_t guard, boolean_t strict);
 extern OPENMIG_API kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name,
                                                    mach_port_context_t guard);
+/* Guards with MPG_STRICT / MPG_IMMOVABLE_RECEIVE flags (a port whose context is 0). */
+extern OPENMIG_API kern_return_t mach_port_guard_with_flags(ipc_space_t task,
+                                                            mach_port_name_t name,
+                                                            mach_port_context_t guard,
+                                                            uint64_t flags);
+/* Replaces the guard of a guarded, not strictly guarded port whose guard is old_guard. */
+extern OPENMIG_API kern_return_t mach_port_swap_guard(ipc_space_t task, mach_port_name_t name,
+                                                      mach_port_context_t old_guard,
+                                                      mach_port_context_t new_guard);
 
 __END_DECLS
 
