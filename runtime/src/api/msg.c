@@ -82,6 +82,34 @@ static mach_msg_return_t copyin_port_array(struct ipc_space *space, struct kmsg_
   return MACH_MSG_SUCCESS;
 }
 
+/* A guarded port descriptor, XNU's rules (ipc_kmsg_inflate_guarded_port_descriptor,
+ * ipc_right_copyin_check_guard_locked): it moves a receive right only; its flags are
+ * IMMOVABLE_RECEIVE and/or UNGUARDED_ON_SEND, the latter with context 0 for a port that has no
+ * guard; otherwise context must be the port's guard. The message records UNGUARDED_ON_SEND from
+ * then on (the right left its space unguarded). */
+static mach_msg_return_t copyin_guarded_port(struct ipc_space *space, struct kmsg_desc *d,
+                                             mach_msg_guarded_port_descriptor_t *gd) {
+  mach_msg_guard_flags_t flags = gd->flags;
+  if (gd->disposition != MACH_MSG_TYPE_MOVE_RECEIVE) return MACH_SEND_INVALID_TYPE;
+  if (flags == 0 || (flags & ~MACH_MSG_GUARD_FLAGS_MASK) ||
+      ((flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND) && gd->context != 0))
+    return MACH_SEND_INVALID_TYPE;
+  if (MACH_PORT_VALID(gd->name)) {
+    struct ipc_entry *e = space_lookup(space, gd->name);
+    if (e && (e->type & MACH_PORT_TYPE_RECEIVE)) {
+      const struct ipc_port *port = e->port;
+      bool ok = ((flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND) && !port->guarded &&
+                 gd->context == 0) ||
+                (port->guarded && port->context == gd->context);
+      if (!ok) return MACH_SEND_INVALID_RIGHT;
+    }
+  }
+  if (right_copyin(space, gd->name, gd->disposition, &d->port, &d->disp) != KERN_SUCCESS)
+    return MACH_SEND_INVALID_RIGHT;
+  if (MACH_PORT_VALID(gd->name)) gd->flags |= MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND;
+  return MACH_MSG_SUCCESS;
+}
+
 /* Copies in every descriptor; on error *done says how many were fully taken. */
 static mach_msg_return_t copyin_body(struct ipc_space *space, struct ipc_kmsg *kmsg,
                                      uint32_t *done) {
@@ -98,23 +126,16 @@ static mach_msg_return_t copyin_body(struct ipc_space *space, struct ipc_kmsg *k
     d->type = type;
     d->offset = offset;
     mach_msg_return_t mr = MACH_MSG_SUCCESS;
-    mach_port_name_t name = MACH_PORT_NULL;
-    mach_msg_type_name_t disp = 0;
-    if (type == MACH_MSG_PORT_DESCRIPTOR) {
-      mach_msg_port_descriptor_t *pd = (void *)raw;
-      name = pd->name;
-      disp = pd->disposition;
-    } else if (type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
-      mach_msg_guarded_port_descriptor_t *gd = (void *)raw;
-      name = gd->name;
-      disp = gd->disposition;
-    }
     switch (type) {
-    case MACH_MSG_PORT_DESCRIPTOR:
-    case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
-      if (!MACH_MSG_TYPE_PORT_ANY(disp)) return MACH_SEND_INVALID_TYPE;
-      if (right_copyin(space, name, disp, &d->port, &d->disp) != KERN_SUCCESS)
+    case MACH_MSG_PORT_DESCRIPTOR: {
+      mach_msg_port_descriptor_t *pd = (void *)raw;
+      if (!MACH_MSG_TYPE_PORT_ANY(pd->disposition)) return MACH_SEND_INVALID_TYPE;
+      if (right_copyin(space, pd->name, pd->disposition, &d->port, &d->disp) != KERN_SUCCESS)
         return MACH_SEND_INVALID_RIGHT;
+      break;
+    }
+    case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+      mr = copyin_guarded_port(space, d, (void *)raw);
       break;
     case MACH_MSG_OOL_DESCRIPTOR:
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
@@ -141,9 +162,41 @@ static mach_msg_return_t copyin_body(struct ipc_space *space, struct ipc_kmsg *k
 
 /* Writes the rights and regions of kmsg's descriptors into buf (the message being returned to
  * user space) as names and addresses of space. Consumes them. */
-/* targets (may be NULL): the receiver's own buffers for out-of-line data (scatter_targets). */
+/* XNU's ipc_kmsg_copyout_guarded_port_descriptor: a receiver that did not ask for guarded
+ * descriptors (MACH_RCV_GUARDED_DESC) loses the right (destroyed, name and context 0); with
+ * IMMOVABLE_RECEIVE the right lands guarded (not strictly) by the address of the receive
+ * buffer, and immovable, and the descriptor carries that guard. */
+static void copyout_guarded_port(struct ipc_space *space, struct kmsg_desc *d,
+                                 mach_msg_guarded_port_descriptor_t *gd, const void *rcv_buf,
+                                 mach_msg_option_t option, bool pseudo) {
+  if (!pseudo && !(option & MACH_RCV_GUARDED_DESC)) {
+    right_destroy(d->port, d->disp);
+    gd->name = MACH_PORT_NULL;
+    gd->context = 0;
+    gd->disposition = d->disp;
+    return;
+  }
+  struct ipc_port *port = d->port;
+  mach_port_name_t name;
+  right_copyout(space, port, d->disp, &name);
+  gd->name = name;
+  gd->disposition = d->disp;
+  if (MACH_PORT_VALID(name) && d->disp == MACH_MSG_TYPE_PORT_RECEIVE &&
+      (gd->flags & MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE)) {
+    port->guarded = true;
+    port->strict_guard = false;
+    if (!pseudo) port->immovable_receive = true;
+    port->context = (mach_port_context_t)(uintptr_t)rcv_buf;
+    gd->context = port->context;
+    gd->flags &= (mach_msg_guard_flags_t)~MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND;
+  }
+}
+
+/* targets (may be NULL): the receiver's own buffers for out-of-line data (scatter_targets).
+ * option: the receive options (MACH_RCV_GUARDED_DESC); pseudo: the message goes back to its
+ * sender (a send that timed out). */
 static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigned char *buf,
-                         void *const *targets) {
+                         void *const *targets, mach_msg_option_t option, bool pseudo) {
   for (uint32_t i = 0; i < kmsg->ndesc; i++) {
     void *target = targets ? targets[i] : NULL;
     struct kmsg_desc *d = &kmsg->desc[i];
@@ -157,13 +210,9 @@ static void copyout_body(struct ipc_space *space, struct ipc_kmsg *kmsg, unsigne
       pd->disposition = d->disp;
       break;
     }
-    case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
-      mach_msg_guarded_port_descriptor_t *gd = (void *)raw;
-      right_copyout(space, d->port, d->disp, &name);
-      gd->name = name;
-      gd->disposition = d->disp;
+    case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+      copyout_guarded_port(space, d, (void *)raw, buf, option, pseudo);
       break;
-    }
     case MACH_MSG_OOL_DESCRIPTOR:
     case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
       mach_msg_ool_descriptor_t *od = (void *)raw;
@@ -216,7 +265,7 @@ static void copyout_pseudo(struct ipc_space *space, struct ipc_kmsg *kmsg, mach_
   msg->msgh_local_port = local;
   msg->msgh_voucher_port = MACH_PORT_NULL;
   msg->msgh_size = kmsg->size;
-  copyout_body(space, kmsg, (unsigned char *)msg, NULL);
+  copyout_body(space, kmsg, (unsigned char *)msg, NULL, 0, true);
   kmsg_free(kmsg);
 }
 
@@ -336,7 +385,7 @@ static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t 
   buf->msgh_local_port = r.port_name;
   buf->msgh_voucher_port = MACH_PORT_NULL;
   buf->msgh_id = kmsg->id;
-  copyout_body(space, kmsg, (unsigned char *)buf, targets);
+  copyout_body(space, kmsg, (unsigned char *)buf, targets, option, false);
   free(targets);
   write_trailer((unsigned char *)buf + round_msg(kmsg->size), kmsg, r.seqno, r.port->context, tsize);
   kmsg_free(kmsg);
@@ -442,6 +491,9 @@ void mach_msg_destroy(mach_msg_header_t *msg) {
     }
     case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
       mach_msg_guarded_port_descriptor_t *gd = (void *)at;
+      /* As Darwin's: a right that arrived guarded is unguarded first. */
+      if (!(gd->flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND))
+        mach_port_unguard(mach_task_self(), gd->name, gd->context);
       destroy_port_field(gd->name, gd->disposition);
       break;
     }
