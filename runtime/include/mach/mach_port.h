@@ -135,6 +135,17 @@ extern OPENMIG_API kern_return_t mach_port_guard_with_flags(ipc_space_t task,
                                                             mach_port_name_t name,
                                                             mach_port_context_t guard,
                                                             uint64_t flags);
+/* Looks at a queued message without receiving it: *request_seqnop 0 for the first one, else
+ * that sequence number (KERN_FAILURE if not queued); returns its sequence number, size (XNU's
+ * kernel size: header + 8, + 4 per port descriptor), id and a trailer of up to the audit
+ * elements (*trailer_infopCnt: bytes available in, written out). */
+extern OPENMIG_API kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
+                                                mach_msg_trailer_type_t trailer_type,
+                                                mach_port_seqno_t *request_seqnop,
+                                                mach_msg_size_t *msg_sizep,
+                                                mach_msg_id_t *msg_idp,
+                                                mach_msg_trailer_info_t trailer_infop,
+                                                mach_msg_type_number_t *trailer_infopCnt);
 /* Replaces the guard of a guarded, not strictly guarded port whose guard is old_guard. */
 extern OPENMIG_API kern_return_t mach_port_swap_guard(ipc_space_t task, mach_port_name_t name,
                                                       mach_port_context_t old_guard,

@@ -1,5 +1,6 @@
 /* The public mach_port_* calls: resolve the task to a space under the IPC lock, then apply the
  * right, set and notification operations of the core. */
+#include "api/msg_internal.h"
 #include "ipc/ipc.h"
 
 #include <stdlib.h>
@@ -746,4 +747,59 @@ kern_return_t mach_port_swap_guard(ipc_space_t task, mach_port_name_t name,
                                    mach_port_context_t old_guard, mach_port_context_t new_guard) {
   struct receive_args a = { .value = old_guard, .value2 = new_guard };
   return receive_right_op(task, name, RECV_SWAP_GUARD, &a, KERN_INVALID_NAME);
+}
+
+/* Size of a queued message as XNU's mach_port_peek reports it: the kernel's form of the message,
+ * whose header is 8 bytes longer (two port pointers) and whose port descriptors are 16 bytes
+ * instead of 12. */
+static mach_msg_size_t peek_size(const struct ipc_kmsg *kmsg) {
+  mach_msg_size_t size = kmsg->size + 8;
+  for (uint32_t i = 0; i < kmsg->ndesc; i++)
+    if (kmsg->desc[i].type == MACH_MSG_PORT_DESCRIPTOR) size += 4;
+  return size;
+}
+
+kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
+                             mach_msg_trailer_type_t trailer_type, mach_port_seqno_t *request_seqnop,
+                             mach_msg_size_t *msg_sizep, mach_msg_id_t *msg_idp,
+                             mach_msg_trailer_info_t trailer_infop,
+                             mach_msg_type_number_t *trailer_infopCnt) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr = KERN_SUCCESS;
+  mach_msg_size_t tsize = REQUESTED_TRAILER_SIZE(trailer_type);
+  struct ipc_port *port = NULL;
+  if (!MACH_PORT_VALID(name)) {
+    kr = KERN_INVALID_RIGHT;
+  } else if (GET_RCV_ELEMENTS(trailer_type) > MACH_RCV_TRAILER_AUDIT ||
+             tsize > *trailer_infopCnt) {
+    kr = KERN_INVALID_VALUE; /* the context is not disclosed by a peek */
+  } else {
+    *trailer_infopCnt = tsize;
+    port = receive_right(space, name, &kr);
+  }
+  if (port) {
+    /* Sequence number 0 asks for the first message; another one must be queued. */
+    mach_port_seqno_t seqno = *request_seqnop;
+    uint32_t skip = 0;
+    if (seqno == 0)
+      seqno = port->seqno;
+    else if (seqno >= port->seqno && seqno - port->seqno < port->msgcount)
+      skip = seqno - port->seqno;
+    else
+      kr = KERN_FAILURE;
+    struct ipc_kmsg *kmsg = kr == KERN_SUCCESS ? port->q_head : NULL;
+    while (kmsg && skip--) kmsg = kmsg->next;
+    if (!kmsg) {
+      kr = KERN_FAILURE;
+    } else {
+      mach_msg_max_trailer_t t;
+      ipc_msg_trailer(&t, kmsg, seqno, 0, tsize);
+      *request_seqnop = seqno;
+      *msg_sizep = peek_size(kmsg);
+      *msg_idp = kmsg->id;
+      memcpy(trailer_infop, &t, tsize);
+    }
+  }
+  ipc_unlock();
+  return kr;
 }

@@ -330,21 +330,27 @@ static mach_msg_return_t check_trailer_request(mach_msg_option_t option) {
   return MACH_MSG_SUCCESS;
 }
 
+void ipc_msg_trailer(mach_msg_max_trailer_t *t, const struct ipc_kmsg *kmsg,
+                     mach_port_seqno_t seqno, mach_port_context_t context, mach_msg_size_t tsize) {
+  memset(t, 0, sizeof *t);
+  t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+  t->msgh_trailer_size = tsize;
+  t->msgh_seqno = seqno;
+  if (kmsg->from_kernel) {
+    t->msgh_sender = (security_token_t)KERNEL_SECURITY_TOKEN_VALUE;
+    t->msgh_audit = (audit_token_t)KERNEL_AUDIT_TOKEN_VALUE;
+  } else {
+    t->msgh_sender = kmsg->sec;
+    t->msgh_audit = kmsg->audit;
+  }
+  t->msgh_context = context;
+  /* msgh_ad (message filter policy) and msgh_labels stay 0: no filters, no MAC labels. */
+}
+
 static void write_trailer(unsigned char *at, const struct ipc_kmsg *kmsg, mach_port_seqno_t seqno,
                           mach_port_context_t context, mach_msg_size_t tsize) {
   mach_msg_max_trailer_t t;
-  memset(&t, 0, sizeof t);
-  t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
-  t.msgh_trailer_size = tsize;
-  t.msgh_seqno = seqno;
-  if (kmsg->from_kernel) {
-    t.msgh_sender = (security_token_t)KERNEL_SECURITY_TOKEN_VALUE;
-    t.msgh_audit = (audit_token_t)KERNEL_AUDIT_TOKEN_VALUE;
-  } else {
-    t.msgh_sender = kmsg->sec;
-    t.msgh_audit = kmsg->audit;
-  }
-  t.msgh_context = context;
+  ipc_msg_trailer(&t, kmsg, seqno, context, tsize);
   memcpy(at, &t, tsize);
 }
 

@@ -14,4 +14,10 @@ mach_msg_return_t ipc_mach_msg(struct ipc_space *space, mach_msg_header_t *msg,
                                mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
                                mach_msg_size_t scatter_size);
 
+/* The trailer a receiver of kmsg gets: format 0, tsize bytes requested, the sequence number,
+ * the sender's security and audit tokens (the kernel's for runtime messages), the port's
+ * context; the filter id and labels 0. */
+void ipc_msg_trailer(mach_msg_max_trailer_t *t, const struct ipc_kmsg *kmsg,
+                     mach_port_seqno_t seqno, mach_port_context_t context, mach_msg_size_t tsize);
+
 #endif /* OPENMIG_MSG_INTERNAL_H */
