@@ -151,6 +151,29 @@ extern OPENMIG_API kern_return_t mach_port_swap_guard(ipc_space_t task, mach_por
                                                       mach_port_context_t old_guard,
                                                       mach_port_context_t new_guard);
 
+/* Service and connection ports (mach_port_construct with MPO_SERVICE_PORT /
+ * MPO_CONNECTION_PORT). No sandbox message filters here: the policy id is always 0. */
+extern OPENMIG_API kern_return_t mach_port_is_connection_for_service(
+    ipc_space_t task, mach_port_name_t connection_port, mach_port_name_t service_port,
+    uint64_t *filter_policy_id);
+extern OPENMIG_API kern_return_t mach_port_get_service_port_info(
+    ipc_space_read_t task, mach_port_name_t name, mach_service_port_info_data_t *sp_info_out);
+/* MACH_PORT_GUARD_INFO: the receive right must be strictly guarded by info's guard
+ * (KERN_INVALID_ARGUMENT otherwise; Darwin kills the task). */
+extern OPENMIG_API kern_return_t mach_port_assert_attributes(ipc_space_t task,
+                                                             mach_port_name_t name, int flavor,
+                                                             mach_port_info_t info,
+                                                             mach_msg_type_number_t infoCnt);
+/* Kernel-object type of a send or receive right: 2 (IKOT_TASK_CONTROL) for a task port, 0 for
+ * any other port; the address is 0, as on release kernels. */
+extern OPENMIG_API kern_return_t mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
+                                                   natural_t *object_type,
+                                                   mach_vm_address_t *object_addr);
+extern OPENMIG_API kern_return_t mach_port_kernel_object(ipc_space_read_t task,
+                                                         mach_port_name_t name,
+                                                         unsigned *object_type,
+                                                         unsigned *object_addr);
+
 __END_DECLS
 
 #endif /* OPENMIG_MACH_MACH_PORT_H */

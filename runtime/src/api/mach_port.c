@@ -803,3 +803,90 @@ kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
   ipc_unlock();
   return kr;
 }
+
+/* The service port named by a receive right in space, with XNU's errors. */
+static struct ipc_port *service_port(struct ipc_space *space, mach_port_name_t name,
+                                     kern_return_t *kr) {
+  struct ipc_port *port = receive_right(space, name, kr);
+  if (port && (port->mpo_flags & MPO_PORT_TYPE_MASK) != MPO_SERVICE_PORT) {
+    *kr = KERN_INVALID_CAPABILITY;
+    return NULL;
+  }
+  return port;
+}
+
+kern_return_t mach_port_is_connection_for_service(ipc_space_t task,
+                                                  mach_port_name_t connection_port,
+                                                  mach_port_name_t service_port_name,
+                                                  uint64_t *filter_policy_id) {
+  if (!MACH_PORT_VALID(connection_port) || !MACH_PORT_VALID(service_port_name))
+    return KERN_INVALID_NAME;
+  if (!filter_policy_id) return KERN_INVALID_ARGUMENT;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  /* XNU asks the sandbox's message filter for a policy only when the service port has a
+   * sandbox label; there is no sandbox here, so, as for an unlabelled service port: 0. */
+  if (service_port(space, service_port_name, &kr)) *filter_policy_id = 0;
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_get_service_port_info(ipc_space_read_t task, mach_port_name_t name,
+                                              mach_service_port_info_data_t *sp_info_out) {
+  if (!sp_info_out) return KERN_INVALID_ARGUMENT;
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr = KERN_INVALID_RIGHT;
+  struct ipc_port *port = MACH_PORT_VALID(name) ? service_port(space, name, &kr) : NULL;
+  if (port) *sp_info_out = *port->service_info;
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_assert_attributes(ipc_space_t task, mach_port_name_t name, int flavor,
+                                          mach_port_info_t info, mach_msg_type_number_t infoCnt) {
+  if (flavor != MACH_PORT_GUARD_INFO) return KERN_INVALID_ARGUMENT;
+  if (infoCnt < MACH_PORT_GUARD_INFO_COUNT) return KERN_FAILURE;
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_RIGHT;
+  mach_port_guard_info_t gi;
+  memcpy(&gi, info, sizeof gi);
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  kern_return_t kr;
+  struct ipc_port *port = receive_right(space, name, &kr);
+  /* Darwin kills a task whose assertion fails (a fatal guard exception); here it is an answer. */
+  if (port && (!port->guarded || !port->strict_guard || port->context != gi.mpgi_guard))
+    kr = KERN_INVALID_ARGUMENT;
+  ipc_unlock();
+  return kr;
+}
+
+/* IKOT_TASK_CONTROL, XNU's kernel-object type of a task port. */
+#define KOBJECT_TYPE_TASK_CONTROL 2u
+
+kern_return_t mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
+                                natural_t *object_type, mach_vm_address_t *object_addr) {
+  LOCK_TASK_OR_FAIL(space, task, NULL);
+  struct ipc_entry *e = MACH_PORT_VALID(name) ? space_lookup(space, name) : NULL;
+  kern_return_t kr = KERN_SUCCESS;
+  if (!e)
+    kr = KERN_INVALID_NAME;
+  else if (!(e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
+    kr = KERN_INVALID_RIGHT;
+  if (kr == KERN_SUCCESS) {
+    *object_type = e->port->kotype == IKOT_TASK ? KOBJECT_TYPE_TASK_CONTROL : 0;
+    *object_addr = 0; /* release kernels disclose no address */
+  }
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_kernel_object(ipc_space_read_t task, mach_port_name_t name,
+                                      unsigned *object_type, unsigned *object_addr) {
+  natural_t type = 0;
+  mach_vm_address_t addr = 0;
+  kern_return_t kr = mach_port_kobject(task, name, &type, &addr);
+  if (kr == KERN_SUCCESS) {
+    *object_type = type;
+    if (object_addr) *object_addr = (unsigned)addr;
+  }
+  return kr;
+}
