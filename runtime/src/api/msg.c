@@ -272,7 +272,8 @@ static void copyout_pseudo(struct ipc_space *space, struct ipc_kmsg *kmsg, mach_
 /* plan: OOL regions staged before the lock for a remote destination (ool_stage_prepare). */
 static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *msg,
                                   mach_msg_option_t option, mach_msg_size_t send_size,
-                                  mach_msg_timeout_t timeout, struct ool_stage_plan *plan) {
+                                  mach_msg_timeout_t timeout, struct ool_stage_plan *plan,
+                                  const struct ipc_msg_aux *aux) {
   if (send_size < sizeof(mach_msg_header_t) || (send_size & 3)) return MACH_SEND_MSG_TOO_SMALL;
   if (send_size > IPC_MSG_SIZE_MAX) return MACH_SEND_TOO_LARGE;
   mach_msg_header_t h = *msg;
@@ -319,6 +320,16 @@ static mach_msg_return_t msg_send(struct ipc_space *space, mach_msg_header_t *ms
       return mr;
     }
   }
+  if (aux && aux->send_size > 0) {
+    kmsg->aux = malloc(aux->send_size);
+    if (!kmsg->aux) {
+      kmsg_destroy(kmsg);
+      return MACH_SEND_NO_BUFFER;
+    }
+    memcpy(kmsg->aux, aux->send, aux->send_size);
+    ((mach_msg_aux_header_t *)kmsg->aux)->msgdh_size = aux->send_size;
+    kmsg->aux_size = aux->send_size;
+  }
   mr = mqueue_send(kmsg, option, timeout);
   if (mr == MACH_SEND_TIMED_OUT) copyout_pseudo(space, kmsg, msg);
   return mr;
@@ -358,7 +369,7 @@ static void write_trailer(unsigned char *at, const struct ipc_kmsg *kmsg, mach_p
 static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t *buf,
                                      mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
                                      mach_msg_option_t option, mach_msg_timeout_t timeout,
-                                     mach_msg_size_t scatter_size) {
+                                     mach_msg_size_t scatter_size, const struct ipc_msg_aux *aux) {
   mach_msg_return_t mr = check_trailer_request(option);
   if (mr != MACH_MSG_SUCCESS) return mr;
   mach_msg_size_t tsize = REQUESTED_TRAILER_SIZE(option);
@@ -373,6 +384,11 @@ static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t 
   }
   if (mr != MACH_MSG_SUCCESS) return mr;
   struct ipc_kmsg *kmsg = r.kmsg;
+  /* Auxiliary data that does not fit the receiver's vector (mach_msg2). */
+  if (aux && aux->vector && kmsg->aux_size > aux->rcv_size) {
+    kmsg_destroy(kmsg);
+    return MACH_RCV_TOO_LARGE;
+  }
   /* The destination right is consumed by the receive. */
   mach_msg_type_name_t dest_type = kmsg->remote_type;
   if (dest_type == MACH_MSG_TYPE_PORT_SEND_ONCE)
@@ -394,6 +410,13 @@ static mach_msg_return_t msg_receive(struct ipc_space *space, mach_msg_header_t 
   copyout_body(space, kmsg, (unsigned char *)buf, targets, option, false);
   free(targets);
   write_trailer((unsigned char *)buf + round_msg(kmsg->size), kmsg, r.seqno, r.port->context, tsize);
+  if (aux && aux->rcv) { /* the payload, or an empty header as end of data (dropped if too big) */
+    const mach_msg_aux_header_t eof = { 0, 0 };
+    if (kmsg->aux && kmsg->aux_size <= aux->rcv_size)
+      memcpy(aux->rcv, kmsg->aux, kmsg->aux_size);
+    else
+      memcpy(aux->rcv, &eof, sizeof eof);
+  }
   kmsg_free(kmsg);
   return MACH_MSG_SUCCESS;
 }
@@ -403,14 +426,23 @@ mach_msg_return_t ipc_mach_msg(struct ipc_space *space, mach_msg_header_t *msg,
                                mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
                                mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
                                mach_msg_size_t scatter_size) {
+  return ipc_mach_msg_aux(space, msg, option, send_size, rcv_size, rcv_name, timeout, rcv_msg,
+                          scatter_size, NULL);
+}
+
+mach_msg_return_t ipc_mach_msg_aux(struct ipc_space *space, mach_msg_header_t *msg,
+                                   mach_msg_option_t option, mach_msg_size_t send_size,
+                                   mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+                                   mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
+                                   mach_msg_size_t scatter_size, const struct ipc_msg_aux *aux) {
   mach_msg_return_t mr = MACH_MSG_SUCCESS;
   /* Large OOL regions for another process are copied before the lock (ool_stage_internal.h). */
   struct ool_stage_plan plan;
   if (option & MACH_SEND_MSG) ool_stage_prepare(space, msg, send_size, &plan);
   ipc_lock();
-  if (option & MACH_SEND_MSG) mr = msg_send(space, msg, option, send_size, timeout, &plan);
+  if (option & MACH_SEND_MSG) mr = msg_send(space, msg, option, send_size, timeout, &plan, aux);
   if (mr == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG))
-    mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout, scatter_size);
+    mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout, scatter_size, aux);
   ipc_unlock();
   if (option & MACH_SEND_MSG) ool_stage_release(&plan); /* not claimed: freed without the lock */
   return mr;
@@ -524,4 +556,142 @@ void mach_msg_destroy(mach_msg_header_t *msg) {
     }
     at += dsize;
   }
+}
+
+/* mach_msg2 as XNU's mach_msg2_trap (osfmk/ipc/mach_msg.c): the header comes from the packed
+ * arguments, the body from the data; the vector form reads the message and auxiliary vectors. */
+#define MSG2_OPTION_CALL_MASK \
+  (MACH64_SEND_KOBJECT_CALL | MACH64_SEND_MQ_CALL | MACH64_SEND_ANY | MACH64_SEND_DK_CALL)
+#define MSG2_AUX_MAX ((mach_msg_size_t)1024)
+
+/* ipc_preflight_msg_option64: a send names exactly one kind of call; vectors go to queues. */
+static mach_msg_return_t msg2_check_options(mach_msg_option64_t option64) {
+  if (!(option64 & MACH64_SEND_MSG)) return MACH_MSG_SUCCESS;
+  mach_msg_option64_t call = option64 & MSG2_OPTION_CALL_MASK;
+  if (call == 0 || (call & (call - 1)) != 0) return MACH_SEND_INVALID_OPTIONS;
+  if ((option64 & MACH64_MSG_VECTOR) && !(option64 & (MACH64_SEND_MQ_CALL | MACH64_SEND_ANY)))
+    return MACH_SEND_INVALID_OPTIONS;
+  return MACH_MSG_SUCCESS;
+}
+
+/* mach_msg_copyin_data_vectors and mach_msg_validate_data_vectors. */
+static mach_msg_return_t msg2_vectors(const void *data, mach_msg_option64_t option64,
+                                      uint32_t snd_count, uint32_t rcv_count,
+                                      mach_msg_vector_t *msgv, mach_msg_vector_t *auxv) {
+  bool sending = (option64 & MACH64_SEND_MSG) != 0;
+  uint32_t n = snd_count > rcv_count ? snd_count : rcv_count;
+  if (n > MACH_MSGV_MAX_COUNT || !data)
+    return sending ? MACH_SEND_INVALID_DATA : MACH_RCV_INVALID_ARGUMENTS;
+  if (n == 0) return sending ? MACH_SEND_MSG_TOO_SMALL : MACH_RCV_INVALID_ARGUMENTS;
+  mach_msg_vector_t v[MACH_MSGV_MAX_COUNT];
+  memset(v, 0, sizeof v);
+  memcpy(v, data, n * sizeof *v);
+  *msgv = v[MACH_MSGV_IDX_MSG];
+  *auxv = v[MACH_MSGV_IDX_AUX];
+  if (sending) {
+    if (snd_count == 0) return MACH_SEND_MSG_TOO_SMALL;
+    if (msgv->msgv_data == 0) return MACH_SEND_INVALID_DATA;
+    if (msgv->msgv_send_size < sizeof(mach_msg_header_t) || (msgv->msgv_send_size & 3))
+      return MACH_SEND_MSG_TOO_SMALL;
+    if (msgv->msgv_send_size > IPC_MSG_SIZE_MAX) return MACH_SEND_TOO_LARGE;
+    if (snd_count == MACH_MSGV_MAX_COUNT) {
+      mach_msg_size_t a = auxv->msgv_send_size;
+      if (a != 0 && auxv->msgv_data == 0) return MACH_SEND_INVALID_DATA;
+      if (a != 0 && a < sizeof(mach_msg_aux_header_t)) return MACH_SEND_AUX_TOO_SMALL;
+      if (a > MSG2_AUX_MAX) return MACH_SEND_AUX_TOO_LARGE;
+    } else {
+      auxv->msgv_send_size = 0;
+    }
+  }
+  return MACH_MSG_SUCCESS;
+}
+
+static mach_msg_return_t msg2_check_receive_vectors(const mach_msg_vector_t *auxv,
+                                                    uint32_t rcv_count) {
+  if (rcv_count == 0) return MACH_RCV_INVALID_ARGUMENTS;
+  if (rcv_count == MACH_MSGV_MAX_COUNT) {
+    mach_vm_address_t at = auxv->msgv_rcv_addr ? auxv->msgv_rcv_addr : auxv->msgv_data;
+    if (at == 0 || auxv->msgv_rcv_size < sizeof(mach_msg_aux_header_t))
+      return MACH_RCV_INVALID_ARGUMENTS;
+  }
+  return MACH_MSG_SUCCESS;
+}
+
+mach_msg_return_t mach_msg2_internal(void *data, mach_msg_option64_t option64,
+                                     uint64_t msgh_bits_and_send_size,
+                                     uint64_t msgh_remote_and_local_port,
+                                     uint64_t msgh_voucher_and_id, uint64_t desc_count_and_rcv_name,
+                                     uint64_t rcv_size_and_priority, uint64_t timeout) {
+  mach_msg_return_t mr = msg2_check_options(option64);
+  if (mr != MACH_MSG_SUCCESS) return mr;
+  bool vector = (option64 & MACH64_MSG_VECTOR) != 0;
+  mach_msg_vector_t msgv, auxv;
+  memset(&msgv, 0, sizeof msgv);
+  memset(&auxv, 0, sizeof auxv);
+  if (vector) {
+    mr = msg2_vectors(data, option64, (uint32_t)(msgh_bits_and_send_size >> 32),
+                      (uint32_t)rcv_size_and_priority, &msgv, &auxv);
+    if (mr != MACH_MSG_SUCCESS) return mr;
+  }
+  /* The 32-bit options keep their meaning; the call kinds and vectors are handled here. */
+  mach_msg_option_t option = (mach_msg_option_t)(option64 & 0xffffffffu);
+  mach_msg_timeout_t ms = (mach_msg_timeout_t)timeout;
+  struct ipc_msg_aux aux;
+  memset(&aux, 0, sizeof aux);
+  aux.vector = vector;
+  unsigned char *copy = NULL;
+  void *user_msg = vector ? (void *)(uintptr_t)msgv.msgv_data : data;
+  mach_msg_size_t send_size = 0;
+  if (option & MACH_SEND_MSG) {
+    send_size = vector ? msgv.msgv_send_size : (mach_msg_size_t)(msgh_bits_and_send_size >> 32);
+    if (send_size < sizeof(mach_msg_header_t) || (send_size & 3)) return MACH_SEND_MSG_TOO_SMALL;
+    if (send_size > IPC_MSG_SIZE_MAX) return MACH_SEND_TOO_LARGE;
+    if (!user_msg) return MACH_SEND_INVALID_DATA;
+    /* The header (and descriptor count) of the arguments replace those in the buffer. */
+    copy = malloc(send_size);
+    if (!copy) return MACH_SEND_NO_BUFFER;
+    memcpy(copy, user_msg, send_size);
+    mach_msg_header_t h = {
+      .msgh_bits = (mach_msg_bits_t)msgh_bits_and_send_size,
+      .msgh_size = send_size,
+      .msgh_remote_port = (mach_port_name_t)msgh_remote_and_local_port,
+      .msgh_local_port = (mach_port_name_t)(msgh_remote_and_local_port >> 32),
+      .msgh_voucher_port = (mach_port_name_t)msgh_voucher_and_id,
+      .msgh_id = (mach_msg_id_t)(msgh_voucher_and_id >> 32),
+    };
+    memcpy(copy, &h, sizeof h);
+    if ((h.msgh_bits & MACH_MSGH_BITS_COMPLEX) && send_size >= sizeof(mach_msg_base_t)) {
+      mach_msg_size_t dsc = (mach_msg_size_t)desc_count_and_rcv_name;
+      memcpy(copy + offsetof(mach_msg_base_t, body.msgh_descriptor_count), &dsc, sizeof dsc);
+    }
+    aux.send = (const void *)(uintptr_t)auxv.msgv_data;
+    aux.send_size = auxv.msgv_send_size;
+  }
+  mach_msg_header_t *rcv_buf = NULL;
+  mach_msg_size_t rcv_size = 0;
+  if (option & MACH_RCV_MSG) {
+    if (vector) {
+      mr = msg2_check_receive_vectors(&auxv, (uint32_t)rcv_size_and_priority);
+      if (mr != MACH_MSG_SUCCESS && !(option & MACH_SEND_MSG)) return mr;
+      rcv_buf = (mach_msg_header_t *)(uintptr_t)(msgv.msgv_rcv_addr ? msgv.msgv_rcv_addr
+                                                                    : msgv.msgv_data);
+      rcv_size = msgv.msgv_rcv_size;
+      if ((uint32_t)rcv_size_and_priority == MACH_MSGV_MAX_COUNT) {
+        aux.rcv = (void *)(uintptr_t)(auxv.msgv_rcv_addr ? auxv.msgv_rcv_addr : auxv.msgv_data);
+        aux.rcv_size = auxv.msgv_rcv_size;
+      }
+    } else {
+      rcv_buf = data;
+      rcv_size = (mach_msg_size_t)rcv_size_and_priority;
+    }
+  }
+  mach_port_name_t rcv_name = (mach_port_name_t)(desc_count_and_rcv_name >> 32);
+  /* A bad receive vector does not stop the send of a combined call (XNU checks it after). */
+  mach_msg_option_t first = option;
+  if (vector && (option & MACH_RCV_MSG) && mr != MACH_MSG_SUCCESS) first &= ~MACH_RCV_MSG;
+  mach_msg_return_t r = ipc_mach_msg_aux(ipc_space_current(), (mach_msg_header_t *)copy, first,
+                                         send_size, rcv_size, rcv_name, ms, rcv_buf, 0, &aux);
+  if (r == MACH_SEND_TIMED_OUT && copy) memcpy(user_msg, copy, send_size); /* given back */
+  free(copy);
+  return r == MACH_MSG_SUCCESS && first != option ? mr : r;
 }
