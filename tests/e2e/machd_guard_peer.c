@@ -3,7 +3,8 @@
  *                guarded descriptor, and checks what XNU's copyout gives: with
  *                MACH_RCV_GUARDED_DESC and IMMOVABLE_RECEIVE the right is guarded by the receive
  *                buffer's address and immovable; without IMMOVABLE_RECEIVE it is plain; without
- *                MACH_RCV_GUARDED_DESC the right is destroyed. Also its task_info audit token.
+ *                MACH_RCV_GUARDED_DESC the right is destroyed. Also mach_port_peek of the first
+ *                message and its task_info audit token.
  *   client NAME: looks NAME up and sends the three messages (after the send-side checks).
  * Prints "ready" once set up; exits 0 when every check passed, else the failed step. */
 #include <stdbool.h>
@@ -85,8 +86,25 @@ static int server(const char *name) {
     mach_port_t svc = MACH_PORT_NULL;
     CHECK(1, bootstrap_check_in(bootstrap_port, name, &svc) == KERN_SUCCESS, "check-in %s", name);
     ready();
+    /* mach_port_peek on a message from another process: its id, size and machd's audit token,
+     * the same the receive then gives. */
+    mach_port_seqno_t seqno = 0;
+    mach_msg_size_t psize = 0;
+    mach_msg_id_t pid_ = 0;
+    mach_msg_audit_trailer_t pt;
+    mach_msg_type_number_t ptsize = sizeof pt;
+    kern_return_t pk = KERN_FAILURE;
+    for (int i = 0; i < 2000 && pk == KERN_FAILURE; i++) {
+        pk = mach_port_peek(mach_task_self(), svc, MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT),
+                            &seqno, &psize, &pid_, (mach_msg_trailer_info_t)&pt, &ptsize);
+        if (pk == KERN_FAILURE)
+            usleep(10000);
+    }
+    CHECK(19, pk == KERN_SUCCESS && pid_ == 1 && psize == sizeof(guarded_msg_t) + 8, "peek %#x id %d size %u",
+          pk, pid_, psize);
     guarded_rcv_t r;
     CHECK(2, receive(svc, &r, MACH_RCV_GUARDED_DESC) == MACH_MSG_SUCCESS, "receive 1");
+    CHECK(20, memcmp(&pt.msgh_audit, &r.trailer.msgh_audit, sizeof pt.msgh_audit) == 0, "peeked audit");
     CHECK(3, r.m.header.msgh_id == 1 && r.m.desc.type == MACH_MSG_GUARDED_PORT_DESCRIPTOR, "id 1");
     mach_port_t q = r.m.desc.name;
     CHECK(4, MACH_PORT_VALID(q) && r.m.desc.disposition == MACH_MSG_TYPE_PORT_RECEIVE, "right 1");
