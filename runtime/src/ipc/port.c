@@ -38,6 +38,7 @@ void port_release(struct ipc_port *port) {
     all_ports = port->all_next;
   if (port->all_next) port->all_next->all_prev = port->all_prev;
   ipc_stats.ports--;
+  free(port->service_info);
   free(port);
 }
 

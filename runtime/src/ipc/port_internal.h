@@ -48,7 +48,8 @@ struct ipc_port {
   bool guarded;
   bool strict_guard;
   bool immovable_receive;
-  uint32_t mpo_flags;           /* MPO_* given at construction */
+  uint32_t mpo_flags;           /* MPO_* given at construction (the port type bits included) */
+  mach_service_port_info_data_t *service_info; /* MPO_SERVICE_PORT: its name (owned) */
 
   enum ipc_kobject_type kotype;
   void *kobject;
