@@ -6,7 +6,7 @@ if(TARGET mig AND TARGET mach AND TARGET machd)
   if(OPENMIG_SANITIZE)
     set(install_xflags "-fsanitize=address,undefined")
   endif()
-  foreach(case cmake pkgconfig deb)
+  foreach(case cmake pkgconfig deb units)
     add_test(NAME install.${case}
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install/install_test.sh ${PROJECT_BINARY_DIR}
                      ${PROJECT_SOURCE_DIR} ${case} "${install_xflags}")

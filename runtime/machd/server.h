@@ -18,6 +18,11 @@ enum {
  * answers at path, or MACHD_EXIT_STARTUP (logged). */
 int machd_server_listen(struct machd_server **out, const char *path);
 
+/* The same around a listening socket machd was given (systemd socket activation): fd must be a
+ * listening, non-blocking, close-on-exec SOCK_SEQPACKET socket; path is its address, for logs.
+ * The socket file is left in place at the end (its owner removes it). */
+int machd_server_listen_fd(struct machd_server **out, int fd, const char *path);
+
 /* Serves tasks until SIGTERM or SIGINT (which the caller must have blocked before calling).
  * Returns MACHD_EXIT_OK after a clean stop, MACHD_EXIT_STARTUP if the loop could not start. */
 int machd_server_run(struct machd_server *s);

@@ -6,6 +6,8 @@
 #   pkgconfig  the same example with the installed mig and `pkg-config mach` (shared, rpath), and
 #              `pkg-config --static mach` (libmach.a); run both.
 #   deb        cpack -G DEB: the package holds the files the README lists, and its mig works.
+#   units      the installed systemd units: systemd-analyze verify when there is one, else parsed;
+#              ExecStart is the installed machd, the user socket is the runtime's default path.
 # usage: install_test.sh <build dir> <source dir> <case> [extra C flags, e.g. sanitizers]
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
@@ -27,7 +29,10 @@ install_prefix() {
   run_logged install.txt "cmake --install" cmake --install "$BUILD" --prefix "$WORK/prefix"
   for f in bin/mig bin/machd include/mach/mach.h include/servers/bootstrap.h \
            share/mig/defs/mach/std_types.defs lib/pkgconfig/mach.pc lib/libmach.a \
-           lib/cmake/OpenMIG/OpenMIGConfig.cmake lib/cmake/OpenMIG/OpenMIGTargets.cmake; do
+           lib/cmake/OpenMIG/OpenMIGConfig.cmake lib/cmake/OpenMIG/OpenMIGTargets.cmake \
+           share/man/man1/mig.1 share/man/man8/machd.8 \
+           lib/systemd/user/machd.socket lib/systemd/user/machd.service \
+           lib/systemd/system/machd.socket lib/systemd/system/machd.service; do
     [[ -e prefix/$f ]] || fail "not installed: $f"
   done
   ls prefix/lib/libmach.so.* >/dev/null || fail "not installed: lib/libmach.so.*"
@@ -104,12 +109,59 @@ case_deb() {
   deb=$(ls pkg/openmig_*.deb) || fail "no .deb written"
   dpkg-deb -c "$deb" | awk '{print $6}' >contents.txt
   for f in ./usr/bin/mig ./usr/bin/machd ./usr/include/mach/mach.h ./usr/lib/pkgconfig/mach.pc \
-           ./usr/lib/cmake/OpenMIG/OpenMIGConfig.cmake ./usr/share/mig/defs/mach/std_types.defs; do
+           ./usr/lib/cmake/OpenMIG/OpenMIGConfig.cmake ./usr/share/mig/defs/mach/std_types.defs \
+           ./usr/share/man/man1/mig.1 ./usr/share/man/man8/machd.8 \
+           ./usr/lib/systemd/system/machd.socket ./usr/lib/systemd/user/machd.service; do
     grep -qx -- "$f" contents.txt || { cat contents.txt >&2; fail "$f missing from $deb"; }
   done
   [[ $(dpkg-deb -f "$deb" Package) == openmig ]] || fail "package name"
   dpkg-deb -x "$deb" root
   run_logged mig.txt "mig from the package" root/usr/bin/mig --version
+  grep -qx 'ExecStart=/usr/bin/machd --foreground --log-level notice' root/usr/lib/systemd/system/machd.service ||
+    fail "the packaged unit does not run /usr/bin/machd"
+}
+
+# unit_value <file> <section> <key>: the value of key in [section] (last one wins, as systemd).
+unit_value() {
+  awk -v sec="[$2]" -v key="$3" '
+    /^[ \t]*[#;]/ || /^[ \t]*$/ { next }
+    /^\[/ { cur = $0; next }
+    cur == sec { i = index($0, "="); if (i && substr($0, 1, i - 1) == key) v = substr($0, i + 1) }
+    END { print v }' "$1"
+}
+
+case_units() {
+  install_prefix
+  local kind f
+  for kind in user system; do
+    for f in prefix/lib/systemd/$kind/machd.socket prefix/lib/systemd/$kind/machd.service; do
+      # Every line: a comment, a [Section] or Key=Value, in the sections systemd knows here.
+      awk '/^[ \t]*([#;]|$)/ { next } /^\[(Unit|Socket|Service|Install)\]$/ { next }
+           /^[A-Za-z]+=/ { next } { print FILENAME ": " NR ": " $0; bad = 1 } END { exit bad }' "$f" ||
+        fail "$f: not a unit file"
+      [[ -n $(unit_value "$f" Unit Description) ]] || fail "$f: no Description"
+      [[ $(unit_value "$f" Unit Documentation) == "man:machd(8)" ]] || fail "$f: Documentation"
+    done
+    local svc=prefix/lib/systemd/$kind/machd.service sock=prefix/lib/systemd/$kind/machd.socket
+    [[ $(unit_value "$svc" Service ExecStart) == "$WORK/prefix/bin/machd --foreground --log-level notice" ]] ||
+      fail "$svc: ExecStart is not the installed machd: $(unit_value "$svc" Service ExecStart)"
+    [[ $(unit_value "$svc" Unit Requires) == machd.socket ]] || fail "$svc: Requires"
+    [[ $(unit_value "$sock" Install WantedBy) == sockets.target ]] || fail "$sock: WantedBy"
+  done
+  # The user socket is where the runtime looks by default ($XDG_RUNTIME_DIR is %t), private.
+  local user_sock=prefix/lib/systemd/user/machd.socket
+  [[ $(unit_value "$user_sock" Socket ListenSequentialPacket) == "%t/machd/machd.sock" ]] || fail "user socket path"
+  [[ $(unit_value "$user_sock" Socket DirectoryMode) == 0700 ]] || fail "user socket directory mode"
+  [[ $(unit_value "$user_sock" Socket SocketMode) == 0600 ]] || fail "user socket mode"
+  if command -v systemd-analyze >/dev/null; then
+    (cd prefix/lib/systemd/system && run_logged "$WORK/verify-system.txt" "systemd-analyze verify (system)" \
+       systemd-analyze verify --man=no machd.socket machd.service)
+    mkdir -m 700 xdg
+    (cd prefix/lib/systemd/user && XDG_RUNTIME_DIR="$WORK/xdg" run_logged "$WORK/verify-user.txt" \
+       "systemd-analyze verify (user)" systemd-analyze --user verify --man=no machd.socket machd.service)
+  else
+    echo "note: no systemd-analyze; the units were checked by parsing only"
+  fi
 }
 
 "case_$CASE"

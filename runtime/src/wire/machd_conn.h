@@ -22,7 +22,10 @@ struct machd_conn {
 /* Connects to machd at `path` (NULL: the default path, docs/machd.md 1) and says HELLO. With
  * `autostart`, when nobody answers it runs `machd --daemon --socket PATH` ($MACHD_PATH, else
  * `machd` from $PATH) unless MACHD_NO_AUTOSTART=1, and retries for up to 5 seconds.
- * Returns 0, or an errno value (ECONNREFUSED: no machd; EPROTO: HELLO refused). */
+ * No start when "<path>.managed" exists (a service manager serves the path and machd was stopped
+ * there on purpose): ESHUTDOWN.
+ * Returns 0, or an errno value (ECONNREFUSED: no machd; ESHUTDOWN: see above; EPROTO: HELLO
+ * refused). */
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart);
 
 /* True when a machd accepts connections at `path`: one connect() and close, no HELLO. A socket
