@@ -10,3 +10,15 @@ foreach(page_prog "mig.1:mig" "machd.8:machd")
     set_tests_properties(man.${page} PROPERTIES TIMEOUT 60 LABELS docs)
   endif()
 endforeach()
+
+# The documentation's examples (tests/docs/run_doc_blocks.sh): every ```sh block of docs/*.md runs
+# against an installed copy of this build, and prints its ```output block when it has one. Not in
+# sanitizer builds: the pages are checked once, with the plain build (CI runs both).
+if(TARGET mig AND TARGET machd AND NOT OPENMIG_SANITIZE)
+  add_test(NAME docs.shell_blocks COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docs/run_doc_blocks.sh
+                                          ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+  set_tests_properties(docs.shell_blocks PROPERTIES TIMEOUT 900 LABELS docs)
+endif()
+# Every repository path the pages name exists.
+add_test(NAME docs.paths COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docs/check_doc_paths.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(docs.paths PROPERTIES TIMEOUT 60 LABELS docs)
