@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "instance_lock.h"
+#include "limits.h"
 #include "log.h"
 #include "server.h"
 #include "wire/machd_path.h"
@@ -27,7 +28,7 @@
 
 static void usage(FILE *to) {
     fputs("usage: machd [--socket PATH] [--foreground | --daemon] [--syslog] [--log-level LEVEL]\n"
-          "             [--verbose] [--version] [--help]\n"
+          "             [--verbose] [--limit NAME=N]... [--version] [--help]\n"
           "\n"
           "The broker for Mach IPC between processes (OpenMIG).\n"
           "\n"
@@ -40,6 +41,10 @@ static void usage(FILE *to) {
           "  --syslog       log to syslog even in the foreground (stderr when there is none)\n"
           "  --log-level LEVEL  error, warning, notice (the default), info or debug\n"
           "  --verbose      --log-level info: also log tasks connecting and leaving\n"
+          "  --limit NAME=N what tasks may make machd hold (docs/security.md): entries-per-task\n"
+          "                 (65536), entries-per-uid (1048576), names-per-task (512),\n"
+          "                 names-per-uid (2048), waiters-per-task (1024), overshoot (256),\n"
+          "                 connections-per-uid (256)\n"
           "  --version      print the version and exit\n"
           "  --help         print this help and exit\n"
           "\n"
@@ -52,6 +57,7 @@ struct options {
     const char *socket;
     bool daemon, use_syslog;
     int log_level;
+    struct machd_limits limits;
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -60,19 +66,21 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"socket", required_argument, NULL, 's'}, {"foreground", no_argument, NULL, 'f'},
         {"daemon", no_argument, NULL, 'd'},       {"syslog", no_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-        {"log-level", required_argument, NULL, 'L'}, {"version", no_argument, NULL, 'V'},
+        {"limit", required_argument, NULL, 'L'},
+        {"log-level", required_argument, NULL, 'G'}, {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch;
+    char err[256];
     o->log_level = LOG_NOTICE;
-    while ((ch = getopt_long(argc, argv, "s:fdlvh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "s:fdlvhL:", longopts, NULL)) != -1) {
         switch (ch) {
         case 's': o->socket = optarg; break;
         case 'f': o->daemon = false; break;
         case 'd': o->daemon = true; break;
         case 'l': o->use_syslog = true; break;
         case 'v': o->log_level = LOG_INFO; break;
-        case 'L':
+        case 'G':
             o->log_level = machd_log_level_parse(optarg);
             if (o->log_level < 0) {
                 fprintf(stderr, "machd: unknown log level '%s' (error, warning, notice, info, debug)\n", optarg);
@@ -81,6 +89,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
             break;
         case 'V': printf("machd (OpenMIG) %s\n", OPENMIG_VERSION); return MACHD_EXIT_OK;
         case 'h': usage(stdout); return MACHD_EXIT_OK;
+        case 'L':
+            if (!machd_limits_set(&o->limits, optarg, err, sizeof err)) {
+                fprintf(stderr, "machd: %s\n", err);
+                return MACHD_EXIT_USAGE;
+            }
+            break;
         default: usage(stderr); return MACHD_EXIT_USAGE;
         }
     }
@@ -217,7 +231,7 @@ static bool daemonize(void) {
 }
 
 int main(int argc, char **argv) {
-    struct options o = {0};
+    struct options o = {.limits = machd_limits_default()};
     int early = parse_options(argc, argv, &o);
     if (early >= 0)
         return early;
@@ -256,6 +270,7 @@ int main(int argc, char **argv) {
         machd_instance_unlock(&lock);
         return rc;
     }
+    machd_server_set_limits(server, &o.limits);
     mark_managed(path, inherited >= 0);
     if (o.daemon) {
         daemonize();
