@@ -1,6 +1,7 @@
 /* Ports: allocation, references, send/send-once right counts with the no-senders and
  * send-once notifications they trigger, and destruction of the receive right. */
 #include "ipc/port_internal.h"
+#include "ipc/fdwatch_internal.h"
 #include "ipc/kmsg_internal.h"
 #include "ipc/mqueue_internal.h"
 #include "ipc/notify_internal.h"
@@ -38,6 +39,7 @@ void port_release(struct ipc_port *port) {
     all_ports = port->all_next;
   if (port->all_next) port->all_next->all_prev = port->all_prev;
   ipc_stats.ports--;
+  fdwatch_port_detach(port);
   free(port);
 }
 
@@ -127,6 +129,7 @@ static void detach_receiver(struct ipc_port *port) {
   port->receiver = NULL;
   port->receiver_name = MACH_PORT_NULL;
   port_leave_psets(port);
+  fdwatch_port_detach(port);
   wake_all(&port->rcv_waiters);
 }
 
@@ -162,6 +165,8 @@ static void port_die(struct ipc_port *port) {
     mqueue_kmsg_leaves(kmsg);
     kmsg_destroy(kmsg);
   }
+  fdwatch_port_changed(port);
+  fdwatch_port_detach(port);
   if (port->nsrequest) {
     struct ipc_port *notify = port->nsrequest;
     port->nsrequest = NULL;

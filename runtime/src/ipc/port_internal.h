@@ -38,6 +38,8 @@ struct ipc_port {
   struct ipc_kmsg *q_tail;
   struct ipc_waitq rcv_waiters;  /* threads receiving on this port directly */
   struct ipc_waitq send_waiters; /* senders blocked on a full queue, FIFO */
+  bool ready;                   /* a receive would find a message (fdwatch_internal.h) */
+  struct ipc_fdwatch *fdwatch;  /* readiness descriptor, or NULL */
 
   struct ipc_port *nsrequest;   /* no-senders notify (send-once right) */
   mach_port_mscount_t ns_sync;
