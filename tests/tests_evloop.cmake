@@ -6,3 +6,9 @@ if(TARGET mach_static)
     LIBS mach_static mach_internal Threads::Threads
     LABELS runtime)
 endif()
+if(TARGET mach_static)
+  openmig_add_unit_test(NAME test_semaphore
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_semaphore.c
+    LIBS mach_static mach_internal Threads::Threads
+    LABELS runtime)
+endif()

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 static struct ipc_port *all_ports;
+void (*ipc_kobject_no_senders)(struct ipc_port *port);
 
 struct ipc_port *port_alloc(void) {
   struct ipc_port *port = calloc(1, sizeof *port);
@@ -63,6 +64,10 @@ static void port_check_no_senders(struct ipc_port *port) {
   if (port->srights != 0 || port->remote_senders != 0) return;
   if (port->transport && port->transport->proxy_released) {
     port->transport->proxy_released(port);
+    return;
+  }
+  if (port->active && port->kotype != IKOT_NONE && ipc_kobject_no_senders) {
+    ipc_kobject_no_senders(port);
     return;
   }
   if (port->active && port->nsrequest) {

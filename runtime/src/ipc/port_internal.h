@@ -8,7 +8,7 @@
 
 struct ipc_transport_ops;
 
-enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK };
+enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK, IKOT_SEMAPHORE };
 
 /* Dead-name request armed by space on name, answered through the send-once right notify. */
 struct ipc_dnreq {
@@ -101,6 +101,10 @@ void port_release_send(struct ipc_port *port);
 void port_destroy_send_once(struct ipc_port *port);
 /* Releases a send-once right consumed by a delivered message (no notification). */
 void port_release_send_once(struct ipc_port *port);
+
+/* Called when the last send right to an active kernel object port (kotype != IKOT_NONE) goes
+ * away, lock held; set once by the layer that makes such objects (api/semaphore.c). */
+extern void (*ipc_kobject_no_senders)(struct ipc_port *port);
 
 /* Removes port from every port set holding it. Lock held. */
 void port_leave_psets(struct ipc_port *port);
