@@ -12,3 +12,10 @@ if(TARGET mach_static)
     LIBS mach_static mach_internal Threads::Threads
     LABELS runtime)
 endif()
+
+# Benchmark (built, not registered with CTest): bin/bench/bench_evloop [round_trips] [runs]
+if(TARGET mach_static)
+  add_executable(bench_evloop ${CMAKE_CURRENT_LIST_DIR}/bench/bench_evloop.c)
+  target_link_libraries(bench_evloop PRIVATE mach_static Threads::Threads)
+  set_target_properties(bench_evloop PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
+endif()

@@ -12,10 +12,14 @@
 
 __BEGIN_DECLS
 
-/* A descriptor that is readable (POLLIN / EPOLLIN, level-triggered) exactly while a message is
- * queued on the receive right `name`, or on any member of the port set `name`, whoever sent
- * it (a thread of this process or another process through machd). Reading it is neither needed
- * nor useful: it becomes unreadable when the last message is received. Once the receive right
+/* A descriptor that is readable (POLLIN / EPOLLIN, level-triggered) while a message is queued
+ * on the receive right `name`, or on any member of the port set `name`, whoever sent it (a
+ * thread of this process or another process through machd). Reading it is neither needed nor
+ * useful: it becomes unreadable when the last message is received. When other threads send
+ * while the loop receives, a wake-up may now and then find nothing (a receive with a zero
+ * timeout returns MACH_RCV_TIMED_OUT): go back to the loop; at most one per message, never a
+ * busy loop. After a call that queued or received in this thread, the descriptor already
+ * shows the new state. Once the receive right
  * leaves the name (destroyed, moved away) or the set is destroyed, it stays readable for good,
  * so a loop's next receive fails (MACH_RCV_INVALID_NAME) and the loop can drop it. Every call
  * returns a new descriptor (close-on-exec) that the caller closes; all of a name's

@@ -1,12 +1,16 @@
 /* Readiness descriptors (<mach/openmig_fd.h>): an eventfd per watched port or port set, kept
- * readable exactly while a message is queued on the port (on any member of the set), so a port
+ * readable while a message is queued on the port (on any member of the set), so a port
  * can sit in a poll/epoll loop. The queue side calls fdwatch_port_changed wherever a queue may
  * have become empty or non-empty; it records the state on the port (port->ready) and counts
  * ready members on the port's sets; a watch only mirrors that state into its eventfd. The
  * eventfd is written and drained after the IPC lock is released (fdwatch_flush, called by
- * ipc_unlock), not by the thread holding it: every change schedules a sync that reads the
- * latest wanted state under the watch's own mutex, so the last sync always leaves the
- * descriptor right. Lock held unless stated. */
+ * ipc_unlock), not by the thread holding it, and without a lock: each change schedules a sync
+ * that applies the latest wanted state and looks again, so once every sync has returned the
+ * descriptor is right, and a wake-up is never lost. While a sync of another thread is late (its
+ * write() lands after a receive emptied the queue, then it drains again), the descriptor can be
+ * readable for a moment with nothing queued: a loop's receive with a zero timeout then returns
+ * MACH_RCV_TIMED_OUT. At most one such wake-up per message; never a busy loop. Lock held unless
+ * stated. */
 #ifndef OPENMIG_FDWATCH_INTERNAL_H
 #define OPENMIG_FDWATCH_INTERNAL_H
 

@@ -304,13 +304,19 @@ static void epoll_loop_woken_by_other_threads(void **state) {
     pthread_create(&th[i], NULL, sender, &args[i]);
   }
   int next[THREADS] = { 0 };
-  int received = 0;
+  int received = 0, empty = 0;
   while (received < THREADS * EACH) {
     struct epoll_event out;
     int n = epoll_wait(ep, &out, 1, 20000); /* "forever": a hang fails, never a slow run */
     assert_int_equal(n, 1);
     test_msg_t m;
-    assert_int_equal(recv_msg(set, &m, MACH_RCV_TIMEOUT, 0), MACH_MSG_SUCCESS);
+    mach_msg_return_t mr = recv_msg(set, &m, MACH_RCV_TIMEOUT, 0);
+    if (mr == MACH_RCV_TIMED_OUT) { /* a sender's late write (openmig_fd.h): rare, bounded */
+      empty++;
+      assert_true(empty <= received + 1);
+      continue;
+    }
+    assert_int_equal(mr, MACH_MSG_SUCCESS);
     int who = -1;
     for (int i = 0; i < THREADS; i++)
       if (m.header.msgh_local_port == ports[i]) who = i;
@@ -344,7 +350,8 @@ static void rendezvous_sender_counts_as_ready(void **state) {
   pthread_t th;
   pthread_create(&th, NULL, sender, &a);
   wait_for_sleepers(p, true, 1);
-  assert_true(readable(fd));
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  assert_int_equal(poll(&pfd, 1, 20000), 1); /* the sender's thread writes it after its unlock */
   test_msg_t m;
   assert_int_equal(recv_msg(p, &m, MACH_RCV_TIMEOUT, 0), MACH_MSG_SUCCESS);
   pthread_join(th, NULL);
