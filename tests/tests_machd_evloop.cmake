@@ -13,7 +13,8 @@ if(TARGET machd AND TARGET mach_static)
   set_target_properties(machd_evloop_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_dependencies(machd_evloop_e2e machd machd_evloop_peer)
   set(MACHD_EVLOOP_TESTS
-    remote_senders_wake_an_epoll_loop)
+    remote_senders_wake_an_epoll_loop
+    semaphore_right_in_another_process_is_not_served)
   foreach(t ${MACHD_EVLOOP_TESTS})
     add_test(NAME machd_evloop.${t} COMMAND machd_evloop_e2e ${t})
     set_tests_properties(machd_evloop.${t} PROPERTIES TIMEOUT 300 LABELS machd)
