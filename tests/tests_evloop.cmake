@@ -1,16 +1,12 @@
 # Ports in event loops (<mach/openmig_fd.h>, docs/event-loops.md) and Mach semaphores
 # (<mach/semaphore.h>): unit tests in one process; the machd tests are in tests_machd_evloop.cmake.
 if(TARGET mach_static)
-  openmig_add_unit_test(NAME test_port_fd
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_port_fd.c
-    LIBS mach_static mach_internal Threads::Threads
-    LABELS runtime)
-endif()
-if(TARGET mach_static)
-  openmig_add_unit_test(NAME test_semaphore
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_semaphore.c
-    LIBS mach_static mach_internal Threads::Threads
-    LABELS runtime)
+  foreach(t port_fd semaphore)
+    openmig_add_unit_test(NAME test_${t}
+      SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${t}.c
+      LIBS mach_static mach_internal Threads::Threads
+      LABELS runtime)
+  endforeach()
 endif()
 
 # Benchmark (built, not registered with CTest): bin/bench/bench_evloop [round_trips] [runs]

@@ -291,32 +291,30 @@ kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
   return KERN_SUCCESS;
 }
 
-kern_return_t semaphore_signal(semaphore_t semaphore) {
+enum signal_kind { SIGNAL_PREPOST, SIGNAL_ALL, SIGNAL_WAITER };
+
+static kern_return_t signal_name(semaphore_t semaphore, enum signal_kind kind) {
   struct semaphore *s;
   kern_return_t kr = sem_lookup(semaphore, &s);
   if (kr != KERN_SUCCESS) return kr;
-  kr = sem_signal(s, true);
+  kr = kind == SIGNAL_ALL ? sem_signal_all(s) : sem_signal(s, kind == SIGNAL_PREPOST);
   sem_release(s);
   return kr;
 }
 
-kern_return_t semaphore_signal_all(semaphore_t semaphore) {
-  struct semaphore *s;
-  kern_return_t kr = sem_lookup(semaphore, &s);
-  if (kr != KERN_SUCCESS) return kr;
-  kr = sem_signal_all(s);
-  sem_release(s);
-  return kr;
-}
+kern_return_t semaphore_signal(semaphore_t semaphore) { return signal_name(semaphore, SIGNAL_PREPOST); }
+
+kern_return_t semaphore_signal_all(semaphore_t semaphore) { return signal_name(semaphore, SIGNAL_ALL); }
 
 kern_return_t semaphore_signal_thread(semaphore_t semaphore, thread_t thread) {
+  if (thread == THREAD_NULL) return signal_name(semaphore, SIGNAL_WAITER);
+  /* There are no thread ports: any thread name is one Darwin could not convert either (the
+   * semaphore name is checked first, as Darwin's trap does). */
   struct semaphore *s;
   kern_return_t kr = sem_lookup(semaphore, &s);
   if (kr != KERN_SUCCESS) return kr;
-  /* There are no thread ports: any thread name is one Darwin could not convert either. */
-  kr = thread == THREAD_NULL ? sem_signal(s, false) : KERN_INVALID_ARGUMENT;
   sem_release(s);
-  return kr;
+  return KERN_INVALID_ARGUMENT;
 }
 
 static kern_return_t wait_common(semaphore_t wait_name, semaphore_t signal_name, bool timed,
