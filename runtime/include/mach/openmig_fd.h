@@ -18,8 +18,8 @@ __BEGIN_DECLS
  * useful: it becomes unreadable when the last message is received. When other threads send
  * while the loop receives, a wake-up may now and then find nothing (a receive with a zero
  * timeout returns MACH_RCV_TIMED_OUT): go back to the loop; at most one per message, never a
- * busy loop. After a call that queued or received in this thread, the descriptor already
- * shows the new state. Once the receive right
+ * busy loop. When no other thread works on the port, a call that queued or received has
+ * already updated the descriptor when it returns. Once the receive right
  * leaves the name (destroyed, moved away) or the set is destroyed, it stays readable for good,
  * so a loop's next receive fails (MACH_RCV_INVALID_NAME) and the loop can drop it. Every call
  * returns a new descriptor (close-on-exec) that the caller closes; all of a name's
