@@ -11,6 +11,14 @@
 
 #include "api/semaphore_internal.h"
 
+/* Darwin's ABI: 8-byte mach_timespec_t, policy values, semaphore_t a port name. */
+_Static_assert(sizeof(mach_timespec_t) == 8, "mach_timespec_t");
+_Static_assert(offsetof(mach_timespec_t, tv_nsec) == 4, "mach_timespec_t.tv_nsec");
+_Static_assert(sizeof(semaphore_t) == sizeof(mach_port_t), "semaphore_t");
+_Static_assert(SYNC_POLICY_FIFO == 0 && SYNC_POLICY_FIXED_PRIORITY == 1 && SYNC_POLICY_REVERSED == 2 &&
+                   SYNC_POLICY_LIFO == 2 && SYNC_POLICY_ORDER_MASK == 3 && SYNC_POLICY_MAX == 7,
+               "sync policies");
+
 static const mach_timespec_t NOW = { 0, 0 };
 static const mach_timespec_t LONG_WAIT = { 20, 0 }; /* "forever": a hang fails the test */
 
