@@ -46,24 +46,27 @@ static void sem_release(struct semaphore *s) {
   free(s);
 }
 
-/* The semaphore a name of the caller's space sends to, with a reference: Darwin's
- * port_name_to_semaphore codes (KERN_INVALID_NAME, KERN_INVALID_RIGHT for a name without a
- * send right, KERN_INVALID_ARGUMENT for a port that is not a semaphore). */
+/* The port of the semaphore `name` sends to in space, or NULL with Darwin's
+ * port_name_to_semaphore codes in *kr: KERN_INVALID_NAME, KERN_INVALID_RIGHT for a name without
+ * a send right, KERN_INVALID_ARGUMENT for a port that is not a semaphore. IPC lock held. */
+static struct ipc_port *sem_translate(struct ipc_space *space, mach_port_name_t name, kern_return_t *kr) {
+  struct ipc_entry *e = MACH_PORT_VALID(name) ? space_lookup(space, name) : NULL;
+  *kr = !e                                                         ? KERN_INVALID_NAME
+        : !(e->type & MACH_PORT_TYPE_SEND)                         ? KERN_INVALID_RIGHT
+        : e->port->kotype != IKOT_SEMAPHORE || !e->port->kobject   ? KERN_INVALID_ARGUMENT
+                                                                   : KERN_SUCCESS;
+  return *kr == KERN_SUCCESS ? e->port : NULL;
+}
+
+/* The semaphore a name of the caller's space sends to, with a reference. */
 static kern_return_t sem_lookup(mach_port_name_t name, struct semaphore **out) {
   *out = NULL;
-  if (!MACH_PORT_VALID(name)) return KERN_INVALID_NAME;
   struct ipc_space *space = ipc_space_current();
   ipc_lock();
-  kern_return_t kr = KERN_SUCCESS;
-  struct ipc_entry *e = space_lookup(space, name);
-  if (!e) {
-    kr = KERN_INVALID_NAME;
-  } else if (!(e->type & MACH_PORT_TYPE_SEND)) {
-    kr = KERN_INVALID_RIGHT;
-  } else if (e->port->kotype != IKOT_SEMAPHORE || !e->port->kobject) {
-    kr = KERN_INVALID_ARGUMENT;
-  } else {
-    *out = e->port->kobject;
+  kern_return_t kr;
+  struct ipc_port *port = sem_translate(space, name, &kr);
+  if (port) {
+    *out = port->kobject;
     sem_reference(*out);
   }
   ipc_unlock();
@@ -268,19 +271,12 @@ kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
     return MACH_SEND_INVALID_DEST;
   }
   /* The semaphore is named in the caller's space (the task argument names its owner). */
-  kern_return_t kr = KERN_SUCCESS;
-  struct ipc_entry *e = MACH_PORT_VALID(semaphore) ? space_lookup(self, semaphore) : NULL;
+  kern_return_t kr;
+  struct ipc_port *port = sem_translate(self, semaphore, &kr);
   struct semaphore *s = NULL;
-  if (!e) {
-    kr = KERN_INVALID_NAME;
-  } else if (!(e->type & MACH_PORT_TYPE_SEND)) {
+  if (port && ((struct semaphore *)port->kobject)->owner != space) {
     kr = KERN_INVALID_RIGHT;
-  } else if (e->port->kotype != IKOT_SEMAPHORE || !e->port->kobject) {
-    kr = KERN_INVALID_ARGUMENT;
-  } else if (((struct semaphore *)e->port->kobject)->owner != space) {
-    kr = KERN_INVALID_RIGHT;
-  } else {
-    struct ipc_port *port = e->port;
+  } else if (port) {
     s = unbind(port);
     right_deallocate(self, semaphore); /* the right the call consumes */
   }
