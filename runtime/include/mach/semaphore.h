@@ -15,9 +15,10 @@
 #if defined(__has_include)
 #if __has_include(<mach/clock_types.h>)
 #include <mach/clock_types.h>
+#define OPENMIG_MACH_TIMESPEC_DEFINED 1
 #endif
 #endif
-#if !defined(OPENMIG_MACH_TIMESPEC_DEFINED) && !defined(OPENMIG_MACH_CLOCK_TYPES_H)
+#ifndef OPENMIG_MACH_TIMESPEC_DEFINED
 #define OPENMIG_MACH_TIMESPEC_DEFINED 1
 typedef int clock_res_t;
 struct mach_timespec {
