@@ -5,6 +5,7 @@
 #include "ipc/notify_internal.h"
 #include "ipc/port_internal.h"
 #include "ipc/portset_internal.h"
+#include "ipc/fdwatch_internal.h"
 
 #define T_SEND MACH_PORT_TYPE_SEND
 #define T_RECV MACH_PORT_TYPE_RECEIVE
@@ -95,6 +96,7 @@ static void receive_right_leaves(struct ipc_port *port) {
   port->guarded = false;
   port->strict_guard = false;
   port_leave_psets(port);
+  fdwatch_port_detach(port);
   for (struct ipc_waiter *w; (w = waitq_pop(&port->rcv_waiters)) != NULL;) ipc_wake_later(w);
 }
 
