@@ -1,6 +1,6 @@
 # The manual pages (docs/man): rendered by man -l and groff without a warning, every option of the
 # program's --help documented.
-foreach(page_prog "mig.1:mig" "machd.8:machd")
+foreach(page_prog "mig.1:mig" "machd.8:machd" "machctl.1:machctl")
   string(REPLACE ":" ";" pp ${page_prog})
   list(GET pp 0 page)
   list(GET pp 1 prog)
