@@ -19,6 +19,12 @@ if(TARGET mig AND TARGET machd AND NOT OPENMIG_SANITIZE)
                                           ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
   set_tests_properties(docs.shell_blocks PROPERTIES TIMEOUT 900 LABELS docs)
 endif()
+# README.md's blocks ("Two processes": two programs meet through the machd started on demand).
+if(TARGET mig AND TARGET machd AND TARGET machctl AND NOT OPENMIG_SANITIZE)
+  add_test(NAME docs.readme_blocks COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docs/run_readme_blocks.sh
+                                           ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+  set_tests_properties(docs.readme_blocks PROPERTIES TIMEOUT 300 LABELS docs)
+endif()
 # Every repository path the pages name exists.
 add_test(NAME docs.paths COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docs/check_doc_paths.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(docs.paths PROPERTIES TIMEOUT 60 LABELS docs)

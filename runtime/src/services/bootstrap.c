@@ -73,8 +73,8 @@ __attribute__((constructor)) static void bootstrap_port_init(void) {
     adopt_service_port(port);
     (void)pthread_atfork(bootstrap_before_fork, bootstrap_after_fork_parent,
                          bootstrap_after_fork_child);
-    /* With machd in use (MACHD_SOCKET, or its socket at the default path; MACHD_DISABLE=1 opts
-     * out), machd's name service becomes the bootstrap port (bootstrap_client_use_port). */
+    /* machd's name service becomes the bootstrap port (bootstrap_client_use_port) unless the
+     * program chose the in-process one (MACH_BOOTSTRAP=private). */
     bootstrap_client_use_machd();
 }
 
