@@ -288,7 +288,8 @@ kern_return_t machd_start_transport(bool autostart) {
             T.in_buf = malloc(MACHD_MAX_PACKET);
         int err = T.in_buf ? machd_conn_open(&T.conn, NULL, autostart) : ENOMEM;
         if (err) {
-            say_unreachable(err);
+            if (autostart) /* not the rebinder's polling for a machd to come back */
+                say_unreachable(err);
             kr = KERN_FAILURE;
         } else {
             static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
