@@ -282,6 +282,27 @@ static void send_refused_part_way_loses_no_right(void **state) {
     tc_close(obs);
 }
 
+/* A MOD_REFS that machd refuses changes nothing: the make-send count that a later senders-gone
+ * reports (which the runtime compares with its own, to tell a stale no-senders from a real one)
+ * used to grow by the refused delta. */
+static void refused_mod_refs_leaves_the_make_send_count(void **state) {
+    (void)state;
+    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    uint32_t recv, send;
+    assert_int_equal(tc_check_in(b, "svc.b", &recv), 0);
+    assert_int_equal(tc_look_up(a, "svc.b", &send), 0);
+    struct machd_right one = mh_right(H(1), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+    assert_int_equal(tc_msg(a, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &one, 1, 0), 0);
+    uint32_t b_name = machd_payload_right(&tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.p, 0).name;
+    assert_int_equal(tc_mod_refs(a, H(1), MACHD_RIGHT_SEND, 70000), KERN_UREFS_OVERFLOW);
+    assert_int_equal(tc_mod_refs(b, b_name, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    const struct machd_msg *gone = tc_expect(a, MACHD_SENDERS_GONE);
+    assert_int_equal(gone->u.senders_gone.name, H(1));
+    assert_int_equal(gone->u.senders_gone.mscount, 1);
+    tc_close(a);
+    tc_close(b);
+}
+
 /* ---- 3. an accepted message is delivered or destroyed, never dropped ---- */
 
 /* Fills a task's queue in machd: `flooder` sends messages of `size` body bytes (each a checksum
@@ -613,6 +634,7 @@ int main(int argc, char **argv) {
 #endif
         cmocka_unit_test_setup_teardown(receive_right_into_a_full_space_beside_a_send_right, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(send_refused_part_way_loses_no_right, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(refused_mod_refs_leaves_the_make_send_count, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(notifications_past_a_full_queue_are_kept, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(clean_stop_delivers_what_was_accepted, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_with_65000_ports_dies, mh_setup, mh_teardown),
