@@ -205,8 +205,7 @@ uint32_t right_copyout_keep(struct broker *b, struct broker_task *t, struct tran
         p->receiver = t;
         p->recv_name = e->name;
         p->mscount = 0;
-        flow_receiver_changed(&p->flow);
-        admit_release_held(b, p);
+        admit_receiver_changed(b, p);
         break;
     }
     return e->name;

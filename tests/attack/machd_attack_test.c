@@ -579,6 +579,34 @@ static void sender_ignoring_a_full_queue_is_held_back(void **state) {
     tc_close(receiver);
 }
 
+/* Room reserved while the receiver had announced none took nothing, so it gives nothing back:
+ * a sender that reserved 10 times and then dropped its right used to leave 10 messages of room
+ * that the receiver never had. */
+static void reservations_without_room_give_none_back(void **state) {
+    (void)state;
+    struct tc *receiver = tc_open(&mh_daemon), *hoarder = tc_open(&mh_daemon), *sender = tc_open(&mh_daemon);
+    uint32_t recv, hoard, send;
+    assert_int_equal(tc_check_in(receiver, "svc.r", &recv), 0);
+    assert_int_equal(tc_look_up(hoarder, "svc.r", &hoard), 0);
+    assert_int_equal(tc_look_up(sender, "svc.r", &send), 0);
+    for (int i = 0; i < 10; i++) {
+        send_admit(hoarder, hoard);
+        assert_int_equal(tc_expect(hoarder, MACHD_STATUS_REPLY)->u.status_reply.status, MACH_MSG_SUCCESS);
+    }
+    memset(&receiver->out, 0, sizeof receiver->out); /* room for one */
+    receiver->out.type = MACHD_QUEUE_CREDIT;
+    receiver->out.u.queue_credit.name = recv;
+    receiver->out.u.queue_credit.room = 1;
+    tc_send(receiver);
+    assert_int_equal(tc_mod_refs(hoarder, hoard, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    /* One message fills the queue: the sender is told at once. */
+    tc_msg(sender, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, MACHD_SEND_ACK_ERRORS_ONLY);
+    assert_int_equal(tc_expect(sender, MACHD_QUEUE_FULL)->u.queue_full.name, send);
+    tc_close(sender);
+    tc_close(hoarder);
+    tc_close(receiver);
+}
+
 /* ---- 5. trust: a created service is its creator's user's to check in ---- */
 
 static void created_service_is_not_claimed_by_another_user(void **state) {
@@ -648,6 +676,7 @@ int main(int argc, char **argv) {
                                         setup_waiters_limit_refuses_one_more_waiting_send, mh_teardown),
         cmocka_unit_test_setup_teardown(sender_ignoring_a_full_queue_is_held_back,
                                         setup_sender_ignoring_a_full_queue_is_held_back, mh_teardown),
+        cmocka_unit_test_setup_teardown(reservations_without_room_give_none_back, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(created_service_is_not_claimed_by_another_user, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_attack", tests, sizeof tests / sizeof tests[0], argc, argv);
