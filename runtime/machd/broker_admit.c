@@ -79,6 +79,14 @@ void admit_forget_held(struct broker_task *t) {
     t->paused_on = NULL;
 }
 
+void admit_receiver_changed(struct broker *b, struct broker_port *p) {
+    flow_receiver_changed(&p->flow);
+    /* Reservations were room at the old receiver: none of it is room at the new one. */
+    for (struct entry *e = p->holders; e; e = e->port_next)
+        e->admitted = 0;
+    admit_release_held(b, p);
+}
+
 void admit_release_held(struct broker *b, struct broker_port *p) {
     while (p->paused) {
         struct broker_task *t = p->paused;
@@ -99,7 +107,7 @@ static void flow_admit_waiters(struct broker *b, struct broker_port *p) {
     for (struct flow_waiter *w; (w = flow_next_admitted(&p->flow)) != NULL;) {
         struct entry *e = entry_lookup(w->task, w->name);
         if (e && e->port == p && e->send_urefs > 0) {
-            e->admitted++;
+            e->admitted += p->flow.active; /* a reservation only where room is counted */
             answer_admit(b, w, MACH_MSG_SUCCESS, credit_left(p));
         } else { /* the sender gave its right away meanwhile */
             flow_give_back(&p->flow, 1);
@@ -137,7 +145,9 @@ void admit_handle_send_admit(struct broker *b, struct broker_task *t, const stru
     if (!e || e->send_urefs == 0 || !e->port->receiver) {
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_INVALID_DEST, 0);
     } else if (flow_take(&e->port->flow)) {
-        e->admitted++;
+        /* While the receiver has not announced its room nothing is taken, so nothing is reserved
+         * either (given back later, it would count as room that never was). */
+        e->admitted += e->port->flow.active;
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_MSG_SUCCESS, credit_left(e->port));
     } else if (timed && req->u.send_admit.timeout_ms == 0) {
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_TIMED_OUT, 0);

@@ -267,6 +267,10 @@ void admit_drop_task(struct broker *b, struct broker_task *t);
  * receive right moves). */
 void admit_hold_back(struct broker *b, struct broker_task *t, struct broker_port *p, const struct entry *sender);
 
+/* p's receive right has a new holder: no limit until it announces its room, no reservation
+ * made at the old one counts, and the senders held back on p are read again. */
+void admit_receiver_changed(struct broker *b, struct broker_port *p);
+
 /* p has room again, is gone, or changed receivers: the senders held back on it are read again. */
 void admit_release_held(struct broker *b, struct broker_port *p);
 

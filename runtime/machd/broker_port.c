@@ -93,8 +93,7 @@ static bool port_destroyed_notification(struct broker *b, struct broker_port *p,
     p->receiver = to;
     p->recv_name = e->name;
     p->mscount = 0;
-    flow_receiver_changed(&p->flow);
-    admit_release_held(b, p);
+    admit_receiver_changed(b, p);
     /* Body: descriptor count 1, then one port descriptor whose name the runtime fills in. */
     uint8_t body[sizeof(mach_msg_body_t) + sizeof(mach_msg_port_descriptor_t)];
     mach_msg_body_t count = {1};

@@ -282,6 +282,27 @@ static void send_refused_part_way_loses_no_right(void **state) {
     tc_close(obs);
 }
 
+/* A MOD_REFS that machd refuses changes nothing: the make-send count that a later senders-gone
+ * reports (which the runtime compares with its own, to tell a stale no-senders from a real one)
+ * used to grow by the refused delta. */
+static void refused_mod_refs_leaves_the_make_send_count(void **state) {
+    (void)state;
+    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    uint32_t recv, send;
+    assert_int_equal(tc_check_in(b, "svc.b", &recv), 0);
+    assert_int_equal(tc_look_up(a, "svc.b", &send), 0);
+    struct machd_right one = mh_right(H(1), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+    assert_int_equal(tc_msg(a, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &one, 1, 0), 0);
+    uint32_t b_name = machd_payload_right(&tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.p, 0).name;
+    assert_int_equal(tc_mod_refs(a, H(1), MACHD_RIGHT_SEND, 70000), KERN_UREFS_OVERFLOW);
+    assert_int_equal(tc_mod_refs(b, b_name, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    const struct machd_msg *gone = tc_expect(a, MACHD_SENDERS_GONE);
+    assert_int_equal(gone->u.senders_gone.name, H(1));
+    assert_int_equal(gone->u.senders_gone.mscount, 1);
+    tc_close(a);
+    tc_close(b);
+}
+
 /* ---- 3. an accepted message is delivered or destroyed, never dropped ---- */
 
 /* Fills a task's queue in machd: `flooder` sends messages of `size` body bytes (each a checksum
@@ -558,6 +579,34 @@ static void sender_ignoring_a_full_queue_is_held_back(void **state) {
     tc_close(receiver);
 }
 
+/* Room reserved while the receiver had announced none took nothing, so it gives nothing back:
+ * a sender that reserved 10 times and then dropped its right used to leave 10 messages of room
+ * that the receiver never had. */
+static void reservations_without_room_give_none_back(void **state) {
+    (void)state;
+    struct tc *receiver = tc_open(&mh_daemon), *hoarder = tc_open(&mh_daemon), *sender = tc_open(&mh_daemon);
+    uint32_t recv, hoard, send;
+    assert_int_equal(tc_check_in(receiver, "svc.r", &recv), 0);
+    assert_int_equal(tc_look_up(hoarder, "svc.r", &hoard), 0);
+    assert_int_equal(tc_look_up(sender, "svc.r", &send), 0);
+    for (int i = 0; i < 10; i++) {
+        send_admit(hoarder, hoard);
+        assert_int_equal(tc_expect(hoarder, MACHD_STATUS_REPLY)->u.status_reply.status, MACH_MSG_SUCCESS);
+    }
+    memset(&receiver->out, 0, sizeof receiver->out); /* room for one */
+    receiver->out.type = MACHD_QUEUE_CREDIT;
+    receiver->out.u.queue_credit.name = recv;
+    receiver->out.u.queue_credit.room = 1;
+    tc_send(receiver);
+    assert_int_equal(tc_mod_refs(hoarder, hoard, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    /* One message fills the queue: the sender is told at once. */
+    tc_msg(sender, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, MACHD_SEND_ACK_ERRORS_ONLY);
+    assert_int_equal(tc_expect(sender, MACHD_QUEUE_FULL)->u.queue_full.name, send);
+    tc_close(sender);
+    tc_close(hoarder);
+    tc_close(receiver);
+}
+
 /* ---- 5. trust: a created service is its creator's user's to check in ---- */
 
 static void created_service_is_not_claimed_by_another_user(void **state) {
@@ -613,6 +662,7 @@ int main(int argc, char **argv) {
 #endif
         cmocka_unit_test_setup_teardown(receive_right_into_a_full_space_beside_a_send_right, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(send_refused_part_way_loses_no_right, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(refused_mod_refs_leaves_the_make_send_count, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(notifications_past_a_full_queue_are_kept, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(clean_stop_delivers_what_was_accepted, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_with_65000_ports_dies, mh_setup, mh_teardown),
@@ -626,6 +676,7 @@ int main(int argc, char **argv) {
                                         setup_waiters_limit_refuses_one_more_waiting_send, mh_teardown),
         cmocka_unit_test_setup_teardown(sender_ignoring_a_full_queue_is_held_back,
                                         setup_sender_ignoring_a_full_queue_is_held_back, mh_teardown),
+        cmocka_unit_test_setup_teardown(reservations_without_room_give_none_back, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(created_service_is_not_claimed_by_another_user, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_attack", tests, sizeof tests / sizeof tests[0], argc, argv);
