@@ -22,8 +22,8 @@ run_logged() { # run_logged <log> <what> <command...>
   local log=$1 what=$2; shift 2
   "$@" >"$log" 2>&1 || { cat "$log" >&2; fail "$what"; }
 }
-# The examples run in one process: the in-process name service, no machd.
-export MACH_BOOTSTRAP=private
+# The examples run in one process and choose the in-process name service themselves
+# (openmig_bootstrap_private): no machd.
 
 install_prefix() {
   run_logged install.txt "cmake --install" cmake --install "$BUILD" --prefix "$WORK/prefix"

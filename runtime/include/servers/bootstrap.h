@@ -3,8 +3,9 @@
  * By default the service is machd's, shared by the user's processes and started by the first
  * call when it is not running; when machd cannot be reached every call fails with
  * MACH_SEND_INVALID_DEST (the reason said once on stderr). With MACH_BOOTSTRAP=private in the
- * environment the service runs inside libmach, for the threads of this process only
- * (docs/machd.md 7, docs/server-loops.md). */
+ * environment, or after openmig_bootstrap_private() (<mach/openmig_bootstrap.h>), the service
+ * runs inside libmach, for the threads of this process only (docs/machd.md 7,
+ * docs/server-loops.md). */
 #ifndef _SERVERS_BOOTSTRAP_H_
 #define _SERVERS_BOOTSTRAP_H_
 

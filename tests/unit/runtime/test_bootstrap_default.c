@@ -2,7 +2,8 @@
 // machd running, a stale socket file at the default path) two processes meet through the machd
 // the first bootstrap call starts; when machd cannot be reached (no executable, MACHD_NO_AUTOSTART,
 // a service manager's stopped machd) bootstrap calls fail with MACH_SEND_INVALID_DEST and say why
-// once on stderr; MACH_BOOTSTRAP=private is the in-process name service, with no machd at all.
+// once on stderr; MACH_BOOTSTRAP=private (or openmig_bootstrap_private()) is the in-process name
+// service, with no machd at all.
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <mach/mach.h>
+#include <mach/openmig_bootstrap.h>
 #include <servers/bootstrap.h>
 
 #include "wire/machd_path.h"
@@ -76,6 +78,16 @@ static int child_alone(void) {
     if (bootstrap_look_up(bootstrap_port, NAME, &send) != KERN_SUCCESS)
         return 13;
     return send == receive ? 0 : 14;
+}
+
+// The same after choosing the in-process service by a call, not the environment.
+static int child_call(void) {
+    if (openmig_bootstrap_private() != KERN_SUCCESS || openmig_bootstrap_private() != KERN_SUCCESS)
+        return 15;
+    mach_port_t bp = MACH_PORT_NULL;
+    if (task_get_bootstrap_port(mach_task_self(), &bp) != KERN_SUCCESS || bp != bootstrap_port)
+        return 16;
+    return child_alone();
 }
 
 // ---- the test side ----
@@ -287,6 +299,10 @@ static void private_bootstrap_is_an_explicit_choice(void **state) {
     assert_string_equal(slurp(e.err), "");
     struct stat st;
     assert_int_not_equal(stat(e.path, &st), 0); // no machd was started
+    // Chosen by the program itself (openmig_bootstrap_private), with no machd to be found.
+    const char *const none[] = {"MACHD_PATH=/nonexistent/machd", NULL};
+    assert_int_equal(wait_status(spawn(&e, "call", none, NULL)), 0);
+    assert_string_equal(slurp(e.err), "");
     env_cleanup(&e);
 }
 
@@ -300,6 +316,8 @@ int main(int argc, char **argv) {
             return child_twice();
         if (strcmp(argv[2], "alone") == 0)
             return child_alone();
+        if (strcmp(argv[2], "call") == 0)
+            return child_call();
         return 2;
     }
     self_path = argv[0];
