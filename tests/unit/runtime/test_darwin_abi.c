@@ -238,6 +238,14 @@ SIZE(kmod_info_32_v1_t, 168);
 _Static_assert(LISTXATTR_RESULT_MAX_SIZE == 34860, "LISTXATTR_RESULT_MAX_SIZE");
 SIZE(listxattrs_result_t, 34920);
 
+/* The KernelServer -mach_msg2 routine and subsystem records (<mach/mig.h>). */
+SIZE(struct kern_routine_descriptor, 32);
+AT(struct kern_routine_descriptor, reply_descr_count, 24);
+AT(struct mig_kern_subsystem, maxsize, 16);
+AT(struct mig_kern_subsystem, reserved, 24);
+AT(struct mig_kern_subsystem, kroutine, 32);
+_Static_assert(sizeof(mig_kern_routine_t) == sizeof(void (*)(void)), "a function pointer");
+
 /* Flavors and constants other code switches on. */
 _Static_assert(HOST_VM_INFO64 == 4 && HOST_CPU_LOAD_INFO == 3, "host statistics flavors");
 _Static_assert(TASK_DYLD_INFO == 17 && MACH_TASK_BASIC_INFO == 20 && TASK_VM_INFO == 22,
