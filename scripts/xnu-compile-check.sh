@@ -14,7 +14,8 @@
 #     MIG      the mig to run (default PREFIX/bin/mig)
 #     WORK     scratch directory (default: a new one under ${TMPDIR:-/tmp})
 #   CONFIGS="user KERNEL_USER KERNEL_SERVER" (default) selects the configurations; a kernel one
-#   runs mig with -D<it>. VERBOSE=1 prints the first errors of every failure.
+#   runs mig with -D<it>. MIGFLAGS="-novouchers -mach_msg2" adds options to every mig run (xnu's
+#   kernel build uses those two). VERBOSE=1 prints the first errors of every failure.
 set -u
 xnu=${1:?usage: xnu-compile-check.sh XNU_DIR PREFIX [MIG] [WORK]}
 prefix=${2:?usage: xnu-compile-check.sh XNU_DIR PREFIX [MIG] [WORK]}
@@ -55,7 +56,7 @@ for config in $configs; do
     out="$work/$config/$name"
     rm -rf "$out"; mkdir -p "$out"
     # xnu's own .defs come first (#include <mach/std_types.defs> finds xnu's), as in its build.
-    if ! "$mig" $defines -I"$xnu/osfmk" -I"$xnu/libsyscall" -user "$out/User.c" \
+    if ! "$mig" $defines ${MIGFLAGS:-} -I"$xnu/osfmk" -I"$xnu/libsyscall" -user "$out/User.c" \
          -header "$out/User.h" -server "$out/Server.c" -sheader "$out/Server.h" \
          "$xnu/$f" >"$out/mig.log" 2>&1; then
       msg=$(grep -m1 'error' "$out/mig.log")
