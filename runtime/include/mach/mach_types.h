@@ -87,12 +87,13 @@ typedef mach_port_t mem_entry_name_port_t;
 typedef mach_port_t kcdata_object_t;
 typedef ipc_info_port_t exception_handler_info_t;
 
-/* OpenMIG additions: the server-side C names of two xnu .defs types that give only a
- * cusertype (mach_types.defs: a send right moved in, consumed by the callee). Darwin's user
- * headers do not define them, so a user-space server of task.defs or thread_act.defs would
- * not compile there; here it does. */
+/* OpenMIG additions: the server-side C names of xnu .defs types that give only a cusertype
+ * (mach_types.defs: a send right moved in, consumed by the callee). Darwin's user headers do
+ * not define them, so a user-space server of task.defs, thread_act.defs, vm_map.defs or
+ * mach_vm.defs would not compile there; here it does. */
 typedef mach_port_t semaphore_consume_ref_t;
 typedef mach_port_t thread_act_consume_ref_t;
+typedef mach_port_t mem_entry_name_port_move_send_t;
 
 typedef task_t *task_array_t;
 typedef thread_t *thread_array_t;

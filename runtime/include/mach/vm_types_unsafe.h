@@ -30,5 +30,10 @@ typedef vm_prot_t vm_prot_ut;
 typedef vm_inherit_t vm_inherit_ut;
 typedef vm_behavior_t vm_behavior_ut;
 typedef struct mach_vm_range mach_vm_range_ut;
+/* Darwin keeps the 32-bit ones kernel-private; vm32_map.defs (the 32-bit compatibility
+ * interface) names them in its KERNEL_SERVER client stubs, so they are given here too. */
+typedef vm32_address_t vm32_address_ut;
+typedef vm32_offset_t vm32_offset_ut;
+typedef vm32_size_t vm32_size_ut;
 
 #endif /* OPENMIG_MACH_VM_TYPES_UNSAFE_H */

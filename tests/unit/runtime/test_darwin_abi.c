@@ -63,6 +63,10 @@ SIZE(task_exc_guard_behavior_t, 4);
 SIZE(clock_reply_t, 4);
 SIZE(mem_entry_name_port_t, 4);
 SIZE(semaphore_consume_ref_t, 4);
+SIZE(mem_entry_name_port_move_send_t, 4);
+SIZE(vm_address_ut, 8);
+SIZE(vm32_address_ut, 4);
+SIZE(memory_object_offset_ut, 8);
 
 /* Fixed strings and arrays (the .defs sizes). */
 SIZE(kernel_version_t, 512);
