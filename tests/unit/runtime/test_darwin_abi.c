@@ -165,6 +165,22 @@ _Static_assert(TASK_THREAD_TIMES_INFO_COUNT == 4, "TASK_THREAD_TIMES_INFO_COUNT"
 SIZE(task_dyld_info_data_t, 20);
 _Static_assert(TASK_DYLD_INFO_COUNT == 5, "TASK_DYLD_INFO_COUNT");
 _Static_assert(TASK_BASIC_INFO == TASK_BASIC_INFO_64, "LP64 basic info flavor");
+_Static_assert(TASK_BASIC_INFO_32_COUNT == 8 && TASK_BASIC_INFO_64_COUNT == 10, "basic info");
+SIZE(task_vm_info_data_t, 372);
+AT(task_vm_info_data_t, phys_footprint, 144);
+AT(task_vm_info_data_t, ledger_swapins, 348);
+_Static_assert(TASK_VM_INFO_COUNT == 93, "TASK_VM_INFO_COUNT");
+_Static_assert(TASK_VM_INFO_REV1_COUNT == 38 && TASK_VM_INFO_REV0_COUNT == 36, "TASK_VM_INFO revs");
+_Static_assert(TASK_ABSOLUTETIME_INFO_COUNT == 8, "TASK_ABSOLUTETIME_INFO_COUNT");
+_Static_assert(TASK_POWER_INFO_COUNT == 12, "TASK_POWER_INFO_COUNT");
+_Static_assert(TASK_EXTMOD_INFO_COUNT == 16, "TASK_EXTMOD_INFO_COUNT");
+_Static_assert(TASK_WAIT_STATE_INFO_COUNT == 8, "TASK_WAIT_STATE_INFO_COUNT");
+_Static_assert(TASK_SECURITY_TOKEN_COUNT == 2 && TASK_AUDIT_TOKEN_COUNT == 8, "token counts");
+#if defined(__aarch64__)
+_Static_assert(TASK_POWER_INFO_V2_COUNT == 26, "TASK_POWER_INFO_V2_COUNT (arm64)");
+#else
+_Static_assert(TASK_POWER_INFO_V2_COUNT == 24, "TASK_POWER_INFO_V2_COUNT");
+#endif
 _Static_assert(TASK_INSPECT_BASIC_COUNTS_COUNT == 4, "TASK_INSPECT_BASIC_COUNTS_COUNT");
 _Static_assert(TASK_CATEGORY_POLICY_COUNT == 1, "TASK_CATEGORY_POLICY_COUNT");
 _Static_assert(TASK_QOS_POLICY_COUNT == 2, "TASK_QOS_POLICY_COUNT");
