@@ -77,7 +77,8 @@ for config in $configs; do
     else
       err=$(first_error)
       case "$err" in
-        *"fatal error: kern/"*|*"fatal error: ipc/"*|*"fatal error: vm/"*)
+        *"fatal error: kern/"*|*"fatal error: ipc/"*|*"fatal error: vm/"*|\
+        *"fatal error: 'kern/"*|*"fatal error: 'ipc/"*|*"fatal error: 'vm/"*)
           server_kernel=$((server_kernel + 1)); line="$line server needs kernel headers ($err)" ;;
         *) line="$line server FAILS ($err)" ;;
       esac
