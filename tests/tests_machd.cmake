@@ -96,6 +96,18 @@ if(TARGET mach_static)
                         LIBS mach_static mach_internal LABELS machd)
 endif()
 
+# The handle map under machd's broker spaces: correct, and not steerable into collisions.
+if(TARGET machd_common)
+  openmig_add_unit_test(NAME test_handle_map SOURCES unit/runtime/test_handle_map.c
+                        LIBS machd_common LABELS machd)
+endif()
+
+# The runtime authenticates machd (directory and daemon uid) before it speaks to it.
+if(TARGET machd_common)
+  openmig_add_unit_test(NAME test_machd_trust SOURCES unit/runtime/test_machd_trust.c
+                        LIBS machd_common LABELS machd)
+endif()
+
 # State-aware fuzzing of the broker: programs of task connects, deaths, full queues and requests
 # (tests/fuzz/fuzz_machd_broker.c); replayed by CTest, fuzzed with -DOPENMIG_FUZZ=ON.
 if(TARGET machd_broker)

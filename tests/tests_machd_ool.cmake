@@ -4,6 +4,12 @@ if(TARGET machd_common)
                         LIBS machd_common LABELS machd)
 endif()
 
+# The receiver maps a spilled region without populating holes a hostile sender left in it.
+if(TARGET mach_static)
+  openmig_add_unit_test(NAME test_spill_map SOURCES unit/runtime/test_spill_map.c
+                        LIBS mach_static mach_internal LABELS machd)
+endif()
+
 # Multi-process: libmach peers moving 1 MiB / 64 MiB regions and large inline bodies, hostile
 # descriptors, a receiver dying with spilled messages queued. One CTest per test function.
 if(TARGET machd AND TARGET mach_static)

@@ -14,10 +14,13 @@ bool broker_can_emit(struct broker *b, struct broker_task *to, size_t len) {
     return to && b->hooks->room(b->ctx, to->conn, len);
 }
 
-/* Encodes b->msg and queues it for `to`, with fd (-1: none) attached, if there is room. */
+/* Encodes b->msg and queues it for `to`, with fd (-1: none) attached. Never refused for room:
+ * what machd says is never dropped (a delivery's room was checked before its sender's rights
+ * were taken; machd's own answers and notifications are bounded by the requests and rights of
+ * the task they go to, and a task whose queue is over its limit is not read until it drains). */
 bool broker_emit_fd(struct broker *b, struct broker_task *to, int fd) {
     size_t len = machd_proto_encode(&b->msg, b->out, sizeof b->out);
-    if (len == 0 || !broker_can_emit(b, to, len))
+    if (len == 0 || !to)
         return false;
     if (to == b->keeper)
         return keeper_hold(b, len, fd);
@@ -58,7 +61,23 @@ struct broker *broker_create(const struct broker_hooks *hooks, void *ctx) {
     b->hooks = hooks;
     b->ctx = ctx;
     b->held_tail = &b->held;
+    b->limits = BROKER_DEFAULT_LIMITS;
     return b;
+}
+
+void broker_set_limits(struct broker *b, const struct broker_limits *limits) {
+    b->limits = *limits;
+    if (b->limits.entries_per_task > BROKER_MAX_ENTRIES_PER_TASK)
+        b->limits.entries_per_task = BROKER_MAX_ENTRIES_PER_TASK;
+    if (b->limits.names_per_task > BROKER_MAX_SERVICES)
+        b->limits.names_per_task = BROKER_MAX_SERVICES;
+}
+
+struct broker_uid_counts broker_uid_counts(const struct broker *b, uint32_t uid) {
+    for (const struct broker_uid *u = b->uids; u; u = u->next)
+        if (u->uid == uid)
+            return (struct broker_uid_counts){u->tasks, u->entries, u->names};
+    return (struct broker_uid_counts){0, 0, 0};
 }
 
 void broker_destroy(struct broker *b) {

@@ -35,9 +35,32 @@ struct broker_hooks {
     void (*io_counts)(void *ctx, struct machd_io_counts *out);
 };
 
-/* Limits that keep one task from growing machd without bound. */
+/* What one task, and all the tasks of one user, may make machd hold (docs/security.md). Each is
+ * answered with the Mach error for it, to the offender only. */
+struct broker_limits {
+    uint32_t entries_per_task;  /* names in one task's broker space (rights it holds) */
+    uint32_t entries_per_uid;   /* the same over all the tasks of one uid */
+    uint32_t names_per_task;    /* bootstrap names one task binds */
+    uint32_t names_per_uid;     /* the same over all the tasks of one uid */
+    uint32_t waiters_per_task;  /* SEND_ADMIT requests of one task waiting for queue room */
+    uint32_t overshoot;         /* messages a sender may put past a full queue before it asks for
+                                   room (races with machd's QUEUE_FULL hint); then refused */
+};
+
+/* The defaults, also the ceilings (docs/machd.md, 1). */
 #define BROKER_MAX_ENTRIES_PER_TASK 65536u
-#define BROKER_MAX_SERVICES 4096u
+#define BROKER_MAX_SERVICES 4096u /* bootstrap names over all tasks */
+#define BROKER_DEFAULT_LIMITS                                                                        \
+    ((struct broker_limits){.entries_per_task = BROKER_MAX_ENTRIES_PER_TASK,                         \
+                            .entries_per_uid = 1048576u,                                             \
+                            .names_per_task = 512u,                                                  \
+                            .names_per_uid = 2048u,                                                  \
+                            .waiters_per_task = 1024u,                                               \
+                            .overshoot = 256u})
+
+/* Replaces b's limits (BROKER_DEFAULT_LIMITS until then). A limit above its ceiling is clamped to
+ * it; one already passed applies to what comes next. */
+void broker_set_limits(struct broker *b, const struct broker_limits *limits);
 
 /* A broker with no tasks; NULL when out of memory. The hooks and ctx must outlive it. */
 struct broker *broker_create(const struct broker_hooks *hooks, void *ctx);
@@ -71,6 +94,12 @@ const struct machd_audit *broker_task_identity(const struct broker_task *t);
 struct broker_counts {
     uint32_t tasks, ports, entries, names;
 };
+
+/* What the tasks of one uid hold (for tests and, later, machctl). */
+struct broker_uid_counts {
+    uint32_t tasks, entries, names;
+};
+struct broker_uid_counts broker_uid_counts(const struct broker *b, uint32_t uid);
 struct broker_counts broker_counts(const struct broker *b);
 
 #endif

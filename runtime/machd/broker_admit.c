@@ -7,9 +7,33 @@
 
 #include <mach/message.h>
 
+/* Keeps b->waiting, the ports with senders waiting, in step with p: the walks over waiters
+ * (deadlines, rechecks, a task's death) visit those ports, not every port. */
+static void track_waiting(struct broker *b, struct broker_port *p) {
+    bool waiting = p->flow.head != NULL;
+    if (waiting == p->waiting_listed)
+        return;
+    if (waiting) {
+        p->wait_prev = NULL;
+        p->wait_next = b->waiting;
+        if (b->waiting)
+            b->waiting->wait_prev = p;
+        b->waiting = p;
+    } else {
+        if (p->wait_prev)
+            p->wait_prev->wait_next = p->wait_next;
+        else
+            b->waiting = p->wait_next;
+        if (p->wait_next)
+            p->wait_next->wait_prev = p->wait_prev;
+    }
+    p->waiting_listed = waiting;
+}
+
 static void answer_admit(struct broker *b, struct flow_waiter *w, uint32_t status, uint32_t credit_left) {
     if (w->timed)
         b->timed_waiters--;
+    w->task->waiters--;
     broker_reply_status(b, w->task, MACHD_STATUS_REPLY, w->seq, status, credit_left);
     free(w);
 }
@@ -18,6 +42,20 @@ static void answer_admit(struct broker *b, struct flow_waiter *w, uint32_t statu
 void admit_fail_waiters(struct broker *b, struct broker_port *p) {
     for (struct flow_waiter *w; (w = flow_pop(&p->flow)) != NULL;)
         answer_admit(b, w, MACH_SEND_INVALID_DEST, 0);
+    track_waiting(b, p);
+}
+
+void admit_drop_task(struct broker *b, struct broker_task *t) {
+    for (struct broker_port *p = b->waiting, *next; p; p = next) {
+        next = p->wait_next;
+        b->timed_waiters -= flow_drop_task(&p->flow, t);
+        track_waiting(b, p);
+    }
+    t->waiters = 0;
+}
+
+bool admit_over_limit(const struct broker *b, const struct broker_port *p, const struct entry *sender) {
+    return p->flow.active && p->flow.credit <= 0 && sender->overshoot >= b->limits.overshoot;
 }
 
 /* The room left, for the sender's hint (no limit known: plenty). */
@@ -39,6 +77,7 @@ static void flow_admit_waiters(struct broker *b, struct broker_port *p) {
             answer_admit(b, w, MACH_SEND_INVALID_DEST, 0);
         }
     }
+    track_waiting(b, p);
 }
 
 /* After a request: credit that came back (reservations of removed entries) admits waiters. */
@@ -46,9 +85,11 @@ void admit_recheck(struct broker *b) {
     if (!b->flow_recheck)
         return;
     b->flow_recheck = false;
-    for (struct broker_port *p = b->ports; p; p = p->next)
-        if (p->flow.head && (!p->flow.active || p->flow.credit > 0))
-            flow_admit_waiters(b, p);
+    for (struct broker_port *p = b->waiting, *next; p; p = next) {
+        next = p->wait_next;
+        if (!p->flow.active || p->flow.credit > 0)
+            flow_admit_waiters(b, p); /* may take p off the list, never another port */
+    }
 }
 
 /* SEND_ADMIT: reserve room for one message to the port behind the sender's handle, waiting
@@ -71,12 +112,18 @@ void admit_handle_send_admit(struct broker *b, struct broker_task *t, const stru
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_MSG_SUCCESS, credit_left(e->port));
     } else if (timed && req->u.send_admit.timeout_ms == 0) {
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_TIMED_OUT, 0);
+    } else if (t->waiters >= b->limits.waiters_per_task) {
+        /* As many of its sends wait already as it may have: this one is refused at once. */
+        broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
     } else {
         uint64_t deadline = timed ? b->hooks->now_ms(b->ctx) + req->u.send_admit.timeout_ms : 0;
-        if (!flow_wait(&e->port->flow, t, req->seq, req->u.send_admit.name, timed, deadline))
+        if (!flow_wait(&e->port->flow, t, req->seq, req->u.send_admit.name, timed, deadline)) {
             broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_NO_BUFFER, 0);
-        else if (timed)
-            b->timed_waiters++;
+        } else {
+            t->waiters++;
+            b->timed_waiters += timed;
+            track_waiting(b, e->port);
+        }
     }
 }
 
@@ -95,9 +142,15 @@ void admit_apply_queue_credit(struct broker *b, struct broker_task *t, uint32_t 
 bool admit_consume(struct broker_port *p, struct entry *sender, bool admitted) {
     if (admitted && sender->admitted) {
         sender->admitted--;
+        sender->overshoot = 0; /* it asks for room: it heard machd */
         return !p->flow.active || p->flow.credit > 0;
     }
-    return flow_take(&p->flow) && (!p->flow.active || p->flow.credit > 0);
+    if (flow_take(&p->flow)) {
+        sender->overshoot = 0;
+        return !p->flow.active || p->flow.credit > 0;
+    }
+    sender->overshoot++; /* past the full queue without asking (a race, or a hostile sender) */
+    return false;
 }
 
 void admit_queue_full_hint(struct broker *b, struct broker_task *t, uint32_t name) {
@@ -111,7 +164,7 @@ int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
     if (b->timed_waiters == 0)
         return -1;
     uint64_t earliest = UINT64_MAX, d;
-    for (struct broker_port *p = b->ports; p; p = p->next)
+    for (struct broker_port *p = b->waiting; p; p = p->wait_next)
         if (flow_earliest_deadline(&p->flow, &d) && d < earliest)
             earliest = d;
     if (earliest == UINT64_MAX)
@@ -122,7 +175,10 @@ int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
 void broker_expire(struct broker *b, uint64_t now_ms) {
     if (b->timed_waiters == 0)
         return;
-    for (struct broker_port *p = b->ports; p; p = p->next)
+    for (struct broker_port *p = b->waiting, *next; p; p = next) {
+        next = p->wait_next;
         for (struct flow_waiter *w; (w = flow_next_expired(&p->flow, now_ms)) != NULL;)
             answer_admit(b, w, MACH_SEND_TIMED_OUT, 0);
+        track_waiting(b, p);
+    }
 }

@@ -32,11 +32,19 @@ struct service {
     struct service *next;
 };
 
+/* Counts a name against its owner and the owner's uid (b->limits), or gives it back. */
+static void service_charge(struct service *s, struct broker_task *owner, int delta) {
+    s->owner = owner;
+    owner->names_bound += (uint32_t)delta;
+    owner->account->names += (uint32_t)delta;
+}
+
 void bootstrap_release_port(struct broker *b, struct broker_port *p) {
     for (struct service **s = &b->services; *s && p->names_bound;) {
         if ((*s)->port == p) {
             struct service *dead = *s;
             *s = dead->next;
+            service_charge(dead, dead->owner, -1);
             p->names_bound--;
             b->counts.names--;
             free(dead);
@@ -58,14 +66,15 @@ static struct service *service_find(struct broker *b, const char *name, uint32_t
 /* Binds name to p for `owner`; the table takes one send reference to p (counted here). */
 static bool service_add(struct broker *b, const char *name, uint32_t len, struct broker_port *p,
                         enum service_state state, struct broker_task *owner) {
-    if (b->counts.names >= BROKER_MAX_SERVICES)
+    if (b->counts.names >= BROKER_MAX_SERVICES || owner->names_bound >= b->limits.names_per_task ||
+        owner->account->names >= b->limits.names_per_uid)
         return false;
     struct service *s = calloc(1, sizeof *s);
     if (!s)
         return false;
     memcpy(s->name, name, len);
     s->state = state;
-    s->owner = owner;
+    service_charge(s, owner, +1);
     s->port = p;
     s->next = b->services;
     b->services = s;
@@ -84,6 +93,7 @@ static void service_remove(struct broker *b, struct service *gone) {
             break;
         }
     struct broker_port *p = gone->port;
+    service_charge(gone, gone->owner, -1);
     p->names_bound--;
     p->table_urefs--;
     b->counts.names--;
@@ -133,6 +143,12 @@ static void bootstrap_check_in(struct broker *b, struct broker_task *t, uint32_t
         bootstrap_reply(b, t, seq, bound_status(s, t), 0, 0);
         return;
     }
+    /* A created service is its creator's job to run: only a task of the creator's user checks it
+     * in (launchd: the job's own), never one of another user who can reach the socket. */
+    if (s && s->owner->identity.uid != t->identity.uid) {
+        bootstrap_reply(b, t, seq, BS_NOT_PRIVILEGED, 0, 0);
+        return;
+    }
     struct broker_port *p = s ? s->port : port_create(b);
     struct transit tr = {p, MACHD_DISP_MOVE_RECEIVE, MACHD_HANDLE_NULL};
     uint32_t keeper_name = s ? p->recv_name : MACHD_HANDLE_NULL;
@@ -146,7 +162,8 @@ static void bootstrap_check_in(struct broker *b, struct broker_task *t, uint32_t
     }
     if (s) { /* before copyout: if it fails the port dies, and the name with it */
         s->state = SERVICE_CHECKED_IN;
-        s->owner = t;
+        service_charge(s, s->owner, -1);
+        service_charge(s, t, +1);
     }
     uint32_t h = right_copyout(b, t, &tr);
     if (h == MACHD_HANDLE_NULL) {

@@ -15,9 +15,16 @@ struct entry *entry_for_port(struct broker_task *t, struct broker_port *p) {
     return NULL;
 }
 
+bool entry_room(const struct broker *b, const struct broker_task *t, uint32_t n) {
+    if (t == b->keeper) /* machd's own: bounded by the names of created services */
+        return t->names.count + n <= BROKER_MAX_ENTRIES_PER_TASK;
+    return t->names.count + n <= b->limits.entries_per_task &&
+           t->account->entries + n <= b->limits.entries_per_uid;
+}
+
 struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name,
                         struct broker_port *p) {
-    if (t->names.count >= BROKER_MAX_ENTRIES_PER_TASK)
+    if (!entry_room(b, t, 1))
         return NULL;
     struct entry *e = calloc(1, sizeof *e);
     if (!e)
@@ -34,6 +41,7 @@ struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name,
         p->holders->port_prev = e;
     p->holders = e;
     b->counts.entries++;
+    t->account->entries++;
     return e;
 }
 
@@ -57,6 +65,7 @@ void entry_remove(struct broker *b, struct entry *e) {
     if (e->port_next)
         e->port_next->port_prev = e->port_prev;
     b->counts.entries--;
+    e->task->account->entries--;
     free(e);
 }
 

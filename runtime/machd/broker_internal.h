@@ -20,6 +20,7 @@ struct entry {
     bool send_once;
     bool receive;
     uint32_t admitted;     /* room SEND_ADMIT reserved for this sender, not used yet */
+    uint32_t overshoot;    /* messages sent past the port's full queue without asking for room */
     struct entry *port_prev, *port_next; /* the port's holders */
 };
 
@@ -37,12 +38,24 @@ struct broker_port {
     struct broker_port *pd_requesters;     /* the ports whose pd_notify is this one */
     struct broker_port *pd_prev, *pd_next; /* siblings in pd_notify's pd_requesters */
     struct port_flow flow;        /* queue limit: room left, senders waiting (flow.h) */
+    struct broker_port *wait_prev, *wait_next; /* in b->waiting while senders wait for room */
+    bool waiting_listed;
     struct entry *holders;
     struct broker_port *prev, *next; /* every live port */
 };
 
+/* What the tasks of one uid hold, counted against the per-uid limits. */
+struct broker_uid {
+    uint32_t uid;
+    uint32_t tasks, entries, names;
+    struct broker_uid *next;
+};
+
 struct broker_task {
     struct machd_audit identity;
+    struct broker_uid *account; /* its uid's counts */
+    uint32_t names_bound;       /* bootstrap names it owns */
+    uint32_t waiters;           /* its SEND_ADMIT requests waiting for room */
     void *conn;
     struct handle_map names;
     uint32_t next_name;
@@ -86,6 +99,9 @@ struct broker {
     struct broker_port *ports;
     struct service *services;
     struct broker_counts counts;
+    struct broker_limits limits;
+    struct broker_uid *uids;       /* one per uid with a live task */
+    struct broker_port *waiting;   /* the ports with senders waiting for room */
     uint8_t out[MACHD_MAX_PACKET];
     struct machd_msg msg; /* scratch for outgoing messages: large, so not on the stack */
     struct copyin_scratch *ci;
@@ -102,6 +118,13 @@ struct broker {
 static inline bool right_is_once(uint8_t disposition) {
     return disposition == MACHD_DISP_MOVE_SEND_ONCE || disposition == MACHD_DISP_MAKE_SEND_ONCE;
 }
+
+/* ---- broker_task.c ---- */
+
+/* The counts of uid's tasks (made with its first task, freed with its last); NULL when out of
+ * memory. The keeper counts as BROKER_KEEPER_UID, which is no user's. */
+struct broker_uid *broker_account_get(struct broker *b, uint32_t uid);
+#define BROKER_KEEPER_UID 0xffffffffu
 
 /* ---- broker.c: emitting to tasks ---- */
 
@@ -128,8 +151,11 @@ struct entry *entry_lookup(struct broker_task *t, uint32_t name);
 /* t's send/receive entry for p (never a send-once one), or NULL. */
 struct entry *entry_for_port(struct broker_task *t, struct broker_port *p);
 
-/* A new empty entry for p under name in t's space, linked among p's holders; NULL when t is at
- * BROKER_MAX_ENTRIES_PER_TASK or out of memory. */
+/* Whether t may hold n more entries (its own limit and its uid's: b->limits). */
+bool entry_room(const struct broker *b, const struct broker_task *t, uint32_t n);
+
+/* A new empty entry for p under name in t's space, linked among p's holders; NULL when t or its
+ * uid is at its limit (entry_room) or out of memory. */
 struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name, struct broker_port *p);
 
 /* A fresh machd-range handle for t, or MACHD_HANDLE_NULL when the range is used up. */
@@ -214,6 +240,13 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
 
 /* p's receive right died: each sender waiting for room gets MACH_SEND_INVALID_DEST. */
 void admit_fail_waiters(struct broker *b, struct broker_port *p);
+
+/* The dying task t's waiting sends are forgotten (nothing is answered to it). */
+void admit_drop_task(struct broker *b, struct broker_task *t);
+
+/* Whether a send from `sender` to p (not admitted) must be refused: the sender already put
+ * b->limits.overshoot messages past p's full queue without asking for room. */
+bool admit_over_limit(const struct broker *b, const struct broker_port *p, const struct entry *sender);
 
 /* After a request: when reserved room came back somewhere, admits the waiters it allows. */
 void admit_recheck(struct broker *b);

@@ -31,6 +31,12 @@ struct broker_task *keeper_get(struct broker *b) {
     struct broker_task *k = calloc(1, sizeof *k);
     if (!k)
         return NULL;
+    k->account = broker_account_get(b, BROKER_KEEPER_UID);
+    if (!k->account) {
+        free(k);
+        return NULL;
+    }
+    k->account->tasks++;
     k->next_name = 0x100;
     handle_map_init(&k->names);
     b->keeper = k; /* not in b->tasks: it has no connection and is not counted as a task */

@@ -51,7 +51,12 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
     uint32_t exports = 0;
     for (size_t i = 0; i < ci->count; i++)
         exports += ci->items[i].e == NULL;
-    if (t->names.count + exports > BROKER_MAX_ENTRIES_PER_TASK)
+    if (!entry_room(b, t, exports))
+        return MACH_SEND_NO_BUFFER;
+    /* A sender that ignores machd's word that the queue is full (QUEUE_FULL: ask for room first)
+     * is refused past a slack that covers messages already on their way when it was told. */
+    if (!right_is_once(req->u.send.dest.disposition) && !(req->u.send.flags & MACHD_SEND_ADMITTED) &&
+        admit_over_limit(b, *dest_port, de))
         return MACH_SEND_NO_BUFFER;
     uint32_t st = spill_check(b, pl, (*dest_port)->receiver);
     if (st != MACH_MSG_SUCCESS)

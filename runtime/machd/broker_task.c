@@ -4,10 +4,41 @@
 
 #include <stdlib.h>
 
+struct broker_uid *broker_account_get(struct broker *b, uint32_t uid) {
+    for (struct broker_uid *u = b->uids; u; u = u->next)
+        if (u->uid == uid)
+            return u;
+    struct broker_uid *u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    u->uid = uid;
+    u->next = b->uids;
+    b->uids = u;
+    return u;
+}
+
+/* Drops uid's counts with its last task (what it held is gone by then). */
+static void account_put(struct broker *b, struct broker_uid *gone) {
+    if (--gone->tasks != 0)
+        return;
+    for (struct broker_uid **u = &b->uids; *u; u = &(*u)->next)
+        if (*u == gone) {
+            *u = gone->next;
+            break;
+        }
+    free(gone);
+}
+
 struct broker_task *broker_task_create(struct broker *b, const struct machd_audit *identity, void *conn) {
     struct broker_task *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    t->account = broker_account_get(b, identity->uid);
+    if (!t->account) {
+        free(t);
+        return NULL;
+    }
+    t->account->tasks++;
     t->identity = *identity;
     t->conn = conn;
     t->next_name = 0x100;
@@ -27,8 +58,8 @@ const struct machd_audit *broker_task_identity(const struct broker_task *t) { re
 void broker_task_destroy(struct broker *b, struct broker_task *t) {
     struct handle_map *m = &t->names;
     /* Pass 0: its waiting sends (a sender that dies while blocked leaves nothing behind). */
-    for (struct broker_port *p = b->ports; p; p = p->next)
-        b->timed_waiters -= flow_drop_task(&p->flow, t);
+    if (t->waiters)
+        admit_drop_task(b, t);
     /* Pass 1: receive rights (ports die or move to their port-destroyed notify port). */
     for (size_t i = 0; i < m->cap; i++) {
         struct entry *e = m->values[i];
@@ -59,6 +90,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
     if (t->next)
         t->next->prev = t->prev;
     b->counts.tasks--;
+    account_put(b, t->account);
     free(t);
     admit_recheck(b);
 }

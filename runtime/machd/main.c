@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "instance_lock.h"
+#include "limits.h"
 #include "log.h"
 #include "server.h"
 #include "wire/machd_path.h"
 
 static void usage(FILE *to) {
-    fputs("usage: machd [--socket PATH] [--foreground | --daemon] [--syslog] [--verbose] [--help]\n"
+    fputs("usage: machd [--socket PATH] [--foreground | --daemon] [--syslog] [--verbose]\n"
+          "             [--limit NAME=N]... [--help]\n"
           "\n"
           "The broker for Mach IPC between processes (OpenMIG).\n"
           "\n"
@@ -28,6 +30,10 @@ static void usage(FILE *to) {
           "  --daemon       detach once the socket is listening; log to syslog\n"
           "  --syslog       log to syslog even in the foreground\n"
           "  --verbose      also log connections and disconnections\n"
+          "  --limit NAME=N what tasks may make machd hold (docs/security.md): entries-per-task\n"
+          "                 (65536), entries-per-uid (1048576), names-per-task (512),\n"
+          "                 names-per-uid (2048), waiters-per-task (1024), overshoot (256),\n"
+          "                 connections-per-uid (256)\n"
           "  --help         print this help and exit\n"
           "\n"
           "Exit status: 0 stopped by SIGTERM/SIGINT (or daemon started), 1 usage error,\n"
@@ -38,6 +44,7 @@ static void usage(FILE *to) {
 struct options {
     const char *socket;
     bool daemon, use_syslog, verbose;
+    struct machd_limits limits;
 };
 
 /* Returns -1 to go on, or an exit status. */
@@ -46,10 +53,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"socket", required_argument, NULL, 's'}, {"foreground", no_argument, NULL, 'f'},
         {"daemon", no_argument, NULL, 'd'},       {"syslog", no_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+        {"limit", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "s:fdlvh", longopts, NULL)) != -1) {
+    char err[256];
+    while ((ch = getopt_long(argc, argv, "s:fdlvhL:", longopts, NULL)) != -1) {
         switch (ch) {
         case 's': o->socket = optarg; break;
         case 'f': o->daemon = false; break;
@@ -57,6 +66,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'l': o->use_syslog = true; break;
         case 'v': o->verbose = true; break;
         case 'h': usage(stdout); return MACHD_EXIT_OK;
+        case 'L':
+            if (!machd_limits_set(&o->limits, optarg, err, sizeof err)) {
+                fprintf(stderr, "machd: %s\n", err);
+                return MACHD_EXIT_USAGE;
+            }
+            break;
         default: usage(stderr); return MACHD_EXIT_USAGE;
         }
     }
@@ -125,7 +140,7 @@ static bool daemonize(void) {
 }
 
 int main(int argc, char **argv) {
-    struct options o = {0};
+    struct options o = {.limits = machd_limits_default()};
     int early = parse_options(argc, argv, &o);
     if (early >= 0)
         return early;
@@ -161,6 +176,7 @@ int main(int argc, char **argv) {
         machd_instance_unlock(&lock);
         return rc;
     }
+    machd_server_set_limits(server, &o.limits);
     if (o.daemon) {
         daemonize();
         machd_log_init(true, o.verbose);

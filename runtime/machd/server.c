@@ -2,6 +2,7 @@
  * and hand them to dispatch.c; non-blocking output queues per task (the broker's hooks); death on
  * EOF, HUP or pidfd; clean stop. */
 #include "server_conn.h"
+#include "limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +23,22 @@
 #include "wire/machd_proto.h"
 #include "wire/machd_spill.h"
 
+#include <mach/kern_return.h>
+
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77 /* Linux >= 6.5 */
 #endif
 
-/* Bytes machd queues towards one task before refusing more (MACH_SEND_NO_BUFFER). */
+/* Bytes machd queues towards one task before refusing more messages for it (the sender gets
+ * MACH_SEND_NO_BUFFER before anything is taken) and before it stops reading the task's own
+ * requests until the task has read its answers: what is queued is never dropped. */
 #define CONN_OUT_LIMIT (8u * 1024u * 1024u)
+/* How long a clean stop (SIGTERM, SIGINT) goes on writing what machd had accepted to tasks that
+ * are still reading, before it gives up on them. */
+#define DRAIN_MS 10000
+/* While the kernel refuses to pass more descriptors (ETOOMANYREFS: too many in flight), queued
+ * spilled messages are retried this often. */
+#define FD_RETRY_MS 10
 /* Spilled messages (each holding a memfd) machd queues towards one task, and towards all tasks
  * together, before refusing more (MACH_SEND_NO_BUFFER): machd's descriptor table stays bounded. */
 #define CONN_OUT_FD_LIMIT 64u
@@ -80,14 +91,23 @@ static void peer_gone(struct machd_server *s, struct conn *c) {
     drop_output(s, c);
 }
 
+/* Whether machd reads c's requests now: not while c's answers pile up unread past the limit
+ * (back-pressure: the task's sends wait in its socket), nor while machd drains to stop. */
+static bool conn_wants_in(const struct machd_server *s, const struct conn *c) {
+    return !s->draining && c->out_bytes <= CONN_OUT_LIMIT && c->out_fds <= CONN_OUT_FD_LIMIT;
+}
+
 static void watch_update(struct machd_server *s, struct conn *c) {
-    bool want = c->out_head != NULL;
-    if (want == c->want_out || c->dead)
+    bool want = c->out_head != NULL, in = conn_wants_in(s, c);
+    if ((want == c->want_out && in == c->want_in) || c->dead)
         return;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0), .data.ptr = &c->sock_watch};
+    struct epoll_event ev = {.events = (in ? EPOLLIN : 0u) | EPOLLRDHUP | (want ? EPOLLOUT : 0u),
+                             .data.ptr = &c->sock_watch};
     s->io.other_calls++;
-    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0) {
         c->want_out = want;
+        c->want_in = in;
+    }
 }
 
 /* One sendmsg on a task connection, counted. */
@@ -107,13 +127,12 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
             if (errno == ETOOMANYREFS) {
-                /* machd has too many descriptors in flight: the message is lost, as when its
-                 * destination dies after copyin (its memfd is released). */
-                machd_log(LOG_WARNING, "a spilled message was dropped: too many descriptors in flight");
-            } else {
-                peer_gone(s, c);
+                /* Too many descriptors in flight for now: kept, and tried again shortly. */
+                s->fd_retry = true;
                 break;
             }
+            peer_gone(s, c);
+            break;
         }
         c->out_head = p->next;
         if (!c->out_head)
@@ -168,12 +187,16 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
             peer_gone(s, c);
             return;
         }
+        if (errno == ETOOMANYREFS)
+            s->fd_retry = true;
     }
     int own_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
     s->io.other_calls += fd >= 0;
     if (fd >= 0 && own_fd < 0) {
-        /* Out of descriptors: the message is lost, as when its destination dies after copyin. */
-        machd_log(LOG_WARNING, "a spilled message was dropped: %s", strerror(errno));
+        /* Out of descriptors although the room for this one was checked (machd's limit on queued
+         * memfds stays below RLIMIT_NOFILE): the task cannot be given what was accepted for it,
+         * so it is cut off, and its rights are destroyed with their notifications. */
+        conn_kill(s, c, "out of descriptors queueing a spilled message");
         return;
     }
     struct out_packet *p = malloc(sizeof *p + len);
@@ -257,15 +280,21 @@ static void conn_reap(struct machd_server *s, struct conn *c) {
     free(c);
 }
 
+/* Reaps the dead connections. One task's death can mark others dead (their queues or their
+ * peers), so the list is walked again only while that happens: linear in the connections for a
+ * storm of deaths, not quadratic. */
 static void reap_dead(struct machd_server *s) {
     while (s->dead_count) {
-        struct conn *c = s->conns;
-        while (c && !c->dead)
-            c = c->next;
-        if (!c)
-            break;
-        s->dead_count--;
-        conn_reap(s, c);
+        size_t before = s->dead_count;
+        for (struct conn *c = s->conns, *next; c; c = next) {
+            next = c->next;
+            if (!c->dead)
+                continue;
+            s->dead_count--;
+            conn_reap(s, c); /* may mark `next` dead: it is then reaped in this walk */
+        }
+        if (s->dead_count >= before)
+            break; /* cannot happen: every dead connection on the list was reaped */
     }
 }
 
@@ -305,6 +334,20 @@ static void accept_one(struct machd_server *s) {
         close(fd);
         return;
     }
+    uint32_t tasks = broker_uid_counts(s->broker, id.uid).tasks;
+    if (tasks >= s->connections_per_uid) {
+        /* Told why (ERROR, KERN_RESOURCE_SHORTAGE) instead of HELLO_REPLY, then closed. */
+        machd_log(LOG_WARNING, "refusing a connection of pid %u uid %u: the uid has %u tasks connected (limit)",
+                  id.pid, id.uid, tasks);
+        struct machd_msg m = {.type = MACHD_ERROR, .u.error = {KERN_RESOURCE_SHORTAGE, MACHD_HELLO}};
+        size_t len = machd_proto_encode(&m, s->in, sizeof s->in);
+        if (len)
+            (void)send(fd, s->in, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        close(fd);
+        close(pidfd);
+        s->io.other_calls += 3;
+        return;
+    }
     struct conn *c = calloc(1, sizeof *c);
     if (c)
         c->task = broker_task_create(s->broker, &id, c);
@@ -323,6 +366,7 @@ static void accept_one(struct machd_server *s) {
     if (s->conns)
         s->conns->prev = c;
     s->conns = c;
+    c->want_in = true;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = &c->sock_watch};
     struct epoll_event pev = {.events = EPOLLIN, .data.ptr = &c->pid_watch};
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 ||
@@ -421,12 +465,38 @@ int machd_server_listen(struct machd_server **out, const char *path) {
                                      .send_fd = hook_send_fd, .room_fd = hook_room_fd,
                                      .now_ms = hook_now_ms, .io_counts = hook_io_counts};
     s->broker = broker_create(&s->hooks, s);
+    s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {
         machd_server_destroy(s);
         return MACHD_EXIT_STARTUP;
     }
     *out = s;
     return MACHD_EXIT_OK;
+}
+
+/* A clean stop: no new tasks and no new requests; what machd accepted is still written to the
+ * tasks that read it (a one-way message accepted is delivered, not dropped), until every queue is
+ * empty or DRAIN_MS have passed. */
+static void start_drain(struct machd_server *s) {
+    s->draining = true;
+    s->drain_deadline_ms = hook_now_ms(s) + DRAIN_MS;
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+    s->io.other_calls++;
+    for (struct conn *c = s->conns; c; c = c->next)
+        watch_update(s, c);
+}
+
+/* Whether every live task has been given everything queued for it. */
+static bool drained(const struct machd_server *s) {
+    for (const struct conn *c = s->conns; c; c = c->next)
+        if (!c->dead && !c->peer_gone && c->out_head)
+            return false;
+    return true;
+}
+
+void machd_server_set_limits(struct machd_server *s, const struct machd_limits *limits) {
+    broker_set_limits(s->broker, &limits->broker);
+    s->connections_per_uid = limits->connections_per_uid;
 }
 
 static bool add_watch(struct machd_server *s, int fd, struct watch *w) {
@@ -451,8 +521,16 @@ int machd_server_run(struct machd_server *s) {
     machd_log(LOG_INFO, "listening on %s", s->path);
     struct epoll_event events[64];
     for (;;) {
-        /* Senders waiting for queue room with a deadline bound the wait (flow.h). */
-        int n = epoll_wait(s->epoll_fd, events, 64, broker_next_timeout_ms(s->broker, hook_now_ms(s)));
+        if (s->draining && (drained(s) || hook_now_ms(s) >= s->drain_deadline_ms))
+            return MACHD_EXIT_OK;
+        /* Senders waiting for queue room with a deadline bound the wait (flow.h), and so do
+         * spilled messages waiting for the kernel to take more descriptors, and a drain. */
+        int timeout = broker_next_timeout_ms(s->broker, hook_now_ms(s));
+        if (s->fd_retry && (timeout < 0 || timeout > FD_RETRY_MS))
+            timeout = FD_RETRY_MS;
+        if (s->draining && (timeout < 0 || timeout > 100))
+            timeout = 100;
+        int n = epoll_wait(s->epoll_fd, events, 64, timeout);
         s->io.epoll_waits++;
         if (n < 0) {
             if (errno == EINTR)
@@ -470,16 +548,16 @@ int machd_server_run(struct machd_server *s) {
             case WATCH_SIGNAL: {
                 struct signalfd_siginfo si;
                 s->io.other_calls++;
-                if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (read(s->signal_fd, &si, sizeof si) == (ssize_t)sizeof si && !s->draining) {
                     machd_log(LOG_INFO, "signal %u: stopping", si.ssi_signo);
-                    return MACHD_EXIT_OK;
+                    start_drain(s);
                 }
                 break;
             }
             case WATCH_SOCKET:
                 if (c->dead)
                     break;
-                if (events[i].events & EPOLLIN)
+                if ((events[i].events & EPOLLIN) && c->want_in)
                     conn_readable(s, c, CONN_READ_BUDGET);
                 if (events[i].events & EPOLLOUT)
                     conn_flush(s, c);
@@ -488,13 +566,19 @@ int machd_server_run(struct machd_server *s) {
                 break;
             case WATCH_PIDFD:
                 /* Read what is still queued from the task first: its last messages count. */
-                if (!c->dead)
+                if (!c->dead && !s->draining)
                     conn_readable(s, c, CONN_DRAIN_BUDGET);
                 conn_kill(s, c, "process exited");
                 break;
             }
         }
         broker_expire(s->broker, hook_now_ms(s));
+        if (s->fd_retry) {
+            s->fd_retry = false;
+            for (struct conn *c = s->conns; c; c = c->next)
+                if (c->out_head && !c->dead)
+                    conn_flush(s, c);
+        }
         /* Reaping after the batch: events of this batch may still point at dead connections. */
         reap_dead(s);
     }

@@ -4,6 +4,7 @@
 #define MACHD_SERVER_H
 
 struct machd_server;
+struct machd_limits;
 
 /* Exit statuses of machd (docs/machd.md, section 1). */
 enum {
@@ -17,6 +18,9 @@ enum {
  * stale socket file. Returns MACHD_EXIT_OK and *out, MACHD_EXIT_RUNNING when another machd
  * answers at path, or MACHD_EXIT_STARTUP (logged). */
 int machd_server_listen(struct machd_server **out, const char *path);
+
+/* Sets the limits on what tasks may make machd hold (limits.h; defaults until called). */
+void machd_server_set_limits(struct machd_server *s, const struct machd_limits *limits);
 
 /* Serves tasks until SIGTERM or SIGINT (which the caller must have blocked before calling).
  * Returns MACHD_EXIT_OK after a clean stop, MACHD_EXIT_STARTUP if the loop could not start. */

@@ -30,7 +30,8 @@ struct conn {
     struct broker_task *task;
     bool greeted; /* HELLO done */
     bool dead;    /* to be reaped after the current event */
-    bool want_out;
+    bool want_out;   /* EPOLLOUT registered (output queued) */
+    bool want_in;    /* EPOLLIN registered (see conn_wants_in) */
     bool peer_gone;  /* writing failed (the task closed its end): drop output, keep reading
                         what it wrote before it went, until EOF */
     struct out_packet *out_head, *out_tail;
@@ -50,6 +51,10 @@ struct machd_server {
     struct conn *conns;
     size_t dead_count;
     uint32_t out_fds; /* queued memfds, all connections */
+    bool fd_retry;    /* a flush met ETOOMANYREFS: flush again soon */
+    uint32_t connections_per_uid; /* machd_limits */
+    bool draining;    /* stopping: writing what was accepted, reading nothing new */
+    uint64_t drain_deadline_ms;
     struct machd_io_counts io; /* system calls and datagrams, reported by STATS */
     uint8_t in[MACHD_MAX_PACKET];
     struct machd_msg req;

@@ -39,7 +39,10 @@ static void spawn_machd(struct machd_proc *m) {
     assert_true(pid >= 0);
     if (pid == 0) {
         die_with_test_process(test_pid);
-        execl(MACHD_BIN, MACHD_BIN, "--foreground", "--socket", m->path, (char *)NULL);
+        const char *argv[16] = {MACHD_BIN, "--foreground", "--socket", m->path};
+        for (int i = 0; i < 8 && m->extra[i]; i++)
+            argv[4 + i] = m->extra[i];
+        execv(MACHD_BIN, (char *const *)argv);
         _exit(127);
     }
     m->pid = pid;
@@ -91,6 +94,7 @@ void mh_cleanup(struct machd_proc *m) {
     if (m->pid > 0)
         mh_kill(m);
     unlink(m->path);
+    memset(m->extra, 0, sizeof m->extra);
     char lock[sizeof m->path + 8];
     snprintf(lock, sizeof lock, "%s.lock", m->path); /* left by a machd that was killed */
     unlink(lock);

@@ -23,6 +23,7 @@ struct machd_proc {
     pid_t pid;
     char dir[64];
     char path[128];
+    const char *extra[8]; /* more machd arguments (e.g. "--limit", "overshoot=4"), NULL-ended */
 };
 
 /* Starts machd (MACHD_BIN) in the foreground on a socket in a fresh temporary directory, and

@@ -6,6 +6,7 @@
  *                         that the server uses to send id 520 to; 501 is never answered
  *   client NAME COUNT     COUNT RPCs (id 500) with a send-once reply port; checks every reply
  *   give NAME             sends (id 510) a send right to a local port, then receives id 520 on it
+ *   nullrecv NAME         sends id 540 moving "receive rights" named MACH_PORT_NULL and _DEAD
  *   ool NAME SIZE         sends SIZE bytes out-of-line (id 530); the server answers id 630 with
  *                         their sum, which the client checks
  *   third NAME            check in NAME; receive a receive right (id 700), then ids 701, 702,
@@ -196,6 +197,34 @@ static int give(const char *name) {
     return 0;
 }
 
+/* Moves "receive rights" named MACH_PORT_NULL and MACH_PORT_DEAD (id 540): they carry no right,
+ * and Mach passes such names through whatever the disposition. */
+static int null_receive(const char *name) {
+    mach_port_t svc = look_up(name);
+    struct {
+        mach_msg_header_t head;
+        mach_msg_body_t body;
+        mach_msg_port_descriptor_t port[2];
+    } m;
+    memset(&m, 0, sizeof m);
+    m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.head.msgh_remote_port = svc;
+    m.head.msgh_id = 540;
+    m.head.msgh_size = sizeof m;
+    m.body.msgh_descriptor_count = 2;
+    m.port[0] = (mach_msg_port_descriptor_t){.name = MACH_PORT_NULL, .disposition = MACH_MSG_TYPE_MOVE_RECEIVE,
+                                             .type = MACH_MSG_PORT_DESCRIPTOR};
+    m.port[1] = (mach_msg_port_descriptor_t){.name = MACH_PORT_DEAD, .disposition = MACH_MSG_TYPE_MOVE_RECEIVE,
+                                             .type = MACH_MSG_PORT_DESCRIPTOR};
+    ready();
+    mach_msg_return_t mr = mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    if (mr != MACH_MSG_SUCCESS) {
+        fprintf(stderr, "machd_rpc_peer: nullrecv: %#x\n", mr);
+        return 1;
+    }
+    return 0;
+}
+
 static int ool(const char *name, long size) {
     mach_port_t svc = look_up(name);
     mach_port_t reply = new_receive_right();
@@ -357,6 +386,8 @@ int main(int argc, char **argv) {
         return third(argv[2]);
     if (strcmp(argv[1], "mover") == 0)
         return mover(argv[2]);
+    if (strcmp(argv[1], "nullrecv") == 0)
+        return null_receive(argv[2]);
     if (strcmp(argv[1], "ool") == 0)
         return ool(argv[2], argc > 3 ? atol(argv[3]) : 4096);
     return 2;

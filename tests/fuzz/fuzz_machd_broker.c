@@ -4,7 +4,8 @@
 // its own exports) or are picked to be hostile (NULL, DEAD, unknown, another task's). Requests go
 // through the wire codec first, so the broker sees exactly what machd would decode from a
 // datagram. Between operations a task's queue may fill (the broker's `room` hook says no), and the
-// clock moves for SEND_ADMIT deadlines.
+// clock moves for SEND_ADMIT deadlines. Half the inputs run with tiny limits (entries, names,
+// waiters, overshoot), so that every limit is reached.
 //
 // What must hold: no crash or sanitizer report; after every task died, machd holds no task, no
 // entry, and no port but those of created services (the name service's own); and nothing leaks
@@ -218,6 +219,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct broker *b = broker_create(&hooks, &s);
     if (!b)
         return 0;
+    if (size && (data[0] & 1)) { // tiny limits, so that every limit is hit
+        struct broker_limits l = {.entries_per_task = 4u + data[0] % 16u, .entries_per_uid = 12u + data[0] % 32u,
+                                  .names_per_task = 1u + data[0] % 3u, .names_per_uid = 2u + data[0] % 4u,
+                                  .waiters_per_task = 1u + data[0] % 3u, .overshoot = 1u + data[0] % 3u};
+        broker_set_limits(b, &l);
+    }
     const struct machd_audit id = {1000, 1000, 1000, 0};
     for (unsigned steps = 0; s.p < s.end && steps < 400; steps++) {
         uint8_t op = take(&s);
@@ -228,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 break;
             memset(ft, 0, sizeof *ft);
             struct machd_audit me = id;
+            me.uid += (uint32_t)(ft - s.tasks) % 2; // two users, for the per-uid limits
             me.task_id = (uint64_t)(ft - s.tasks) + 1;
             ft->t = broker_task_create(b, &me, (void *)(uintptr_t)(ft - s.tasks + 1));
             break;

@@ -29,7 +29,10 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
         return MACH_SEND_INVALID_RIGHT;
     p->right_count++;
     ++*np;
-    struct ipc_port *notify = disp == MACH_MSG_TYPE_PORT_RECEIVE ? port->pdrequest : NULL;
+    /* MACH_PORT_NULL and MACH_PORT_DEAD travel as themselves whatever the disposition: no port,
+     * so no port-destroyed request either. */
+    bool real_port = port && port != IPC_PORT_DEAD;
+    struct ipc_port *notify = disp == MACH_MSG_TYPE_PORT_RECEIVE && real_port ? port->pdrequest : NULL;
     if (!notify)
         return MACH_MSG_SUCCESS;
     if (p->right_count >= MACHD_MAX_RIGHTS)

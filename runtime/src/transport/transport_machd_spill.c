@@ -212,8 +212,12 @@ void *spill_copy_region(const uint8_t *src, uint32_t size) {
 void *spill_map_region(int fd, uint64_t offset, uint32_t size) {
     size_t len = vm_round(size);
     /* Read-only and populated: the existing memfd pages are mapped, none copied; made writable
-     * afterwards, a write copies only the page written. */
-    void *r = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)offset);
+     * afterwards, a write copies only the page written. A region with holes (a sparse memfd,
+     * which a hostile sender can make 2 GiB for nothing) is mapped without populating: filling
+     * its holes would allocate them; only the pages the receiver touches are. */
+    off_t hole = lseek(fd, (off_t)offset, SEEK_HOLE);
+    bool dense = hole >= 0 && (uint64_t)hole >= offset + size;
+    void *r = mmap(NULL, len, PROT_READ, MAP_PRIVATE | (dense ? MAP_POPULATE : 0), fd, (off_t)offset);
     if (r != MAP_FAILED && mprotect(r, len, PROT_READ | PROT_WRITE) != 0) {
         munmap(r, len);
         r = MAP_FAILED;

@@ -2,10 +2,19 @@
 #include "wire/handle_map.h"
 
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 
 #define HANDLE_MAP_TOMBSTONE 0xffffffffu
 
-void handle_map_init(struct handle_map *m) { *m = (struct handle_map){0}; }
+void handle_map_init(struct handle_map *m) {
+    *m = (struct handle_map){0};
+    if (getrandom(&m->seed, sizeof m->seed, GRND_NONBLOCK) != (ssize_t)sizeof m->seed) {
+        struct timespec ts; /* no entropy yet (early boot): still different per map and run */
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        m->seed = (uint64_t)(uintptr_t)m ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
+    }
+}
 
 void handle_map_fini(struct handle_map *m) {
     free(m->keys);
@@ -13,15 +22,20 @@ void handle_map_fini(struct handle_map *m) {
     *m = (struct handle_map){0};
 }
 
-static size_t slot_of(uint32_t key, size_t cap) {
-    /* Fibonacci hashing spreads the sequential handles machd hands out. */
-    return (size_t)((key * 2654435769u) & (uint32_t)(cap - 1));
+/* A keyed mix of all 32 bits of the key (the low bits of a plain multiplication depend only on the
+ * low bits of the key, so handles chosen to differ only above them all collided). */
+static size_t slot_of(uint64_t seed, uint32_t key, size_t cap) {
+    uint64_t h = ((uint64_t)key ^ seed) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return (size_t)(h & (cap - 1));
 }
 
 void *handle_map_get(const struct handle_map *m, uint32_t key) {
     if (m->cap == 0)
         return NULL;
-    for (size_t i = slot_of(key, m->cap), n = 0; n < m->cap; i = (i + 1) & (m->cap - 1), n++) {
+    for (size_t i = slot_of(m->seed, key, m->cap), n = 0; n < m->cap; i = (i + 1) & (m->cap - 1), n++) {
         if (m->keys[i] == 0)
             return NULL;
         if (m->keys[i] == key)
@@ -41,7 +55,7 @@ static bool rehash(struct handle_map *m, size_t cap) {
     for (size_t i = 0; i < m->cap; i++) {
         if (m->keys[i] == 0 || m->keys[i] == HANDLE_MAP_TOMBSTONE)
             continue;
-        size_t j = slot_of(m->keys[i], cap);
+        size_t j = slot_of(m->seed, m->keys[i], cap);
         while (keys[j] != 0)
             j = (j + 1) & (cap - 1);
         keys[j] = m->keys[i];
@@ -64,9 +78,12 @@ bool handle_map_put(struct handle_map *m, uint32_t key, void *value) {
         if (!rehash(m, cap))
             return false;
     }
-    size_t i = slot_of(key, m->cap);
-    while (m->keys[i] != 0 && m->keys[i] != HANDLE_MAP_TOMBSTONE)
+    size_t i = slot_of(m->seed, key, m->cap);
+    m->probes++;
+    while (m->keys[i] != 0 && m->keys[i] != HANDLE_MAP_TOMBSTONE) {
         i = (i + 1) & (m->cap - 1);
+        m->probes++;
+    }
     if (m->keys[i] == 0)
         m->used++;
     m->keys[i] = key;
@@ -78,7 +95,8 @@ bool handle_map_put(struct handle_map *m, uint32_t key, void *value) {
 void handle_map_remove(struct handle_map *m, uint32_t key) {
     if (m->cap == 0)
         return;
-    for (size_t i = slot_of(key, m->cap), n = 0; n < m->cap; i = (i + 1) & (m->cap - 1), n++) {
+    for (size_t i = slot_of(m->seed, key, m->cap), n = 0; n < m->cap; i = (i + 1) & (m->cap - 1), n++) {
+        m->probes++;
         if (m->keys[i] == 0)
             return;
         if (m->keys[i] == key) {

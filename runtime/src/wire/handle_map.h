@@ -12,9 +12,12 @@ struct handle_map {
     size_t cap;     /* a power of two, or 0 before the first insert */
     size_t count;   /* live keys */
     size_t used;    /* live keys + tombstones */
+    uint64_t seed;  /* secret key of the hash: a peer that chooses keys (task-chosen handles)
+                       cannot make them collide */
+    uint64_t probes; /* slots looked at by put and remove (collisions make it grow): for tests */
 };
 
-/* An empty map; handle_map_fini frees it. */
+/* An empty map with a fresh random hash key; handle_map_fini frees it. */
 void handle_map_init(struct handle_map *m);
 void handle_map_fini(struct handle_map *m);
 

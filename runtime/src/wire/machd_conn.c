@@ -3,17 +3,23 @@
 #include "wire/machd_spill.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <poll.h>
 #include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "wire/machd_path.h"
+
+#include <mach/kern_return.h>
 
 extern char **environ;
 
@@ -31,6 +37,61 @@ static int connect_once(const char *path) {
         return -err;
     }
     return fd;
+}
+
+/* Says once per process, on stderr, why the runtime will not talk to the daemon at path. */
+__attribute__((format(printf, 2, 3))) static void refuse(const char *path, const char *why, ...) {
+    static int said;
+    if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+        return;
+    char text[256];
+    va_list ap;
+    va_start(ap, why);
+    vsnprintf(text, sizeof text, why, ap);
+    va_end(ap);
+    fprintf(stderr, "libmach: not using machd at %s: %s\n", path, text);
+}
+
+/* The directory of the default socket must be the user's own, mode 0700: anyone who could create
+ * or write it could put a daemon of theirs there. EACCES (said on stderr) when it is not; 0 when it
+ * is or does not exist yet (machd creates it, checked again once connected). */
+static int check_private_dir(const char *path) {
+    char dir[108];
+    snprintf(dir, sizeof dir, "%s", path);
+    const char *d = dirname(dir);
+    struct stat st;
+    if (lstat(d, &st) != 0)
+        return errno == ENOENT ? 0 : errno;
+    if (!S_ISDIR(st.st_mode)) {
+        refuse(path, "%s is not a directory", d);
+        return EACCES;
+    }
+    if (st.st_uid != getuid()) {
+        refuse(path, "its directory %s belongs to uid %lu, not to you (uid %lu)", d, (unsigned long)st.st_uid,
+               (unsigned long)getuid());
+        return EACCES;
+    }
+    if (st.st_mode & 077) {
+        refuse(path, "its directory %s is open to other users (mode %04o; it must be 0700)", d,
+               (unsigned)(st.st_mode & 0777));
+        return EACCES;
+    }
+    return 0;
+}
+
+/* The kernel's word on who runs the daemon at the other end of fd: the user or root, nobody
+ * else. EACCES (said on stderr) otherwise. */
+static int check_daemon(int fd, const char *path) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return errno;
+    if (cred.uid != getuid() && cred.uid != 0) {
+        refuse(path, "the daemon runs as uid %lu, neither you (uid %lu) nor root", (unsigned long)cred.uid,
+               (unsigned long)getuid());
+        return EACCES;
+    }
+    return 0;
 }
 
 bool machd_conn_listening(const char *path) {
@@ -74,8 +135,20 @@ static int hello(struct machd_conn *c) {
         m->u.hello.max_version = MACHD_PROTO_VERSION;
         err = machd_conn_send(c, m);
     }
-    if (!err)
-        err = machd_conn_recv(c, buf, m, 5000);
+    /* A refusal is an ERROR instead of HELLO_REPLY, and machd closes right after it: the HELLO
+     * may fail (EPIPE), and Linux reports the reset once (EPIPE here) before it hands out the
+     * datagram that was queued. Read it in each case. */
+    if (!err || err == EPIPE) {
+        int rerr = machd_conn_recv(c, buf, m, err ? 0 : 5000);
+        if (rerr == EPIPE)
+            rerr = machd_conn_recv(c, buf, m, 0);
+        if (rerr == 0)
+            err = 0;
+        else if (!err)
+            err = rerr;
+    }
+    if (!err && m->type == MACHD_ERROR)
+        err = m->u.error.status == KERN_RESOURCE_SHORTAGE ? EUSERS : EPROTO;
     if (!err && (m->type != MACHD_HELLO_REPLY || m->u.hello_reply.version != MACHD_PROTO_VERSION))
         err = EPROTO;
     if (!err)
@@ -88,7 +161,7 @@ static int hello(struct machd_conn *c) {
 
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     char def[108];
-    bool private_dir;
+    bool private_dir = false;
     if (!path) {
         if (!machd_socket_path(def, sizeof def, &private_dir))
             return ENAMETOOLONG;
@@ -97,6 +170,10 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     const char *no_auto = getenv("MACHD_NO_AUTOSTART");
     if (no_auto && strcmp(no_auto, "1") == 0)
         autostart = false;
+    bool default_path = path == def && private_dir; /* not $MACHD_SOCKET: its dir is the user's choice */
+    int err = default_path ? check_private_dir(path) : 0;
+    if (err)
+        return err;
     int fd = connect_once(path);
     if (fd < 0 && autostart && (fd == -ENOENT || fd == -ECONNREFUSED) && start_machd(path)) {
         for (int waited = 0; fd < 0 && waited < 5000; waited += 20) {
@@ -107,8 +184,15 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     }
     if (fd < 0)
         return fd == -ENOENT ? ECONNREFUSED : -fd;
+    err = default_path ? check_private_dir(path) : 0;
+    if (!err)
+        err = check_daemon(fd, path);
+    if (err) {
+        close(fd);
+        return err;
+    }
     *c = (struct machd_conn){.fd = fd, .next_seq = 1, .out = malloc(MACHD_MAX_PACKET)};
-    int err = c->out ? hello(c) : ENOMEM;
+    err = c->out ? hello(c) : ENOMEM;
     if (err) {
         machd_conn_close(c);
         return err;

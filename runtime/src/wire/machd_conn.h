@@ -22,7 +22,11 @@ struct machd_conn {
 /* Connects to machd at `path` (NULL: the default path, docs/machd.md 1) and says HELLO. With
  * `autostart`, when nobody answers it runs `machd --daemon --socket PATH` ($MACHD_PATH, else
  * `machd` from $PATH) unless MACHD_NO_AUTOSTART=1, and retries for up to 5 seconds.
- * Returns 0, or an errno value (ECONNREFUSED: no machd; EPROTO: HELLO refused). */
+ * The daemon is authenticated first: at the default path its directory must be the user's own
+ * with mode 0700, and at any path the daemon's uid (SO_PEERCRED) must be the user's or root's;
+ * otherwise EACCES, and the reason is printed once per process on stderr.
+ * Returns 0, or an errno value (ECONNREFUSED: no machd; EPROTO: HELLO refused; EACCES; EUSERS:
+ * the user has as many tasks connected as machd allows, --limit connections-per-uid). */
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart);
 
 /* True when a machd accepts connections at `path`: one connect() and close, no HELLO. A socket
