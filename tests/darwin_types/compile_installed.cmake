@@ -5,7 +5,7 @@
 #   -std=c11 -Wall -Wextra -Werror -I<prefix>/include
 # and nothing else; the headers also as C++17. Under KERNEL_SERVER only the client side is
 # user space (the server stubs are kernel code importing kern/ headers through mach_types.defs).
-# mig must write no diagnostic. Run as
+# mig must write no diagnostic. Before that, every installed header is compiled alone. Run as
 #   cmake -DBUILD=<build dir> -DSRC=<tests/darwin_types> -DWORK=<scratch dir> -P compile_installed.cmake
 if(NOT BUILD OR NOT SRC OR NOT WORK)
   message(FATAL_ERROR "usage: cmake -DBUILD=.. -DSRC=.. -DWORK=.. -P compile_installed.cmake")
@@ -41,6 +41,34 @@ if(NOT c_compilers)
   message(FATAL_ERROR "neither gcc nor clang found")
 endif()
 set(flags -fsyntax-only -Wall -Wextra -Werror "-I${prefix}/include")
+
+# Every installed header stands on its own: a translation unit that includes only it, C11 and
+# C++17, with -pedantic as well.
+file(GLOB_RECURSE installed_headers RELATIVE "${prefix}/include" "${prefix}/include/*.h")
+list(SORT installed_headers)
+set(alone_units)
+file(MAKE_DIRECTORY "${WORK}/alone")
+foreach(header IN LISTS installed_headers)
+  string(MAKE_C_IDENTIFIER "${header}" unit_name)
+  set(unit "${WORK}/alone/${unit_name}.c")
+  file(WRITE "${unit}" "#include <${header}>\ntypedef int openmig_header_alone;\n")
+  list(APPEND alone_units "${unit}")
+endforeach()
+foreach(cc IN LISTS c_compilers)
+  execute_process(COMMAND "${cc}" -x c -std=c11 -pedantic ${flags} ${alone_units}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE cc_out ERROR_VARIABLE cc_out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${cc} -std=c11: an installed header does not stand alone:\n${cc_out}")
+  endif()
+endforeach()
+foreach(cxx IN LISTS cxx_compilers)
+  execute_process(COMMAND "${cxx}" -x c++ -std=c++17 -pedantic ${flags} ${alone_units}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE cc_out ERROR_VARIABLE cc_out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${cxx} -std=c++17: an installed header does not stand alone:\n${cc_out}")
+  endif()
+endforeach()
+list(LENGTH installed_headers header_count)
 
 file(GLOB interfaces "${SRC}/*.defs")
 list(SORT interfaces)
@@ -90,4 +118,5 @@ foreach(config user KERNEL_USER KERNEL_SERVER)
     endforeach()
   endforeach()
 endforeach()
-message(STATUS "${count} compilations against ${prefix}/include passed")
+message(STATUS "${header_count} installed headers stand alone; ${count} compilations of "
+               "generated code against ${prefix}/include passed")
