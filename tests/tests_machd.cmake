@@ -53,7 +53,7 @@ endif()
 # Benchmark (not a test): bin/bench/bench_machd [iterations] [runs] (docs/machd.md 8). The MIG
 # rows use stubs generated from bench/bench_machd_mig.defs; the ONC RPC row needs rpcgen and
 # libtirpc (scripts/deps.sh: rpcsvc-proto, libtirpc-dev) and is left out (printed as n/a) without.
-if(TARGET machd AND TARGET mach_static)
+if(TARGET machd AND TARGET mach_static AND TARGET mig) # mig_generate below
   set(bench_machd_gen ${CMAKE_CURRENT_BINARY_DIR}/bench/machd)
   mig_generate(DEFS ${CMAKE_CURRENT_LIST_DIR}/bench/bench_machd_mig.defs USER SERVER SERVER_HEADER
                OUTPUT_DIR ${bench_machd_gen} SOURCES_VAR bench_machd_sources HEADERS_VAR bench_machd_headers)

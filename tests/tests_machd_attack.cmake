@@ -12,15 +12,17 @@ if(TARGET machd)
   if(TARGET machd_rpc_peer)
     target_compile_definitions(machd_attack PRIVATE MACHD_RPC_PEER="$<TARGET_FILE:machd_rpc_peer>")
     add_dependencies(machd_attack machd_rpc_peer)
-    set(MACHD_LIBMACH_ATTACKS libmach_moves_dead_and_null_receive_names_across_processes)
+    set(MACHD_LIBMACH_ATTACKS libmach_moves_dead_and_null_receive_names_across_processes
+                              receive_right_moves_while_messages_stream_in)
   endif()
   set(MACHD_ATTACKS
     dead_and_null_names_moving_a_receive_right_pass_through
     receive_right_into_a_full_space_beside_a_send_right
-    send_refused_part_way_loses_no_right notifications_past_a_full_queue_are_kept
+    send_refused_part_way_loses_no_right refused_mod_refs_leaves_the_make_send_count
+    notifications_past_a_full_queue_are_kept
     clean_stop_delivers_what_was_accepted task_with_65000_ports_dies entries_limit_refuses_the_exporter names_limit_refuses_the_registrar
     connection_limit_refuses_the_next_connection waiters_limit_refuses_one_more_waiting_send
-    sender_ignoring_a_full_queue_is_refused created_service_is_not_claimed_by_another_user
+    sender_ignoring_a_full_queue_is_held_back reservations_without_room_give_none_back created_service_is_not_claimed_by_another_user
     ${MACHD_LIBMACH_ATTACKS})
   foreach(t ${MACHD_ATTACKS})
     add_test(NAME machd_attack.${t} COMMAND machd_attack ${t})

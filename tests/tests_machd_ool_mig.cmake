@@ -1,7 +1,7 @@
 # Cross-process MIG stubs through machd (docs/machd.md 8): a client and a server program built on
 # the stubs generated from e2e/machd_ool_mig/machd_ool_mig.defs: out-of-line data, out-of-line
 # port arrays, an inline array, every byte and right checked.
-if(TARGET machd AND TARGET mach_static)
+if(TARGET machd AND TARGET mach_static AND TARGET mig)
   set(ool_mig_dir ${CMAKE_CURRENT_LIST_DIR}/e2e/machd_ool_mig)
   set(ool_mig_gen ${CMAKE_CURRENT_BINARY_DIR}/machd_ool_mig)
   mig_generate(DEFS ${ool_mig_dir}/machd_ool_mig.defs NAME machd_ool_mig_ USER SERVER SERVER_HEADER

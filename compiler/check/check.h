@@ -49,6 +49,7 @@ struct check_arg {
     enum ir_arg_role role;
     enum ir_arg_dir dir;
     bool on_user_side, on_server_side;
+    bool c_const;                 // declared `const T` (check_flags; see ir_arg.c_const)
     struct ir_arg_flags flags;
 };
 

@@ -46,9 +46,8 @@ static void collect_subsystem(struct check_ctx *cx, struct collect_state *st,
     st->kernel_user_span = s->u.subsystem.kernel_user_span;
     ir->kernel_server = s->u.subsystem.is_kernel_server;
     ir->base = 0;
-    if (ir->subsystem[0] && check_is_c_keyword(ir->subsystem))
-        diag_report(cx->diags, DIAG_C_KEYWORD_NAME, s->u.subsystem.name.span, "subsystem",
-                    ir->subsystem);
+    // The subsystem's name never stands alone in the generated C (register_server,
+    // _register_user_, register_subsystem...): a C keyword is fine there, as with Apple's mig.
     uint32_t base;
     if (s->u.subsystem.base && check_eval_size(cx, s->u.subsystem.base, &base)) {
         if (base > INT32_MAX)
@@ -67,6 +66,9 @@ static void set_prefix(struct check_ctx *cx, const struct ast_stmt *s, const cha
                     ast_stmt_kind_name(s->kind), name);
     *seen = true;
     *slot = name;
+    // serverdemux names the demux function itself.
+    if (s->kind == AST_SERVERDEMUX && check_is_c_keyword(name))
+        diag_report(cx->diags, DIAG_C_KEYWORD_NAME, s->u.name.span, "serverdemux", name);
 }
 
 static void collect_import(struct check_ctx *cx, struct collect_state *st,

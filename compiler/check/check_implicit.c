@@ -125,6 +125,7 @@ static void fill_written(struct ir_routine *rt, struct ir_arg *a, const struct c
     a->user_c_type = t->user_type;
     a->server_c_type = t->trans_type;
     a->msg_c_type = t->server_type;
+    a->c_const = ca->c_const;
     bool native_ptr = t->native == IR_NATIVE_POINTER_TO || t->native == IR_NATIVE_POINTER_TO_IF_NOT;
     switch (ca->role) {
     case IR_ROLE_REQUEST_PORT:

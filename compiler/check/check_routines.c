@@ -285,7 +285,20 @@ static void check_flags(struct check_ctx *cx, struct check_routine *cr, size_t i
             else
                 ca->flags.is_auto = true;
             break;
-        case AST_FLAG_CONST: ca->flags.is_const = true; break;
+        case AST_FLAG_CONST: {
+            // Apple's rule: `const T` on a c_string or on inline variable-sized data. Not on an
+            // argument written back (out, inout): the stub fills it, so const would not compile.
+            ca->flags.is_const = true;
+            bool inline_variable_data =
+                t->bound == IR_BOUND_VARIABLE && !t->is_out_of_line && !t->is_port;
+            if (!inline_variable_data && !t->is_string)
+                break;
+            if (ca->dir == IR_DIR_IN)
+                ca->c_const = true;
+            else if (ca->dir == IR_DIR_OUT || ca->dir == IR_DIR_INOUT)
+                diag_report(cx->diags, DIAG_CONST_ON_RETURNED, f->span, name);
+            break;
+        }
         case AST_FLAG_SERVERCOPY:
             diag_report(cx->diags, DIAG_GNU_FLAG_IGNORED, f->span, fname);
             ca->flags.servercopy = true;
@@ -307,8 +320,19 @@ static void check_names(struct check_ctx *cx, struct check_routine *cr, struct s
         diag_report(cx->diags, DIAG_DUPLICATE_ROUTINE, r->name.span, rname);
         diag_report(cx->diags, DIAG_NOTE_PREVIOUS, prev->u.routine.name.span, rname);
     }
-    if (check_is_c_keyword(rname))
-        diag_report(cx->diags, DIAG_C_KEYWORD_NAME, r->name.span, "routine", rname);
+    // A routine may be called `register` (libdispatch's firehose.defs, launchd's bootstrap):
+    // only the client stub and the server function are named by it alone, and a prefix makes
+    // them valid; every other generated name has the routine name inside it (_Xregister).
+    if (check_is_c_keyword(cr->ir->user_name)) {
+        diag_report(cx->diags, DIAG_ROUTINE_IDENT_C_KEYWORD, r->name.span, rname, "client stub",
+                    cr->ir->user_name);
+        diag_report(cx->diags, DIAG_NOTE_ADD_PREFIX, r->name.span, "userprefix");
+    }
+    if (check_is_c_keyword(cr->ir->server_name)) {
+        diag_report(cx->diags, DIAG_ROUTINE_IDENT_C_KEYWORD, r->name.span, rname,
+                    "server function", cr->ir->server_name);
+        diag_report(cx->diags, DIAG_NOTE_ADD_PREFIX, r->name.span, "serverprefix");
+    }
     struct symtab args;
     symtab_init(&args);
     for (size_t i = 0; i < cr->n_args; i++) {

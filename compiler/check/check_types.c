@@ -351,9 +351,10 @@ static const struct ir_type *resolve(struct check_ctx *cx, const struct ast_type
 }
 
 // Applies ctype/cusertype/cservertype/intran/outtran/destructor in order (the last one wins).
-static void apply_clauses(struct check_ctx *cx, struct ir_type *t, const struct ast_type_decl *d) {
+static void apply_clauses(struct check_ctx *cx, struct ir_type *t,
+                          const struct ast_clause *clauses) {
     bool seen[AST_CLAUSE_DESTRUCTOR + 1] = {false};
-    for (const struct ast_clause *c = d->clauses; c; c = c->next) {
+    for (const struct ast_clause *c = clauses; c; c = c->next) {
         if (seen[c->kind])
             diag_report(cx->diags, DIAG_DUPLICATE_CLAUSE, c->span, ast_clause_kind_name(c->kind),
                         t->name);
@@ -419,8 +420,7 @@ static void declare(struct check_ctx *cx, const char *name, const struct ir_type
     (*decls)[(*n)++] = t;
 }
 
-static void resolve_routine_args(struct check_ctx *cx, struct check_routine *cr,
-                                 const struct ir_type ***decls, size_t *n, size_t *cap) {
+static void resolve_routine_args(struct check_ctx *cx, struct check_routine *cr) {
     const struct ast_routine *r = &cr->stmt->u.routine;
     cr->args = arena_array(cx->arena, r->n_args, sizeof *cr->args);
     cr->n_args = 0;
@@ -438,10 +438,15 @@ static void resolve_routine_args(struct check_ctx *cx, struct check_routine *cr,
             break;
         }
         case AST_ARG_TYPE_INLINE:
+            // `x : foo_t = spec [clauses]` types this argument only: as in Apple's and GNU's
+            // mig, foo_t is not declared for what follows (an existing foo_t is untouched).
             if (a->maybe_type && a->type_name.name) {
-                ca->type = resolve(cx, a->maybe_type, a->type_name.name);
-                if (ca->type)
-                    declare(cx, a->type_name.name, ca->type, a->type_name.span, decls, n, cap);
+                const struct ir_type *rt = resolve(cx, a->maybe_type, a->type_name.name);
+                if (rt) {
+                    struct ir_type *t = copy_type(cx, rt);
+                    apply_clauses(cx, t, a->clauses);
+                    ca->type = t;
+                }
             }
             break;
         case AST_ARG_TYPE_NATIVE:
@@ -466,13 +471,13 @@ bool check_types(struct check_ctx *cx) {
             if (!r)
                 continue;
             struct ir_type *t = copy_type(cx, r);
-            apply_clauses(cx, t, d);
+            apply_clauses(cx, t, d->clauses);
             declare(cx, d->name.name, t, d->name.span, &decls, &n, &cap);
         } else if (s->kind == AST_ROUTINE || s->kind == AST_SIMPLEROUTINE) {
             while (slot < cx->routine_count && cx->routines[slot].stmt != s)
                 slot++;
             if (slot < cx->routine_count)
-                resolve_routine_args(cx, &cx->routines[slot], &decls, &n, &cap);
+                resolve_routine_args(cx, &cx->routines[slot]);
         }
     }
     cx->ir->types = arena_array(cx->arena, n, sizeof *cx->ir->types);

@@ -237,7 +237,42 @@ static bool read_all(int fd, size_t max_len, struct cpp_output *out) {
     return true;
 }
 
+static bool has_prefix(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+char **cpp_build_env(char *const *environment, const char *trace_file) {
+    struct argv_builder b = {0};
+    for (char *const *p = environment; p && *p; p++) {
+        if (has_prefix(*p, "CC_PRINT_HEADERS_FORMAT="))
+            continue;
+        if (trace_file && (has_prefix(*p, "CC_PRINT_HEADERS_FILTERING=") ||
+                           has_prefix(*p, "CC_PRINT_HEADERS_FILE=")))
+            continue;
+        push(&b, *p);
+    }
+    if (trace_file) {
+        push(&b, "CC_PRINT_HEADERS_FORMAT=json");
+        push(&b, "CC_PRINT_HEADERS_FILTERING=only-direct-system");
+        push_joined(&b, "CC_PRINT_HEADERS_FILE=", trace_file, strlen(trace_file));
+    }
+    if (!b.failed && !b.items) { // an empty environment
+        b.items = calloc(1, sizeof *b.items);
+        b.failed = !b.items;
+    }
+    if (b.failed) {
+        cpp_free_argv(b.items);
+        return NULL;
+    }
+    return b.items;
+}
+
 enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *out) {
+    return cpp_run_env(argv, NULL, max_len, out);
+}
+
+enum cpp_status cpp_run_env(char *const *argv, char *const *envp, size_t max_len,
+                            struct cpp_output *out) {
     memset(out, 0, sizeof *out);
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) {
@@ -250,7 +285,7 @@ enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *ou
     posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
     posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
     pid_t pid;
-    int err = posix_spawnp(&pid, argv[0], &actions, NULL, argv, environ);
+    int err = posix_spawnp(&pid, argv[0], &actions, NULL, argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&actions);
     close(pipe_fds[1]);
     if (err != 0) {

@@ -60,5 +60,15 @@ struct cpp_output {
 // through to ours. Returns the status; out->detail explains a failure. Output beyond `max_len`
 // bytes is read to the end (so the program finishes normally) but not kept: CPP_TOO_LARGE.
 enum cpp_status cpp_run(char *const *argv, size_t max_len, struct cpp_output *out);
+// The same with the environment `envp` (NULL: ours).
+enum cpp_status cpp_run_env(char *const *argv, char *const *envp, size_t max_len,
+                            struct cpp_output *out);
+
+// The preprocessor's environment, as Apple's mig.sh makes it: ours without
+// CC_PRINT_HEADERS_FORMAT, or, when `trace_file` is given (MIG_TRACE_HEADERS), with clang's
+// header trace asked for: CC_PRINT_HEADERS_FORMAT=json, CC_PRINT_HEADERS_FILTERING=
+// only-direct-system, CC_PRINT_HEADERS_FILE=<trace_file> (clang appends one JSON line per
+// file). NULL-terminated; NULL on out of memory. Free with cpp_free_argv().
+char **cpp_build_env(char *const *environment, const char *trace_file);
 
 #endif

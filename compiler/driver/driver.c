@@ -28,6 +28,8 @@
 #define OPENMIG_VERSION "0"
 #endif
 
+extern char **environ;
+
 // Default file name suffixes after the subsystem name, by enum emit_kind (NULL: no default).
 static const char *const default_suffix[DRIVER_OUTPUT_KINDS] = {
     [EMIT_USER_HEADER] = ".h",
@@ -43,6 +45,7 @@ struct driver {
     struct migc *ctx;
     struct dep_list earlier_targets; // files written by the earlier .defs files
     struct dep_list earlier_deps;    // their dependencies
+    bool trace_warned;               // E0422 said (once per run)
 };
 
 // One .defs file of the run.
@@ -373,11 +376,22 @@ static bool preprocess(struct run *r, struct cpp_output *out) {
     };
     if (cpp_arch_mode(&req) == CPP_ARCH_IGNORED)
         warn_arch_ignored(r, &req);
+    // MIG_TRACE_HEADERS: clang's header trace, as Apple's mig.sh asks for it (other
+    // preprocessors do not write one: said once per run).
+    const char *trace = getenv("MIG_TRACE_HEADERS");
+    if (trace && !*trace)
+        trace = NULL;
+    if (trace && !cpp_is_clang(req.compiler) && !r->driver->trace_warned) {
+        r->driver->trace_warned = true;
+        report(r, DIAG_TRACE_HEADERS_NOT_CLANG, req.compiler, NULL);
+    }
     char **argv = cpp_build_argv(&req);
-    if (!argv)
+    char **envp = cpp_build_env(environ, trace);
+    if (!argv || !envp)
         abort();
-    enum cpp_status status = cpp_run(argv, MIGC_MAX_INPUT_BYTES, out);
+    enum cpp_status status = cpp_run_env(argv, envp, MIGC_MAX_INPUT_BYTES, out);
     cpp_free_argv(argv);
+    cpp_free_argv(envp);
     if (status == CPP_NOT_RUN)
         report(r, DIAG_CPP_NOT_RUN, req.compiler, out->detail);
     else if (status == CPP_FAILED)

@@ -1,6 +1,7 @@
 // Parses mig's command line. Apple's mig.sh rules: options until the first file name, then any
-// number of file names; options after the first file are ignored with a warning, and any unknown
-// single-dash option goes to the preprocessor. Unlike mig.sh, separated forms (-I dir, -D NAME) work and -b reaches the compiler.
+// number of file names; options after the first file are ignored with a warning (a separated
+// preprocessor option there, -D NAME, is refused), and any unknown single-dash option goes to
+// the preprocessor. Unlike mig.sh, separated forms (-I dir, -D NAME) work and -b reaches the compiler.
 #include "driver/options.h"
 
 #include <errno.h>
@@ -121,8 +122,9 @@ static bool apply_switch(struct driver_options *o, char letter) {
     case 'n': c->ndr_convert = true; return true;
     case 'N': c->ndr_convert = false; return true;
     // Accepted for compatibility, no effect: logging hooks (-l/-L), K&R C (-k/-K; we always
-    // write ANSI C), short-circuiting (-x/-X), no RPC traps (-T).
-    case 'l': case 'L': case 'k': case 'K': case 'x': case 'X': case 'T': return true;
+    // write ANSI C), no short-circuiting (-X, the default), no RPC traps (-T). -x is refused in
+    // parse_option, as Apple's migcom refuses it.
+    case 'l': case 'L': case 'k': case 'K': case 'X': case 'T': return true;
     default: return false;
     }
 }
@@ -201,6 +203,12 @@ static bool parse_option(struct driver_options *o, int argc, char **argv, int *i
         return true;
     if (!strcmp(arg, "-t"))
         return add_problem2(o, DIAG_IGNORED_OPTION, arg, "RPC traps are not generated");
+    if (!strcmp(arg, "-x")) {
+        // mig.sh hands -x to migcom, which stops with "unknown/unsupported flag".
+        o->usage_error = true;
+        return add_problem2(o, DIAG_UNSUPPORTED_OPTION, arg,
+                            "short-circuited RPCs are not generated (Apple's migcom refuses -x too)");
+    }
     if (arg[1] && !arg[2] && apply_switch(o, arg[1]))
         return true;
     if (!strncmp(arg, "--diagnostics-format=", 21)) {
@@ -264,6 +272,12 @@ static bool ignore_late_option(struct driver_options *o, int argc, char **argv, 
     if (!spec || *index + 1 >= argc)
         return add_problem(o, DIAG_OPTION_AFTER_FILE, arg);
     const char *value = argv[++*index];
+    if (spec->kind == VAL_CPP) {
+        // mig.sh ignores "-D" alone and then reads NAME as a .defs file. Neither swallowing NAME
+        // nor compiling without the macro is what was meant: refuse the command line.
+        o->usage_error = true;
+        return add_problem2(o, DIAG_CPP_OPTION_AFTER_FILE, arg, value);
+    }
     char **grown = realloc(o->owned, (o->owned_count + 1) * sizeof *grown);
     if (!grown)
         return false;
@@ -347,7 +361,8 @@ static const char *const help_lines[] = {
     "  -r / -R             RPC (default) / separate send and receive",
     "  -s / -S             symbol table on / off (default off)",
     "  -i PREFIX           one user file per routine, PREFIX<routine>.c, instead of -user",
-    "  -l -L -k -K -x -X -t -T   accepted for compatibility; no effect (-t warns)",
+    "  -l -L -k -K -X -t -T   accepted for compatibility; no effect (-t warns)",
+    "  -x                  refused: short-circuited RPCs (Apple's migcom refuses it too)",
     "  -cpp X, -migcom P   accepted and ignored (there is no separate migcom)",
     "Diagnostics:",
     "  -q / -Q             no warnings / warnings (default)",
@@ -360,7 +375,8 @@ static const char *const help_lines[] = {
     "  -version, --version print the version (\"mig (OpenMIG) X.Y.Z\")",
     "  --help              print this help",
     "Exit status: 0 success, 1 errors in the input or while writing, 2 command-line errors.",
-    "Environment: MIGCC, CC, SDKROOT, MIG_DEFS_DIR, NO_COLOR (see docs/command-line.md).",
+    "Environment: MIGCC, CC, SDKROOT, MIG_DEFS_DIR, MIG_TRACE_HEADERS, NO_COLOR",
+    "  (see docs/command-line.md).",
 };
 
 void options_print_help(const char *program, void *out) {

@@ -147,8 +147,18 @@ static void emit_union(struct emitter *e, const struct ir_module *ir, enum emit_
     em_blank(e);
     em_pp(e, "#ifndef %s__defined", name);
     em_pp(e, "#define %s__defined", name);
-    em_open(e, "union %s", name);
-    size_t members = 0;
+    size_t routines = 0;
+    for (size_t i = 0; i < ir->routine_count; i++)
+        routines += emit_routine_is_real(&ir->routines[i]);
+    // No routines: an empty union, as Apple's: size 0 in C (a GNU extension, which __extension__
+    // keeps quiet under -pedantic), 1 in C++, where one char says so without clang's warning
+    // about the difference inside extern "C".
+    em_open(e, "%sunion %s", routines ? "" : "__extension__ ", name);
+    if (!routines) {
+        em_pp(e, "#ifdef __cplusplus");
+        em_line(e, "char __mig_empty; /* an empty union's size in C++ */");
+        em_pp(e, "#endif");
+    }
     for (size_t i = 0; i < ir->routine_count; i++) {
         const struct ir_routine *rt = &ir->routines[i];
         if (!emit_routine_is_real(rt))
@@ -162,10 +172,7 @@ static void emit_union(struct emitter *e, const struct ir_module *ir, enum emit_
                                             : rt->server_reply_union_member;
         const struct ir_layout *layout = request ? &rt->request : &rt->reply;
         em_line(e, "%s %s;", layout->typedef_name, member);
-        members++;
     }
-    if (members == 0) // an interface with no routines still gets a usable (non-empty) union
-        em_line(e, "mig_reply_error_t __mig_empty;");
     em_close(e, ";");
     em_pp(e, "#endif /* !%s__defined */", name);
     em_blank(e);
@@ -202,8 +209,8 @@ void emit_param_list(struct emitter *e, const struct ir_routine *rt, enum emit_s
         if (!arg_is_param(a, side))
             continue;
         written++;
-        em_line(e, "%s %s%s%s", emit_arg_type(a, side), arg_by_reference(a, side) ? "*" : "",
-                a->name, written < total ? "," : "");
+        em_line(e, "%s%s %s%s%s", a->c_const ? "const " : "", emit_arg_type(a, side),
+                arg_by_reference(a, side) ? "*" : "", a->name, written < total ? "," : "");
     }
     em_indent(e, -1);
     em_line(e, ")%s", suffix);

@@ -659,8 +659,11 @@ static void emit_demux(struct emitter *e, const struct ir_module *ir) {
     em_line(e, "mig_external boolean_t %s", ir->names.server_demux);
     em_line(e, "\t(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)");
     em_block(e);
-    em_line(e, "mig_routine_t routine;");
-    em_blank(e);
+    bool empty = ir->routine_count == 0; // every id is unknown (and a range test is tautological)
+    if (!empty) {
+        em_line(e, "mig_routine_t routine;");
+        em_blank(e);
+    }
     em_line(e, "OutHeadP->msgh_bits = MACH_MSGH_BITS(MACH_MSGH_BITS_REPLY(InHeadP->msgh_bits), 0);");
     em_line(e, "OutHeadP->msgh_remote_port = InHeadP->msgh_reply_port;");
     em_line(e, "/* Minimal size: routine() will update it if different */");
@@ -669,28 +672,41 @@ static void emit_demux(struct emitter *e, const struct ir_module *ir) {
     em_line(e, "OutHeadP->msgh_id = (mach_msg_id_t)((natural_t)InHeadP->msgh_id + 100);");
     em_line(e, "OutHeadP->msgh_reserved = 0;");
     em_blank(e);
-    em_start(e, "if (");
-    emit_id_range_test(e, ir);
-    em_rawf(e, " ||\n\t    ((routine = %s.routine[InHeadP->msgh_id - %d].stub_routine) == 0)) {\n",
-            s, (int)ir->base);
-    em_indent(e, 1);
-    em_line(e, "((mig_reply_error_t *)OutHeadP)->NDR = NDR_record;");
-    em_line(e, "((mig_reply_error_t *)OutHeadP)->RetCode = MIG_BAD_ID;");
-    em_line(e, "return FALSE;");
-    em_close(e, "");
-    em_line(e, "(*routine) (InHeadP, OutHeadP);");
-    em_line(e, "return TRUE;");
-    em_close(e, "");
+    if (empty) {
+        em_line(e, "/* No routines: every id is unknown. */");
+        em_line(e, "((mig_reply_error_t *)OutHeadP)->NDR = NDR_record;");
+        em_line(e, "((mig_reply_error_t *)OutHeadP)->RetCode = MIG_BAD_ID;");
+        em_line(e, "return FALSE;");
+        em_close(e, "");
+    } else {
+        em_start(e, "if (");
+        emit_id_range_test(e, ir);
+        em_rawf(e, " ||\n\t    ((routine = %s.routine[InHeadP->msgh_id - %d].stub_routine) == 0)) {\n",
+                s, (int)ir->base);
+        em_indent(e, 1);
+        em_line(e, "((mig_reply_error_t *)OutHeadP)->NDR = NDR_record;");
+        em_line(e, "((mig_reply_error_t *)OutHeadP)->RetCode = MIG_BAD_ID;");
+        em_line(e, "return FALSE;");
+        em_close(e, "");
+        em_line(e, "(*routine) (InHeadP, OutHeadP);");
+        em_line(e, "return TRUE;");
+        em_close(e, "");
+    }
     em_blank(e);
 
     em_line(e, "mig_external mig_routine_t %s", ir->names.server_routine);
     em_line(e, "\t(mach_msg_header_t *InHeadP)");
     em_block(e);
-    em_start(e, "if (");
-    emit_id_range_test(e, ir);
-    em_rawf(e, ")\n");
-    em_line(e, "\treturn 0;");
-    em_line(e, "return %s.routine[InHeadP->msgh_id - %d].stub_routine;", s, (int)ir->base);
+    if (empty) {
+        em_line(e, "(void)InHeadP; /* no routines: the table's one empty slot */");
+        em_line(e, "return %s.routine[0].stub_routine;", s);
+    } else {
+        em_start(e, "if (");
+        emit_id_range_test(e, ir);
+        em_rawf(e, ")\n");
+        em_line(e, "\treturn 0;");
+        em_line(e, "return %s.routine[InHeadP->msgh_id - %d].stub_routine;", s, (int)ir->base);
+    }
     em_close(e, "");
 }
 

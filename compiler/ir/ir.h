@@ -181,7 +181,7 @@ struct ir_arg_flags {
     bool samecount;      // shares the count of maybe_samecount_with
     bool retcode;        // simpleroutine: this argument is sent as the RetCode field
     bool is_auto;        // `auto`: server frees the buffer after the call
-    bool is_const;       // `const`: no code-generation effect
+    bool is_const;       // `const`: see ir_arg.c_const
     bool servercopy;     // GNU `servercopy`: accepted, no effect in the Apple message format
 };
 
@@ -196,6 +196,9 @@ struct ir_arg {
     bool on_server_side;         // a parameter of the server work function
     bool user_by_reference;      // client passes a pointer (out / inout / out Cnt...)
     bool server_by_reference;    // server work function receives a pointer
+    bool c_const;                // parameter declared `const <type>` on both sides (Apple's
+                                 // rule: the `const` flag on a c_string or inline variable-sized
+                                 // data; here only when the argument is not written back)
     const struct ir_type *type;  // for implicit arguments: a built-in type (mach_msg_type_number_t...)
     struct ir_arg_flags flags;
 

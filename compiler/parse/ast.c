@@ -254,6 +254,8 @@ static void dump_arg(const struct ast_arg *a, struct strbuf *out) {
     case AST_ARG_TYPE_INLINE:
         strbuf_printf(out, "(= %s ", a->type_name.name);
         ast_dump_type(a->maybe_type, out);
+        for (const struct ast_clause *c = a->clauses; c; c = c->next)
+            dump_clause(c, out);
         strbuf_putc(out, ')');
         break;
     case AST_ARG_TYPE_NATIVE:

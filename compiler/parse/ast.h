@@ -195,7 +195,7 @@ enum ast_arg_kind {
 // How the argument's type was written.
 enum ast_arg_type_form {
     AST_ARG_TYPE_NAMED,     // x : foo_t
-    AST_ARG_TYPE_INLINE,    // x : foo_t = <type expr>   (declares foo_t)
+    AST_ARG_TYPE_INLINE,    // x : foo_t = <type expr> [clauses]  (for this argument only)
     AST_ARG_TYPE_NATIVE,    // x : PointerTo(...) / ValueOf(...) / PointerToIfNot(...)
     AST_ARG_TYPE_ANONYMOUS, // x : ^array[] of int       (a syntax error already reported)
 };
@@ -233,6 +233,8 @@ struct ast_arg {
     enum ast_arg_type_form type_form;
     struct ast_ident type_name;         // NAMED and INLINE; absent otherwise
     struct ast_type_expr *maybe_type;   // INLINE, NATIVE and ANONYMOUS; NULL for NAMED
+    struct ast_clause *clauses;         // INLINE: ctype:, intran: ... after the spec
+    size_t n_clauses;
     struct ast_flag *flags;
     size_t n_flags;
 };

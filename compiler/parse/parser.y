@@ -41,6 +41,8 @@ struct arg_type_val {
     enum ast_arg_type_form form;
     struct ast_ident name;
     struct ast_type_expr *type;
+    struct ast_clause *clauses;      // INLINE: ctype:, intran: ... written after the spec
+    size_t n_clauses;
 };
 
 // Keyword table (lexer.l, keywords.def): the token for an identifier spelled in any case, or 0.
@@ -517,6 +519,8 @@ arg
           $$->type_form = $4.form;
           $$->type_name = $4.name;
           $$->maybe_type = $4.type;
+          $$->clauses = $4.clauses;
+          $$->n_clauses = $4.n_clauses;
           $$->flags = $5.head;
           $$->n_flags = $5.n;
           if ($4.form == AST_ARG_TYPE_ANONYMOUS)
@@ -530,6 +534,8 @@ arg
           $$->type_form = $3.form;
           $$->type_name = $3.name;
           $$->maybe_type = $3.type;
+          $$->clauses = $3.clauses;
+          $$->n_clauses = $3.n_clauses;
           $$->flags = $4.head;
           $$->n_flags = $4.n;
           if ($3.form == AST_ARG_TYPE_ANONYMOUS)
@@ -562,21 +568,22 @@ arg_kind
 
 arg_type
     : IDENT {
-          $$ = (struct arg_type_val){AST_ARG_TYPE_NAMED, mk_ident($1, @1), NULL};
+          $$ = (struct arg_type_val){AST_ARG_TYPE_NAMED, mk_ident($1, @1), NULL, NULL, 0};
       }
-    | IDENT '=' type_spec {
-          $$ = (struct arg_type_val){AST_ARG_TYPE_INLINE, mk_ident($1, @1), $3};
+    | IDENT '=' type_spec clauses {
+          // As in a `type` statement: `= MACH_MSG_TYPE_MOVE_SEND ctype: mach_port_t`.
+          $$ = (struct arg_type_val){AST_ARG_TYPE_INLINE, mk_ident($1, @1), $3, $4.head, $4.n};
       }
     | native_spec {
-          $$ = (struct arg_type_val){AST_ARG_TYPE_NATIVE, mk_ident(NULL, @1), $1};
+          $$ = (struct arg_type_val){AST_ARG_TYPE_NATIVE, mk_ident(NULL, @1), $1, NULL, 0};
       }
     | compound_spec {
-          $$ = (struct arg_type_val){AST_ARG_TYPE_ANONYMOUS, mk_ident(NULL, @1), $1};
+          $$ = (struct arg_type_val){AST_ARG_TYPE_ANONYMOUS, mk_ident(NULL, @1), $1, NULL, 0};
       }
     | NUMBER {
           struct ast_type_expr *t = mk_type(pc, AST_TYPE_NUMBER, @1, NULL);
           t->u.number = mk_number(pc, $1, @1);
-          $$ = (struct arg_type_val){AST_ARG_TYPE_ANONYMOUS, mk_ident(NULL, @1), t};
+          $$ = (struct arg_type_val){AST_ARG_TYPE_ANONYMOUS, mk_ident(NULL, @1), t, NULL, 0};
       }
     ;
 

@@ -33,6 +33,10 @@ struct broker_hooks {
     /* The connection layer's system call and datagram counters, for STATS (may be NULL:
      * reported as zero). */
     void (*io_counts)(void *ctx, struct machd_io_counts *out);
+    /* Stop (paused) or go on (!paused) reading the task's requests: a sender that keeps sending
+     * past a full queue without asking for room waits, the way a Mach sender blocks, until the
+     * receiver makes room. May be NULL (then nothing is held back). */
+    void (*pause)(void *ctx, void *conn, bool paused);
 };
 
 /* What one task, and all the tasks of one user, may make machd hold (docs/security.md). Each is
@@ -43,8 +47,9 @@ struct broker_limits {
     uint32_t names_per_task;    /* bootstrap names one task binds */
     uint32_t names_per_uid;     /* the same over all the tasks of one uid */
     uint32_t waiters_per_task;  /* SEND_ADMIT requests of one task waiting for queue room */
-    uint32_t overshoot;         /* messages a sender may put past a full queue before it asks for
-                                   room (races with machd's QUEUE_FULL hint); then refused */
+    uint32_t overshoot;         /* messages a sender may put past a full queue without asking for
+                                   room (races with machd's QUEUE_FULL hint); then machd stops
+                                   reading that sender until the receiver makes room */
 };
 
 /* The defaults, also the ceilings (docs/machd.md, 1). */

@@ -54,8 +54,45 @@ void admit_drop_task(struct broker *b, struct broker_task *t) {
     t->waiters = 0;
 }
 
-bool admit_over_limit(const struct broker *b, const struct broker_port *p, const struct entry *sender) {
-    return p->flow.active && p->flow.credit <= 0 && sender->overshoot >= b->limits.overshoot;
+void admit_hold_back(struct broker *b, struct broker_task *t, struct broker_port *p, const struct entry *sender) {
+    if (!sender || sender->overshoot < b->limits.overshoot || t->paused_on || !b->hooks->pause)
+        return;
+    t->paused_on = p;
+    t->pause_prev = NULL;
+    t->pause_next = p->paused;
+    if (p->paused)
+        p->paused->pause_prev = t;
+    p->paused = t;
+    b->hooks->pause(b->ctx, t->conn, true);
+}
+
+void admit_forget_held(struct broker_task *t) {
+    struct broker_port *p = t->paused_on;
+    if (!p)
+        return;
+    if (t->pause_prev)
+        t->pause_prev->pause_next = t->pause_next;
+    else
+        p->paused = t->pause_next;
+    if (t->pause_next)
+        t->pause_next->pause_prev = t->pause_prev;
+    t->paused_on = NULL;
+}
+
+void admit_receiver_changed(struct broker *b, struct broker_port *p) {
+    flow_receiver_changed(&p->flow);
+    /* Reservations were room at the old receiver: none of it is room at the new one. */
+    for (struct entry *e = p->holders; e; e = e->port_next)
+        e->admitted = 0;
+    admit_release_held(b, p);
+}
+
+void admit_release_held(struct broker *b, struct broker_port *p) {
+    while (p->paused) {
+        struct broker_task *t = p->paused;
+        admit_forget_held(t);
+        b->hooks->pause(b->ctx, t->conn, false);
+    }
 }
 
 /* The room left, for the sender's hint (no limit known: plenty). */
@@ -70,7 +107,7 @@ static void flow_admit_waiters(struct broker *b, struct broker_port *p) {
     for (struct flow_waiter *w; (w = flow_next_admitted(&p->flow)) != NULL;) {
         struct entry *e = entry_lookup(w->task, w->name);
         if (e && e->port == p && e->send_urefs > 0) {
-            e->admitted++;
+            e->admitted += p->flow.active; /* a reservation only where room is counted */
             answer_admit(b, w, MACH_MSG_SUCCESS, credit_left(p));
         } else { /* the sender gave its right away meanwhile */
             flow_give_back(&p->flow, 1);
@@ -108,7 +145,9 @@ void admit_handle_send_admit(struct broker *b, struct broker_task *t, const stru
     if (!e || e->send_urefs == 0 || !e->port->receiver) {
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_INVALID_DEST, 0);
     } else if (flow_take(&e->port->flow)) {
-        e->admitted++;
+        /* While the receiver has not announced its room nothing is taken, so nothing is reserved
+         * either (given back later, it would count as room that never was). */
+        e->admitted += e->port->flow.active;
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_MSG_SUCCESS, credit_left(e->port));
     } else if (timed && req->u.send_admit.timeout_ms == 0) {
         broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, MACH_SEND_TIMED_OUT, 0);
@@ -135,6 +174,8 @@ void admit_apply_queue_credit(struct broker *b, struct broker_task *t, uint32_t 
         return; /* one-way: a stale or foreign handle changes nothing */
     flow_set_room(&e->port->flow, seen, room);
     flow_admit_waiters(b, e->port);
+    if (e->port->flow.credit > 0)
+        admit_release_held(b, e->port);
 }
 
 /* Takes the room a message to p uses; returns false when the queue is full (the message is

@@ -40,6 +40,7 @@ struct broker_port {
     struct port_flow flow;        /* queue limit: room left, senders waiting (flow.h) */
     struct broker_port *wait_prev, *wait_next; /* in b->waiting while senders wait for room */
     bool waiting_listed;
+    struct broker_task *paused;   /* senders not read until this port has room */
     struct entry *holders;
     struct broker_port *prev, *next; /* every live port */
 };
@@ -56,6 +57,8 @@ struct broker_task {
     struct broker_uid *account; /* its uid's counts */
     uint32_t names_bound;       /* bootstrap names it owns */
     uint32_t waiters;           /* its SEND_ADMIT requests waiting for room */
+    struct broker_port *paused_on;         /* not read until this port has room (overshoot) */
+    struct broker_task *pause_prev, *pause_next; /* among paused_on's paused senders */
     void *conn;
     struct handle_map names;
     uint32_t next_name;
@@ -244,9 +247,20 @@ void admit_fail_waiters(struct broker *b, struct broker_port *p);
 /* The dying task t's waiting sends are forgotten (nothing is answered to it). */
 void admit_drop_task(struct broker *b, struct broker_task *t);
 
-/* Whether a send from `sender` to p (not admitted) must be refused: the sender already put
- * b->limits.overshoot messages past p's full queue without asking for room. */
-bool admit_over_limit(const struct broker *b, const struct broker_port *p, const struct entry *sender);
+/* After a message from t to p that went past p's full queue without asking for room: when t has
+ * done that b->limits.overshoot times, machd stops reading t until p has room (or dies, or its
+ * receive right moves). */
+void admit_hold_back(struct broker *b, struct broker_task *t, struct broker_port *p, const struct entry *sender);
+
+/* p's receive right has a new holder: no limit until it announces its room, no reservation
+ * made at the old one counts, and the senders held back on p are read again. */
+void admit_receiver_changed(struct broker *b, struct broker_port *p);
+
+/* p has room again, is gone, or changed receivers: the senders held back on it are read again. */
+void admit_release_held(struct broker *b, struct broker_port *p);
+
+/* t dies: it is no longer held back on any port. */
+void admit_forget_held(struct broker_task *t);
 
 /* After a request: when reserved room came back somewhere, admits the waiters it allows. */
 void admit_recheck(struct broker *b);

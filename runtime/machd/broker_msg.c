@@ -53,11 +53,6 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
         exports += ci->items[i].e == NULL;
     if (!entry_room(b, t, exports))
         return MACH_SEND_NO_BUFFER;
-    /* A sender that ignores machd's word that the queue is full (QUEUE_FULL: ask for room first)
-     * is refused past a slack that covers messages already on their way when it was told. */
-    if (!right_is_once(req->u.send.dest.disposition) && !(req->u.send.flags & MACHD_SEND_ADMITTED) &&
-        admit_over_limit(b, *dest_port, de))
-        return MACH_SEND_NO_BUFFER;
     uint32_t st = spill_check(b, pl, (*dest_port)->receiver);
     if (st != MACH_MSG_SUCCESS)
         return st;
@@ -158,6 +153,23 @@ static void destroy_refused(struct broker *b, struct broker_task *t, const struc
     right_transits_destroy(b, so.rights, pl->right_count);
 }
 
+/* MOVED to the sender for each receive right the message moved out of its space: every delivery
+ * to that port machd sent the sender went before this (one connection is written in order), so
+ * the sender knows when no more can come for it and may stop forwarding them (docs/machd.md 4,
+ * "Messages in flight when a receive right moves"). */
+static void moved_tell(struct broker *b, struct broker_task *t, const struct machd_payload *pl) {
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        struct machd_right r = machd_payload_right(pl, i);
+        if (r.disposition != MACHD_DISP_MOVE_RECEIVE || r.name == MACHD_HANDLE_NULL || r.name == MACHD_HANDLE_DEAD ||
+            is_pd_notify_item(pl, i))
+            continue;
+        memset(&b->msg, 0, sizeof b->msg);
+        b->msg.type = MACHD_MOVED;
+        b->msg.u.moved.name = r.name;
+        broker_emit(b, t);
+    }
+}
+
 void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     if (req->u.send.flags & MACHD_SEND_CREDIT) /* whatever becomes of the message */
         admit_apply_queue_credit(b, t, req->u.send.credit.name, req->u.send.credit.seen, req->u.send.credit.room);
@@ -237,8 +249,10 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     out->rights = so.items;
     if (broker_emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
         flow_note_delivery(&dest->flow);
-    if (!room_left) /* the sender's next messages to this port ask for room first */
+    if (!room_left) { /* the sender's next messages to this port ask for room first */
         admit_queue_full_hint(b, t, req->u.send.dest.name);
+        admit_hold_back(b, t, dest, entry_lookup(t, req->u.send.dest.name)); /* if it does not */
+    }
     if (dest_dropped)
         port_send_urefs_drop(b, dest, dest_dropped, NULL);
     else if (req->u.send.dest.disposition == MACHD_DISP_MAKE_SEND)
@@ -247,6 +261,7 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
         broker_reply_status(b, t, MACHD_SEND_REPLY, req->seq, MACH_MSG_SUCCESS, 0);
     /* What did not arrive: rights with no room in the receiver's space, and the notify rights of
      * port-destroyed requests made for no port (a NULL or DEAD name). */
+    moved_tell(b, t, pl);
     right_transit_destroy(b, &so.reply);
     right_transits_destroy(b, so.rights, pl->right_count);
 }

@@ -93,7 +93,7 @@ static bool port_destroyed_notification(struct broker *b, struct broker_port *p,
     p->receiver = to;
     p->recv_name = e->name;
     p->mscount = 0;
-    flow_receiver_changed(&p->flow);
+    admit_receiver_changed(b, p);
     /* Body: descriptor count 1, then one port descriptor whose name the runtime fills in. */
     uint8_t body[sizeof(mach_msg_body_t) + sizeof(mach_msg_port_descriptor_t)];
     mach_msg_body_t count = {1};
@@ -148,6 +148,7 @@ void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *d
     bootstrap_release_port(b, p);
     pd_requests_drop(p);
     admit_fail_waiters(b, p);
+    admit_release_held(b, p);
     while (p->holders) {
         struct entry *e = p->holders;
         struct broker_task *holder = e->task;

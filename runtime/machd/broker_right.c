@@ -205,7 +205,7 @@ uint32_t right_copyout_keep(struct broker *b, struct broker_task *t, struct tran
         p->receiver = t;
         p->recv_name = e->name;
         p->mscount = 0;
-        flow_receiver_changed(&p->flow);
+        admit_receiver_changed(b, p);
         break;
     }
     return e->name;
@@ -224,13 +224,13 @@ uint32_t right_mod_refs(struct broker *b, struct broker_task *t, uint32_t name, 
          * with MAKE_SEND): a task keeps local senders when it moves the receive right out. */
         if (e->send_urefs == 0 && !(e->receive && delta > 0))
             return KERN_INVALID_RIGHT;
-        if (e->send_urefs == 0)
-            p->mscount += (uint32_t)delta;
         int64_t n = (int64_t)e->send_urefs + delta;
         if (n < 0)
             return KERN_INVALID_VALUE;
         if (n > UREFS_MAX)
             return KERN_UREFS_OVERFLOW;
+        if (e->send_urefs == 0) /* made from the receive right: counted only once it is done */
+            p->mscount += (uint32_t)delta;
         e->send_urefs = (uint32_t)n;
         p->send_urefs = (uint32_t)((int64_t)p->send_urefs + delta);
         entry_drop_if_empty(b, e);

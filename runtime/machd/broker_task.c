@@ -60,6 +60,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
     /* Pass 0: its waiting sends (a sender that dies while blocked leaves nothing behind). */
     if (t->waiters)
         admit_drop_task(b, t);
+    admit_forget_held(t);
     /* Pass 1: receive rights (ports die or move to their port-destroyed notify port). */
     for (size_t i = 0; i < m->cap; i++) {
         struct entry *e = m->values[i];

@@ -65,7 +65,8 @@ static void conn_kill(struct machd_server *s, struct conn *c, const char *why) {
     c->dead = true;
     s->dead_count++;
     const struct machd_audit *id = c->task ? broker_task_identity(c->task) : NULL;
-    machd_log(LOG_INFO, "task pid %u: %s", id ? id->pid : 0, why);
+    /* A connection that never said HELLO (the runtime's "is machd there?" probe) is debug noise. */
+    machd_log(c->greeted ? LOG_INFO : LOG_DEBUG, "task pid %u: %s", id ? id->pid : 0, why);
 }
 
 static void drop_output(struct machd_server *s, struct conn *c) {
@@ -94,7 +95,7 @@ static void peer_gone(struct machd_server *s, struct conn *c) {
 /* Whether machd reads c's requests now: not while c's answers pile up unread past the limit
  * (back-pressure: the task's sends wait in its socket), nor while machd drains to stop. */
 static bool conn_wants_in(const struct machd_server *s, const struct conn *c) {
-    return !s->draining && c->out_bytes <= CONN_OUT_LIMIT && c->out_fds <= CONN_OUT_FD_LIMIT;
+    return !s->draining && !c->held_back && c->out_bytes <= CONN_OUT_LIMIT && c->out_fds <= CONN_OUT_FD_LIMIT;
 }
 
 static void watch_update(struct machd_server *s, struct conn *c) {
@@ -253,6 +254,13 @@ static uint64_t hook_now_ms(void *ctx) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The broker holds a sender back (it ignored a full queue) or lets it go on. */
+static void hook_pause(void *ctx, void *conn, bool paused) {
+    struct conn *c = conn;
+    c->held_back = paused;
+    watch_update(ctx, c);
+}
+
 static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
     struct machd_server *s = ctx;
     *out = s->io;
@@ -372,7 +380,7 @@ static void accept_one(struct machd_server *s) {
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 ||
         epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, pidfd, &pev) != 0)
         conn_kill(s, c, "epoll_ctl failed");
-    machd_log(LOG_INFO, "task pid %u uid %u connected (task id %llu)", id.pid, id.uid,
+    machd_log(LOG_DEBUG, "connection from pid %u uid %u (task id %llu)", id.pid, id.uid,
               (unsigned long long)id.task_id);
 }
 
@@ -403,7 +411,13 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             conn_kill(s, c, "disconnected");
             return;
         }
+        bool was_greeted = c->greeted;
         dispatch_datagram(s, c, (size_t)n, fds, nfds, extra);
+        if (!was_greeted && c->greeted) {
+            const struct machd_audit *id = broker_task_identity(c->task);
+            machd_log(LOG_INFO, "task pid %u uid %u connected (task id %llu)", id->pid, id->uid,
+                      (unsigned long long)id->task_id);
+        }
         machd_close_fds(fds, nfds); /* the broker keeps none: queued output holds duplicates */
     }
 }
@@ -419,6 +433,8 @@ static bool someone_listens(const struct sockaddr_un *addr) {
     close(fd);
     return live;
 }
+
+static int server_create(struct machd_server **out, int fd, const char *path, ino_t path_ino);
 
 int machd_server_listen(struct machd_server **out, const char *path) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -439,31 +455,46 @@ int machd_server_listen(struct machd_server **out, const char *path) {
         }
         unlink(path);
     }
-    struct machd_server *s = calloc(1, sizeof *s);
-    if (!s) {
-        machd_log(LOG_ERR, "out of memory");
-        return MACHD_EXIT_STARTUP;
-    }
-    s->epoll_fd = s->signal_fd = -1;
-    strcpy(s->path, path);
-    s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     mode_t old_mask = umask(077);
-    int rc = s->listen_fd < 0 ? -1 : bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr);
+    int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&addr, sizeof addr);
     umask(old_mask);
-    if (rc != 0 || listen(s->listen_fd, 128) != 0 || lstat(path, &st) != 0) {
+    if (rc != 0 || listen(fd, 128) != 0 || lstat(path, &st) != 0) {
         int err = errno;
         /* Two machd racing for one path: the loser sees EADDRINUSE and a live winner. */
         bool lost_race = err == EADDRINUSE && someone_listens(&addr);
         machd_log(LOG_ERR, "cannot listen on %s: %s", path, strerror(err));
-        if (s->listen_fd >= 0)
-            close(s->listen_fd);
-        free(s);
+        if (fd >= 0)
+            close(fd);
         return lost_race ? MACHD_EXIT_RUNNING : MACHD_EXIT_STARTUP;
     }
-    s->path_ino = st.st_ino;
+    return server_create(out, fd, path, st.st_ino);
+}
+
+int machd_server_listen_fd(struct machd_server **out, int fd, const char *path) {
+    if (strlen(path) >= sizeof((struct machd_server *)0)->path) {
+        machd_log(LOG_ERR, "socket path too long: %s", path);
+        return MACHD_EXIT_STARTUP;
+    }
+    return server_create(out, fd, path, 0); /* inode 0: the file is not ours to remove */
+}
+
+/* The server around a listening socket (taken over, closed on failure). */
+static int server_create(struct machd_server **out, int fd, const char *path, ino_t path_ino) {
+    struct machd_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        machd_log(LOG_ERR, "out of memory");
+        close(fd);
+        return MACHD_EXIT_STARTUP;
+    }
+    s->epoll_fd = s->signal_fd = -1;
+    strcpy(s->path, path);
+    s->listen_fd = fd;
+    s->path_ino = path_ino;
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
                                      .send_fd = hook_send_fd, .room_fd = hook_room_fd,
-                                     .now_ms = hook_now_ms, .io_counts = hook_io_counts};
+                                     .now_ms = hook_now_ms, .io_counts = hook_io_counts,
+                                     .pause = hook_pause};
     s->broker = broker_create(&s->hooks, s);
     s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {
@@ -593,7 +624,7 @@ void machd_server_destroy(struct machd_server *s) {
     reap_dead(s);
     broker_destroy(s->broker);
     struct stat st;
-    if (lstat(s->path, &st) == 0 && st.st_ino == s->path_ino)
+    if (s->path_ino && lstat(s->path, &st) == 0 && st.st_ino == s->path_ino)
         unlink(s->path);
     if (s->listen_fd >= 0)
         close(s->listen_fd);

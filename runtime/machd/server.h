@@ -19,6 +19,11 @@ enum {
  * answers at path, or MACHD_EXIT_STARTUP (logged). */
 int machd_server_listen(struct machd_server **out, const char *path);
 
+/* The same around a listening socket machd was given (systemd socket activation): fd must be a
+ * listening, non-blocking, close-on-exec SOCK_SEQPACKET socket; path is its address, for logs.
+ * The socket file is left in place at the end (its owner removes it). */
+int machd_server_listen_fd(struct machd_server **out, int fd, const char *path);
+
 /* Sets the limits on what tasks may make machd hold (limits.h; defaults until called). */
 void machd_server_set_limits(struct machd_server *s, const struct machd_limits *limits);
 

@@ -32,6 +32,7 @@ struct conn {
     bool dead;    /* to be reaped after the current event */
     bool want_out;   /* EPOLLOUT registered (output queued) */
     bool want_in;    /* EPOLLIN registered (see conn_wants_in) */
+    bool held_back;  /* the broker stopped reading it (it sends past a full queue) */
     bool peer_gone;  /* writing failed (the task closed its end): drop output, keep reading
                         what it wrote before it went, until EOF */
     struct out_packet *out_head, *out_tail;

@@ -108,6 +108,74 @@ static void libmach_moves_dead_and_null_receive_names_across_processes(void **st
 }
 #endif
 
+#ifdef MACHD_RPC_PEER
+/* The next MSG_DELIVER for t, past machd's events about its other rights (senders gone...), or
+ * NULL when none comes. Patient: three processes pass thousands of messages, on a loaded machine
+ * maybe slowly. */
+static const struct machd_msg *next_delivery(struct tc *t) {
+    for (;;) {
+        if (machd_conn_recv(&t->conn, t->buf, &t->msg, 6 * MH_TIMEOUT_MS) != 0)
+            return NULL;
+        if (t->msg.type == MACHD_MSG_DELIVER)
+            return &t->msg;
+        assert_true(t->msg.type == MACHD_SENDERS_GONE || t->msg.type == MACHD_PORT_DEAD);
+    }
+}
+
+/* A receive right moves to a third task while a sender streams to it: the messages machd had
+ * already sent to the mover (in its socket when it moved the right) follow the right instead of
+ * being dropped. Every id arrives once; how many arrived out of order is printed. */
+static void receive_right_moves_while_messages_stream_in(void **state) {
+    (void)state;
+    enum { COUNT = 3000, FIRST = 100 };
+    struct tc *third = tc_open(&mh_daemon);
+    uint32_t third_recv;
+    assert_int_equal(tc_check_in(third, "svc.third", &third_recv), 0);
+    /* third announces plenty of room for the port it will get (as a runtime would). */
+    const char *mover_args[] = {"moveaway", "svc.moving", "svc.third", "100", NULL};
+    pid_t mover = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, mover_args);
+    const char *sender_args[] = {"stream", "svc.moving", "3000", NULL};
+    pid_t sender = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, sender_args);
+    const struct machd_msg *m = next_delivery(third);
+    assert_non_null(m);
+    assert_int_equal(m->u.deliver.p.msgh_id, 700);
+    assert_int_equal(m->u.deliver.p.right_count, 1);
+    uint32_t moved = machd_payload_right(&m->u.deliver.p, 0).name;
+    memset(&third->out, 0, sizeof third->out);
+    third->out.type = MACHD_QUEUE_CREDIT;
+    third->out.u.queue_credit.name = moved;
+    third->out.u.queue_credit.seen = 0;
+    third->out.u.queue_credit.room = 65535;
+    tc_send(third);
+    static bool seen[COUNT];
+    memset(seen, 0, sizeof seen);
+    int last = FIRST - 1, out_of_order = 0;
+    for (int got = 0; got < COUNT - FIRST; got++) {
+        m = next_delivery(third);
+        if (!m) { /* say which never came */
+            print_error("%d of %d arrived; missing:", got, COUNT - FIRST);
+            for (int k = FIRST; k < COUNT; k++)
+                if (!seen[k])
+                    print_error(" %d", k);
+            print_error("\n");
+            fail();
+        }
+        assert_int_equal(m->u.deliver.dest.name, moved);
+        int id = m->u.deliver.p.msgh_id;
+        assert_true(id >= FIRST && id < COUNT);
+        assert_false(seen[id]); /* no duplicate */
+        seen[id] = true;
+        out_of_order += id < last;
+        last = id > last ? id : last;
+    }
+    print_message("receive right moved with messages in flight: %d delivered to the new receiver, "
+                  "0 lost, 0 duplicated, %d out of order\n", COUNT - FIRST, out_of_order);
+    assert_int_equal(mh_wait(sender), 0);
+    assert_int_equal(mh_wait(mover), 0);
+    tc_close(third);
+}
+#endif
+
 /* A receive right moved into a space that is full cannot be copied out: Mach destroys it (with its
  * notifications), and every other right of the message to the same port is then a right to a dead
  * port. machd used to destroy the port in the middle of the copyout loop and use it afterwards. */
@@ -138,7 +206,9 @@ static void receive_right_into_a_full_space_beside_a_send_right(void **state) {
     assert_int_equal(m->u.deliver.p.right_count, 2);
     assert_int_equal(machd_payload_right(&m->u.deliver.p, 0).name, MACHD_HANDLE_NULL);
     assert_int_equal(machd_payload_right(&m->u.deliver.p, 1).name, MACHD_HANDLE_NULL);
-    /* X died: the attacker's remaining send right is a dead name, the port is gone. */
+    /* The move is done (MOVED), and X died: the attacker's remaining send right is a dead name,
+     * the port is gone. */
+    assert_int_equal(tc_expect(attacker, MACHD_MOVED)->u.moved.name, H(1));
     const struct machd_msg *dead = tc_expect(attacker, MACHD_PORT_DEAD);
     assert_int_equal(dead->u.port_dead.name, H(1));
     uint32_t ports_after;
@@ -210,6 +280,27 @@ static void send_refused_part_way_loses_no_right(void **state) {
     assert_int_equal(ports, 0);
     assert_int_equal(entries, 0);
     tc_close(obs);
+}
+
+/* A MOD_REFS that machd refuses changes nothing: the make-send count that a later senders-gone
+ * reports (which the runtime compares with its own, to tell a stale no-senders from a real one)
+ * used to grow by the refused delta. */
+static void refused_mod_refs_leaves_the_make_send_count(void **state) {
+    (void)state;
+    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    uint32_t recv, send;
+    assert_int_equal(tc_check_in(b, "svc.b", &recv), 0);
+    assert_int_equal(tc_look_up(a, "svc.b", &send), 0);
+    struct machd_right one = mh_right(H(1), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+    assert_int_equal(tc_msg(a, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, &one, 1, 0), 0);
+    uint32_t b_name = machd_payload_right(&tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.p, 0).name;
+    assert_int_equal(tc_mod_refs(a, H(1), MACHD_RIGHT_SEND, 70000), KERN_UREFS_OVERFLOW);
+    assert_int_equal(tc_mod_refs(b, b_name, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    const struct machd_msg *gone = tc_expect(a, MACHD_SENDERS_GONE);
+    assert_int_equal(gone->u.senders_gone.name, H(1));
+    assert_int_equal(gone->u.senders_gone.mscount, 1);
+    tc_close(a);
+    tc_close(b);
 }
 
 /* ---- 3. an accepted message is delivered or destroyed, never dropped ---- */
@@ -450,8 +541,8 @@ static void waiters_limit_refuses_one_more_waiting_send(void **state) {
     tc_close(receiver);
 }
 
-LIMITED(sender_ignoring_a_full_queue_is_refused, "overshoot=4")
-static void sender_ignoring_a_full_queue_is_refused(void **state) {
+LIMITED(sender_ignoring_a_full_queue_is_held_back, "overshoot=4")
+static void sender_ignoring_a_full_queue_is_held_back(void **state) {
     (void)state;
     struct tc *receiver = tc_open(&mh_daemon), *sender = tc_open(&mh_daemon);
     uint32_t recv, send;
@@ -464,26 +555,55 @@ static void sender_ignoring_a_full_queue_is_refused(void **state) {
                MACHD_SEND_ACK_ERRORS_ONLY);
         tc_expect(sender, MACHD_QUEUE_FULL);
     }
-    /* ...and the fifth is refused (destroyed: its sender took it as sent, and is told). */
+    /* ...then machd stops reading it, as a Mach sender blocks on a full queue: its fifth message
+     * and a STATS behind it wait, and nothing is lost or refused. */
     tc_msg(sender, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 4, "x", NULL, 0, MACHD_SEND_ACK_ERRORS_ONLY);
-    const struct machd_msg *refused = tc_expect(sender, MACHD_SEND_REPLY);
-    assert_int_equal(refused->u.send_reply.status, MACH_SEND_NO_BUFFER);
+    memset(&sender->out, 0, sizeof sender->out);
+    sender->out.type = MACHD_STATS;
+    tc_send(sender);
+    uint32_t stats_seq = sender->out.seq;
     for (int i = 0; i < 4; i++)
         assert_int_equal(tc_expect(receiver, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, i);
-    /* A sender that asks for room is served once there is some. */
+    assert_int_equal(machd_conn_recv(&sender->conn, sender->buf, &sender->msg, 300), ETIMEDOUT);
+    assert_int_equal(machd_conn_recv(&receiver->conn, receiver->buf, &receiver->msg, 300), ETIMEDOUT);
+    /* The receiver makes room: the sender is read again, its fifth message delivered in order. */
     memset(&receiver->out, 0, sizeof receiver->out);
     receiver->out.type = MACHD_QUEUE_CREDIT;
     receiver->out.u.queue_credit.name = recv;
     receiver->out.u.queue_credit.seen = 4;
     receiver->out.u.queue_credit.room = 5;
     tc_send(receiver);
-    send_admit(sender, send);
-    assert_int_equal(tc_expect(sender, MACHD_STATUS_REPLY)->u.status_reply.status, MACH_MSG_SUCCESS);
-    assert_int_equal(tc_msg(sender, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 5, "x", NULL, 0,
-                            MACHD_SEND_ADMITTED),
-                     MACH_MSG_SUCCESS);
-    assert_int_equal(tc_expect(receiver, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 5);
+    assert_int_equal(tc_expect(receiver, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 4);
+    assert_int_equal(tc_expect(sender, MACHD_STATS_REPLY)->seq, stats_seq);
     tc_close(sender);
+    tc_close(receiver);
+}
+
+/* Room reserved while the receiver had announced none took nothing, so it gives nothing back:
+ * a sender that reserved 10 times and then dropped its right used to leave 10 messages of room
+ * that the receiver never had. */
+static void reservations_without_room_give_none_back(void **state) {
+    (void)state;
+    struct tc *receiver = tc_open(&mh_daemon), *hoarder = tc_open(&mh_daemon), *sender = tc_open(&mh_daemon);
+    uint32_t recv, hoard, send;
+    assert_int_equal(tc_check_in(receiver, "svc.r", &recv), 0);
+    assert_int_equal(tc_look_up(hoarder, "svc.r", &hoard), 0);
+    assert_int_equal(tc_look_up(sender, "svc.r", &send), 0);
+    for (int i = 0; i < 10; i++) {
+        send_admit(hoarder, hoard);
+        assert_int_equal(tc_expect(hoarder, MACHD_STATUS_REPLY)->u.status_reply.status, MACH_MSG_SUCCESS);
+    }
+    memset(&receiver->out, 0, sizeof receiver->out); /* room for one */
+    receiver->out.type = MACHD_QUEUE_CREDIT;
+    receiver->out.u.queue_credit.name = recv;
+    receiver->out.u.queue_credit.room = 1;
+    tc_send(receiver);
+    assert_int_equal(tc_mod_refs(hoarder, hoard, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
+    /* One message fills the queue: the sender is told at once. */
+    tc_msg(sender, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, MACHD_SEND_ACK_ERRORS_ONLY);
+    assert_int_equal(tc_expect(sender, MACHD_QUEUE_FULL)->u.queue_full.name, send);
+    tc_close(sender);
+    tc_close(hoarder);
     tc_close(receiver);
 }
 
@@ -538,9 +658,11 @@ int main(int argc, char **argv) {
 #ifdef MACHD_RPC_PEER
         cmocka_unit_test_setup_teardown(libmach_moves_dead_and_null_receive_names_across_processes, mh_setup,
                                         mh_teardown),
+        cmocka_unit_test_setup_teardown(receive_right_moves_while_messages_stream_in, mh_setup, mh_teardown),
 #endif
         cmocka_unit_test_setup_teardown(receive_right_into_a_full_space_beside_a_send_right, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(send_refused_part_way_loses_no_right, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(refused_mod_refs_leaves_the_make_send_count, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(notifications_past_a_full_queue_are_kept, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(clean_stop_delivers_what_was_accepted, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_with_65000_ports_dies, mh_setup, mh_teardown),
@@ -552,8 +674,9 @@ int main(int argc, char **argv) {
                                         setup_connection_limit_refuses_the_next_connection, mh_teardown),
         cmocka_unit_test_setup_teardown(waiters_limit_refuses_one_more_waiting_send,
                                         setup_waiters_limit_refuses_one_more_waiting_send, mh_teardown),
-        cmocka_unit_test_setup_teardown(sender_ignoring_a_full_queue_is_refused,
-                                        setup_sender_ignoring_a_full_queue_is_refused, mh_teardown),
+        cmocka_unit_test_setup_teardown(sender_ignoring_a_full_queue_is_held_back,
+                                        setup_sender_ignoring_a_full_queue_is_held_back, mh_teardown),
+        cmocka_unit_test_setup_teardown(reservations_without_room_give_none_back, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(created_service_is_not_claimed_by_another_user, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_attack", tests, sizeof tests / sizeof tests[0], argc, argv);

@@ -18,47 +18,11 @@
 
 #include <mach/mach.h>
 
+#include "bench_pingpong.h"
+
 static long iterations = 20000;
 static int runs = 5;
-static int pin_cpu = -1; /* -1: let the scheduler place the threads */
-
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void pin_self(void) {
-  if (pin_cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(pin_cpu, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return v[n / 2];
-}
-
-/* Bare futex ping-pong: each side wakes the other and sleeps on its own word. */
 static uint32_t word_a, word_b;
-
-static void futex_wait_for(uint32_t *w) {
-  while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == 0)
-    syscall(SYS_futex, w, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, NULL, 0);
-  __atomic_store_n(w, 0, __ATOMIC_RELAXED);
-}
-
-static void futex_pass(uint32_t *w) {
-  __atomic_store_n(w, 1, __ATOMIC_RELEASE);
-  syscall(SYS_futex, w, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, NULL, 0);
-}
 
 static void *futex_echo(void *arg) {
   (void)arg;

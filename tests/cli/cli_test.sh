@@ -70,7 +70,7 @@ case_help() {
 case_every_flag() {
   write_sample
   mkdir -p incdir
-  run 0 "$MIG" -q -Q -v -V -r -R -s -S -l -L -k -K -n -N -b -B -T -x -X -novouchers -mach_msg2 \
+  run 0 "$MIG" -q -Q -v -V -r -R -s -S -l -L -k -K -n -N -b -B -T -X -novouchers -mach_msg2 \
     -split -arch x86_64 -target x86_64-apple-macos11 -isysroot /nonexistent-sdk -cpp x \
     -migcom /usr/libexec/migcom -maxonstack 1024 -max_descrs 64 -max_reply_descrs 64 \
     -Iincdir -I incdir -DA=1 -D B -UC -U D -Fincdir -F incdir -isystem incdir -Werror --no-color \
@@ -79,6 +79,11 @@ case_every_flag() {
   [[ -s out.json ]] || fail "no JSON written"
   run 0 "$MIG" -t -user /dev/null -server /dev/null -header /dev/null --emit-json t.json sample.defs
   expect_in err.txt "[E0412]"
+  # -x (short-circuited RPCs) is refused, as Apple's migcom refuses it; nothing is written.
+  run 2 "$MIG" -x --emit-json x.json sample.defs
+  expect_in err.txt "option '-x' is not supported"
+  expect_in err.txt "[E0421]"
+  [[ ! -e x.json && ! -e demo_sub.h ]] || fail "-x wrote output: $(ls)"
   run 2 "$MIG" -arch armv7 --emit-json a.json sample.defs
   expect_in err.txt "[E0418]"
   run 2 "$MIG" -target i386-apple-macos10.6 --emit-json a.json sample.defs
@@ -281,6 +286,27 @@ EOF
   expect_in cc.log "fakecc -E"
   expect_in cc.log "-D__MACH30__"
   expect_not_in cc.log "othercc"
+  rm cc.log
+  # MIG_TRACE_HEADERS: the preprocessor is asked for clang's JSON header trace into that file,
+  # as by Apple's mig.sh; without it, an inherited CC_PRINT_HEADERS_FORMAT is removed.
+  cat >fakeclang <<'EOF'
+#!/bin/sh
+env | grep '^CC_PRINT_HEADERS' | sort >"$(dirname "$0")/trace_env.txt"
+exec cc "$@"
+EOF
+  chmod +x fakeclang
+  MIG_TRACE_HEADERS="$PWD/trace.json" CC_PRINT_HEADERS_FORMAT=textual \
+    run 0 "$MIG" -cc "$PWD/fakeclang" --emit-json t1.json sample.defs
+  expect_in trace_env.txt "CC_PRINT_HEADERS_FORMAT=json"
+  expect_in trace_env.txt "CC_PRINT_HEADERS_FILTERING=only-direct-system"
+  expect_in trace_env.txt "CC_PRINT_HEADERS_FILE=$PWD/trace.json"
+  expect_not_in err.txt "[E0422]"
+  CC_PRINT_HEADERS_FORMAT=textual run 0 "$MIG" -cc "$PWD/fakeclang" --emit-json t2.json sample.defs
+  expect_not_in trace_env.txt "CC_PRINT_HEADERS_FORMAT"
+  # Another preprocessor writes no trace: said once, not silently ignored.
+  MIG_TRACE_HEADERS="$PWD/trace.json" run 0 "$MIG" -cc "$PWD/fakecc" --emit-json t3.json sample.defs
+  expect_in err.txt "MIG_TRACE_HEADERS is set, but the preprocessor"
+  [[ $(grep -c 'E0422' err.txt) == 1 ]] || fail "E0422 not said once: $(cat err.txt)"
   rm cc.log
   CC="$PWD/othercc" run 0 "$MIG" --emit-json b.json sample.defs
   expect_in cc.log "othercc -E"
@@ -550,6 +576,14 @@ case_several_files() {
   run 0 "$MIG" -MD -MF all.d a.defs -user late.c sub/b.defs
   expect_in err.txt "option '-user late.c' after the first .defs file is ignored [E0404]"
   [[ ! -e late.c ]] || fail "an option after the first file was used"
+  # -D NAME after a file: mig.sh would ignore -D and read NAME as a .defs file. Refused before
+  # anything is compiled (a joined -DNAME there is only ignored with E0404, as by mig.sh).
+  mkdir -p before && mv alpha.h alphaUser.c alphaServer.c beta.h betaUser.c betaServer.c before/
+  run 2 "$MIG" a.defs -D WITH_B_EXTRA sub/b.defs
+  expect_in err.txt "'-D WITH_B_EXTRA' comes after the first .defs file"
+  expect_in err.txt "[E0420]"
+  [[ ! -e alpha.h && ! -e beta.h && ! -e WITH_B_EXTRA ]] || fail "written after E0420: $(ls)"
+  mv before/* . && rmdir before
   for f in alpha.h alphaUser.c alphaServer.c beta.h betaUser.c betaServer.c; do
     [[ -s $f ]] || fail "$f missing: $(ls)"
   done

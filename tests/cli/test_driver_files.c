@@ -271,8 +271,45 @@ static void test_cpp_run_statuses(void **state) {
     assert_true(strlen(out.detail) > 0);
 }
 
+static bool env_has(char **env, const char *entry) {
+    for (char **p = env; *p; p++)
+        if (strcmp(*p, entry) == 0)
+            return true;
+    return false;
+}
+
+// The preprocessor's environment, as Apple's mig.sh makes it.
+static void test_cpp_env_trace_headers(void **state) {
+    (void)state;
+    char *parent[] = {"PATH=/bin", "CC_PRINT_HEADERS_FORMAT=textual",
+                      "CC_PRINT_HEADERS_FILE=/old", "CC_PRINT_HEADERS_FILTERING=none", NULL};
+    // MIG_TRACE_HEADERS unset: CC_PRINT_HEADERS_FORMAT removed (mig.sh: env -u), the rest kept.
+    char **env = cpp_build_env(parent, NULL);
+    assert_non_null(env);
+    assert_true(env_has(env, "PATH=/bin"));
+    assert_false(env_has(env, "CC_PRINT_HEADERS_FORMAT=textual"));
+    assert_true(env_has(env, "CC_PRINT_HEADERS_FILE=/old"));
+    cpp_free_argv(env);
+    // Set: clang's JSON header trace of the direct system includes, into that file.
+    env = cpp_build_env(parent, "/tmp/trace.json");
+    assert_non_null(env);
+    assert_true(env_has(env, "PATH=/bin"));
+    assert_true(env_has(env, "CC_PRINT_HEADERS_FORMAT=json"));
+    assert_true(env_has(env, "CC_PRINT_HEADERS_FILTERING=only-direct-system"));
+    assert_true(env_has(env, "CC_PRINT_HEADERS_FILE=/tmp/trace.json"));
+    assert_false(env_has(env, "CC_PRINT_HEADERS_FILE=/old"));
+    assert_false(env_has(env, "CC_PRINT_HEADERS_FORMAT=textual"));
+    cpp_free_argv(env);
+    char *none[] = {NULL};
+    env = cpp_build_env(none, NULL);
+    assert_non_null(env);
+    assert_null(env[0]);
+    cpp_free_argv(env);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpp_env_trace_headers),
         cmocka_unit_test(test_depfile_collect),
         cmocka_unit_test(test_depfile_collect_after_lone_cr),
         cmocka_unit_test(test_depfile_write_escapes),

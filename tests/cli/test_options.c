@@ -39,7 +39,7 @@ static void test_every_switch_accepted(void **state) {
     (void)state;
     struct driver_options o;
     PARSE(&o, "-q", "-Q", "-v", "-V", "-r", "-R", "-s", "-S", "-l", "-L", "-k", "-K", "-n", "-N",
-          "-b", "-B", "-T", "-x", "-X", "-novouchers", "-mach_msg2", "-split", "-MD", "-arch",
+          "-b", "-B", "-T", "-X", "-novouchers", "-mach_msg2", "-split", "-MD", "-arch",
           "arm64", "-target", "arm64-apple-macos11", "-isysroot", "/sdk", "-cc", "clang",
           "-migcom", "/x/migcom", "-cpp", "ignored", "-maxonstack", "1024", "-max_descrs", "7",
           "-max_reply_descrs", "0x10", "-Werror", "--no-color", "--diagnostics-format=json",
@@ -137,9 +137,37 @@ static void test_several_files(void **state) {
     assert_string_equal(o.defs_files[2], "c.defs");
     assert_int_equal(o.cpp_arg_count, 1); // only the -DX before the first file counts
     assert_int_equal(o.problem_count, 2);
-    assert_string_equal(o.problems[0].args[0], "-I dir");
+    // A separated preprocessor option after a file is refused (mig.sh would read "dir" as a
+    // .defs file), and "dir" is not taken for one here either.
+    assert_int_equal(o.problems[0].id, DIAG_CPP_OPTION_AFTER_FILE);
+    assert_string_equal(o.problems[0].args[0], "-I");
+    assert_string_equal(o.problems[0].args[1], "dir");
+    assert_int_equal(o.problems[1].id, DIAG_OPTION_AFTER_FILE);
     assert_string_equal(o.problems[1].args[0], "-user"); // no value left: warned alone
+    assert_true(o.usage_error);
+    options_free(&o);
+
+    PARSE(&o, "a.defs", "-D", "NAME", "b.defs");
+    assert_int_equal(o.defs_file_count, 2);
+    assert_int_equal(o.problems[0].id, DIAG_CPP_OPTION_AFTER_FILE);
+    assert_string_equal(o.problems[0].args[1], "NAME");
+    assert_true(o.usage_error);
+    options_free(&o);
+}
+
+// Apple's migcom refuses -x (short-circuited RPCs); -X (the default) is accepted.
+static void test_short_circuit_refused(void **state) {
+    (void)state;
+    struct driver_options o;
+    PARSE(&o, "-x", "x.defs");
+    assert_true(o.usage_error);
+    assert_int_equal(o.problem_count, 1);
+    assert_int_equal(o.problems[0].id, DIAG_UNSUPPORTED_OPTION);
+    assert_string_equal(o.problems[0].args[0], "-x");
+    options_free(&o);
+    PARSE(&o, "-X", "x.defs");
     assert_false(o.usage_error);
+    assert_int_equal(o.problem_count, 0);
     options_free(&o);
 }
 
@@ -218,6 +246,7 @@ int main(void) {
         cmocka_unit_test(test_cpp_joined_and_separated),
         cmocka_unit_test(test_bare_include_before_option),
         cmocka_unit_test(test_options_after_file_warn),
+        cmocka_unit_test(test_short_circuit_refused),
         cmocka_unit_test(test_several_files),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_version_help_t),

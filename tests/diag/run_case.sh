@@ -6,7 +6,8 @@
 # the expected id instead of the very first one (for E0009, which needs other errors first).
 # An optional `/* args: ... */` line (line 2 or 3) gives extra mig arguments, put before the case
 # file; `@TMP@` in them is a scratch directory, and when `@CASE@` appears the case path goes
-# there and is not appended (for command-line diagnostics). `0:0` in the expect line means a
+# there and is not appended (for command-line diagnostics). An optional `/* env: NAME=value ... */`
+# line (line 2 or 3) sets environment variables for the run (`@TMP@` works there too). `0:0` in the expect line means a
 # diagnostic without a position (`mig: error: ... [E0400]`).
 # Checks: the first diagnostic mig prints has that id, line, column and severity and names the
 # case file; errors exit non-zero and leave no output file; warnings exit 0 and write it.
@@ -50,7 +51,14 @@ if [ -n "$extra" ]; then
 fi
 [ $append_case = yes ] && args+=("$case_file")
 
-"$mig" --emit-json "$tmp/out.json" "${args[@]}" > "$tmp/stdout" 2> "$tmp/stderr" < /dev/null
+env_words=()
+env_line=$(sed -n '2,3{s|^/\* env: \(.*\) \*/$|\1|p}' "$case_file")
+if [ -n "$env_line" ]; then
+  env_line=${env_line//@TMP@/$tmp}
+  read -r -a env_words <<< "$env_line"
+fi
+
+env ${env_words[@]+"${env_words[@]}"} "$mig" --emit-json "$tmp/out.json" "${args[@]}" > "$tmp/stdout" 2> "$tmp/stderr" < /dev/null
 status=$?
 
 wanted_suffix='\[E[0-9]{4}\]$'

@@ -6,6 +6,9 @@
  *                         that the server uses to send id 520 to; 501 is never answered
  *   client NAME COUNT     COUNT RPCs (id 500) with a send-once reply port; checks every reply
  *   give NAME             sends (id 510) a send right to a local port, then receives id 520 on it
+ *   stream NAME COUNT     sends ids 0..COUNT-1 to NAME (blocking when its queue is full)
+ *   moveaway NAME THIRD K check in NAME, receive ids 0..K-1, move the receive right to THIRD
+ *                         (id 700) while more stream in; stays 8 s so they can follow it
  *   nullrecv NAME         sends id 540 moving "receive rights" named MACH_PORT_NULL and _DEAD
  *   ool NAME SIZE         sends SIZE bytes out-of-line (id 530); the server answers id 630 with
  *                         their sum, which the client checks
@@ -329,6 +332,55 @@ static int mover(const char *name) {
     return 0;
 }
 
+/* Sends ids 0..count-1 to NAME as fast as the queue limit lets it (blocking when it is full). */
+static int stream(const char *name, long count) {
+    mach_port_t dest = look_up(name);
+    ready();
+    for (long i = 0; i < count; i++)
+        if (send_id(dest, MACH_MSG_TYPE_COPY_SEND, (mach_msg_id_t)i) != MACH_MSG_SUCCESS) {
+            fprintf(stderr, "machd_rpc_peer: stream: send %ld failed\n", i);
+            return 4;
+        }
+    return 0;
+}
+
+/* Checks in NAME, receives `first` messages (ids 0..first-1, in order), then moves the receive
+ * right to THIRD (id 700) while more are on their way, and stays a while so that those already
+ * sent to it follow the right. */
+static int move_away(const char *name, const char *third_name, long first) {
+    mach_port_t recv;
+    if (bootstrap_check_in(bootstrap_port, name, &recv) != KERN_SUCCESS)
+        return 3;
+    ready();
+    for (long i = 0; i < first; i++) {
+        mach_msg_header_t h;
+        memset(&h, 0, sizeof h);
+        mach_msg_return_t mr = mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h + 64, recv, 30000, MACH_PORT_NULL);
+        if (mr != MACH_MSG_SUCCESS || h.msgh_id != (mach_msg_id_t)i) {
+            fprintf(stderr, "machd_rpc_peer: moveaway: %#x id %d (want %ld)\n", mr, h.msgh_id, i);
+            return 4;
+        }
+    }
+    mach_port_t third_port = look_up(third_name);
+    struct give g;
+    memset(&g, 0, sizeof g);
+    g.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    g.head.msgh_remote_port = third_port;
+    g.head.msgh_id = 700;
+    g.head.msgh_size = sizeof g;
+    g.body.msgh_descriptor_count = 1;
+    g.port.name = recv;
+    g.port.disposition = MACH_MSG_TYPE_MOVE_RECEIVE;
+    g.port.type = MACH_MSG_PORT_DESCRIPTOR;
+    if (mach_msg(&g.head, MACH_SEND_MSG, sizeof g, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) != 0)
+        return 5;
+    /* Stay: this process's runtime forwards what machd had sent it for the port. */
+    mach_port_t idle = new_receive_right();
+    mach_msg_header_t h;
+    (void)mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h, idle, 8000, MACH_PORT_NULL);
+    return 0;
+}
+
 static int drop(const char *name) {
     mach_port_t recv;
     if (bootstrap_check_in(bootstrap_port, name, &recv) != KERN_SUCCESS)
@@ -386,6 +438,10 @@ int main(int argc, char **argv) {
         return third(argv[2]);
     if (strcmp(argv[1], "mover") == 0)
         return mover(argv[2]);
+    if (strcmp(argv[1], "stream") == 0)
+        return stream(argv[2], argc > 3 ? atol(argv[3]) : 1000);
+    if (strcmp(argv[1], "moveaway") == 0 && argc > 4)
+        return move_away(argv[2], argv[3], atol(argv[4]));
     if (strcmp(argv[1], "nullrecv") == 0)
         return null_receive(argv[2]);
     if (strcmp(argv[1], "ool") == 0)

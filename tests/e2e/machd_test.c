@@ -342,6 +342,8 @@ static void receive_right_moves_to_a_third_task(void **state) {
     m = tc_expect(c, MACHD_MSG_DELIVER);
     assert_int_equal(m->u.deliver.dest.name, c_recv);
     assert_int_equal(m->u.deliver.p.msgh_id, 22);
+    /* a is told the move is done: nothing for it follows on its connection. */
+    assert_int_equal(tc_expect(a, MACHD_MOVED)->u.moved.name, recv);
     assert_int_equal(tc_mod_refs(a, recv, MACHD_RIGHT_RECEIVE, -1), KERN_INVALID_NAME);
     /* The destination's own receive right cannot travel in the message to it. */
     mv = mh_right(c_recv, MACHD_DISP_MOVE_RECEIVE, 0);

@@ -28,6 +28,7 @@ struct fuzz_task {
     uint32_t known[KNOWN]; // handles this task was given or made
     unsigned nknown;
     bool full;             // its output queue is full: `room` refuses
+    bool held;             // the broker stopped reading it (pause hook): its requests wait
 };
 
 struct fuzz_state {
@@ -94,9 +95,16 @@ static bool hook_room(void *ctx, void *conn, size_t len) {
 }
 static bool hook_room_fd(void *ctx, void *conn) { return hook_room(ctx, conn, 0); }
 static uint64_t hook_now(void *ctx) { return ((struct fuzz_state *)ctx)->now; }
+static void hook_pause(void *ctx, void *conn, bool paused) {
+    struct fuzz_task *ft = task_of(ctx, conn);
+    if (!ft || !ft->t || ft->held == paused)
+        abort(); // held twice, released when not held, or for a task that is gone
+    ft->held = paused;
+}
 
 static const struct broker_hooks hooks = {
-    .send = hook_send, .room = hook_room, .send_fd = hook_send_fd, .room_fd = hook_room_fd, .now_ms = hook_now};
+    .send = hook_send, .room = hook_room, .send_fd = hook_send_fd, .room_fd = hook_room_fd, .now_ms = hook_now,
+    .pause = hook_pause};
 
 // A handle for task ft to name: one it knows, a fresh export of its own, or a hostile one.
 static uint32_t pick_name(struct fuzz_state *s, struct fuzz_task *ft) {
@@ -254,7 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             (void)broker_next_timeout_ms(b, s.now);
             break;
         default: { // a request, through the codec as machd would see it
-            if (!ft->t)
+            if (!ft->t || ft->held) // machd does not read a task it holds back
                 break;
             char name[8];
             if (!build_request(&s, ft, &req, rights, name))

@@ -26,7 +26,8 @@ extern OPENMIG_API kern_return_t mach_port_type(ipc_space_t task, mach_port_name
 extern OPENMIG_API kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
                                                     mach_port_name_t *name);
 
-/* Same under a name chosen by the caller (KERN_NAME_EXISTS if taken). */
+/* Same under a name chosen by the caller (KERN_NAME_EXISTS if taken, KERN_FAILURE for index 0
+ * or a taken index under another generation). */
 extern OPENMIG_API kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
                                                          mach_port_name_t name);
 
@@ -58,8 +59,8 @@ extern OPENMIG_API kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_
                                                     mach_port_right_t right,
                                                     mach_port_urefs_t *refs);
 
-/* Adds delta user references to one kind of right (KERN_UREFS_OVERFLOW past the limit,
- * KERN_INVALID_VALUE below zero). */
+/* Adds delta user references to one kind of right (pegged at 65535, as XNU; KERN_INVALID_VALUE
+ * below zero or for a delta beyond +-65535). */
 extern OPENMIG_API kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name,
                                                     mach_port_right_t right,
                                                     mach_port_delta_t delta);
@@ -129,6 +130,49 @@ extern OPENMIG_API kern_return_t mach_port_guard(ipc_space_t task, mach_port_nam
                                                  mach_port_context_t guard, boolean_t strict);
 extern OPENMIG_API kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name,
                                                    mach_port_context_t guard);
+/* Guards with MPG_STRICT / MPG_IMMOVABLE_RECEIVE flags (a port whose context is 0). */
+extern OPENMIG_API kern_return_t mach_port_guard_with_flags(ipc_space_t task,
+                                                            mach_port_name_t name,
+                                                            mach_port_context_t guard,
+                                                            uint64_t flags);
+/* Looks at a queued message without receiving it: *request_seqnop 0 for the first one, else
+ * that sequence number (KERN_FAILURE if not queued); returns its sequence number, size (XNU's
+ * kernel size: header + 8, + 4 per port descriptor), id and a trailer of up to the audit
+ * elements (*trailer_infopCnt: bytes available in, written out). */
+extern OPENMIG_API kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
+                                                mach_msg_trailer_type_t trailer_type,
+                                                mach_port_seqno_t *request_seqnop,
+                                                mach_msg_size_t *msg_sizep,
+                                                mach_msg_id_t *msg_idp,
+                                                mach_msg_trailer_info_t trailer_infop,
+                                                mach_msg_type_number_t *trailer_infopCnt);
+/* Replaces the guard of a guarded, not strictly guarded port whose guard is old_guard. */
+extern OPENMIG_API kern_return_t mach_port_swap_guard(ipc_space_t task, mach_port_name_t name,
+                                                      mach_port_context_t old_guard,
+                                                      mach_port_context_t new_guard);
+
+/* Service and connection ports (mach_port_construct with MPO_SERVICE_PORT /
+ * MPO_CONNECTION_PORT). No sandbox message filters here: the policy id is always 0. */
+extern OPENMIG_API kern_return_t mach_port_is_connection_for_service(
+    ipc_space_t task, mach_port_name_t connection_port, mach_port_name_t service_port,
+    uint64_t *filter_policy_id);
+extern OPENMIG_API kern_return_t mach_port_get_service_port_info(
+    ipc_space_read_t task, mach_port_name_t name, mach_service_port_info_data_t *sp_info_out);
+/* MACH_PORT_GUARD_INFO: the receive right must be strictly guarded by info's guard
+ * (KERN_INVALID_ARGUMENT otherwise; Darwin kills the task). */
+extern OPENMIG_API kern_return_t mach_port_assert_attributes(ipc_space_t task,
+                                                             mach_port_name_t name, int flavor,
+                                                             mach_port_info_t info,
+                                                             mach_msg_type_number_t infoCnt);
+/* Kernel-object type of a send or receive right: 2 (IKOT_TASK_CONTROL) for a task port, 0 for
+ * any other port; the address is 0, as on release kernels. */
+extern OPENMIG_API kern_return_t mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
+                                                   natural_t *object_type,
+                                                   mach_vm_address_t *object_addr);
+extern OPENMIG_API kern_return_t mach_port_kernel_object(ipc_space_read_t task,
+                                                         mach_port_name_t name,
+                                                         unsigned *object_type,
+                                                         unsigned *object_addr);
 
 __END_DECLS
 

@@ -517,6 +517,74 @@ extern OPENMIG_API mach_msg_return_t mach_msg_overwrite(
  * declares it in <mach/mach.h>; declared here as well because generated stubs call it. */
 extern OPENMIG_API void mach_msg_destroy(mach_msg_header_t *msg);
 
+/* mach_msg2 (Darwin 13+): 64-bit options, the header passed by value, and the vector form
+ * (MACH64_MSG_VECTOR: data is a mach_msg_vector_t[count], the message then auxiliary data). */
+typedef uint64_t mach_msg_option64_t;
+#define MACH64_MSG_OPTION_NONE 0x0ull
+#define MACH64_SEND_MSG ((mach_msg_option64_t)MACH_SEND_MSG)
+#define MACH64_RCV_MSG ((mach_msg_option64_t)MACH_RCV_MSG)
+#define MACH64_RCV_LARGE ((mach_msg_option64_t)MACH_RCV_LARGE)
+#define MACH64_RCV_LARGE_IDENTITY ((mach_msg_option64_t)MACH_RCV_LARGE_IDENTITY)
+#define MACH64_SEND_TIMEOUT ((mach_msg_option64_t)MACH_SEND_TIMEOUT)
+#define MACH64_SEND_INTERRUPT ((mach_msg_option64_t)MACH_SEND_INTERRUPT)
+#define MACH64_RCV_TIMEOUT ((mach_msg_option64_t)MACH_RCV_TIMEOUT)
+#define MACH64_RCV_INTERRUPT ((mach_msg_option64_t)MACH_RCV_INTERRUPT)
+#define MACH64_RCV_GUARDED_DESC ((mach_msg_option64_t)MACH_RCV_GUARDED_DESC)
+#define MACH64_MSG_VECTOR 0x0000000100000000ull
+#define MACH64_SEND_KOBJECT_CALL 0x0000000200000000ull
+#define MACH64_SEND_MQ_CALL 0x0000000400000000ull
+#define MACH64_SEND_ANY 0x0000000800000000ull
+#define MACH64_SEND_DK_CALL 0x0000001000000000ull
+#define MACH64_RCV_LINEAR_VECTOR 0x1000000000000000ull
+#define MACH64_RCV_STACK 0x2000000000000000ull
+#define MACH64_SEND_USER_CALL MACH64_SEND_MQ_CALL
+
+typedef uint32_t mach_msgv_index_t;
+#define MACH_MSGV_IDX_MSG ((mach_msgv_index_t)0)
+#define MACH_MSGV_IDX_AUX ((mach_msgv_index_t)1)
+#define MACH_MSGV_MAX_COUNT (MACH_MSGV_IDX_AUX + 1)
+
+typedef struct {
+  mach_vm_address_t msgv_data;     /* a mach_msg_header_t * or mach_msg_aux_header_t * */
+  mach_vm_address_t msgv_rcv_addr; /* nonzero: receive here instead of msgv_data */
+  mach_msg_size_t msgv_send_size;
+  mach_msg_size_t msgv_rcv_size;
+} mach_msg_vector_t;
+
+typedef struct {
+  mach_msg_size_t msgdh_size;      /* header and payload */
+  uint32_t msgdh_reserved;
+} mach_msg_aux_header_t;
+
+/* The call mach_msg2 packs its arguments into (each uint64_t: low 32 bits | high 32 bits). */
+extern OPENMIG_API mach_msg_return_t mach_msg2_internal(void *data, mach_msg_option64_t option64,
+                                                        uint64_t msgh_bits_and_send_size,
+                                                        uint64_t msgh_remote_and_local_port,
+                                                        uint64_t msgh_voucher_and_id,
+                                                        uint64_t desc_count_and_rcv_name,
+                                                        uint64_t rcv_size_and_priority,
+                                                        uint64_t timeout);
+
+/* Sends (the header comes from `header`, the body from data) and/or receives (into data). In
+ * the vector form send_size / rcv_size count the vectors. */
+static inline mach_msg_return_t mach_msg2(void *data, mach_msg_option64_t option64,
+                                          mach_msg_header_t header, mach_msg_size_t send_size,
+                                          mach_msg_size_t rcv_size, mach_port_t rcv_name,
+                                          uint64_t timeout, uint32_t priority) {
+  mach_msg_base_t *base = (option64 & MACH64_MSG_VECTOR)
+                              ? (mach_msg_base_t *)(uintptr_t)((mach_msg_vector_t *)data)->msgv_data
+                              : (mach_msg_base_t *)data;
+  mach_msg_size_t descriptors = 0;
+  if ((option64 & MACH64_SEND_MSG) && (base->header.msgh_bits & MACH_MSGH_BITS_COMPLEX))
+    descriptors = base->body.msgh_descriptor_count;
+  return mach_msg2_internal(data, option64,
+                            (uint64_t)send_size << 32 | (uint32_t)header.msgh_bits,
+                            (uint64_t)header.msgh_local_port << 32 | (uint32_t)header.msgh_remote_port,
+                            (uint64_t)(uint32_t)header.msgh_id << 32 | (uint32_t)header.msgh_voucher_port,
+                            (uint64_t)rcv_name << 32 | (uint32_t)descriptors,
+                            (uint64_t)priority << 32 | (uint32_t)rcv_size, timeout);
+}
+
 __END_DECLS
 
 #endif /* OPENMIG_MACH_MESSAGE_H */

@@ -169,6 +169,12 @@ typedef struct mach_service_port_info *mach_service_port_info_t;
 #define MPO_ENFORCE_REPLY_PORT_SEMANTICS 0x2000
 #define MPO_PROVISIONAL_REPLY_PORT 0x4000
 #define MPO_PROVISIONAL_ID_PROT_OPTOUT 0x8000
+/* The port type (at most one; 0 is a plain port), as macOS 26 encodes it. */
+#define MPO_PORT 0x0
+#define MPO_WEAK_REPLY_PORT 0x4000
+#define MPO_NOTIFICATION_PORT 0x4400
+#define MPO_EXCEPTION_PORT 0x8000
+#define MPO_CONNECTION_PORT_WITH_PORT_ARRAY 0x10000
 
 typedef struct mach_port_options {
   uint32_t flags;         /* MPO_* */

@@ -4,6 +4,7 @@
 
 #include <mach/openmig_export.h>
 #include <mach/mach_types.h>
+#include <mach/task_info.h>
 #include <mach/task_special_ports.h>
 
 __BEGIN_DECLS
@@ -17,6 +18,13 @@ extern OPENMIG_API kern_return_t task_get_special_port(task_t task, int which_po
  * (MACH_PORT_NULL clears it). The caller keeps its own right. */
 extern OPENMIG_API kern_return_t task_set_special_port(task_t task, int which_port,
                                                        mach_port_t special_port);
+
+/* TASK_SECURITY_TOKEN ({euid, egid}) and TASK_AUDIT_TOKEN (the audit token stamped on the
+ * task's messages); *count in and out, in natural_t units (too small: KERN_INVALID_ARGUMENT,
+ * another flavor: KERN_INVALID_ARGUMENT). */
+extern OPENMIG_API kern_return_t task_info(task_t task, task_flavor_t flavor,
+                                           task_info_t task_info_out,
+                                           mach_msg_type_number_t *task_info_count);
 
 __END_DECLS
 

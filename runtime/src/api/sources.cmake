@@ -3,6 +3,8 @@ set(LIBMACH_API_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mach_error.c
   ${CMAKE_CURRENT_LIST_DIR}/mach_port.c
   ${CMAKE_CURRENT_LIST_DIR}/msg.c
+  ${CMAKE_CURRENT_LIST_DIR}/port_fd.c
+  ${CMAKE_CURRENT_LIST_DIR}/semaphore.c
   ${CMAKE_CURRENT_LIST_DIR}/task.c
   ${CMAKE_CURRENT_LIST_DIR}/vm.c
 )

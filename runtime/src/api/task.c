@@ -2,6 +2,8 @@
  * kernel tokens) and the task special ports. */
 #include "ipc/ipc.h"
 
+#include <string.h>
+
 mach_port_t mach_task_self_ = IPC_TASK_SELF_NAME;
 
 NDR_record_t NDR_record = {
@@ -56,6 +58,37 @@ kern_return_t task_set_special_port(task_t task, int which_port, mach_port_t spe
     struct ipc_port *old = space->special[which_port];
     space->special[which_port] = port;
     if (old) port_release_send(old);
+  }
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t task_info(task_t task, task_flavor_t flavor, task_info_t task_info_out,
+                        mach_msg_type_number_t *task_info_count) {
+  struct ipc_space *self = ipc_space_current();
+  ipc_lock();
+  struct ipc_space *space = self ? space_from_task_name(self, task) : NULL;
+  kern_return_t kr = KERN_SUCCESS;
+  if (!space) {
+    kr = MACH_SEND_INVALID_DEST; /* Darwin: the MIG request finds no task */
+  } else if (!task_info_count || !task_info_out) {
+    kr = KERN_INVALID_ARGUMENT;
+  } else if (flavor == TASK_SECURITY_TOKEN) {
+    if (*task_info_count < TASK_SECURITY_TOKEN_COUNT) {
+      kr = KERN_INVALID_ARGUMENT;
+    } else {
+      memcpy(task_info_out, &space->sec, sizeof space->sec);
+      *task_info_count = TASK_SECURITY_TOKEN_COUNT;
+    }
+  } else if (flavor == TASK_AUDIT_TOKEN) {
+    if (*task_info_count < TASK_AUDIT_TOKEN_COUNT) {
+      kr = KERN_INVALID_ARGUMENT;
+    } else {
+      memcpy(task_info_out, &space->audit, sizeof space->audit);
+      *task_info_count = TASK_AUDIT_TOKEN_COUNT;
+    }
+  } else {
+    kr = KERN_INVALID_ARGUMENT;
   }
   ipc_unlock();
   return kr;

@@ -1,5 +1,6 @@
 /* The IPC lock, futex-based sleeping and waking, deferred wake-ups and the object counters. */
 #include "ipc/ipc_internal.h"
+#include "ipc/fdwatch_internal.h"
 #include "ipc/port_internal.h"
 #include "ipc/vm_internal.h"
 #include "ipc/mqueue_internal.h"
@@ -51,6 +52,7 @@ void ipc_unlock(void) {
   ipc_pending_count = 0;
   pthread_mutex_unlock(&ipc_mutex);
   for (unsigned i = 0; i < count; i++) futex_op(wakes[i], FUTEX_WAKE, 1, NULL);
+  fdwatch_flush(); /* readiness descriptors follow their queues */
 }
 
 struct ipc_waiter *ipc_waiter_self(void) {

@@ -7,6 +7,7 @@
 #define OPENMIG_IPC_H
 
 #include "ipc/ipc_internal.h"
+#include "ipc/fdwatch_internal.h"
 #include "ipc/kmsg_internal.h"
 #include "ipc/mqueue_internal.h"
 #include "ipc/notify_internal.h"

@@ -24,6 +24,7 @@ struct ipc_kmsg *kmsg_alloc(mach_msg_size_t size, uint32_t ndesc) {
 
 void kmsg_free(struct ipc_kmsg *kmsg) {
   ool_stage_drop(kmsg);
+  free(kmsg->aux);
   ipc_stats.messages--;
   free(kmsg);
 }

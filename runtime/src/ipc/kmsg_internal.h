@@ -39,6 +39,8 @@ struct ipc_kmsg {
   struct kmsg_desc *desc;       /* ndesc descriptors (inside the same allocation) */
   unsigned char *data;          /* size bytes: the message as sent (header fields stale) */
   void *stage;                  /* OOL regions copied for a remote destination, or NULL */
+  void *aux;                    /* mach_msg2 auxiliary data (its header first), or NULL */
+  mach_msg_size_t aux_size;
   const struct ool_stage_ops *stage_ops; /* (ool_stage_internal.h) */
 };
 

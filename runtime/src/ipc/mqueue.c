@@ -1,6 +1,7 @@
 /* Message queues: enqueue under queue limits with FIFO blocked senders, dequeue with sequence
  * numbers, and the receive loop over a port or a port set. */
 #include "ipc/mqueue_internal.h"
+#include "ipc/fdwatch_internal.h"
 #include "ipc/kmsg_internal.h"
 #include "ipc/port_internal.h"
 #include "ipc/portset_internal.h"
@@ -48,6 +49,7 @@ void mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg) {
   port->q_tail = kmsg;
   port->msgcount++;
   kmsg_set_destination(kmsg, port);
+  fdwatch_port_changed(port);
   wake_one_receiver(port);
 }
 
@@ -108,10 +110,14 @@ mach_msg_return_t mqueue_send(struct ipc_kmsg *kmsg, mach_msg_option_t option,
   w->port = port;
   port_reference(port);
   waitq_push(&port->send_waiters, w);
+  fdwatch_port_changed(port); /* a queue limit of 0: a receive would admit it */
   if (port->msgcount == 0) wake_one_receiver(port); /* a queue limit of 0: rendezvous */
   bool woken = ipc_sleep(w, timed ? &deadline : NULL);
   mach_msg_return_t mr = woken ? w->result : MACH_SEND_TIMED_OUT;
-  if (!woken) waitq_remove(w);
+  if (!woken) {
+    waitq_remove(w);
+    fdwatch_port_changed(port);
+  }
   w->kmsg = NULL;
   port_release(port);
   return mr;
@@ -126,6 +132,7 @@ static struct ipc_kmsg *dequeue(struct ipc_port *port, mach_port_seqno_t *seqno)
   *seqno = port->seqno++;
   mqueue_kmsg_leaves(kmsg);
   mqueue_admit_senders(port);
+  fdwatch_port_changed(port);
   return kmsg;
 }
 

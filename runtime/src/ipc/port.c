@@ -1,6 +1,7 @@
 /* Ports: allocation, references, send/send-once right counts with the no-senders and
  * send-once notifications they trigger, and destruction of the receive right. */
 #include "ipc/port_internal.h"
+#include "ipc/fdwatch_internal.h"
 #include "ipc/kmsg_internal.h"
 #include "ipc/mqueue_internal.h"
 #include "ipc/notify_internal.h"
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 
 static struct ipc_port *all_ports;
+void (*ipc_kobject_no_senders)(struct ipc_port *port);
 
 struct ipc_port *port_alloc(void) {
   struct ipc_port *port = calloc(1, sizeof *port);
@@ -38,6 +40,8 @@ void port_release(struct ipc_port *port) {
     all_ports = port->all_next;
   if (port->all_next) port->all_next->all_prev = port->all_prev;
   ipc_stats.ports--;
+  free(port->service_info);
+  fdwatch_port_detach(port);
   free(port);
 }
 
@@ -61,6 +65,10 @@ static void port_check_no_senders(struct ipc_port *port) {
   if (port->srights != 0 || port->remote_senders != 0) return;
   if (port->transport && port->transport->proxy_released) {
     port->transport->proxy_released(port);
+    return;
+  }
+  if (port->active && port->kotype != IKOT_NONE && ipc_kobject_no_senders) {
+    ipc_kobject_no_senders(port);
     return;
   }
   if (port->active && port->nsrequest) {
@@ -127,6 +135,7 @@ static void detach_receiver(struct ipc_port *port) {
   port->receiver = NULL;
   port->receiver_name = MACH_PORT_NULL;
   port_leave_psets(port);
+  fdwatch_port_detach(port);
   wake_all(&port->rcv_waiters);
 }
 
@@ -162,6 +171,8 @@ static void port_die(struct ipc_port *port) {
     mqueue_kmsg_leaves(kmsg);
     kmsg_destroy(kmsg);
   }
+  fdwatch_port_changed(port);
+  fdwatch_port_detach(port);
   if (port->nsrequest) {
     struct ipc_port *notify = port->nsrequest;
     port->nsrequest = NULL;

@@ -8,7 +8,7 @@
 
 struct ipc_transport_ops;
 
-enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK };
+enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK, IKOT_SEMAPHORE };
 
 /* Dead-name request armed by space on name, answered through the send-once right notify. */
 struct ipc_dnreq {
@@ -38,6 +38,8 @@ struct ipc_port {
   struct ipc_kmsg *q_tail;
   struct ipc_waitq rcv_waiters;  /* threads receiving on this port directly */
   struct ipc_waitq send_waiters; /* senders blocked on a full queue, FIFO */
+  bool ready;                   /* a receive would find a message (fdwatch_internal.h) */
+  struct ipc_fdwatch *fdwatch;  /* readiness descriptor, or NULL */
 
   struct ipc_port *nsrequest;   /* no-senders notify (send-once right) */
   mach_port_mscount_t ns_sync;
@@ -48,7 +50,8 @@ struct ipc_port {
   bool guarded;
   bool strict_guard;
   bool immovable_receive;
-  uint32_t mpo_flags;           /* MPO_* given at construction */
+  uint32_t mpo_flags;           /* MPO_* given at construction (the port type bits included) */
+  mach_service_port_info_data_t *service_info; /* MPO_SERVICE_PORT: its name (owned) */
 
   enum ipc_kobject_type kotype;
   void *kobject;
@@ -99,6 +102,10 @@ void port_release_send(struct ipc_port *port);
 void port_destroy_send_once(struct ipc_port *port);
 /* Releases a send-once right consumed by a delivered message (no notification). */
 void port_release_send_once(struct ipc_port *port);
+
+/* Called when the last send right to an active kernel object port (kotype != IKOT_NONE) goes
+ * away, lock held; set once by the layer that makes such objects (api/semaphore.c). */
+extern void (*ipc_kobject_no_senders)(struct ipc_port *port);
 
 /* Removes port from every port set holding it. Lock held. */
 void port_leave_psets(struct ipc_port *port);

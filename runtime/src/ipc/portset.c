@@ -1,6 +1,7 @@
 /* Port sets: memberships (a port may be in several sets) and the receivers waiting on a set. */
 #include "ipc/portset_internal.h"
 #include "ipc/port_internal.h"
+#include "ipc/fdwatch_internal.h"
 
 #include <stdlib.h>
 
@@ -75,6 +76,7 @@ kern_return_t pset_add(struct ipc_pset *pset, struct ipc_port *port) {
   port->psets = link;
   port->npsets++;
   pset->count++;
+  fdwatch_link_added(pset, port);
   if (port->msgcount > 0 || !waitq_empty(&port->send_waiters)) {
     struct ipc_waiter *w = waitq_pop(&pset->rcv_waiters);
     if (w) ipc_wake_later(w);
@@ -84,6 +86,7 @@ kern_return_t pset_add(struct ipc_pset *pset, struct ipc_port *port) {
 
 static void drop_link(struct ipc_pset_link *link) {
   struct ipc_port *port = link->port;
+  fdwatch_link_dropped(link->pset, port);
   struct ipc_pset_link **pp = &port->psets;
   while (*pp != link) pp = &(*pp)->port_next;
   *pp = link->port_next;
@@ -122,6 +125,7 @@ bool pset_wake_one(struct ipc_port *port) {
 void pset_destroy(struct ipc_pset *pset) {
   while (pset->head) drop_link(pset->head);
   pset->active = false;
+  fdwatch_pset_detach(pset);
   for (struct ipc_waiter *w; (w = waitq_pop(&pset->rcv_waiters)) != NULL;) ipc_wake_later(w);
   pset_release(pset);
 }

@@ -21,6 +21,8 @@ struct ipc_pset {
   struct ipc_pset_link *tail;
   uint32_t count;
   struct ipc_waitq rcv_waiters;
+  uint32_t ready_members;       /* members with port->ready (fdwatch_internal.h) */
+  struct ipc_fdwatch *fdwatch;  /* readiness descriptor, or NULL */
   struct ipc_pset *all_next;    /* every live set, for the fork child handler */
   struct ipc_pset *all_prev;
 };

@@ -5,12 +5,19 @@
 #include "ipc/notify_internal.h"
 #include "ipc/port_internal.h"
 #include "ipc/portset_internal.h"
+#include "ipc/fdwatch_internal.h"
 
 #define T_SEND MACH_PORT_TYPE_SEND
 #define T_RECV MACH_PORT_TYPE_RECEIVE
 #define T_SO MACH_PORT_TYPE_SEND_ONCE
 #define T_DEAD MACH_PORT_TYPE_DEAD_NAME
 #define T_PSET MACH_PORT_TYPE_PORT_SET
+
+/* Takes one user reference. Urefs that reached IPC_UREFS_MAX are pegged there, as in XNU:
+ * only removing all of them at once (mod_refs by -IPC_UREFS_MAX) changes them. */
+static void urefs_take_one(struct ipc_entry *e) {
+  if (e->urefs < IPC_UREFS_MAX) e->urefs--;
+}
 
 void right_entry_remove(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e) {
   if (e->dnreq) dnreq_cancel(e->dnreq);
@@ -72,13 +79,24 @@ kern_return_t right_copyin_check(struct ipc_entry *tmp, mach_msg_type_name_t dis
 
 /* Takes one uref from a dead name (a right moved out of a dead name carries MACH_PORT_DEAD). */
 static void dead_name_take(struct ipc_space *space, mach_port_name_t name, struct ipc_entry *e) {
-  if (--e->urefs == 0) right_entry_remove(space, name, e);
+  if (e->urefs == 1)
+    right_entry_remove(space, name, e);
+  else
+    urefs_take_one(e);
 }
 
+/* A receive right leaving its space, as XNU's ipc_port_clear_receiver: the make-send count,
+ * sequence number, context and guard start over wherever it lands. */
 static void receive_right_leaves(struct ipc_port *port) {
   port->receiver = NULL;
   port->receiver_name = MACH_PORT_NULL;
+  port->mscount = 0;
+  port->seqno = 0;
+  port->context = 0;
+  port->guarded = false;
+  port->strict_guard = false;
   port_leave_psets(port);
+  fdwatch_port_detach(port);
   for (struct ipc_waiter *w; (w = waitq_pop(&port->rcv_waiters)) != NULL;) ipc_wake_later(w);
 }
 
@@ -138,7 +156,7 @@ kern_return_t right_copyin(struct ipc_space *space, mach_port_name_t name,
       dead_name_take(space, name, e);
       port = IPC_PORT_DEAD;
     } else if (e->urefs > 1 || is_pinned_task_self(space, e)) {
-      if (e->urefs > 1) e->urefs--; /* the task-self name keeps its last reference */
+      if (e->urefs > 1) urefs_take_one(e); /* the task-self name keeps its last reference */
       port_copy_send(port);
     } else if (e->type & T_RECV) {
       port_reference(port);
@@ -233,32 +251,33 @@ kern_return_t right_copyout(struct ipc_space *space, struct ipc_port *port,
 
 kern_return_t right_copyout_at(struct ipc_space *space, mach_port_name_t name,
                                struct ipc_port *port, mach_msg_type_name_t type) {
-  struct ipc_entry *e = space_lookup(space, name);
-  if (e) {
-    kern_return_t kr = KERN_NAME_EXISTS;
-    if (e->port == port && type == MACH_MSG_TYPE_PORT_SEND && (e->type & (T_SEND | T_RECV))) {
-      if ((e->type & T_SEND) && e->urefs >= IPC_UREFS_MAX) {
-        kr = KERN_UREFS_OVERFLOW;
-      } else {
-        entry_merge_send(e, port);
-        return KERN_SUCCESS;
-      }
-    } else if (e->port == port && type == MACH_MSG_TYPE_PORT_RECEIVE && (e->type & T_SEND) &&
-               !(e->type & T_RECV)) {
-      e->type |= T_RECV;
-      port_release(port);
-      receive_right_arrives(space, port, name);
-      return KERN_SUCCESS;
-    }
+  /* XNU's ipc_object_copyout_name: the name's form, then a dead port, then another name for
+   * the port (send and receive rights only), then a name holding something else. */
+  kern_return_t kr = space_check_name(space, name);
+  if (kr == KERN_SUCCESS && !port->active) kr = KERN_INVALID_CAPABILITY;
+  struct ipc_entry *e = kr == KERN_SUCCESS ? space_lookup(space, name) : NULL;
+  mach_port_name_t other;
+  if (kr == KERN_SUCCESS && type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
+      space_rmap_find(space, port, &other) && other != name)
+    kr = KERN_RIGHT_EXISTS;
+  if (kr == KERN_SUCCESS && e &&
+      (type == MACH_MSG_TYPE_PORT_SEND_ONCE || e->port != port || !(e->type & (T_SEND | T_RECV))))
+    kr = KERN_NAME_EXISTS;
+  if (kr != KERN_SUCCESS) {
     right_destroy(port, type);
     return kr;
   }
-  mach_port_name_t other;
-  if (type != MACH_MSG_TYPE_PORT_SEND_ONCE && space_rmap_find(space, port, &other)) {
-    right_destroy(port, type);
-    return KERN_RIGHT_EXISTS;
+  if (e) { /* the name holds send and/or receive rights for this very port */
+    if (type == MACH_MSG_TYPE_PORT_SEND) {
+      entry_merge_send(e, port);
+    } else {
+      e->type |= T_RECV;
+      port_release(port);
+      receive_right_arrives(space, port, name);
+    }
+    return KERN_SUCCESS;
   }
-  kern_return_t kr = space_claim_name(space, name, &e);
+  kr = space_claim_name(space, name, &e);
   if (kr != KERN_SUCCESS) {
     right_destroy(port, type);
     return kr;
@@ -314,10 +333,14 @@ static void entry_destroy_receive(struct ipc_space *space, mach_port_name_t name
 }
 
 kern_return_t right_deallocate(struct ipc_space *space, mach_port_name_t name) {
-  if (!MACH_PORT_VALID(name)) return KERN_INVALID_RIGHT;
+  if (!MACH_PORT_VALID(name)) return KERN_SUCCESS; /* XNU: nothing to release */
   struct ipc_entry *e = space_lookup(space, name);
   if (!e) return KERN_INVALID_NAME;
-  if (e->type & T_SO) {
+  if (e->type & T_PSET) {
+    struct ipc_pset *pset = e->pset;
+    right_entry_remove(space, name, e);
+    pset_destroy(pset);
+  } else if (e->type & T_SO) {
     struct ipc_port *port = e->port;
     right_entry_remove(space, name, e);
     port_destroy_send_once(port);
@@ -326,7 +349,7 @@ kern_return_t right_deallocate(struct ipc_space *space, mach_port_name_t name) {
   } else if (e->type & T_SEND) {
     if (is_pinned_task_self(space, e)) return KERN_SUCCESS;
     if (e->urefs > 1)
-      e->urefs--;
+      urefs_take_one(e);
     else
       entry_drop_send(space, name, e);
   } else {
@@ -338,7 +361,9 @@ kern_return_t right_deallocate(struct ipc_space *space, mach_port_name_t name) {
 kern_return_t right_destroy_name(struct ipc_space *space, mach_port_name_t name, bool dying) {
   struct ipc_entry *e = space_lookup(space, name);
   if (!e) return KERN_INVALID_NAME;
-  if (!dying && (e->type & T_RECV) && e->port->guarded) return KERN_INVALID_ARGUMENT;
+  /* XNU's ipc_right_destroy checks the guard against 0: a guarded receive right stays. */
+  if (!dying && (e->type & T_RECV) && e->port->guarded && e->port->context != 0)
+    return KERN_INVALID_RIGHT;
   if (!dying && is_pinned_task_self(space, e)) return KERN_SUCCESS;
   mach_port_type_t type = e->type;
   struct ipc_port *port = e->port;
@@ -357,11 +382,20 @@ kern_return_t right_destroy_name(struct ipc_space *space, mach_port_name_t name,
   return KERN_SUCCESS;
 }
 
+/* XNU's user-reference arithmetic for send rights and dead names: a delta beyond +-IPC_UREFS_MAX
+ * or below zero is KERN_INVALID_VALUE; reaching IPC_UREFS_MAX pegs the count there (no
+ * overflow error), and a pegged count changes only by -IPC_UREFS_MAX. */
 static kern_return_t urefs_adjust(mach_port_urefs_t urefs, mach_port_delta_t delta,
                                   mach_port_urefs_t *out) {
-  if (delta > 0 && (mach_port_urefs_t)delta > IPC_UREFS_MAX - urefs) return KERN_UREFS_OVERFLOW;
-  if (delta < 0 && (mach_port_urefs_t)(-(int64_t)delta) > urefs) return KERN_INVALID_VALUE;
-  *out = (mach_port_urefs_t)((int64_t)urefs + delta);
+  const int64_t max = IPC_UREFS_MAX;
+  if (delta > max || delta < -max) return KERN_INVALID_VALUE;
+  if (urefs == IPC_UREFS_MAX) {
+    *out = delta == -max ? 0 : IPC_UREFS_MAX;
+    return KERN_SUCCESS;
+  }
+  int64_t sum = (int64_t)urefs + delta;
+  if (sum < 0) return KERN_INVALID_VALUE;
+  *out = sum >= max ? IPC_UREFS_MAX : (mach_port_urefs_t)sum;
   return KERN_SUCCESS;
 }
 
@@ -387,7 +421,7 @@ kern_return_t right_mod_refs(struct ipc_space *space, mach_port_name_t name,
     if (delta == 0) return KERN_SUCCESS;
     if (delta != -1) return KERN_INVALID_VALUE;
     if (right == MACH_PORT_RIGHT_RECEIVE) {
-      if (e->port->guarded) return KERN_INVALID_ARGUMENT;
+      if (e->port->guarded) return KERN_INVALID_RIGHT; /* XNU: a guard violation */
       entry_destroy_receive(space, name, e);
       return KERN_SUCCESS;
     }
@@ -412,8 +446,8 @@ kern_return_t right_mod_refs(struct ipc_space *space, mach_port_name_t name,
       e->urefs = urefs;
     }
     return KERN_SUCCESS;
-  default:
-    return KERN_INVALID_VALUE;
+  default: /* MACH_PORT_RIGHT_LABELH: obsolete, no name holds it */
+    return KERN_INVALID_RIGHT;
   }
 }
 
@@ -422,7 +456,7 @@ kern_return_t right_get_refs(struct ipc_space *space, mach_port_name_t name,
   if (right >= MACH_PORT_RIGHT_NUMBER) return KERN_INVALID_VALUE;
   if (!MACH_PORT_VALID(name)) {
     if (right == MACH_PORT_RIGHT_SEND || right == MACH_PORT_RIGHT_SEND_ONCE) {
-      *refs = 0;
+      *refs = 1; /* XNU: MACH_PORT_NULL and MACH_PORT_DEAD count as one reference */
       return KERN_SUCCESS;
     }
     return KERN_INVALID_NAME;
@@ -445,9 +479,36 @@ kern_return_t right_get_refs(struct ipc_space *space, mach_port_name_t name,
   case MACH_PORT_RIGHT_PORT_SET:
     *refs = (e->type & T_PSET) ? 1 : 0;
     break;
-  default:
-    return KERN_INVALID_VALUE;
+  default: /* MACH_PORT_RIGHT_LABELH */
+    *refs = 0;
+    break;
   }
+  return KERN_SUCCESS;
+}
+
+kern_return_t right_destruct(struct ipc_space *space, mach_port_name_t name,
+                             mach_port_delta_t srdelta, mach_port_context_t guard) {
+  if (!MACH_PORT_VALID(name)) return KERN_INVALID_NAME;
+  struct ipc_entry *e = space_lookup(space, name);
+  if (!e) return KERN_INVALID_NAME;
+  if (!(e->type & T_RECV)) return KERN_INVALID_RIGHT;
+  if (srdelta != 0 && !(e->type & T_SEND)) return KERN_INVALID_RIGHT;
+  if (srdelta > 0) return KERN_INVALID_VALUE;
+  struct ipc_port *port = e->port;
+  if (port->guarded && port->context != guard) return KERN_INVALID_ARGUMENT;
+  if (srdelta != 0) {
+    if ((int64_t)e->urefs + srdelta < 0) return KERN_INVALID_VALUE;
+    if (e->urefs == IPC_UREFS_MAX && srdelta != -(mach_port_delta_t)IPC_UREFS_MAX) srdelta = 0;
+    if ((int64_t)e->urefs + srdelta == 0) {
+      e->urefs = 1;
+      entry_drop_send(space, name, e);
+    } else {
+      e->urefs = (mach_port_urefs_t)((int64_t)e->urefs + srdelta);
+    }
+  }
+  port->guarded = false;
+  port->strict_guard = false;
+  entry_destroy_receive(space, name, e);
   return KERN_SUCCESS;
 }
 

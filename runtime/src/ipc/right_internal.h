@@ -28,15 +28,23 @@ kern_return_t right_copyin(struct ipc_space *space, mach_port_name_t name,
 kern_return_t right_copyout(struct ipc_space *space, struct ipc_port *port,
                             mach_msg_type_name_t type, mach_port_name_t *name);
 
-/* Same under a chosen name (mach_port_insert_right). Consumes the right, also on error:
- * KERN_NAME_EXISTS, KERN_RIGHT_EXISTS, KERN_UREFS_OVERFLOW, KERN_INVALID_VALUE. */
+/* Same under a chosen name (mach_port_insert_right), XNU's ipc_object_copyout_name. Consumes
+ * the right, also on error: the errors of space_check_name (KERN_INVALID_VALUE, KERN_FAILURE,
+ * KERN_NO_SPACE), KERN_INVALID_CAPABILITY (dead port), KERN_RIGHT_EXISTS (the port has another
+ * name here), KERN_NAME_EXISTS (the name holds something else). Send urefs peg at the maximum. */
 kern_return_t right_copyout_at(struct ipc_space *space, mach_port_name_t name,
                                struct ipc_port *port, mach_msg_type_name_t type);
 
 /* Destroys a right held outside any space (in a message, a request slot...). */
 void right_destroy(struct ipc_port *port, mach_msg_type_name_t type);
 
+/* mach_port_deallocate: one uref of a send right or dead name, a send-once right, or a whole
+ * port set; MACH_PORT_NULL / DEAD succeed; a receive-only name is KERN_INVALID_RIGHT. */
 kern_return_t right_deallocate(struct ipc_space *space, mach_port_name_t name);
+/* mach_port_destruct (XNU's ipc_right_destruct): adjusts the send urefs by srdelta (<= 0), then
+ * destroys the receive right if guard matches a guarded port. */
+kern_return_t right_destruct(struct ipc_space *space, mach_port_name_t name,
+                             mach_port_delta_t srdelta, mach_port_context_t guard);
 /* mach_port_destroy; dying: the space is being torn down (guards ignored). */
 kern_return_t right_destroy_name(struct ipc_space *space, mach_port_name_t name, bool dying);
 kern_return_t right_mod_refs(struct ipc_space *space, mach_port_name_t name,

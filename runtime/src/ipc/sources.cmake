@@ -1,5 +1,6 @@
 # ipc: the in-process Mach core (name spaces, ports, rights, messages, queues, notifications).
 set(LIBMACH_IPC_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/fdwatch.c
   ${CMAKE_CURRENT_LIST_DIR}/ipc.c
   ${CMAKE_CURRENT_LIST_DIR}/kmsg.c
   ${CMAKE_CURRENT_LIST_DIR}/mqueue.c

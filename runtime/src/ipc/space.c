@@ -93,15 +93,25 @@ struct ipc_entry *space_alloc_entry(struct ipc_space *space, mach_port_name_t *n
 
 kern_return_t space_claim_name(struct ipc_space *space, mach_port_name_t name,
                                struct ipc_entry **out) {
-  if (!MACH_PORT_VALID(name) || MACH_PORT_INDEX(name) == 0 ||
-      MACH_PORT_INDEX(name) > IPC_SPACE_MAX_INDEX)
-    return KERN_INVALID_VALUE;
+  kern_return_t kr = space_check_name(space, name);
+  if (kr != KERN_SUCCESS) return kr;
   struct ipc_entry *e = slot_make(space, MACH_PORT_INDEX(name));
   if (!e) return KERN_RESOURCE_SHORTAGE;
   if (e->used) return KERN_NAME_EXISTS;
   take_slot(space, e);
   e->gen = (uint8_t)(name & 0xff);
   *out = e;
+  return KERN_SUCCESS;
+}
+
+/* XNU's ipc_entry_alloc_name: a chosen name has both low generation bits set, a nonzero index,
+ * and must not reuse a taken index under another generation. */
+kern_return_t space_check_name(struct ipc_space *space, mach_port_name_t name) {
+  if (!MACH_PORT_VALID(name) || (name & 3u) != 3u) return KERN_INVALID_VALUE;
+  if (MACH_PORT_INDEX(name) == 0) return KERN_FAILURE;
+  if (MACH_PORT_INDEX(name) > IPC_SPACE_MAX_INDEX) return KERN_NO_SPACE;
+  const struct ipc_entry *e = slot_at(space, MACH_PORT_INDEX(name));
+  if (e && e->used && e->gen != (name & 0xff)) return KERN_FAILURE;
   return KERN_SUCCESS;
 }
 

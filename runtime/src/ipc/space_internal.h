@@ -72,11 +72,16 @@ struct ipc_entry *space_entry_raw(struct ipc_space *space, mach_port_name_t name
  * NULL when the space is full. Lock held. */
 struct ipc_entry *space_alloc_entry(struct ipc_space *space, mach_port_name_t *name);
 
-/* Claims the caller-chosen name (KERN_NAME_EXISTS if taken, KERN_INVALID_VALUE if it cannot be
- * a name). Lock held. */
+/* Claims the caller-chosen name, with XNU's answers: KERN_NAME_EXISTS if the name is taken,
+ * KERN_FAILURE if its index is 0 or taken under another generation, KERN_INVALID_VALUE if it
+ * cannot be a name (NULL, DEAD, generation bits 0-1 not both set), KERN_NO_SPACE past the
+ * largest index. Lock held. */
 kern_return_t space_claim_name(struct ipc_space *space, mach_port_name_t name,
                                struct ipc_entry **out);
 
+/* The checks of space_claim_name without claiming: KERN_SUCCESS when name is free or in use
+ * under exactly that name. Lock held. */
+kern_return_t space_check_name(struct ipc_space *space, mach_port_name_t name);
 /* Frees the name (entry must hold no rights: type 0, no port reference). Lock held. */
 void space_free_entry(struct ipc_space *space, mach_port_name_t name);
 

@@ -167,6 +167,9 @@ static bool reader_act(void) {
     case MACHD_QUEUE_FULL:
         machd_queue_full(T.in.u.queue_full.name);
         return true;
+    case MACHD_MOVED:
+        machd_moved(T.in.u.moved.name);
+        return true;
     case MACHD_SENDERS_GONE:
         machd_senders_gone(T.in.u.senders_gone.name, T.in.u.senders_gone.mscount);
         return true;

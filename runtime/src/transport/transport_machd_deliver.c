@@ -154,7 +154,10 @@ void machd_deliver(const struct machd_msg *m) {
         dl->rx.seen++; /* machd counted it against the room we announced */
     bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
     long ndesc = !spilled ? count_delivered_descriptors(p) : T.pre.ready ? T.pre.ndesc : -1;
-    if (!dl || dl->port->transport || ndesc < 0) {
+    /* A delivery to a receive right we moved away, sent before machd saw the move: it follows
+     * the right, on the send right we kept for that (the port is our proxy now). */
+    bool forward = dl && dl->port->transport == &machd_ops && dl->awaiting_moved;
+    if (!dl || (dl->port->transport && !forward) || ndesc < 0) {
         refuse_delivery(m);
         return;
     }
@@ -175,7 +178,7 @@ void machd_deliver(const struct machd_msg *m) {
     struct ipc_port *dest = dl->port;
     if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE && dl->remote_once)
         dl->remote_once--; /* one of the send-once rights we handed out came back used */
-    if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE) {
+    if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE && !forward) {
         port_make_send_once(dest);
         kmsg->remote_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
     } else {
@@ -187,6 +190,11 @@ void machd_deliver(const struct machd_msg *m) {
     kmsg->local_type = m->u.deliver.reply.disposition;
     if (!build_descriptors(kmsg, p)) {
         kmsg_destroy(kmsg);
+        return;
+    }
+    if (forward) { /* as queued messages follow a moved right (become_proxy): on a send right */
+        if (machd_ops.send(dest, kmsg, MACH_SEND_ALWAYS, 0) != MACH_MSG_SUCCESS)
+            kmsg_destroy(kmsg);
         return;
     }
     transport_deliver(kmsg);

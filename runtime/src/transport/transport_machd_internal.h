@@ -42,6 +42,9 @@ struct link {
     bool pd_at_machd;       /* local port: machd holds a port-destroyed request for it (it came
                                with the receive right), see machd_export_receive_destroyed */
     bool keeps_send;        /* we made ourselves a send right before moving the receive right */
+    bool awaiting_moved;    /* proxy of a receive right we moved: deliveries machd sent us before
+                               it saw the move may still come, and are forwarded on our send
+                               right, which we keep until machd says MOVED */
     uint32_t remote_once;   /* send-once rights to this local port handed to machd, not used yet:
                                if machd dies, each becomes a send-once notification here */
     struct flow_rx rx;      /* local port: the room machd knows about (queue limits) */
@@ -143,6 +146,9 @@ void machd_note_pd_armed(const struct machd_right *r, struct ipc_port *port);
 void machd_port_dead(uint32_t h);
 void machd_senders_gone(uint32_t h, uint32_t mscount);
 void machd_queue_full(uint32_t h);
+/* machd's word that the receive right we moved under h is at its new receiver: no delivery for
+ * h follows; the send right kept to forward them goes if nothing else here uses it. */
+void machd_moved(uint32_t h);
 /* Forgets every handle, as when machd is gone (proxies die, exports lose remote senders,
  * outstanding send-once rights become send-once notifications). */
 void machd_forget_links(void);

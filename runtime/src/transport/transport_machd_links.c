@@ -143,17 +143,16 @@ bool machd_encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct
     default: /* PORT_RECEIVE: leaves the process */
         item->disposition = MACHD_DISP_MOVE_RECEIVE;
         pr->after = AFTER_RELEASE_RECEIVE;
-        /* Local senders and queued messages will need a send right of ours through machd,
-         * made from the receive right before it leaves: by MOD_REFS if machd knows the port,
-         * else in this very message (KEEP_SEND with the NEW export). */
-        if (port->srights || port->msgcount) {
-            if (item->flags & MACHD_RIGHT_NEW)
-                item->flags |= MACHD_RIGHT_KEEP_SEND;
-            else
-                machd_tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
-            l->makes++;
-            l->keeps_send = true;
-        }
+        /* Local senders, queued messages, and deliveries machd sent before it sees this move
+         * (until it says MOVED) will need a send right of ours through machd, made from the
+         * receive right before it leaves: by MOD_REFS if machd knows the port, else in this very
+         * message (KEEP_SEND with the NEW export). */
+        if (item->flags & MACHD_RIGHT_NEW)
+            item->flags |= MACHD_RIGHT_KEEP_SEND;
+        else
+            machd_tell_mod_refs(item->name, MACHD_RIGHT_SEND, 1);
+        l->makes++;
+        l->keeps_send = true;
         return true;
     }
 }
@@ -174,6 +173,9 @@ static void become_proxy(struct ipc_port *port) {
         port->transport = &machd_ops;
         port->transport_handle = h;
         l->keeps_send = false;
+        /* Before forwarding the queue: the last forwarded message's send right must not take
+         * the link (and our send right at machd) with it while deliveries may still come. */
+        l->awaiting_moved = true;
     } else if (port->srights || port->msgcount) {
         port->active = false; /* no link (out of memory exporting): local names become dead */
     }
@@ -197,12 +199,28 @@ static void become_proxy(struct ipc_port *port) {
             continue;
         kmsg_destroy(k);
     }
-    if (via_machd && port->srights == 0) {
-        machd_tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+    if (!via_machd)
+        machd_link_drop(h); /* via machd, the send right stays until MOVED (machd_moved) */
+}
+
+/* A proxy's send right through machd is no longer needed: no local send right is left and no
+ * delivery can still come to forward. Tells machd and forgets the handle. */
+static void proxy_release_if_unused(uint32_t h, struct link *l) {
+    struct ipc_port *proxy = l->port;
+    if (l->awaiting_moved || proxy->srights != 0)
+        return;
+    machd_tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
+    if (proxy->sorights == 0)
         machd_link_drop(h);
-    } else if (!via_machd) {
-        machd_link_drop(h);
-    }
+}
+
+void machd_moved(uint32_t h) {
+    struct link *l = machd_link_get(h);
+    if (!l || !l->awaiting_moved)
+        return;
+    l->awaiting_moved = false;
+    if (l->port->transport == &machd_ops) /* else the right came back here meanwhile */
+        proxy_release_if_unused(h, l);
 }
 
 void machd_finish_right(const struct pending_right *pr) {
@@ -241,6 +259,11 @@ void machd_finish_moves(struct ipc_port **moved, size_t n) {
 /* ops.proxy_released: no local send right to a proxy is left; tell machd. IPC lock held. */
 void machd_proxy_released(struct ipc_port *proxy) {
     uint32_t h = (uint32_t)proxy->transport_handle;
+    struct link *l = machd_link_get(h);
+    if (l && l->port == proxy) {
+        proxy_release_if_unused(h, l);
+        return;
+    }
     machd_tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
     if (proxy->sorights == 0)
         machd_link_drop(h);
@@ -348,6 +371,7 @@ struct ipc_port *machd_take_right(uint32_t h, uint8_t type) {
             port_reference(port); /* the receive right's reference */
             l->makes = 0; /* machd's make-send count restarted with the move */
             l->pd_at_machd = false;
+            l->awaiting_moved = false; /* a MOVED still to come finds the port local: ignored */
             l->queue_full = false;
             flow_rx_reset(&l->rx);
             machd_announce_room(h, &l->rx, port);

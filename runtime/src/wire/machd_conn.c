@@ -175,6 +175,9 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     if (err)
         return err;
     int fd = connect_once(path);
+    /* A path a service manager serves and nobody answers at: stopped on purpose. */
+    if (fd < 0 && autostart && (fd == -ENOENT || fd == -ECONNREFUSED) && machd_socket_managed(path))
+        return ESHUTDOWN;
     if (fd < 0 && autostart && (fd == -ENOENT || fd == -ECONNREFUSED) && start_machd(path)) {
         for (int waited = 0; fd < 0 && waited < 5000; waited += 20) {
             fd = connect_once(path);

@@ -25,7 +25,10 @@ struct machd_conn {
  * The daemon is authenticated first: at the default path its directory must be the user's own
  * with mode 0700, and at any path the daemon's uid (SO_PEERCRED) must be the user's or root's;
  * otherwise EACCES, and the reason is printed once per process on stderr.
- * Returns 0, or an errno value (ECONNREFUSED: no machd; EPROTO: HELLO refused; EACCES; EUSERS:
+ * No start when "<path>.managed" exists (a service manager serves the path and machd was stopped
+ * there on purpose): ESHUTDOWN.
+ * Returns 0, or an errno value (ECONNREFUSED: no machd; ESHUTDOWN: see above; EPROTO: HELLO
+ * refused; EACCES; EUSERS:
  * the user has as many tasks connected as machd allows, --limit connections-per-uid). */
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart);
 

@@ -38,3 +38,10 @@ bool machd_private_dir(const char *dir) {
     }
     return true;
 }
+
+bool machd_socket_managed(const char *path) {
+    char marker[128];
+    struct stat st;
+    return (size_t)snprintf(marker, sizeof marker, "%s.managed", path) < sizeof marker &&
+           lstat(marker, &st) == 0;
+}

@@ -15,4 +15,9 @@ bool machd_socket_path(char *buf, size_t cap, bool *private_dir);
  * directory, not owned by the caller, or open to group or others. */
 bool machd_private_dir(const char *dir);
 
+/* True when "<path>.managed" exists: a service manager (systemd socket activation) serves this
+ * path, so nobody else should start machd there; a socket-activated machd writes the file, one
+ * that binds its own socket removes it (docs/machd.md 1, "Running as a service"). */
+bool machd_socket_managed(const char *path);
+
 #endif

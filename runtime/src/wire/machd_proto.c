@@ -258,6 +258,8 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
         return MACHD_DECODE_OK;
     case MACHD_QUEUE_FULL:
         return is_real_handle(m->u.queue_full.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_MOVED:
+        return is_real_handle(m->u.moved.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_STATS_REPLY:
     case MACHD_HELLO_REPLY:
     case MACHD_SEND_REPLY:
@@ -442,6 +444,9 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         break;
     case MACHD_QUEUE_FULL:
         IO(c, m->u.queue_full.name);
+        break;
+    case MACHD_MOVED:
+        IO(c, m->u.moved.name);
         break;
     case MACHD_STATS_REPLY:
         IO(c, m->u.stats_reply.tasks);

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 3u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
-                                  item, STATS_REPLY I/O counters */
+#define MACHD_PROTO_VERSION 4u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+                                  item, STATS_REPLY I/O counters; 4: MOVED */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -59,6 +59,8 @@ enum machd_msg_type {
     MACHD_QUEUE_CREDIT = 16, /* T->D: receiver's room on its port (flow control) */
     MACHD_SEND_ADMIT = 17,   /* T->D: wait for room before a send (flow control) */
     MACHD_QUEUE_FULL = 18,   /* D->T: the port behind a send handle has no room left */
+    MACHD_MOVED = 19,        /* D->T: a receive right this task moved is at its new receiver: no
+                                delivery for it follows on this connection */
 };
 
 /* Right item flags. */
@@ -233,6 +235,7 @@ struct machd_msg {
         struct { uint32_t name, seen, room; } queue_credit;
         struct { uint32_t name, flags, timeout_ms; } send_admit; /* flags: MACHD_ADMIT_* */
         struct { uint32_t name; } queue_full;
+        struct { uint32_t name; } moved; /* the mover's handle (its send right, if it kept one) */
         struct { uint32_t status, name, type; } bootstrap_reply;
         struct { uint32_t status, type; } error;
         struct { uint32_t flags; } stats; /* flags must be 0 */

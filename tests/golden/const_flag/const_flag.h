@@ -43,7 +43,7 @@ extern "C" {
 /* END VOUCHER CODE */
 
 #ifndef	const_flag_test_MSG_COUNT
-#define	const_flag_test_MSG_COUNT	1
+#define	const_flag_test_MSG_COUNT	3
 #endif	/* const_flag_test_MSG_COUNT */
 
 #include <mach/std_types.h>
@@ -70,8 +70,35 @@ extern
 kern_return_t read_only
 (
 	mach_port_t server,
-	words_t w,
+	const words_t w,
 	mach_msg_type_number_t wCnt
+);
+
+/* Routine strings */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t strings
+(
+	mach_port_t server,
+	const path1024_t p,
+	const labelstr_t l
+);
+
+/* Routine no_effect */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t no_effect
+(
+	mach_port_t server,
+	int n,
+	int * o,
+	mach_msg_type_number_t oCnt
 );
 
 /********************** Caution **************************/
@@ -128,6 +155,50 @@ kern_return_t read_only
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__read_only_t, w) == 36, "__Request__read_only_t: offset of w")
 	__MIG_LAYOUT_ASSERT(sizeof(__Request__read_only_t) == 68, "__Request__read_only_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		path1024_t p;
+		mach_msg_type_number_t lOffset;
+		mach_msg_type_number_t lCnt;
+		char l[1024];
+	} __Request__strings_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, NDR) == 24, "__Request__strings_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, p) == 32, "__Request__strings_t: offset of p")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, lOffset) == 1056, "__Request__strings_t: offset of lOffset")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, lCnt) == 1060, "__Request__strings_t: offset of lCnt")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, l) == 1064, "__Request__strings_t: offset of l")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__strings_t) == 2088, "__Request__strings_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t o;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		int n;
+		mach_msg_type_number_t oCnt;
+	} __Request__no_effect_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, msgh_body) == 24, "__Request__no_effect_t: offset of msgh_body")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, o) == 28, "__Request__no_effect_t: offset of o")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, NDR) == 44, "__Request__no_effect_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, n) == 52, "__Request__no_effect_t: offset of n")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, oCnt) == 56, "__Request__no_effect_t: offset of oCnt")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__no_effect_t) == 60, "__Request__no_effect_t: size")
+
 #endif /* !__Request__const_flag_test_subsystem__defined */
 
 /* union of all requests */
@@ -136,6 +207,8 @@ kern_return_t read_only
 #define __RequestUnion__const_flag_test_subsystem__defined
 union __RequestUnion__const_flag_test_subsystem {
 	__Request__read_only_t Request_read_only;
+	__Request__strings_t Request_strings;
+	__Request__no_effect_t Request_no_effect;
 };
 #endif /* !__RequestUnion__const_flag_test_subsystem__defined */
 
@@ -159,6 +232,36 @@ union __RequestUnion__const_flag_test_subsystem {
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__read_only_t, RetCode) == 32, "__Reply__read_only_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(sizeof(__Reply__read_only_t) == 36, "__Reply__read_only_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__strings_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__strings_t, NDR) == 24, "__Reply__strings_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__strings_t, RetCode) == 32, "__Reply__strings_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__strings_t) == 36, "__Reply__strings_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__no_effect_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__no_effect_t, NDR) == 24, "__Reply__no_effect_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__no_effect_t, RetCode) == 32, "__Reply__no_effect_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__no_effect_t) == 36, "__Reply__no_effect_t: size")
+
 #endif /* !__Reply__const_flag_test_subsystem__defined */
 
 /* union of all replies */
@@ -167,12 +270,16 @@ union __RequestUnion__const_flag_test_subsystem {
 #define __ReplyUnion__const_flag_test_subsystem__defined
 union __ReplyUnion__const_flag_test_subsystem {
 	__Reply__read_only_t Reply_read_only;
+	__Reply__strings_t Reply_strings;
+	__Reply__no_effect_t Reply_no_effect;
 };
 #endif /* !__ReplyUnion__const_flag_test_subsystem__defined */
 
 #ifndef subsystem_to_name_map_const_flag_test
 #define subsystem_to_name_map_const_flag_test \
-    { "read_only", 9400 }
+    { "read_only", 9400 },\
+    { "strings", 9401 },\
+    { "no_effect", 9402 }
 #endif
 
 #ifdef __cplusplus

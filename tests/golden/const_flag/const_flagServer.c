@@ -130,6 +130,50 @@
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__read_only_t, w) == 36, "__Request__read_only_t: offset of w")
 	__MIG_LAYOUT_ASSERT(sizeof(__Request__read_only_t) == 68, "__Request__read_only_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		path1024_t p;
+		mach_msg_type_number_t lOffset;
+		mach_msg_type_number_t lCnt;
+		char l[1024];
+	} __Request__strings_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, NDR) == 24, "__Request__strings_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, p) == 32, "__Request__strings_t: offset of p")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, lOffset) == 1056, "__Request__strings_t: offset of lOffset")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, lCnt) == 1060, "__Request__strings_t: offset of lCnt")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, l) == 1064, "__Request__strings_t: offset of l")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__strings_t) == 2088, "__Request__strings_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t o;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		int n;
+		mach_msg_type_number_t oCnt;
+	} __Request__no_effect_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, msgh_body) == 24, "__Request__no_effect_t: offset of msgh_body")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, o) == 28, "__Request__no_effect_t: offset of o")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, NDR) == 44, "__Request__no_effect_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, n) == 52, "__Request__no_effect_t: offset of n")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, oCnt) == 56, "__Request__no_effect_t: offset of oCnt")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__no_effect_t) == 60, "__Request__no_effect_t: size")
+
 #endif /* !__Request__const_flag_test_subsystem__defined */
 
 /* typedefs for all replies */
@@ -152,6 +196,36 @@
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__read_only_t, RetCode) == 32, "__Reply__read_only_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(sizeof(__Reply__read_only_t) == 36, "__Reply__read_only_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__strings_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__strings_t, NDR) == 24, "__Reply__strings_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__strings_t, RetCode) == 32, "__Reply__strings_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__strings_t) == 36, "__Reply__strings_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__no_effect_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__no_effect_t, NDR) == 24, "__Reply__no_effect_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__no_effect_t, RetCode) == 32, "__Reply__no_effect_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__no_effect_t) == 36, "__Reply__no_effect_t: size")
+
 #endif /* !__Reply__const_flag_test_subsystem__defined */
 
 /* union of all replies */
@@ -160,6 +234,8 @@
 #define __ReplyUnion__const_flag_test_subsystem__defined
 union __ReplyUnion__const_flag_test_subsystem {
 	__Reply__read_only_t Reply_read_only;
+	__Reply__strings_t Reply_strings;
+	__Reply__no_effect_t Reply_no_effect;
 };
 #endif /* !__ReplyUnion__const_flag_test_subsystem__defined */
 
@@ -177,8 +253,37 @@ MIG_SERVER_ROUTINE
 kern_return_t read_only
 (
 	mach_port_t server,
-	words_t w,
+	const words_t w,
 	mach_msg_type_number_t wCnt
+);
+
+/* Routine strings */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+MIG_SERVER_ROUTINE
+kern_return_t strings
+(
+	mach_port_t server,
+	const path1024_t p,
+	const labelstr_t l
+);
+
+/* Routine no_effect */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+MIG_SERVER_ROUTINE
+kern_return_t no_effect
+(
+	mach_port_t server,
+	int n,
+	int * o,
+	mach_msg_type_number_t oCnt
 );
 
 #ifdef	mig_external
@@ -205,6 +310,12 @@ mig_routine_t const_flag_test_server_routine(
 /* Forward Declarations */
 
 mig_internal novalue _Xread_only
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
+
+mig_internal novalue _Xstrings
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
+
+mig_internal novalue _Xno_effect
 	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP);
 
 #if __MIG_check__Request__const_flag_test_subsystem__
@@ -278,6 +389,153 @@ mig_internal novalue _Xread_only
 	__AfterRcvRpc(9400, "read_only")
 }
 
+#if __MIG_check__Request__const_flag_test_subsystem__
+#if !defined(__MIG_check__Request__strings_t__defined)
+#define __MIG_check__Request__strings_t__defined
+
+mig_internal kern_return_t __MIG_check__Request__strings_t(__attribute__((__unused__)) __Request__strings_t *In0P)
+{
+	typedef __Request__strings_t __Request __attribute__((unused));
+	mach_msg_size_t msgh_size;
+	mach_msg_size_t expected, delta;
+
+	msgh_size = In0P->Head.msgh_size;
+	if ((In0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    msgh_size < (mach_msg_size_t)(sizeof(__Request) - 1024) ||
+	    msgh_size > (mach_msg_size_t)sizeof(__Request))
+		return MIG_BAD_ARGUMENTS;
+	expected = (mach_msg_size_t)(sizeof(__Request) - 1024);
+	if (In0P->lCnt > 1024)
+		return MIG_BAD_ARGUMENTS;
+	delta = _WALIGN_(1 * In0P->lCnt);
+	expected += delta;
+	if (msgh_size < expected)
+		return MIG_BAD_ARGUMENTS;
+	if (msgh_size != expected)
+		return MIG_BAD_ARGUMENTS;
+	if (memchr(In0P->p, '\0', 1024) == NULL)
+		return MIG_BAD_ARGUMENTS; /* string not terminated in its buffer */
+	if (memchr(In0P->l, '\0', In0P->lCnt) == NULL)
+		return MIG_BAD_ARGUMENTS; /* string not terminated in its buffer */
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Request__strings_t__defined) */
+#endif /* __MIG_check__Request__const_flag_test_subsystem__ */
+
+/* Routine strings */
+mig_internal novalue _Xstrings
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		path1024_t p;
+		mach_msg_type_number_t lOffset;
+		mach_msg_type_number_t lCnt;
+		char l[1024];
+		mach_msg_trailer_t trailer;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	typedef __Request__strings_t __Request __attribute__((unused));
+	typedef __Reply__strings_t Reply __attribute__((unused));
+
+	Request *In0P = (Request *) InHeadP;
+	Reply *Out0P = (Reply *) OutHeadP;
+	kern_return_t check_result;
+	kern_return_t RetCode;
+
+	__DeclareRcvRpc(9401, "strings")
+	__BeforeRcvRpc(9401, "strings")
+
+	check_result = __MIG_check__Request__strings_t((__Request *)In0P);
+	if (check_result != MACH_MSG_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, check_result); }
+
+	RetCode = strings(In0P->Head.msgh_request_port, In0P->p, In0P->l);
+	if (RetCode != KERN_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, RetCode); }
+
+	Out0P->NDR = NDR_record;
+	Out0P->RetCode = KERN_SUCCESS;
+	Out0P->Head.msgh_size = (mach_msg_size_t)(sizeof(Reply));
+	__AfterRcvRpc(9401, "strings")
+}
+
+#if __MIG_check__Request__const_flag_test_subsystem__
+#if !defined(__MIG_check__Request__no_effect_t__defined)
+#define __MIG_check__Request__no_effect_t__defined
+
+mig_internal kern_return_t __MIG_check__Request__no_effect_t(__attribute__((__unused__)) __Request__no_effect_t *In0P)
+{
+	typedef __Request__no_effect_t __Request __attribute__((unused));
+
+	if (!(In0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    In0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Request) ||
+	    In0P->msgh_body.msgh_descriptor_count != 1)
+		return MIG_BAD_ARGUMENTS;
+	if (In0P->o.type != MACH_MSG_OOL_DESCRIPTOR)
+		return MIG_TYPE_ERROR;
+	if (In0P->o.size / 4 != In0P->oCnt || In0P->o.size % 4 != 0)
+		return MIG_TYPE_ERROR;
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Request__no_effect_t__defined) */
+#endif /* __MIG_check__Request__const_flag_test_subsystem__ */
+
+/* Routine no_effect */
+mig_internal novalue _Xno_effect
+	(mach_msg_header_t *InHeadP, mach_msg_header_t *OutHeadP)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t o;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		int n;
+		mach_msg_type_number_t oCnt;
+		mach_msg_trailer_t trailer;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	typedef __Request__no_effect_t __Request __attribute__((unused));
+	typedef __Reply__no_effect_t Reply __attribute__((unused));
+
+	Request *In0P = (Request *) InHeadP;
+	Reply *Out0P = (Reply *) OutHeadP;
+	kern_return_t check_result;
+	kern_return_t RetCode;
+
+	__DeclareRcvRpc(9402, "no_effect")
+	__BeforeRcvRpc(9402, "no_effect")
+
+	check_result = __MIG_check__Request__no_effect_t((__Request *)In0P);
+	if (check_result != MACH_MSG_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, check_result); }
+
+	RetCode = no_effect(In0P->Head.msgh_request_port, In0P->n, (int *)(In0P->o.address), In0P->oCnt);
+	mig_deallocate((vm_offset_t)In0P->o.address, In0P->o.size);
+	In0P->o.address = (void *)0;
+	In0P->o.size = (mach_msg_size_t)0;
+	if (RetCode != KERN_SUCCESS)
+		{ MIG_RETURN_ERROR(Out0P, RetCode); }
+
+	Out0P->NDR = NDR_record;
+	Out0P->RetCode = KERN_SUCCESS;
+	Out0P->Head.msgh_size = (mach_msg_size_t)(sizeof(Reply));
+	__AfterRcvRpc(9402, "no_effect")
+}
+
 /* Description of this subsystem, for use in direct RPC */
 const struct const_flag_test_subsystem {
 	mig_server_routine_t	server;	/* Server routine */
@@ -286,16 +544,20 @@ const struct const_flag_test_subsystem {
 	unsigned int	maxsize;	/* Max msg size */
 	vm_address_t	reserved;	/* Reserved */
 	struct routine_descriptor	/* Array of routine descriptors */
-		routine[1];
+		routine[3];
 } const_flag_test_subsystem = {
 	const_flag_test_server_routine,
 	9400,
-	9401,
+	9403,
 	(mach_msg_size_t)sizeof(union __ReplyUnion__const_flag_test_subsystem),
 	(vm_address_t)0,
 	{
 		{ (mig_impl_routine_t) 0,
 		  (mig_stub_routine_t) _Xread_only, 3, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__read_only_t) },
+		{ (mig_impl_routine_t) 0,
+		  (mig_stub_routine_t) _Xstrings, 3, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__strings_t) },
+		{ (mig_impl_routine_t) 0,
+		  (mig_stub_routine_t) _Xno_effect, 4, 0, (routine_arg_descriptor_t)0, (mach_msg_size_t)sizeof(__Reply__no_effect_t) },
 	}
 };
 
@@ -312,7 +574,7 @@ mig_external boolean_t const_flag_test_server
 	OutHeadP->msgh_id = (mach_msg_id_t)((natural_t)InHeadP->msgh_id + 100);
 	OutHeadP->msgh_reserved = 0;
 
-	if ((InHeadP->msgh_id > 9400) || (InHeadP->msgh_id < 9400) ||
+	if ((InHeadP->msgh_id > 9402) || (InHeadP->msgh_id < 9400) ||
 	    ((routine = const_flag_test_subsystem.routine[InHeadP->msgh_id - 9400].stub_routine) == 0)) {
 		((mig_reply_error_t *)OutHeadP)->NDR = NDR_record;
 		((mig_reply_error_t *)OutHeadP)->RetCode = MIG_BAD_ID;
@@ -325,7 +587,7 @@ mig_external boolean_t const_flag_test_server
 mig_external mig_routine_t const_flag_test_server_routine
 	(mach_msg_header_t *InHeadP)
 {
-	if ((InHeadP->msgh_id > 9400) || (InHeadP->msgh_id < 9400))
+	if ((InHeadP->msgh_id > 9402) || (InHeadP->msgh_id < 9400))
 		return 0;
 	return const_flag_test_subsystem.routine[InHeadP->msgh_id - 9400].stub_routine;
 }

@@ -171,6 +171,50 @@ extern "C" {
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__read_only_t, w) == 36, "__Request__read_only_t: offset of w")
 	__MIG_LAYOUT_ASSERT(sizeof(__Request__read_only_t) == 68, "__Request__read_only_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		path1024_t p;
+		mach_msg_type_number_t lOffset;
+		mach_msg_type_number_t lCnt;
+		char l[1024];
+	} __Request__strings_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, NDR) == 24, "__Request__strings_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, p) == 32, "__Request__strings_t: offset of p")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, lOffset) == 1056, "__Request__strings_t: offset of lOffset")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, lCnt) == 1060, "__Request__strings_t: offset of lCnt")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__strings_t, l) == 1064, "__Request__strings_t: offset of l")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__strings_t) == 2088, "__Request__strings_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t o;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		int n;
+		mach_msg_type_number_t oCnt;
+	} __Request__no_effect_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, msgh_body) == 24, "__Request__no_effect_t: offset of msgh_body")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, o) == 28, "__Request__no_effect_t: offset of o")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, NDR) == 44, "__Request__no_effect_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, n) == 52, "__Request__no_effect_t: offset of n")
+	__MIG_LAYOUT_ASSERT(offsetof(__Request__no_effect_t, oCnt) == 56, "__Request__no_effect_t: offset of oCnt")
+	__MIG_LAYOUT_ASSERT(sizeof(__Request__no_effect_t) == 60, "__Request__no_effect_t: size")
+
 #endif /* !__Request__const_flag_test_subsystem__defined */
 
 /* typedefs for all replies */
@@ -193,6 +237,36 @@ extern "C" {
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__read_only_t, RetCode) == 32, "__Reply__read_only_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(sizeof(__Reply__read_only_t) == 36, "__Reply__read_only_t: size")
 
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__strings_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__strings_t, NDR) == 24, "__Reply__strings_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__strings_t, RetCode) == 32, "__Reply__strings_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__strings_t) == 36, "__Reply__strings_t: size")
+
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+	} __Reply__no_effect_t __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__no_effect_t, NDR) == 24, "__Reply__no_effect_t: offset of NDR")
+	__MIG_LAYOUT_ASSERT(offsetof(__Reply__no_effect_t, RetCode) == 32, "__Reply__no_effect_t: offset of RetCode")
+	__MIG_LAYOUT_ASSERT(sizeof(__Reply__no_effect_t) == 36, "__Reply__no_effect_t: size")
+
 #endif /* !__Reply__const_flag_test_subsystem__defined */
 
 #ifdef __cplusplus
@@ -208,8 +282,35 @@ extern
 kern_return_t read_only
 (
 	mach_port_t server,
-	words_t w,
+	const words_t w,
 	mach_msg_type_number_t wCnt
+);
+
+/* Routine strings */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t strings
+(
+	mach_port_t server,
+	const path1024_t p,
+	const labelstr_t l
+);
+
+/* Routine no_effect */
+#ifdef	mig_external
+mig_external
+#else
+extern
+#endif	/* mig_external */
+kern_return_t no_effect
+(
+	mach_port_t server,
+	int n,
+	int * o,
+	mach_msg_type_number_t oCnt
 );
 
 #ifdef __cplusplus
@@ -252,7 +353,7 @@ mig_internal kern_return_t __MIG_check__Reply__read_only_t(__attribute__((__unus
 mig_external kern_return_t read_only
 (
 	mach_port_t server,
-	words_t w,
+	const words_t w,
 	mach_msg_type_number_t wCnt
 )
 {
@@ -328,6 +429,256 @@ mig_external kern_return_t read_only
 	}
 
 	check_result = __MIG_check__Reply__read_only_t((__Reply__read_only_t *)Out0P);
+	if (check_result != MACH_MSG_SUCCESS) {
+		mach_msg_destroy(&Out0P->Head);
+		return check_result;
+	}
+
+	return KERN_SUCCESS;
+}
+
+#if __MIG_check__Reply__const_flag_test_subsystem__
+#if !defined(__MIG_check__Reply__strings_t__defined)
+#define __MIG_check__Reply__strings_t__defined
+
+mig_internal kern_return_t __MIG_check__Reply__strings_t(__attribute__((__unused__)) __Reply__strings_t *Out0P)
+{
+	typedef __Reply__strings_t __Reply __attribute__((unused));
+	mach_msg_size_t msgh_size;
+
+	if (Out0P->Head.msgh_id != 9501) {
+		if (Out0P->Head.msgh_id == MACH_NOTIFY_SEND_ONCE)
+			return MIG_SERVER_DIED;
+		return MIG_REPLY_MISMATCH;
+	}
+	msgh_size = Out0P->Head.msgh_size;
+	if (!(Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+	    msgh_size == (mach_msg_size_t)sizeof(mig_reply_error_t) &&
+	    ((mig_reply_error_t *)Out0P)->RetCode != KERN_SUCCESS) {
+		return ((mig_reply_error_t *)Out0P)->RetCode;
+	}
+	if ((Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    Out0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Reply))
+		return MIG_TYPE_ERROR;
+	if (Out0P->Head.msgh_request_port != MACH_PORT_NULL)
+		return MIG_TYPE_ERROR;
+	if (Out0P->RetCode != KERN_SUCCESS)
+		return Out0P->RetCode;
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Reply__strings_t__defined) */
+#endif /* __MIG_check__Reply__const_flag_test_subsystem__ */
+
+/* Routine strings */
+mig_external kern_return_t strings
+(
+	mach_port_t server,
+	const path1024_t p,
+	const labelstr_t l
+)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		path1024_t p;
+		mach_msg_type_number_t lOffset;
+		mach_msg_type_number_t lCnt;
+		char l[1024];
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+		mach_msg_trailer_t trailer;
+	} Reply __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+
+	union __MigMess {
+		Request In;
+		Reply Out;
+	} Mess;
+
+	Request *InP = &Mess.In;
+	Reply *Out0P = &Mess.Out;
+	mach_msg_return_t msg_result;
+	mach_msg_size_t msgh_size, msgh_size_delta;
+	kern_return_t check_result;
+
+	__DeclareSendRpc(9401, "strings")
+
+	msgh_size = (mach_msg_size_t)(sizeof(Request) - 1024);
+
+	InP->NDR = NDR_record;
+
+	(void)memset(InP->p, 0, 1024);
+	(void)mig_strncpy(InP->p, p, 1024);
+
+	InP->lOffset = 0;
+	(void)memset(InP->l, 0, 1024);
+	InP->lCnt = mig_strncpy(InP->l, l, 1024);
+	msgh_size_delta = _WALIGN_(1 * InP->lCnt);
+	(void)memset((char *)InP->l + 1 * InP->lCnt, 0, msgh_size_delta - 1 * InP->lCnt);
+	msgh_size += msgh_size_delta;
+
+	InP->Head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	/* msgh_size passed as argument */
+	InP->Head.msgh_request_port = server;
+	InP->Head.msgh_reply_port = mig_get_reply_port();
+	InP->Head.msgh_id = 9401;
+	InP->Head.msgh_reserved = 0;
+
+#ifdef USING_VOUCHERS
+	if (voucher_mach_msg_set != NULL) {
+		voucher_mach_msg_set(&InP->Head);
+	}
+#endif /* USING_VOUCHERS */
+
+	__BeforeSendRpc(9401, "strings")
+	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_MSG_OPTION_NONE, msgh_size, (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+	__AfterSendRpc(9401, "strings")
+	if (msg_result != MACH_MSG_SUCCESS) {
+		__MachMsgErrorWithoutTimeout(msg_result);
+		return msg_result;
+	}
+
+	check_result = __MIG_check__Reply__strings_t((__Reply__strings_t *)Out0P);
+	if (check_result != MACH_MSG_SUCCESS) {
+		mach_msg_destroy(&Out0P->Head);
+		return check_result;
+	}
+
+	return KERN_SUCCESS;
+}
+
+#if __MIG_check__Reply__const_flag_test_subsystem__
+#if !defined(__MIG_check__Reply__no_effect_t__defined)
+#define __MIG_check__Reply__no_effect_t__defined
+
+mig_internal kern_return_t __MIG_check__Reply__no_effect_t(__attribute__((__unused__)) __Reply__no_effect_t *Out0P)
+{
+	typedef __Reply__no_effect_t __Reply __attribute__((unused));
+	mach_msg_size_t msgh_size;
+
+	if (Out0P->Head.msgh_id != 9502) {
+		if (Out0P->Head.msgh_id == MACH_NOTIFY_SEND_ONCE)
+			return MIG_SERVER_DIED;
+		return MIG_REPLY_MISMATCH;
+	}
+	msgh_size = Out0P->Head.msgh_size;
+	if (!(Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+	    msgh_size == (mach_msg_size_t)sizeof(mig_reply_error_t) &&
+	    ((mig_reply_error_t *)Out0P)->RetCode != KERN_SUCCESS) {
+		return ((mig_reply_error_t *)Out0P)->RetCode;
+	}
+	if ((Out0P->Head.msgh_bits & MACH_MSGH_BITS_COMPLEX) ||
+	    Out0P->Head.msgh_size != (mach_msg_size_t)sizeof(__Reply))
+		return MIG_TYPE_ERROR;
+	if (Out0P->Head.msgh_request_port != MACH_PORT_NULL)
+		return MIG_TYPE_ERROR;
+	if (Out0P->RetCode != KERN_SUCCESS)
+		return Out0P->RetCode;
+	return MACH_MSG_SUCCESS;
+}
+#endif /* !defined(__MIG_check__Reply__no_effect_t__defined) */
+#endif /* __MIG_check__Reply__const_flag_test_subsystem__ */
+
+/* Routine no_effect */
+mig_external kern_return_t no_effect
+(
+	mach_port_t server,
+	int n,
+	int * o,
+	mach_msg_type_number_t oCnt
+)
+{
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		/* start of the kernel processed data */
+		mach_msg_body_t msgh_body;
+		mach_msg_ool_descriptor_t o;
+		/* end of the kernel processed data */
+		NDR_record_t NDR;
+		int n;
+		mach_msg_type_number_t oCnt;
+	} Request __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+#ifdef  __MigPackStructs
+#pragma pack(push, 4)
+#endif
+	typedef struct {
+		mach_msg_header_t Head;
+		NDR_record_t NDR;
+		kern_return_t RetCode;
+		mach_msg_trailer_t trailer;
+	} Reply __attribute__((unused));
+#ifdef  __MigPackStructs
+#pragma pack(pop)
+#endif
+
+	union __MigMess {
+		Request In;
+		Reply Out;
+	} Mess;
+
+	Request *InP = &Mess.In;
+	Reply *Out0P = &Mess.Out;
+	mach_msg_return_t msg_result;
+	kern_return_t check_result;
+
+	__DeclareSendRpc(9402, "no_effect")
+
+	InP->msgh_body.msgh_descriptor_count = 1;
+
+	InP->o.address = (void *)(o);
+	InP->o.size = (mach_msg_size_t)(4 * oCnt);
+	InP->o.deallocate = FALSE;
+	InP->o.copy = MACH_MSG_VIRTUAL_COPY;
+	InP->o.type = MACH_MSG_OOL_DESCRIPTOR;
+
+	InP->NDR = NDR_record;
+
+	InP->n = n;
+
+	InP->oCnt = oCnt;
+
+	InP->Head.msgh_bits = MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	/* msgh_size passed as argument */
+	InP->Head.msgh_request_port = server;
+	InP->Head.msgh_reply_port = mig_get_reply_port();
+	InP->Head.msgh_id = 9402;
+	InP->Head.msgh_reserved = 0;
+
+#ifdef USING_VOUCHERS
+	if (voucher_mach_msg_set != NULL) {
+		voucher_mach_msg_set(&InP->Head);
+	}
+#endif /* USING_VOUCHERS */
+
+	__BeforeSendRpc(9402, "no_effect")
+	msg_result = mach_msg(&InP->Head, MACH_SEND_MSG|MACH_RCV_MSG|MACH_MSG_OPTION_NONE, (mach_msg_size_t)sizeof(Request), (mach_msg_size_t)sizeof(Reply), InP->Head.msgh_reply_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+	__AfterSendRpc(9402, "no_effect")
+	if (msg_result != MACH_MSG_SUCCESS) {
+		__MachMsgErrorWithoutTimeout(msg_result);
+		return msg_result;
+	}
+
+	check_result = __MIG_check__Reply__no_effect_t((__Reply__no_effect_t *)Out0P);
 	if (check_result != MACH_MSG_SUCCESS) {
 		mach_msg_destroy(&Out0P->Head);
 		return check_result;

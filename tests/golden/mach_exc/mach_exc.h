@@ -89,10 +89,10 @@ kern_return_t mach_exception_raise_state
 (
 	mach_port_t exception_port,
 	exception_type_t exception,
-	mach_exception_data_t code,
+	const mach_exception_data_t code,
 	mach_msg_type_number_t codeCnt,
 	int *flavor,
-	thread_state_t old_state,
+	const thread_state_t old_state,
 	mach_msg_type_number_t old_stateCnt,
 	thread_state_t new_state,
 	mach_msg_type_number_t *new_stateCnt

@@ -23,6 +23,9 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"unknown type", "routine r(s : mach_port_t; x : int65);\n", 130, FIRST_LINE, true},
+    {"inline type used after its argument (it types that argument only)",
+     "routine r(s : mach_port_t; x : x_t = int ctype: int);\nroutine q(s : mach_port_t; y : x_t);\n",
+     130, FIRST_LINE + 1, true},
     {"division by zero", "type a = array[4 / (2 - 2)] of int;\n", 121, FIRST_LINE, true},
     {"overflow", "type a = array[4294967296 * 4294967296] of int;\n", 120, FIRST_LINE, true},
     {"negative size", "type a = array[2 - 3] of int;\n", 122, FIRST_LINE, true},
@@ -36,6 +39,8 @@ static const struct bad_case bad_cases[] = {
     {"type redefined", "type a = int;\ntype a = char;\n", 132, FIRST_LINE + 1, false},
     {"no request port", "routine r(in x : int);\n", 200, FIRST_LINE, true},
     {"request port not a port", "routine r(s : int);\n", 201, FIRST_LINE, true},
+    {"request port typed inline as a receive right",
+     "routine r(s : mach_port_t = MACH_MSG_TYPE_MOVE_RECEIVE);\n", 201, FIRST_LINE, true},
     {"receive right as request port",
      "type rcv_t = MACH_MSG_TYPE_MOVE_RECEIVE;\nroutine r(s : rcv_t);\n", 201, FIRST_LINE + 1, true},
     {"boolean as msgoption", "type b_t = MACH_MSG_TYPE_BOOLEAN;\nroutine r(s : mach_port_t; msgoption o : b_t);\n",
@@ -65,6 +70,12 @@ static const struct bad_case bad_cases[] = {
     {"duplicate routine (Apple defect 10)",
      "routine r(s : mach_port_t);\nroutine r(s : mach_port_t);\n", 222, FIRST_LINE + 1, true},
     {"C keyword argument", "routine r(s : mach_port_t; double : int);\n", 223, FIRST_LINE, true},
+    {"C keyword serverdemux (the demux function's name)",
+     "serverdemux register;\nroutine r(s : mach_port_t);\n", 223, FIRST_LINE, true},
+    {"C keyword routine, no prefixes", "routine register(s : mach_port_t);\n", 236, FIRST_LINE,
+     true},
+    {"C keyword routine, server prefix only",
+     "serverprefix S_;\nroutine register(s : mach_port_t);\n", 236, FIRST_LINE + 1, true},
     {"implicit name collision",
      "type v = array[*:4] of int;\nroutine r(s : mach_port_t; x : v; xCnt : int);\n", 293,
      FIRST_LINE + 1, true},
@@ -143,6 +154,41 @@ static void check_requires_a_subsystem(void **state) {
 }
 
 // Apple defect 1: PointerToIfNot crashes migcom. Here it is an inline value with a presence flag.
+// C keywords where every generated name built from them is still valid C (firehose.defs).
+static void check_accepts_keywords_inside_generated_names(void **state) {
+    (void)state;
+    struct compiled c;
+    compile_text(&c, "subsystem default 100;\ntype mach_port_t = MACH_MSG_TYPE_COPY_SEND;\n"
+                     "userprefix u_;\nserverprefix s_;\nroutine register(s : mach_port_t);\n");
+    assert_non_null(c.ir);
+    assert_string_equal(c.ir->names.server_demux, "default_server");
+    const struct ir_routine *rt = ir_module_find_routine(c.ir, "register");
+    assert_string_equal(rt->user_name, "u_register");
+    assert_string_equal(rt->server_name, "s_register");
+    assert_string_equal(rt->server_stub_name, "_Xregister");
+    compiled_fini(&c);
+}
+
+// `const` (Apple's rule): c_string and inline variable-sized data sent in the request.
+static void check_const_parameters_follow_apples_rule(void **state) {
+    (void)state;
+    struct compiled c;
+    compile_text(&c, PRELUDE "type v = array[*:4] of int;\ntype o = array[] of int;\n"
+                             "type s = c_string[8];\n"
+                             "routine r(p : mach_port_t; a : v, const; b : o, const; c : s, const;\n"
+                             "          d : int, const; e : v);\n");
+    assert_non_null(c.ir);
+    const struct ir_routine *rt = ir_module_find_routine(c.ir, "r");
+    assert_true(ir_routine_find_arg(rt, "a")->c_const);
+    assert_false(ir_routine_find_arg(rt, "aCnt")->c_const);
+    assert_false(ir_routine_find_arg(rt, "b")->c_const); // out of line
+    assert_true(ir_routine_find_arg(rt, "c")->c_const);
+    assert_false(ir_routine_find_arg(rt, "d")->c_const); // a scalar
+    assert_false(ir_routine_find_arg(rt, "e")->c_const); // no flag
+    assert_true(ir_routine_find_arg(rt, "d")->flags.is_const);
+    compiled_fini(&c);
+}
+
 static void check_accepts_pointer_to_if_not(void **state) {
     (void)state;
     struct compiled c;
@@ -240,6 +286,8 @@ int main(void) {
         cmocka_unit_test(check_rejects_ids_past_int32_max),
         cmocka_unit_test(check_requires_a_subsystem),
         cmocka_unit_test(check_accepts_pointer_to_if_not),
+        cmocka_unit_test(check_accepts_keywords_inside_generated_names),
+        cmocka_unit_test(check_const_parameters_follow_apples_rule),
         cmocka_unit_test(check_adds_implicit_args_in_apple_order),
         cmocka_unit_test(check_port_send_once_in_arg_is_polymorphic_on_the_user_side),
         cmocka_unit_test(check_countinout_count_travels_both_ways),

@@ -136,6 +136,13 @@ static void parser_accepts_translation_clauses(void **state) {
                      "\"mach_port_t\") (outtran \"mach_port_t\" convert_task_to_port \"task_t\") "
                      "(destructor task_deallocate \"task_t\") (intranpayload \"task_t\" "
                      "payload_to_task))\n");
+    // The same clauses after an inline argument type (xnu's vm_map.defs), then the flags.
+    assert_parses_to("routine r(t : mach_port_t;\n"
+                     "    out o : memory_object_name_t = MACH_MSG_TYPE_MOVE_SEND ctype: mach_port_t;\n"
+                     "    p : p_t = int intran: q_t f(int) destructor: g(q_t), const);\n",
+                     "(routine r (- t mach_port_t) (out o (= memory_object_name_t "
+                     "MACH_MSG_TYPE_MOVE_SEND (ctype \"mach_port_t\"))) (- p (= p_t int (intran "
+                     "\"q_t\" f \"int\") (destructor g \"q_t\")) const))\n");
 }
 
 static void parser_accepts_every_argument_kind_and_flag(void **state) {

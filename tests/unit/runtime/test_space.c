@@ -55,9 +55,15 @@ static void test_allocate_name_chosen_by_caller(void **state) {
   assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, want), KERN_SUCCESS);
   assert_int_equal(type_of(want), MACH_PORT_TYPE_RECEIVE);
   assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, want), KERN_NAME_EXISTS);
-  /* Same index, other generation: the slot is taken. */
+  /* Same index, other generation: XNU's ipc_entry_alloc_name refuses with KERN_FAILURE; a
+   * generation without both low bits set cannot be a name (KERN_INVALID_VALUE), index 0 is
+   * reserved (KERN_FAILURE). */
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_PORT_SET, 0x1234560b),
+                   KERN_FAILURE);
   assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_PORT_SET, 0x12345608),
-                   KERN_NAME_EXISTS);
+                   KERN_INVALID_VALUE);
+  assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_PORT_SET, 0x7b),
+                   KERN_FAILURE);
   assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_NULL),
                    KERN_INVALID_VALUE);
   assert_int_equal(mach_port_allocate_name(SELF, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_DEAD),

@@ -1,0 +1,22 @@
+# Ports in event loops and semaphores across processes through machd (docs/event-loops.md,
+# docs/semaphores.md). One CTest per test function.
+if(TARGET machd AND TARGET mach_static)
+  add_executable(machd_evloop_peer e2e/machd_evloop_peer.c)
+  target_link_libraries(machd_evloop_peer PRIVATE mach_static mach_internal)
+  set_target_properties(machd_evloop_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_executable(machd_evloop_e2e e2e/machd_evloop_test.c e2e/machd_harness.c)
+  target_link_libraries(machd_evloop_e2e PRIVATE machd_common cmocka)
+  target_include_directories(machd_evloop_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include)
+  target_compile_definitions(machd_evloop_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
+                                                      MACHD_PEER="$<TARGET_FILE:machd_evloop_peer>"
+                                                      MACHD_EVLOOP_PEER="$<TARGET_FILE:machd_evloop_peer>")
+  set_target_properties(machd_evloop_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_dependencies(machd_evloop_e2e machd machd_evloop_peer)
+  set(MACHD_EVLOOP_TESTS
+    remote_senders_wake_an_epoll_loop
+    semaphore_right_in_another_process_is_not_served)
+  foreach(t ${MACHD_EVLOOP_TESTS})
+    add_test(NAME machd_evloop.${t} COMMAND machd_evloop_e2e ${t})
+    set_tests_properties(machd_evloop.${t} PROPERTIES TIMEOUT 300 LABELS machd)
+  endforeach()
+endif()
