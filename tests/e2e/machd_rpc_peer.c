@@ -353,11 +353,14 @@ static int move_away(const char *name, const char *third_name, long first) {
         return 3;
     ready();
     for (long i = 0; i < first; i++) {
-        mach_msg_header_t h;
-        memset(&h, 0, sizeof h);
-        mach_msg_return_t mr = mach_msg(&h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof h + 64, recv, 30000, MACH_PORT_NULL);
-        if (mr != MACH_MSG_SUCCESS || h.msgh_id != (mach_msg_id_t)i) {
-            fprintf(stderr, "machd_rpc_peer: moveaway: %#x id %d (want %ld)\n", mr, h.msgh_id, i);
+        struct {
+            mach_msg_header_t h;
+            uint8_t room[64]; /* the trailer and a little more */
+        } in;
+        memset(&in, 0, sizeof in);
+        mach_msg_return_t mr = mach_msg(&in.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, recv, 30000, MACH_PORT_NULL);
+        if (mr != MACH_MSG_SUCCESS || in.h.msgh_id != (mach_msg_id_t)i) {
+            fprintf(stderr, "machd_rpc_peer: moveaway: %#x id %d (want %ld)\n", mr, in.h.msgh_id, i);
             return 4;
         }
     }
