@@ -3,6 +3,9 @@ if(TARGET mach_static)
   openmig_add_unit_test(NAME test_headers
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_headers.c
     LIBS mach_static)
+  openmig_add_unit_test(NAME test_darwin_abi
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_darwin_abi.c
+    LIBS mach_static)
   foreach(t space right port msg mqueue portset notify ool trailer xnu_rules guard peek service msg2)
     if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/unit/runtime/test_${t}.c)
       openmig_add_unit_test(NAME test_${t}

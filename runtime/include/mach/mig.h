@@ -60,6 +60,35 @@ typedef struct mig_subsystem {
 
 #define MIG_SUBSYSTEM_NULL ((mig_subsystem_t)0)
 
+/* The KernelServer routine and subsystem forms of the -mach_msg2 stubs xnu builds its kernel
+ * servers with: the stub gets the header, the plain data and the trailer separately. Darwin
+ * shows these only inside the kernel (XNU_KERNEL_PRIVATE); they are given here so that code
+ * written for that form finds its types. OpenMIG's mig writes the classic form
+ * (generated-code.md). */
+typedef void (*mig_stub_kern_routine_t)(mach_msg_header_t *InHeadP, void *InDataP,
+                                        mach_msg_max_trailer_t *InTrailerP,
+                                        mach_msg_header_t *OutHeadP, void *OutDataP);
+typedef mig_stub_kern_routine_t mig_kern_routine_t;
+typedef mig_kern_routine_t (*mig_kern_server_routine_t)(mach_msg_header_t *InHeadP);
+struct kern_routine_descriptor {
+  mig_impl_routine_t impl_routine;
+  mig_stub_kern_routine_t kstub_routine;
+  unsigned int argc;
+  unsigned int descr_count;
+  unsigned int reply_descr_count;
+  unsigned int max_reply_msg;
+};
+typedef struct kern_routine_descriptor mig_kern_routine_descriptor;
+typedef struct kern_routine_descriptor *kern_routine_descriptor_t;
+typedef struct mig_kern_subsystem {
+  mig_kern_server_routine_t kserver; /* demux routine */
+  mach_msg_id_t start;               /* first routine id */
+  mach_msg_id_t end;                 /* last routine id + 1 */
+  mach_msg_size_t maxsize;           /* largest reply */
+  vm_address_t reserved;
+  mig_kern_routine_descriptor kroutine[1];
+} *mig_kern_subsystem_t;
+
 typedef struct mig_symtab {
   char *ms_routine_name;
   int ms_routine_number;

@@ -28,6 +28,29 @@ typedef mach_port_t upl_t;
 typedef mach_port_t vm_named_entry_t;
 
 #define UPL_NULL ((upl_t)0)
+
+/* mach_vm_range_create (mach_vm.defs): an address range, the recipe flavor and the recipes
+ * as raw bytes. The recipe record itself (mach_vm_range_recipe_v1_t) uses 64-bit bit-fields
+ * and is not provided. */
+typedef struct mach_vm_range {
+  mach_vm_offset_t min_address;
+  mach_vm_offset_t max_address;
+} *mach_vm_range_t;
+typedef uint32_t mach_vm_range_flavor_t;
+enum {
+  MACH_VM_RANGE_FLAVOR_INVALID,
+  MACH_VM_RANGE_FLAVOR_V1,
+};
+#define MACH_VM_RANGE_FLAVOR_DEFAULT MACH_VM_RANGE_FLAVOR_V1
+typedef uint64_t mach_vm_range_flags_t;
+#define MACH_VM_RANGE_NONE ((mach_vm_range_flags_t)0)
+typedef uint16_t mach_vm_range_tag_t;
+enum {
+  MACH_VM_RANGE_DEFAULT,
+  MACH_VM_RANGE_DATA,
+  MACH_VM_RANGE_FIXED,
+};
+typedef uint8_t *mach_vm_range_recipes_raw_t;
 #define VM_NAMED_ENTRY_NULL ((vm_named_entry_t)0)
 
 #endif /* OPENMIG_MACH_VM_TYPES_H */

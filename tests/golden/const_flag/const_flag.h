@@ -83,7 +83,7 @@ extern
 kern_return_t strings
 (
 	mach_port_t server,
-	const nspace_path_t p,
+	const path1024_t p,
 	const labelstr_t l
 );
 
@@ -161,7 +161,7 @@ kern_return_t no_effect
 	typedef struct {
 		mach_msg_header_t Head;
 		NDR_record_t NDR;
-		nspace_path_t p;
+		path1024_t p;
 		mach_msg_type_number_t lOffset;
 		mach_msg_type_number_t lCnt;
 		char l[1024];

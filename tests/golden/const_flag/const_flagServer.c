@@ -136,7 +136,7 @@
 	typedef struct {
 		mach_msg_header_t Head;
 		NDR_record_t NDR;
-		nspace_path_t p;
+		path1024_t p;
 		mach_msg_type_number_t lOffset;
 		mach_msg_type_number_t lCnt;
 		char l[1024];
@@ -267,7 +267,7 @@ MIG_SERVER_ROUTINE
 kern_return_t strings
 (
 	mach_port_t server,
-	const nspace_path_t p,
+	const path1024_t p,
 	const labelstr_t l
 );
 
@@ -432,7 +432,7 @@ mig_internal novalue _Xstrings
 	typedef struct {
 		mach_msg_header_t Head;
 		NDR_record_t NDR;
-		nspace_path_t p;
+		path1024_t p;
 		mach_msg_type_number_t lOffset;
 		mach_msg_type_number_t lCnt;
 		char l[1024];

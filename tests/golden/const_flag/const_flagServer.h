@@ -89,7 +89,7 @@ MIG_SERVER_ROUTINE
 kern_return_t strings
 (
 	mach_port_t server,
-	const nspace_path_t p,
+	const path1024_t p,
 	const labelstr_t l
 );
 
@@ -196,7 +196,7 @@ extern const struct const_flag_test_subsystem {
 	typedef struct {
 		mach_msg_header_t Head;
 		NDR_record_t NDR;
-		nspace_path_t p;
+		path1024_t p;
 		mach_msg_type_number_t lOffset;
 		mach_msg_type_number_t lCnt;
 		char l[1024];

@@ -177,7 +177,7 @@ extern "C" {
 	typedef struct {
 		mach_msg_header_t Head;
 		NDR_record_t NDR;
-		nspace_path_t p;
+		path1024_t p;
 		mach_msg_type_number_t lOffset;
 		mach_msg_type_number_t lCnt;
 		char l[1024];
@@ -295,7 +295,7 @@ extern
 kern_return_t strings
 (
 	mach_port_t server,
-	const nspace_path_t p,
+	const path1024_t p,
 	const labelstr_t l
 );
 
@@ -473,7 +473,7 @@ mig_internal kern_return_t __MIG_check__Reply__strings_t(__attribute__((__unused
 mig_external kern_return_t strings
 (
 	mach_port_t server,
-	const nspace_path_t p,
+	const path1024_t p,
 	const labelstr_t l
 )
 {
@@ -483,7 +483,7 @@ mig_external kern_return_t strings
 	typedef struct {
 		mach_msg_header_t Head;
 		NDR_record_t NDR;
-		nspace_path_t p;
+		path1024_t p;
 		mach_msg_type_number_t lOffset;
 		mach_msg_type_number_t lCnt;
 		char l[1024];

@@ -1,0 +1,10 @@
+/* Thread special port numbers (<mach/thread_special_ports.h>). */
+#ifndef OPENMIG_MACH_THREAD_SPECIAL_PORTS_H
+#define OPENMIG_MACH_THREAD_SPECIAL_PORTS_H
+
+#define THREAD_KERNEL_PORT 1
+#define THREAD_INSPECT_PORT 2
+#define THREAD_READ_PORT 3
+#define THREAD_MAX_SPECIAL_PORT THREAD_READ_PORT
+
+#endif /* OPENMIG_MACH_THREAD_SPECIAL_PORTS_H */
