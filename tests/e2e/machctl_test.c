@@ -227,7 +227,16 @@ static void table_and_json_list_names_owners_and_counts(void **state) {
     assert_true(line_holding(json.out, "\"send_once\": 8, \"names\": 1, \"queued\": ", line, sizeof line));
     unsigned queued = 0;
     assert_int_equal(sscanf(strstr(line, "\"queued\": "), "\"queued\": %u", &queued), 1);
-    assert_true(queued >= 1 && queued <= 8);
+    assert_true(queued <= 8);
+    long wmem = 0; /* the socket buffer machd writes into (its default size) */
+    FILE *f = fopen("/proc/sys/net/core/wmem_default", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &wmem) != 1)
+            wmem = 0;
+        fclose(f);
+    }
+    if (wmem > 0 && wmem < 500000) /* 800 KB cannot all be in the socket */
+        assert_true(queued >= 1);
     assert_non_null(strstr(json.out, "\"counters\": {\"tasks\": 5, \"ports\": 3, "));
     assert_int_equal(count_of(json.out, "\"command\": \"machctl\""), 1); /* itself, as a task */
     run_free(&json);
