@@ -6,8 +6,8 @@
 # A layer is a folder with a README.md holding one line "May include: a, b" (or "May include:
 # nothing"), naming the sibling folders its files may include from. Layers are looked for under
 # the include roots below; each root is the folder that #include paths are written from, so a
-# quoted include "X/file.h" names layer X of that root. runtime/machd is a layer of its own whose
-# includes name layers of runtime/src.
+# quoted include "X/file.h" names layer X of that root. runtime/machd and runtime/machctl are
+# layers of their own whose includes name layers of runtime/src.
 #
 # Fails (exit 1, one line per finding) when
 #   - a file includes "X/..." where X is a layer its folder's README does not allow;
@@ -21,7 +21,7 @@ cd "$top" || exit 2
 
 # root|extra-layer-dirs: each root's layers are its subfolders; extra dirs are checked against
 # the root's layers too.
-roots=("compiler|" "runtime/src|runtime/machd")
+roots=("compiler|" "runtime/src|runtime/machd runtime/machctl")
 status=0
 fail() { echo "check-layers: $*"; status=1; }
 

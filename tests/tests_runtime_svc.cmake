@@ -10,10 +10,10 @@ if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/api/msg.c)
   openmig_add_unit_test(NAME e2e_echo_handwritten
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/e2e/echo_handwritten.c
     LIBS mach_static mach_internal LABELS runtime e2e)
-  # These test the in-process runtime: never switch to a machd that happens to be running.
+  # These test the in-process runtime: the in-process name service, never machd's.
   set_tests_properties(test_mach_error test_mig_support test_reply_port test_server
                        test_server_pool test_bootstrap test_stress e2e_echo_handwritten
-                       PROPERTIES ENVIRONMENT MACHD_DISABLE=1)
+                       PROPERTIES ENVIRONMENT MACH_BOOTSTRAP=private)
 endif()
 # mach_internal only for _GNU_SOURCE, which replay_main.c (scandir) needs until it defines it.
 if(TARGET mach_static AND EXISTS ${PROJECT_SOURCE_DIR}/runtime/src/api/msg.c)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <mach/mach.h>
+#include <mach/openmig_bootstrap.h>
 #include <mach/openmig_fd.h>
 #include <servers/bootstrap.h>
 
@@ -192,6 +193,7 @@ static void *stop_when_done(void *arg) {
 
 int main(void) {
     mach_port_t service = MACH_PORT_NULL;
+    (void)openmig_bootstrap_private(); /* one process: the in-process name service, no machd */
     kern_return_t kr = bootstrap_check_in(bootstrap_port, SERVICE, &service);
     if (kr != KERN_SUCCESS) {
         fprintf(stderr, "bootstrap_check_in: %s\n", mach_error_string(kr));

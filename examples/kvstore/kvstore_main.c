@@ -1,12 +1,15 @@
 /* kvstore example: registers the service with the bootstrap name server, serves it on a thread,
  * and uses it the way another program would: look the name up, then call the generated stubs.
- * Prints what it stored and read back; exits 0 when every value came back intact. */
+ * Prints what it stored and read back; exits 0 when every value came back intact. One process:
+ * it chooses the in-process name service (kvstore-server and kvstore-client are the same
+ * service as two processes, through machd). */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mach/mach.h>
 #include <mach/mach_port.h>
+#include <mach/openmig_bootstrap.h>
 #include <mach/vm_map.h>
 #include <servers/bootstrap.h>
 
@@ -25,6 +28,7 @@ static void *serve(void *arg) {
 
 int main(void) {
     static mach_port_t service_port;
+    (void)openmig_bootstrap_private(); /* names for this process's threads only: no machd */
     kern_return_t kr = bootstrap_check_in(bootstrap_port, SERVICE, &service_port);
     if (kr != KERN_SUCCESS) {
         fprintf(stderr, "bootstrap_check_in: %s\n", mach_error_string(kr));

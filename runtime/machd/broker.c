@@ -133,6 +133,9 @@ void broker_handle(struct broker *b, struct broker_task *t, const struct machd_m
     case MACHD_SEND_ADMIT:
         admit_handle_send_admit(b, t, req);
         break;
+    case MACHD_QUERY:
+        query_handle(b, t, req);
+        break;
     case MACHD_QUEUE_CREDIT:
         admit_apply_queue_credit(b, t, req->u.queue_credit.name, req->u.queue_credit.seen, req->u.queue_credit.room);
         break;

@@ -37,6 +37,9 @@ struct broker_hooks {
      * past a full queue without asking for room waits, the way a Mach sender blocks, until the
      * receiver makes room. May be NULL (then nothing is held back). */
     void (*pause)(void *ctx, void *conn, bool paused);
+    /* The datagrams queued for the task and not yet written, and their bytes, for QUERY (may be
+     * NULL: reported as zero). */
+    void (*queued)(void *ctx, void *conn, uint32_t *datagrams, uint64_t *bytes);
 };
 
 /* What one task, and all the tasks of one user, may make machd hold (docs/security.md). Each is

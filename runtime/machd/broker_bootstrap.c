@@ -17,21 +17,6 @@ enum {
     BS_NO_MEMORY = 1105,
 };
 
-/* How a name came to be bound (section 6 of docs/machd.md). */
-enum service_state {
-    SERVICE_CHECKED_IN, /* a task holds the receive right (CHECK_IN or RECLAIM) */
-    SERVICE_REGISTERED, /* bound to a send right by REGISTER (may be unregistered) */
-    SERVICE_CREATED,    /* CREATE: the keeper holds the receive right until a check-in */
-};
-
-struct service {
-    char name[MACHD_MAX_SERVICE_NAME + 1];
-    enum service_state state;
-    struct broker_task *owner; /* the task that bound it; its names go when it dies */
-    struct broker_port *port;
-    struct service *next;
-};
-
 /* Counts a name against its owner and the owner's uid (b->limits), or gives it back. */
 static void service_charge(struct service *s, struct broker_task *owner, int delta) {
     s->owner = owner;

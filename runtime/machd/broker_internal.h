@@ -92,7 +92,22 @@ struct transit {
     uint32_t raw_name;        /* MACHD_HANDLE_NULL / DEAD when port is NULL */
 };
 
-struct service; /* broker_bootstrap.c */
+/* How a name came to be bound (section 6 of docs/machd.md). */
+enum service_state {
+    SERVICE_CHECKED_IN, /* a task holds the receive right (CHECK_IN or RECLAIM) */
+    SERVICE_REGISTERED, /* bound to a send right by REGISTER (may be unregistered) */
+    SERVICE_CREATED,    /* CREATE: the keeper holds the receive right until a check-in */
+};
+
+/* One bootstrap name (broker_bootstrap.c keeps the table; broker_query.c lists it). */
+struct service {
+    char name[MACHD_MAX_SERVICE_NAME + 1];
+    enum service_state state;
+    struct broker_task *owner; /* the task that bound it; its names go when it dies */
+    struct broker_port *port;
+    struct service *next;
+};
+
 struct held;    /* broker_keeper.c */
 
 struct broker {
@@ -318,5 +333,11 @@ void bootstrap_release_owned(struct broker *b, struct broker_task *owner);
 
 /* BOOTSTRAP: one name service operation for t; answers t. */
 void bootstrap_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* ---- broker_query.c: what machd holds, for machctl ---- */
+
+/* QUERY: one page of the services or tasks list, to a task of machd's own uid or root; answers
+ * t (KERN_NO_ACCESS to anyone else). */
+void query_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
 
 #endif

@@ -266,6 +266,16 @@ static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
     *out = s->io;
 }
 
+/* What is queued for a task (QUERY): bounded by CONN_OUT_LIMIT, so the walk is short. */
+static void hook_queued(void *ctx, void *conn, uint32_t *datagrams, uint64_t *bytes) {
+    (void)ctx;
+    const struct conn *c = conn;
+    *datagrams = 0;
+    for (const struct out_packet *p = c->out_head; p; p = p->next)
+        ++*datagrams;
+    *bytes = c->out_bytes;
+}
+
 /* ---- connections ---- */
 
 static void conn_reap(struct machd_server *s, struct conn *c) {
@@ -494,7 +504,7 @@ static int server_create(struct machd_server **out, int fd, const char *path, in
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
                                      .send_fd = hook_send_fd, .room_fd = hook_room_fd,
                                      .now_ms = hook_now_ms, .io_counts = hook_io_counts,
-                                     .pause = hook_pause};
+                                     .pause = hook_pause, .queued = hook_queued};
     s->broker = broker_create(&s->hooks, s);
     s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {

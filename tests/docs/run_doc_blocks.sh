@@ -6,7 +6,8 @@
 #                         exactly that (stdout and stderr together).
 #   ```<lang> file=NAME   not run: written to NAME in the page's scratch directory, for the
 #                         blocks after it (a .defs file, a header).
-#   ```sh-norun, ```text, ```console, ...  shown only: not meant to be run as they are.
+#   ```sh-norun, ```sh norun, ```text, ```console, ...  shown only: not meant to be run as they
+#                         are (`sh norun` keeps sh highlighting, for README.md).
 # ```bash and ```shell are refused: say sh, or sh-norun.
 # The blocks see an installed OpenMIG first on PATH (cmake --install of the build directory into a
 # temporary prefix; PKG_CONFIG_PATH and CMAKE_PREFIX_PATH point at it), "/tmp/" is mapped to a
@@ -76,6 +77,7 @@ for page in "${pages[@]}"; do
     case $lang in
       bash|shell) fail "$name.md:$line: \`\`\`$lang: write \`\`\`sh (run by this test) or \`\`\`sh-norun" ;;
       sh)
+        [[ " $attrs " == *" norun "* ]] && continue
         cwd=$scratch
         [[ " $attrs " == *" cwd=source "* ]] && cwd=$SRC
         expect=""

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker.h"
 #include "wire/machd_proto.h"
@@ -213,7 +214,13 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
         }
         break;
     default:
-        m->type = MACHD_STATS;
+        if (take(s) & 1) {
+            m->type = MACHD_STATS;
+        } else { // what machd holds: listed to the tasks of machd's uid, refused to the others
+            m->type = MACHD_QUERY;
+            m->u.query.kind = MACHD_QUERY_SERVICES + take(s) % 2;
+            m->u.query.offset = take(s) % 4;
+        }
         break;
     }
     return s->p < s->end;
@@ -243,7 +250,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 break;
             memset(ft, 0, sizeof *ft);
             struct machd_audit me = id;
-            me.uid += (uint32_t)(ft - s.tasks) % 2; // two users, for the per-uid limits
+            // Two users, for the per-uid limits: the odd tasks' 1001, the others machd's own
+            // (geteuid(): QUERY lists to them and refuses the odd ones).
+            me.uid = (ft - s.tasks) % 2 ? 1001u : (uint32_t)geteuid();
             me.task_id = (uint64_t)(ft - s.tasks) + 1;
             ft->t = broker_task_create(b, &me, (void *)(uintptr_t)(ft - s.tasks + 1));
             break;

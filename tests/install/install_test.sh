@@ -22,15 +22,15 @@ run_logged() { # run_logged <log> <what> <command...>
   local log=$1 what=$2; shift 2
   "$@" >"$log" 2>&1 || { cat "$log" >&2; fail "$what"; }
 }
-# The examples run in one process: no machd (a developer's running one must not matter).
-export MACHD_DISABLE=1
+# The examples run in one process and choose the in-process name service themselves
+# (openmig_bootstrap_private): no machd.
 
 install_prefix() {
   run_logged install.txt "cmake --install" cmake --install "$BUILD" --prefix "$WORK/prefix"
-  for f in bin/mig bin/machd include/mach/mach.h include/servers/bootstrap.h \
+  for f in bin/mig bin/machd bin/machctl include/mach/mach.h include/servers/bootstrap.h \
            share/mig/defs/mach/std_types.defs lib/pkgconfig/mach.pc lib/libmach.a \
            lib/cmake/OpenMIG/OpenMIGConfig.cmake lib/cmake/OpenMIG/OpenMIGTargets.cmake \
-           share/man/man1/mig.1 share/man/man8/machd.8 \
+           share/man/man1/mig.1 share/man/man1/machctl.1 share/man/man8/machd.8 \
            lib/systemd/user/machd.socket lib/systemd/user/machd.service \
            lib/systemd/system/machd.socket lib/systemd/system/machd.service; do
     [[ -e prefix/$f ]] || fail "not installed: $f"
@@ -108,7 +108,7 @@ case_deb() {
   local deb
   deb=$(ls pkg/openmig_*.deb) || fail "no .deb written"
   dpkg-deb -c "$deb" | awk '{print $6}' >contents.txt
-  for f in ./usr/bin/mig ./usr/bin/machd ./usr/include/mach/mach.h ./usr/lib/pkgconfig/mach.pc \
+  for f in ./usr/bin/mig ./usr/bin/machd ./usr/bin/machctl ./usr/include/mach/mach.h ./usr/lib/pkgconfig/mach.pc \
            ./usr/lib/cmake/OpenMIG/OpenMIGConfig.cmake ./usr/share/mig/defs/mach/std_types.defs \
            ./usr/share/man/man1/mig.1 ./usr/share/man/man8/machd.8 \
            ./usr/lib/systemd/system/machd.socket ./usr/lib/systemd/user/machd.service; do

@@ -1,6 +1,11 @@
 /* <servers/bootstrap.h>: the bootstrap name service (Darwin's API): servers check in under a
  * name, clients look the name up and get a send right. Names, types and codes as on Darwin.
- * In a process without machd the service runs inside libmach (see docs/server-loops.md). */
+ * By default the service is machd's, shared by the user's processes and started by the first
+ * call when it is not running; when machd cannot be reached every call fails with
+ * MACH_SEND_INVALID_DEST (the reason said once on stderr). With MACH_BOOTSTRAP=private in the
+ * environment, or after openmig_bootstrap_private() (<mach/openmig_bootstrap.h>), the service
+ * runs inside libmach, for the threads of this process only (docs/machd.md 7,
+ * docs/server-loops.md). */
 #ifndef _SERVERS_BOOTSTRAP_H_
 #define _SERVERS_BOOTSTRAP_H_
 

@@ -8,6 +8,7 @@
 #include <mach/mach.h>
 #include <mach/mach_error.h>
 #include <mach/notify.h>
+#include <mach/openmig_bootstrap.h>
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -73,8 +74,8 @@ __attribute__((constructor)) static void bootstrap_port_init(void) {
     adopt_service_port(port);
     (void)pthread_atfork(bootstrap_before_fork, bootstrap_after_fork_parent,
                          bootstrap_after_fork_child);
-    /* With machd in use (MACHD_SOCKET, or its socket at the default path; MACHD_DISABLE=1 opts
-     * out), machd's name service becomes the bootstrap port (bootstrap_client_use_port). */
+    /* machd's name service becomes the bootstrap port (bootstrap_client_use_port) unless the
+     * program chose the in-process one (MACH_BOOTSTRAP=private). */
     bootstrap_client_use_machd();
 }
 
@@ -87,6 +88,18 @@ void bootstrap_client_use_port(mach_port_t port, bootstrap_transport_fn serve) {
     transport_serve = serve;
     bootstrap_port = port;
     (void)task_set_special_port(mach_task_self(), TASK_BOOTSTRAP_PORT, port);
+}
+
+kern_return_t openmig_bootstrap_private(void) {
+    pthread_mutex_lock(&local_service_lock);
+    mach_port_t port = local_service_port;
+    if (port != MACH_PORT_NULL) {
+        transport_serve = NULL; /* machd's stand-in stays in the space, unused */
+        transport_port = MACH_PORT_NULL;
+        adopt_service_port(port);
+    }
+    pthread_mutex_unlock(&local_service_lock);
+    return port != MACH_PORT_NULL ? KERN_SUCCESS : KERN_FAILURE;
 }
 
 /* True when a transport takes calls made on bp. */

@@ -25,8 +25,8 @@ typedef kern_return_t (*bootstrap_transport_fn)(uint32_t op, const char *name,
  * bootstrap port; the in-process service then never starts. */
 void bootstrap_client_use_port(mach_port_t port, bootstrap_transport_fn serve);
 
-/* Makes machd's name service the task's bootstrap port when machd is in use (MACHD_SOCKET is
- * set, or a machd listens at the default path, docs/machd.md 1; MACHD_DISABLE=1 opts out):
+/* Makes machd's name service the task's bootstrap port unless the program chose a private,
+ * in-process one (MACH_BOOTSTRAP=private or MACHD_DISABLE=1; docs/machd.md 7):
  * bootstrap_check_in/look_up/register/status on bootstrap_port then go to machd through the
  * transport (the connection is made on the first call). Called from the bootstrap constructor;
  * idempotent (bootstrap_machd.c). */

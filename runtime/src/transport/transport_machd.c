@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,6 +238,47 @@ static void fork_child(void) {
 
 static void watch_forks(void) { (void)pthread_atfork(fork_prepare, fork_parent, fork_child); }
 
+/* Says once per process, on stderr, why machd cannot be reached: bootstrap calls then fail with
+ * MACH_SEND_INVALID_DEST (docs/machd.md 7, "When machd cannot be reached"). */
+static void say_unreachable(int err) {
+    static int said;
+    if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+        return;
+    char path[108];
+    bool private_dir;
+    if (!machd_socket_path(path, sizeof path, &private_dir))
+        snprintf(path, sizeof path, "(a path too long)");
+    const char *why;
+    switch (err) {
+    case ECONNREFUSED:
+        why = getenv("MACHD_NO_AUTOSTART") && strcmp(getenv("MACHD_NO_AUTOSTART"), "1") == 0
+                  ? "no machd answers there, and MACHD_NO_AUTOSTART=1 keeps this process from starting one"
+                  : "no machd answers there, and none could be started (is machd installed, on PATH or in "
+                    "$MACHD_PATH?)";
+        break;
+    case ESHUTDOWN:
+        why = "the service manager's machd for this path is stopped on purpose (the path's .managed "
+              "file; start it again, e.g. systemctl --user start machd.socket)";
+        break;
+    case EACCES:
+        why = "the daemon there cannot be trusted (see above)";
+        break;
+    case EUSERS:
+        why = "machd serves as many tasks of this user as it allows (--limit connections-per-uid)";
+        break;
+    case EPROTO:
+        why = "machd there speaks another protocol version (restart it with this OpenMIG's machd)";
+        break;
+    default:
+        why = strerror(err);
+        break;
+    }
+    fprintf(stderr,
+            "libmach: no bootstrap server: machd at %s: %s; bootstrap calls fail with "
+            "MACH_SEND_INVALID_DEST (MACH_BOOTSTRAP=private serves names inside this process only)\n",
+            path, why);
+}
+
 /* Connects (autostart: starting machd on demand, section 7) unless connected. */
 kern_return_t machd_start_transport(bool autostart) {
     pthread_mutex_lock(&T.start_mu);
@@ -244,7 +286,10 @@ kern_return_t machd_start_transport(bool autostart) {
     if (!T.up) {
         if (!T.in_buf)
             T.in_buf = malloc(MACHD_MAX_PACKET);
-        if (!T.in_buf || machd_conn_open(&T.conn, NULL, autostart) != 0) {
+        int err = T.in_buf ? machd_conn_open(&T.conn, NULL, autostart) : ENOMEM;
+        if (err) {
+            if (autostart) /* not the rebinder's polling for a machd to come back */
+                say_unreachable(err);
             kr = KERN_FAILURE;
         } else {
             static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
@@ -309,20 +354,15 @@ uint32_t machd_request(struct machd_msg *m, struct waiter *w) {
     return w->status;
 }
 
+/* The task's bootstrap port is machd's name service unless the program chose one inside the
+ * process: MACH_BOOTSTRAP=private (or MACHD_DISABLE=1, its older spelling). No connection is
+ * made here: the first bootstrap call connects, starting machd if need be (docs/machd.md 7). */
 static bool machd_in_use(void) {
+    const char *mode = getenv("MACH_BOOTSTRAP");
+    if (mode && strcmp(mode, "private") == 0)
+        return false;
     const char *off = getenv("MACHD_DISABLE");
-    if (off && strcmp(off, "1") == 0)
-        return false;
-    const char *env = getenv("MACHD_SOCKET");
-    if (env && *env)
-        return true;
-    char path[108];
-    bool private_dir;
-    struct stat st;
-    if (!machd_socket_path(path, sizeof path, &private_dir) || stat(path, &st) != 0 ||
-        !S_ISSOCK(st.st_mode))
-        return false;
-    return machd_conn_listening(path);
+    return !(off && strcmp(off, "1") == 0);
 }
 
 bool transport_machd_take_bootstrap(void) {

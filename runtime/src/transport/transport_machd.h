@@ -20,16 +20,16 @@ kern_return_t transport_machd_start(void);
  * 5 create (*right_out: a send right), 7 status (*right_out: BOOTSTRAP_STATUS_*); 6 (reclaim) is
  * the runtime's own, refused here. Returns KERN_SUCCESS, a BOOTSTRAP_* status (docs/machd.md 6),
  * KERN_INVALID_RIGHT for a bad right_in, KERN_INVALID_ARGUMENT for a bad op, or
- * MACH_SEND_INVALID_DEST when machd is gone. Names this task checks in, or registers to its own
+ * MACH_SEND_INVALID_DEST when machd is gone or cannot be reached (why is said once on stderr). Names this task checks in, or registers to its own
  * ports, are bound again after a machd restart (docs/machd.md 4). Thread-safe; blocks for one
  * machd round trip. Starts the transport if needed. */
 kern_return_t transport_machd_bootstrap(uint32_t op, const char *name, mach_port_name_t right_in,
                                         mach_port_name_t *right_out);
 
 /* Whether machd's name service is to become the task's bootstrap port: true on the first call
- * only, and only when machd is in use: MACHD_SOCKET is set, or a machd listens at the default
- * path (docs/machd.md 1); MACHD_DISABLE=1 opts out. Thread-safe. The bootstrap client
- * (services/bootstrap_machd.c) asks it once, at start-up. */
+ * only, unless the program chose a name service inside the process (MACH_BOOTSTRAP=private, or
+ * MACHD_DISABLE=1). Connects to nothing: the first bootstrap call does (docs/machd.md 7).
+ * Thread-safe. The bootstrap client (services/bootstrap_machd.c) asks it once, at start-up. */
 bool transport_machd_take_bootstrap(void);
 
 /* Where the time of this process's traffic with machd goes (benchmarks, docs/machd.md 8):

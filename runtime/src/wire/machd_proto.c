@@ -195,6 +195,36 @@ static bool check_service_name(const char *name, uint32_t len) {
     return memchr(name, '\0', len) == NULL;
 }
 
+static bool query_kind_ok(uint32_t kind) {
+    return kind == MACHD_QUERY_SERVICES || kind == MACHD_QUERY_TASKS;
+}
+
+/* A page of records: `count` valid records of its kind filling records_len exactly, within the
+ * list's total; a refusal carries none. */
+static enum machd_decode_status check_query_reply(const struct machd_msg *m) {
+    const struct machd_query_reply *r = &m->u.query_reply;
+    if (!query_kind_ok(r->kind))
+        return MACHD_DECODE_BAD_FIELD;
+    if (r->status != 0 && (r->count || r->records_len))
+        return MACHD_DECODE_BAD_FIELD;
+    if (r->count && (uint64_t)r->offset + r->count > r->total)
+        return MACHD_DECODE_BAD_FIELD;
+    if (r->records_len > MACHD_QUERY_MAX_RECORDS_LEN || (r->records_len && !r->records))
+        return MACHD_DECODE_TOO_LARGE;
+    size_t at = 0;
+    for (uint32_t i = 0; i < r->count; i++) {
+        struct machd_query_service s;
+        struct machd_query_task t;
+        size_t n = r->kind == MACHD_QUERY_SERVICES
+                       ? machd_query_get_service(r->records + at, r->records_len - at, &s)
+                       : machd_query_get_task(r->records + at, r->records_len - at, &t);
+        if (n == 0)
+            return MACHD_DECODE_BAD_FIELD;
+        at += n;
+    }
+    return at == r->records_len ? MACHD_DECODE_OK : MACHD_DECODE_BAD_LENGTH;
+}
+
 static enum machd_decode_status check_msg(const struct machd_msg *m) {
     switch ((enum machd_msg_type)m->type) {
     case MACHD_HELLO:
@@ -260,6 +290,10 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
         return is_real_handle(m->u.queue_full.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_MOVED:
         return is_real_handle(m->u.moved.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_QUERY:
+        return query_kind_ok(m->u.query.kind) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_QUERY_REPLY:
+        return check_query_reply(m);
     case MACHD_STATS_REPLY:
     case MACHD_HELLO_REPLY:
     case MACHD_SEND_REPLY:
@@ -448,6 +482,20 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
     case MACHD_MOVED:
         IO(c, m->u.moved.name);
         break;
+    case MACHD_QUERY:
+        IO(c, m->u.query.kind);
+        IO(c, m->u.query.offset);
+        break;
+    case MACHD_QUERY_REPLY:
+        IO(c, m->u.query_reply.status);
+        IO(c, m->u.query_reply.kind);
+        IO(c, m->u.query_reply.offset);
+        IO(c, m->u.query_reply.total);
+        IO(c, m->u.query_reply.count);
+        if (!c->writing && !c->failed)
+            m->u.query_reply.records_len = (uint32_t)io_left(c); /* the rest: checked record by record */
+        io_bytes(c, &m->u.query_reply.records, m->u.query_reply.records_len);
+        break;
     case MACHD_STATS_REPLY:
         IO(c, m->u.stats_reply.tasks);
         IO(c, m->u.stats_reply.ports);
@@ -471,6 +519,94 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
     if (!c->reserved_ok)
         return MACHD_DECODE_BAD_RIGHT;
     return MACHD_DECODE_OK;
+}
+
+/* ---- query records (QUERY_REPLY), described once for both directions ---- */
+
+/* A command name: 16 bytes, the name then zeros (canonical, so a decoded record encodes back to
+ * the same bytes). */
+static void io_comm(struct codec *c, char comm[MACHD_COMM_SIZE], bool *ok) {
+    char wire[MACHD_COMM_SIZE] = {0};
+    if (c->writing) {
+        size_t n = strnlen(comm, MACHD_COMM_SIZE);
+        if (n >= MACHD_COMM_SIZE)
+            *ok = false;
+        else
+            memcpy(wire, comm, n);
+    }
+    io_field(c, wire, sizeof wire);
+    if (!c->writing) {
+        size_t n = strnlen(wire, MACHD_COMM_SIZE);
+        if (n >= MACHD_COMM_SIZE)
+            *ok = false;
+        for (size_t i = n; i < MACHD_COMM_SIZE; i++)
+            if (wire[i] != 0)
+                *ok = false;
+        memcpy(comm, wire, MACHD_COMM_SIZE);
+        comm[MACHD_COMM_SIZE - 1] = '\0';
+    }
+}
+
+static void io_who(struct codec *c, struct machd_query_who *w, bool *ok) {
+    IO(c, w->task_id);
+    IO(c, w->pid);
+    IO(c, w->uid);
+    io_comm(c, w->comm, ok);
+}
+
+static bool io_service(struct codec *c, struct machd_query_service *s) {
+    bool ok = true;
+    uint32_t name_len = c->writing ? (uint32_t)strnlen(s->name, sizeof s->name) : 0;
+    IO(c, name_len);
+    if (c->failed || name_len > MACHD_MAX_SERVICE_NAME)
+        return false;
+    const uint8_t *name = (const uint8_t *)s->name;
+    io_bytes(c, &name, name_len);
+    if (c->failed)
+        return false;
+    if (!c->writing) {
+        memcpy(s->name, name, name_len);
+        s->name[name_len] = '\0';
+    }
+    if (!check_service_name(s->name, name_len))
+        return false;
+    IO(c, s->state);
+    IO(c, s->owner);
+    io_who(c, &s->receiver, &ok);
+    return ok && !c->failed && s->state >= MACHD_SERVICE_CHECKED_IN && s->state <= MACHD_SERVICE_CREATED;
+}
+
+static bool io_task(struct codec *c, struct machd_query_task *t) {
+    bool ok = true;
+    io_who(c, &t->who, &ok);
+    IO(c, t->gid);
+    IO(c, t->receive);
+    IO(c, t->send);
+    IO(c, t->send_once);
+    IO(c, t->names);
+    IO(c, t->queued);
+    IO(c, t->queued_bytes);
+    return ok && !c->failed;
+}
+
+size_t machd_query_put_service(uint8_t *buf, size_t cap, const struct machd_query_service *s) {
+    struct codec c = {.writing = true, .out = buf, .cap = cap, .reserved_ok = true};
+    return io_service(&c, (struct machd_query_service *)s) ? c.pos : 0; /* writing only reads *s */
+}
+
+size_t machd_query_get_service(const uint8_t *buf, size_t len, struct machd_query_service *out) {
+    struct codec c = {.writing = false, .in = buf, .cap = len, .reserved_ok = true};
+    return io_service(&c, out) ? c.pos : 0;
+}
+
+size_t machd_query_put_task(uint8_t *buf, size_t cap, const struct machd_query_task *t) {
+    struct codec c = {.writing = true, .out = buf, .cap = cap, .reserved_ok = true};
+    return io_task(&c, (struct machd_query_task *)t) ? c.pos : 0; /* writing only reads *t */
+}
+
+size_t machd_query_get_task(const uint8_t *buf, size_t len, struct machd_query_task *out) {
+    struct codec c = {.writing = false, .in = buf, .cap = len, .reserved_ok = true};
+    return io_task(&c, out) ? c.pos : 0;
 }
 
 enum machd_decode_status machd_proto_decode(const uint8_t *buf, size_t len, struct machd_msg *out) {
@@ -546,6 +682,7 @@ bool machd_proto_is_request(uint16_t type) {
     case MACHD_STATS:
     case MACHD_QUEUE_CREDIT:
     case MACHD_SEND_ADMIT:
+    case MACHD_QUERY:
         return true;
     default:
         return false;

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 4u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
-                                  item, STATS_REPLY I/O counters; 4: MOVED */
+#define MACHD_PROTO_VERSION 5u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+                                  item, STATS_REPLY I/O counters; 4: MOVED; 5: QUERY */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -61,6 +61,59 @@ enum machd_msg_type {
     MACHD_QUEUE_FULL = 18,   /* D->T: the port behind a send handle has no room left */
     MACHD_MOVED = 19,        /* D->T: a receive right this task moved is at its new receiver: no
                                 delivery for it follows on this connection */
+    MACHD_QUERY = 20,        /* T->D: one page of what machd holds (machctl) */
+    MACHD_QUERY_REPLY = 21,  /* D->T: the page: records of services or tasks */
+};
+
+/* QUERY: which list, paged by record index (docs/machd.md 3, "Queries"). */
+enum machd_query_kind {
+    MACHD_QUERY_SERVICES = 1, /* the bootstrap names, with the task holding each receive right */
+    MACHD_QUERY_TASKS = 2,    /* the connected tasks, with their rights and queued datagrams */
+};
+
+/* Bytes of a QUERY_REPLY before its records (header, status, kind, offset, total, count). */
+#define MACHD_QUERY_REPLY_FIXED (MACHD_HEADER_SIZE + 20u)
+/* Records of one QUERY_REPLY: what fits one datagram. */
+#define MACHD_QUERY_MAX_RECORDS_LEN (MACHD_MAX_PACKET - MACHD_QUERY_REPLY_FIXED)
+/* A command name as the kernel keeps it (/proc/PID/comm, TASK_COMM_LEN): at most 15 bytes and
+ * a NUL, zero-padded on the wire. */
+#define MACHD_COMM_SIZE 16u
+
+/* How a bootstrap name was bound (a service record's state). */
+enum machd_service_state {
+    MACHD_SERVICE_CHECKED_IN = 1, /* a task checked it in (or reclaimed it): it holds the receive right */
+    MACHD_SERVICE_REGISTERED = 2, /* bound to a send right by REGISTER */
+    MACHD_SERVICE_CREATED = 3,    /* bootstrap_create_service: machd holds the receive right until a check-in */
+};
+
+/* Who holds a receive right, or is a connected task: machd's record of it (identity from the
+ * kernel, command from /proc/PID/comm when machd answered). task_id 0: machd itself. */
+struct machd_query_who {
+    uint64_t task_id;
+    uint32_t pid, uid;
+    char comm[MACHD_COMM_SIZE]; /* NUL-terminated; "" when unknown */
+};
+
+/* A service record: name_len u32, name bytes, state u32, owner task id u64 (the task that bound
+ * the name), receiver task id u64, pid u32, uid u32, comm 16 bytes. */
+struct machd_query_service {
+    char name[MACHD_MAX_SERVICE_NAME + 1]; /* NUL-terminated */
+    uint32_t state;                        /* enum machd_service_state */
+    uint64_t owner;
+    struct machd_query_who receiver;       /* the port's receiver (task_id 0: machd holds it) */
+};
+
+/* A task record (64 bytes): task id u64, pid u32, uid u32, gid u32, comm 16 bytes, receive u32,
+ * send u32, send-once u32, names u32, queued u32, queued bytes u64. */
+struct machd_query_task {
+    struct machd_query_who who;
+    uint32_t gid;
+    uint32_t receive;   /* receive rights it holds (ports other processes can reach) */
+    uint32_t send;      /* names holding send rights in its broker space */
+    uint32_t send_once; /* send-once rights */
+    uint32_t names;     /* bootstrap names it bound */
+    uint32_t queued;    /* datagrams machd has queued for it and not yet written */
+    uint64_t queued_bytes;
 };
 
 /* Right item flags. */
@@ -239,7 +292,17 @@ struct machd_msg {
         struct { uint32_t status, name, type; } bootstrap_reply;
         struct { uint32_t status, type; } error;
         struct { uint32_t flags; } stats; /* flags must be 0 */
-        struct {
+        struct { uint32_t kind, offset; } query; /* enum machd_query_kind; first record wanted */
+        struct machd_query_reply {
+            uint32_t status;  /* KERN_SUCCESS, or KERN_NO_ACCESS (then no records) */
+            uint32_t kind, offset;
+            uint32_t total;   /* records in the list when machd answered */
+            uint32_t count;   /* records in this page, from `offset` */
+            uint32_t records_len;
+            const uint8_t *records; /* count records of `kind`, back to back; read them with
+                                       machd_query_get_* */
+        } query_reply;
+        struct machd_stats_reply {
             uint32_t tasks, ports, entries, names;
             uint64_t rss_bytes; /* machd's resident memory, for leak tests */
             struct machd_io_counts io; /* machd's system calls and datagrams since it started */
@@ -257,6 +320,15 @@ enum machd_decode_status machd_proto_decode(const uint8_t *buf, size_t len, stru
  * message the decoder would accept (so nothing invalid is ever sent) or does not fit in cap.
  * Thread-safe. */
 size_t machd_proto_encode(const struct machd_msg *msg, uint8_t *buf, size_t cap);
+
+/* Query records: put one at buf (capacity cap) and return its size, or 0 when it does not fit or
+ * is invalid (a name of 0 or more than 127 bytes, a state out of range); get one from len bytes
+ * at buf and return its size, or 0 when the bytes are not one valid record (the codec checks
+ * every record of a QUERY_REPLY this way). */
+size_t machd_query_put_service(uint8_t *buf, size_t cap, const struct machd_query_service *s);
+size_t machd_query_get_service(const uint8_t *buf, size_t len, struct machd_query_service *out);
+size_t machd_query_put_task(uint8_t *buf, size_t cap, const struct machd_query_task *t);
+size_t machd_query_get_task(const uint8_t *buf, size_t len, struct machd_query_task *out);
 
 /* True for the types a task may send to machd. */
 bool machd_proto_is_request(uint16_t type);

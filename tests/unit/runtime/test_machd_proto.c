@@ -532,6 +532,89 @@ static void request_types_are_the_task_to_machd_ones(void **state) {
     assert_string_equal(machd_proto_decode_status_name(MACHD_DECODE_BAD_RIGHT), "invalid right item");
 }
 
+/* QUERY and its paged reply: records of both kinds round trip; a record that is not canonical
+ * (a command with bytes after its NUL, a bad state, an empty name), a count that does not match
+ * the bytes, a page past the total or a refusal with records are refused. */
+static void query_reply_records_round_trip_and_are_checked(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_QUERY;
+    m.u.query.kind = MACHD_QUERY_TASKS;
+    m.u.query.offset = 1000;
+    size_t len = encode(&m);
+    assert_int_equal(len, MACHD_HEADER_SIZE + 8);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.query.offset, 1000);
+    set_u32(MACHD_HEADER_SIZE, 3); /* no such list */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    assert_true(machd_proto_is_request(MACHD_QUERY));
+    assert_false(machd_proto_is_request(MACHD_QUERY_REPLY));
+
+    static uint8_t records[1024];
+    struct machd_query_service s = {.name = "com.example.svc", .state = MACHD_SERVICE_CREATED, .owner = 7,
+                                    .receiver = {.task_id = 9, .pid = 42, .uid = 1000, .comm = "srv"}};
+    size_t n1 = machd_query_put_service(records, sizeof records, &s);
+    assert_int_equal(n1, 4 + strlen(s.name) + 4 + 8 + 8 + 4 + 4 + MACHD_COMM_SIZE);
+    struct machd_query_service s2 = s;
+    s2.name[0] = 'X';
+    size_t n2 = machd_query_put_service(records + n1, sizeof records - n1, &s2);
+    assert_int_equal(n2, n1);
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_QUERY_REPLY;
+    m.u.query_reply = (struct machd_query_reply){.kind = MACHD_QUERY_SERVICES, .offset = 3, .total = 5,
+                                                 .count = 2, .records_len = (uint32_t)(n1 + n2), .records = records};
+    len = encode(&m);
+    assert_int_equal(len, MACHD_QUERY_REPLY_FIXED + n1 + n2);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.query_reply.count, 2);
+    struct machd_query_service got;
+    assert_int_equal(machd_query_get_service(out.u.query_reply.records, out.u.query_reply.records_len, &got), n1);
+    assert_string_equal(got.name, "com.example.svc");
+    assert_string_equal(got.receiver.comm, "srv");
+    assert_int_equal(got.receiver.pid, 42);
+    assert_int_equal(got.owner, 7);
+    /* A byte after the command's NUL, a state out of range: refused. */
+    size_t comm_at = MACHD_QUERY_REPLY_FIXED + n1 - MACHD_COMM_SIZE;
+    buf[comm_at + 10] = 'z';
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    buf[comm_at + 10] = 0;
+    set_u32(MACHD_QUERY_REPLY_FIXED + 4 + strlen(s.name), 4);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_QUERY_REPLY_FIXED + 4 + strlen(s.name), MACHD_SERVICE_CREATED);
+    expect_decode(len, MACHD_DECODE_OK);
+    /* count against the bytes and the total. */
+    set_u32(MACHD_HEADER_SIZE + 16, 1);
+    expect_decode(len, MACHD_DECODE_BAD_LENGTH);
+    set_u32(MACHD_HEADER_SIZE + 16, 3);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 16, 2);
+    set_u32(MACHD_HEADER_SIZE + 12, 4); /* total: offset 3 + 2 records > 4 */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    /* An empty name cannot be put; a refusal carries no records. */
+    s2.name[0] = '\0';
+    assert_int_equal(machd_query_put_service(records, sizeof records, &s2), 0);
+    m.u.query_reply.status = 8; /* KERN_NO_ACCESS */
+    assert_int_equal(encode(&m), 0);
+    m.u.query_reply = (struct machd_query_reply){.status = 8, .kind = MACHD_QUERY_TASKS};
+    assert_int_not_equal(encode(&m), 0);
+
+    struct machd_query_task t = {.who = {.task_id = 1, .pid = 2, .uid = 3, .comm = "fifteen-chars.."},
+                                 .gid = 4, .receive = 5, .send = 6, .send_once = 7, .names = 8, .queued = 9,
+                                 .queued_bytes = 10};
+    assert_int_equal(machd_query_put_task(records, sizeof records, &t), 64);
+    assert_int_equal(machd_query_put_task(records, 63, &t), 0);
+    struct machd_query_task tg;
+    assert_int_equal(machd_query_get_task(records, 64, &tg), 64);
+    assert_string_equal(tg.who.comm, "fifteen-chars..");
+    assert_true(tg.who.task_id == 1 && tg.who.pid == 2 && tg.who.uid == 3 && tg.gid == 4);
+    assert_true(tg.receive == 5 && tg.send == 6 && tg.send_once == 7 && tg.names == 8);
+    assert_true(tg.queued == 9 && tg.queued_bytes == 10);
+    assert_int_equal(machd_query_get_task(records, 63, &tg), 0);
+    records[8 + 4 + 4 + 15] = 'x'; /* a command of 16 bytes has no NUL */
+    assert_int_equal(machd_query_get_task(records, 64, &tg), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(send_round_trips_rights_body_and_ool),
@@ -548,6 +631,7 @@ int main(void) {
         cmocka_unit_test(bootstrap_names_are_checked),
         cmocka_unit_test(encoder_refuses_invalid_messages_and_small_buffers),
         cmocka_unit_test(request_types_are_the_task_to_machd_ones),
+        cmocka_unit_test(query_reply_records_round_trip_and_are_checked),
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
         cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
     };
