@@ -107,21 +107,18 @@ static bool held_move_rights(struct broker *b, struct held *h, struct broker_tas
     /* All out of the keeper's space first, then into `to`'s; what does not fit there (and
      * everything, when there is no `to`) is destroyed last, receive rights after the others. */
     static struct transit tr[MACHD_MAX_RIGHTS + 1];
+    static struct machd_right *of[MACHD_MAX_RIGHTS + 1]; /* the item each transit renames */
     uint32_t n = 0;
-    for (uint32_t i = 0; i <= pl->right_count; i++) {
-        struct machd_right *r = i < pl->right_count ? &items[i] : &m->u.deliver.reply;
-        if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
-            continue;
-        keeper_take(b, r->name, r->disposition, &tr[n++]);
-    }
-    for (uint32_t i = 0, k = 0; to && i <= pl->right_count; i++) {
-        struct machd_right *r = i < pl->right_count ? &items[i] : &m->u.deliver.reply;
-        if (i == pl->right_count && r->disposition == MACHD_DISP_NONE)
-            continue;
-        r->name = right_copyout_keep(b, to, &tr[k]);
-        if (r->name != MACHD_HANDLE_NULL)
+    for (uint32_t i = 0; i < pl->right_count; i++)
+        of[n++] = &items[i];
+    if (m->u.deliver.reply.disposition != MACHD_DISP_NONE)
+        of[n++] = &m->u.deliver.reply;
+    for (uint32_t k = 0; k < n; k++)
+        keeper_take(b, of[k]->name, of[k]->disposition, &tr[k]);
+    for (uint32_t k = 0; to && k < n; k++) {
+        of[k]->name = right_copyout_keep(b, to, &tr[k]);
+        if (of[k]->name != MACHD_HANDLE_NULL)
             tr[k].port = NULL; /* it is `to`'s now */
-        k++;
     }
     right_transits_destroy(b, tr, n);
     return true;

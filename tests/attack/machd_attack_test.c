@@ -29,6 +29,17 @@
 /* The limit of one task's broker space (runtime/machd/broker.h). */
 #define SPACE_LIMIT 65536u
 
+/* QUEUE_CREDIT from the receiver of its port `recv`: it has seen `seen` deliveries and has room
+ * for `room` more (as its runtime would say). */
+static void queue_credit(struct tc *receiver, uint32_t recv, uint32_t seen, uint32_t room) {
+    memset(&receiver->out, 0, sizeof receiver->out);
+    receiver->out.type = MACHD_QUEUE_CREDIT;
+    receiver->out.u.queue_credit.name = recv;
+    receiver->out.u.queue_credit.seen = seen;
+    receiver->out.u.queue_credit.room = room;
+    tc_send(receiver);
+}
+
 /* machd answers a STATS and another task can still look a name up: it survived. */
 static void expect_machd_serving(void) {
     struct tc *probe = tc_open(&mh_daemon);
@@ -131,7 +142,6 @@ static void receive_right_moves_while_messages_stream_in(void **state) {
     struct tc *third = tc_open(&mh_daemon);
     uint32_t third_recv;
     assert_int_equal(tc_check_in(third, "svc.third", &third_recv), 0);
-    /* third announces plenty of room for the port it will get (as a runtime would). */
     const char *mover_args[] = {"moveaway", "svc.moving", "svc.third", "100", NULL};
     pid_t mover = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, mover_args);
     const char *sender_args[] = {"stream", "svc.moving", "3000", NULL};
@@ -141,12 +151,7 @@ static void receive_right_moves_while_messages_stream_in(void **state) {
     assert_int_equal(m->u.deliver.p.msgh_id, 700);
     assert_int_equal(m->u.deliver.p.right_count, 1);
     uint32_t moved = machd_payload_right(&m->u.deliver.p, 0).name;
-    memset(&third->out, 0, sizeof third->out);
-    third->out.type = MACHD_QUEUE_CREDIT;
-    third->out.u.queue_credit.name = moved;
-    third->out.u.queue_credit.seen = 0;
-    third->out.u.queue_credit.room = 65535;
-    tc_send(third);
+    queue_credit(third, moved, 0, 65535); /* plenty of room, as a runtime would announce */
     static bool seen[COUNT];
     memset(seen, 0, sizeof seen);
     int last = FIRST - 1, out_of_order = 0;
@@ -494,12 +499,7 @@ static void connection_limit_refuses_the_next_connection(void **state) {
 
 /* A receiver whose queue has no room (it said so: QUEUE_CREDIT room 0). */
 static void no_room(struct tc *receiver, uint32_t recv) {
-    memset(&receiver->out, 0, sizeof receiver->out);
-    receiver->out.type = MACHD_QUEUE_CREDIT;
-    receiver->out.u.queue_credit.name = recv;
-    receiver->out.u.queue_credit.seen = 0;
-    receiver->out.u.queue_credit.room = 0;
-    tc_send(receiver);
+    queue_credit(receiver, recv, 0, 0);
     tc_stats(receiver, NULL, NULL, NULL, NULL); /* handled before this answer */
 }
 
@@ -526,12 +526,7 @@ static void waiters_limit_refuses_one_more_waiting_send(void **state) {
     assert_int_equal(r->seq, sender->out.seq);
     assert_int_equal(r->u.status_reply.status, MACH_SEND_NO_BUFFER);
     /* Room for 5: the two that wait are let in, in order. */
-    memset(&receiver->out, 0, sizeof receiver->out);
-    receiver->out.type = MACHD_QUEUE_CREDIT;
-    receiver->out.u.queue_credit.name = recv;
-    receiver->out.u.queue_credit.seen = 0;
-    receiver->out.u.queue_credit.room = 5;
-    tc_send(receiver);
+    queue_credit(receiver, recv, 0, 5);
     for (uint32_t i = 0; i < 2; i++) {
         r = tc_expect(sender, MACHD_STATUS_REPLY);
         assert_int_equal(r->seq, first + i);
@@ -567,12 +562,7 @@ static void sender_ignoring_a_full_queue_is_held_back(void **state) {
     assert_int_equal(machd_conn_recv(&sender->conn, sender->buf, &sender->msg, 300), ETIMEDOUT);
     assert_int_equal(machd_conn_recv(&receiver->conn, receiver->buf, &receiver->msg, 300), ETIMEDOUT);
     /* The receiver makes room: the sender is read again, its fifth message delivered in order. */
-    memset(&receiver->out, 0, sizeof receiver->out);
-    receiver->out.type = MACHD_QUEUE_CREDIT;
-    receiver->out.u.queue_credit.name = recv;
-    receiver->out.u.queue_credit.seen = 4;
-    receiver->out.u.queue_credit.room = 5;
-    tc_send(receiver);
+    queue_credit(receiver, recv, 4, 5);
     assert_int_equal(tc_expect(receiver, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 4);
     assert_int_equal(tc_expect(sender, MACHD_STATS_REPLY)->seq, stats_seq);
     tc_close(sender);
@@ -593,11 +583,7 @@ static void reservations_without_room_give_none_back(void **state) {
         send_admit(hoarder, hoard);
         assert_int_equal(tc_expect(hoarder, MACHD_STATUS_REPLY)->u.status_reply.status, MACH_MSG_SUCCESS);
     }
-    memset(&receiver->out, 0, sizeof receiver->out); /* room for one */
-    receiver->out.type = MACHD_QUEUE_CREDIT;
-    receiver->out.u.queue_credit.name = recv;
-    receiver->out.u.queue_credit.room = 1;
-    tc_send(receiver);
+    queue_credit(receiver, recv, 0, 1); /* room for one */
     assert_int_equal(tc_mod_refs(hoarder, hoard, MACHD_RIGHT_SEND, -1), KERN_SUCCESS);
     /* One message fills the queue: the sender is told at once. */
     tc_msg(sender, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, "x", NULL, 0, MACHD_SEND_ACK_ERRORS_ONLY);
