@@ -9,8 +9,9 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 5u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
-                                  item, STATS_REPLY I/O counters; 4: MOVED; 5: QUERY */
+#define MACHD_PROTO_VERSION 6u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+                                  item, STATS_REPLY I/O counters; 4: MOVED; 5: QUERY; 6: direct
+                                  channels (HELLO_DIRECT, ROUTE, CHANNEL, ROUTE_ADD/DEL, tickets) */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -63,6 +64,25 @@ enum machd_msg_type {
                                 delivery for it follows on this connection */
     MACHD_QUERY = 20,        /* T->D: one page of what machd holds (machctl) */
     MACHD_QUERY_REPLY = 21,  /* D->T: the page: records of services or tasks */
+    /* Direct channels (docs/machd.md 9): */
+    MACHD_ROUTE = 22,        /* T->D: may I send to the port behind my send handle directly? */
+    MACHD_ROUTE_REPLY = 23,  /* D->T: yes on this channel and route slot, or why not */
+    MACHD_CHANNEL = 24,      /* D->T: a channel to a peer task, with its 4 descriptors */
+    MACHD_ROUTE_ADD = 25,    /* D->T (receiver): the peer may send to our port on this slot */
+    MACHD_ROUTE_DEL = 26,    /* D->T (receiver): it may not any more (it lost its send right) */
+};
+
+/* HELLO flags. */
+#define MACHD_HELLO_DIRECT 0x1u /* the task maps direct channels (else machd never routes to or
+                                   from it: every message is relayed) */
+
+/* Descriptors of a CHANNEL message, in this order (SCM_RIGHTS). */
+enum machd_channel_fd {
+    MACHD_CHANNEL_FD_MEMORY = 0, /* sealed memfd, CHAN_SHARED_SIZE bytes (wire/chan_ring.h) */
+    MACHD_CHANNEL_FD_WAKE_ME,    /* eventfd (non-blocking) the peer writes to wake this task */
+    MACHD_CHANNEL_FD_WAKE_PEER,  /* eventfd (non-blocking) this task writes to wake the peer */
+    MACHD_CHANNEL_FD_LINK,       /* this task's end of a socketpair: hang-up = the peer is gone */
+    MACHD_CHANNEL_FDS
 };
 
 /* QUERY: which list, paged by record index (docs/machd.md 3, "Queries"). */
@@ -131,6 +151,10 @@ struct machd_query_task {
 #define MACHD_SEND_ADMITTED 0x0002u /* uses the room a SEND_ADMIT reserved for this task */
 #define MACHD_SEND_CREDIT 0x0004u   /* a credit item follows the fixed fields: the sender's
                                        QUEUE_CREDIT for one of its ports, carried along */
+#define MACHD_SEND_TICKET 0x0008u   /* a ticket (docs/machd.md 9): dest.name is a channel of the
+                                       sender's and dest.disposition NONE; delivered to the peer
+                                       with MACHD_PAYLOAD_TICKET, dest = the same channel, in
+                                       order and never held back by flow control */
 
 /* SEND_ADMIT flags. */
 #define MACHD_ADMIT_TIMED 0x1u   /* give up after timeout_ms (0: answer at once) */
@@ -145,6 +169,10 @@ struct machd_query_task {
  * the body and OOL bytes are not in the datagram but in one sealed memfd passed with it
  * (SCM_RIGHTS), laid out by machd_spill_layout (machd_spill.h). */
 #define MACHD_PAYLOAD_SPILLED 0x00000001u
+/* Payload flag of a MSG_DELIVER (bit 1, free for the same reason): the message is a ticket sent
+ * on a direct channel (dest.name: the channel; msgh_id: the ticket's number; the ring record that
+ * refers to it carries the real msgh_id and destination). */
+#define MACHD_PAYLOAD_TICKET 0x00000002u
 /* Limits of a spilled payload: inline body bytes, and the whole memfd (body + OOL regions,
  * each region starting on a MACHD_SPILL_ALIGN boundary). */
 #define MACHD_MAX_SPILL_BODY (64u * 1024u * 1024u)
@@ -251,7 +279,7 @@ struct machd_msg {
     uint16_t type; /* enum machd_msg_type */
     uint32_t seq;
     union {
-        struct { uint32_t min_version, max_version, flags; } hello;
+        struct { uint32_t min_version, max_version, flags; } hello; /* flags: MACHD_HELLO_* */
         struct {
             uint32_t version, status;
             uint64_t task_id;
@@ -290,6 +318,25 @@ struct machd_msg {
         struct { uint32_t name; } queue_full;
         struct { uint32_t name; } moved; /* the mover's handle (its send right, if it kept one) */
         struct { uint32_t status, name, type; } bootstrap_reply;
+        /* ROUTE: `name` is a handle of the sender holding a send right. */
+        struct { uint32_t name; } route;
+        /* ROUTE_REPLY: KERN_SUCCESS with the channel (announced before by CHANNEL) and the route
+         * slot; KERN_INVALID_NAME / KERN_INVALID_RIGHT (no send right under name),
+         * KERN_FAILURE (no route possible: the receiver is machd, the sender itself, a task
+         * without HELLO_DIRECT, or machd still holds messages for the port),
+         * KERN_RESOURCE_SHORTAGE (a channel or slot limit). */
+        struct { uint32_t status, channel, slot; } route_reply;
+        /* CHANNEL: channel ids are never 0 and never reused by one machd. fds are filled by the
+         * connection layer (-1 when absent; the decoder sets -1) and owned by the receiver. */
+        struct {
+            uint32_t channel;
+            uint32_t side;           /* 0 or 1: this task's side (wire/chan_ring.h) */
+            struct machd_audit peer; /* who the peer is, from the kernel (fills its trailers) */
+            int fds[MACHD_CHANNEL_FDS];
+        } channel;
+        /* ROUTE_ADD: `name` is the receiver's handle of the port (its receive right). */
+        struct { uint32_t channel, slot, name; } route_add;
+        struct { uint32_t channel, slot; } route_del;
         struct { uint32_t status, type; } error;
         struct { uint32_t flags; } stats; /* flags must be 0 */
         struct { uint32_t kind, offset; } query; /* enum machd_query_kind; first record wanted */

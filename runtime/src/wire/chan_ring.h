@@ -1,0 +1,136 @@
+/* Direct channels (docs/machd.md 9): the shared memory machd creates for one pair of tasks, and
+ * the two message rings in it. Both tasks map the same sealed memfd of CHAN_SHARED_SIZE bytes
+ * (all zero when made: zero is the valid empty state). Each side writes only its own words and
+ * reads the other side's as hostile input: every position, length and count is checked, records
+ * are copied out before they are looked at, and any inconsistency reports CHAN_BROKEN, after
+ * which the caller drops the channel (the peer can only break its own channel).
+ *
+ * Direction d carries records from side d (its producer) to side 1-d (its consumer). A direction
+ * has: the producer's words (head), the consumer's words (tail, sleeping, credits granted per
+ * route slot) and CHAN_RING_BYTES of record data. Records never straddle the end of the data:
+ * a producer that cannot fit one before the end writes a PAD record to the end first.
+ *
+ * Doorbells: a consumer about to sleep sets its `sleeping` word (chan_sleep_prepare) and checks
+ * the ring once more; a producer that publishes a record wakes the consumer (the caller writes
+ * the peer's eventfd) only if it takes `sleeping` from 1 to 0 (chan_produce's *wake), so a busy
+ * consumer costs no system call. Credits: the consumer grants, per route slot, a running count
+ * of messages it accepts (delivered so far + room in the port's queue); a producer sends on a
+ * slot only while its own count of messages sent is below the grant, and may wait for a grant
+ * on the shared word (a futex). Pure: no libmach state; futex calls only in chan_credit_wait /
+ * chan_grant. Thread safety: one producer and one consumer at a time per direction (callers
+ * serialise, libmach under its IPC lock). */
+#ifndef OPENMIG_WIRE_CHAN_RING_H
+#define OPENMIG_WIRE_CHAN_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHAN_RING_BYTES (512u * 1024u) /* record data per direction */
+#define CHAN_SLOTS 1024u               /* routes per direction (credit words) */
+#define CHAN_RECORD_ALIGN 8u
+#define CHAN_RECORD_HEADER 32u                       /* sizeof(struct chan_record) */
+#define CHAN_MAX_BODY (64u * 1024u)                  /* body bytes one record may carry */
+/* The size of the shared memory: both directions, page-aligned parts. */
+#define CHAN_SHARED_SIZE (2u * (8192u + CHAN_RING_BYTES))
+
+/* Record kinds. */
+enum chan_record_kind {
+    CHAN_REC_PAD = 1,       /* filler up to the end of the data; no body */
+    CHAN_REC_MSG = 2,       /* a message */
+    CHAN_REC_DROP_ONCE = 3, /* the consumer's token `dest` was released unused: a send-once
+                               notification is due on the port it stands for; no body */
+};
+
+/* CHAN_REC_MSG flags. */
+#define CHAN_MSG_DEST_ONCE 0x1u /* dest is a send-once token the consumer issued (a reply);
+                                   else dest is a route slot (< CHAN_SLOTS) */
+#define CHAN_MSG_TICKET 0x2u    /* the message itself (body, descriptors, reply right) travels
+                                   through machd as ticket number `ticket`; the record only keeps
+                                   its place in order (body_len 0, reply 0) */
+#define CHAN_MSG_FLAGS (CHAN_MSG_DEST_ONCE | CHAN_MSG_TICKET)
+
+/* A record's header as it lies in the ring (32 bytes, native byte order: both ends are on one
+ * machine). */
+struct chan_record {
+    uint32_t len;      /* whole record with header and padding: a multiple of 8, <= the data */
+    uint16_t kind;     /* enum chan_record_kind */
+    uint16_t flags;    /* CHAN_MSG_* (MSG only, else 0) */
+    uint32_t dest;     /* MSG: route slot or send-once token; DROP_ONCE: the token */
+    int32_t msgh_id;
+    uint32_t reply;    /* MSG: a send-once token the producer issued for its reply port (0 none) */
+    uint32_t body_len; /* bytes after the header: the message after mach_msg_header_t */
+    uint64_t ticket;   /* TICKET: the ticket's number, counted per direction from 1 */
+};
+_Static_assert(sizeof(struct chan_record) == CHAN_RECORD_HEADER, "record header size");
+
+enum chan_status {
+    CHAN_OK = 0,
+    CHAN_EMPTY,  /* consumer: nothing published */
+    CHAN_FULL,   /* producer: no room for this record now (the consumer is behind) */
+    CHAN_BROKEN, /* the peer's words or records are inconsistent: drop the channel */
+};
+
+/* One side's view of a mapped channel. */
+struct chan_end {
+    uint8_t *base;  /* the mapping, CHAN_SHARED_SIZE bytes */
+    unsigned side;  /* 0 or 1 */
+    /* Private copies (never read back from shared memory): */
+    uint64_t head;  /* producer: what we published */
+    uint64_t tail;  /* consumer: what we consumed */
+};
+
+/* Binds end to a mapping of the channel as side 0 or 1 (positions from the shared words: a
+ * fresh channel is all zero). */
+void chan_end_init(struct chan_end *end, void *base, unsigned side);
+
+/* ---- producer (records from this side) ---- */
+
+/* Publishes one record: hdr (its len is computed here: header + body_len rounded up to 8) and
+ * body_len bytes of body. CHAN_OK: published, and *wake says whether the consumer was asleep
+ * (the caller must then write the peer's eventfd). CHAN_FULL: not enough room now (nothing
+ * written). CHAN_BROKEN: the consumer's tail is impossible. hdr->body_len <= CHAN_MAX_BODY. */
+enum chan_status chan_produce(struct chan_end *end, const struct chan_record *hdr, const void *body,
+                              bool *wake);
+
+/* Whether a record with body_len bytes could be published now. */
+bool chan_has_room(struct chan_end *end, uint32_t body_len);
+
+/* ---- consumer (records to this side) ---- */
+
+/* Copies the next record's header into *hdr and its body into body (capacity cap >=
+ * CHAN_MAX_BODY) without consuming it; skips PAD records. CHAN_OK, CHAN_EMPTY or CHAN_BROKEN
+ * (an impossible head, a record that is not whole, an unknown kind or flag, a length that does
+ * not match its body, a body over CHAN_MAX_BODY or over cap). */
+enum chan_status chan_peek(struct chan_end *end, struct chan_record *hdr, void *body, size_t cap);
+
+/* Consumes the record chan_peek returned last. */
+void chan_consume(struct chan_end *end);
+
+/* Whether a record may be waiting (the producer's head differs from our tail). */
+bool chan_pending(const struct chan_end *end);
+
+/* Before sleeping: sets our `sleeping` word; returns chan_pending() read after it (true: do
+ * not sleep, a record came). After waking (or deciding not to sleep): chan_sleep_done. */
+bool chan_sleep_prepare(struct chan_end *end);
+void chan_sleep_done(struct chan_end *end);
+
+/* ---- credits per route slot ---- */
+
+/* Consumer: the running count of messages it accepts on slot (delivered + room), published
+ * for the producer; wakes producer threads waiting in chan_credit_wait on that slot. */
+void chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted);
+
+/* Producer: whether a message may be sent on slot after `sent` messages on it. */
+bool chan_credit_ok(const struct chan_end *end, uint32_t slot, uint32_t sent);
+
+/* Producer: waits (futex on the shared grant word) until chan_credit_ok or timeout_ms passes
+ * (< 0: no limit) or chan_credit_wake; returns true when credit is there. No lock may be held
+ * that the consumer's side needs. */
+bool chan_credit_wait(struct chan_end *end, uint32_t slot, uint32_t sent, int timeout_ms);
+
+/* Wakes every thread of this process waiting in chan_credit_wait on end (the channel is being
+ * dropped: they re-check and see it gone). */
+void chan_credit_wake_all(struct chan_end *end);
+
+#endif /* OPENMIG_WIRE_CHAN_RING_H */
