@@ -33,3 +33,22 @@ if(TARGET mach_static AND TARGET mig)
     set_tests_properties(exc_ports.${t} PROPERTIES TIMEOUT 120 ENVIRONMENT "${EXC_ENV}")
   endforeach()
 endif()
+
+# Across processes: a crash reporter and a faulting task, both libmach programs, through machd.
+if(TARGET machd AND TARGET exc_handler)
+  add_executable(exc_machd_peer e2e/exc/exc_machd_peer.c)
+  target_link_libraries(exc_machd_peer PRIVATE exc_handler mach_internal)
+  set_target_properties(exc_machd_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_executable(exc_machd_e2e e2e/exc/exc_machd_test.c e2e/machd_harness.c)
+  target_link_libraries(exc_machd_e2e PRIVATE machd_common cmocka)
+  target_include_directories(exc_machd_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+  target_compile_definitions(exc_machd_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
+                                                   MACHD_PEER="$<TARGET_FILE:exc_machd_peer>")
+  set_target_properties(exc_machd_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_dependencies(exc_machd_e2e machd exc_machd_peer)
+  foreach(t a_crash_reporter_in_another_process_gets_the_fault_and_resumes_it
+            a_reporter_dying_before_it_replies_leaves_the_crasher_to_die_of_sigsegv)
+    add_test(NAME exc_machd.${t} COMMAND exc_machd_e2e ${t})
+    set_tests_properties(exc_machd.${t} PROPERTIES TIMEOUT 300 LABELS machd ENVIRONMENT "${EXC_ENV}")
+  endforeach()
+endif()
