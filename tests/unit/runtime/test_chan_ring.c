@@ -35,7 +35,7 @@
 
 static uint32_t record_len_of(uint32_t body_len) { return (CHAN_RECORD_HEADER + body_len + 7u) & ~7u; }
 
-static uint8_t body_in[CHAN_MAX_BODY], body_out[CHAN_MAX_BODY];
+static uint8_t body_in[CHAN_MAX_BODY], body_out[CHAN_MAX_BODY + 64]; // + 64: caps over the limit
 
 static uint8_t *map_new(int *fd_out) {
     int fd = memfd_create("ring-test", MFD_CLOEXEC);
@@ -242,7 +242,7 @@ static void put_record(uint8_t *m, uint64_t pos, struct chan_record r) {
     memcpy(data_of(m, 0) + pos % CHAN_RING_BYTES, &r, sizeof r);
 }
 
-// A consumer at tail (shared and private) seeing head.
+// What a consumer at tail (shared and private) seeing head gets from its first peek.
 static enum chan_status peek_with(uint8_t *m, uint64_t tail, uint64_t head, size_t cap) {
     *word64(m, 0, OFF_HEAD) = head;
     *word64(m, 0, OFF_TAIL) = tail;
@@ -250,11 +250,7 @@ static enum chan_status peek_with(uint8_t *m, uint64_t tail, uint64_t head, size
     chan_end_init(&c, m, 1);
     assert_int_equal(c.tail, tail);
     struct chan_record got;
-    enum chan_status st;
-    int n = 0;
-    while ((st = chan_peek(&c, &got, body_out, cap)) == CHAN_OK && n++ < 100)
-        chan_consume(&c);
-    return st;
+    return chan_peek(&c, &got, body_out, cap);
 }
 
 static struct chan_record rec(uint32_t len, uint16_t kind, uint16_t flags, uint32_t body_len) {
@@ -267,11 +263,11 @@ static void hostile_records_report_broken(void **state) {
     const uint64_t t = 5ull * CHAN_RING_BYTES + 4096; // any running position
     // Sanity: a good record is taken.
     put_record(m, t, rec(48, CHAN_REC_MSG, CHAN_MSG_FLAGS, 16));
-    assert_int_equal(peek_with(m, t, t + 48, CHAN_MAX_BODY), CHAN_EMPTY);
+    assert_int_equal(peek_with(m, t, t + 48, CHAN_MAX_BODY), CHAN_OK);
     // head beyond tail + size, head behind tail, misaligned head or tail.
     assert_int_equal(peek_with(m, t, t + CHAN_RING_BYTES + 8, CHAN_MAX_BODY), CHAN_BROKEN);
     assert_int_equal(peek_with(m, t, t - 8, CHAN_MAX_BODY), CHAN_BROKEN);
-    assert_int_equal(peek_with(m, t, t + 44, CHAN_MAX_BODY), CHAN_BROKEN);
+    assert_int_equal(peek_with(m, t, t + 52, CHAN_MAX_BODY), CHAN_BROKEN);
     assert_int_equal(peek_with(m, t + 4, t + 52, CHAN_MAX_BODY), CHAN_BROKEN);
     // head inside a record, or inside a header.
     assert_int_equal(peek_with(m, t, t + 40, CHAN_MAX_BODY), CHAN_BROKEN);
@@ -294,11 +290,11 @@ static void hostile_records_report_broken(void **state) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         put_record(m, t, bad[i]);
-        assert_int_equal(peek_with(m, t, t + 70000, CHAN_MAX_BODY), CHAN_BROKEN);
+        assert_int_equal(peek_with(m, t, t + 70000, sizeof body_out), CHAN_BROKEN);
     }
     put_record(m, t, rec(48, CHAN_REC_MSG, 0, 16));
     assert_int_equal(peek_with(m, t, t + 48, 15), CHAN_BROKEN); // body_len > cap
-    assert_int_equal(peek_with(m, t, t + 48, 16), CHAN_EMPTY);
+    assert_int_equal(peek_with(m, t, t + 48, 16), CHAN_OK);
     // Records near the end of the data: straddling it, PAD short of or beyond it.
     const uint64_t e = 6ull * CHAN_RING_BYTES; // the end of a pass
     put_record(m, e - 64, rec(128, CHAN_REC_MSG, 0, 96));
@@ -307,13 +303,16 @@ static void hostile_records_report_broken(void **state) {
     assert_int_equal(peek_with(m, e - 64, e + 64, CHAN_MAX_BODY), CHAN_BROKEN);
     put_record(m, e - 64, rec(72, CHAN_REC_PAD, 0, 0));
     assert_int_equal(peek_with(m, e - 64, e + 64, CHAN_MAX_BODY), CHAN_BROKEN);
+    put_record(m, e - 128, rec(64, CHAN_REC_PAD, 0, 0)); // a record after it fits, still broken
+    put_record(m, e - 64, rec(64, CHAN_REC_MSG, 0, 32));
+    assert_int_equal(peek_with(m, e - 128, e, CHAN_MAX_BODY), CHAN_BROKEN);
     put_record(m, e - 64, rec(64, CHAN_REC_PAD, CHAN_MSG_TICKET, 0));
     assert_int_equal(peek_with(m, e - 64, e + 64, CHAN_MAX_BODY), CHAN_BROKEN);
     // A good PAD then a record at the start; the same after a gap under a header's size.
     put_record(m, e - 64, rec(64, CHAN_REC_PAD, 0, 0));
     put_record(m, e, rec(64, CHAN_REC_MSG, 0, 32));
-    assert_int_equal(peek_with(m, e - 64, e + 64, CHAN_MAX_BODY), CHAN_EMPTY);
-    assert_int_equal(peek_with(m, e - 24, e + 64, CHAN_MAX_BODY), CHAN_EMPTY);
+    assert_int_equal(peek_with(m, e - 64, e + 64, CHAN_MAX_BODY), CHAN_OK);
+    assert_int_equal(peek_with(m, e - 24, e + 64, CHAN_MAX_BODY), CHAN_OK);
     assert_int_equal(peek_with(m, e - 24, e - 8, CHAN_MAX_BODY), CHAN_BROKEN); // head in the gap
     map_free(m);
 }
