@@ -58,6 +58,14 @@ static uint8_t *map_again(int fd) {
 
 static void map_free(uint8_t *p) { munmap(p, CHAN_SHARED_SIZE); }
 
+// A fresh channel in one mapping: p is side 0 (producing into direction 0), c side 1.
+static uint8_t *pair_new(struct chan_end *p, struct chan_end *c) {
+    uint8_t *m = map_new(NULL);
+    chan_end_init(p, m, 0);
+    chan_end_init(c, m, 1);
+    return m;
+}
+
 static uint64_t *word64(uint8_t *base, unsigned dir, uint32_t off) {
     return (uint64_t *)(void *)(base + dir * DIR_BYTES + off);
 }
@@ -142,10 +150,8 @@ static void records_round_trip_between_two_mappings_of_one_memfd(void **state) {
 
 static void many_passes_wrap_with_pad(void **state) {
     (void)state;
-    uint8_t *m = map_new(NULL);
     struct chan_end p, c;
-    chan_end_init(&p, m, 0);
-    chan_end_init(&c, m, 1);
+    uint8_t *m = pair_new(&p, &c);
     uint32_t s = 12345, sent = 0, taken = 0;
     // Batches of several records in flight, sizes that leave every remainder before the end
     // (including gaps under a header's size), over about 40 passes of the ring.
@@ -179,10 +185,8 @@ static void many_passes_wrap_with_pad(void **state) {
 
 static void full_exactly_when_no_room(void **state) {
     (void)state;
-    uint8_t *m = map_new(NULL);
     struct chan_end p, c;
-    chan_end_init(&p, m, 0);
-    chan_end_init(&c, m, 1);
+    uint8_t *m = pair_new(&p, &c);
     // 1024-byte records (992 body) fill the ring exactly.
     const uint32_t body = 1024 - CHAN_RECORD_HEADER, n = CHAN_RING_BYTES / 1024;
     bool wake;
@@ -344,10 +348,8 @@ static void hostile_tail_reports_broken_to_the_producer(void **state) {
 
 static void doorbell_rings_once_per_sleep(void **state) {
     (void)state;
-    uint8_t *m = map_new(NULL);
     struct chan_end p, c;
-    chan_end_init(&p, m, 0);
-    chan_end_init(&c, m, 1);
+    uint8_t *m = pair_new(&p, &c);
     struct chan_record h = msg_hdr(0, 1, 0), got;
     bool wake = true;
     assert_int_equal(chan_produce(&p, &h, NULL, &wake), CHAN_OK);
@@ -373,10 +375,8 @@ static void doorbell_rings_once_per_sleep(void **state) {
 
 static void credits_compare_across_the_counter_wrap(void **state) {
     (void)state;
-    uint8_t *m = map_new(NULL);
     struct chan_end p, c;
-    chan_end_init(&p, m, 0);
-    chan_end_init(&c, m, 1);
+    uint8_t *m = pair_new(&p, &c);
     assert_false(chan_credit_ok(&p, 3, 0));
     chan_grant(&c, 3, 2);
     assert_true(chan_credit_ok(&p, 3, 0));
