@@ -32,3 +32,14 @@ function(openmig_add_fuzz_target)
     set_tests_properties(fuzz-replay-${F_NAME} PROPERTIES TIMEOUT 300 LABELS fuzz)
   endif()
 endfunction()
+
+# openmig_add_cross_process_test(<name> <label> <command> [args...])
+# A test of libmach processes talking through machd, registered twice: <name> on the default
+# path (direct channels, docs/machd.md 9) and <name>.relay with MACHD_DIRECT=0 (every message
+# relayed by machd, the reference), so that both paths keep Mach's guarantees.
+function(openmig_add_cross_process_test name label)
+  add_test(NAME ${name} COMMAND ${ARGN})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 300 LABELS "${label}")
+  add_test(NAME ${name}.relay COMMAND ${ARGN})
+  set_tests_properties(${name}.relay PROPERTIES TIMEOUT 300 LABELS "${label};relay" ENVIRONMENT "MACHD_DIRECT=0")
+endfunction()

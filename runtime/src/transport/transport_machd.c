@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
 #include "transport/transport_machd_names.h"
 #include "transport/transport_machd_reader.h"
@@ -105,6 +106,10 @@ static void answer_waiter(const struct machd_msg *m) {
         w->name = m->u.bootstrap_reply.name;
         w->type = m->u.bootstrap_reply.type;
         w->port = port;
+    } else if (m->type == MACHD_ROUTE_REPLY) {
+        w->status = m->u.route_reply.status;
+        w->name = m->u.route_reply.channel;
+        w->type = m->u.route_reply.slot;
     } else {
         w->status = m->u.status_reply.status;
         w->name = m->u.status_reply.value;
@@ -133,6 +138,7 @@ static void connection_lost(void) {
     pthread_mutex_lock(&T.write_mu);
     T.up = false;
     pthread_mutex_unlock(&T.write_mu);
+    chan_drop_all(false); /* rights on channels came through machd: they go with it */
     machd_forget_links();
     ipc_unlock();
     pthread_mutex_lock(&T.wait_mu);
@@ -143,11 +149,24 @@ static void connection_lost(void) {
     pthread_mutex_unlock(&T.start_mu);
 }
 
-/* One datagram from machd into T.in (the reader only, no lock held). */
+/* One datagram from machd into T.in, or records on a direct channel (then T.in_valid is false);
+ * the reader only, no lock held. With channels open, machd's socket and the channels are waited
+ * on together (transport_chan.c); without, a blocking receive on the socket alone. */
 static int reader_receive(int timeout_ms) {
-    int err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    T.in_valid = false;
+    int err;
+    if (chan_count()) {
+        if (!chan_wait(T.conn.fd, chan_wait_limit_ms(timeout_ms)))
+            return 0; /* channels (or a nudge, or nothing): process() looks at them */
+        err = machd_conn_recv(&T.conn, T.in_buf, &T.in, 0);
+        if (err == ETIMEDOUT)
+            return 0;
+    } else {
+        err = machd_conn_recv(&T.conn, T.in_buf, &T.in, timeout_ms);
+    }
     if (err == 0 && T.in.type == MACHD_MSG_DELIVER && (T.in.u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
         machd_prepare_spilled(&T.in.u.deliver.p);
+    T.in_valid = err == 0;
     if (err == 0 || err == ETIMEDOUT)
         return err;
     return err == EPIPE || err == EPROTO ? EPIPE : EAGAIN;
@@ -176,7 +195,17 @@ static bool reader_act(void) {
         return true;
     case MACHD_BOOTSTRAP_REPLY:
     case MACHD_STATUS_REPLY:
+    case MACHD_ROUTE_REPLY:
         answer_waiter(&T.in);
+        return true;
+    case MACHD_CHANNEL:
+        chan_open(&T.in);
+        return true;
+    case MACHD_ROUTE_ADD:
+        chan_route_add(T.in.u.route_add.channel, T.in.u.route_add.slot, T.in.u.route_add.name);
+        return true;
+    case MACHD_ROUTE_DEL:
+        chan_route_del(T.in.u.route_del.channel, T.in.u.route_del.slot);
         return true;
     case MACHD_ERROR:
         return false;
@@ -189,17 +218,29 @@ static bool reader_act(void) {
 /* Acts on T.in, then gives back the extra send references it brought (IPC lock held); false when
  * machd refused us. */
 static bool reader_process(void) {
-    bool ok = reader_act();
+    bool ok = !T.in_valid || reader_act();
+    T.in_valid = false;
     machd_flush_send_returns();
+    if (ok && chan_count())
+        chan_poll_all();
     return ok;
 }
 
 /* A MOD_REFS that changes nothing, on a handle this task never uses: machd's STATUS_REPLY
  * makes a thread blocked receiving from machd return. IPC lock held. */
-static void reader_nudge(void) { machd_tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0); }
+static void reader_nudge(void) {
+    if (chan_count())
+        chan_nudge(); /* the reader waits in epoll: a local eventfd is enough */
+    else
+        machd_tell_mod_refs(MACHD_HANDLE_NUDGE, MACHD_RIGHT_SEND, 0);
+}
+
+/* Before the reader waits (IPC lock held): direct channels' doorbells are set; true when a
+ * channel has work already. */
+static bool reader_prepare_wait(void) { return chan_count() && chan_prepare_wait(); }
 
 static const struct machd_reader_ops reader_ops = {reader_receive, reader_process, connection_lost, reader_nudge,
-                                                   machd_credits_flush};
+                                                   machd_credits_flush, reader_prepare_wait};
 
 /* ---- fork ---- */
 
@@ -229,6 +270,7 @@ static void fork_child(void) {
     if (T.up) {
         ipc_lock();
         T.up = false;
+        chan_drop_all(true);
         machd_forget_links();
         ipc_unlock();
         machd_conn_close(&T.conn); /* our copy: the parent's connection is untouched */
@@ -316,9 +358,12 @@ kern_return_t transport_machd_start(void) { return machd_start_transport(true); 
 void transport_machd_stats_get(struct transport_machd_stats *out) {
     struct machd_reader_stats r;
     machd_reader_stats_get(&r);
+    struct chan_stats cs;
+    chan_stats_get(&cs);
     *out = (struct transport_machd_stats){__atomic_load_n(&T.conn.send_calls, __ATOMIC_RELAXED),
                                           __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED),
-                                          r.datagrams, r.nudges, r.handoffs, r.standby_datagrams};
+                                          r.datagrams, r.nudges, r.handoffs, r.standby_datagrams,
+                                          cs.sent, cs.received, cs.tickets, cs.doorbells, chan_count()};
 }
 
 /* Sends a request and waits for its reply (not under the IPC lock). */

@@ -41,6 +41,12 @@ struct transport_machd_stats {
     unsigned long nudges;                  /* no-op requests sent to wake a blocked reader */
     unsigned long handoffs;                /* reader role passed to a sleeping thread */
     unsigned long standby_datagrams;       /* datagrams the standby thread read */
+    /* Direct channels (docs/machd.md 9): */
+    unsigned long direct_sent;             /* messages written on a channel (whole or ticket) */
+    unsigned long direct_received;         /* messages taken from a channel */
+    unsigned long direct_tickets;          /* of direct_sent, those whose content went as a ticket */
+    unsigned long doorbells;               /* eventfd writes to wake a sleeping peer */
+    unsigned long channels;                /* channels open now */
 };
 void transport_machd_stats_get(struct transport_machd_stats *out);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ipc/ipc.h"
+#include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
 #include "transport/transport_machd_spill.h"
 
@@ -79,7 +80,7 @@ static long count_delivered_descriptors(const struct machd_payload *p) {
     return count;
 }
 
-static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
+void machd_fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
     memset(&kmsg->audit, 0, sizeof kmsg->audit);
     kmsg->audit.val[1] = a->uid;
     kmsg->audit.val[2] = a->gid;
@@ -90,6 +91,18 @@ static void fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *a) {
     kmsg->sec.val[0] = a->uid;
     kmsg->sec.val[1] = a->gid;
     kmsg->from_kernel = a->pid == 0 && a->task_id == 0;
+}
+
+/* The header-less part of a delivered message: body bytes (unless already read from the spill),
+ * bits, id, audit. */
+static void fill_message(struct ipc_kmsg *kmsg, const struct machd_msg *m, bool spilled) {
+    const struct machd_payload *p = &m->u.deliver.p;
+    memset(kmsg->data, 0, sizeof(mach_msg_header_t));
+    if (!spilled)
+        memcpy(kmsg->data + sizeof(mach_msg_header_t), p->body, p->body_len);
+    kmsg->bits = p->msgh_bits & MACH_MSGH_BITS_COMPLEX;
+    kmsg->id = p->msgh_id;
+    machd_fill_audit(kmsg, &m->u.deliver.audit);
 }
 
 /* The region for delivered OOL region o: a copy of the datagram's bytes, or the mapping of the
@@ -147,13 +160,49 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
     return true;
 }
 
+/* A ticket of a direct channel (MACHD_PAYLOAD_TICKET): built like any delivery but without a
+ * destination; it waits on its channel for the ring record that says where it goes. */
+static void deliver_ticket(const struct machd_msg *m, long ndesc) {
+    const struct machd_payload *p = &m->u.deliver.p;
+    bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
+    struct ipc_kmsg *kmsg = T.pre.kmsg;
+    T.pre.kmsg = NULL;
+    if (!spilled)
+        kmsg = ndesc >= 0 ? kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + p->body_len), (uint32_t)ndesc)
+                          : NULL;
+    if (!kmsg || ndesc < 0) {
+        if (kmsg)
+            kmsg_free(kmsg);
+        refuse_delivery(m);
+        struct chan *c = chan_find(m->u.deliver.dest.name);
+        if (c)
+            chan_drop(c, true); /* its ring record can never be matched */
+        return;
+    }
+    fill_message(kmsg, m, spilled);
+    kmsg->local = machd_take_right(m->u.deliver.reply.name, m->u.deliver.reply.disposition);
+    kmsg->local_type = m->u.deliver.reply.disposition;
+    if (!build_descriptors(kmsg, p)) {
+        kmsg_destroy(kmsg);
+        struct chan *c = chan_find(m->u.deliver.dest.name);
+        if (c)
+            chan_drop(c, true);
+        return;
+    }
+    chan_ticket_arrived(m->u.deliver.dest.name, (uint32_t)p->msgh_id, kmsg);
+}
+
 void machd_deliver(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
+    bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
+    long ndesc = !spilled ? count_delivered_descriptors(p) : T.pre.ready ? T.pre.ndesc : -1;
+    if (p->msgh_bits & MACHD_PAYLOAD_TICKET) {
+        deliver_ticket(m, ndesc);
+        return;
+    }
     struct link *dl = machd_link_get(m->u.deliver.dest.name);
     if (dl && !dl->port->transport)
         dl->rx.seen++; /* machd counted it against the room we announced */
-    bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
-    long ndesc = !spilled ? count_delivered_descriptors(p) : T.pre.ready ? T.pre.ndesc : -1;
     /* A delivery to a receive right we moved away, sent before machd saw the move: it follows
      * the right, on the send right we kept for that (the port is our proxy now). */
     bool forward = dl && dl->port->transport == &machd_ops && dl->awaiting_moved;
@@ -169,12 +218,7 @@ void machd_deliver(const struct machd_msg *m) {
         refuse_delivery(m);
         return;
     }
-    memset(kmsg->data, 0, sizeof(mach_msg_header_t));
-    if (!spilled)
-        memcpy(kmsg->data + sizeof(mach_msg_header_t), p->body, p->body_len);
-    kmsg->bits = p->msgh_bits & MACH_MSGH_BITS_COMPLEX;
-    kmsg->id = p->msgh_id;
-    fill_audit(kmsg, &m->u.deliver.audit);
+    fill_message(kmsg, m, spilled);
     struct ipc_port *dest = dl->port;
     if (m->u.deliver.dest.disposition == MACHD_DISP_MOVE_SEND_ONCE && dl->remote_once)
         dl->remote_once--; /* one of the send-once rights we handed out came back used */

@@ -49,6 +49,20 @@ struct link {
                                if machd dies, each becomes a send-once notification here */
     struct flow_rx rx;      /* local port: the room machd knows about (queue limits) */
     bool queue_full;        /* proxy: machd said the port's queue is full; ask before sending */
+    /* Direct channel, proxy side (transport_chan_send.c): whether messages to the port go on a
+     * channel, on which slot, and how many went (against the credit the receiver grants). */
+    uint8_t route;          /* enum link_route */
+    uint32_t route_chan, route_slot, route_sent;
+    uint32_t relayed;       /* messages relayed before a route was asked for */
+    /* Direct channel, local port side: the routes peers hold to it (transport_chan_recv.c). */
+    struct chan_route *routes;
+};
+
+enum link_route {
+    LINK_ROUTE_UNKNOWN = 0, /* not asked yet */
+    LINK_ROUTE_ASKING,      /* a thread asks machd; other senders wait (ordering) */
+    LINK_ROUTE_SET,
+    LINK_ROUTE_NONE,        /* machd said no: relay */
 };
 
 /* A thread waiting for the reply to a request. */
@@ -59,6 +73,8 @@ struct waiter {
     struct ipc_port *port; /* the right of a BOOTSTRAP_REPLY, taken by the reader in order */
     struct waiter *next;
 };
+
+struct chan_route;
 
 struct machd_transport {
     pthread_mutex_t start_mu;
@@ -79,6 +95,8 @@ struct machd_transport {
     bool rebinder_running;     /* (start_mu) a thread is waiting for a new machd */
     pthread_mutex_t rebind_mu; /* held while names are bound again: bootstrap calls wait */
     struct spilled_in pre;     /* the reader only: T.in's memfd, read before the IPC lock */
+    bool in_valid;             /* the reader only: T.in holds a datagram (else only channels woke) */
+    struct ipc_waitq route_waiters; /* senders waiting while another thread asks for a route */
 };
 
 /* What to do with the local right once the message has been written to machd. */
@@ -116,6 +134,18 @@ void machd_send_admit(uint32_t h, uint32_t flags, uint32_t timeout_ms, struct wa
 /* Sends a request and waits for its reply (not under the IPC lock); returns its status,
  * MACH_SEND_INVALID_DEST when machd is gone. *w holds the reply's fields afterwards. */
 uint32_t machd_request(struct machd_msg *m, struct waiter *w);
+/* Ticket of a direct channel for machd_encode_send: the message goes to the channel's peer. */
+struct machd_ticket {
+    uint32_t channel, number;
+    bool once_proxy; /* the destination is a channel's send-once proxy (the caller settles it) */
+};
+/* Encodes and writes kmsg for proxy as a MSG_SEND (admitted: room reserved by SEND_ADMIT), or as
+ * a ticket; on success the message is consumed and its local rights settled. */
+mach_msg_return_t machd_encode_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, bool admitted,
+                                    const struct machd_ticket *ticket);
+/* The audit and security tokens of a message from `who` (as machd or a CHANNEL says). */
+void machd_fill_audit(struct ipc_kmsg *kmsg, const struct machd_audit *who);
+
 /* Connects (autostart: starting machd on demand) unless connected; KERN_SUCCESS or KERN_FAILURE. */
 kern_return_t machd_start_transport(bool autostart);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ipc/ipc.h"
+#include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
 #include "transport/transport_machd_names.h"
 
@@ -209,6 +210,7 @@ static void proxy_release_if_unused(uint32_t h, struct link *l) {
     struct ipc_port *proxy = l->port;
     if (l->awaiting_moved || proxy->srights != 0)
         return;
+    chan_forget_route(l); /* machd tells the receiver (ROUTE_DEL) once it has our MOD_REFS */
     machd_tell_mod_refs(h, MACHD_RIGHT_SEND, -1);
     if (proxy->sorights == 0)
         machd_link_drop(h);
@@ -283,6 +285,8 @@ static void machd_export_died(struct ipc_port *port) {
  * senders in. IPC lock held. */
 static void machd_export_queue_changed(struct ipc_port *port) {
     struct link *l = machd_link_get(port->export_handle);
+    if (l && l->port == port && l->routes)
+        chan_routes_regrant(l->routes); /* peers sending on direct channels */
     if (!l || l->port != port || !flow_rx_due(&l->rx, port))
         return;
     /* Not urgent: the next MSG_SEND (an RPC server's reply) carries it, or it goes alone

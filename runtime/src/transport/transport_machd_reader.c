@@ -83,6 +83,8 @@ static void lead(struct ipc_waiter *w, const struct timespec *deadline) {
         if (timeout == 0)
             break;
         R.ops->before_sleep();
+        if (R.ops->prepare_wait())
+            timeout = 0;
         R.in_receive = true;
         R.nudged = false;
         ipc_unlock();

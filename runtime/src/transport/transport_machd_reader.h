@@ -25,6 +25,9 @@ struct machd_reader_ops {
     /* A thread of this process is about to sleep or block reading: send what was deferred
      * to ride on a later datagram (IPC lock held). */
     void (*before_sleep)(void);
+    /* The reader is about to wait (IPC lock held): returns true when there is work already,
+     * so the wait must not block (receive is called with timeout 0). */
+    bool (*prepare_wait)(void);
 };
 
 /* Starts reading a new connection: installs the receive hooks (first call) and starts the

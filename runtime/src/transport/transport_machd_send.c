@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
 #include "transport/transport_machd_spill.h"
 
@@ -128,14 +129,15 @@ static void announce_new_exports(const struct machd_msg *m) {
     }
 }
 
-static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, bool admitted);
-
 /* ops.send: a copied-in message for a proxy. IPC lock held. Rights whose handles could not be
  * given to machd make the send fail before anything is written (the core destroys kmsg). */
 static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                     mach_msg_timeout_t timeout) {
     if (!T.up)
         return MACH_SEND_INVALID_DEST;
+    mach_msg_return_t direct;
+    if (chan_enabled() && chan_try_send(proxy, kmsg, option, timeout, &direct))
+        return direct; /* on a direct channel (docs/machd.md 9) */
     bool admitted = false;
     if (needs_room(proxy, kmsg, option)) {
         mach_msg_return_t mr = wait_for_room(proxy, option, timeout);
@@ -143,14 +145,16 @@ static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kms
             return mr; /* MACH_SEND_TIMED_OUT: the core gives the message back untouched */
         admitted = true;
     }
-    mach_msg_return_t mr = encode_send(proxy, kmsg, admitted);
+    mach_msg_return_t mr = machd_encode_send(proxy, kmsg, admitted, NULL);
     if (mr != MACH_MSG_SUCCESS && admitted)
         machd_send_admit((uint32_t)proxy->transport_handle, MACHD_ADMIT_RELEASE, 0, NULL, NULL);
     return mr;
 }
 
-/* Encodes and writes the MSG_SEND, then settles the local rights (machd_send's second half). */
-static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, bool admitted) {
+/* Encodes and writes the MSG_SEND (or a direct channel's ticket), then settles the local rights
+ * (machd_send's second half). */
+mach_msg_return_t machd_encode_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, bool admitted,
+                                    const struct machd_ticket *ticket) {
     struct machd_msg *m = &T.send_msg;
     memset(m, 0, offsetof(struct machd_msg, u.send.p.rights));
     m->type = MACHD_MSG_SEND;
@@ -163,6 +167,12 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     m->u.send.dest = (struct machd_right){(uint32_t)proxy->transport_handle,
                                           kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE
                                               ? MACHD_DISP_MOVE_SEND_ONCE : MACHD_DISP_COPY_SEND, 0};
+    if (ticket) { /* to the channel's peer; the record on the ring names the destination */
+        m->u.send.flags |= MACHD_SEND_TICKET;
+        m->u.send.dest = (struct machd_right){ticket->channel, MACHD_DISP_NONE, 0};
+        if (ticket->once_proxy)
+            dest_pr.after = AFTER_NOTHING; /* the channel settles its send-once proxy */
+    }
     if (IPC_PORT_VALID(kmsg->local)) {
         if (!machd_encode_right(kmsg->local, kmsg->local_type, &m->u.send.reply, &pending[np++]))
             return MACH_SEND_INVALID_REPLY;
@@ -174,7 +184,7 @@ static mach_msg_return_t encode_send(struct ipc_port *proxy, struct ipc_kmsg *km
     }
     struct machd_payload *p = &m->u.send.p;
     p->msgh_bits = kmsg->bits & MACH_MSGH_BITS_COMPLEX;
-    p->msgh_id = kmsg->id;
+    p->msgh_id = ticket ? (int32_t)ticket->number : kmsg->id;
     p->right_count = 0;
     p->rights = send_rights;
     p->ool_count = 0;

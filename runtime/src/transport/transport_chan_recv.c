@@ -1,0 +1,266 @@
+/* Direct channels, the consumer (docs/machd.md 9.3): ring records become local messages. A
+ * record is hostile input (wire/chan_ring.c checks its shape; here its meaning): a route slot
+ * machd did not give the peer, a token we did not issue, a ticket out of order drop the channel.
+ * Records wait in the ring (the channel is parked) while a route or a ticket is still on its way
+ * through machd, or while the port's queue is over its limit by more than the peer may push.
+ * IPC lock held. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport/transport_chan.h"
+#include "transport/transport_machd_internal.h"
+
+/* Messages a route may put on a port past its queue limit before the ring waits: senders honour
+ * the credit they are granted, so only MACH_SEND_ALWAYS (forwarding) and several peers sharing
+ * one port's room get here. */
+#define CHAN_OVERSHOOT 64u
+
+/* One record's body, copied out of the ring (the reader only, under the IPC lock). */
+static uint8_t body_buf[CHAN_MAX_BODY];
+
+static uint32_t room_of(const struct ipc_port *port) {
+    uint32_t limit = port->qlimit ? port->qlimit : 1;
+    return port->msgcount < limit ? limit - port->msgcount : 0;
+}
+
+static void grant(struct chan_route *r) {
+    if (r->port && !r->port->transport)
+        chan_grant(&r->chan->end, r->slot, r->delivered + room_of(r->port));
+    else if (r->port) /* moved away: we forward what comes, as fast as it comes */
+        chan_grant(&r->chan->end, r->slot, r->delivered + CHAN_OVERSHOOT);
+}
+
+void chan_routes_regrant(struct chan_route *routes) {
+    for (struct chan_route *r = routes; r; r = r->next_on_link) {
+        grant(r);
+        if (r->chan->parked && !r->chan->unpark) {
+            r->chan->unpark = true;
+            chan_nudge();
+        }
+    }
+}
+
+void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle) {
+    struct chan *c = chan_find(channel);
+    struct link *l = machd_link_get(handle);
+    if (!c || slot >= CHAN_SLOTS)
+        return;
+    struct chan_route *r = &c->routes[slot];
+    chan_route_release(r); /* machd reuses a slot only after ROUTE_DEL: nothing to release */
+    if (!l || l->port->transport) /* not a receive right of ours (any more): refuse its records */
+        return;
+    *r = (struct chan_route){.port = l->port, .handle = handle, .chan = c, .slot = slot};
+    port_copy_send(l->port);
+    r->next_on_link = l->routes;
+    l->routes = r;
+    grant(r);
+    if (c->parked) /* records for this slot may be waiting */
+        chan_drain(c);
+}
+
+void chan_route_release(struct chan_route *r) {
+    if (!r->port)
+        return;
+    struct link *l = machd_link_get(r->handle);
+    if (l && l->port == r->port)
+        for (struct chan_route **p = &l->routes; *p; p = &(*p)->next_on_link)
+            if (*p == r) {
+                *p = r->next_on_link;
+                break;
+            }
+    struct ipc_port *port = r->port;
+    *r = (struct chan_route){0};
+    port_release_send(port);
+}
+
+void chan_route_del(uint32_t channel, uint32_t slot) {
+    struct chan *c = chan_find(channel);
+    if (!c || slot >= CHAN_SLOTS)
+        return;
+    chan_drain(c); /* what the peer sent before it let go of its right is delivered first */
+    if (!c->dropped)
+        chan_route_release(&c->routes[slot]);
+}
+
+void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kmsg) {
+    struct chan *c = chan_find(channel);
+    struct chan_ticket *t = c && c->ntickets < CHAN_MAX_TICKETS ? malloc(sizeof *t) : NULL;
+    if (!t) {
+        kmsg_destroy(kmsg); /* a ticket on a channel we dropped (or a flood): its rights go */
+        if (c)
+            chan_drop(c, true);
+        return;
+    }
+    *t = (struct chan_ticket){kmsg, number, NULL};
+    if (c->tickets_tail)
+        c->tickets_tail->next = t;
+    else
+        c->tickets = t;
+    c->tickets_tail = t;
+    c->ntickets++;
+    if (c->parked)
+        chan_drain(c);
+}
+
+/* The ticket for a record (its number); NULL when it is not here yet (*hostile when it never
+ * can be: an older one is missing or the number went backwards). */
+static struct ipc_kmsg *take_ticket(struct chan *c, uint64_t number, bool *hostile) {
+    struct chan_ticket *t = c->tickets;
+    if (!t)
+        return NULL;
+    if (t->number != (uint32_t)number) {
+        *hostile = true;
+        return NULL;
+    }
+    c->tickets = t->next;
+    if (!c->tickets)
+        c->tickets_tail = NULL;
+    c->ntickets--;
+    struct ipc_kmsg *kmsg = t->kmsg;
+    free(t);
+    return kmsg;
+}
+
+/* A send-once token of the peer's, as a proxy holding the send-once right (the reply right of a
+ * message that came on c). NULL when the token is in use already (hostile) or out of memory. */
+static struct ipc_port *token_proxy(struct chan *c, uint32_t token) {
+    if (token == 0 || handle_map_get(&c->proxies, token))
+        return NULL;
+    struct ipc_port *proxy = transport_proxy_create(&chan_once_ops, (uint64_t)c->id << 32 | token);
+    if (!proxy)
+        return NULL;
+    if (!handle_map_put(&c->proxies, token, proxy)) {
+        port_release(proxy);
+        return NULL;
+    }
+    port_make_send_once(proxy);
+    return proxy;
+}
+
+/* Queues kmsg on its destination, or forwards it when the receive right has moved away (its port
+ * is a proxy now): on a send right, as queued messages follow a moved port. */
+static void deliver(struct ipc_kmsg *kmsg) {
+    struct ipc_port *dest = kmsg->remote;
+    if (!dest->transport) {
+        transport_deliver(kmsg);
+        return;
+    }
+    if (kmsg->remote_type == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+        dest->sorights--;
+        dest->srights++;
+        kmsg->remote_type = MACH_MSG_TYPE_PORT_SEND;
+    }
+    if (dest->transport->send(dest, kmsg, MACH_SEND_ALWAYS, 0) != MACH_MSG_SUCCESS)
+        kmsg_destroy(kmsg);
+}
+
+/* What the next record is for: a route's port (a send right made for the message) or a token's
+ * reply port (its send-once right, taken). Returns 0 ok, 1 wait (park), -1 hostile. */
+static int resolve_dest(struct chan *c, const struct chan_record *rec, struct ipc_port **dest,
+                        mach_msg_type_name_t *type, struct chan_route **route) {
+    *route = NULL;
+    if (rec->flags & CHAN_MSG_DEST_ONCE) {
+        *dest = chan_token_take(c, rec->dest);
+        *type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+        return *dest ? 0 : -1;
+    }
+    if (rec->dest >= CHAN_SLOTS)
+        return -1;
+    struct chan_route *r = &c->routes[rec->dest];
+    if (!r->port)
+        return 1; /* its ROUTE_ADD is still on its way through machd */
+    if (!r->port->transport && r->port->active && r->port->msgcount >= r->port->qlimit + CHAN_OVERSHOOT)
+        return 1;
+    *route = r;
+    *dest = r->port;
+    *type = MACH_MSG_TYPE_PORT_SEND;
+    return 0;
+}
+
+/* One MSG record (already peeked into rec and body_buf). 0 taken, 1 wait, -1 hostile. */
+static int take_message(struct chan *c, const struct chan_record *rec) {
+    struct ipc_port *dest;
+    mach_msg_type_name_t type;
+    struct chan_route *route;
+    bool ticket = (rec->flags & CHAN_MSG_TICKET) != 0;
+    if (ticket && (rec->body_len || rec->reply))
+        return -1;
+    if (ticket && !c->tickets)
+        return 1; /* before taking the destination: nothing is taken while we wait */
+    if (!(rec->flags & CHAN_MSG_DEST_ONCE)) {
+        int rc = resolve_dest(c, rec, &dest, &type, &route);
+        if (rc)
+            return rc;
+    }
+    struct ipc_kmsg *kmsg;
+    if (ticket) {
+        bool hostile = false;
+        kmsg = take_ticket(c, rec->ticket, &hostile);
+        if (!kmsg)
+            return -1;
+        kmsg->id = rec->msgh_id;
+    } else {
+        kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + rec->body_len), 0);
+        if (!kmsg)
+            return 1; /* out of memory: try again later */
+        memset(kmsg->data, 0, sizeof(mach_msg_header_t));
+        memcpy(kmsg->data + sizeof(mach_msg_header_t), body_buf, rec->body_len);
+        kmsg->id = rec->msgh_id;
+        machd_fill_audit(kmsg, &c->peer);
+        if (rec->reply) {
+            kmsg->local = token_proxy(c, rec->reply);
+            kmsg->local_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+            if (!kmsg->local) {
+                kmsg_free(kmsg);
+                return -1;
+            }
+        }
+    }
+    if (rec->flags & CHAN_MSG_DEST_ONCE) {
+        if (resolve_dest(c, rec, &dest, &type, &route) != 0) {
+            kmsg_destroy(kmsg);
+            return -1;
+        }
+    } else {
+        port_copy_send(dest);
+        route->delivered++;
+    }
+    kmsg->remote = dest;
+    kmsg->remote_type = type;
+    chan_consume(&c->end);
+    chan_stat_add(&chan_stats.received);
+    deliver(kmsg);
+    return 0;
+}
+
+void chan_drain(struct chan *c) {
+    struct chan_record rec;
+    c->unpark = false;
+    while (!c->dropped) {
+        enum chan_status st = chan_peek(&c->end, &rec, body_buf, sizeof body_buf);
+        if (st == CHAN_EMPTY) {
+            c->parked = false;
+            return;
+        }
+        int rc = st == CHAN_OK ? 0 : -1;
+        if (rc == 0 && rec.kind == CHAN_REC_DROP_ONCE) {
+            struct ipc_port *port = chan_token_take(c, rec.dest);
+            if (port) {
+                chan_consume(&c->end);
+                port_destroy_send_once(port); /* the send-once notification, from "the kernel" */
+            } else {
+                rc = -1;
+            }
+        } else if (rc == 0) {
+            rc = take_message(c, &rec);
+        }
+        if (rc > 0) {
+            c->parked = true;
+            return;
+        }
+        if (rc < 0) {
+            chan_drop(c, true);
+            return;
+        }
+    }
+}

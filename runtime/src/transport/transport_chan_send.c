@@ -1,0 +1,314 @@
+/* Direct channels, the producer (docs/machd.md 9.3): a message for a proxy whose port lives in a
+ * peer we share a channel with, or for a peer's send-once token (a reply), becomes a ring record.
+ * A plain message (no descriptors, a body that fits a record, at most a send-once reply right to
+ * a port of ours) travels whole in the record; any other goes through machd as a ticket and the
+ * record keeps its place in order. A route is asked for on the second message to a proxy (the
+ * first is relayed: a one-off message costs no extra round trip). IPC lock held. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <unistd.h>
+
+#include "transport/transport_chan.h"
+#include "transport/transport_machd_internal.h"
+
+/* ---- our reply ports handed to a peer: send-once tokens ---- */
+
+uint32_t chan_token_new(struct chan *c, struct ipc_port *port) {
+    if (c->ntokens >= CHAN_MAX_TOKENS)
+        return 0;
+    if (c->ntokens == c->tokens_cap) {
+        uint32_t cap = c->tokens_cap ? 2 * c->tokens_cap : 64;
+        struct ipc_port **grown = realloc(c->tokens, cap * sizeof *grown);
+        if (!grown)
+            return 0;
+        memset(grown + c->tokens_cap, 0, (cap - c->tokens_cap) * sizeof *grown);
+        c->tokens_free_hint = c->tokens_cap;
+        c->tokens = grown;
+        c->tokens_cap = cap;
+    }
+    for (uint32_t n = 0; n < c->tokens_cap; n++) {
+        uint32_t i = (c->tokens_free_hint + n) % c->tokens_cap;
+        if (!c->tokens[i]) {
+            c->tokens[i] = port;
+            c->ntokens++;
+            c->tokens_free_hint = i + 1 < c->tokens_cap ? i + 1 : 0;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+struct ipc_port *chan_token_take(struct chan *c, uint32_t token) {
+    if (token == 0 || token > c->tokens_cap || !c->tokens[token - 1])
+        return NULL;
+    struct ipc_port *port = c->tokens[token - 1];
+    c->tokens[token - 1] = NULL;
+    c->ntokens--;
+    return port;
+}
+
+/* ---- writing records ---- */
+
+/* Whether kmsg travels whole in a record. */
+static bool fits_record(const struct ipc_kmsg *kmsg) {
+    if (kmsg->ndesc || (kmsg->bits & MACH_MSGH_BITS_COMPLEX) || kmsg->stage || kmsg->aux ||
+        kmsg->size - sizeof(mach_msg_header_t) > CHAN_MAX_BODY)
+        return false;
+    const struct ipc_port *reply = kmsg->local;
+    return !reply || reply == IPC_PORT_DEAD ||
+           (kmsg->local_type == MACH_MSG_TYPE_PORT_SEND_ONCE && !reply->transport && reply->active);
+}
+
+static void ring_doorbell(struct chan *c, bool wake) {
+    if (!wake)
+        return;
+    chan_stat_add(&chan_stats.doorbells);
+    uint64_t one = 1;
+    ssize_t n = write(c->wake_peer, &one, sizeof one); /* non-blocking: a full counter is the
+                                                         peer's own doing */
+    (void)n;
+}
+
+/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
+static int ms_left(const struct timespec *deadline) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+    return ms < 0 ? 0 : ms > 1000000000 ? 1000000000 : (int)ms;
+}
+
+/* Waits outside the lock until c's ring has room for a record of body_len bytes (the consumer is
+ * behind: rare, credits stop senders first). False when c went away or the deadline passed. */
+static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct timespec *deadline) {
+    struct chan *c = *cp;
+    uint32_t id = c->id;
+    while (!chan_has_room(&c->end, body_len)) {
+        if (deadline && ms_left(deadline) == 0)
+            return false;
+        c->users++;
+        ipc_unlock();
+        struct timespec pause = {0, 50 * 1000};
+        nanosleep(&pause, NULL);
+        ipc_lock();
+        chan_unuse(c);
+        c = chan_find(id);
+        if (!c)
+            return false;
+        *cp = c;
+    }
+    return true;
+}
+
+/* Settles the destination right of a message written on a channel: a send right to a proxy is
+ * released; a send-once proxy of a token is used up (its token forgotten). */
+static void settle_dest(struct chan *c, struct ipc_port *dest, bool once) {
+    if (!once) {
+        port_release_send(dest);
+        return;
+    }
+    uint32_t token = (uint32_t)dest->transport_handle;
+    port_release_send_once(dest);
+    if (handle_map_get(&c->proxies, token) == dest) {
+        handle_map_remove(&c->proxies, token);
+        port_release(dest); /* the map's reference */
+    }
+}
+
+/* Writes kmsg (for dest: a route slot, or a token with CHAN_MSG_DEST_ONCE) on c, whole or as a
+ * ticket. On success the message and its rights are consumed. */
+static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint16_t flags, uint32_t dest,
+                                     const struct timespec *deadline) {
+    struct ipc_port *dest_port = kmsg->remote;
+    bool once = (flags & CHAN_MSG_DEST_ONCE) != 0;
+    bool whole = fits_record(kmsg);
+    uint32_t body_len = whole ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0;
+    if (!wait_ring_room(&c, body_len, deadline))
+        return c ? MACH_SEND_TIMED_OUT : MACH_SEND_INVALID_DEST;
+    struct chan_record rec = {.kind = CHAN_REC_MSG, .flags = flags, .dest = dest, .msgh_id = kmsg->id};
+    if (whole) {
+        if (kmsg->local == IPC_PORT_DEAD)
+            kmsg->local = NULL;
+        if (kmsg->local) {
+            rec.reply = chan_token_new(c, kmsg->local);
+            whole = rec.reply != 0; /* the token table is full: as a ticket */
+        }
+    }
+    bool wake = false;
+    if (whole) {
+        rec.body_len = body_len;
+        enum chan_status st = chan_produce(&c->end, &rec, kmsg->data + sizeof(mach_msg_header_t), &wake);
+        if (st != CHAN_OK) {
+            if (rec.reply)
+                chan_token_take(c, rec.reply);
+            if (st == CHAN_BROKEN)
+                chan_drop(c, true);
+            return MACH_SEND_INVALID_DEST;
+        }
+        kmsg->local = NULL; /* its send-once right is the token's now */
+        kmsg->remote = NULL;
+        settle_dest(c, dest_port, once);
+        kmsg_free(kmsg);
+    } else {
+        struct machd_ticket ticket = {c->id, c->next_ticket + 1, once};
+        mach_msg_return_t mr = machd_encode_send(dest_port, kmsg, false, &ticket);
+        if (mr != MACH_MSG_SUCCESS)
+            return mr;
+        c->next_ticket++;
+        rec.flags |= CHAN_MSG_TICKET;
+        rec.ticket = ticket.number;
+        if (once)
+            settle_dest(c, dest_port, true);
+        if (chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK) {
+            chan_drop(c, true); /* room was checked: the consumer's tail changed under us */
+            return MACH_MSG_SUCCESS;  /* machd has the ticket; the peer broke the channel */
+        }
+    }
+    chan_stat_add(&chan_stats.sent);
+    if (!whole)
+        chan_stat_add(&chan_stats.tickets);
+    ring_doorbell(c, wake);
+    return MACH_MSG_SUCCESS;
+}
+
+/* ---- send-once proxies: replies to a peer's tokens ---- */
+
+static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
+                                   mach_msg_timeout_t timeout) {
+    struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
+    uint32_t token = (uint32_t)proxy->transport_handle;
+    if (!c)
+        return MACH_SEND_INVALID_DEST;
+    if (kmsg->from_kernel && kmsg->id == MACH_NOTIFY_SEND_ONCE && kmsg->ndesc == 0) {
+        /* The right was destroyed unused: the peer makes the notification itself. */
+        struct chan_record rec = {.kind = CHAN_REC_DROP_ONCE, .dest = token};
+        bool wake = false;
+        if (!wait_ring_room(&c, 0, NULL) || chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK)
+            return MACH_SEND_INVALID_DEST;
+        kmsg->remote = NULL;
+        settle_dest(c, proxy, true);
+        kmsg_destroy(kmsg);
+        ring_doorbell(c, wake);
+        return MACH_MSG_SUCCESS;
+    }
+    struct timespec deadline;
+    if (option & MACH_SEND_TIMEOUT)
+        ipc_deadline_after_ms(&deadline, timeout);
+    return put_message(c, kmsg, CHAN_MSG_DEST_ONCE, token, (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
+}
+
+const struct ipc_transport_ops chan_once_ops = {.send = once_send};
+
+/* ---- routes: asking machd, waiting for credit ---- */
+
+static void wake_route_waiters(void) {
+    for (struct ipc_waiter *w; (w = waitq_pop(&T.route_waiters)) != NULL;)
+        ipc_wake_later(w);
+}
+
+/* Asks machd for a route to proxy's port (handle h); the link says the outcome. */
+static void ask_route(struct ipc_port *proxy, struct link *l, uint32_t h) {
+    l->route = LINK_ROUTE_ASKING;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ROUTE;
+    m.u.route.name = h;
+    struct waiter w;
+    port_reference(proxy);
+    ipc_unlock();
+    uint32_t status = machd_request(&m, &w);
+    ipc_lock();
+    l = machd_link_get(h);
+    if (l && l->port == proxy && l->route == LINK_ROUTE_ASKING) {
+        bool ok = status == KERN_SUCCESS && proxy->transport == &machd_ops && chan_find(w.name) && w.type < CHAN_SLOTS;
+        l->route = ok ? LINK_ROUTE_SET : LINK_ROUTE_NONE;
+        l->route_chan = w.name;
+        l->route_slot = w.type;
+        l->route_sent = 0;
+    }
+    port_release(proxy);
+    wake_route_waiters();
+}
+
+void chan_forget_route(struct link *l) {
+    l->route = LINK_ROUTE_UNKNOWN;
+    l->relayed = 0;
+}
+
+/* Waits outside the lock for the route's credit. Returns 0 when there is credit, else
+ * MACH_SEND_TIMED_OUT, or 1 when the route went away meanwhile (relay). */
+static int wait_credit(struct ipc_port *proxy, uint32_t h, struct chan **cp, const struct timespec *deadline) {
+    for (;;) {
+        struct link *l = machd_link_get(h);
+        struct chan *c = l && l->port == proxy && l->route == LINK_ROUTE_SET ? chan_find(l->route_chan) : NULL;
+        if (!c || proxy->transport != &machd_ops)
+            return 1;
+        *cp = c;
+        if (chan_credit_ok(&c->end, l->route_slot, l->route_sent))
+            return 0;
+        int left = deadline ? ms_left(deadline) : -1;
+        if (left == 0)
+            return MACH_SEND_TIMED_OUT;
+        uint32_t slot = l->route_slot, sent = l->route_sent;
+        c->users++;
+        port_reference(proxy);
+        ipc_unlock();
+        chan_credit_wait(&c->end, slot, sent, left);
+        ipc_lock();
+        chan_unuse(c);
+        port_release(proxy);
+    }
+}
+
+bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
+                   mach_msg_timeout_t timeout, mach_msg_return_t *mr) {
+    uint32_t h = (uint32_t)proxy->transport_handle;
+    struct link *l = machd_link_get(h);
+    if (!chan_enabled() || !l || l->port != proxy || kmsg->remote_type != MACH_MSG_TYPE_PORT_SEND)
+        return false;
+    while (l->route == LINK_ROUTE_ASKING) { /* our earlier messages must not be overtaken */
+        struct ipc_waiter *w = ipc_waiter_self();
+        waitq_push(&T.route_waiters, w);
+        ipc_sleep(w, NULL);
+        waitq_remove(w);
+        l = machd_link_get(h);
+        if (!l || l->port != proxy || proxy->transport != &machd_ops)
+            return false;
+    }
+    if (l->route == LINK_ROUTE_NONE)
+        return false;
+    if (l->route == LINK_ROUTE_UNKNOWN) {
+        if (l->relayed++ == 0)
+            return false; /* the first message: relayed, no route asked */
+        ask_route(proxy, l, h);
+        l = machd_link_get(h);
+        if (!l || l->port != proxy || proxy->transport != &machd_ops || l->route != LINK_ROUTE_SET)
+            return false;
+    }
+    struct timespec deadline;
+    if (option & MACH_SEND_TIMEOUT)
+        ipc_deadline_after_ms(&deadline, timeout);
+    const struct timespec *dl = (option & MACH_SEND_TIMEOUT) ? &deadline : NULL;
+    struct chan *c = NULL;
+    if (option & MACH_SEND_ALWAYS) {
+        c = chan_find(l->route_chan);
+    } else {
+        int rc = wait_credit(proxy, h, &c, dl);
+        if (rc == MACH_SEND_TIMED_OUT) {
+            *mr = MACH_SEND_TIMED_OUT;
+            return true;
+        }
+        if (rc)
+            c = NULL;
+    }
+    l = machd_link_get(h);
+    if (!c || !l || l->port != proxy || l->route != LINK_ROUTE_SET)
+        return false;
+    uint32_t slot = l->route_slot;
+    *mr = put_message(c, kmsg, 0, slot, dl);
+    if (*mr == MACH_MSG_SUCCESS && (l = machd_link_get(h)) != NULL)
+        l->route_sent++;
+    return true;
+}

@@ -1,0 +1,337 @@
+/* A libmach task for the direct-channel tests (machd_direct_test.c, docs/machd.md 9): the same
+ * checks hold on a direct channel and through the relay (MACHD_DIRECT=0), and each peer checks
+ * which path its messages took (transport_machd_stats). Prints "ready" once set up; exits 0 when
+ * every check passed, else the number of the step that failed (stderr says why).
+ *
+ * Modes (NAME: a bootstrap name; N: a count):
+ *   order_recv NAME N   receives N messages, in order, checksummed; every third carries a port
+ *   order_send NAME N   sends them from one thread: plain ones and ones with a port right mixed
+ *   rpc_server NAME N   answers N requests on their send-once reply rights
+ *   rpc_client NAME N   makes N calls and checks each answer
+ *   rpc_die NAME        answers one request, receives another and exits without answering it
+ *   rpc_orphan NAME     calls, and must get the send-once notification (MIG_SERVER_DIED)
+ *   nosend_recv NAME N  N messages, then the no-senders notification, in that order
+ *   nosend_send NAME N  sends N messages, then deallocates its send right
+ *   audit_recv NAME     the audit trailer of two messages names the sender's pid
+ *   audit_send NAME     sends its pid twice */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mach/mach.h>
+#include <mach/notify.h>
+#include <servers/bootstrap.h>
+
+#include "transport/transport_machd.h"
+
+#define PEER_NAME "machd_direct_peer"
+#include "peer_check.h"
+
+#define TIMEOUT_MS 20000
+#define RPC_REQUEST_ID 7100
+#define RPC_REPLY_ID 7200
+
+struct plain_msg {
+    mach_msg_header_t head;
+    uint32_t seq, sum;
+    uint8_t fill[200];
+};
+
+struct port_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t port;
+    uint32_t seq, sum;
+};
+
+union any_msg {
+    struct plain_msg plain;
+    struct port_msg port;
+    uint8_t bytes[1024];
+};
+
+static uint32_t checksum(uint32_t seq, const uint8_t *fill, size_t n) {
+    uint32_t h = 2166136261u ^ seq;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ fill[i]) * 16777619u;
+    return h;
+}
+
+static bool relay_only(void) {
+    const char *v = getenv("MACHD_DIRECT");
+    return v && strcmp(v, "0") == 0;
+}
+
+/* The path check: direct when allowed (messages went on a channel), none at all otherwise. */
+static int check_path(int step, bool sent) {
+    struct transport_machd_stats st;
+    transport_machd_stats_get(&st);
+    unsigned long n = sent ? st.direct_sent : st.direct_received;
+    if (relay_only())
+        CHECK(step, n == 0, "%lu messages went on a channel with MACHD_DIRECT=0", n);
+    else
+        CHECK(step, n > 0, "no message went on a channel");
+    return 0;
+}
+
+static mach_port_t service(const char *name, bool own) {
+    mach_port_t port = MACH_PORT_NULL;
+    kern_return_t kr = own ? bootstrap_check_in(bootstrap_port, name, &port)
+                           : bootstrap_look_up(bootstrap_port, name, &port);
+    if (kr != KERN_SUCCESS) {
+        fprintf(stderr, "%s %s: bootstrap %s: %#x\n", PEER_NAME, mode, name, kr);
+        exit(90);
+    }
+    return port;
+}
+
+static mach_msg_return_t receive(mach_port_t port, union any_msg *m, mach_msg_option_t extra) {
+    return mach_msg(&m->plain.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT | extra, 0, sizeof *m, port, TIMEOUT_MS,
+                    MACH_PORT_NULL);
+}
+
+static int order_recv(const char *name, uint32_t n) {
+    mach_port_t port = service(name, true);
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg m;
+        mach_msg_return_t mr = receive(port, &m, 0);
+        CHECK(1, mr == MACH_MSG_SUCCESS, "receive %u: %#x", i, mr);
+        bool complex = (m.plain.head.msgh_bits & MACH_MSGH_BITS_COMPLEX) != 0;
+        CHECK(2, m.plain.head.msgh_id == (mach_msg_id_t)i, "message %u arrived as %d", i, m.plain.head.msgh_id);
+        CHECK(3, complex == (i % 3 == 0), "message %u: complex %d", i, complex);
+        if (complex) {
+            CHECK(4, m.port.port.name != MACH_PORT_NULL && m.port.port.disposition == MACH_MSG_TYPE_PORT_SEND,
+                  "message %u: its port right", i);
+            CHECK(5, m.port.seq == i && m.port.sum == checksum(i, NULL, 0), "message %u: body", i);
+            mach_port_deallocate(mach_task_self(), m.port.port.name);
+        } else {
+            CHECK(6, m.plain.seq == i && m.plain.sum == checksum(i, m.plain.fill, sizeof m.plain.fill),
+                  "message %u: body", i);
+        }
+    }
+    union any_msg extra;
+    CHECK(7, mach_msg(&extra.plain.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof extra, port, 200,
+                      MACH_PORT_NULL) == MACH_RCV_TIMED_OUT,
+          "a message more than was sent");
+    return check_path(8, false);
+}
+
+static int order_send(const char *name, uint32_t n) {
+    mach_port_t port = service(name, false);
+    mach_port_t carried;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &carried) == KERN_SUCCESS, "allocate");
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg m;
+        memset(&m, 0, sizeof m);
+        if (i % 3 == 0) {
+            m.port.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+            m.port.head.msgh_size = sizeof m.port;
+            m.port.body.msgh_descriptor_count = 1;
+            m.port.port = (mach_msg_port_descriptor_t){.name = carried, .disposition = MACH_MSG_TYPE_MAKE_SEND,
+                                                       .type = MACH_MSG_PORT_DESCRIPTOR};
+            m.port.seq = i;
+            m.port.sum = checksum(i, NULL, 0);
+        } else {
+            m.plain.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+            m.plain.head.msgh_size = sizeof m.plain;
+            m.plain.seq = i;
+            for (size_t k = 0; k < sizeof m.plain.fill; k++)
+                m.plain.fill[k] = (uint8_t)(i * 31 + k);
+            m.plain.sum = checksum(i, m.plain.fill, sizeof m.plain.fill);
+        }
+        m.plain.head.msgh_remote_port = port;
+        m.plain.head.msgh_id = (mach_msg_id_t)i;
+        mach_msg_return_t mr = mach_msg(&m.plain.head, MACH_SEND_MSG | MACH_SEND_TIMEOUT, m.plain.head.msgh_size,
+                                        0, MACH_PORT_NULL, TIMEOUT_MS, MACH_PORT_NULL);
+        CHECK(2, mr == MACH_MSG_SUCCESS, "send %u: %#x", i, mr);
+    }
+    return check_path(3, true);
+}
+
+/* Answers n requests; the one numbered die_at (if any) is not answered: the server exits. */
+static int rpc_server(const char *name, uint32_t n, uint32_t die_at) {
+    mach_port_t port = service(name, true);
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg m;
+        mach_msg_return_t mr = receive(port, &m, 0);
+        CHECK(1, mr == MACH_MSG_SUCCESS && m.plain.head.msgh_id == RPC_REQUEST_ID, "request %u: %#x", i, mr);
+        CHECK(2, MACH_MSGH_BITS_REMOTE(m.plain.head.msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE,
+              "request %u: reply right %#x", i, m.plain.head.msgh_bits);
+        if (i == die_at)
+            _exit(0); /* the send-once right dies with us */
+        struct plain_msg reply = {0};
+        reply.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+        reply.head.msgh_size = sizeof reply;
+        reply.head.msgh_remote_port = m.plain.head.msgh_remote_port;
+        reply.head.msgh_id = RPC_REPLY_ID;
+        reply.seq = m.plain.seq + 1;
+        reply.sum = checksum(reply.seq, m.plain.fill, sizeof m.plain.fill);
+        memcpy(reply.fill, m.plain.fill, sizeof reply.fill);
+        mr = mach_msg(&reply.head, MACH_SEND_MSG, sizeof reply, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+        CHECK(3, mr == MACH_MSG_SUCCESS, "reply %u: %#x", i, mr);
+    }
+    return check_path(4, false);
+}
+
+/* One call: request with a send-once reply right made from reply_port; the answer in *out. */
+static mach_msg_return_t call(mach_port_t port, mach_port_t reply_port, uint32_t seq, union any_msg *out) {
+    union any_msg m;
+    memset(&m, 0, sizeof m);
+    m.plain.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    m.plain.head.msgh_size = sizeof m.plain;
+    m.plain.head.msgh_remote_port = port;
+    m.plain.head.msgh_local_port = reply_port;
+    m.plain.head.msgh_id = RPC_REQUEST_ID;
+    m.plain.seq = seq;
+    for (size_t k = 0; k < sizeof m.plain.fill; k++)
+        m.plain.fill[k] = (uint8_t)(seq + k);
+    mach_msg_return_t mr = mach_msg(&m.plain.head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sizeof m.plain,
+                                    sizeof *out, reply_port, TIMEOUT_MS, MACH_PORT_NULL);
+    if (mr == MACH_MSG_SUCCESS)
+        *out = m;
+    return mr;
+}
+
+static int rpc_client(const char *name, uint32_t n) {
+    mach_port_t port = service(name, false);
+    mach_port_t reply_port;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg r;
+        mach_msg_return_t mr = call(port, reply_port, i, &r);
+        CHECK(2, mr == MACH_MSG_SUCCESS, "call %u: %#x", i, mr);
+        uint8_t fill[sizeof r.plain.fill];
+        for (size_t k = 0; k < sizeof fill; k++)
+            fill[k] = (uint8_t)(i + k);
+        CHECK(3, r.plain.head.msgh_id == RPC_REPLY_ID && r.plain.seq == i + 1 &&
+                     r.plain.sum == checksum(i + 1, fill, sizeof fill),
+              "answer %u: id %d seq %u", i, r.plain.head.msgh_id, r.plain.seq);
+    }
+    return check_path(4, true);
+}
+
+static int rpc_orphan(const char *name) {
+    mach_port_t port = service(name, false);
+    mach_port_t reply_port;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
+    ready();
+    union any_msg r;
+    /* A first call warms the route up (the second message to a port asks for one); the server
+     * answers it, then dies with the next request. */
+    CHECK(2, call(port, reply_port, 0, &r) == MACH_MSG_SUCCESS, "first call");
+    mach_msg_return_t mr = call(port, reply_port, 1, &r);
+    CHECK(3, mr == MACH_MSG_SUCCESS, "second call: %#x (a hang would be MACH_RCV_TIMED_OUT)", mr);
+    CHECK(4, r.plain.head.msgh_id == MACH_NOTIFY_SEND_ONCE, "the answer of a dead server: id %d",
+          r.plain.head.msgh_id);
+    return check_path(5, true);
+}
+
+static int nosend_recv(const char *name, uint32_t n) {
+    mach_port_t port = service(name, true);
+    mach_port_t previous = MACH_PORT_NULL;
+    CHECK(1, mach_port_request_notification(mach_task_self(), port, MACH_NOTIFY_NO_SENDERS, 0, port,
+                                            MACH_MSG_TYPE_MAKE_SEND_ONCE, &previous) == KERN_SUCCESS,
+          "no-senders request");
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg m;
+        mach_msg_return_t mr = receive(port, &m, 0);
+        CHECK(2, mr == MACH_MSG_SUCCESS, "receive %u: %#x", i, mr);
+        CHECK(3, m.plain.head.msgh_id == (mach_msg_id_t)i, "message %u arrived as id %d (before it: %s)", i,
+              m.plain.head.msgh_id,
+              m.plain.head.msgh_id == MACH_NOTIFY_NO_SENDERS ? "the no-senders notification" : "another");
+    }
+    union any_msg m;
+    CHECK(4, receive(port, &m, 0) == MACH_MSG_SUCCESS && m.plain.head.msgh_id == MACH_NOTIFY_NO_SENDERS,
+          "the no-senders notification after the messages");
+    return check_path(5, false);
+}
+
+static int nosend_send(const char *name, uint32_t n) {
+    mach_port_t port = service(name, false);
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        struct plain_msg m = {0};
+        m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+        m.head.msgh_size = sizeof m;
+        m.head.msgh_remote_port = port;
+        m.head.msgh_id = (mach_msg_id_t)i;
+        CHECK(1, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+              "send %u", i);
+    }
+    int rc = check_path(2, true);
+    CHECK(3, mach_port_deallocate(mach_task_self(), port) == KERN_SUCCESS, "deallocate");
+    sleep(1); /* stay alive: the notification must come from the deallocation, not our death */
+    return rc;
+}
+
+static int audit_recv(const char *name) {
+    mach_port_t port = service(name, true);
+    ready();
+    for (int i = 0; i < 2; i++) {
+        struct {
+            struct plain_msg m;
+            mach_msg_audit_trailer_t trailer;
+        } r;
+        mach_msg_return_t mr =
+            mach_msg(&r.m.head,
+                     MACH_RCV_MSG | MACH_RCV_TIMEOUT | MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+                         MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT),
+                     0, sizeof r, port, TIMEOUT_MS, MACH_PORT_NULL);
+        CHECK(1, mr == MACH_MSG_SUCCESS, "receive %d: %#x", i, mr);
+        CHECK(2, r.trailer.msgh_audit.val[5] == r.m.seq, "message %d: audit pid %u, sender says %u", i,
+              r.trailer.msgh_audit.val[5], r.m.seq);
+        CHECK(3, r.trailer.msgh_audit.val[1] == getuid(), "message %d: audit uid %u", i, r.trailer.msgh_audit.val[1]);
+    }
+    return check_path(4, false);
+}
+
+static int audit_send(const char *name) {
+    mach_port_t port = service(name, false);
+    ready();
+    for (int i = 0; i < 2; i++) {
+        struct plain_msg m = {0};
+        m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+        m.head.msgh_size = sizeof m;
+        m.head.msgh_remote_port = port;
+        m.seq = (uint32_t)getpid();
+        CHECK(1, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+              "send %d", i);
+    }
+    return check_path(2, true);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3)
+        return 64;
+    mode = argv[1];
+    const char *name = argv[2];
+    uint32_t n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 0;
+    if (!strcmp(mode, "order_recv"))
+        return order_recv(name, n);
+    if (!strcmp(mode, "order_send"))
+        return order_send(name, n);
+    if (!strcmp(mode, "rpc_server"))
+        return rpc_server(name, n, UINT32_MAX);
+    if (!strcmp(mode, "rpc_client"))
+        return rpc_client(name, n);
+    if (!strcmp(mode, "rpc_die"))
+        return rpc_server(name, 2, 1);
+    if (!strcmp(mode, "rpc_orphan"))
+        return rpc_orphan(name);
+    if (!strcmp(mode, "nosend_recv"))
+        return nosend_recv(name, n);
+    if (!strcmp(mode, "nosend_send"))
+        return nosend_send(name, n);
+    if (!strcmp(mode, "audit_recv"))
+        return audit_recv(name);
+    if (!strcmp(mode, "audit_send"))
+        return audit_send(name);
+    return 64;
+}

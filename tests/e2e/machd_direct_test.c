@@ -1,0 +1,74 @@
+/* Direct channels (docs/machd.md 9): Mach's guarantees between two libmach processes, whichever
+ * path their messages take. CTest runs each test twice: on direct channels (the default) and
+ * through the relay (MACHD_DIRECT=0, the reference); the peers (machd_direct_peer) check the data
+ * and which path it took, and exit with the failed step. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "machd_harness.h"
+
+static pid_t peer(const char *mode, const char *name, const char *count) {
+    const char *args[] = {mode, name, count, NULL};
+    return mh_spawn_program(&mh_daemon, MACHD_DIRECT_PEER, args);
+}
+
+/* One sender thread, plain messages and messages carrying a port right mixed: they arrive in
+ * the order sent, each once, intact (a message with a right never overtakes a plain one, nor
+ * the reverse). */
+static void messages_with_and_without_rights_arrive_in_order(void **state) {
+    (void)state;
+    pid_t receiver = peer("order_recv", "direct.order", "3000");
+    assert_int_equal(mh_wait(peer("order_send", "direct.order", "3000")), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
+/* Requests with send-once reply rights and their answers, many times over. */
+static void calls_are_answered_on_their_reply_rights(void **state) {
+    (void)state;
+    pid_t server = peer("rpc_server", "direct.rpc", "2000");
+    assert_int_equal(mh_wait(peer("rpc_client", "direct.rpc", "2000")), 0);
+    assert_int_equal(mh_wait(server), 0);
+}
+
+/* A server that dies holding a request's reply right: the client gets the send-once
+ * notification (MIG_SERVER_DIED for MIG), never a hang. */
+static void a_server_dying_with_the_reply_right_gives_the_client_a_notification(void **state) {
+    (void)state;
+    pid_t server = peer("rpc_die", "direct.die", "0");
+    assert_int_equal(mh_wait(peer("rpc_orphan", "direct.die", "0")), 0);
+    assert_int_equal(mh_wait(server), 0);
+}
+
+/* The sender's last send right goes after its messages: the receiver gets every message, then
+ * the no-senders notification. */
+static void no_senders_comes_after_the_messages_sent_before_the_right_went(void **state) {
+    (void)state;
+    pid_t receiver = peer("nosend_recv", "direct.nosend", "500");
+    assert_int_equal(mh_wait(peer("nosend_send", "direct.nosend", "500")), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
+/* The audit trailer names the sender as the kernel knows it. */
+static void the_audit_trailer_names_the_sender(void **state) {
+    (void)state;
+    pid_t receiver = peer("audit_recv", "direct.audit", "0");
+    assert_int_equal(mh_wait(peer("audit_send", "direct.audit", "0")), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
+int main(int argc, char **argv) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(messages_with_and_without_rights_arrive_in_order, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(calls_are_answered_on_their_reply_rights, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_server_dying_with_the_reply_right_gives_the_client_a_notification,
+                                        mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(no_senders_comes_after_the_messages_sent_before_the_right_went, mh_setup,
+                                        mh_teardown),
+        cmocka_unit_test_setup_teardown(the_audit_trailer_names_the_sender, mh_setup, mh_teardown),
+    };
+    return mh_run_tests("machd_direct", tests, sizeof tests / sizeof tests[0], argc, argv);
+}

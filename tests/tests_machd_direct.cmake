@@ -1,0 +1,22 @@
+# Direct channels between libmach processes (docs/machd.md 9): each test runs on the direct path
+# and again through the relay (MACHD_DIRECT=0), see openmig_add_cross_process_test.
+if(TARGET machd AND TARGET mach_static)
+  add_executable(machd_direct_peer e2e/machd_direct_peer.c)
+  target_link_libraries(machd_direct_peer PRIVATE mach_static mach_internal)
+  set_target_properties(machd_direct_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_executable(machd_direct_e2e e2e/machd_direct_test.c e2e/machd_harness.c)
+  target_link_libraries(machd_direct_e2e PRIVATE machd_common cmocka)
+  target_include_directories(machd_direct_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include)
+  target_compile_definitions(machd_direct_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
+                                                      MACHD_PEER="$<TARGET_FILE:machd_direct_peer>"
+                                                      MACHD_DIRECT_PEER="$<TARGET_FILE:machd_direct_peer>")
+  set_target_properties(machd_direct_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_dependencies(machd_direct_e2e machd machd_direct_peer)
+  foreach(t messages_with_and_without_rights_arrive_in_order
+            calls_are_answered_on_their_reply_rights
+            a_server_dying_with_the_reply_right_gives_the_client_a_notification
+            no_senders_comes_after_the_messages_sent_before_the_right_went
+            the_audit_trailer_names_the_sender)
+    openmig_add_cross_process_test(machd_direct.${t} machd machd_direct_e2e ${t})
+  endforeach()
+endif()
