@@ -33,6 +33,16 @@ bool broker_emit_fd(struct broker *b, struct broker_task *to, int fd) {
 
 bool broker_emit(struct broker *b, struct broker_task *to) { return broker_emit_fd(b, to, -1); }
 
+bool broker_emit_fds(struct broker *b, struct broker_task *to, const int *fds, int nfds) {
+    if (!to || to == b->keeper || !b->hooks->send_fds)
+        return false;
+    size_t len = machd_proto_encode(&b->msg, b->out, sizeof b->out);
+    if (len == 0)
+        return false;
+    b->hooks->send_fds(b->ctx, to->conn, b->out, len, fds, nfds);
+    return true;
+}
+
 void broker_reply_status(struct broker *b, struct broker_task *t, uint16_t type, uint32_t seq,
                          uint32_t status, uint32_t value) {
     memset(&b->msg, 0, sizeof b->msg);
@@ -62,6 +72,7 @@ struct broker *broker_create(const struct broker_hooks *hooks, void *ctx) {
     b->ctx = ctx;
     b->held_tail = &b->held;
     b->limits = BROKER_DEFAULT_LIMITS;
+    handle_map_init(&b->channel_ids);
     return b;
 }
 
@@ -88,6 +99,7 @@ void broker_destroy(struct broker *b) {
     keeper_destroy(b);
     while (b->ports) /* ports held only by the bootstrap table */
         port_destroy(b, b->ports, NULL);
+    handle_map_fini(&b->channel_ids);
     free(b->fwd);
     free(b->ci);
     free(b);
@@ -135,6 +147,9 @@ void broker_handle(struct broker *b, struct broker_task *t, const struct machd_m
         break;
     case MACHD_QUERY:
         query_handle(b, t, req);
+        break;
+    case MACHD_ROUTE:
+        channel_handle_route(b, t, req);
         break;
     case MACHD_QUEUE_CREDIT:
         admit_apply_queue_credit(b, t, req->u.queue_credit.name, req->u.queue_credit.seen, req->u.queue_credit.room);

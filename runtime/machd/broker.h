@@ -26,7 +26,11 @@ struct broker_hooks {
     /* Like send, with a spilled payload's memfd attached; fd stays the caller's (a queued
      * datagram keeps a duplicate). NULL: spilled messages are refused (MACH_SEND_TOO_LARGE). */
     void (*send_fd)(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd);
-    /* Whether one more datagram holding a memfd can be queued for the task. */
+    /* Like send_fd with nfds descriptors (a CHANNEL's MACHD_CHANNEL_FDS), in order; they stay the
+     * caller's. NULL: no channel is ever made (ROUTE answers KERN_FAILURE). */
+    void (*send_fds)(void *ctx, void *conn, const uint8_t *bytes, size_t len, const int *fds, int nfds);
+    /* Whether one more datagram holding a memfd (or a channel's descriptors) can be queued for
+     * the task. */
     bool (*room_fd)(void *ctx, void *conn);
     /* A monotonic clock in milliseconds, for SEND_ADMIT deadlines. */
     uint64_t (*now_ms)(void *ctx);
@@ -53,6 +57,7 @@ struct broker_limits {
     uint32_t overshoot;         /* messages a sender may put past a full queue without asking for
                                    room (races with machd's QUEUE_FULL hint); then machd stops
                                    reading that sender until the receiver makes room */
+    uint32_t channels_per_task; /* direct channels one task is part of (docs/machd.md 9.2) */
 };
 
 /* The defaults, also the ceilings (docs/machd.md, 1). */
@@ -64,7 +69,8 @@ struct broker_limits {
                             .names_per_task = 512u,                                                  \
                             .names_per_uid = 2048u,                                                  \
                             .waiters_per_task = 1024u,                                               \
-                            .overshoot = 256u})
+                            .overshoot = 256u,                                               \
+                            .channels_per_task = 1024u})
 
 /* Replaces b's limits (BROKER_DEFAULT_LIMITS until then). A limit above its ceiling is clamped to
  * it; one already passed applies to what comes next. */
@@ -94,6 +100,10 @@ int broker_next_timeout_ms(struct broker *b, uint64_t now_ms);
 
 /* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms. */
 void broker_expire(struct broker *b, uint64_t now_ms);
+
+/* The task said MACHD_HELLO_DIRECT: it maps direct channels, so machd may route to and from it
+ * (docs/machd.md 9.2). Tasks start without. */
+void broker_task_set_direct(struct broker_task *t, bool direct);
 
 /* The identity recorded for t. */
 const struct machd_audit *broker_task_identity(const struct broker_task *t);

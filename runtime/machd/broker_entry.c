@@ -53,6 +53,8 @@ uint32_t entry_new_name(struct broker_task *t) {
 }
 
 void entry_remove(struct broker *b, struct entry *e) {
+    if (e->route) /* its send right goes with it */
+        channel_route_drop(b, e);
     if (e->admitted) { /* reserved room never used: another sender may have it */
         flow_give_back(&e->port->flow, e->admitted);
         b->flow_recheck = true;
@@ -70,6 +72,8 @@ void entry_remove(struct broker *b, struct entry *e) {
 }
 
 void entry_drop_if_empty(struct broker *b, struct entry *e) {
+    if (e->route && e->send_urefs == 0) /* the last send right went: so does its route */
+        channel_route_drop(b, e);
     if (!e->receive && !e->send_once && e->send_urefs == 0)
         entry_remove(b, e);
 }

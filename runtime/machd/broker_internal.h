@@ -10,6 +10,8 @@
 #include "wire/handle_map.h"
 
 struct broker_port;
+struct route;   /* broker_channel.c */
+struct channel; /* broker_channel.c */
 
 /* One name in one task's broker space. A send-once right always has a name of its own. */
 struct entry {
@@ -21,6 +23,7 @@ struct entry {
     bool receive;
     uint32_t admitted;     /* room SEND_ADMIT reserved for this sender, not used yet */
     uint32_t overshoot;    /* messages sent past the port's full queue without asking for room */
+    struct route *route;   /* the direct route of this send right (ROUTE), or NULL */
     struct entry *port_prev, *port_next; /* the port's holders */
 };
 
@@ -60,6 +63,9 @@ struct broker_task {
     struct broker_port *paused_on;         /* not read until this port has room (overshoot) */
     struct broker_task *pause_prev, *pause_next; /* among paused_on's paused senders */
     void *conn;
+    bool direct;                /* said MACHD_HELLO_DIRECT: may be given channels */
+    uint32_t channels;          /* channels it is part of (limits.channels_per_task) */
+    struct channel *chans;      /* those channels (broker_channel.c links them) */
     struct handle_map names;
     uint32_t next_name;
     struct broker_task *prev, *next;
@@ -130,6 +136,8 @@ struct broker {
     struct held *held, **held_tail;
     uint32_t held_count;
     struct machd_msg *fwd; /* scratch for a held delivery being forwarded or destroyed */
+    struct handle_map channel_ids; /* channel id -> struct channel (broker_channel.c) */
+    uint32_t last_channel;         /* the last channel id given (ids are never reused) */
 };
 
 /* Whether a disposition carries a send-once right (MOVE_ or MAKE_SEND_ONCE). */
@@ -153,6 +161,10 @@ bool broker_can_emit(struct broker *b, struct broker_task *to, size_t len);
 /* Encodes b->msg and queues it for `to` with fd (-1: none; the caller keeps it) attached, if
  * there is room; to the keeper, a delivery is held instead. Returns whether it went. */
 bool broker_emit_fd(struct broker *b, struct broker_task *to, int fd);
+
+/* broker_emit_fd with nfds descriptors (a CHANNEL's), through the send_fds hook; false for the
+ * keeper, without the hook, or when b->msg does not encode. */
+bool broker_emit_fds(struct broker *b, struct broker_task *to, const int *fds, int nfds);
 
 /* broker_emit_fd with no descriptor. */
 bool broker_emit(struct broker *b, struct broker_task *to);
@@ -179,11 +191,12 @@ struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name, 
 /* A fresh machd-range handle for t, or MACHD_HANDLE_NULL when the range is used up. */
 uint32_t entry_new_name(struct broker_task *t);
 
-/* Unlinks and frees e, giving back the room it had reserved (SEND_ADMIT). Rights it still names
- * are the caller's to account for. */
+/* Unlinks and frees e, giving back the room it had reserved (SEND_ADMIT) and dropping its route
+ * (ROUTE_DEL, which uses b->msg). Rights it still names are the caller's to account for. */
 void entry_remove(struct broker *b, struct entry *e);
 
-/* entry_remove when e names no right any more. */
+/* entry_remove when e names no right any more; its route goes when it holds no send right
+ * any more (ROUTE_DEL, which uses b->msg). */
 void entry_drop_if_empty(struct broker *b, struct entry *e);
 
 /* ---- broker_port.c: ports, their death and the notifications it causes ---- */
@@ -339,5 +352,21 @@ void bootstrap_handle(struct broker *b, struct broker_task *t, const struct mach
 /* QUERY: one page of the services or tasks list, to a task of machd's own uid or root; answers
  * t (KERN_NO_ACCESS to anyone else). */
 void query_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* ---- broker_channel.c: direct channels between two tasks, routes, tickets (docs/machd.md 9.2) ---- */
+
+/* ROUTE: a route for t's send right `name` to its receiver, on the channel of the pair (made and
+ * announced with CHANNEL to both when new); ROUTE_ADD to the receiver, then ROUTE_REPLY to t. */
+void channel_handle_route(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* e (a sender's entry with a route) loses its route: ROUTE_DEL to the receiver, slot freed. */
+void channel_route_drop(struct broker *b, struct entry *e);
+
+/* t is going away: its channels are forgotten, with their routes; ROUTE_DEL for each route of
+ * t's to the other task of the channel. Call before t's entries are destroyed. */
+void channel_forget_task(struct broker *b, struct broker_task *t);
+
+/* The other task of channel `id` when t is one of its two tasks, else NULL (any id accepted). */
+struct broker_task *channel_peer(struct broker *b, struct broker_task *t, uint32_t id);
 
 #endif

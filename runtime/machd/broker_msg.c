@@ -22,19 +22,31 @@ static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, st
     return room ? MACH_MSG_SUCCESS : MACH_SEND_NO_BUFFER;
 }
 
+static bool is_ticket(const struct machd_msg *req) { return (req->u.send.flags & MACHD_SEND_TICKET) != 0; }
+
 /* Checks every right of a MSG_SEND in Mach's order (destination, reply, body) and returns the
- * Mach error of the first that the sender cannot give, or MACH_MSG_SUCCESS. */
+ * Mach error of the first that the sender cannot give, or MACH_MSG_SUCCESS. The destination is
+ * a port (*dest_port) whose receiver is *to, or for a ticket the other task of the sender's
+ * channel (*dest_port NULL). */
 static uint32_t send_check(struct broker *b, struct broker_task *t, const struct machd_msg *req,
-                           struct broker_port **dest_port) {
+                           struct broker_port **dest_port, struct broker_task **to) {
     struct copyin_scratch *ci = b->ci;
     right_copyin_reset(ci);
     const struct machd_payload *pl = &req->u.send.p;
-    if (!right_copyin_check(ci, t, &req->u.send.dest))
-        return MACH_SEND_INVALID_DEST;
-    struct entry *de = entry_lookup(t, req->u.send.dest.name);
-    *dest_port = de->port;
-    if (!de->port->receiver)
-        return MACH_SEND_INVALID_DEST;
+    *dest_port = NULL;
+    if (is_ticket(req)) {
+        *to = channel_peer(b, t, req->u.send.dest.name);
+        if (!*to)
+            return MACH_SEND_INVALID_DEST;
+    } else {
+        if (!right_copyin_check(ci, t, &req->u.send.dest))
+            return MACH_SEND_INVALID_DEST;
+        struct entry *de = entry_lookup(t, req->u.send.dest.name);
+        *dest_port = de->port;
+        *to = de->port->receiver;
+        if (!*to)
+            return MACH_SEND_INVALID_DEST;
+    }
     if (req->u.send.reply.disposition != MACHD_DISP_NONE && !right_copyin_check(ci, t, &req->u.send.reply))
         return MACH_SEND_INVALID_REPLY;
     for (uint32_t i = 0; i < pl->right_count; i++) {
@@ -43,7 +55,7 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
             return MACH_SEND_INVALID_RIGHT;
         /* A message may not carry the receive right of its own destination. */
         struct entry *e = r.disposition == MACHD_DISP_MOVE_RECEIVE ? entry_lookup(t, r.name) : NULL;
-        if (e && e->port == *dest_port)
+        if (e && *dest_port && e->port == *dest_port)
             return MACH_SEND_INVALID_RIGHT;
     }
     /* Room in the sender's space for the ports it exports now (checked before anything is taken,
@@ -53,13 +65,13 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
         exports += ci->items[i].e == NULL;
     if (!entry_room(b, t, exports))
         return MACH_SEND_NO_BUFFER;
-    uint32_t st = spill_check(b, pl, (*dest_port)->receiver);
+    uint32_t st = spill_check(b, pl, *to);
     if (st != MACH_MSG_SUCCESS)
         return st;
     size_t len = machd_deliver_size(pl);
     if (len > MACHD_MAX_PACKET)
         return MACH_SEND_TOO_LARGE;
-    if (!broker_can_emit(b, (*dest_port)->receiver, len))
+    if (!broker_can_emit(b, *to, len))
         return MACH_SEND_NO_BUFFER;
     return MACH_MSG_SUCCESS;
 }
@@ -129,7 +141,7 @@ static void destroy_refused(struct broker *b, struct broker_task *t, const struc
     static struct send_out so; /* machd is single-threaded; too large for the stack */
     const struct machd_payload *pl = &req->u.send.p;
     right_copyin_reset(b->ci);
-    if (right_copyin_check(b->ci, t, &req->u.send.dest)) {
+    if (!is_ticket(req) && right_copyin_check(b->ci, t, &req->u.send.dest)) {
         struct broker_port *p = entry_lookup(t, req->u.send.dest.name)->port;
         uint8_t disp = req->u.send.dest.disposition;
         if (consume_dest(b, t, &req->u.send.dest))
@@ -174,7 +186,8 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     if (req->u.send.flags & MACHD_SEND_CREDIT) /* whatever becomes of the message */
         admit_apply_queue_credit(b, t, req->u.send.credit.name, req->u.send.credit.seen, req->u.send.credit.room);
     struct broker_port *dest = NULL;
-    uint32_t st = send_check(b, t, req, &dest);
+    struct broker_task *to = NULL;
+    uint32_t st = send_check(b, t, req, &dest, &to);
     if (st != MACH_MSG_SUCCESS) {
         if (req->u.send.flags & MACHD_SEND_ACK_ERRORS_ONLY)
             destroy_refused(b, t, req);
@@ -183,11 +196,13 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     }
     static struct send_out so; /* machd is single-threaded; too large for the stack */
     const struct machd_payload *pl = &req->u.send.p;
-    /* Queue limit: send-once messages are never held back (as in Mach). */
-    bool room_left = right_is_once(req->u.send.dest.disposition) ||
+    /* Queue limit: send-once messages are never held back (as in Mach), nor tickets (the
+     * receiver limits its ring itself). */
+    bool ticket = is_ticket(req);
+    bool room_left = ticket || right_is_once(req->u.send.dest.disposition) ||
                      admit_consume(dest, entry_lookup(t, req->u.send.dest.name),
                                   (req->u.send.flags & MACHD_SEND_ADMITTED) != 0);
-    uint32_t dest_dropped = consume_dest(b, t, &req->u.send.dest);
+    uint32_t dest_dropped = ticket ? 0 : consume_dest(b, t, &req->u.send.dest);
     bool ok = true;
     uint32_t taken = 0;
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
@@ -208,7 +223,6 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
         return;
     }
     pd_requests_take(b, pl, so.rights);
-    struct broker_task *to = dest->receiver;
     /* Rights that find no room in the receiver's space stay in their transit and are destroyed
      * after the delivery (and the sender's answer), receive rights last. */
     so.reply_name = right_copyout_keep(b, to, &so.reply);
@@ -217,15 +231,19 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
 
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_MSG_DELIVER;
-    b->msg.u.deliver.dest = (struct machd_right){dest->recv_name,
-                                                 right_is_once(req->u.send.dest.disposition) ? MACHD_DISP_MOVE_SEND_ONCE
-                                                                                       : MACHD_DISP_MOVE_SEND,
-                                                 0};
+    if (ticket)
+        b->msg.u.deliver.dest = (struct machd_right){req->u.send.dest.name, MACHD_DISP_NONE, 0};
+    else
+        b->msg.u.deliver.dest = (struct machd_right){dest->recv_name,
+                                                     right_is_once(req->u.send.dest.disposition)
+                                                         ? MACHD_DISP_MOVE_SEND_ONCE
+                                                         : MACHD_DISP_MOVE_SEND,
+                                                     0};
     if (so.reply_name != MACHD_HANDLE_NULL)
         b->msg.u.deliver.reply = (struct machd_right){so.reply_name, so.reply.type, 0};
     b->msg.u.deliver.audit = t->identity;
     struct machd_payload *out = &b->msg.u.deliver.p;
-    out->msgh_bits = pl->msgh_bits;
+    out->msgh_bits = pl->msgh_bits | (ticket ? MACHD_PAYLOAD_TICKET : 0u);
     out->msgh_id = pl->msgh_id;
     out->body = pl->body;
     out->body_len = pl->body_len;
@@ -247,7 +265,7 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     if (so.reply_name != MACHD_HANDLE_NULL)
         so.reply.port = NULL;
     out->rights = so.items;
-    if (broker_emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1))
+    if (broker_emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1) && dest)
         flow_note_delivery(&dest->flow);
     if (!room_left) { /* the sender's next messages to this port ask for room first */
         admit_queue_full_hint(b, t, req->u.send.dest.name);

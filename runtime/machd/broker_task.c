@@ -51,13 +51,17 @@ struct broker_task *broker_task_create(struct broker *b, const struct machd_audi
     return t;
 }
 
+void broker_task_set_direct(struct broker_task *t, bool direct) { t->direct = direct; }
+
 const struct machd_audit *broker_task_identity(const struct broker_task *t) { return &t->identity; }
 
 /* Walks t's table slots directly: while t dies, entries are only removed from its table (which
  * leaves tombstones and never rehashes), never added, so the walk stays valid. */
 void broker_task_destroy(struct broker *b, struct broker_task *t) {
     struct handle_map *m = &t->names;
-    /* Pass 0: its waiting sends (a sender that dies while blocked leaves nothing behind). */
+    /* Pass 0: its channels and routes (ROUTE_DEL for its routes), and its waiting sends (a
+     * sender that dies while blocked leaves nothing behind). */
+    channel_forget_task(b, t);
     if (t->waiters)
         admit_drop_task(b, t);
     admit_forget_held(t);

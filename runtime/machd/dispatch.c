@@ -29,6 +29,7 @@ static void handle_hello(struct machd_server *s, struct conn *c) {
         protocol_error(s, c, KERN_NOT_SUPPORTED, MACHD_HELLO, "no common protocol version");
         return;
     }
+    broker_task_set_direct(c->task, (s->req.u.hello.flags & MACHD_HELLO_DIRECT) != 0);
     const struct machd_audit *id = broker_task_identity(c->task);
     memset(&s->req, 0, sizeof s->req);
     s->req.type = MACHD_HELLO_REPLY;

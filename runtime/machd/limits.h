@@ -10,7 +10,7 @@
 #include "broker.h"
 
 struct machd_limits {
-    struct broker_limits broker;  /* entries, names, waiters, overshoot (broker.h) */
+    struct broker_limits broker;  /* entries, names, waiters, overshoot, channels (broker.h) */
     uint32_t connections_per_uid; /* tasks (connections) of one uid at once */
 };
 

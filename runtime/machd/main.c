@@ -44,7 +44,7 @@ static void usage(FILE *to) {
           "  --limit NAME=N what tasks may make machd hold (docs/security.md): entries-per-task\n"
           "                 (65536), entries-per-uid (1048576), names-per-task (512),\n"
           "                 names-per-uid (2048), waiters-per-task (1024), overshoot (256),\n"
-          "                 connections-per-uid (256)\n"
+          "                 connections-per-uid (256), channels-per-task (1024)\n"
           "  --version      print the version and exit\n"
           "  --help         print this help and exit\n"
           "\n"

@@ -53,7 +53,9 @@
 struct out_packet {
     struct out_packet *next;
     size_t len;
-    int fd; /* a spilled payload's memfd (machd's own duplicate), or -1 */
+    int nfds; /* descriptors it carries: machd's own duplicates (a spilled payload's memfd, a
+                 channel's descriptors) */
+    int fds[MACHD_MAX_FDS_PER_PACKET];
     uint8_t data[];
 };
 
@@ -74,10 +76,8 @@ static void drop_output(struct machd_server *s, struct conn *c) {
     while (c->out_head) {
         struct out_packet *p = c->out_head;
         c->out_head = p->next;
-        if (p->fd >= 0) {
-            close(p->fd);
-            s->io.other_calls++;
-        }
+        machd_close_fds(p->fds, p->nfds);
+        s->io.other_calls += (uint64_t)p->nfds;
         free(p);
     }
     c->out_tail = NULL;
@@ -112,8 +112,9 @@ static void watch_update(struct machd_server *s, struct conn *c) {
 }
 
 /* One sendmsg on a task connection, counted. */
-static ssize_t counted_send(struct machd_server *s, int sock, const uint8_t *bytes, size_t len, int fd) {
-    ssize_t n = machd_send_with_fd(sock, bytes, len, fd, MSG_DONTWAIT);
+static ssize_t counted_send(struct machd_server *s, int sock, const uint8_t *bytes, size_t len, const int *fds,
+                            int nfds) {
+    ssize_t n = machd_send_with_fds(sock, bytes, len, fds, nfds, MSG_DONTWAIT);
     s->io.send_calls++;
     s->io.datagrams_out += n >= 0;
     return n;
@@ -123,7 +124,7 @@ static ssize_t counted_send(struct machd_server *s, int sock, const uint8_t *byt
 static void conn_flush(struct machd_server *s, struct conn *c) {
     while (c->out_head && !c->dead) {
         struct out_packet *p = c->out_head;
-        ssize_t n = counted_send(s, c->fd, p->data, p->len, p->fd);
+        ssize_t n = counted_send(s, c->fd, p->data, p->len, p->fds, p->nfds);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -139,9 +140,9 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
         if (!c->out_head)
             c->out_tail = NULL;
         c->out_bytes -= p->len;
-        if (p->fd >= 0) {
-            close(p->fd);
-            s->io.other_calls++;
+        if (p->nfds > 0) {
+            machd_close_fds(p->fds, p->nfds);
+            s->io.other_calls += (uint64_t)p->nfds;
             c->out_fds--;
             s->out_fds--;
         }
@@ -173,15 +174,15 @@ static bool hook_room_fd(void *ctx, void *conn) {
     return !c->dead && (c->peer_gone || (c->out_fds < CONN_OUT_FD_LIMIT && s->out_fds < SERVER_OUT_FD_LIMIT));
 }
 
-/* Sends or queues one datagram; fd (a spilled payload's memfd, or -1) stays the caller's: a
- * queued packet keeps its own duplicate. */
-static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd) {
+/* Sends or queues one datagram with nfds descriptors (a spilled payload's memfd, a channel's
+ * descriptors; none: nfds 0), which stay the caller's: a queued packet keeps its own duplicates. */
+static void hook_send_fds(void *ctx, void *conn, const uint8_t *bytes, size_t len, const int *fds, int nfds) {
     struct machd_server *s = ctx;
     struct conn *c = conn;
-    if (c->dead || c->peer_gone)
+    if (c->dead || c->peer_gone || nfds < 0 || nfds > MACHD_MAX_FDS_PER_PACKET)
         return;
     if (!c->out_head) {
-        ssize_t n = counted_send(s, c->fd, bytes, len, fd);
+        ssize_t n = counted_send(s, c->fd, bytes, len, fds, nfds);
         if (n >= 0)
             return;
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ETOOMANYREFS) {
@@ -191,28 +192,33 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
         if (errno == ETOOMANYREFS)
             s->fd_retry = true;
     }
-    int own_fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-    s->io.other_calls += fd >= 0;
-    if (fd >= 0 && own_fd < 0) {
-        /* Out of descriptors although the room for this one was checked (machd's limit on queued
-         * memfds stays below RLIMIT_NOFILE): the task cannot be given what was accepted for it,
-         * so it is cut off, and its rights are destroyed with their notifications. */
-        conn_kill(s, c, "out of descriptors queueing a spilled message");
+    int own[MACHD_MAX_FDS_PER_PACKET], owned = 0;
+    for (; owned < nfds; owned++) {
+        own[owned] = fcntl(fds[owned], F_DUPFD_CLOEXEC, 0);
+        s->io.other_calls++;
+        if (own[owned] < 0)
+            break;
+    }
+    if (owned < nfds) {
+        /* Out of descriptors although the room for these was checked (machd's limit on queued
+         * descriptors stays below RLIMIT_NOFILE): the task cannot be given what was accepted for
+         * it, so it is cut off, and its rights are destroyed with their notifications. */
+        machd_close_fds(own, owned);
+        conn_kill(s, c, "out of descriptors queueing a message with descriptors");
         return;
     }
     struct out_packet *p = malloc(sizeof *p + len);
     if (!p) {
-        if (own_fd >= 0) {
-            close(own_fd);
-            s->io.other_calls++;
-        }
+        machd_close_fds(own, owned);
+        s->io.other_calls += (uint64_t)owned;
         conn_kill(s, c, "out of memory queueing output");
         return;
     }
     p->next = NULL;
     p->len = len;
-    p->fd = own_fd;
-    if (own_fd >= 0) {
+    p->nfds = nfds;
+    memcpy(p->fds, own, sizeof(int) * (size_t)nfds);
+    if (nfds > 0) {
         c->out_fds++;
         s->out_fds++;
     }
@@ -226,12 +232,16 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
     watch_update(s, c);
 }
 
+static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd) {
+    hook_send_fds(ctx, conn, bytes, len, &fd, fd >= 0 ? 1 : 0);
+}
+
 static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
-    hook_send_fd(ctx, conn, bytes, len, -1);
+    hook_send_fds(ctx, conn, bytes, len, NULL, 0);
 }
 
 void server_conn_send(struct machd_server *s, struct conn *c, const uint8_t *bytes, size_t len) {
-    hook_send_fd(s, c, bytes, len, -1);
+    hook_send_fds(s, c, bytes, len, NULL, 0);
 }
 
 static uint64_t hook_rss(void *ctx) {
@@ -502,7 +512,7 @@ static int server_create(struct machd_server **out, int fd, const char *path, in
     s->listen_fd = fd;
     s->path_ino = path_ino;
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
-                                     .send_fd = hook_send_fd, .room_fd = hook_room_fd,
+                                     .send_fd = hook_send_fd, .send_fds = hook_send_fds, .room_fd = hook_room_fd,
                                      .now_ms = hook_now_ms, .io_counts = hook_io_counts,
                                      .pause = hook_pause, .queued = hook_queued};
     s->broker = broker_create(&s->hooks, s);

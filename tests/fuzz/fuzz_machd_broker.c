@@ -1,7 +1,9 @@
 // State-aware libFuzzer target for machd's broker (runtime/machd): the input is a program of
 // operations by up to 8 tasks: connect, die, and send requests (every request type, valid and
 // not) whose handles come from what each task was given before (deliveries, bootstrap replies,
-// its own exports) or are picked to be hostile (NULL, DEAD, unknown, another task's). Requests go
+// its own exports) or are picked to be hostile (NULL, DEAD, unknown, another task's). Tasks may
+// say HELLO_DIRECT, ask for routes (ROUTE) and send tickets on the channels they were given or on
+// hostile ones; a CHANNEL must come with its 4 open descriptors. Requests go
 // through the wire codec first, so the broker sees exactly what machd would decode from a
 // datagram. Between operations a task's queue may fill (the broker's `room` hook says no), and the
 // clock moves for SEND_ADMIT deadlines. Half the inputs run with tiny limits (entries, names,
@@ -9,7 +11,8 @@
 //
 // What must hold: no crash or sanitizer report; after every task died, machd holds no task, no
 // entry, and no port but those of created services (the name service's own); and nothing leaks
-// (LeakSanitizer, at broker_destroy).
+// (LeakSanitizer, at broker_destroy; descriptors: the lowest free one is the same after).
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,8 @@ struct fuzz_task {
     unsigned nknown;
     bool full;             // its output queue is full: `room` refuses
     bool held;             // the broker stopped reading it (pause hook): its requests wait
+    uint32_t channels[4];  // channel ids it was given (CHANNEL)
+    unsigned nchannels;
 };
 
 struct fuzz_state {
@@ -81,12 +86,28 @@ static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
     case MACHD_BOOTSTRAP_REPLY:
         remember(ft, m.u.bootstrap_reply.name);
         break;
+    case MACHD_CHANNEL:
+        ft->channels[ft->nchannels++ % 4] = m.u.channel.channel;
+        break;
     default:
         break;
     }
 }
 static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len, int fd) {
     (void)fd;
+    hook_send(ctx, conn, bytes, len);
+}
+// A CHANNEL, and only a CHANNEL, comes with descriptors this way: its 4, open.
+static void hook_send_fds(void *ctx, void *conn, const uint8_t *bytes, size_t len, const int *fds, int nfds) {
+    if (len < MACHD_HEADER_SIZE || nfds != MACHD_CHANNEL_FDS)
+        abort();
+    uint16_t type;
+    memcpy(&type, bytes + 6, sizeof type);
+    if (type != MACHD_CHANNEL)
+        abort();
+    for (int i = 0; i < nfds; i++)
+        if (fcntl(fds[i], F_GETFD) < 0)
+            abort();
     hook_send(ctx, conn, bytes, len);
 }
 static bool hook_room(void *ctx, void *conn, size_t len) {
@@ -104,8 +125,17 @@ static void hook_pause(void *ctx, void *conn, bool paused) {
 }
 
 static const struct broker_hooks hooks = {
-    .send = hook_send, .room = hook_room, .send_fd = hook_send_fd, .room_fd = hook_room_fd, .now_ms = hook_now,
-    .pause = hook_pause};
+    .send = hook_send, .room = hook_room, .send_fd = hook_send_fd, .send_fds = hook_send_fds,
+    .room_fd = hook_room_fd, .now_ms = hook_now, .pause = hook_pause};
+
+// A channel id for task ft to name: one it was given, another task's, or a hostile one.
+static uint32_t pick_channel(struct fuzz_state *s, struct fuzz_task *ft) {
+    uint8_t how = take(s);
+    struct fuzz_task *o = (how & 2) ? &s->tasks[take(s) % TASKS] : ft;
+    if (how & 1)
+        return take32(s) | 1u; // never 0 (the codec refuses it)
+    return o->nchannels ? o->channels[take(s) % (o->nchannels < 4 ? o->nchannels : 4)] : 1u + take(s) % 4;
+}
 
 // A handle for task ft to name: one it knows, a fresh export of its own, or a hostile one.
 static uint32_t pick_name(struct fuzz_state *s, struct fuzz_task *ft) {
@@ -148,8 +178,9 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
                           struct machd_right *rights, char *name) {
     memset(m, 0, sizeof *m);
     m->seq = take(s);
-    switch (take(s) % 8) {
-    case 0: case 1: { // MSG_SEND, the common case
+    uint8_t kind = take(s) % 10;
+    switch (kind) {
+    case 0: case 1: case 9: { // MSG_SEND, the common case; 9: a ticket on a channel
         m->type = MACHD_MSG_SEND;
         m->u.send.dest = pick_right(s, ft);
         if (take(s) & 1)
@@ -161,6 +192,10 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
             m->u.send.credit.name = pick_name(s, ft);
             m->u.send.credit.seen = take(s);
             m->u.send.credit.room = take(s);
+        }
+        if (kind == 9) {
+            m->u.send.flags = (m->u.send.flags & ~MACHD_SEND_ADMITTED) | MACHD_SEND_TICKET;
+            m->u.send.dest = (struct machd_right){pick_channel(s, ft), MACHD_DISP_NONE, 0};
         }
         uint32_t n = take(s) % 6;
         for (uint32_t i = 0; i < n; i++)
@@ -213,6 +248,10 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
             m->u.send_admit.timeout_ms = take(s);
         }
         break;
+    case 8: // may it send to this port directly?
+        m->type = MACHD_ROUTE;
+        m->u.route.name = pick_name(s, ft);
+        break;
     default:
         if (take(s) & 1) {
             m->type = MACHD_STATS;
@@ -231,13 +270,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static struct machd_right rights[8];
     static uint8_t wire[MACHD_MAX_PACKET];
     struct fuzz_state s = {.p = data, .end = data + size};
+    int lowest_fd = dup(0);
+    if (lowest_fd >= 0)
+        close(lowest_fd);
     struct broker *b = broker_create(&hooks, &s);
     if (!b)
         return 0;
     if (size && (data[0] & 1)) { // tiny limits, so that every limit is hit
         struct broker_limits l = {.entries_per_task = 4u + data[0] % 16u, .entries_per_uid = 12u + data[0] % 32u,
                                   .names_per_task = 1u + data[0] % 3u, .names_per_uid = 2u + data[0] % 4u,
-                                  .waiters_per_task = 1u + data[0] % 3u, .overshoot = 1u + data[0] % 3u};
+                                  .waiters_per_task = 1u + data[0] % 3u, .overshoot = 1u + data[0] % 3u,
+                                  .channels_per_task = 1u + data[0] % 3u};
         broker_set_limits(b, &l);
     }
     const struct machd_audit id = {1000, 1000, 1000, 0};
@@ -255,6 +298,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             me.uid = (ft - s.tasks) % 2 ? 1001u : (uint32_t)geteuid();
             me.task_id = (uint64_t)(ft - s.tasks) + 1;
             ft->t = broker_task_create(b, &me, (void *)(uintptr_t)(ft - s.tasks + 1));
+            if (ft->t) // most say HELLO_DIRECT
+                broker_task_set_direct(ft->t, (ft - s.tasks) % 4 != 3);
             break;
         case 1: // die
             if (ft->t) {
@@ -295,5 +340,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (c.tasks != 0 || c.ports > s.created)
         abort();
     broker_destroy(b);
+    int now_lowest = dup(0); // machd keeps no descriptor of a channel: none leaked
+    if (now_lowest >= 0)
+        close(now_lowest);
+    if (now_lowest != lowest_fd)
+        abort();
     return 0;
 }

@@ -124,6 +124,11 @@ static void sleep_ms(long ms) {
     }
 }
 
+bool machd_conn_direct_wanted(void) {
+    const char *v = getenv("MACHD_DIRECT");
+    return !(v && strcmp(v, "0") == 0);
+}
+
 static int hello(struct machd_conn *c) {
     struct machd_msg *m = malloc(sizeof *m);
     uint8_t *buf = malloc(MACHD_MAX_PACKET);
@@ -133,6 +138,7 @@ static int hello(struct machd_conn *c) {
         m->type = MACHD_HELLO;
         m->u.hello.min_version = MACHD_PROTO_VERSION;
         m->u.hello.max_version = MACHD_PROTO_VERSION;
+        m->u.hello.flags = machd_conn_direct_wanted() ? MACHD_HELLO_DIRECT : 0;
         err = machd_conn_send(c, m);
     }
     /* A refusal is an ERROR instead of HELLO_REPLY, and machd closes right after it: the HELLO
@@ -210,16 +216,28 @@ static int spill_fd_of(const struct machd_msg *m) {
     return m->u.send.p.spill_fd;
 }
 
-/* Hands the descriptors of a received datagram to *out: the one memfd of a spilled delivery;
- * any other descriptor is closed (a delivery then lacks its memfd and is refused). */
-static void take_fds(struct machd_msg *out, const int *fds, int nfds, bool extra) {
+/* Hands the descriptors of a received datagram to *out: the one memfd of a spilled delivery, the
+ * MACHD_CHANNEL_FDS of a CHANNEL; any other descriptor is closed (a delivery then lacks its memfd
+ * and is refused). Returns false when a CHANNEL did not come with exactly its descriptors (all
+ * closed then: a protocol error). */
+static bool take_fds(struct machd_msg *out, const int *fds, int nfds, bool extra) {
+    if (out->type == MACHD_CHANNEL) {
+        if (nfds != MACHD_CHANNEL_FDS || extra) {
+            machd_close_fds(fds, nfds);
+            return false;
+        }
+        for (int i = 0; i < MACHD_CHANNEL_FDS; i++)
+            out->u.channel.fds[i] = fds[i];
+        return true;
+    }
     bool spilled = out->type == MACHD_MSG_DELIVER && (out->u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED);
     if (spilled && nfds == 1 && !extra) {
         out->u.deliver.p.spill_fd = fds[0];
         out->u.deliver.p.fds_received = 1;
-        return;
+        return true;
     }
     machd_close_fds(fds, nfds);
+    return true;
 }
 
 int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
@@ -266,8 +284,7 @@ int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, i
             machd_close_fds(fds, nfds);
             return n <= 0 ? EPIPE : EPROTO;
         }
-        take_fds(out, fds, nfds, extra);
-        return 0;
+        return take_fds(out, fds, nfds, extra) ? 0 : EPROTO;
     }
 }
 

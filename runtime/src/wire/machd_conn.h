@@ -27,10 +27,15 @@ struct machd_conn {
  * otherwise EACCES, and the reason is printed once per process on stderr.
  * No start when "<path>.managed" exists (a service manager serves the path and machd was stopped
  * there on purpose): ESHUTDOWN.
+ * HELLO says MACHD_HELLO_DIRECT unless MACHD_DIRECT=0 (machd_conn_direct_wanted).
  * Returns 0, or an errno value (ECONNREFUSED: no machd; ESHUTDOWN: see above; EPROTO: HELLO
  * refused; EACCES; EUSERS:
  * the user has as many tasks connected as machd allows, --limit connections-per-uid). */
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart);
+
+/* Whether this process says MACHD_HELLO_DIRECT in its HELLO (machd_conn_open): yes unless the
+ * environment variable MACHD_DIRECT is "0" (docs/machd.md 9.2). */
+bool machd_conn_direct_wanted(void);
 
 /* True when a machd accepts connections at `path`: one connect() and close, no HELLO. A socket
  * file left behind by a machd that died refuses the connection. */
@@ -44,8 +49,11 @@ int machd_conn_send(struct machd_conn *c, struct machd_msg *m);
 
 /* Receives and decodes one datagram into *out; buf (capacity MACHD_MAX_PACKET) holds the bytes
  * out's pointers refer to. A spilled MSG_DELIVER that came with exactly one descriptor has it in
- * out->u.deliver.p.spill_fd (the caller closes it); other descriptors are closed here. timeout_ms < 0 waits forever. Returns 0, ETIMEDOUT, EPIPE (machd
- * closed the connection) or EPROTO (undecodable datagram). */
+ * out->u.deliver.p.spill_fd (the caller closes it); a CHANNEL has its MACHD_CHANNEL_FDS
+ * descriptors in out->u.channel.fds (the caller owns them; a CHANNEL with any other number is
+ * EPROTO, its descriptors closed); other descriptors are closed here. timeout_ms < 0 waits
+ * forever. Returns 0, ETIMEDOUT, EPIPE (machd closed the connection) or EPROTO (undecodable
+ * datagram). */
 int machd_conn_recv(struct machd_conn *c, uint8_t *buf, struct machd_msg *out, int timeout_ms);
 
 /* Closes the connection (machd then treats the task as dead). */

@@ -3,6 +3,7 @@
  * what the decoder refuses. */
 #include "wire/machd_proto.h"
 #include "wire/machd_spill.h"
+#include "wire/chan_ring.h"
 
 #include <string.h>
 
@@ -168,7 +169,9 @@ static bool check_pd_items(const struct machd_payload *p) {
 }
 
 static enum machd_decode_status check_payload(const struct machd_payload *p, enum right_slot slot) {
-    if (p->msgh_bits & ~(MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_SPILLED))
+    uint32_t bits = MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_SPILLED |
+                    (slot == SLOT_RECV_BODY ? MACHD_PAYLOAD_TICKET : 0u);
+    if (p->msgh_bits & ~bits)
         return MACHD_DECODE_BAD_FIELD;
     bool spilled = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) != 0;
     if (p->right_count > MACHD_MAX_RIGHTS || p->ool_count > MACHD_MAX_OOL ||
@@ -225,24 +228,48 @@ static enum machd_decode_status check_query_reply(const struct machd_msg *m) {
     return at == r->records_len ? MACHD_DECODE_OK : MACHD_DECODE_BAD_LENGTH;
 }
 
+/* A ticket's destination: a channel (nonzero), no right, no flags. */
+static bool check_ticket_dest(const struct machd_right *r) {
+    return r->disposition == MACHD_DISP_NONE && r->name != 0 && r->flags == 0;
+}
+
+static bool route_slot_ok(uint32_t channel, uint32_t slot) { return channel != 0 && slot < CHAN_SLOTS; }
+
+/* ROUTE_REPLY: a success names a channel and a slot; a refusal neither. */
+static bool check_route_reply(const struct machd_msg *m) {
+    if (m->u.route_reply.status == 0)
+        return route_slot_ok(m->u.route_reply.channel, m->u.route_reply.slot);
+    return m->u.route_reply.channel == 0 && m->u.route_reply.slot == 0;
+}
+
+static enum machd_decode_status check_send(const struct machd_msg *m) {
+    uint16_t flags = m->u.send.flags;
+    if (flags & ~(MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED | MACHD_SEND_CREDIT | MACHD_SEND_TICKET))
+        return MACHD_DECODE_BAD_FIELD;
+    if ((flags & MACHD_SEND_TICKET) && (flags & MACHD_SEND_ADMITTED))
+        return MACHD_DECODE_BAD_FIELD;
+    if ((flags & MACHD_SEND_CREDIT) &&
+        (!is_real_handle(m->u.send.credit.name) || m->u.send.credit.room > MACHD_MAX_ROOM))
+        return MACHD_DECODE_BAD_FIELD;
+    bool dest_ok = (flags & MACHD_SEND_TICKET) ? check_ticket_dest(&m->u.send.dest)
+                                               : check_right(&m->u.send.dest, SLOT_DEST);
+    if (!dest_ok || !check_right(&m->u.send.reply, SLOT_REPLY))
+        return MACHD_DECODE_BAD_RIGHT;
+    return check_payload(&m->u.send.p, SLOT_BODY);
+}
+
 static enum machd_decode_status check_msg(const struct machd_msg *m) {
     switch ((enum machd_msg_type)m->type) {
     case MACHD_HELLO:
-        if (m->u.hello.flags != 0 || m->u.hello.min_version == 0 ||
+        if ((m->u.hello.flags != 0 && m->u.hello.flags != MACHD_HELLO_DIRECT) || m->u.hello.min_version == 0 ||
             m->u.hello.min_version > m->u.hello.max_version)
             return MACHD_DECODE_BAD_FIELD;
         return MACHD_DECODE_OK;
     case MACHD_MSG_SEND:
-        if (m->u.send.flags & ~(MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED | MACHD_SEND_CREDIT))
-            return MACHD_DECODE_BAD_FIELD;
-        if ((m->u.send.flags & MACHD_SEND_CREDIT) &&
-            (!is_real_handle(m->u.send.credit.name) || m->u.send.credit.room > MACHD_MAX_ROOM))
-            return MACHD_DECODE_BAD_FIELD;
-        if (!check_right(&m->u.send.dest, SLOT_DEST) || !check_right(&m->u.send.reply, SLOT_REPLY))
-            return MACHD_DECODE_BAD_RIGHT;
-        return check_payload(&m->u.send.p, SLOT_BODY);
+        return check_send(m);
     case MACHD_MSG_DELIVER:
-        if (!check_right(&m->u.deliver.dest, SLOT_RECV_DEST))
+        if ((m->u.deliver.p.msgh_bits & MACHD_PAYLOAD_TICKET) ? !check_ticket_dest(&m->u.deliver.dest)
+                                                               : !check_right(&m->u.deliver.dest, SLOT_RECV_DEST))
             return MACHD_DECODE_BAD_RIGHT;
         if (!check_right(&m->u.deliver.reply, SLOT_RECV_REPLY))
             return MACHD_DECODE_BAD_RIGHT;
@@ -294,18 +321,24 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
         return query_kind_ok(m->u.query.kind) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_QUERY_REPLY:
         return check_query_reply(m);
+    case MACHD_ROUTE:
+        return is_real_handle(m->u.route.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_ROUTE_REPLY:
+        return check_route_reply(m) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_CHANNEL:
+        return m->u.channel.channel != 0 && m->u.channel.side <= 1 ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_ROUTE_ADD:
+        return route_slot_ok(m->u.route_add.channel, m->u.route_add.slot) && is_real_handle(m->u.route_add.name)
+                   ? MACHD_DECODE_OK
+                   : MACHD_DECODE_BAD_FIELD;
+    case MACHD_ROUTE_DEL:
+        return route_slot_ok(m->u.route_del.channel, m->u.route_del.slot) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_STATS_REPLY:
     case MACHD_HELLO_REPLY:
     case MACHD_SEND_REPLY:
     case MACHD_STATUS_REPLY:
     case MACHD_ERROR:
         return MACHD_DECODE_OK;
-    case MACHD_ROUTE: /* version 6's direct channels: not encoded yet */
-    case MACHD_ROUTE_REPLY:
-    case MACHD_CHANNEL:
-    case MACHD_ROUTE_ADD:
-    case MACHD_ROUTE_DEL:
-        return MACHD_DECODE_BAD_TYPE;
     }
     return MACHD_DECODE_BAD_TYPE;
 }
@@ -329,6 +362,13 @@ struct machd_right machd_payload_right(const struct machd_payload *p, uint32_t i
     r.disposition = at[4];
     r.flags = at[5];
     return r;
+}
+
+static void io_audit(struct codec *c, struct machd_audit *a) {
+    IO(c, a->pid);
+    IO(c, a->uid);
+    IO(c, a->gid);
+    IO(c, a->task_id);
 }
 
 static void io_payload_counts(struct codec *c, struct machd_payload *p) {
@@ -418,10 +458,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
     case MACHD_MSG_DELIVER:
         io_right(c, &m->u.deliver.dest);
         io_right(c, &m->u.deliver.reply);
-        IO(c, m->u.deliver.audit.pid);
-        IO(c, m->u.deliver.audit.uid);
-        IO(c, m->u.deliver.audit.gid);
-        IO(c, m->u.deliver.audit.task_id);
+        io_audit(c, &m->u.deliver.audit);
         io_payload_counts(c, &m->u.deliver.p);
         st = c->reserved_ok ? io_payload_items(c, &m->u.deliver.p) : MACHD_DECODE_BAD_RIGHT;
         break;
@@ -501,6 +538,31 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         if (!c->writing && !c->failed)
             m->u.query_reply.records_len = (uint32_t)io_left(c); /* the rest: checked record by record */
         io_bytes(c, &m->u.query_reply.records, m->u.query_reply.records_len);
+        break;
+    case MACHD_ROUTE:
+        IO(c, m->u.route.name);
+        break;
+    case MACHD_ROUTE_REPLY:
+        IO(c, m->u.route_reply.status);
+        IO(c, m->u.route_reply.channel);
+        IO(c, m->u.route_reply.slot);
+        break;
+    case MACHD_CHANNEL:
+        IO(c, m->u.channel.channel);
+        IO(c, m->u.channel.side);
+        io_audit(c, &m->u.channel.peer);
+        if (!c->writing)
+            for (int i = 0; i < MACHD_CHANNEL_FDS; i++)
+                m->u.channel.fds[i] = -1;
+        break;
+    case MACHD_ROUTE_ADD:
+        IO(c, m->u.route_add.channel);
+        IO(c, m->u.route_add.slot);
+        IO(c, m->u.route_add.name);
+        break;
+    case MACHD_ROUTE_DEL:
+        IO(c, m->u.route_del.channel);
+        IO(c, m->u.route_del.slot);
         break;
     case MACHD_STATS_REPLY:
         IO(c, m->u.stats_reply.tasks);
@@ -689,6 +751,7 @@ bool machd_proto_is_request(uint16_t type) {
     case MACHD_QUEUE_CREDIT:
     case MACHD_SEND_ADMIT:
     case MACHD_QUERY:
+    case MACHD_ROUTE:
         return true;
     default:
         return false;

@@ -58,28 +58,36 @@ bool machd_spill_fd_ok(int fd, uint64_t size) {
     return seals >= 0 && (seals & MACHD_SPILL_SEALS_REQUIRED) == MACHD_SPILL_SEALS_REQUIRED;
 }
 
-ssize_t machd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags) {
+ssize_t machd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds, int flags) {
     struct iovec iov = {(void *)buf, len};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
     union {
         struct cmsghdr align;
-        char bytes[CMSG_SPACE(sizeof(int))];
+        char bytes[CMSG_SPACE(sizeof(int) * MACHD_MAX_FDS_PER_PACKET)];
     } control;
-    if (fd >= 0) {
+    if (nfds > MACHD_MAX_FDS_PER_PACKET) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (nfds > 0) {
         memset(&control, 0, sizeof control);
         mh.msg_control = control.bytes;
-        mh.msg_controllen = sizeof control.bytes;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
         struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
     }
     for (;;) {
         ssize_t n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
         if (n >= 0 || errno != EINTR)
             return n;
     }
+}
+
+ssize_t machd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags) {
+    return machd_send_with_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0, flags);
 }
 
 ssize_t machd_recv_with_fds(int sock, void *buf, size_t cap, int flags, int *fds, int *nfds, bool *extra) {

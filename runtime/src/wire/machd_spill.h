@@ -43,6 +43,10 @@ bool machd_spill_fd_ok(int fd, uint64_t size);
  * (errno set on -1); retries EINTR. flags: MSG_* for sendmsg (MSG_NOSIGNAL is always added). */
 ssize_t machd_send_with_fd(int sock, const void *buf, size_t len, int fd, int flags);
 
+/* machd_send_with_fd with nfds descriptors (0 to MACHD_MAX_FDS_PER_PACKET, in one SCM_RIGHTS
+ * message, in order; more: -1 with EINVAL). The descriptors stay the caller's. */
+ssize_t machd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds, int flags);
+
 /* recvmsg of one datagram into buf; the descriptors that came with it are stored in fds (at
  * most MACHD_MAX_FDS_PER_PACKET, close-on-exec) and counted in *nfds. *extra is set when more
  * descriptors were sent than fit (the kernel closed the rest) or the control data was cut.

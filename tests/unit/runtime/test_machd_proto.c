@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "wire/chan_ring.h"
 #include "wire/machd_proto.h"
 
 static uint8_t buf[MACHD_MAX_PACKET];
@@ -384,7 +385,7 @@ static void dispositions_are_checked_per_slot(void **state) {
     buf[OFF_RIGHTS + 5] = MACHD_RIGHT_NEW;
     set_u32(OFF_FLAGS, 0x10000); /* reserved half of the flags word */
     expect_decode(len, MACHD_DECODE_BAD_RIGHT);
-    set_u32(OFF_FLAGS, 0x8); /* unknown send flag */
+    set_u32(OFF_FLAGS, 0x10); /* unknown send flag (0x8 is MACHD_SEND_TICKET) */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(OFF_FLAGS, MACHD_SEND_ACK_ERRORS_ONLY);
     set_u32(OFF_BITS, 0); /* rights in a message that is not complex */
@@ -615,6 +616,212 @@ static void query_reply_records_round_trip_and_are_checked(void **state) {
     assert_int_equal(machd_query_get_task(records, 64, &tg), 0);
 }
 
+/* Version 6: HELLO flags are 0 or MACHD_HELLO_DIRECT; anything else is refused. */
+static void hello_flags_are_zero_or_direct(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_HELLO;
+    m.u.hello.min_version = m.u.hello.max_version = MACHD_PROTO_VERSION;
+    m.u.hello.flags = MACHD_HELLO_DIRECT;
+    size_t len = encode(&m);
+    assert_int_equal(len, MACHD_HEADER_SIZE + 12);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.hello.flags, MACHD_HELLO_DIRECT);
+    m.u.hello.flags = 2;
+    assert_int_equal(encode(&m), 0);
+    set_u32(MACHD_HEADER_SIZE + 8, 3);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+}
+
+/* Encodes m, checks its length, decodes it back into out. */
+static size_t round_trip(const struct machd_msg *m, size_t want_len) {
+    size_t len = encode(m);
+    assert_int_equal(len, want_len);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.type, m->type);
+    return len;
+}
+
+/* ROUTE (T->D), ROUTE_REPLY, CHANNEL, ROUTE_ADD and ROUTE_DEL (D->T): exact layouts, and each
+ * field range-checked by the decoder and the encoder alike. */
+static void route_messages_round_trip_and_are_checked(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ROUTE;
+    m.u.route.name = 0x105;
+    size_t len = round_trip(&m, MACHD_HEADER_SIZE + 4);
+    assert_int_equal(out.u.route.name, 0x105);
+    set_u32(MACHD_HEADER_SIZE, MACHD_HANDLE_NULL);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE, MACHD_HANDLE_DEAD);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    m.u.route.name = 0;
+    assert_int_equal(encode(&m), 0);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ROUTE_REPLY;
+    m.u.route_reply.channel = 7;
+    m.u.route_reply.slot = CHAN_SLOTS - 1;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    assert_int_equal(out.u.route_reply.channel, 7);
+    assert_int_equal(out.u.route_reply.slot, CHAN_SLOTS - 1);
+    set_u32(MACHD_HEADER_SIZE + 8, CHAN_SLOTS); /* slot out of range */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 8, 0);
+    set_u32(MACHD_HEADER_SIZE + 4, 0); /* success without a channel */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    m.u.route_reply.status = 5; /* KERN_FAILURE: no channel, no slot */
+    m.u.route_reply.channel = 0;
+    m.u.route_reply.slot = 0;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    set_u32(MACHD_HEADER_SIZE + 4, 7); /* a refusal naming a channel */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 4, 0);
+    set_u32(MACHD_HEADER_SIZE + 8, 1);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    m.u.route_reply.slot = 3;
+    assert_int_equal(encode(&m), 0);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_CHANNEL;
+    m.u.channel.channel = 9;
+    m.u.channel.side = 1;
+    m.u.channel.peer = (struct machd_audit){4321, 1000, 100, 0x8877665544332211ull};
+    for (int i = 0; i < MACHD_CHANNEL_FDS; i++)
+        m.u.channel.fds[i] = 10 + i; /* not on the wire */
+    len = round_trip(&m, MACHD_HEADER_SIZE + 8 + 20);
+    assert_int_equal(out.u.channel.channel, 9);
+    assert_int_equal(out.u.channel.side, 1);
+    assert_int_equal(out.u.channel.peer.pid, 4321);
+    assert_int_equal(out.u.channel.peer.uid, 1000);
+    assert_int_equal(out.u.channel.peer.gid, 100);
+    assert_true(out.u.channel.peer.task_id == 0x8877665544332211ull);
+    for (int i = 0; i < MACHD_CHANNEL_FDS; i++)
+        assert_int_equal(out.u.channel.fds[i], -1);
+    set_u32(MACHD_HEADER_SIZE + 4, 2); /* side */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 4, 0);
+    set_u32(MACHD_HEADER_SIZE, 0); /* channel 0 */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    m.u.channel.side = 2;
+    assert_int_equal(encode(&m), 0);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ROUTE_ADD;
+    m.u.route_add.channel = 3;
+    m.u.route_add.slot = 17;
+    m.u.route_add.name = 0x80000004;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    assert_int_equal(out.u.route_add.channel, 3);
+    assert_int_equal(out.u.route_add.slot, 17);
+    assert_int_equal(out.u.route_add.name, 0x80000004);
+    set_u32(MACHD_HEADER_SIZE + 8, MACHD_HANDLE_NULL);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 8, MACHD_HANDLE_DEAD);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 8, 5);
+    set_u32(MACHD_HEADER_SIZE + 4, CHAN_SLOTS);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 4, 0);
+    set_u32(MACHD_HEADER_SIZE, 0);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ROUTE_DEL;
+    m.u.route_del.channel = 3;
+    m.u.route_del.slot = 17;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 8);
+    assert_int_equal(out.u.route_del.slot, 17);
+    set_u32(MACHD_HEADER_SIZE + 4, CHAN_SLOTS);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 4, 0);
+    set_u32(MACHD_HEADER_SIZE, 0);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    m.u.route_del.channel = 0;
+    assert_int_equal(encode(&m), 0);
+
+    /* Exact lengths: one byte more or less is refused. */
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_ROUTE_DEL;
+    m.u.route_del.channel = 1;
+    len = encode(&m);
+    set_u32(8, (uint32_t)len + 1);
+    expect_decode(len + 1, MACHD_DECODE_BAD_LENGTH);
+    set_u32(8, (uint32_t)len - 1);
+    expect_decode(len - 1, MACHD_DECODE_SHORT);
+    assert_true(machd_proto_is_request(MACHD_ROUTE));
+    assert_false(machd_proto_is_request(MACHD_ROUTE_REPLY));
+    assert_false(machd_proto_is_request(MACHD_CHANNEL));
+    assert_false(machd_proto_is_request(MACHD_ROUTE_ADD));
+    assert_false(machd_proto_is_request(MACHD_ROUTE_DEL));
+}
+
+/* Tickets: a MSG_SEND with MACHD_SEND_TICKET names a channel (nonzero) with no disposition and
+ * may not use an admission; a MSG_DELIVER with MACHD_PAYLOAD_TICKET names the channel the same
+ * way; without the flag or bit the old rules hold. */
+static void tickets_name_a_channel_without_a_right(void **state) {
+    (void)state;
+    make_send(&in);
+    in.u.send.flags = MACHD_SEND_TICKET;
+    in.u.send.dest = (struct machd_right){12, MACHD_DISP_NONE, 0};
+    size_t len = encode(&in);
+    assert_true(len > 0);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.flags, MACHD_SEND_TICKET);
+    assert_int_equal(out.u.send.dest.name, 12);
+    assert_int_equal(out.u.send.dest.disposition, MACHD_DISP_NONE);
+    /* dest sits right after the header: name u32, disposition u8, flags u8. */
+    buf[MACHD_HEADER_SIZE + 4] = MACHD_DISP_COPY_SEND;
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[MACHD_HEADER_SIZE + 4] = MACHD_DISP_NONE;
+    buf[MACHD_HEADER_SIZE + 5] = MACHD_RIGHT_NEW;
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[MACHD_HEADER_SIZE + 5] = 0;
+    set_u32(MACHD_HEADER_SIZE, 0);
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    set_u32(MACHD_HEADER_SIZE, 12);
+    expect_decode(len, MACHD_DECODE_OK);
+    struct machd_msg bad = in;
+    bad.u.send.flags |= MACHD_SEND_ADMITTED;
+    assert_int_equal(encode(&bad), 0);
+    bad = in;
+    bad.u.send.dest.name = 0;
+    assert_int_equal(encode(&bad), 0);
+    bad = in;
+    bad.u.send.flags = 0; /* a port destination needs a disposition */
+    assert_int_equal(encode(&bad), 0);
+    bad = in;
+    bad.u.send.p.msgh_bits |= MACHD_PAYLOAD_TICKET; /* the bit is the delivery's only */
+    assert_int_equal(encode(&bad), 0);
+    /* The flags field: ADMITTED with TICKET, refused by the decoder too. */
+    len = encode(&in);
+    uint16_t flags = MACHD_SEND_TICKET | MACHD_SEND_ADMITTED;
+    memcpy(buf + MACHD_HEADER_SIZE + 16, &flags, sizeof flags);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+
+    make_deliver(&in);
+    in.u.deliver.p.msgh_bits |= MACHD_PAYLOAD_TICKET;
+    in.u.deliver.dest = (struct machd_right){12, MACHD_DISP_NONE, 0};
+    len = encode(&in);
+    assert_true(len > 0);
+    expect_decode(len, MACHD_DECODE_OK);
+    assert_int_equal(out.u.deliver.p.msgh_bits, MACHD_MSGH_BITS_COMPLEX | MACHD_PAYLOAD_TICKET);
+    assert_int_equal(out.u.deliver.dest.name, 12);
+    buf[MACHD_HEADER_SIZE + 4] = MACHD_DISP_MOVE_SEND;
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    buf[MACHD_HEADER_SIZE + 4] = MACHD_DISP_NONE;
+    set_u32(MACHD_HEADER_SIZE, 0);
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    bad = in;
+    bad.u.deliver.p.msgh_bits &= ~MACHD_PAYLOAD_TICKET; /* old rules: a received send type */
+    assert_int_equal(encode(&bad), 0);
+    bad = in;
+    bad.u.deliver.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX | 0x4u; /* unknown bit */
+    assert_int_equal(encode(&bad), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(send_round_trips_rights_body_and_ool),
@@ -634,6 +841,9 @@ int main(void) {
         cmocka_unit_test(query_reply_records_round_trip_and_are_checked),
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
         cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
+        cmocka_unit_test(hello_flags_are_zero_or_direct),
+        cmocka_unit_test(route_messages_round_trip_and_are_checked),
+        cmocka_unit_test(tickets_name_a_channel_without_a_right),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Unit tests for spilled payloads (runtime/src/machd_spill.c and the codec's spilled form): the
  * memfd layout, the descriptor checks machd and the runtime apply, descriptor passing, and the
  * datagram size that decides when a payload must spill. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "wire/machd_proto.h"
+#include "wire/machd_conn.h"
 #include "wire/machd_spill.h"
 
 static uint8_t buf[MACHD_MAX_PACKET];
@@ -220,6 +222,62 @@ static void the_rights_limit_fits_one_datagram(void **state) {
     assert_int_equal(machd_proto_decode(buf, len, &out), MACHD_DECODE_TOO_LARGE);
 }
 
+static int open_fd_count(void) {
+    int n = 0;
+    for (int fd = 0; fd < 1024; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+/* Sends a CHANNEL datagram with nfds descriptors (copies of one memfd) on sock. */
+static void send_channel(int sock, int memfd, int nfds) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_CHANNEL;
+    m.u.channel.channel = 3;
+    m.u.channel.side = 1;
+    static uint8_t wire[256];
+    size_t len = machd_proto_encode(&m, wire, sizeof wire);
+    assert_true(len > 0);
+    int fds[MACHD_MAX_FDS_PER_PACKET] = {memfd, memfd, memfd, memfd};
+    assert_int_equal(machd_send_with_fds(sock, wire, len, fds, nfds, 0), (ssize_t)len);
+}
+
+/* A CHANNEL hands the task its 4 descriptors, in order; with any other number it is a protocol
+ * error and nothing is left open. More than a datagram may carry is refused by the sender. */
+static void channel_takes_exactly_four_descriptors(void **state) {
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    int memfd = sealed_memfd(4096, MACHD_SPILL_SEALS_REQUIRED);
+    struct machd_conn c = {.fd = sv[1], .next_seq = 1};
+    static uint8_t rbuf[MACHD_MAX_PACKET];
+    static struct machd_msg got;
+    int before = open_fd_count();
+    send_channel(sv[0], memfd, MACHD_CHANNEL_FDS);
+    assert_int_equal(machd_conn_recv(&c, rbuf, &got, 1000), 0);
+    assert_int_equal(got.type, MACHD_CHANNEL);
+    assert_int_equal(got.u.channel.channel, 3);
+    for (int i = 0; i < MACHD_CHANNEL_FDS; i++) {
+        assert_true(machd_spill_fd_ok(got.u.channel.fds[i], 4096));
+        for (int j = 0; j < i; j++)
+            assert_true(got.u.channel.fds[i] != got.u.channel.fds[j]);
+    }
+    assert_int_equal(open_fd_count(), before + MACHD_CHANNEL_FDS);
+    machd_close_fds(got.u.channel.fds, MACHD_CHANNEL_FDS);
+    for (int n = 0; n < MACHD_CHANNEL_FDS; n++) {
+        send_channel(sv[0], memfd, n);
+        assert_int_equal(machd_conn_recv(&c, rbuf, &got, 1000), EPROTO);
+        assert_int_equal(open_fd_count(), before);
+    }
+    int five[5] = {memfd, memfd, memfd, memfd, memfd};
+    assert_int_equal(machd_send_with_fds(sv[0], "x", 1, five, 5, 0), -1);
+    assert_int_equal(errno, EINVAL);
+    close(memfd);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(spilled_send_round_trips_without_its_bytes),
@@ -229,6 +287,7 @@ int main(void) {
         cmocka_unit_test(the_rights_limit_fits_one_datagram),
         cmocka_unit_test(only_sealed_memfds_of_the_right_size_pass),
         cmocka_unit_test(descriptors_travel_and_extras_are_reported),
+        cmocka_unit_test(channel_takes_exactly_four_descriptors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,27 @@
+# machd's part of direct channels (docs/machd.md 9.2) as raw tasks: ROUTE, CHANNEL and its
+# descriptors, ROUTE_ADD / ROUTE_DEL, tickets, the channels-per-task limit, descriptor leaks.
+# One CTest each, each against a private machd.
+if(TARGET machd)
+  add_executable(machd_channel_e2e e2e/machd_channel_test.c e2e/machd_harness.c)
+  target_link_libraries(machd_channel_e2e PRIVATE machd_common cmocka)
+  target_include_directories(machd_channel_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include)
+  target_compile_definitions(machd_channel_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
+                                                       MACHD_PEER="$<TARGET_FILE:machd_peer>")
+  set_target_properties(machd_channel_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
+  add_dependencies(machd_channel_e2e machd machd_peer)
+  set(MACHD_CHANNEL_TESTS
+    route_without_a_send_right_is_refused
+    route_to_a_task_without_direct_fails
+    route_makes_a_channel_and_announces_it
+    losing_the_send_right_deletes_the_route
+    requester_disconnect_deletes_its_routes
+    receive_right_moving_or_dying_keeps_machd_sound
+    tickets_go_to_the_peer_in_order
+    ticket_on_a_foreign_channel_is_refused
+    channels_per_task_limit_is_a_resource_shortage
+    thousand_channels_leave_no_descriptor)
+  foreach(t ${MACHD_CHANNEL_TESTS})
+    add_test(NAME machd_channel.${t} COMMAND machd_channel_e2e ${t})
+    set_tests_properties(machd_channel.${t} PROPERTIES TIMEOUT 300 LABELS "machd;machd_channel")
+  endforeach()
+endif()
