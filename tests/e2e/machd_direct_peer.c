@@ -10,8 +10,8 @@
  *   rpc_client NAME N   makes N calls and checks each answer
  *   rpc_die NAME        answers one request, receives another and exits without answering it
  *   rpc_orphan NAME     calls, and must get the send-once notification (MIG_SERVER_DIED)
- *   nosend_recv NAME N  N messages, then the no-senders notification, in that order
- *   nosend_send NAME N  sends N messages, then deallocates its send right
+ *   nosend_recv NAME N  gives the sender a send right, gets N messages, then no-senders
+ *   nosend_send NAME N  gets that right, sends N messages on it, then deallocates it
  *   audit_recv NAME     the audit trailer of two messages names the sender's pid
  *   audit_send NAME     sends its pid twice */
 #include <stdbool.h>
@@ -232,12 +232,24 @@ static int rpc_orphan(const char *name) {
     return check_path(5, true);
 }
 
+/* The receiver makes a port and gives the sender the only send right to it, through the
+ * sender's service port (a checked-in service's port has a send right in machd's name table:
+ * it would never see no-senders). */
 static int nosend_recv(const char *name, uint32_t n) {
-    mach_port_t port = service(name, true);
-    mach_port_t previous = MACH_PORT_NULL;
-    CHECK(1, mach_port_request_notification(mach_task_self(), port, MACH_NOTIFY_NO_SENDERS, 0, port,
+    mach_port_t service_port = service(name, false), port, previous = MACH_PORT_NULL;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port) == KERN_SUCCESS, "allocate");
+    CHECK(1, mach_port_request_notification(mach_task_self(), port, MACH_NOTIFY_NO_SENDERS, 1, port,
                                             MACH_MSG_TYPE_MAKE_SEND_ONCE, &previous) == KERN_SUCCESS,
           "no-senders request");
+    struct port_msg give = {0};
+    give.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    give.head.msgh_size = sizeof give;
+    give.head.msgh_remote_port = service_port;
+    give.body.msgh_descriptor_count = 1;
+    give.port = (mach_msg_port_descriptor_t){.name = port, .disposition = MACH_MSG_TYPE_MAKE_SEND,
+                                             .type = MACH_MSG_PORT_DESCRIPTOR};
+    CHECK(1, mach_msg(&give.head, MACH_SEND_MSG, sizeof give, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+          "give the send right");
     ready();
     for (uint32_t i = 0; i < n; i++) {
         union any_msg m;
@@ -254,19 +266,23 @@ static int nosend_recv(const char *name, uint32_t n) {
 }
 
 static int nosend_send(const char *name, uint32_t n) {
-    mach_port_t port = service(name, false);
+    mach_port_t service_port = service(name, true);
     ready();
+    union any_msg got;
+    CHECK(1, receive(service_port, &got, 0) == MACH_MSG_SUCCESS && got.port.port.name != MACH_PORT_NULL,
+          "the receiver's send right");
+    mach_port_t port = got.port.port.name;
     for (uint32_t i = 0; i < n; i++) {
         struct plain_msg m = {0};
         m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
         m.head.msgh_size = sizeof m;
         m.head.msgh_remote_port = port;
         m.head.msgh_id = (mach_msg_id_t)i;
-        CHECK(1, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+        CHECK(2, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
               "send %u", i);
     }
-    int rc = check_path(2, true);
-    CHECK(3, mach_port_deallocate(mach_task_self(), port) == KERN_SUCCESS, "deallocate");
+    int rc = check_path(3, true);
+    CHECK(4, mach_port_deallocate(mach_task_self(), port) == KERN_SUCCESS, "deallocate");
     sleep(1); /* stay alive: the notification must come from the deallocation, not our death */
     return rc;
 }

@@ -47,9 +47,9 @@ static void a_server_dying_with_the_reply_right_gives_the_client_a_notification(
  * the no-senders notification. */
 static void no_senders_comes_after_the_messages_sent_before_the_right_went(void **state) {
     (void)state;
-    pid_t receiver = peer("nosend_recv", "direct.nosend", "500");
-    assert_int_equal(mh_wait(peer("nosend_send", "direct.nosend", "500")), 0);
-    assert_int_equal(mh_wait(receiver), 0);
+    pid_t sender = peer("nosend_send", "direct.nosend", "500");
+    assert_int_equal(mh_wait(peer("nosend_recv", "direct.nosend", "500")), 0);
+    assert_int_equal(mh_wait(sender), 0);
 }
 
 /* The audit trailer names the sender as the kernel knows it. */
