@@ -250,6 +250,10 @@ void chan_drop(struct chan *c, bool hostile) {
 }
 
 void chan_drop_all(bool child) {
+    /* The connection to machd goes too: a new one may reuse its descriptor number. */
+    if (C.epfd >= 0 && C.machd_fd >= 0 && !child)
+        epoll_ctl(C.epfd, EPOLL_CTL_DEL, C.machd_fd, NULL);
+    C.machd_fd = -1;
     while (C.list) {
         struct chan *c = C.list;
         if (child)
@@ -260,7 +264,6 @@ void chan_drop_all(bool child) {
     if (child) {
         close_fd(&C.epfd);
         close_fd(&C.nudge_fd);
-        C.machd_fd = -1;
         C.nhup = 0;
     }
 }
