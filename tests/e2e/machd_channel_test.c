@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -550,9 +551,10 @@ static void channels_per_task_limit_is_a_resource_shortage(void **state) {
     tc_close(b);
 }
 
-static int machd_fd_count(void) {
+/* Descriptors open in process pid. */
+static int fd_count_of(pid_t pid) {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)mh_daemon.pid);
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
     DIR *d = opendir(path);
     assert_non_null(d);
     int n = 0;
@@ -561,6 +563,8 @@ static int machd_fd_count(void) {
     closedir(d);
     return n;
 }
+
+static int machd_fd_count(void) { return fd_count_of(mh_daemon.pid); }
 
 /* 1,000 channels made and torn down (both tasks go each time) leave machd with the descriptors
  * it had. */
@@ -588,6 +592,52 @@ static void thousand_channels_leave_no_descriptor(void **state) {
     tc_close(obs);
 }
 
+#ifdef MACHD_RPC_PEER
+/* libmach says HELLO_DIRECT but maps no channel yet: a CHANNEL's descriptors are closed, a
+ * ticket is refused (its rights given back), and the server goes on answering. */
+static void libmach_task_keeps_no_channel_and_refuses_tickets(void **state) {
+    (void)state;
+    const char *args[] = {"server", "svc.chan.libmach", NULL};
+    pid_t peer = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, args);
+    int before = -1;
+    for (int i = 0; i < 20; i++) {
+        struct tc *b = tc_open(&mh_daemon);
+        uint32_t send, ch, slot;
+        assert_int_equal(tc_look_up(b, "svc.chan.libmach", &send), 0);
+        send_route(b, send);
+        struct chan cb;
+        expect_channel(b, &cb);
+        assert_int_equal(expect_route_reply(b, &ch, &slot), KERN_SUCCESS);
+        struct machd_right export = mh_right(H(7), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+        assert_int_equal(ticket(b, ch, 500, &export, 1, 0), MACH_MSG_SUCCESS);
+        assert_int_equal(tc_msg(b, mh_right(send, MACHD_DISP_COPY_SEND, 0),
+                                mh_right(H(1), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW), 500, "still served", NULL,
+                                0, MACHD_SEND_ACK_ERRORS_ONLY),
+                         MACH_MSG_SUCCESS);
+        bool gone = false;
+        for (;;) { /* the ticket's right given back (SENDERS_GONE), then the answer */
+            assert_int_equal(machd_conn_recv(&b->conn, b->buf, &b->msg, MH_TIMEOUT_MS), 0);
+            if (b->msg.type == MACHD_SENDERS_GONE) {
+                assert_int_equal(b->msg.u.senders_gone.name, H(7));
+                gone = true;
+                continue;
+            }
+            assert_int_equal(b->msg.type, MACHD_MSG_DELIVER);
+            assert_int_equal(b->msg.u.deliver.p.msgh_id, 600);
+            break;
+        }
+        assert_true(gone);
+        chan_close(&cb);
+        tc_close(b);
+        if (before < 0)
+            before = fd_count_of(peer); /* after one channel: whatever it opens once is open */
+    }
+    assert_int_equal(fd_count_of(peer), before);
+    assert_int_equal(kill(peer, SIGKILL), 0);
+    mh_wait(peer);
+}
+#endif
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(route_without_a_send_right_is_refused, mh_setup, mh_teardown),
@@ -601,6 +651,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(channels_per_task_limit_is_a_resource_shortage, setup_two_channels,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(thousand_channels_leave_no_descriptor, mh_setup, mh_teardown),
+#ifdef MACHD_RPC_PEER
+        cmocka_unit_test_setup_teardown(libmach_task_keeps_no_channel_and_refuses_tickets, mh_setup, mh_teardown),
+#endif
     };
     return mh_run_tests("machd_channel", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

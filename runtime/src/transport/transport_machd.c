@@ -19,6 +19,7 @@
 #include "transport/transport_machd_names.h"
 #include "transport/transport_machd_reader.h"
 #include "transport/transport_machd_spill.h"
+#include "wire/machd_spill.h"
 #include "wire/machd_conn.h"
 #include "wire/machd_path.h"
 
@@ -180,6 +181,9 @@ static bool reader_act(void) {
         return true;
     case MACHD_ERROR:
         return false;
+    case MACHD_CHANNEL: /* direct channels are not mapped yet: their descriptors are not kept */
+        machd_close_fds(T.in.u.channel.fds, MACHD_CHANNEL_FDS);
+        return true;
     default: /* SEND_REPLY errors of fire-and-forget sends: the message is lost, as in Mach
                 when the destination dies after copyin */
         return true;

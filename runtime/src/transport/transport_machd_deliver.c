@@ -149,6 +149,10 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
 
 void machd_deliver(const struct machd_msg *m) {
     const struct machd_payload *p = &m->u.deliver.p;
+    if (p->msgh_bits & MACHD_PAYLOAD_TICKET) { /* no direct channel is mapped here yet */
+        refuse_delivery(m);
+        return;
+    }
     struct link *dl = machd_link_get(m->u.deliver.dest.name);
     if (dl && !dl->port->transport)
         dl->rx.seen++; /* machd counted it against the room we announced */
