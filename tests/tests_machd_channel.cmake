@@ -9,6 +9,11 @@ if(TARGET machd)
                                                        MACHD_PEER="$<TARGET_FILE:machd_peer>")
   set_target_properties(machd_channel_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_dependencies(machd_channel_e2e machd machd_peer)
+  if(TARGET machd_rpc_peer)
+    target_compile_definitions(machd_channel_e2e PRIVATE MACHD_RPC_PEER="$<TARGET_FILE:machd_rpc_peer>")
+    add_dependencies(machd_channel_e2e machd_rpc_peer)
+    set(MACHD_CHANNEL_LIBMACH_TESTS libmach_task_keeps_no_channel_and_refuses_tickets)
+  endif()
   set(MACHD_CHANNEL_TESTS
     route_without_a_send_right_is_refused
     route_to_a_task_without_direct_fails
@@ -19,7 +24,8 @@ if(TARGET machd)
     tickets_go_to_the_peer_in_order
     ticket_on_a_foreign_channel_is_refused
     channels_per_task_limit_is_a_resource_shortage
-    thousand_channels_leave_no_descriptor)
+    thousand_channels_leave_no_descriptor
+    ${MACHD_CHANNEL_LIBMACH_TESTS})
   foreach(t ${MACHD_CHANNEL_TESTS})
     add_test(NAME machd_channel.${t} COMMAND machd_channel_e2e ${t})
     set_tests_properties(machd_channel.${t} PROPERTIES TIMEOUT 300 LABELS "machd;machd_channel")

@@ -512,8 +512,8 @@ static int server_create(struct machd_server **out, int fd, const char *path, in
     s->listen_fd = fd;
     s->path_ino = path_ino;
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
-                                     .send_fd = hook_send_fd, .send_fds = hook_send_fds, .room_fd = hook_room_fd,
-                                     .now_ms = hook_now_ms, .io_counts = hook_io_counts,
+                                     .send_fd = hook_send_fd, .send_fds = hook_send_fds,
+                                     .room_fd = hook_room_fd, .now_ms = hook_now_ms, .io_counts = hook_io_counts,
                                      .pause = hook_pause, .queued = hook_queued};
     s->broker = broker_create(&s->hooks, s);
     s->connections_per_uid = machd_limits_default().connections_per_uid;
