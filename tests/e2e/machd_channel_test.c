@@ -147,7 +147,7 @@ static bool fd_is(int fd, const char *what) {
  * a receive or send-once right alone, KERN_FAILURE for a port of the requester's own. */
 static void route_without_a_send_right_is_refused(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
     uint32_t recv, send;
     serve(a, b, "svc.chan.refuse", &recv, &send);
     assert_int_equal(route(b, 0x7777, NULL, NULL), KERN_INVALID_NAME);
@@ -180,10 +180,8 @@ static void route_without_a_send_right_is_refused(void **state) {
  * that did not. */
 static void route_to_a_task_without_direct_fails(void **state) {
     (void)state;
-    setenv("MACHD_DIRECT", "0", 1);
-    struct tc *plain = tc_open(&mh_daemon);
-    unsetenv("MACHD_DIRECT");
-    struct tc *b = tc_open(&mh_daemon), *a = tc_open(&mh_daemon);
+    struct tc *plain = tc_open(&mh_daemon); /* says no HELLO_DIRECT */
+    struct tc *b = tc_open_direct(&mh_daemon), *a = tc_open_direct(&mh_daemon);
     uint32_t recv, send;
     serve(plain, b, "svc.chan.plain", &recv, &send);
     assert_int_equal(route(b, send, NULL, NULL), KERN_FAILURE);
@@ -204,7 +202,7 @@ static void route_to_a_task_without_direct_fails(void **state) {
  * requester's reply. The same ROUTE answers the same slot; another port another slot. */
 static void route_makes_a_channel_and_announces_it(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
     uint32_t recv, send, recv2, send2;
     serve(a, b, "svc.chan.one", &recv, &send);
     serve(a, b, "svc.chan.two", &recv2, &send2);
@@ -277,7 +275,7 @@ static void route_makes_a_channel_and_announces_it(void **state) {
  * right: by MOD_REFS, moved away in a message, or its port dying; its slot is free again. */
 static void losing_the_send_right_deletes_the_route(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
     uint32_t recv, send;
     serve(a, b, "svc.chan.del", &recv, &send);
     struct chan ca, cb;
@@ -319,7 +317,7 @@ static void losing_the_send_right_deletes_the_route(void **state) {
     chan_close(&cb);
     tc_close(a);
     tc_close(b);
-    struct tc *obs = tc_open(&mh_daemon);
+    struct tc *obs = tc_open_direct(&mh_daemon);
     tc_settle(obs, 1, NULL, NULL, NULL);
     tc_expect_counts(obs, 1, 0, 0);
     tc_close(obs);
@@ -329,7 +327,7 @@ static void losing_the_send_right_deletes_the_route(void **state) {
  * survivor sees the link hang up; a new pair gets a new channel id). */
 static void requester_disconnect_deletes_its_routes(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
     uint32_t recv, send, recv2, send2, slot, slot2, ch;
     serve(a, b, "svc.chan.bye1", &recv, &send);
     serve(a, b, "svc.chan.bye2", &recv2, &send2);
@@ -352,7 +350,7 @@ static void requester_disconnect_deletes_its_routes(void **state) {
     struct pollfd pfd = {.fd = ca.fds[MACHD_CHANNEL_FD_LINK], .events = POLLIN};
     assert_int_equal(poll(&pfd, 1, MH_TIMEOUT_MS), 1);
     assert_true(pfd.revents & POLLHUP);
-    struct tc *b2 = tc_open(&mh_daemon);
+    struct tc *b2 = tc_open_direct(&mh_daemon);
     assert_int_equal(tc_look_up(b2, "svc.chan.bye1", &send), 0);
     struct chan ca2, cb2;
     first_route(a, b2, recv, send, &ca2, &cb2, &slot);
@@ -369,7 +367,7 @@ static void requester_disconnect_deletes_its_routes(void **state) {
  * to a third task leaves routes as they are until the senders' entries go. */
 static void receive_right_moving_or_dying_keeps_machd_sound(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon), *c = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon), *c = tc_open_direct(&mh_daemon);
     uint32_t recv, send, crecv, csend, slot;
     serve(a, b, "svc.chan.move", &recv, &send);
     serve(c, a, "svc.chan.third", &crecv, &csend);
@@ -411,7 +409,7 @@ static void receive_right_moving_or_dying_keeps_machd_sound(void **state) {
     chan_close(&cb2);
     tc_close(b);
     tc_close(c);
-    struct tc *obs = tc_open(&mh_daemon);
+    struct tc *obs = tc_open_direct(&mh_daemon);
     tc_settle(obs, 1, NULL, NULL, NULL);
     tc_expect_counts(obs, 1, 0, 0);
     tc_close(obs);
@@ -442,7 +440,7 @@ static uint32_t ticket(struct tc *t, uint32_t channel, int32_t id, const struct 
  * MACHD_PAYLOAD_TICKET and dest {channel, NONE}, its rights copied out into the peer's space. */
 static void tickets_go_to_the_peer_in_order(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
     uint32_t recv, send, slot;
     serve(a, b, "svc.chan.ticket", &recv, &send);
     struct chan ca, cb;
@@ -488,7 +486,7 @@ static void tickets_go_to_the_peer_in_order(void **state) {
  * destination (with ACK_ERRORS_ONLY its rights are destroyed); machd lives on. */
 static void ticket_on_a_foreign_channel_is_refused(void **state) {
     (void)state;
-    struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon), *x = tc_open(&mh_daemon);
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon), *x = tc_open_direct(&mh_daemon);
     uint32_t recv, send, slot;
     serve(a, b, "svc.chan.foreign", &recv, &send);
     struct chan ca, cb;
@@ -524,10 +522,10 @@ static int setup_two_channels(void **state) {
 
 static void channels_per_task_limit_is_a_resource_shortage(void **state) {
     (void)state;
-    struct tc *b = tc_open(&mh_daemon), *r[3];
+    struct tc *b = tc_open_direct(&mh_daemon), *r[3];
     struct chan cr[3], cb[3];
     for (int i = 0; i < 3; i++) {
-        r[i] = tc_open(&mh_daemon);
+        r[i] = tc_open_direct(&mh_daemon);
         char name[32];
         snprintf(name, sizeof name, "svc.chan.limit%d", i);
         uint32_t recv, send, slot;
@@ -569,11 +567,11 @@ static int machd_fd_count(void) { return fd_count_of(mh_daemon.pid); }
  * it had. */
 static void thousand_channels_leave_no_descriptor(void **state) {
     (void)state;
-    struct tc *obs = tc_open(&mh_daemon);
+    struct tc *obs = tc_open_direct(&mh_daemon);
     tc_settle(obs, 1, NULL, NULL, NULL);
     int before = machd_fd_count();
     for (int i = 0; i < 1000; i++) {
-        struct tc *a = tc_open(&mh_daemon), *b = tc_open(&mh_daemon);
+        struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
         uint32_t recv, send, slot;
         serve(a, b, "svc.chan.many", &recv, &send);
         struct chan ca, cb;
@@ -604,7 +602,7 @@ static void libmach_task_keeps_no_channel_and_refuses_tickets(void **state) {
     pid_t peer = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, args);
     int before = -1;
     for (int i = 0; i < 20; i++) {
-        struct tc *b = tc_open(&mh_daemon);
+        struct tc *b = tc_open_direct(&mh_daemon);
         uint32_t send, ch, slot;
         assert_int_equal(tc_look_up(b, "svc.chan.libmach", &send), 0);
         if (before < 0)

@@ -138,12 +138,27 @@ pid_t mh_spawn_program(const struct machd_proc *m, const char *exe, const char *
     return pid;
 }
 
-struct tc *tc_open(const struct machd_proc *m) {
+/* Connects a raw task saying HELLO_DIRECT or not (the flag follows MACHD_DIRECT, so the
+ * variable is set for the call; the harness is single-threaded). */
+static struct tc *open_task(const struct machd_proc *m, bool direct) {
     struct tc *t = calloc(1, sizeof *t);
     assert_non_null(t);
-    assert_int_equal(machd_conn_open(&t->conn, m->path, false), 0);
+    const char *old = getenv("MACHD_DIRECT");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("MACHD_DIRECT", direct ? "1" : "0", 1);
+    int err = machd_conn_open(&t->conn, m->path, false);
+    if (saved)
+        setenv("MACHD_DIRECT", saved, 1);
+    else
+        unsetenv("MACHD_DIRECT");
+    free(saved);
+    assert_int_equal(err, 0);
     return t;
 }
+
+struct tc *tc_open(const struct machd_proc *m) { return open_task(m, false); }
+
+struct tc *tc_open_direct(const struct machd_proc *m) { return open_task(m, true); }
 
 void tc_close(struct tc *t) {
     if (!t)

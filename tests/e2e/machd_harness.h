@@ -62,7 +62,10 @@ struct tc {
     struct machd_msg out;
 };
 
+/* A raw task. It does not map direct channels, so it says no HELLO_DIRECT (machd routes nothing
+ * to or from it); tc_open_direct says it, for the tests of channels themselves. */
 struct tc *tc_open(const struct machd_proc *m);
+struct tc *tc_open_direct(const struct machd_proc *m);
 void tc_close(struct tc *t);
 
 /* Sends t->out (after the caller filled it). */
