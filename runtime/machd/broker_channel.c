@@ -27,6 +27,7 @@ struct route {
     struct channel *ch;
     struct entry *e;
     uint32_t slot;
+    uint32_t serial; /* names the route in ROUTE_ADD / ROUTE_REPLY */
     uint8_t dir;
     struct route *prev, *next; /* among ch's routes */
 };
@@ -166,6 +167,8 @@ static uint32_t route_make(struct broker *b, struct broker_task *t, struct entry
     struct broker_task *r = p->receiver;
     if (!r || r == t || r == b->keeper || !r->direct || !t->direct || port_has_waiting(p) || !b->hooks->send_fds)
         return KERN_FAILURE;
+    if (b->last_route_serial == UINT32_MAX) /* serials are never reused */
+        return KERN_RESOURCE_SHORTAGE;
     struct channel *ch = channel_find(t, r);
     if (!ch) {
         if (t->channels >= b->limits.channels_per_task || r->channels >= b->limits.channels_per_task)
@@ -187,6 +190,7 @@ static uint32_t route_make(struct broker *b, struct broker_task *t, struct entry
     }
     rt->ch = ch;
     rt->e = e;
+    rt->serial = ++b->last_route_serial;
     rt->dir = (uint8_t)dir;
     rt->next = ch->routes;
     if (ch->routes)
@@ -199,6 +203,7 @@ static uint32_t route_make(struct broker *b, struct broker_task *t, struct entry
     b->msg.u.route_add.channel = ch->id;
     b->msg.u.route_add.slot = rt->slot;
     b->msg.u.route_add.name = p->recv_name;
+    b->msg.u.route_add.serial = rt->serial;
     broker_emit(b, r);
     *ch_id = ch->id;
     *slot = rt->slot;
@@ -206,7 +211,7 @@ static uint32_t route_make(struct broker *b, struct broker_task *t, struct entry
 }
 
 void channel_handle_route(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
-    uint32_t ch_id = 0, slot = 0, status;
+    uint32_t ch_id = 0, slot = 0, serial = 0, status;
     struct entry *e = entry_lookup(t, req->u.route.name);
     if (!e)
         status = KERN_INVALID_NAME;
@@ -215,9 +220,11 @@ void channel_handle_route(struct broker *b, struct broker_task *t, const struct 
     else if (e->route) {
         ch_id = e->route->ch->id;
         slot = e->route->slot;
+        serial = e->route->serial;
         status = KERN_SUCCESS;
     } else {
         status = route_make(b, t, e, &ch_id, &slot);
+        serial = status == KERN_SUCCESS ? e->route->serial : 0;
     }
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_ROUTE_REPLY;
@@ -226,6 +233,7 @@ void channel_handle_route(struct broker *b, struct broker_task *t, const struct 
     if (status == KERN_SUCCESS) {
         b->msg.u.route_reply.channel = ch_id;
         b->msg.u.route_reply.slot = slot;
+        b->msg.u.route_reply.serial = serial;
     }
     broker_emit(b, t);
 }

@@ -138,6 +138,7 @@ struct broker {
     struct machd_msg *fwd; /* scratch for a held delivery being forwarded or destroyed */
     struct handle_map channel_ids; /* channel id -> struct channel (broker_channel.c) */
     uint32_t last_channel;         /* the last channel id given (ids are never reused) */
+    uint32_t last_route_serial; /* route serials handed out (never reused; broker_channel.c) */
 };
 
 /* Whether a disposition carries a send-once right (MOVE_ or MAKE_SEND_ONCE). */

@@ -25,7 +25,7 @@ struct fuzz_chan_input {
 _Static_assert(sizeof(struct fuzz_chan_input) == 56, "the seeds' layout (tests/fuzz/seeds/chan_ring_seeds.py)");
 
 #define DIR_BYTES (CHAN_SHARED_SIZE / 2u)
-#define DATA_OFF 8192u
+#define DATA_OFF 12288u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static uint8_t body[CHAN_MAX_BODY];

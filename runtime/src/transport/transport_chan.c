@@ -209,6 +209,7 @@ static void release_memory(struct chan *c) {
 
 static void take_down(struct chan *c, bool child) {
     c->dropped = true;
+    c->child_copy = child;
     if (!child) /* a fork child's copy is the parent's channel: touch nothing shared */
         chan_credit_wake_all(&c->end);
     forget_sender_routes(c);

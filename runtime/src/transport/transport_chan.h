@@ -34,6 +34,7 @@ struct chan_route {
     struct chan_route *next_on_link; /* the other routes to the same port (struct link.routes) */
     struct chan *chan;
     uint32_t slot;
+    uint32_t serial;           /* machd's name for the route (activated in the ring) */
 };
 
 /* A ticket that came through machd and waits for its ring record (FIFO per channel). */
@@ -50,6 +51,7 @@ struct chan {
     int wake_me, wake_peer, link; /* descriptors (CHANNEL); -1 once closed */
     struct machd_audit peer;
     bool dropped;                 /* unusable: being taken down */
+    bool child_copy;              /* a fork child's copy: nothing shared is written any more */
     bool parked;                  /* the next record waits (a ticket not here yet, a full queue) */
     bool unpark;                  /* parked on a full queue that has room again: drain */
     uint64_t hup_at;
@@ -118,7 +120,7 @@ extern struct chan_stats chan_stats;
 /* Takes c's records until its ring is empty or a record must wait; drops c if it is hostile. */
 void chan_drain(struct chan *c);
 /* ROUTE_ADD / ROUTE_DEL from machd. */
-void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle);
+void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle, uint32_t serial);
 void chan_route_del(uint32_t channel, uint32_t slot);
 /* A ticket delivered by machd (kmsg built, dest not set; audit of the peer). Takes kmsg. */
 void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kmsg);

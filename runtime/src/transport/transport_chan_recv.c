@@ -40,7 +40,7 @@ void chan_routes_regrant(struct chan_route *routes) {
     }
 }
 
-void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle) {
+void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle, uint32_t serial) {
     struct chan *c = chan_find(channel);
     struct link *l = machd_link_get(handle);
     if (!c || slot >= CHAN_SLOTS)
@@ -49,10 +49,11 @@ void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle) {
     chan_route_release(r); /* machd reuses a slot only after ROUTE_DEL: nothing to release */
     if (!l || l->port->transport) /* not a receive right of ours (any more): refuse its records */
         return;
-    *r = (struct chan_route){.port = l->port, .handle = handle, .chan = c, .slot = slot};
+    *r = (struct chan_route){.port = l->port, .handle = handle, .chan = c, .slot = slot, .serial = serial};
     port_copy_send(l->port);
     r->next_on_link = l->routes;
     l->routes = r;
+    chan_route_activate(&c->end, slot, serial); /* the sender may write on the slot now */
     grant(r);
     if (c->parked) /* records for this slot may be waiting */
         chan_drain(c);
@@ -69,6 +70,10 @@ void chan_route_release(struct chan_route *r) {
                 break;
             }
     struct ipc_port *port = r->port;
+    if (!r->chan->child_copy) { /* the slot is no one's: a later route starts from nothing */
+        chan_route_activate(&r->chan->end, r->slot, 0);
+        chan_grant(&r->chan->end, r->slot, 0);
+    }
     *r = (struct chan_route){0};
     port_release_send(port);
 }

@@ -226,10 +226,42 @@ static void ask_route(struct ipc_port *proxy, struct link *l, uint32_t h) {
         l->route = ok ? LINK_ROUTE_SET : LINK_ROUTE_NONE;
         l->route_chan = w.name;
         l->route_slot = w.type;
+        l->route_serial = w.serial;
         l->route_sent = 0;
     }
     port_release(proxy);
     wake_route_waiters();
+}
+
+/* How long a new route may take to be activated by the receiver (it reads machd's ROUTE_ADD at
+ * its next wake-up, or its standby thread within milliseconds): past that, relay. */
+#define ROUTE_ACTIVATE_MS 2000
+
+/* Waits (outside the lock, in short slices) until the receiver activated l's new route; false:
+ * it did not in time, or the route or channel went meanwhile (the link says relay). */
+static bool wait_activation(struct ipc_port *proxy, uint32_t h) {
+    struct timespec deadline;
+    ipc_deadline_after_ms(&deadline, ROUTE_ACTIVATE_MS);
+    for (;;) {
+        struct link *l = machd_link_get(h);
+        struct chan *c = l && l->port == proxy && l->route == LINK_ROUTE_SET ? chan_find(l->route_chan) : NULL;
+        if (!c)
+            return false;
+        if (chan_route_active(&c->end, l->route_slot, l->route_serial))
+            return true;
+        if (ms_left(&deadline) == 0) {
+            l->route = LINK_ROUTE_NONE; /* nothing went on it: relaying keeps the order */
+            return false;
+        }
+        uint32_t slot = l->route_slot, sent = l->route_sent;
+        c->users++;
+        port_reference(proxy);
+        ipc_unlock();
+        chan_credit_wait(&c->end, slot, sent, 10);
+        ipc_lock();
+        chan_unuse(c);
+        port_release(proxy);
+    }
 }
 
 void chan_forget_route(struct link *l) {
@@ -283,6 +315,8 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
         if (l->relayed++ == 0)
             return false; /* the first message: relayed, no route asked */
         ask_route(proxy, l, h);
+        if (!wait_activation(proxy, h))
+            return false;
         l = machd_link_get(h);
         if (!l || l->port != proxy || proxy->transport != &machd_ops || l->route != LINK_ROUTE_SET)
             return false;

@@ -110,6 +110,7 @@ static void answer_waiter(const struct machd_msg *m) {
         w->status = m->u.route_reply.status;
         w->name = m->u.route_reply.channel;
         w->type = m->u.route_reply.slot;
+        w->serial = m->u.route_reply.serial;
     } else {
         w->status = m->u.status_reply.status;
         w->name = m->u.status_reply.value;
@@ -202,7 +203,8 @@ static bool reader_act(void) {
         chan_open(&T.in);
         return true;
     case MACHD_ROUTE_ADD:
-        chan_route_add(T.in.u.route_add.channel, T.in.u.route_add.slot, T.in.u.route_add.name);
+        chan_route_add(T.in.u.route_add.channel, T.in.u.route_add.slot, T.in.u.route_add.name,
+                       T.in.u.route_add.serial);
         return true;
     case MACHD_ROUTE_DEL:
         chan_route_del(T.in.u.route_del.channel, T.in.u.route_del.slot);

@@ -52,7 +52,7 @@ struct link {
     /* Direct channel, proxy side (transport_chan_send.c): whether messages to the port go on a
      * channel, on which slot, and how many went (against the credit the receiver grants). */
     uint8_t route;          /* enum link_route */
-    uint32_t route_chan, route_slot, route_sent;
+    uint32_t route_chan, route_slot, route_sent, route_serial;
     uint32_t relayed;       /* messages relayed before a route was asked for */
     /* Direct channel, local port side: the routes peers hold to it (transport_chan_recv.c). */
     struct chan_route *routes;
@@ -70,6 +70,7 @@ struct waiter {
     uint32_t seq;
     bool done;
     uint32_t status, name, type;
+    uint32_t serial;       /* ROUTE_REPLY: the route's serial */
     struct ipc_port *port; /* the right of a BOOTSTRAP_REPLY, taken by the reader in order */
     struct waiter *next;
 };

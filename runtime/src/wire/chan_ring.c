@@ -5,7 +5,8 @@
  *   [128, 256)     the consumer's line: tail, sleeping (written by side 1-d; the producer only
  *                  takes sleeping from 1 to 0)
  *   [4096, 8192)   granted[CHAN_SLOTS]: the consumer's credit words (futexes)
- *   [8192, ...)    CHAN_RING_BYTES of record data
+ *   [8192, 12288)  active[CHAN_SLOTS]: the consumer's route serial per slot (0: none)
+ *   [12288, ...)   CHAN_RING_BYTES of record data
  * Every word the peer can write is read once into a local and checked before use. */
 #define _GNU_SOURCE 1 /* syscall */
 #include "wire/chan_ring.h"
@@ -44,12 +45,14 @@ struct chan_dir {
     } cons;
     uint8_t unused[4096u - 2u * CHAN_LINE];
     _Atomic uint32_t granted[CHAN_SLOTS]; /* consumer's, a page of their own */
+    _Atomic uint32_t active[CHAN_SLOTS];  /* consumer's: the route serial each slot is for */
     uint8_t data[CHAN_RING_BYTES];
 };
 
 _Static_assert(2u * sizeof(struct chan_dir) == CHAN_SHARED_SIZE, "two directions fill the mapping");
 _Static_assert(offsetof(struct chan_dir, granted) == 4096u, "grant words on their own page");
-_Static_assert(offsetof(struct chan_dir, data) == 8192u, "data page-aligned");
+_Static_assert(offsetof(struct chan_dir, active) == 8192u, "route words on their own page");
+_Static_assert(offsetof(struct chan_dir, data) == 12288u, "data page-aligned");
 _Static_assert(sizeof(struct chan_prod_words) <= CHAN_LINE && sizeof(struct chan_cons_words) <= CHAN_LINE,
                "words fit their lines");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
@@ -256,6 +259,16 @@ void chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted) {
     atomic_store_explicit(&dir->granted[slot], granted, memory_order_seq_cst);
     if (atomic_load_explicit(&dir->prod.w.waiters, memory_order_seq_cst) != 0)
         futex(&dir->granted[slot], FUTEX_WAKE, INT_MAX, NULL);
+}
+
+void chan_route_activate(struct chan_end *end, uint32_t slot, uint32_t serial) {
+    if (slot < CHAN_SLOTS)
+        atomic_store_explicit(&in_dir(end)->active[slot], serial, memory_order_seq_cst);
+}
+
+bool chan_route_active(const struct chan_end *end, uint32_t slot, uint32_t serial) {
+    return slot < CHAN_SLOTS && serial != 0 &&
+           atomic_load_explicit(&out_dir(end)->active[slot], memory_order_acquire) == serial;
 }
 
 static bool credit_in(uint32_t granted, uint32_t sent) { return (int32_t)(granted - sent) > 0; }

@@ -32,7 +32,7 @@
 #define CHAN_RECORD_HEADER 32u                       /* sizeof(struct chan_record) */
 #define CHAN_MAX_BODY (64u * 1024u)                  /* body bytes one record may carry */
 /* The size of the shared memory: both directions, page-aligned parts. */
-#define CHAN_SHARED_SIZE (2u * (8192u + CHAN_RING_BYTES))
+#define CHAN_SHARED_SIZE (2u * (12288u + CHAN_RING_BYTES))
 
 /* Record kinds. */
 enum chan_record_kind {
@@ -121,6 +121,12 @@ void chan_sleep_done(struct chan_end *end);
 /* Consumer: the running count of messages it accepts on slot (delivered + room), published
  * for the producer; wakes producer threads waiting in chan_credit_wait on that slot. */
 void chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted);
+
+/* Consumer: records on slot are for the route named `serial` from now on (ROUTE_ADD), or for
+ * none (0, when the route goes). Producer: whether the consumer has activated that route (a
+ * producer writes on a slot only then: its records are read as the route it holds). */
+void chan_route_activate(struct chan_end *end, uint32_t slot, uint32_t serial);
+bool chan_route_active(const struct chan_end *end, uint32_t slot, uint32_t serial);
 
 /* Producer: whether a message may be sent on slot after `sent` messages on it. */
 bool chan_credit_ok(const struct chan_end *end, uint32_t slot, uint32_t sent);

@@ -238,8 +238,8 @@ static bool route_slot_ok(uint32_t channel, uint32_t slot) { return channel != 0
 /* ROUTE_REPLY: a success names a channel and a slot; a refusal neither. */
 static bool check_route_reply(const struct machd_msg *m) {
     if (m->u.route_reply.status == 0)
-        return route_slot_ok(m->u.route_reply.channel, m->u.route_reply.slot);
-    return m->u.route_reply.channel == 0 && m->u.route_reply.slot == 0;
+        return route_slot_ok(m->u.route_reply.channel, m->u.route_reply.slot) && m->u.route_reply.serial != 0;
+    return m->u.route_reply.channel == 0 && m->u.route_reply.slot == 0 && m->u.route_reply.serial == 0;
 }
 
 static enum machd_decode_status check_send(const struct machd_msg *m) {
@@ -328,7 +328,8 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
     case MACHD_CHANNEL:
         return m->u.channel.channel != 0 && m->u.channel.side <= 1 ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_ROUTE_ADD:
-        return route_slot_ok(m->u.route_add.channel, m->u.route_add.slot) && is_real_handle(m->u.route_add.name)
+        return route_slot_ok(m->u.route_add.channel, m->u.route_add.slot) && is_real_handle(m->u.route_add.name) &&
+                       m->u.route_add.serial != 0
                    ? MACHD_DECODE_OK
                    : MACHD_DECODE_BAD_FIELD;
     case MACHD_ROUTE_DEL:
@@ -546,6 +547,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.route_reply.status);
         IO(c, m->u.route_reply.channel);
         IO(c, m->u.route_reply.slot);
+        IO(c, m->u.route_reply.serial);
         break;
     case MACHD_CHANNEL:
         IO(c, m->u.channel.channel);
@@ -559,6 +561,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.route_add.channel);
         IO(c, m->u.route_add.slot);
         IO(c, m->u.route_add.name);
+        IO(c, m->u.route_add.serial);
         break;
     case MACHD_ROUTE_DEL:
         IO(c, m->u.route_del.channel);

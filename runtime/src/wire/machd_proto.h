@@ -324,8 +324,10 @@ struct machd_msg {
          * slot; KERN_INVALID_NAME / KERN_INVALID_RIGHT (no send right under name),
          * KERN_FAILURE (no route possible: the receiver is machd, the sender itself, a task
          * without HELLO_DIRECT, or machd still holds messages for the port),
-         * KERN_RESOURCE_SHORTAGE (a channel or slot limit). */
-        struct { uint32_t status, channel, slot; } route_reply;
+         * KERN_RESOURCE_SHORTAGE (a channel or slot limit). `serial` names the route (nonzero,
+         * never reused by one machd; ROUTE_ADD carries the same): the sender writes on the slot
+         * once the receiver has activated that serial in the ring (wire/chan_ring.h). */
+        struct { uint32_t status, channel, slot, serial; } route_reply;
         /* CHANNEL: channel ids are never 0 and never reused by one machd. fds are filled by the
          * connection layer (-1 when absent; the decoder sets -1) and owned by the receiver. */
         struct {
@@ -334,8 +336,9 @@ struct machd_msg {
             struct machd_audit peer; /* who the peer is, from the kernel (fills its trailers) */
             int fds[MACHD_CHANNEL_FDS];
         } channel;
-        /* ROUTE_ADD: `name` is the receiver's handle of the port (its receive right). */
-        struct { uint32_t channel, slot, name; } route_add;
+        /* ROUTE_ADD: `name` is the receiver's handle of the port (its receive right); `serial`
+         * as in the ROUTE_REPLY of the same route. */
+        struct { uint32_t channel, slot, name, serial; } route_add;
         struct { uint32_t channel, slot; } route_del;
         struct { uint32_t status, type; } error;
         struct { uint32_t flags; } stats; /* flags must be 0 */

@@ -31,7 +31,7 @@
 #define OFF_TAIL 128u
 #define OFF_SLEEPING 136u
 #define OFF_GRANTED 4096u
-#define OFF_DATA 8192u
+#define OFF_DATA 12288u
 
 static uint32_t record_len_of(uint32_t body_len) { return (CHAN_RECORD_HEADER + body_len + 7u) & ~7u; }
 

@@ -664,9 +664,14 @@ static void route_messages_round_trip_and_are_checked(void **state) {
     m.type = MACHD_ROUTE_REPLY;
     m.u.route_reply.channel = 7;
     m.u.route_reply.slot = CHAN_SLOTS - 1;
-    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    m.u.route_reply.serial = 42;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 16);
     assert_int_equal(out.u.route_reply.channel, 7);
     assert_int_equal(out.u.route_reply.slot, CHAN_SLOTS - 1);
+    assert_int_equal(out.u.route_reply.serial, 42);
+    set_u32(MACHD_HEADER_SIZE + 12, 0); /* a success without a serial */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 12, 42);
     set_u32(MACHD_HEADER_SIZE + 8, CHAN_SLOTS); /* slot out of range */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(MACHD_HEADER_SIZE + 8, 0);
@@ -675,7 +680,11 @@ static void route_messages_round_trip_and_are_checked(void **state) {
     m.u.route_reply.status = 5; /* KERN_FAILURE: no channel, no slot */
     m.u.route_reply.channel = 0;
     m.u.route_reply.slot = 0;
-    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    m.u.route_reply.serial = 0;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 16);
+    set_u32(MACHD_HEADER_SIZE + 12, 9); /* a refusal naming a route */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 12, 0);
     set_u32(MACHD_HEADER_SIZE + 4, 7); /* a refusal naming a channel */
     expect_decode(len, MACHD_DECODE_BAD_FIELD);
     set_u32(MACHD_HEADER_SIZE + 4, 0);
@@ -713,7 +722,12 @@ static void route_messages_round_trip_and_are_checked(void **state) {
     m.u.route_add.channel = 3;
     m.u.route_add.slot = 17;
     m.u.route_add.name = 0x80000004;
-    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    m.u.route_add.serial = 77;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 16);
+    assert_int_equal(out.u.route_add.serial, 77);
+    set_u32(MACHD_HEADER_SIZE + 12, 0); /* no serial */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 12, 77);
     assert_int_equal(out.u.route_add.channel, 3);
     assert_int_equal(out.u.route_add.slot, 17);
     assert_int_equal(out.u.route_add.name, 0x80000004);
