@@ -16,7 +16,6 @@ if(TARGET machd AND TARGET mach_static)
     remote_senders_wake_an_epoll_loop
     semaphore_right_in_another_process_is_not_served)
   foreach(t ${MACHD_EVLOOP_TESTS})
-    add_test(NAME machd_evloop.${t} COMMAND machd_evloop_e2e ${t})
-    set_tests_properties(machd_evloop.${t} PROPERTIES TIMEOUT 300 LABELS machd)
+    openmig_add_cross_process_test(machd_evloop.${t} machd machd_evloop_e2e ${t})
   endforeach()
 endif()

@@ -11,8 +11,6 @@ if(TARGET machd AND TARGET mach_static)
                                                      MACHD_PEER="$<TARGET_FILE:machd_guard_peer>")
   set_target_properties(machd_guard_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_dependencies(machd_guard_e2e machd machd_guard_peer)
-  add_test(NAME machd_guard.guarded_descriptors_between_processes
-           COMMAND machd_guard_e2e guarded_descriptors_between_processes)
-  set_tests_properties(machd_guard.guarded_descriptors_between_processes
-                       PROPERTIES TIMEOUT 300 LABELS "machd")
+  openmig_add_cross_process_test(machd_guard.guarded_descriptors_between_processes machd
+                                 machd_guard_e2e guarded_descriptors_between_processes)
 endif()

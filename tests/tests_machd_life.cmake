@@ -22,7 +22,6 @@ if(TARGET machd AND TARGET mach_static AND TARGET machd_rpc_peer)
             task_killed_with_messages_queued_at_the_receiver
             thousand_killed_tasks_leave_counts_and_memory_where_they_were
             racing_on_demand_starts_end_with_one_machd)
-    add_test(NAME machd_life.${t} COMMAND machd_life_e2e ${t})
-    set_tests_properties(machd_life.${t} PROPERTIES TIMEOUT 300 LABELS "machd;machd_life")
+    openmig_add_cross_process_test(machd_life.${t} "machd;machd_life" machd_life_e2e ${t})
   endforeach()
 endif()

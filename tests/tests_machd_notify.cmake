@@ -23,7 +23,6 @@ if(TARGET machd AND TARGET mach_static)
     refused_message_destroys_its_rights_and_keeps_new_ports_known
     dead_names_and_send_once_notification_when_a_task_dies)
   foreach(t ${MACHD_NOTIFY_TESTS})
-    add_test(NAME machd_notify.${t} COMMAND machd_notify_e2e ${t})
-    set_tests_properties(machd_notify.${t} PROPERTIES TIMEOUT 300 LABELS "machd;machd_notify")
+    openmig_add_cross_process_test(machd_notify.${t} "machd;machd_notify" machd_notify_e2e ${t})
   endforeach()
 endif()

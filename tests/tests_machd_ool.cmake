@@ -28,7 +28,6 @@ if(TARGET machd AND TARGET mach_static)
             ool_port_arrays_up_to_the_rights_limit hostile_descriptors_are_refused_with_mach_errors
             receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline
             other_threads_ipc_goes_on_while_a_64_mib_send_is_copied staged_sends_that_fail_give_everything_back)
-    add_test(NAME machd_ool_e2e.${t} COMMAND machd_ool_e2e ${t})
-    set_tests_properties(machd_ool_e2e.${t} PROPERTIES TIMEOUT 300 LABELS machd)
+    openmig_add_cross_process_test(machd_ool_e2e.${t} machd machd_ool_e2e ${t})
   endforeach()
 endif()

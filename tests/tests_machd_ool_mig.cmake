@@ -26,8 +26,6 @@ if(TARGET machd AND TARGET mach_static AND TARGET mig)
                                                        MACHD_OOL_MIG_SERVER="$<TARGET_FILE:machd_ool_mig_server>")
   set_target_properties(machd_ool_mig_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_dependencies(machd_ool_mig_e2e machd machd_ool_mig_client machd_ool_mig_server)
-  add_test(NAME machd_ool_mig.mig_client_and_server_move_ool_data_and_port_arrays
-           COMMAND machd_ool_mig_e2e mig_client_and_server_move_ool_data_and_port_arrays)
-  set_tests_properties(machd_ool_mig.mig_client_and_server_move_ool_data_and_port_arrays
-                       PROPERTIES TIMEOUT 300 LABELS machd)
+  openmig_add_cross_process_test(machd_ool_mig.mig_client_and_server_move_ool_data_and_port_arrays machd
+                                 machd_ool_mig_e2e mig_client_and_server_move_ool_data_and_port_arrays)
 endif()

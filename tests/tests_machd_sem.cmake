@@ -21,7 +21,6 @@ if(TARGET machd AND TARGET mach_static)
     no_senders_once_after_a_round_trip_of_the_send_right
     receive_right_moved_in_the_message_that_exports_it)
   foreach(t ${MACHD_SEM_TESTS})
-    add_test(NAME machd_sem.${t} COMMAND machd_sem_e2e ${t})
-    set_tests_properties(machd_sem.${t} PROPERTIES TIMEOUT 300 LABELS machd)
+    openmig_add_cross_process_test(machd_sem.${t} machd machd_sem_e2e ${t})
   endforeach()
 endif()
