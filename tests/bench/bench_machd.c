@@ -141,24 +141,39 @@ struct row {
     enum rpc_kind kind;     /* RPC */
     int clients;            /* SEQPACKET: pairs; RPC: client processes */
     long divisor;           /* iterations / divisor RPCs (large messages), at least 3 */
+    bool relay;             /* RPC: every message through machd (MACHD_DIRECT=0) */
 };
 
 static const struct row rows[] = {
-    {"futex ping-pong (floor)", 1, FUTEX, 0, 0, 1, 1},
-    {"raw seqpacket 64 B (base)", 1, SEQPACKET, 64, 0, 1, 1},
-    {"ONC RPC null call (rpcgen, AF_UNIX)", 1, ONC, 0, 0, 1, 1},
-    {"machd relay by hand (protocol only)", 1, RPC, 0, RPC_RELAY_PROTOCOL, 1, 1},
-    {"mach_msg null RPC via machd", 1, RPC, 0, RPC_MACH_MSG, 1, 1},
-    {"MIG null RPC via machd", 1, RPC, 0, RPC_MIG_NULL, 1, 1},
-    {"raw seqpacket 4 KiB request (base)", 6, SEQPACKET, 4096, 0, 1, 1},
-    {"MIG 4 KiB inline argument", 6, RPC, 0, RPC_MIG_4K, 1, 1},
-    {"raw stream 1 MiB request (base)", 8, STREAM, MIB, 0, 1, 20},
-    {"MIG 1 MiB inline argument", 8, RPC, 0, RPC_MIG_1M, 1, 20},
-    {"MIG OOL 1 MiB", 8, RPC, 0, RPC_MIG_OOL_1M, 1, 20},
-    {"raw stream 64 MiB request (base)", 11, STREAM, 64 * MIB, 0, 1, 1000},
-    {"MIG OOL 64 MiB", 11, RPC, 0, RPC_MIG_OOL_64M, 1, 1000},
-    {"raw seqpacket 64 B, 2 pairs (base)", 13, SEQPACKET, 64, 0, 2, 1},
-    {"MIG null RPC, 2 clients", 13, RPC, 0, RPC_MIG_NULL, 2, 1},
+    {"futex ping-pong (floor)", 1, FUTEX, 0, 0, 1, 1, false},
+    {"raw seqpacket 64 B (base)", 1, SEQPACKET, 64, 0, 1, 1, false},
+    {"ONC RPC null call (rpcgen, AF_UNIX)", 1, ONC, 0, 0, 1, 1, false},
+    {"machd relay by hand (protocol only)", 1, RPC, 0, RPC_RELAY_PROTOCOL, 1, 1, true},
+    {"mach_msg null RPC, direct", 1, RPC, 0, RPC_MACH_MSG, 1, 1, false},
+    {"MIG null RPC, direct", 1, RPC, 0, RPC_MIG_NULL, 1, 1, false},
+    {"MIG null RPC, relay", 1, RPC, 0, RPC_MIG_NULL, 1, 1, true},
+    {"raw seqpacket 4 KiB request (base)", 7, SEQPACKET, 4096, 0, 1, 1, false},
+    {"MIG 4 KiB inline argument, direct", 7, RPC, 0, RPC_MIG_4K, 1, 1, false},
+    {"MIG 4 KiB inline argument, relay", 7, RPC, 0, RPC_MIG_4K, 1, 1, true},
+    {"raw stream 1 MiB request (base)", 10, STREAM, MIB, 0, 1, 20, false},
+    {"MIG 1 MiB inline argument, direct", 10, RPC, 0, RPC_MIG_1M, 1, 20, false},
+    {"MIG OOL 1 MiB, direct", 10, RPC, 0, RPC_MIG_OOL_1M, 1, 20, false},
+    {"MIG OOL 1 MiB, relay", 10, RPC, 0, RPC_MIG_OOL_1M, 1, 20, true},
+    {"raw stream 64 MiB request (base)", 14, STREAM, 64 * MIB, 0, 1, 1000, false},
+    {"MIG OOL 64 MiB, direct", 14, RPC, 0, RPC_MIG_OOL_64M, 1, 1000, false},
+    {"MIG OOL 64 MiB, relay", 14, RPC, 0, RPC_MIG_OOL_64M, 1, 1000, true},
+    {"raw seqpacket 64 B, 2 pairs (base)", 17, SEQPACKET, 64, 0, 2, 1, false},
+    {"MIG null RPC, 2 clients, direct", 17, RPC, 0, RPC_MIG_NULL, 2, 1, false},
+    {"MIG null RPC, 2 clients, relay", 17, RPC, 0, RPC_MIG_NULL, 2, 1, true},
+    {"raw seqpacket 64 B, 4 pairs (base)", 20, SEQPACKET, 64, 0, 4, 1, false},
+    {"MIG null RPC, 4 clients, direct", 20, RPC, 0, RPC_MIG_NULL, 4, 1, false},
+    {"MIG null RPC, 4 clients, relay", 20, RPC, 0, RPC_MIG_NULL, 4, 1, true},
+    {"raw seqpacket 64 B, 8 pairs (base)", 23, SEQPACKET, 64, 0, 8, 1, false},
+    {"MIG null RPC, 8 clients, direct", 23, RPC, 0, RPC_MIG_NULL, 8, 1, false},
+    {"MIG null RPC, 8 clients, relay", 23, RPC, 0, RPC_MIG_NULL, 8, 1, true},
+    {"raw seqpacket 64 B, 16 pairs (base)", 26, SEQPACKET, 64, 0, 16, 1, false},
+    {"MIG null RPC, 16 clients, direct", 26, RPC, 0, RPC_MIG_NULL, 16, 1, false},
+    {"MIG null RPC, 16 clients, relay", 26, RPC, 0, RPC_MIG_NULL, 16, 1, true},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -176,7 +191,7 @@ static struct sample measure_once(const struct row *r) {
     case ONC:
         return bench_onc();
     default:
-        return bench_rpc(r->kind, r->clients, n);
+        return bench_rpc(r->kind, r->clients, n, r->relay);
     }
 }
 

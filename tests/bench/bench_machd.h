@@ -42,7 +42,7 @@ extern long bench_iterations;
 
 /* Several client processes timing their loops together (in shared memory): each does its
  * warm-up, calls bench_together_start (which waits for all), runs, calls bench_together_end. */
-#define BENCH_MAX_CLIENTS 4
+#define BENCH_MAX_CLIENTS 16
 struct together {
     int ready;
     double start[BENCH_MAX_CLIENTS], end[BENCH_MAX_CLIENTS];
@@ -85,7 +85,9 @@ enum rpc_kind {
     RPC_MIG_OOL_1M,     /* array_ool: 1 MiB out of line */
     RPC_MIG_OOL_64M,    /* array_ool: 64 MiB out of line */
 };
-/* `clients` client processes at once, each doing n RPCs of `kind` to one server process. */
-struct sample bench_rpc(enum rpc_kind kind, int clients, long n);
+/* `clients` client processes at once, each doing n RPCs of `kind` to one server process; on
+ * direct channels (docs/machd.md 9) or, with `relay`, every message through machd
+ * (MACHD_DIRECT=0 in the processes' environment). */
+struct sample bench_rpc(enum rpc_kind kind, int clients, long n, bool relay);
 
 #endif

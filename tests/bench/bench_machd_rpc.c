@@ -317,7 +317,7 @@ static pid_t start_machd(const char *path) {
     exit(1);
 }
 
-struct sample bench_rpc(enum rpc_kind kind, int clients, long n) {
+struct sample bench_rpc(enum rpc_kind kind, int clients, long n, bool relay) {
     if (!payload && kind >= RPC_MIG_4K) { /* not before: every later fork would copy its page tables */
         payload = malloc(64 * MIB);
         if (!payload)
@@ -330,6 +330,7 @@ struct sample bench_rpc(enum rpc_kind kind, int clients, long n) {
     snprintf(path, sizeof path, "%s/machd.sock", dir);
     setenv("MACHD_SOCKET", path, 1);
     setenv("MACHD_NO_AUTOSTART", "1", 1);
+    setenv("MACHD_DIRECT", relay ? "0" : "1", 1);
     shared = bench_shared(sizeof *shared);
     shared->machd = start_machd(path);
     int p[2];
