@@ -372,12 +372,17 @@ static int forked_child(const char *name, mach_port_t parents_svc, int index) {
     return failures ? 1 : 0;
 }
 
-/* ASan's allocator (gcc's libsanitizer) is not fork-safe: a thread inside malloc while another
+/* ASan's allocator (gcc's libsanitizer, clang 14's compiler-rt) is not fork-safe: a thread inside malloc while another
  * forks leaves the child's allocator locked for good. glibc's malloc is fork-safe, so the busy
  * thread runs only in the normal build; under ASan the RPCs happen between the forks. */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's spelling */
 #define BUSY_THREAD_DURING_FORK 0
-#else
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(BUSY_THREAD_DURING_FORK)
+#define BUSY_THREAD_DURING_FORK 0
+#elif !defined(BUSY_THREAD_DURING_FORK)
 #define BUSY_THREAD_DURING_FORK 1
 #endif
 

@@ -21,7 +21,9 @@ static void record(int id, mach_port_t port, mach_port_t thread, mach_port_t tas
   exc_seen.task = task;
   exc_seen.type = type;
   exc_seen.code_count = count;
-  for (mach_msg_type_number_t i = 0; i < count && i < 2; i++) exc_seen.code[i] = code[i];
+  /* The codes lie 4-byte aligned in the message (MIG packs to 4): copy, never dereference. */
+  for (mach_msg_type_number_t i = 0; i < count && i < 2; i++)
+    memcpy(&exc_seen.code[i], (const char *)code + i * sizeof(int64_t), sizeof(int64_t));
   if (exc_count < 8) exc_ports_seen[exc_count] = port;
   exc_count++;
 }
