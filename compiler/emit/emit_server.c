@@ -349,8 +349,9 @@ static const char *server_dealloc(const struct ir_arg *a) {
 // `<lvalue>.disposition = ...;` of a reply port or OOL-ports descriptor.
 static void emit_pack_disposition(struct emitter *e, const struct ir_module *ir,
                                   const char *lvalue, const struct ir_arg *a) {
-    if (a->maybe_poly)
-        em_line(e, "%s.disposition = %s;", lvalue, a->maybe_poly->name);
+    const struct ir_arg *poly = emit_poly_arg(a, EMIT_SIDE_SERVER);
+    if (poly)
+        em_line(e, "%s.disposition = %s;", lvalue, poly->name);
     else
         emit_reply_disposition(e, ir->kernel_server, lvalue, a->type);
 }
