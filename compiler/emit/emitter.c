@@ -36,12 +36,8 @@ static void put_tabs(struct emitter *e) {
         strbuf_fill(e->out, '\t', (size_t)e->indent);
 }
 
-// The formatted text; a format with no conversion is copied as it is.
 static void put_vformat(struct emitter *e, const char *fmt, va_list ap) {
-    if (strchr(fmt, '%') == NULL)
-        strbuf_puts(e->out, fmt);
-    else
-        strbuf_vprintf(e->out, fmt, ap);
+    strbuf_vprintf(e->out, fmt, ap);
 }
 
 void em_line(struct emitter *e, const char *fmt, ...) {

@@ -11,7 +11,7 @@
 // Where a streamed output's text goes once the buffer holds EM_FLUSH_AT bytes (a file being
 // written: the emitter never holds a whole big output).
 typedef void (*em_sink_fn)(void *ctx, const char *data, size_t len);
-enum { EM_FLUSH_AT = 64 * 1024 };
+enum { EM_FLUSH_AT = 32 * 1024 };
 
 struct emitter {
     struct strbuf *out; // not owned

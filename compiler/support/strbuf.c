@@ -1,5 +1,5 @@
 // Growable string (see strbuf.h).
-#define _DEFAULT_SOURCE // madvise with -std=c11
+#define _GNU_SOURCE // madvise, strchrnul with -std=c11
 #include "support/strbuf.h"
 
 #include <stdint.h>
@@ -121,6 +121,40 @@ static void put_signed(struct strbuf *sb, long long v) {
     }
 }
 
+// The first '%' of `s`, or its terminating NUL.
+static const char *find_conversion(const char *s) {
+#if defined(__GLIBC__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
+    return strchrnul(s, '%');
+#else
+    return s + strcspn(s, "%");
+#endif
+}
+
+// Appends the C string `s` in one pass (no strlen first): the strings printed with %s are short
+// names, for which the calls to strlen and memcpy cost more than the copy.
+static void put_cstr(struct strbuf *sb, const char *s) {
+    if (sb->data == NULL)
+        strbuf_reserve(sb, 64);
+    for (;;) {
+        size_t room = sb->cap - sb->len - 1;
+        char *d = sb->data + sb->len;
+        for (size_t i = 0; i < room; i++) {
+            if (s[i] == '\0') {
+                sb->len += i;
+                sb->data[sb->len] = '\0';
+                return;
+            }
+            d[i] = s[i];
+        }
+        sb->len += room;
+        s += room;
+        sb->data[sb->len] = '\0';
+        if (*s == '\0')
+            return;
+        strbuf_reserve(sb, 64);
+    }
+}
+
 // The conversions generated text uses (%s, %d, %u with no flag, width or precision, optionally
 // l, ll or z) are done here: libc's vfprintf was a third of the time of a whole compilation.
 // Anything else hands the rest of the format to vsnprintf.
@@ -129,12 +163,10 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap) {
     va_copy(args, ap);
     const char *p = fmt;
     for (;;) {
-        const char *pct = strchr(p, '%');
-        if (pct == NULL) {
-            strbuf_puts(sb, p);
-            break;
-        }
+        const char *pct = find_conversion(p);
         strbuf_append(sb, p, (size_t)(pct - p));
+        if (*pct == '\0')
+            break;
         const char *c = pct + 1;
         enum { PLAIN, LONG, LONG_LONG, SIZE } len = PLAIN;
         if (c[0] == 'l' && c[1] == 'l') {
@@ -151,7 +183,7 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap) {
             strbuf_putc(sb, '%');
         } else if (*c == 's' && len == PLAIN) {
             const char *str = va_arg(args, const char *);
-            strbuf_puts(sb, str ? str : "(null)");
+            put_cstr(sb, str ? str : "(null)");
         } else if (*c == 'u') {
             put_unsigned(sb, len == PLAIN       ? va_arg(args, unsigned)
                              : len == LONG      ? va_arg(args, unsigned long)
