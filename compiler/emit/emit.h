@@ -24,7 +24,7 @@ int emit_file(const struct ir_module *ir, enum emit_kind kind, const char *outpu
               struct strbuf *out);
 
 // The same, streamed: `buf` is only a buffer; the text goes to sink(ctx, ...) in pieces of about
-// 64 KiB as it is produced, the last one before returning.
+// 32 KiB as it is produced, the last one before returning.
 typedef void (*emit_sink_fn)(void *ctx, const char *data, size_t len);
 int emit_file_to(const struct ir_module *ir, enum emit_kind kind, const char *output_name,
                  struct strbuf *buf, emit_sink_fn sink, void *ctx);
