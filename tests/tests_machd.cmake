@@ -106,6 +106,15 @@ if(TARGET machd_common)
                         LIBS machd_common LABELS machd)
 endif()
 
+# The shared ring of a direct channel: round trips, wrap, FULL, every hostile word or record
+# refused, doorbell, credits, and 200,000 records between two processes.
+if(TARGET machd_common)
+  openmig_add_unit_test(NAME test_chan_ring SOURCES unit/runtime/test_chan_ring.c
+                        LIBS machd_common Threads::Threads LABELS machd TIMEOUT 60)
+  openmig_add_fuzz_target(NAME fuzz_chan_ring SOURCES fuzz/fuzz_chan_ring.c
+                          LIBS machd_common CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/chan_ring)
+endif()
+
 # The runtime authenticates machd (directory and daemon uid) before it speaks to it.
 if(TARGET machd_common)
   openmig_add_unit_test(NAME test_machd_trust SOURCES unit/runtime/test_machd_trust.c

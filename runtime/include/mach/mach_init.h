@@ -13,6 +13,12 @@ extern OPENMIG_API mach_port_t mach_task_self_;
 #define mach_task_self() mach_task_self_
 #define current_task() mach_task_self()
 
+/* A new send right (one more uref of the same name on every call) to the calling thread's
+ * port: a kernel-object port naming the thread in thread_*_exception_ports and in exception
+ * messages. The port is made on the first call and dies with the thread. The caller should
+ * mach_port_deallocate each right it gets. */
+extern OPENMIG_API mach_port_t mach_thread_self(void);
+
 /* This task's bootstrap port (a send right; MACH_PORT_NULL until the bootstrap service sets
  * it, see <servers/bootstrap.h>). */
 extern OPENMIG_API mach_port_t bootstrap_port;

@@ -4,6 +4,7 @@
 
 #include <mach/mach_port.h>
 #include <mach/task.h>
+#include <mach/thread_act.h>
 #include <mach/vm_map.h>
 
 #endif /* OPENMIG_MACH_MACH_INTERFACE_H */

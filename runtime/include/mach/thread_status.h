@@ -1,10 +1,12 @@
-/* Thread state types (<mach/thread_status.h>) used by the exception interfaces. libmach does not
- * read or set thread state; these are the types generated code names. */
+/* Thread state types (<mach/thread_status.h>) used by the exception interfaces, and the flavors
+ * and layouts of the build machine (machine/thread_status.h). libmach fills and applies the
+ * flavor MACHINE_THREAD_STATE of a faulting thread only (docs/exceptions.md). */
 #ifndef OPENMIG_MACH_THREAD_STATUS_H
 #define OPENMIG_MACH_THREAD_STATUS_H
 
 #include <mach/machine/vm_types.h>
 #include <mach/machine/thread_state.h>
+#include <mach/machine/thread_status.h>
 
 typedef natural_t *thread_state_t;
 typedef natural_t thread_state_data_t[THREAD_STATE_MAX];

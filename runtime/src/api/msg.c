@@ -436,6 +436,7 @@ mach_msg_return_t ipc_mach_msg_aux(struct ipc_space *space, mach_msg_header_t *m
                                    mach_msg_timeout_t timeout, mach_msg_header_t *rcv_msg,
                                    mach_msg_size_t scatter_size, const struct ipc_msg_aux *aux) {
   mach_msg_return_t mr = MACH_MSG_SUCCESS;
+  ipc_busy_enter(); /* a fault in here is not raised as a Mach exception (ipc_thread_busy) */
   /* Large OOL regions for another process are copied before the lock (ool_stage_internal.h). */
   struct ool_stage_plan plan;
   if (option & MACH_SEND_MSG) ool_stage_prepare(space, msg, send_size, &plan);
@@ -445,6 +446,7 @@ mach_msg_return_t ipc_mach_msg_aux(struct ipc_space *space, mach_msg_header_t *m
     mr = msg_receive(space, rcv_msg, rcv_size, rcv_name, option, timeout, scatter_size, aux);
   ipc_unlock();
   if (option & MACH_SEND_MSG) ool_stage_release(&plan); /* not claimed: freed without the lock */
+  ipc_busy_leave();
   return mr;
 }
 

@@ -26,7 +26,17 @@ static long futex_op(uint32_t *word, int op, uint32_t val, const struct timespec
   return syscall(SYS_futex, word, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
-void ipc_lock(void) { pthread_mutex_lock(&ipc_mutex); }
+/* Held locks and mach_msg calls in progress on this thread (ipc_thread_busy). */
+static __thread unsigned ipc_busy_depth;
+
+void ipc_lock(void) {
+  ipc_busy_depth++;
+  pthread_mutex_lock(&ipc_mutex);
+}
+
+void ipc_busy_enter(void) { ipc_busy_depth++; }
+void ipc_busy_leave(void) { ipc_busy_depth--; }
+bool ipc_thread_busy(void) { return ipc_busy_depth != 0; }
 
 /* fork: hold the lock across fork so the child never inherits it mid-update. */
 static void ipc_atfork_prepare(void) { pthread_mutex_lock(&ipc_mutex); }
@@ -53,6 +63,7 @@ void ipc_unlock(void) {
   pthread_mutex_unlock(&ipc_mutex);
   for (unsigned i = 0; i < count; i++) futex_op(wakes[i], FUTEX_WAKE, 1, NULL);
   fdwatch_flush(); /* readiness descriptors follow their queues */
+  ipc_busy_depth--;
 }
 
 struct ipc_waiter *ipc_waiter_self(void) {

@@ -22,6 +22,14 @@ struct ipc_kmsg;
 void ipc_lock(void);
 void ipc_unlock(void);
 
+/* True while this thread holds the IPC lock or is inside mach_msg (between ipc_busy_enter and
+ * ipc_busy_leave, which api/msg.c calls around every message operation): a signal handler that
+ * finds it true must not call into libmach (the lock is not recursive, and the thread's waiter
+ * and deferred wakes may be in use). Async-signal-safe (a thread-local counter). */
+bool ipc_thread_busy(void);
+void ipc_busy_enter(void);
+void ipc_busy_leave(void);
+
 /* A thread sleeping in mach_msg (receiving, or sending to a full queue). Lives in the thread's
  * TLS; linked into one wait queue at a time. */
 struct ipc_waiter {

@@ -8,7 +8,7 @@
 
 struct ipc_transport_ops;
 
-enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK, IKOT_SEMAPHORE };
+enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK, IKOT_SEMAPHORE, IKOT_THREAD };
 
 /* Dead-name request armed by space on name, answered through the send-once right notify. */
 struct ipc_dnreq {

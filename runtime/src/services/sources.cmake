@@ -4,6 +4,7 @@ set(LIBMACH_SERVICES_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap_machd.c
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap_registry.c
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap_server.c
+  ${CMAKE_CURRENT_LIST_DIR}/exception.c
   ${CMAKE_CURRENT_LIST_DIR}/mig_support.c
   ${CMAKE_CURRENT_LIST_DIR}/port_source.c
   ${CMAKE_CURRENT_LIST_DIR}/reply_port.c

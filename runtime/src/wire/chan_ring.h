@@ -78,6 +78,7 @@ struct chan_end {
     /* Private copies (never read back from shared memory): */
     uint64_t head;  /* producer: what we published */
     uint64_t tail;  /* consumer: what we consumed */
+    uint64_t next;  /* consumer: tail after the record chan_peek returned last (== tail: none) */
 };
 
 /* Binds end to a mapping of the channel as side 0 or 1 (positions from the shared words: a

@@ -300,6 +300,12 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
     case MACHD_STATUS_REPLY:
     case MACHD_ERROR:
         return MACHD_DECODE_OK;
+    case MACHD_ROUTE: /* version 6's direct channels: not encoded yet */
+    case MACHD_ROUTE_REPLY:
+    case MACHD_CHANNEL:
+    case MACHD_ROUTE_ADD:
+    case MACHD_ROUTE_DEL:
+        return MACHD_DECODE_BAD_TYPE;
     }
     return MACHD_DECODE_BAD_TYPE;
 }
