@@ -136,9 +136,13 @@ static void check_role_type(struct check_ctx *cx, struct check_routine *cr, stru
         diag_report(cx->diags, DIAG_OUT_IN_SIMPLEROUTINE, a->span, cr->ir->name, name);
     bool token = ca->role == IR_ROLE_SEC_TOKEN || ca->role == IR_ROLE_AUDIT_TOKEN ||
                  ca->role == IR_ROLE_CONTEXT_TOKEN;
-    if (token && (ir->kernel_user || ir->kernel_server))
+    // Trailer data is refused only on the side that runs in the kernel: a KernelUser subsystem
+    // may still have its (user space) server receive an audit token, as Apple's mig allows.
+    bool user_kernel = ir->kernel_user && ca->on_user_side;
+    bool server_kernel = ir->kernel_server && ca->on_server_side;
+    if (token && (user_kernel || server_kernel))
         diag_report(cx->diags, DIAG_TOKEN_KERNEL, a->kind_span, name,
-                    ir->kernel_user ? "KernelUser" : "KernelServer");
+                    user_kernel ? "KernelUser" : "KernelServer");
     if (token && ca->on_user_side && simple)
         diag_report(cx->diags, DIAG_USER_TOKEN_NO_REPLY, a->kind_span, kind_word(a), cr->ir->name);
     if (!t)

@@ -350,6 +350,14 @@ static const struct ir_type *resolve(struct check_ctx *cx, const struct ast_type
     return NULL;
 }
 
+// Resolves the type expression of a declaration (or of an inline argument type) named `name`:
+// with a name, every path of resolve() returns a type made for this declaration alone, which the
+// caller may then change (its clauses) without copying it again.
+static struct ir_type *resolve_declared(struct check_ctx *cx, const struct ast_type_expr *e,
+                                        const char *name) {
+    return (struct ir_type *)resolve(cx, e, name);
+}
+
 // Applies ctype/cusertype/cservertype/intran/outtran/destructor in order (the last one wins).
 static void apply_clauses(struct check_ctx *cx, struct ir_type *t,
                           const struct ast_clause *clauses) {
@@ -441,9 +449,8 @@ static void resolve_routine_args(struct check_ctx *cx, struct check_routine *cr)
             // `x : foo_t = spec [clauses]` types this argument only: as in Apple's and GNU's
             // mig, foo_t is not declared for what follows (an existing foo_t is untouched).
             if (a->maybe_type && a->type_name.name) {
-                const struct ir_type *rt = resolve(cx, a->maybe_type, a->type_name.name);
-                if (rt) {
-                    struct ir_type *t = copy_type(cx, rt);
+                struct ir_type *t = resolve_declared(cx, a->maybe_type, a->type_name.name);
+                if (t) {
                     apply_clauses(cx, t, a->clauses);
                     ca->type = t;
                 }
@@ -467,10 +474,9 @@ bool check_types(struct check_ctx *cx) {
             const struct ast_type_decl *d = &s->u.type;
             if (!d->name.name || !d->spec)
                 continue;
-            const struct ir_type *r = resolve(cx, d->spec, d->name.name);
-            if (!r)
+            struct ir_type *t = resolve_declared(cx, d->spec, d->name.name);
+            if (!t)
                 continue;
-            struct ir_type *t = copy_type(cx, r);
             apply_clauses(cx, t, d->clauses);
             declare(cx, d->name.name, t, d->name.span, &decls, &n, &cap);
         } else if (s->kind == AST_ROUTINE || s->kind == AST_SIMPLEROUTINE) {

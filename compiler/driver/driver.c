@@ -190,14 +190,15 @@ static const char *base_name(const char *path) {
     return slash ? slash + 1 : path;
 }
 
-// Appends the text of one output (a programming error if the emitter refuses the kind).
+// Writes one output as it is emitted (a programming error if the emitter refuses the kind).
 static void add_emitted(struct run *r, const struct ir_module *ir, enum emit_kind kind,
                         const char *path) {
-    struct strbuf text = STRBUF_INIT;
-    if (emit_file(ir, kind, base_name(path), &text) != 0 ||
-        !output_add(&r->outputs, path, strbuf_cstr(&text), text.len))
+    struct output_stream out = {&r->outputs, output_begin(&r->outputs, path)};
+    struct strbuf buf = STRBUF_INIT;
+    if (emit_file_to(ir, kind, base_name(path), &buf, output_stream_write, &out) != 0)
         abort();
-    strbuf_fini(&text);
+    output_end(&r->outputs, out.index);
+    strbuf_fini(&buf);
 }
 
 // -i PREFIX: instead of one user file, <PREFIX><routine>.c per routine, each generated from a

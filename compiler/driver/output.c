@@ -25,28 +25,6 @@ static char *copy_bytes(const char *data, size_t len) {
     return copy;
 }
 
-bool output_add(struct output_set *set, const char *path, const char *data, size_t len) {
-    if (output_is_discarded(path))
-        return true;
-    struct output_file *grown = realloc(set->files, (set->count + 1) * sizeof *grown);
-    if (!grown)
-        return false;
-    set->files = grown;
-    struct output_file *f = &set->files[set->count];
-    f->path = copy_bytes(path, strlen(path));
-    f->data = copy_bytes(data, len);
-    f->len = len;
-    f->temp = NULL;
-    f->direct = false;
-    if (!f->path || !f->data) {
-        free(f->path);
-        free(f->data);
-        return false;
-    }
-    set->count++;
-    return true;
-}
-
 static bool write_all(int fd, const char *data, size_t len) {
     while (len > 0) {
         ssize_t n = write(fd, data, len);
@@ -60,9 +38,9 @@ static bool write_all(int fd, const char *data, size_t len) {
     return true;
 }
 
-// Creates "<dir>/.<base>.tmp<pid>.<k>" next to f->path and writes f->data into it.
-// Returns 0 or an errno value.
-static int write_temporary(struct output_file *f, size_t index) {
+// Creates "<dir>/.<base>.tmp<pid>.<k>" next to f->path and opens it in f->fd, or marks a
+// non-regular destination direct (kept in memory). Returns 0 or an errno value.
+static int open_temporary(struct output_file *f, size_t index) {
     struct stat st;
     bool exists = stat(f->path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode))
@@ -80,21 +58,77 @@ static int write_temporary(struct output_file *f, size_t index) {
     for (unsigned attempt = 0;; attempt++) {
         snprintf(f->temp, cap, "%.*s.%s.tmp%ld.%zu.%u", (int)dir_len, f->path, base,
                  (long)getpid(), index, attempt);
-        int fd = open(f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno == EEXIST && attempt < 100)
+        f->fd = open(f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (f->fd < 0 && errno == EEXIST && attempt < 100)
             continue;
-        if (fd < 0) {
+        if (f->fd < 0) {
             int err = errno;
             free(f->temp);
             f->temp = NULL;
             return err;
         }
-        bool ok = write_all(fd, f->data, f->len);
-        int err = ok ? 0 : errno ? errno : EIO;
-        if (close(fd) != 0 && ok)
-            err = errno;
-        return err;
+        return 0;
     }
+}
+
+size_t output_begin(struct output_set *set, const char *path) {
+    if (output_is_discarded(path))
+        return OUTPUT_DISCARDED;
+    struct output_file *grown = realloc(set->files, (set->count + 1) * sizeof *grown);
+    if (!grown)
+        abort();
+    set->files = grown;
+    size_t index = set->count++;
+    struct output_file *f = &set->files[index];
+    *f = (struct output_file){.fd = -1};
+    f->path = copy_bytes(path, strlen(path));
+    if (!f->path)
+        abort();
+    f->error = open_temporary(f, index);
+    return index;
+}
+
+void output_write(struct output_set *set, size_t index, const char *data, size_t len) {
+    if (index == OUTPUT_DISCARDED || len == 0)
+        return;
+    struct output_file *f = &set->files[index];
+    if (f->error)
+        return;
+    if (!f->direct) {
+        if (!write_all(f->fd, data, len))
+            f->error = errno ? errno : EIO;
+        return;
+    }
+    char *grown = realloc(f->data, f->len + len + 1);
+    if (!grown)
+        abort();
+    memcpy(grown + f->len, data, len);
+    f->len += len;
+    grown[f->len] = '\0';
+    f->data = grown;
+}
+
+void output_stream_write(void *ctx, const char *data, size_t len) {
+    struct output_stream *stream = ctx;
+    output_write(stream->set, stream->index, data, len);
+}
+
+void output_end(struct output_set *set, size_t index) {
+    if (index == OUTPUT_DISCARDED)
+        return;
+    struct output_file *f = &set->files[index];
+    if (f->fd >= 0) {
+        if (close(f->fd) != 0 && !f->error)
+            f->error = errno;
+        f->fd = -1;
+    }
+}
+
+bool output_add(struct output_set *set, const char *path, const char *data, size_t len) {
+    size_t index = output_begin(set, path);
+    output_write(set, index, data, len);
+    output_end(set, index);
+    return true;
 }
 
 // Writes a non-regular destination (device, FIFO, "-" = stdout) directly. Returns 0 or errno.
@@ -112,17 +146,23 @@ static int write_in_place(const struct output_file *f) {
 
 static void remove_temporaries(struct output_set *set) {
     for (size_t i = 0; i < set->count; i++) {
-        if (set->files[i].temp) {
-            unlink(set->files[i].temp);
-            free(set->files[i].temp);
-            set->files[i].temp = NULL;
+        struct output_file *f = &set->files[i];
+        if (f->fd >= 0) {
+            close(f->fd);
+            f->fd = -1;
+        }
+        if (f->temp) {
+            unlink(f->temp);
+            free(f->temp);
+            f->temp = NULL;
         }
     }
 }
 
 bool output_commit(struct output_set *set, const char **failed_path, int *error) {
     for (size_t i = 0; i < set->count; i++) {
-        int err = write_temporary(&set->files[i], i);
+        output_end(set, i);
+        int err = set->files[i].error;
         if (err) {
             remove_temporaries(set);
             *failed_path = set->files[i].path;

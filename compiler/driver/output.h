@@ -1,6 +1,7 @@
-// Atomic output: every generated file is built in memory first; output_commit() writes each to a
-// temporary file next to its destination and only when all of them were written renames them
-// into place. A failed run leaves no output file and no half-written one (Apple MIG defect 7).
+// Atomic output: every generated file is written to a temporary file next to its destination as
+// it is produced; output_commit() renames them into place only when all of
+// them were written. A failed run leaves no output file and no half-written one (Apple MIG
+// defect 7).
 #ifndef MIGC_OUTPUT_H
 #define MIGC_OUTPUT_H
 
@@ -9,9 +10,11 @@
 
 struct output_file {
     char *path; // destination (copy)
-    char *data; // contents (copy)
+    char *data; // contents of a direct output (copy); NULL for a regular file
     size_t len;
-    char *temp; // temporary name while committing
+    char *temp; // temporary name: regular files are written there as they are produced
+    int fd;     // the temporary while it is being written, else -1
+    int error;  // first errno met while opening or writing (reported by output_commit)
     bool direct; // not a regular file (a device, a FIFO, "-" for stdout): written in place
 };
 
@@ -27,11 +30,29 @@ struct output_set {
 // True for the path that means "do not write this output" (/dev/null, as in Apple's mig).
 bool output_is_discarded(const char *path);
 
-// Queues `len` bytes for `path` (both copied). A discarded path is accepted and ignored.
-// Returns false on out of memory.
+// Streaming: output_begin queues `path` and returns its index (OUTPUT_DISCARDED for a
+// discarded path, which output_write and output_end then ignore). A regular file's bytes go to
+// its temporary at once, so that a big output is never held in memory; a direct destination's
+// are kept until output_commit. Errors are remembered and reported by output_commit. Allocation
+// failure aborts.
+#define OUTPUT_DISCARDED ((size_t)-1)
+size_t output_begin(struct output_set *set, const char *path);
+void output_write(struct output_set *set, size_t index, const char *data, size_t len);
+void output_end(struct output_set *set, size_t index);
+
+// One queued output as a sink for a writer that hands its text over in pieces (emit_file_to):
+// output_stream_write(ctx = struct output_stream *, ...) is output_write on it.
+struct output_stream {
+    struct output_set *set;
+    size_t index;
+};
+void output_stream_write(void *ctx, const char *data, size_t len);
+
+// Queues `len` bytes for `path` (begin, write, end). A discarded path is accepted and ignored.
+// Returns true (errors are reported by output_commit).
 bool output_add(struct output_set *set, const char *path, const char *data, size_t len);
 
-// Writes every queued file atomically (temp file + rename). Returns true on success. On failure
+// Completes every queued file atomically (its temporary renamed into place; direct ones written). Returns true on success. On failure
 // no destination was touched, every temporary is removed, and *failed_path / *error say which
 // file and errno (failed_path points into the set; valid until output_free).
 bool output_commit(struct output_set *set, const char **failed_path, int *error);

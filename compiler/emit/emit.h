@@ -3,6 +3,8 @@
 #ifndef MIGC_EMIT_H
 #define MIGC_EMIT_H
 
+#include <stddef.h>
+
 struct ir_module;
 struct strbuf;
 
@@ -20,5 +22,11 @@ enum emit_kind {
 // be generated yet (the driver reports that and writes nothing).
 int emit_file(const struct ir_module *ir, enum emit_kind kind, const char *output_name,
               struct strbuf *out);
+
+// The same, streamed: `buf` is only a buffer; the text goes to sink(ctx, ...) in pieces of about
+// 32 KiB as it is produced, the last one before returning.
+typedef void (*emit_sink_fn)(void *ctx, const char *data, size_t len);
+int emit_file_to(const struct ir_module *ir, enum emit_kind kind, const char *output_name,
+                 struct strbuf *buf, emit_sink_fn sink, void *ctx);
 
 #endif

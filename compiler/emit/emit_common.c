@@ -20,6 +20,13 @@ const char *emit_arg_type(const struct ir_arg *a, enum emit_side side) {
     return side == EMIT_SIDE_USER ? a->user_c_type : a->server_c_type;
 }
 
+const struct ir_arg *emit_poly_arg(const struct ir_arg *a, enum emit_side side) {
+    const struct ir_arg *p = a->maybe_poly;
+    if (p == NULL)
+        return NULL;
+    return (side == EMIT_SIDE_USER ? p->on_user_side : p->on_server_side) ? p : NULL;
+}
+
 void emit_banner(struct emitter *e, const struct ir_module *ir, const char *what) {
     em_line(e, "/*");
     em_line(e, " * %s for subsystem %s.", what, ir->subsystem);

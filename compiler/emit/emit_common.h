@@ -78,6 +78,10 @@ bool emit_routine_is_simple(const struct ir_routine *rt);
 // The C type of a message field or argument on one side.
 const char *emit_field_type(const struct ir_field *f, enum emit_side side);
 const char *emit_arg_type(const struct ir_arg *a, enum emit_side side);
+// The <arg>Poly parameter of a polymorphic argument when that side has one, else NULL (then the
+// disposition is the type's fixed one: `MACH_MSG_TYPE_MAKE_SEND_ONCE|polymorphic` is fixed for
+// the sender and seen by the receiver).
+const struct ir_arg *emit_poly_arg(const struct ir_arg *a, enum emit_side side);
 
 // --- emit_check.c: the message checkers ------------------------------------------------------
 // __MIG_check__Request__<rt>_t / __MIG_check__Reply__<rt>_t, guarded as Apple's are.

@@ -29,6 +29,16 @@ static bool out_is_direct(const struct ir_arg *a) {
     return f->shift_index == 0;
 }
 
+static bool is_ool(const struct ir_field *f) {
+    return f != NULL && (f->kind == IR_FIELD_OOL_DESC || f->kind == IR_FIELD_OOL_PORTS_DESC);
+}
+
+// An inout out-of-line argument: the work function gets the request's region and count and
+// may replace both; the reply sends what it leaves there.
+static bool is_inout_ool(const struct ir_arg *a) {
+    return a != NULL && a->dir == IR_DIR_INOUT && is_ool(a->maybe_request_field);
+}
+
 // A count the work function sets (it travels in the reply; with countinout the request carries
 // the caller's capacity as well).
 static bool is_out_count(const struct ir_arg *cnt) {
@@ -57,7 +67,7 @@ static bool needs_local(const struct ir_arg *a) {
                                      a->maybe_request_field->kind == IR_FIELD_PORT_DESC &&
                                      a->maybe_request_field->array_count > 0);
         if (a->dir == IR_DIR_INOUT)
-            return has_intran(a) || has_outtran(a);
+            return has_intran(a) || has_outtran(a) || is_ool(a->maybe_request_field);
         return !out_is_direct(a);
     case IR_ROLE_COUNT:
         return is_out_count(a) && !count_is_direct(a);
@@ -187,7 +197,9 @@ static void emit_call_arg(struct emitter *e, const struct ir_arg *a) {
     }
     if (a->dir == IR_DIR_INOUT) {
         const struct ir_field *f = a->maybe_request_field;
-        if (a->type->is_string || a->type->shape == IR_SHAPE_ARRAY)
+        if (f->kind == IR_FIELD_PORT_DESC)
+            em_rawf(e, "&In%uP->%s.name", f->shift_index, f->name);
+        else if (a->type->is_string || a->type->shape == IR_SHAPE_ARRAY)
             em_rawf(e, "In%uP->%s", f->shift_index, f->name);
         else
             em_rawf(e, "&In%uP->%s", f->shift_index, f->name);
@@ -262,6 +274,17 @@ static void emit_before_call(struct emitter *e, const struct ir_routine *rt) {
             continue;
         }
         const struct ir_field *in = a->maybe_request_field;
+        if (a->role == IR_ROLE_DATA && is_inout_ool(a)) {
+            em_start(e, "%s = ", a->name);
+            emit_request_value(e, a);
+            em_rawf(e, ";\n");
+            continue;
+        }
+        if (a->role == IR_ROLE_COUNT && is_inout_ool(a->maybe_parent) && in != NULL &&
+            !a->maybe_parent->flags.countinout) {
+            em_line(e, "%s = In%uP->%s;", a->name, in->shift_index, in->name);
+            continue;
+        }
         if (a->role == IR_ROLE_DATA && a->dir == IR_DIR_IN && in != NULL &&
             in->kind == IR_FIELD_PORT_DESC && in->array_count > 0) {
             em_line(e, "for (mach_msg_type_number_t i = 0; i < %u; i++)", in->array_count);
@@ -349,8 +372,9 @@ static const char *server_dealloc(const struct ir_arg *a) {
 // `<lvalue>.disposition = ...;` of a reply port or OOL-ports descriptor.
 static void emit_pack_disposition(struct emitter *e, const struct ir_module *ir,
                                   const char *lvalue, const struct ir_arg *a) {
-    if (a->maybe_poly)
-        em_line(e, "%s.disposition = %s;", lvalue, a->maybe_poly->name);
+    const struct ir_arg *poly = emit_poly_arg(a, EMIT_SIDE_SERVER);
+    if (poly)
+        em_line(e, "%s.disposition = %s;", lvalue, poly->name);
     else
         emit_reply_disposition(e, ir->kernel_server, lvalue, a->type);
 }

@@ -71,7 +71,8 @@ static void emit_return(struct emitter *e, bool heap, const char *value) {
 
 static void emit_pack_port_desc(struct emitter *e, const struct ir_field *f, bool heap) {
     const struct ir_arg *a = f->maybe_arg;
-    const char *disp = a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name;
+    const struct ir_arg *poly = emit_poly_arg(a, EMIT_SIDE_USER);
+    const char *disp = poly ? poly->name : a->type->in_name.name;
     if (f->array_count > 0) {
         // array[N] of ports: N descriptors. array[*:N]: still N, those past the count empty.
         const struct ir_field *cf = f->maybe_count_field;
@@ -98,7 +99,7 @@ static void emit_pack_port_desc(struct emitter *e, const struct ir_field *f, boo
         em_line(e, "InP->%s.pad1 = 0;", f->name);
         em_line(e, "InP->%s.pad2 = 0;", f->name);
         em_line(e, "InP->%s.disposition = %s%s;", f->name,
-                a->maybe_poly && a->maybe_poly->user_by_reference ? "*" : "", disp);
+                poly && poly->user_by_reference ? "*" : "", disp);
         em_line(e, "InP->%s.type = MACH_MSG_PORT_DESCRIPTOR;", f->name);
     }
     em_blank(e);
@@ -133,8 +134,8 @@ static void emit_pack_ool_ports_desc(struct emitter *e, const struct ir_field *f
     }
     emit_dealloc_value(e, "InP", f);
     em_line(e, "InP->%s.copy = MACH_MSG_PHYSICAL_COPY;", f->name);
-    em_line(e, "InP->%s.disposition = %s;", f->name,
-            a->maybe_poly ? a->maybe_poly->name : a->type->in_name.name);
+    const struct ir_arg *poly = emit_poly_arg(a, EMIT_SIDE_USER);
+    em_line(e, "InP->%s.disposition = %s;", f->name, poly ? poly->name : a->type->in_name.name);
     em_line(e, "InP->%s.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;", f->name);
     em_blank(e);
 }
@@ -310,10 +311,13 @@ static bool caller_supplies_reply_port(const struct ir_routine *rt) {
 
 static void emit_request_header(struct emitter *e, const struct ir_routine *rt) {
     const struct ir_arg *rp = rt->request_port;
-    const char *req_disp = rp->maybe_poly ? rp->maybe_poly->name : rp->type->in_name.name;
+    const struct ir_arg *req_poly = emit_poly_arg(rp, EMIT_SIDE_USER);
+    const char *req_disp = req_poly ? req_poly->name : rp->type->in_name.name;
     const char *reply_disp = reply_disposition(rt);
-    if (caller_supplies_reply_port(rt) && rt->maybe_reply_port->maybe_poly)
-        reply_disp = rt->maybe_reply_port->maybe_poly->name;
+    const struct ir_arg *reply_poly =
+        rt->maybe_reply_port ? emit_poly_arg(rt->maybe_reply_port, EMIT_SIDE_USER) : NULL;
+    if (caller_supplies_reply_port(rt) && reply_poly)
+        reply_disp = reply_poly->name;
     em_line(e, "InP->Head.msgh_bits = %sMACH_MSGH_BITS(%s, %s);",
             rt->request.is_complex ? "MACH_MSGH_BITS_COMPLEX | " : "", req_disp, reply_disp);
     em_line(e, "/* msgh_size passed as argument */");
@@ -430,7 +434,7 @@ static void emit_consume_on_send_error(struct emitter *e, const struct ir_module
     em_line(e, "mach_msg_destroy(&InP->Head);");
     em_close(e, "");
     int32_t disp = rt->request_port->type->in_name.number;
-    bool moved = !rt->request_port->maybe_poly && (disp == 17 || disp == 18); // MOVE_SEND(_ONCE)
+    bool moved = !emit_poly_arg(rt->request_port, EMIT_SIDE_USER) && (disp == 17 || disp == 18); // MOVE_SEND(_ONCE)
     if (ir->consume_on_send_error == IR_CONSUME_ANY && moved) {
         em_open(e, "if (msg_result == MACH_SEND_INVALID_DEST)");
         em_line(e, "(void)mach_port_deallocate(mach_task_self(), %s%s);", deref(rt->request_port),

@@ -1,5 +1,5 @@
 // The writer every C emitter goes through (see emitter.h): indentation, printf-checked lines,
-// output collected in a strbuf.
+// output collected in a strbuf and, for a streamed output, handed to its sink in large pieces.
 #include "emit/emitter.h"
 
 #include <stdio.h>
@@ -10,11 +10,34 @@
 void em_init(struct emitter *e, struct strbuf *out) {
     e->out = out;
     e->indent = 0;
+    e->sink = NULL;
+    e->sink_ctx = NULL;
+}
+
+void em_set_sink(struct emitter *e, em_sink_fn sink, void *ctx) {
+    e->sink = sink;
+    e->sink_ctx = ctx;
+}
+
+void em_flush(struct emitter *e) {
+    if (e->sink && e->out->len > 0) {
+        e->sink(e->sink_ctx, e->out->data, e->out->len);
+        strbuf_clear(e->out);
+    }
+}
+
+static void maybe_flush(struct emitter *e) {
+    if (e->out->len >= EM_FLUSH_AT)
+        em_flush(e);
 }
 
 static void put_tabs(struct emitter *e) {
-    for (int i = 0; i < e->indent; i++)
-        strbuf_append(e->out, "\t", 1);
+    if (e->indent > 0)
+        strbuf_fill(e->out, '\t', (size_t)e->indent);
+}
+
+static void put_vformat(struct emitter *e, const char *fmt, va_list ap) {
+    strbuf_vprintf(e->out, fmt, ap);
 }
 
 void em_line(struct emitter *e, const char *fmt, ...) {
@@ -22,77 +45,87 @@ void em_line(struct emitter *e, const char *fmt, ...) {
         put_tabs(e);
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vprintf(e->out, fmt, ap);
+    put_vformat(e, fmt, ap);
     va_end(ap);
-    strbuf_append(e->out, "\n", 1);
+    strbuf_putc(e->out, '\n');
+    maybe_flush(e);
 }
 
 void em_pp(struct emitter *e, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vprintf(e->out, fmt, ap);
+    put_vformat(e, fmt, ap);
     va_end(ap);
-    strbuf_append(e->out, "\n", 1);
+    strbuf_putc(e->out, '\n');
+    maybe_flush(e);
 }
 
 void em_open(struct emitter *e, const char *fmt, ...) {
     put_tabs(e);
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vprintf(e->out, fmt, ap);
+    put_vformat(e, fmt, ap);
     va_end(ap);
     strbuf_append(e->out, " {\n", 3);
     e->indent++;
+    maybe_flush(e);
 }
 
 void em_block(struct emitter *e) {
     put_tabs(e);
     strbuf_append(e->out, "{\n", 2);
     e->indent++;
+    maybe_flush(e);
 }
 
 void em_close(struct emitter *e, const char *suffix) {
     if (e->indent > 0)
         e->indent--;
     put_tabs(e);
-    strbuf_append(e->out, "}", 1);
-    strbuf_append(e->out, suffix, strlen(suffix));
-    strbuf_append(e->out, "\n", 1);
+    strbuf_putc(e->out, '}');
+    strbuf_puts(e->out, suffix);
+    strbuf_putc(e->out, '\n');
+    maybe_flush(e);
 }
 
 void em_closef(struct emitter *e, const char *fmt, ...) {
     if (e->indent > 0)
         e->indent--;
     put_tabs(e);
-    strbuf_append(e->out, "}", 1);
+    strbuf_putc(e->out, '}');
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vprintf(e->out, fmt, ap);
+    put_vformat(e, fmt, ap);
     va_end(ap);
-    strbuf_append(e->out, "\n", 1);
+    strbuf_putc(e->out, '\n');
+    maybe_flush(e);
 }
 
 void em_blank(struct emitter *e) {
-    strbuf_append(e->out, "\n", 1);
+    strbuf_putc(e->out, '\n');
+    maybe_flush(e);
 }
 
 void em_start(struct emitter *e, const char *fmt, ...) {
     put_tabs(e);
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vprintf(e->out, fmt, ap);
+    put_vformat(e, fmt, ap);
     va_end(ap);
+    maybe_flush(e);
 }
 
 void em_raw(struct emitter *e, const char *text) {
-    strbuf_append(e->out, text, strlen(text));
+    strbuf_puts(e->out, text);
+    maybe_flush(e);
 }
 
 void em_rawf(struct emitter *e, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vprintf(e->out, fmt, ap);
+    put_vformat(e, fmt, ap);
     va_end(ap);
+    maybe_flush(e);
 }
 
 void em_indent(struct emitter *e, int delta) {

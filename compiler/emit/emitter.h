@@ -4,15 +4,28 @@
 #ifndef MIGC_EMITTER_H
 #define MIGC_EMITTER_H
 
+#include <stddef.h>
+
 #include "support/strbuf.h" // MIGC_PRINTF
+
+// Where a streamed output's text goes once the buffer holds EM_FLUSH_AT bytes (a file being
+// written: the emitter never holds a whole big output).
+typedef void (*em_sink_fn)(void *ctx, const char *data, size_t len);
+enum { EM_FLUSH_AT = 32 * 1024 };
 
 struct emitter {
     struct strbuf *out; // not owned
     int indent;         // current depth in tabs
+    em_sink_fn sink;    // NULL: everything stays in out
+    void *sink_ctx;
 };
 
 // Starts writing at the end of `out`, at depth 0.
 void em_init(struct emitter *e, struct strbuf *out);
+// Hands what `out` holds to `sink` whenever it reaches EM_FLUSH_AT bytes (and at em_flush).
+void em_set_sink(struct emitter *e, em_sink_fn sink, void *ctx);
+// Hands everything buffered to the sink, if there is one.
+void em_flush(struct emitter *e);
 
 // One line: indentation, the formatted text, a newline. An empty format writes an empty line
 // without indentation (no trailing whitespace in generated code).

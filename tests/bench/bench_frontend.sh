@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Front-end benchmark (not a test): for a synthetic interface of 2,000 routines of varied shapes
-# and for every file in defs/, prints side by side the preprocessor time (the run mig does
-# first), the check time (lexer + parser + checks, no cpp), the peak memory of each, and the
-# ratio check/cpp. Goal: checking is not slower than the preprocessor.
-#   bash tests/bench/bench_frontend.sh [build dir] [runs]
+# Compiler benchmark (not a test). Two tables:
+# 1. Front end: for a synthetic interface of 2,000 routines of varied shapes and for every file in
+#    defs/, the preprocessor time (the run mig does first), the check time (lexer + parser +
+#    checks, no cpp), the peak memory of each, and the ratio check/cpp.
+# 2. Whole compiler alone (no cpp: preprocessed input, the four C outputs written): for the
+#    synthetic interface and, with XNU_DIR set, every interface of xnu (the files
+#    scripts/xnu-compile-check.sh reads), time, peak RSS and minor faults of each run's process,
+#    side by side with Apple's migcom when MIGCOM names one (built from bootstrap_cmds; see
+#    docs/performance.md), and the ratios. Each figure is the best of the runs.
+#   [XNU_DIR=~/src/xnu] [MIGCOM=/path/to/migcom] bash tests/bench/bench_frontend.sh [build dir] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build}
@@ -94,3 +99,51 @@ fi
 echo "(best of $runs runs; cpp = '$cc -E' as mig runs it (process start included); check ="
 echo " migc_compile on its output (lexer, parser, every check step; no emitters); cpu = user+sys"
 echo " time, 10 ms resolution for cpp; KiB = peak resident set; synthetic = 2,000 routines, 40 skips)"
+
+# 2. The whole compiler alone, side by side with migcom.
+echo
+printf '%-28s %9s %9s %9s %9s' input "mig ms" "mig cpu" "mig KiB" "mig flt"
+[[ -n ${MIGCOM:-} ]] && printf ' %9s %9s %9s %9s %7s %7s' "mc ms" "mc cpu" "mc KiB" "mc flt" cpu-x rss-x
+echo
+whole_inputs=("$work/synthetic.defs")
+xnu_includes=()
+if [[ -n ${XNU_DIR:-} ]]; then
+  xnu_includes=(-I"$XNU_DIR/osfmk" -I"$XNU_DIR/libsyscall")
+  for f in "$XNU_DIR"/osfmk/mach/*.defs "$XNU_DIR"/osfmk/mach_debug/*.defs \
+           "$XNU_DIR"/osfmk/device/device.defs "$XNU_DIR"/libsyscall/mach/*.defs; do
+    grep -q '^ *subsystem' "$f" && whole_inputs+=("$f")
+  done
+fi
+mkdir -p "$work/out"
+sum() { awk -v a="$1" -v b="$2" 'BEGIN{print a+b}'; }
+tot_ms=0 tot_cpu=0 tot_mc_ms=0 tot_mc_cpu=0 max_kb=0 max_mc_kb=0 n=0
+for f in "${whole_inputs[@]}"; do
+  $cc -E -D__MACH30__ "${xnu_includes[@]}" -Idefs -x c "$f" >"$work/whole.i" 2>/dev/null || continue
+  # Inputs migcom rejects (or we do) are left out of both columns.
+  if ! out=$("$bench" --whole "$work/whole.i" "$runs" "$work/out" ${MIGCOM:-} 2>/dev/null); then
+    continue
+  fi
+  read -r _ ms cpu kb flt <<<"$(sed -n 1p <<<"$out")"
+  name=$(basename "$(dirname "$f")")/$(basename "$f")
+  [[ $f == "$work/synthetic.defs" ]] && name=synthetic.defs
+  printf '%-28s %9.2f %9.2f %9d %9d' "$name" "$ms" "$cpu" "$kb" "$flt"
+  tot_ms=$(sum "$tot_ms" "$ms"); tot_cpu=$(sum "$tot_cpu" "$cpu"); n=$((n + 1))
+  ((kb > max_kb)) && max_kb=$kb
+  if [[ -n ${MIGCOM:-} ]]; then
+    read -r _ mms mcpu mkb mflt <<<"$(sed -n 2p <<<"$out")"
+    awk -v a="$mms" -v b="$mcpu" -v c="$mkb" -v d="$mflt" -v x="$cpu" -v y="$kb" \
+      'BEGIN{printf " %9.2f %9.2f %9d %9d %7.2f %7.2f", a, b, c, d, (b > 0 ? x/b : 0), y/c}'
+    tot_mc_ms=$(sum "$tot_mc_ms" "$mms"); tot_mc_cpu=$(sum "$tot_mc_cpu" "$mcpu")
+    ((mkb > max_mc_kb)) && max_mc_kb=$mkb
+  fi
+  echo
+done
+printf '%-28s %9.2f %9.2f %9d %9s' "all $n (max KiB)" "$tot_ms" "$tot_cpu" "$max_kb" ""
+if [[ -n ${MIGCOM:-} ]]; then
+  awk -v a="$tot_mc_ms" -v b="$tot_mc_cpu" -v c="$max_mc_kb" -v x="$tot_cpu" -v y="$max_kb" \
+    'BEGIN{printf " %9.2f %9.2f %9d %9s %7.2f %7.2f", a, b, c, "", x/b, y/c}'
+fi
+echo
+echo "(whole compiler: each run a new process reading the preprocessed file and writing the four"
+echo " C outputs; ms = wall, cpu = user+sys of the process, KiB = its peak RSS, flt = its minor"
+echo " page faults; cpu-x and rss-x = mig / migcom)"

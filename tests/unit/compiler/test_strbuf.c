@@ -1,6 +1,7 @@
 // Unit tests of the growable string (compiler/support/strbuf.h).
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,6 +58,30 @@ static void strbuf_printf_formats_short_and_long_text(void **state) {
     strbuf_fini(&sb);
 }
 
+// The conversions done without libc (%s %d %u, l/ll/z) and those handed to it give the same
+// text as snprintf.
+static void strbuf_printf_matches_snprintf(void **state) {
+    (void)state;
+    struct strbuf sb = STRBUF_INIT;
+    char want[256];
+    strbuf_printf(&sb, "%s=%d %u %ld %lu %lld %llu %zu %i %% %s", "x", -2147483647 - 1, 4294967295u,
+                  -5L, 6UL, -9223372036854775807LL - 1, 18446744073709551615ULL, (size_t)0, 42,
+                  "end");
+    snprintf(want, sizeof want, "%s=%d %u %ld %lu %lld %llu %zu %i %% %s", "x", -2147483647 - 1,
+             4294967295u, -5L, 6UL, -9223372036854775807LL - 1, 18446744073709551615ULL, (size_t)0,
+             42, "end");
+    assert_string_equal(strbuf_cstr(&sb), want);
+    strbuf_clear(&sb);
+    strbuf_printf(&sb, "%u then %5d|%-3s|%x|%.*s|%c %d", 7u, 12, "ab", 255u, 2, "xyz", 'q', 3);
+    snprintf(want, sizeof want, "%u then %5d|%-3s|%x|%.*s|%c %d", 7u, 12, "ab", 255u, 2, "xyz",
+             'q', 3);
+    assert_string_equal(strbuf_cstr(&sb), want);
+    strbuf_clear(&sb);
+    strbuf_printf(&sb, "no conversion");
+    assert_string_equal(strbuf_cstr(&sb), "no conversion");
+    strbuf_fini(&sb);
+}
+
 static void strbuf_grows_through_many_appends(void **state) {
     (void)state;
     struct strbuf sb = STRBUF_INIT;
@@ -102,6 +127,7 @@ int main(void) {
         cmocka_unit_test(strbuf_starts_empty_and_terminated),
         cmocka_unit_test(strbuf_appends_bytes_strings_and_chars),
         cmocka_unit_test(strbuf_printf_formats_short_and_long_text),
+        cmocka_unit_test(strbuf_printf_matches_snprintf),
         cmocka_unit_test(strbuf_grows_through_many_appends),
         cmocka_unit_test(strbuf_keeps_content_when_growing_past_a_megabyte),
         cmocka_unit_test(strbuf_detach_hands_over_the_string),
