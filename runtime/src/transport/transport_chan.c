@@ -35,6 +35,7 @@ static struct {
     unsigned nhup;
     bool hup_overflow;
     bool hup_pending;        /* a channel whose peer hung up waits for tickets */
+    bool backlog_pending;    /* a channel has a backlog waiting for ring room */
 } C = {.epfd = -1, .nudge_fd = -1, .machd_fd = -1};
 
 struct chan_stats chan_stats;
@@ -218,6 +219,12 @@ static void take_down(struct chan *c, bool child) {
     free_tickets(c);
     fire_tokens(c);
     kill_proxies(c);
+    for (struct ipc_kmsg *k = c->backlog, *n; k; k = n) { /* their proxies are dead names now */
+        n = k->next;
+        k->next = NULL;
+        kmsg_destroy(k);
+    }
+    c->backlog = c->backlog_tail = NULL;
     if (C.epfd >= 0 && !child) {
         epoll_ctl(C.epfd, EPOLL_CTL_DEL, c->wake_me, NULL);
         epoll_ctl(C.epfd, EPOLL_CTL_DEL, c->link, NULL);
@@ -284,12 +291,14 @@ bool chan_prepare_wait(void) {
         if (!c->dropped && (chan_sleep_prepare(&c->end) || c->unpark))
             ready = true;
     return ready || C.nhup || C.hup_overflow;
+    /* (a backlog makes the wait short instead: chan_wait_limit_ms) */
 }
 
 int chan_wait_limit_ms(int timeout_ms) {
-    if (!C.hup_pending)
+    int cap = C.backlog_pending ? 1 : C.hup_pending ? 50 : -1; /* room is not announced: look */
+    if (cap < 0)
         return timeout_ms;
-    return timeout_ms < 0 || timeout_ms > 50 ? 50 : timeout_ms;
+    return timeout_ms < 0 || timeout_ms > cap ? cap : timeout_ms;
 }
 
 bool chan_wait(int machd_fd, int timeout_ms) {
@@ -345,10 +354,13 @@ void chan_poll_all(void) {
     C.nhup = 0;
     C.hup_overflow = false;
     C.hup_pending = false;
+    C.backlog_pending = false;
     for (struct chan *c = C.list, *next; c; c = next) {
         next = c->next;
         if (c->dropped)
             continue;
+        if (c->backlog && !chan_flush_backlog(c))
+            C.backlog_pending = true;
         if (c->unpark || chan_pending(&c->end) || c->hup_at)
             chan_drain(c);
         /* A peer that is gone: once its records are in (tickets may still be on their way

@@ -66,6 +66,9 @@ struct chan {
     struct ipc_port **tokens;     /* our reply ports handed to the peer: token - 1 -> port (the
                                      send-once right), NULL when free */
     uint32_t ntokens, tokens_cap, tokens_free_hint;
+    /* Messages for the peer's tokens sent where the lock may not be let go (MACH_SEND_ALWAYS:
+     * notifications, forwarding) while the ring was full: written, in order, when room comes. */
+    struct ipc_kmsg *backlog, *backlog_tail;
     struct chan *next;
 };
 
@@ -138,6 +141,8 @@ extern const struct ipc_transport_ops chan_once_ops;
  * send contract); false: relay it through machd as before. */
 bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                    mach_msg_timeout_t timeout, mach_msg_return_t *mr);
+/* Writes what c's backlog holds while the ring has room; true when it is empty. */
+bool chan_flush_backlog(struct chan *c);
 /* The sender-side route of link l is gone (send right released, channel dropped). */
 void chan_forget_route(struct link *l);
 /* Our reply port `port` (its send-once right, taken) handed to c's peer: its token, 0 when the

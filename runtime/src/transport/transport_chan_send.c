@@ -175,28 +175,84 @@ static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint
 
 /* ---- send-once proxies: replies to a peer's tokens ---- */
 
-static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
-                                   mach_msg_timeout_t timeout) {
-    struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
+/* The send-once notification the core makes when a right is destroyed unused. */
+static bool is_drop(const struct ipc_kmsg *kmsg) {
+    return kmsg->from_kernel && kmsg->id == MACH_NOTIFY_SEND_ONCE && kmsg->ndesc == 0;
+}
+
+/* Writes a message for a token's proxy (kmsg->remote) if the ring has room now: false when it
+ * has not (nothing done), else true with the send's outcome in *mr. Never lets the lock go. */
+static bool write_once_now(struct chan *c, struct ipc_kmsg *kmsg, mach_msg_return_t *mr) {
+    struct ipc_port *proxy = kmsg->remote;
     uint32_t token = (uint32_t)proxy->transport_handle;
-    if (!c)
-        return MACH_SEND_INVALID_DEST;
-    if (kmsg->from_kernel && kmsg->id == MACH_NOTIFY_SEND_ONCE && kmsg->ndesc == 0) {
-        /* The right was destroyed unused: the peer makes the notification itself. */
+    if (is_drop(kmsg)) { /* the peer makes the notification itself, from "the kernel" */
         struct chan_record rec = {.kind = CHAN_REC_DROP_ONCE, .dest = token};
         bool wake = false;
-        if (!wait_ring_room(&c, 0, NULL) || chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK)
-            return MACH_SEND_INVALID_DEST;
+        if (!chan_has_room(&c->end, 0))
+            return false;
+        if (chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK) {
+            *mr = MACH_SEND_INVALID_DEST;
+            return true;
+        }
         kmsg->remote = NULL;
         settle_dest(c, proxy, true);
         kmsg_destroy(kmsg);
         ring_doorbell(c, wake);
+        *mr = MACH_MSG_SUCCESS;
+        return true;
+    }
+    if (!chan_has_room(&c->end, fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0))
+        return false;
+    *mr = put_message(c, kmsg, CHAN_MSG_DEST_ONCE, token, NULL); /* room: it does not wait */
+    return true;
+}
+
+bool chan_flush_backlog(struct chan *c) {
+    while (c->backlog && !c->dropped) {
+        struct ipc_kmsg *k = c->backlog;
+        c->backlog = k->next;
+        k->next = NULL;
+        mach_msg_return_t mr;
+        if (!write_once_now(c, k, &mr)) {
+            k->next = c->backlog;
+            c->backlog = k;
+            return false;
+        }
+        if (!c->backlog)
+            c->backlog_tail = NULL;
+        if (mr != MACH_MSG_SUCCESS)
+            kmsg_destroy(k);
+    }
+    return true;
+}
+
+static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
+                                   mach_msg_timeout_t timeout) {
+    struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
+    if (!c)
+        return MACH_SEND_INVALID_DEST;
+    mach_msg_return_t mr;
+    if (option & MACH_SEND_ALWAYS) {
+        /* The core's own sends (notifications, forwarding): the lock may not be let go, so a
+         * full ring keeps the message in the backlog, in order. */
+        if (chan_flush_backlog(c) && write_once_now(c, kmsg, &mr))
+            return mr;
+        kmsg->next = NULL;
+        if (c->backlog_tail)
+            c->backlog_tail->next = kmsg;
+        else
+            c->backlog = kmsg;
+        c->backlog_tail = kmsg;
         return MACH_MSG_SUCCESS;
     }
     struct timespec deadline;
     if (option & MACH_SEND_TIMEOUT)
         ipc_deadline_after_ms(&deadline, timeout);
-    return put_message(c, kmsg, CHAN_MSG_DEST_ONCE, token, (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
+    const struct timespec *dl = (option & MACH_SEND_TIMEOUT) ? &deadline : NULL;
+    while (!chan_flush_backlog(c)) /* a user's send: wait for the backlog to go first */
+        if (!wait_ring_room(&c, 0, dl))
+            return c ? MACH_SEND_TIMED_OUT : MACH_SEND_INVALID_DEST;
+    return put_message(c, kmsg, CHAN_MSG_DEST_ONCE, (uint32_t)proxy->transport_handle, dl);
 }
 
 const struct ipc_transport_ops chan_once_ops = {.send = once_send};
@@ -300,7 +356,7 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
     struct link *l = machd_link_get(h);
     if (!chan_enabled() || !l || l->port != proxy || kmsg->remote_type != MACH_MSG_TYPE_PORT_SEND)
         return false;
-    while (l->route == LINK_ROUTE_ASKING) { /* our earlier messages must not be overtaken */
+    while (l->route == LINK_ROUTE_ASKING && !(option & MACH_SEND_ALWAYS)) { /* no overtaking */
         struct ipc_waiter *w = ipc_waiter_self();
         waitq_push(&T.route_waiters, w);
         ipc_sleep(w, NULL);
@@ -309,10 +365,10 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
         if (!l || l->port != proxy || proxy->transport != &machd_ops)
             return false;
     }
-    if (l->route == LINK_ROUTE_NONE)
+    if (l->route == LINK_ROUTE_NONE || l->route == LINK_ROUTE_ASKING)
         return false;
     if (l->route == LINK_ROUTE_UNKNOWN) {
-        if (l->relayed++ == 0)
+        if ((option & MACH_SEND_ALWAYS) || l->relayed++ == 0)
             return false; /* the first message: relayed, no route asked */
         ask_route(proxy, l, h);
         if (!wait_activation(proxy, h))
@@ -327,7 +383,12 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
     const struct timespec *dl = (option & MACH_SEND_TIMEOUT) ? &deadline : NULL;
     struct chan *c = NULL;
     if (option & MACH_SEND_ALWAYS) {
+        /* The core's own sends may not let the lock go: an active route with ring room, or the
+         * relay (order is not promised for forwarded messages and notifications). */
         c = chan_find(l->route_chan);
+        if (c && (!chan_route_active(&c->end, l->route_slot, l->route_serial) ||
+                  !chan_has_room(&c->end, fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0)))
+            return false;
     } else {
         int rc = wait_credit(proxy, h, &c, dl);
         if (rc == MACH_SEND_TIMED_OUT) {
