@@ -30,7 +30,6 @@ static struct {
     unsigned count;          /* (atomic) channels open */
     int epfd, nudge_fd;      /* -1 until the first channel */
     int machd_fd;            /* registered in epfd, or -1 */
-    bool waiting;            /* (atomic) the reader is in epoll_wait */
     uint32_t hup[MAX_EVENTS];/* channels whose peer hung up (the reader only) */
     unsigned nhup;
     bool hup_overflow;
@@ -277,7 +276,9 @@ void chan_drop_all(bool child) {
 }
 
 void chan_nudge(void) {
-    if (!__atomic_load_n(&C.waiting, __ATOMIC_ACQUIRE) || C.nudge_fd < 0)
+    /* Always written: a reader between its last look and epoll_wait must find it there (the
+     * eventfd's edge is queued in the epoll set until the next epoll_wait). */
+    if (C.nudge_fd < 0)
         return;
     uint64_t one = 1;
     ssize_t n = write(C.nudge_fd, &one, sizeof one);
@@ -308,9 +309,7 @@ bool chan_wait(int machd_fd, int timeout_ms) {
             C.machd_fd = machd_fd;
     }
     struct epoll_event evs[MAX_EVENTS];
-    __atomic_store_n(&C.waiting, true, __ATOMIC_RELEASE);
     int n = epoll_wait(C.epfd, evs, MAX_EVENTS, timeout_ms);
-    __atomic_store_n(&C.waiting, false, __ATOMIC_RELEASE);
     bool machd_ready = false;
     for (int i = 0; i < n; i++) {
         uint64_t d = evs[i].data.u64;
