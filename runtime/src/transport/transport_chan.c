@@ -35,6 +35,7 @@ static struct {
     bool hup_overflow;
     bool hup_pending;        /* a channel whose peer hung up waits for tickets */
     bool backlog_pending;    /* a channel has a backlog waiting for ring room */
+    struct chan *zombies;    /* dropped channels whose memory is not released yet (chan_reap) */
 } C = {.epfd = -1, .nudge_fd = -1, .machd_fd = -1};
 
 struct chan_stats chan_stats;
@@ -224,6 +225,7 @@ static void take_down(struct chan *c, bool child) {
         kmsg_destroy(k);
     }
     c->backlog = c->backlog_tail = NULL;
+    c->nbacklog = 0;
     if (C.epfd >= 0 && !child) {
         epoll_ctl(C.epfd, EPOLL_CTL_DEL, c->wake_me, NULL);
         epoll_ctl(C.epfd, EPOLL_CTL_DEL, c->link, NULL);
@@ -237,14 +239,24 @@ static void take_down(struct chan *c, bool child) {
             break;
         }
     __atomic_sub_fetch(&C.count, 1, __ATOMIC_RELEASE);
-    if (c->users == 0 || child)
-        release_memory(c);
-    /* else the last thread waiting on its words outside the lock frees it (chan_unuse) */
+    /* Freed later (chan_reap), never here: callers up the stack (a drain, a loop over the
+     * channels, a thread waiting on its words outside the lock) may still hold it. */
+    c->next = C.zombies;
+    C.zombies = c;
 }
 
-void chan_unuse(struct chan *c) {
-    if (--c->users == 0 && c->dropped)
+void chan_unuse(struct chan *c) { c->users--; }
+
+void chan_reap(void) {
+    for (struct chan **p = &C.zombies; *p;) {
+        struct chan *c = *p;
+        if (c->users) {
+            p = &c->next;
+            continue;
+        }
+        *p = c->next;
         release_memory(c);
+    }
 }
 
 void chan_drop(struct chan *c, bool hostile) {
@@ -268,6 +280,10 @@ void chan_drop_all(bool child) {
         else
             chan_drop(c, false);
     }
+    if (child) /* the threads that used them are the parent's */
+        for (struct chan *z = C.zombies; z; z = z->next)
+            z->users = 0;
+    chan_reap();
     if (child) {
         close_fd(&C.epfd);
         close_fd(&C.nudge_fd);
@@ -287,6 +303,7 @@ void chan_nudge(void) {
 
 /* Sets every channel's doorbell (IPC lock held); true when one has records already. */
 bool chan_prepare_wait(void) {
+    chan_reap();
     bool ready = false;
     for (struct chan *c = C.list; c; c = c->next)
         if (!c->dropped && (chan_sleep_prepare(&c->end) || c->unpark))
@@ -338,6 +355,7 @@ static bool peer_gone(struct chan *c) {
 }
 
 void chan_poll_all(void) {
+    chan_reap();
     for (struct chan *c = C.list; c; c = c->next)
         if (!c->dropped)
             chan_sleep_done(&c->end);

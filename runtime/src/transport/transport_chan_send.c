@@ -220,6 +220,7 @@ bool chan_flush_backlog(struct chan *c) {
         }
         if (!c->backlog)
             c->backlog_tail = NULL;
+        c->nbacklog--;
         if (mr != MACH_MSG_SUCCESS)
             kmsg_destroy(k);
     }
@@ -237,6 +238,11 @@ static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg
          * full ring keeps the message in the backlog, in order. */
         if (chan_flush_backlog(c) && write_once_now(c, kmsg, &mr))
             return mr;
+        if (c->nbacklog >= CHAN_MAX_BACKLOG) { /* the peer reads nothing: as if it were dead */
+            chan_drop(c, true);
+            return MACH_SEND_INVALID_DEST;
+        }
+        c->nbacklog++;
         kmsg->next = NULL;
         if (c->backlog_tail)
             c->backlog_tail->next = kmsg;
