@@ -288,8 +288,11 @@ static void ask_route(struct ipc_port *proxy, struct link *l, uint32_t h) {
         l->route = ok ? LINK_ROUTE_SET : LINK_ROUTE_NONE;
         l->route_chan = w.name;
         l->route_slot = w.type;
+        /* The same route again (our entry kept a send right while we let the route go): its
+         * count goes on, as the receiver's does; a new route counts from 0. */
+        if (w.serial != l->route_serial)
+            l->route_sent = 0;
         l->route_serial = w.serial;
-        l->route_sent = 0;
     }
     port_release(proxy);
     wake_route_waiters();
@@ -327,7 +330,7 @@ static bool wait_activation(struct ipc_port *proxy, uint32_t h) {
 }
 
 void chan_forget_route(struct link *l) {
-    l->route = LINK_ROUTE_UNKNOWN;
+    l->route = LINK_ROUTE_UNKNOWN; /* serial and count stay: the same route may come back */
     l->relayed = 0;
 }
 
