@@ -377,8 +377,10 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
     if (l->route == LINK_ROUTE_NONE || l->route == LINK_ROUTE_ASKING)
         return false;
     if (l->route == LINK_ROUTE_UNKNOWN) {
-        if ((option & MACH_SEND_ALWAYS) || l->relayed++ == 0)
-            return false; /* the first message: relayed, no route asked */
+        /* The first message is relayed, no route asked; not after a route we had: it may still
+         * exist at machd and the receiver, and a relayed message could then be overtaken. */
+        if ((option & MACH_SEND_ALWAYS) || (l->route_serial == 0 && l->relayed++ == 0))
+            return false;
         ask_route(proxy, l, h);
         if (!wait_activation(proxy, h))
             return false;
