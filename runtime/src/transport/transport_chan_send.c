@@ -86,6 +86,14 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
     struct chan *c = *cp;
     uint32_t id = c->id;
     while (!chan_has_room(&c->end, body_len)) {
+        /* A tail the peer wrote that cannot be (fuzz_chan_records): room never comes, and a
+         * thread destroying a reply right (DROP_ONCE) or replying without a timeout would wait
+         * forever. The peer is hostile: drop its channel (docs/machd.md 9.3, "Hostile ring"). */
+        if (!chan_tail_ok(&c->end)) {
+            chan_drop(c, true);
+            *cp = NULL;
+            return false;
+        }
         if (deadline && ms_left(deadline) == 0)
             return false;
         c->users++;
@@ -95,9 +103,9 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
         ipc_lock();
         chan_unuse(c);
         c = chan_find(id);
+        *cp = c; /* NULL when it went meanwhile: the caller says MACH_SEND_INVALID_DEST */
         if (!c)
             return false;
-        *cp = c;
     }
     return true;
 }
