@@ -82,9 +82,11 @@ void chan_route_del(uint32_t channel, uint32_t slot) {
     struct chan *c = chan_find(channel);
     if (!c || slot >= CHAN_SLOTS)
         return;
+    c->users++; /* chan_drain may drop c as hostile (and free it): see chan_drop */
     chan_drain(c); /* what the peer sent before it let go of its right is delivered first */
     if (!c->dropped)
         chan_route_release(&c->routes[slot]);
+    chan_unuse(c);
 }
 
 void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kmsg) {

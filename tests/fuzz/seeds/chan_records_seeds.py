@@ -50,7 +50,12 @@ def main(out):
         seed(2, *[produce(d=1, body=bytes([i])) for i in range(80)], bytes([DRAIN]), rx, bytes([DRAIN]), rx),
         # new tokens, the peer hangs up with them outstanding
         seed(0, bytes([TOKEN, TOKEN]), produce(d=0, rp=3), bytes([DRAIN, HANGUP, 0]), rx),
-        # the peer scribbles over its tail on our records, then a reply right is destroyed
+        # regressions: a hostile record found by the drain of ROUTE_DEL or of the peer's hang-up
+        # freed the channel under its caller (use after free)
+        seed(0, produce(d=5), bytes([ROUTE_DEL, 0])),
+        seed(0, produce(d=5), bytes([HANGUP, 0])),
+        # the peer scribbles over its tail on our records, then a reply right is destroyed (the
+        # DROP_ONCE waited forever for room: now the channel drops)
         seed(0, produce(d=0, rp=1), bytes([DRAIN, SCRIBBLE, 2]) + struct.pack("<Q", 12345), rx),
     ]
     for s in seeds:
