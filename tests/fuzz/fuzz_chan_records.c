@@ -236,10 +236,15 @@ static void check_received(struct world *w, int pi, const mach_msg_header_t *h, 
                    {how, 0}};
         mach_msg_return_t mr = mach_msg(&reply.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof reply, 0,
                                         MACH_PORT_NULL, 0, MACH_PORT_NULL);
-        if (mr == MACH_MSG_SUCCESS)
+        /* MACH_SEND_INVALID_DEST after the copy-in (the channel went while sending): the
+         * message and its right are gone, as with any destination that dies meanwhile. */
+        if (mr == MACH_MSG_SUCCESS || mr == MACH_SEND_INVALID_DEST)
             return;
-        /* Not sent (the channel is gone, the ring full): the right is still ours. */
-        CHECK(mr == MACH_SEND_INVALID_DEST || mr == MACH_SEND_TIMED_OUT);
+        /* The ring is full: the message comes back to us with its right (pseudo-receive). */
+        CHECK(mr == MACH_SEND_TIMED_OUT);
+        CHECK(MACH_MSGH_BITS_REMOTE(reply.h.msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE);
+        CHECK(mach_port_deallocate(mach_task_self(), reply.h.msgh_remote_port) == KERN_SUCCESS);
+        return;
     }
     CHECK(mach_port_deallocate(mach_task_self(), h->msgh_remote_port) == KERN_SUCCESS);
 }
