@@ -240,9 +240,9 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
     return 0;
 }
 
-void chan_drain(struct chan *c) {
+/* The records of c, the one loop; chan_drain holds a use of c around it. */
+static void drain_records(struct chan *c) {
     struct chan_record rec;
-    c->unpark = false;
     while (!c->dropped) {
         enum chan_status st = chan_peek(&c->end, &rec, body_buf, sizeof body_buf);
         if (st == CHAN_EMPTY) {
@@ -270,4 +270,15 @@ void chan_drain(struct chan *c) {
             return;
         }
     }
+}
+
+void chan_drain(struct chan *c) {
+    c->unpark = false;
+    /* Taking a record may drop c under us: a message refused with the peer's reply token in it
+     * is destroyed, its send-once right becomes a DROP_ONCE for the peer, and a tail the peer
+     * broke drops the channel there (fuzz_chan_records found the use after free). A use of ours
+     * keeps c readable until the loop is done; the last use frees a dropped c. */
+    c->users++;
+    drain_records(c);
+    chan_unuse(c);
 }
