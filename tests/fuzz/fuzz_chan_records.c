@@ -107,6 +107,8 @@ struct world {
     uint32_t ticket_records;     /* ticket records the peer wrote */
     bool raw;                    /* the peer scribbled: no prediction of what the ring holds */
     bool hostile;                /* a record that can only be hostile was published */
+    bool hostile_token;          /* one naming a token past every token issued (a token issued
+                                    later may make it valid: then no prediction) */
 };
 
 static uint8_t rcv_buf[sizeof(mach_msg_header_t) + CHAN_MAX_BODY + 256] __attribute__((aligned(8)));
@@ -130,6 +132,7 @@ static void token_new(struct world *w) {
             port_destroy_send_once(port); /* table full: its notification comes at once */
         else if (t > w->max_token)
             w->max_token = t;
+        w->hostile_token = false;
         w->tokens_issued++;
     }
     ipc_unlock();
@@ -308,12 +311,16 @@ static void produce(struct world *w, struct reader *r) {
         bool ticket = rec.flags & CHAN_MSG_TICKET;
         if (ticket && (rec.body_len || rec.reply))
             w->hostile = true;
-        else if ((rec.flags & CHAN_MSG_DEST_ONCE) && (rec.dest == 0 || rec.dest > w->max_token) && !ticket)
+        else if ((rec.flags & CHAN_MSG_DEST_ONCE) && rec.dest == 0 && !ticket)
             w->hostile = true;
+        else if ((rec.flags & CHAN_MSG_DEST_ONCE) && rec.dest > w->max_token && !ticket)
+            w->hostile_token = true;
         else if (!(rec.flags & CHAN_MSG_DEST_ONCE) && rec.dest >= CHAN_SLOTS && !ticket)
             w->hostile = true;
-    } else if (rec.kind == CHAN_REC_DROP_ONCE && rec.flags == 0 && (rec.dest == 0 || rec.dest > w->max_token)) {
+    } else if (rec.kind == CHAN_REC_DROP_ONCE && rec.flags == 0 && rec.dest == 0) {
         w->hostile = true;
+    } else if (rec.kind == CHAN_REC_DROP_ONCE && rec.flags == 0 && rec.dest > w->max_token) {
+        w->hostile_token = true;
     }
 }
 
@@ -407,7 +414,7 @@ static void teardown(struct world *w) {
     if (c)
         chan_drain(c);
     c = chan_find(w->id);
-    if (c && w->hostile && !w->raw && !c->parked)
+    if (c && (w->hostile || w->hostile_token) && !w->raw && !c->parked)
         CHECK(!"a hostile record did not drop the channel");
     if (c) /* the peer goes: what is left in its ring is taken first, then the channel */
         chan_drop(c, false);
