@@ -311,6 +311,8 @@ static void produce(struct world *w, struct reader *r) {
         bool ticket = rec.flags & CHAN_MSG_TICKET;
         if (ticket && (rec.body_len || rec.reply))
             w->hostile = true;
+        else if (!ticket && rec.reply > CHAN_MAX_TOKENS) /* no peer's token is that large */
+            w->hostile = true;
         else if ((rec.flags & CHAN_MSG_DEST_ONCE) && rec.dest == 0 && !ticket)
             w->hostile = true;
         else if ((rec.flags & CHAN_MSG_DEST_ONCE) && rec.dest > w->max_token && !ticket)

@@ -131,7 +131,10 @@ static struct ipc_kmsg *take_ticket(struct chan *c, uint64_t number, bool *hosti
 /* A send-once token of the peer's, as a proxy holding the send-once right (the reply right of a
  * message that came on c). NULL when the token is in use already (hostile) or out of memory. */
 static struct ipc_port *token_proxy(struct chan *c, uint32_t token) {
-    if (token == 0 || handle_map_get(&c->proxies, token))
+    /* A peer's token is at most CHAN_MAX_TOKENS (its table's size): larger ones are hostile, and
+     * 0xffffffff is the map's tombstone key, which the map cannot hold (a proxy put under it was
+     * overwritten and leaked; found by fuzz_chan_records). */
+    if (token == 0 || token > CHAN_MAX_TOKENS || handle_map_get(&c->proxies, token))
         return NULL;
     struct ipc_port *proxy = transport_proxy_create(&chan_once_ops, (uint64_t)c->id << 32 | token);
     if (!proxy)

@@ -10,10 +10,10 @@ MSG, DROP = 1, 3          # low bits of produce's k byte
 DEST_ONCE, TICKET_F = 1, 2
 
 
-def produce(kind=MSG, flags=0, d=0, rp=0, msgh_id=5, tk=0, body=b""):
+def produce(kind=MSG, flags=0, d=0, rp=0, msgh_id=5, tk=0, body=b"", reply32=None):
     k = kind | (flags << 2)
-    out = bytes([PRODUCE, k, d, rp, msgh_id, tk, len(body)]) + body
-    return out
+    reply = bytes([rp]) if reply32 is None else bytes([0xf0]) + struct.pack("<I", reply32)
+    return bytes([PRODUCE, k, d]) + reply + bytes([msgh_id, tk, len(body)]) + body
 
 
 def seed(config, *ops):
@@ -54,6 +54,10 @@ def main(out):
         # freed the channel under its caller (use after free)
         seed(0, produce(d=5), bytes([ROUTE_DEL, 0])),
         seed(0, produce(d=5), bytes([HANGUP, 0])),
+        # regression: a peer's reply token 0xffffffff (the proxy map's tombstone key) leaked
+        # its proxy; now refused as hostile like any token past CHAN_MAX_TOKENS
+        seed(0, produce(d=0, reply32=0xffffffff), produce(d=0, rp=1), bytes([DRAIN]), rx),
+        seed(0, produce(flags=DEST_ONCE, d=1, reply32=0x10001), bytes([DRAIN]), rx),
         # the peer scribbles over its tail on our records, then a reply right is destroyed (the
         # DROP_ONCE waited forever for room: now the channel drops)
         seed(0, produce(d=0, rp=1), bytes([DRAIN, SCRIBBLE, 2]) + struct.pack("<Q", 12345), rx),
