@@ -126,6 +126,15 @@ if(TARGET machd_common)
                           LIBS machd_common CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/chan_ring)
 endif()
 
+# The meaning of direct-channel records in libmach's consumer: routes, send-once tokens,
+# tickets, DROP_ONCE, parking, against a hostile peer writing its side of a real channel
+# (tests/fuzz/fuzz_chan_records.c, docs/machd.md 9.3 "Hostile ring").
+if(TARGET mach_static AND TARGET mach_internal)
+  openmig_add_fuzz_target(NAME fuzz_chan_records SOURCES fuzz/fuzz_chan_records.c
+                          LIBS mach_static mach_internal
+                          CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/chan_records)
+endif()
+
 # The runtime authenticates machd (directory and daemon uid) before it speaks to it.
 if(TARGET machd_common)
   openmig_add_unit_test(NAME test_machd_trust SOURCES unit/runtime/test_machd_trust.c

@@ -262,10 +262,19 @@ void chan_reap(void) {
 void chan_drop(struct chan *c, bool hostile) {
     if (c->dropped)
         return;
-    if (!hostile)
+    if (!hostile) {
+        /* chan_drain may find c hostile and drop it, which frees it when no thread uses it: a
+         * use of ours keeps it readable until we looked (fuzz_chan_records found the use after
+         * free). */
+        c->users++;
         chan_drain(c);
-    if (!c->dropped) /* chan_drain may have found it hostile and dropped it already */
-        take_down(c, false);
+        if (c->dropped) {
+            chan_unuse(c);
+            return;
+        }
+        c->users--;
+    }
+    take_down(c, false);
 }
 
 void chan_drop_all(bool child) {
@@ -378,8 +387,15 @@ void chan_poll_all(void) {
             continue;
         if (c->backlog && !chan_flush_backlog(c))
             C.backlog_pending = true;
-        if (c->unpark || chan_pending(&c->end) || c->hup_at)
+        if (c->unpark || chan_pending(&c->end) || c->hup_at) {
+            c->users++; /* chan_drain may drop c as hostile: see chan_drop */
             chan_drain(c);
+            if (c->dropped) {
+                chan_unuse(c);
+                continue;
+            }
+            c->users--;
+        }
         /* A peer that is gone: once its records are in (tickets may still be on their way
          * through machd, for a while), the channel goes. */
         if (!c->dropped && c->hup_at && (!c->parked || now_ms() - c->hup_at > HUP_GRACE_MS))

@@ -86,6 +86,14 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
     struct chan *c = *cp;
     uint32_t id = c->id;
     while (!chan_has_room(&c->end, body_len)) {
+        /* A tail the peer wrote that cannot be (fuzz_chan_records): room never comes, and a
+         * thread destroying a reply right (DROP_ONCE) or replying without a timeout would wait
+         * forever. The peer is hostile: drop its channel (docs/machd.md 9.3, "Hostile ring"). */
+        if (!chan_tail_ok(&c->end)) {
+            chan_drop(c, true);
+            *cp = NULL;
+            return false;
+        }
         if (deadline && ms_left(deadline) == 0)
             return false;
         c->users++;
@@ -95,9 +103,9 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
         ipc_lock();
         chan_unuse(c);
         c = chan_find(id);
+        *cp = c; /* NULL when it went meanwhile: the caller says MACH_SEND_INVALID_DEST */
         if (!c)
             return false;
-        *cp = c;
     }
     return true;
 }
@@ -227,38 +235,32 @@ bool chan_flush_backlog(struct chan *c) {
     return true;
 }
 
+/* A message to a peer's token never blocks, as send-once messages never do in Mach: when the
+ * ring is full it waits in the channel's backlog, in order, and is written when room comes; a
+ * peer that lets CHAN_MAX_BACKLOG of them pile up is dropped as dead. */
 static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                    mach_msg_timeout_t timeout) {
+    (void)option, (void)timeout;
     struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
     if (!c)
         return MACH_SEND_INVALID_DEST;
     mach_msg_return_t mr;
-    if (option & MACH_SEND_ALWAYS) {
-        /* The core's own sends (notifications, forwarding): the lock may not be let go, so a
-         * full ring keeps the message in the backlog, in order. */
-        if (chan_flush_backlog(c) && write_once_now(c, kmsg, &mr))
-            return mr;
-        if (c->nbacklog >= CHAN_MAX_BACKLOG) { /* the peer reads nothing: as if it were dead */
-            chan_drop(c, true);
-            return MACH_SEND_INVALID_DEST;
-        }
-        c->nbacklog++;
-        kmsg->next = NULL;
-        if (c->backlog_tail)
-            c->backlog_tail->next = kmsg;
-        else
-            c->backlog = kmsg;
-        c->backlog_tail = kmsg;
-        return MACH_MSG_SUCCESS;
+    if (chan_flush_backlog(c) && !c->dropped && write_once_now(c, kmsg, &mr))
+        return mr;
+    if (c->dropped)
+        return MACH_SEND_INVALID_DEST;
+    if (c->nbacklog >= CHAN_MAX_BACKLOG) { /* the peer reads nothing: as if it were dead */
+        chan_drop(c, true);
+        return MACH_SEND_INVALID_DEST;
     }
-    struct timespec deadline;
-    if (option & MACH_SEND_TIMEOUT)
-        ipc_deadline_after_ms(&deadline, timeout);
-    const struct timespec *dl = (option & MACH_SEND_TIMEOUT) ? &deadline : NULL;
-    while (!chan_flush_backlog(c)) /* a user's send: wait for the backlog to go first */
-        if (!wait_ring_room(&c, 0, dl))
-            return c ? MACH_SEND_TIMED_OUT : MACH_SEND_INVALID_DEST;
-    return put_message(c, kmsg, CHAN_MSG_DEST_ONCE, (uint32_t)proxy->transport_handle, dl);
+    c->nbacklog++;
+    kmsg->next = NULL;
+    if (c->backlog_tail)
+        c->backlog_tail->next = kmsg;
+    else
+        c->backlog = kmsg;
+    c->backlog_tail = kmsg;
+    return MACH_MSG_SUCCESS;
 }
 
 const struct ipc_transport_ops chan_once_ops = {.send = once_send};
