@@ -3,7 +3,8 @@
  * and through the relay (MACHD_DIRECT=0). The peers (machd_transfer_peer) check the data and
  * report what they tried and what was lost on stderr.
  *
- * Under ASan (several times slower) the counts are divided by ASAN_SCALE, and the test says so. */
+ * Under ASan (several times slower) the counts are divided by ASAN_SCALE, and the test says so.
+ * MACHD_ATTACK_SEED=N replaces the transfer's seed (20261207), to replay another plan. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,7 +24,6 @@
 
 #define ASAN_SCALE 4u
 #define TRANSFER_MESSAGES 10000u /* both sender threads together */
-#define TRANSFER_SEED 20261207u
 #define STORM_CLIENTS 200u
 #define STORM_AT_ONCE 8u
 #define STORM_SEED 4242u
@@ -64,7 +64,8 @@ static void checksummed_transfer_loses_nothing(void **state) {
     (void)state;
     char per_thread[16], seed[24];
     snprintf(per_thread, sizeof per_thread, "%u", scaled(TRANSFER_MESSAGES) / 2);
-    snprintf(seed, sizeof seed, "%u", TRANSFER_SEED);
+    const char *env_seed = getenv("MACHD_ATTACK_SEED"); /* to reproduce another run's plan */
+    snprintf(seed, sizeof seed, "%s", env_seed ? env_seed : "20261207");
     const char *recv_args[] = {"xfer_recv", "attack.xfer", per_thread, seed, NULL};
     const char *send_args[] = {"xfer_send", "attack.xfer", per_thread, seed, NULL};
     print_message("path %s, seed %s, %s messages per sender thread\n", path_name(), seed, per_thread);
