@@ -4,10 +4,15 @@
  * (stderr says why). Reports go to stderr (stdout is the harness's "ready" pipe, closed after).
  *
  * Modes (NAME: a bootstrap name; N: messages per sender thread; SEED: the plan's seed):
- *   xfer_recv NAME N SEED   checks in NAME with a queue limit of 5 and receives 2 x N messages:
- *                           each exactly once, intact (checksum of body and OOL bytes, sizes as
- *                           planned), in order per sender thread; prints the tally
- *   xfer_send NAME N SEED   two threads, each sending its N planned messages with blocking sends
+ *   xfer_recv NAME N SEED [PLAN [QLIMIT [STOP_AFTER]]]
+ *                           checks in NAME with a queue limit of QLIMIT (5) and receives 2 x N
+ *                           messages: each exactly once, intact (checksum of body and OOL bytes,
+ *                           sizes as planned), in order per sender thread; prints the tally. With
+ *                           STOP_AFTER, it SIGSTOPs itself after that many (the test continues it)
+ *   xfer_send NAME N SEED [PLAN]
+ *                           two threads, each sending its N planned messages with blocking sends
+ *                           (PLAN: "mixed", the default, or "spilled": every message 32 - 256 KiB
+ *                           out of line, each a memfd)
  *   rpc_server NAME         answers checksummed calls until a STOP message, then waits (bounded)
  *                           for its own ports and names to be back to what they were at check-in
  *   rpc_call NAME [die]     calls until SIGUSR1, each answer checked; with "die": until the server
@@ -74,12 +79,16 @@ static uint32_t pick(uint64_t *r, uint32_t lo, uint32_t hi) { /* [lo, hi], multi
  * limit, CHAN_MAX_BODY) and just below; just above; large inline; OOL in the datagram (< 32 KiB),
  * spilled (32 KiB - 1 MiB), 1 - 8 MiB; one 64 MiB and one 16 - 64 MiB region per thread. One in
  * ten carries a send right. */
+static bool spilled_plan;
+
 static struct plan plan_of(uint64_t seed, uint32_t thread, uint32_t seq, uint32_t n) {
     uint64_t r = mix(seed * 0x100000001b3ull + thread * 0x10000000ull + seq);
     struct plan p = {0, 0, false};
     uint32_t k = (uint32_t)(r % 1000);
     uint32_t m = sizeof(struct meta);
-    if (seq == n / 3)
+    if (spilled_plan)
+        p.ool_len = pick(&r, 32u << 10, 256u << 10);
+    else if (seq == n / 3)
         p.ool_len = 64u << 20;
     else if (seq == 2 * n / 3)
         p.ool_len = pick(&r, 16u << 20, 64u << 20);
@@ -217,6 +226,9 @@ static int parse(const uint8_t *buf, mach_port_t *carried, const uint8_t **ool, 
     return (int)(h->msgh_size - off);
 }
 
+/* The receive buffer of the single-threaded modes (receiver, server, callers). */
+static uint8_t rcv_buf[RCV_BUF];
+
 /* ---- checksummed transfer ---- */
 
 struct sender {
@@ -234,6 +246,7 @@ static void *send_thread(void *arg) {
     mach_port_t carried;
     if (!buf || mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &carried) != KERN_SUCCESS) {
         s->failed = peer_failed(2, "thread %u: set-up", s->thread);
+        free(buf);
         return NULL;
     }
     for (uint32_t seq = 0; seq < s->n; seq++) {
@@ -241,7 +254,7 @@ static void *send_thread(void *arg) {
         vm_address_t ool = 0;
         if (p.ool_len && vm_allocate(mach_task_self(), &ool, p.ool_len, VM_FLAGS_ANYWHERE) != KERN_SUCCESS) {
             s->failed = peer_failed(3, "thread %u seq %u: vm_allocate %u", s->thread, seq, p.ool_len);
-            return NULL;
+            break;
         }
         uint8_t *in;
         mach_msg_size_t size = build(buf, &p, s->dest, MACH_MSG_TYPE_COPY_SEND, carried, (void *)ool, &in);
@@ -269,7 +282,7 @@ static void *send_thread(void *arg) {
         if (mr != MACH_MSG_SUCCESS) {
             s->failed = peer_failed(4, "thread %u seq %u (%u inline, %u OOL): send %#x", s->thread, seq,
                                     p.inline_len, p.ool_len, mr);
-            return NULL;
+            break;
         }
         s->bytes += size + p.ool_len;
     }
@@ -346,15 +359,15 @@ static int check_one(const uint8_t *buf, uint64_t seed, uint32_t n, uint32_t *th
     return bad;
 }
 
-static int xfer_recv(const char *name, uint32_t n, uint64_t seed) {
+static int xfer_recv(const char *name, uint32_t n, uint64_t seed, mach_port_msgcount_t qlimit, uint32_t stop_after) {
     mach_port_t port = peer_service(name, true);
-    set_qlimit(port, QUEUE_LIMIT);
-    uint8_t *buf = malloc(RCV_BUF);
+    set_qlimit(port, qlimit);
+    uint8_t *buf = rcv_buf;
     uint8_t *seen[THREADS];
     uint32_t next[THREADS] = {0};
     for (int t = 0; t < THREADS; t++)
         seen[t] = calloc(n ? n : 1, 1);
-    CHECK(1, buf && seen[0] && seen[1], "malloc");
+    CHECK(1, seen[0] && seen[1], "malloc");
     ready();
     struct tally ty = {0};
     uint32_t total = THREADS * n;
@@ -369,6 +382,8 @@ static int xfer_recv(const char *name, uint32_t n, uint64_t seed) {
         CHECK(2, mr == MACH_MSG_SUCCESS, "receive: %#x", mr);
         if (ty.received + ty.duplicated == 0)
             t0 = now_s();
+        if (stop_after && ty.received == stop_after)
+            raise(SIGSTOP); /* every thread stops: nobody reads machd or the ring meanwhile */
         uint32_t thread, seq;
         int bad = check_one(buf, seed, n, &thread, &seq);
         if (bad == 10)
@@ -407,6 +422,8 @@ static int xfer_recv(const char *name, uint32_t n, uint64_t seed) {
                 fprintf(stderr, "  lost: thread %u seq %u (%u inline bytes, %u OOL bytes%s)\n", t, s, p.inline_len,
                         p.ool_len, p.port ? ", a send right" : "");
             }
+    for (int t = 0; t < THREADS; t++)
+        free(seen[t]);
     CHECK(3, lost == 0 && ty.duplicated == 0 && ty.out_of_order == 0, "messages lost, duplicated or reordered");
     CHECK(4, first_bad == 0, "corrupt messages");
     return 0;
@@ -435,8 +452,7 @@ static void stats_line(const char *what, const struct openmig_ipc_stats *s) {
 
 static int rpc_server(const char *name) {
     mach_port_t port = peer_service(name, true);
-    uint8_t *buf = malloc(RCV_BUF);
-    CHECK(1, buf != NULL, "malloc");
+    uint8_t *buf = rcv_buf;
     struct openmig_ipc_stats base, now;
     openmig_ipc_stats_get(&base);
     ready();
@@ -565,8 +581,8 @@ static int rpc_call(const char *name, bool until_death) {
     struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
     sigaction(SIGUSR1, &sa, NULL);
     mach_port_t port = peer_service(name, false), reply_port;
-    uint8_t *buf = malloc(RCV_BUF);
-    CHECK(1, buf && mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS,
+    uint8_t *buf = rcv_buf;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS,
           "allocate");
     ready();
     uint64_t r = (uint64_t)getpid();
@@ -606,8 +622,8 @@ static int rpc_call(const char *name, bool until_death) {
 
 static int rpc_storm(const char *name, uint64_t seed) {
     mach_port_t port = peer_service(name, false), reply_port;
-    uint8_t *buf = malloc(RCV_BUF);
-    if (!buf || mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) != KERN_SUCCESS)
+    uint8_t *buf = rcv_buf;
+    if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) != KERN_SUCCESS)
         return 1;
     uint64_t r = seed;
     for (uint32_t seq = 0;; seq++) {
@@ -629,8 +645,10 @@ int main(int argc, char **argv) {
     const char *name = argv[2];
     uint32_t n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 0;
     uint64_t seed = argc > 4 ? strtoull(argv[4], NULL, 10) : 1;
+    spilled_plan = argc > 5 && !strcmp(argv[5], "spilled");
     if (!strcmp(mode, "xfer_recv"))
-        return xfer_recv(name, n, seed);
+        return xfer_recv(name, n, seed, argc > 6 ? (mach_port_msgcount_t)strtoul(argv[6], NULL, 10) : QUEUE_LIMIT,
+                         argc > 7 ? (unsigned)strtoul(argv[7], NULL, 10) : 0);
     if (!strcmp(mode, "xfer_send"))
         return xfer_send(name, n, seed);
     if (!strcmp(mode, "rpc_server"))
