@@ -76,24 +76,13 @@ static int check_path(int step, bool sent) {
     return 0;
 }
 
-static mach_port_t service(const char *name, bool own) {
-    mach_port_t port = MACH_PORT_NULL;
-    kern_return_t kr = own ? bootstrap_check_in(bootstrap_port, name, &port)
-                           : bootstrap_look_up(bootstrap_port, name, &port);
-    if (kr != KERN_SUCCESS) {
-        fprintf(stderr, "%s %s: bootstrap %s: %#x\n", PEER_NAME, mode, name, kr);
-        exit(90);
-    }
-    return port;
-}
-
 static mach_msg_return_t receive(mach_port_t port, union any_msg *m, mach_msg_option_t extra) {
     return mach_msg(&m->plain.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT | extra, 0, sizeof *m, port, TIMEOUT_MS,
                     MACH_PORT_NULL);
 }
 
 static int order_recv(const char *name, uint32_t n) {
-    mach_port_t port = service(name, true);
+    mach_port_t port = peer_service(name, true);
     ready();
     for (uint32_t i = 0; i < n; i++) {
         union any_msg m;
@@ -120,7 +109,7 @@ static int order_recv(const char *name, uint32_t n) {
 }
 
 static int order_send(const char *name, uint32_t n) {
-    mach_port_t port = service(name, false);
+    mach_port_t port = peer_service(name, false);
     mach_port_t carried;
     CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &carried) == KERN_SUCCESS, "allocate");
     ready();
@@ -154,7 +143,7 @@ static int order_send(const char *name, uint32_t n) {
 
 /* Answers n requests; the one numbered die_at (if any) is not answered: the server exits. */
 static int rpc_server(const char *name, uint32_t n, uint32_t die_at) {
-    mach_port_t port = service(name, true);
+    mach_port_t port = peer_service(name, true);
     ready();
     for (uint32_t i = 0; i < n; i++) {
         union any_msg m;
@@ -198,7 +187,7 @@ static mach_msg_return_t call(mach_port_t port, mach_port_t reply_port, uint32_t
 }
 
 static int rpc_client(const char *name, uint32_t n) {
-    mach_port_t port = service(name, false);
+    mach_port_t port = peer_service(name, false);
     mach_port_t reply_port;
     CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
     ready();
@@ -217,7 +206,7 @@ static int rpc_client(const char *name, uint32_t n) {
 }
 
 static int rpc_orphan(const char *name) {
-    mach_port_t port = service(name, false);
+    mach_port_t port = peer_service(name, false);
     mach_port_t reply_port;
     CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
     ready();
@@ -236,7 +225,7 @@ static int rpc_orphan(const char *name) {
  * sender's service port (a checked-in service's port has a send right in machd's name table:
  * it would never see no-senders). */
 static int nosend_recv(const char *name, uint32_t n) {
-    mach_port_t service_port = service(name, false), port, previous = MACH_PORT_NULL;
+    mach_port_t service_port = peer_service(name, false), port, previous = MACH_PORT_NULL;
     CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port) == KERN_SUCCESS, "allocate");
     CHECK(1, mach_port_request_notification(mach_task_self(), port, MACH_NOTIFY_NO_SENDERS, 1, port,
                                             MACH_MSG_TYPE_MAKE_SEND_ONCE, &previous) == KERN_SUCCESS,
@@ -266,7 +255,7 @@ static int nosend_recv(const char *name, uint32_t n) {
 }
 
 static int nosend_send(const char *name, uint32_t n) {
-    mach_port_t service_port = service(name, true);
+    mach_port_t service_port = peer_service(name, true);
     ready();
     union any_msg got;
     CHECK(1, receive(service_port, &got, 0) == MACH_MSG_SUCCESS && got.port.port.name != MACH_PORT_NULL,
@@ -288,7 +277,7 @@ static int nosend_send(const char *name, uint32_t n) {
 }
 
 static int audit_recv(const char *name) {
-    mach_port_t port = service(name, true);
+    mach_port_t port = peer_service(name, true);
     ready();
     for (int i = 0; i < 2; i++) {
         struct {
@@ -309,7 +298,7 @@ static int audit_recv(const char *name) {
 }
 
 static int audit_send(const char *name) {
-    mach_port_t port = service(name, false);
+    mach_port_t port = peer_service(name, false);
     ready();
     for (int i = 0; i < 2; i++) {
         struct plain_msg m = {0};

@@ -1,12 +1,14 @@
 /* peer_check.h: step-numbered checks for the libmach test peers (machd_*_peer.c): a failed check
  * prints the peer's mode, the step and why on stderr and returns the step number, which becomes
  * the peer's exit status; ready() tells the harness the peer is set up; look_up_status() asks
- * the bootstrap service about a name. */
+ * the bootstrap service about a name; peer_service() checks a name in or looks it up. */
 #ifndef OPENMIG_PEER_CHECK_H
 #define OPENMIG_PEER_CHECK_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <mach/mach.h>
 #include <servers/bootstrap.h>
@@ -43,6 +45,18 @@ static inline kern_return_t look_up_status(const char *name) {
     if (kr == KERN_SUCCESS)
         mach_port_deallocate(mach_task_self(), port);
     return kr;
+}
+
+/* NAME's port: checked in (own) or looked up; exits 90 when bootstrap refuses. */
+static inline mach_port_t peer_service(const char *name, bool own) {
+    mach_port_t port = MACH_PORT_NULL;
+    kern_return_t kr = own ? bootstrap_check_in(bootstrap_port, name, &port)
+                           : bootstrap_look_up(bootstrap_port, name, &port);
+    if (kr != KERN_SUCCESS) {
+        fprintf(stderr, "%s %s: bootstrap %s: %#x\n", PEER_NAME, mode, name, kr);
+        exit(90);
+    }
+    return port;
 }
 
 #endif
