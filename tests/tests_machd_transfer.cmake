@@ -27,6 +27,4 @@ if(TARGET machd AND TARGET mach_static)
   # bin/tests/machd_transfer a_stopped_receiver_of_many_memfds_loses_nothing (MACHD_DIRECT=0 too).
   openmig_add_cross_process_test(machd_transfer.a_stopped_receiver_of_many_memfds_loses_nothing "machd;attack"
                                  machd_transfer a_stopped_receiver_of_many_memfds_loses_nothing)
-  set_tests_properties(machd_transfer.a_stopped_receiver_of_many_memfds_loses_nothing
-                       machd_transfer.a_stopped_receiver_of_many_memfds_loses_nothing.relay PROPERTIES DISABLED TRUE)
 endif()

@@ -40,9 +40,15 @@
  * spilled messages are retried this often. */
 #define FD_RETRY_MS 10
 /* Spilled messages (each holding a memfd) machd queues towards one task, and towards all tasks
- * together, before refusing more (MACH_SEND_NO_BUFFER): machd's descriptor table stays bounded. */
+ * together. Past the soft limits a sender's spilled message is still taken (its mach_msg said
+ * success: it must be delivered) but the sender is not read again until the receiver's queue is
+ * down to half: each sender puts at most one more there. Only past the hard limits (more senders
+ * at once than that) is a message refused (MACH_SEND_NO_BUFFER): machd's descriptor table stays
+ * bounded. */
 #define CONN_OUT_FD_LIMIT 64u
 #define SERVER_OUT_FD_LIMIT 4096u
+#define CONN_OUT_FD_HARD 1024u
+#define SERVER_OUT_FD_HARD 8192u
 /* Datagrams read from one connection per readiness event. One: epoll (level-triggered) reports
  * the connection again if more are queued, and light traffic saves the recv that would only
  * return EAGAIN; a busy task cannot starve the others either way. */
@@ -60,6 +66,24 @@ struct out_packet {
 };
 
 /* ---- output ---- */
+
+static void watch_update(struct machd_server *s, struct conn *c);
+
+/* Senders held back on receiver r's memfds are read again once r's queue is down to half its
+ * soft limit, or r is gone (`gone`). */
+static void release_fd_held(struct machd_server *s, struct conn *r, bool gone) {
+    if (!s->fd_held)
+        return;
+    bool drained = gone || r->out_fds <= CONN_OUT_FD_LIMIT / 2;
+    if (!drained)
+        return;
+    for (struct conn *c = s->conns; c; c = c->next)
+        if (c->fd_wait_on == r) {
+            c->fd_wait_on = NULL;
+            s->fd_held--;
+            watch_update(s, c);
+        }
+}
 
 static void conn_kill(struct machd_server *s, struct conn *c, const char *why) {
     if (c->dead)
@@ -83,6 +107,7 @@ static void drop_output(struct machd_server *s, struct conn *c) {
     c->out_tail = NULL;
     c->out_bytes = 0;
     c->out_fds = 0;
+    release_fd_held(s, c, true);
 }
 
 /* The task closed its end: what it sent before still counts (a task may exit right after its
@@ -95,7 +120,8 @@ static void peer_gone(struct machd_server *s, struct conn *c) {
 /* Whether machd reads c's requests now: not while c's answers pile up unread past the limit
  * (back-pressure: the task's sends wait in its socket), nor while machd drains to stop. */
 static bool conn_wants_in(const struct machd_server *s, const struct conn *c) {
-    return !s->draining && !c->held_back && c->out_bytes <= CONN_OUT_LIMIT && c->out_fds <= CONN_OUT_FD_LIMIT;
+    return !s->draining && !c->held_back && !c->fd_wait_on && c->out_bytes <= CONN_OUT_LIMIT &&
+           c->out_fds <= CONN_OUT_FD_LIMIT;
 }
 
 static void watch_update(struct machd_server *s, struct conn *c) {
@@ -148,6 +174,7 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
         }
         free(p);
     }
+    release_fd_held(s, c, false);
     watch_update(s, c);
 }
 
@@ -171,7 +198,7 @@ static bool hook_room(void *ctx, void *conn, size_t len) {
 static bool hook_room_fd(void *ctx, void *conn) {
     struct machd_server *s = ctx;
     struct conn *c = conn;
-    return !c->dead && (c->peer_gone || (c->out_fds < CONN_OUT_FD_LIMIT && s->out_fds < SERVER_OUT_FD_LIMIT));
+    return !c->dead && (c->peer_gone || (c->out_fds < CONN_OUT_FD_HARD && s->out_fds < SERVER_OUT_FD_HARD));
 }
 
 /* Sends or queues one datagram with nfds descriptors (a spilled payload's memfd, a channel's
@@ -221,6 +248,8 @@ static void hook_send_fds(void *ctx, void *conn, const uint8_t *bytes, size_t le
     if (nfds > 0) {
         c->out_fds++;
         s->out_fds++;
+        if (c->out_fds > CONN_OUT_FD_LIMIT)
+            s->fd_pressed = c; /* the sender of the datagram being handled waits (read_conn) */
     }
     memcpy(p->data, bytes, len);
     if (c->out_tail)
@@ -289,6 +318,10 @@ static void hook_queued(void *ctx, void *conn, uint32_t *datagrams, uint64_t *by
 /* ---- connections ---- */
 
 static void conn_reap(struct machd_server *s, struct conn *c) {
+    if (c->fd_wait_on) {
+        c->fd_wait_on = NULL;
+        s->fd_held--;
+    }
     if (c->task)
         broker_task_destroy(s->broker, c->task); /* may mark other connections dead */
     s->io.other_calls += c->pidfd >= 0 ? 4 : 2; /* epoll_ctl and close of each descriptor */
@@ -432,7 +465,14 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             return;
         }
         bool was_greeted = c->greeted;
+        s->fd_pressed = NULL;
         dispatch_datagram(s, c, (size_t)n, fds, nfds, extra);
+        if (s->fd_pressed && s->fd_pressed != c && !c->fd_wait_on && !c->dead) {
+            c->fd_wait_on = s->fd_pressed; /* it filled that task's memfd queue: wait */
+            s->fd_held++;
+            watch_update(s, c);
+        }
+        s->fd_pressed = NULL;
         if (!was_greeted && c->greeted) {
             const struct machd_audit *id = broker_task_identity(c->task);
             machd_log(LOG_INFO, "task pid %u uid %u connected (task id %llu)", id->pid, id->uid,

@@ -33,6 +33,7 @@ struct conn {
     bool want_out;   /* EPOLLOUT registered (output queued) */
     bool want_in;    /* EPOLLIN registered (see conn_wants_in) */
     bool held_back;  /* the broker stopped reading it (it sends past a full queue) */
+    struct conn *fd_wait_on; /* not read until this task's queued memfds drain (server.c) */
     bool peer_gone;  /* writing failed (the task closed its end): drop output, keep reading
                         what it wrote before it went, until EOF */
     struct out_packet *out_head, *out_tail;
@@ -52,6 +53,9 @@ struct machd_server {
     struct conn *conns;
     size_t dead_count;
     uint32_t out_fds; /* queued memfds, all connections */
+    struct conn *fd_pressed;  /* the receiver the datagram being handled pushed past its soft
+                                 memfd limit (its sender is then held back), or NULL */
+    uint32_t fd_held;         /* connections held back on memfds (fd_wait_on set) */
     bool fd_retry;    /* a flush met ETOOMANYREFS: flush again soon */
     uint32_t connections_per_uid; /* machd_limits */
     bool draining;    /* stopping: writing what was accepted, reading nothing new */
