@@ -50,6 +50,16 @@ if(TARGET machd)
   endif()
 endif()
 
+# Benchmark (not a test): bin/bench/bench_space_memory [ports] [machd entries]: resident memory
+# of one space and of machd at start, peak and after everything is destroyed (docs/runtime.md).
+if(TARGET machd AND TARGET mach_static)
+  add_executable(bench_space_memory bench/bench_space_memory.c)
+  target_link_libraries(bench_space_memory PRIVATE mach_static mach_internal)
+  target_compile_definitions(bench_space_memory PRIVATE MACHD_BIN="$<TARGET_FILE:machd>")
+  set_target_properties(bench_space_memory PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
+  add_dependencies(bench_space_memory machd)
+endif()
+
 # Benchmark (not a test): bin/bench/bench_machd [iterations] [runs] (docs/machd.md 8). The MIG
 # rows use stubs generated from bench/bench_machd_mig.defs; the ONC RPC row needs rpcgen and
 # libtirpc (scripts/deps.sh: rpcsvc-proto, libtirpc-dev) and is left out (printed as n/a) without.
