@@ -1,4 +1,5 @@
-/* Benchmark (not a test): memory that comes back (issue 13, part 5; docs/runtime.md "Memory").
+/* Benchmark (not a test): memory that comes back (issue 13, part 5; docs/runtime.md, "Memory
+ * that comes back").
  * Usage: bench_space_memory [ports in one space, default 1000000] [machd entries, default 65000]
  *
  * 1. One space: VmRSS at start, after allocating N receive rights (each with a send right, so
