@@ -62,7 +62,7 @@ static bool chunks_extend(struct ipc_space *space, uint32_t last) {
   uint32_t first = space->nchunks, added = last + 1 - first;
   memmove(space->avail + added, space->avail, space->navail * sizeof *space->avail);
   for (uint32_t c = first; c <= last; c++) {
-    space->chunks[c] = (struct ipc_chunk){.free_head = IPC_CHUNK_NONE, .gen = IPC_GEN_FIRST,
+    space->chunks[c] = (struct ipc_chunk){.free_head = IPC_CHUNK_NONE, .gen = space->tail_gen,
                                           .listed = true};
     space->avail[last - c] = c;
   }
@@ -121,6 +121,13 @@ static void chunks_shrink(struct ipc_space *space) {
   if (space->spare != UINT32_MAX && space->spare >= n) chunk_release(space, space->spare);
   uint32_t cap = space->chunks_cap;
   while (cap > 4 && n <= cap / 4) cap /= 2;
+  /* Chunks appended later start past every name the dropped ones gave. */
+  uint8_t far = 0;
+  for (uint32_t c = n; c < space->nchunks; c++) {
+    uint8_t d = (uint8_t)(space->chunks[c].gen - space->tail_gen);
+    if (d > far) far = d;
+  }
+  space->tail_gen = (uint8_t)(space->tail_gen + far);
   uint32_t kept = 0;
   for (uint32_t i = 0; i < space->navail; i++)
     if (space->avail[i] < n) space->avail[kept++] = space->avail[i];
@@ -377,6 +384,7 @@ struct ipc_space *ipc_space_create(const audit_token_t *audit) {
   struct ipc_space *space = calloc(1, sizeof *space);
   if (!space) return NULL;
   space->active = true;
+  space->tail_gen = IPC_GEN_FIRST;
   space->spare = UINT32_MAX;
   if (audit) {
     space->audit = *audit;

@@ -43,6 +43,8 @@ struct ipc_space {
   uint32_t *avail;              /* chunks that may have a free slot (released ones included),
                                    a stack: the top one is used first; capacity chunks_cap */
   uint32_t navail;
+  uint8_t tail_gen;             /* generation of chunks appended to the table: past that of
+                                   every chunk dropped from its end */
   uint32_t spare;               /* an empty chunk kept made (UINT32_MAX: none), so a name that
                                    comes and goes alone in a chunk does not remake it each time */
   struct ipc_rmap_slot *rmap;   /* port -> index, open addressing */
