@@ -25,7 +25,8 @@ if(TARGET machd)
     senders_gone_when_the_last_outside_send_right_dies
     port_destroyed_notification_moves_the_receive_right
     forged_names_and_rights_not_held_are_refused replayed_request_is_refused
-    client_deaths_leave_counts_and_memory_where_they_were many_rpcs_and_killed_clients_leave_no_trace)
+    client_deaths_leave_counts_and_memory_where_they_were many_rpcs_and_killed_clients_leave_no_trace
+    task_with_many_entries_leaves_counts_and_memory_at_baseline)
   if(TARGET mach_static)
     list(APPEND MACHD_E2E_TESTS mach_msg_rpc_between_processes mach_msg_receive_right_moves_with_queued_messages
                                 mach_msg_client_gets_send_once_notification_when_server_dies
@@ -48,6 +49,16 @@ if(TARGET machd)
     target_compile_definitions(machd_e2e PRIVATE MACHD_RPC_PEER="$<TARGET_FILE:machd_rpc_peer>")
     add_dependencies(machd_e2e machd_rpc_peer)
   endif()
+endif()
+
+# Benchmark (not a test): bin/bench/bench_space_memory [ports] [machd entries]: resident memory
+# of one space and of machd at start, peak and after everything is destroyed (docs/runtime.md).
+if(TARGET machd AND TARGET mach_static)
+  add_executable(bench_space_memory bench/bench_space_memory.c)
+  target_link_libraries(bench_space_memory PRIVATE mach_static mach_internal)
+  target_compile_definitions(bench_space_memory PRIVATE MACHD_BIN="$<TARGET_FILE:machd>")
+  set_target_properties(bench_space_memory PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
+  add_dependencies(bench_space_memory machd)
 endif()
 
 # Benchmark (not a test): bin/bench/bench_machd [iterations] [runs] (docs/machd.md 8). The MIG

@@ -139,6 +139,7 @@ struct broker {
     struct handle_map channel_ids; /* channel id -> struct channel (broker_channel.c) */
     uint32_t last_channel;         /* the last channel id given (ids are never reused) */
     uint32_t last_route_serial; /* route serials handed out (never reused; broker_channel.c) */
+    uint32_t freed_since_trim;  /* entries freed by task deaths since the heap was last trimmed */
 };
 
 /* Whether a disposition carries a send-once right (MOVE_ or MAKE_SEND_ONCE). */

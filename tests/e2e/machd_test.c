@@ -523,6 +523,55 @@ static void client_deaths_leave_counts_and_memory_where_they_were(void **state) 
     tc_close(srv);
 }
 
+/* A task that held 50,000 entries (receive rights it exported to a server, which holds as
+ * many send rights) disconnects, then the server: machd's task, port and entry counts come back
+ * to where they were, and so does its resident memory (its per-task tables are freed, the
+ * heap trimmed), not a third of the peak as before (issue 13, part 5). */
+static void task_with_many_entries_leaves_counts_and_memory_at_baseline(void **state) {
+    (void)state;
+    enum { ENTRIES = 50000, PER_MSG = 1000 };
+    static struct machd_right rights[PER_MSG];
+    struct tc *obs = tc_open(&daemon_proc);
+    uint32_t tasks0, ports0, entries0, ports1, entries1, peak_entries;
+    uint64_t rss0 = 0, rss1, peak;
+    for (int round = 0; round < 2; round++) { /* round 0 warms the allocator up */
+        struct tc *srv = tc_open(&daemon_proc), *cli = tc_open(&daemon_proc);
+        uint32_t recv, svc;
+        assert_int_equal(tc_check_in(srv, "svc.many.entries", &recv), 0);
+        assert_int_equal(tc_look_up(cli, "svc.many.entries", &svc), 0);
+        if (round == 1)
+            tc_stats(obs, &tasks0, &ports0, &entries0, &rss0);
+        for (uint32_t done = 0; done < ENTRIES; done += PER_MSG) {
+            for (uint32_t i = 0; i < PER_MSG; i++)
+                rights[i] = mh_right(MACHD_HANDLE_TASK_BIT | (done + i + 1), MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW);
+            memset(&cli->out, 0, sizeof cli->out);
+            cli->out.type = MACHD_MSG_SEND;
+            cli->out.u.send.dest = mh_right(svc, MACHD_DISP_COPY_SEND, 0);
+            cli->out.u.send.reply = MH_NO_RIGHT;
+            cli->out.u.send.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX;
+            cli->out.u.send.p.rights = rights;
+            cli->out.u.send.p.right_count = PER_MSG;
+            tc_send(cli);
+            assert_int_equal(tc_expect(cli, MACHD_SEND_REPLY)->u.send_reply.status, 0);
+            assert_int_equal(tc_expect(srv, MACHD_MSG_DELIVER)->u.deliver.p.right_count, PER_MSG);
+        }
+        tc_stats(obs, NULL, NULL, &peak_entries, &peak);
+        assert_true(peak_entries >= 2u * ENTRIES);
+        tc_close(cli);
+        tc_close(srv);
+        tc_settle(obs, 1, &ports1, &entries1, &rss1);
+    }
+    assert_int_equal(tasks0, 3);
+    assert_int_equal(ports1 + 1, ports0); /* the service's port is gone with its server */
+    assert_int_equal(entries1 + 2, entries0); /* and so are its receive and send entries */
+    print_message("machd rss: %llu KiB before, %llu KiB at the peak, %llu KiB after\n",
+                  (unsigned long long)rss0 / 1024, (unsigned long long)peak / 1024,
+                  (unsigned long long)rss1 / 1024);
+    /* Before tables shrank and the heap was trimmed, about 12 MiB stayed. */
+    mh_expect_rss_within(rss0, rss1, 2 * 1024 * 1024);
+    tc_close(obs);
+}
+
 /* 30,000 RPCs by default to keep the suite quick on a loaded 2-core box; MACHD_TEST_RPCS=100000
  * runs the full count of issue 5. */
 static void many_rpcs_and_killed_clients_leave_no_trace(void **state) {
@@ -659,6 +708,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(forged_names_and_rights_not_held_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(replayed_request_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(client_deaths_leave_counts_and_memory_where_they_were, setup, teardown),
+        cmocka_unit_test_setup_teardown(task_with_many_entries_leaves_counts_and_memory_at_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(many_rpcs_and_killed_clients_leave_no_trace, setup, teardown),
 #ifdef MACHD_RPC_PEER
         cmocka_unit_test_setup_teardown(mach_msg_rpc_between_processes, setup, teardown),

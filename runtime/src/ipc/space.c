@@ -15,30 +15,162 @@
 #define IPC_GEN_STEP 4u
 
 static struct ipc_entry *slot_at(struct ipc_space *space, uint32_t index) {
-  uint32_t chunk = index / IPC_ENTRY_CHUNK;
-  if (chunk >= space->nchunks || space->chunks[chunk] == NULL) return NULL;
-  return &space->chunks[chunk][index % IPC_ENTRY_CHUNK];
+  uint32_t c = index / IPC_ENTRY_CHUNK;
+  if (c >= space->nchunks || space->chunks[c].slots == NULL) return NULL;
+  return &space->chunks[c].slots[index % IPC_ENTRY_CHUNK];
 }
 
-/* Makes sure the slot for index exists (allocating its chunk). */
+/* ---- the chunk table ----
+ * Chunks are made when a name is needed in them and released with their last name, so a space
+ * gives back what a peak of names took (issue 13): only one empty chunk stays made (the spare),
+ * and trailing released chunks leave the table once they are three quarters of it. The avail
+ * stack lists every chunk that may have a free slot (each at most once): allocation takes the
+ * top one, and a slot freed in a chunk not listed lists it, so names are reused LIFO by chunk. */
+
+static bool chunks_resize(struct ipc_space *space, uint32_t cap) {
+  struct ipc_chunk *chunks = malloc(cap * sizeof *chunks);
+  uint32_t *avail = malloc(cap * sizeof *avail);
+  if (!chunks || !avail) {
+    free(chunks);
+    free(avail);
+    return false;
+  }
+  if (space->nchunks) memcpy(chunks, space->chunks, space->nchunks * sizeof *chunks);
+  if (space->navail) memcpy(avail, space->avail, space->navail * sizeof *avail);
+  free(space->chunks);
+  free(space->avail);
+  space->chunks = chunks;
+  space->avail = avail;
+  space->chunks_cap = cap;
+  return true;
+}
+
+static void avail_push(struct ipc_space *space, uint32_t c) {
+  if (space->chunks[c].listed) return;
+  space->chunks[c].listed = true;
+  space->avail[space->navail++] = c;
+}
+
+/* Appends released chunks up to chunk `last`, listed below the chunks listed already, lowest
+ * first in line (fresh names keep rising from the lowest new index). */
+static bool chunks_extend(struct ipc_space *space, uint32_t last) {
+  if (last >= space->chunks_cap) {
+    uint32_t cap = space->chunks_cap ? space->chunks_cap : 4;
+    while (cap <= last) cap *= 2;
+    if (!chunks_resize(space, cap)) return false;
+  }
+  uint32_t first = space->nchunks, added = last + 1 - first;
+  memmove(space->avail + added, space->avail, space->navail * sizeof *space->avail);
+  for (uint32_t c = first; c <= last; c++) {
+    space->chunks[c] = (struct ipc_chunk){.free_head = IPC_CHUNK_NONE, .gen = space->tail_gen,
+                                          .listed = true};
+    space->avail[last - c] = c;
+  }
+  space->navail += added;
+  space->nchunks = last + 1;
+  return true;
+}
+
+/* Allocates the slots of released chunk c, all free, at the chunk's next generation. */
+static bool chunk_make(struct ipc_space *space, uint32_t c) {
+  struct ipc_chunk *ch = &space->chunks[c];
+  struct ipc_entry *slots = calloc(IPC_ENTRY_CHUNK, sizeof *slots);
+  if (!slots) return false;
+  ch->free_head = IPC_CHUNK_NONE;
+  for (uint32_t i = IPC_ENTRY_CHUNK; i-- > 0;) {
+    slots[i].gen = ch->gen;
+    uint32_t index = c * IPC_ENTRY_CHUNK + i;
+    if (index == 0 || index > IPC_SPACE_MAX_INDEX) continue; /* never a name */
+    slots[i].next_free = ch->free_head;
+    ch->free_head = (uint16_t)i;
+  }
+  ch->slots = slots;
+  ch->used = 0;
+  space->made++;
+  return true;
+}
+
+/* Frees the slots of empty chunk c. Its next generation is that of its most advanced slot, so
+ * a name it gave before stays invalid when it is made again (up to the 8-bit wrap, as for any
+ * slot). */
+static void chunk_release(struct ipc_space *space, uint32_t c) {
+  struct ipc_chunk *ch = &space->chunks[c];
+  uint8_t far = 0;
+  for (uint32_t i = 0; i < IPC_ENTRY_CHUNK; i++) {
+    uint8_t d = (uint8_t)(ch->slots[i].gen - ch->gen);
+    if (d > far) far = d;
+  }
+  ch->gen = (uint8_t)(ch->gen + far);
+  free(ch->slots);
+  ch->slots = NULL;
+  ch->free_head = IPC_CHUNK_NONE;
+  space->made--;
+  if (space->spare == c) space->spare = UINT32_MAX;
+  avail_push(space, c); /* made again on demand */
+}
+
+/* Drops trailing released chunks (and the spare, if it is among them) once at most a quarter
+ * of the table is left before them, with their avail entries; the table halves down to that
+ * (growth doubles it, so a size is never crossed back and forth at every name). */
+static void chunks_shrink(struct ipc_space *space) {
+  uint32_t n = space->nchunks;
+  while (n > 1 && (!space->chunks[n - 1].slots ||
+                   (n - 1 == space->spare && space->chunks[n - 1].used == 0)))
+    n--;
+  if (space->chunks_cap <= 4 || n > space->chunks_cap / 4) return;
+  if (space->spare != UINT32_MAX && space->spare >= n) chunk_release(space, space->spare);
+  uint32_t cap = space->chunks_cap;
+  while (cap > 4 && n <= cap / 4) cap /= 2;
+  /* Chunks appended later start past every name the dropped ones gave. */
+  uint8_t far = 0;
+  for (uint32_t c = n; c < space->nchunks; c++) {
+    uint8_t d = (uint8_t)(space->chunks[c].gen - space->tail_gen);
+    if (d > far) far = d;
+  }
+  space->tail_gen = (uint8_t)(space->tail_gen + far);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < space->navail; i++)
+    if (space->avail[i] < n) space->avail[kept++] = space->avail[i];
+  space->navail = kept;
+  space->nchunks = n;
+  chunks_resize(space, cap); /* on failure the larger arrays stay: harmless */
+}
+
+/* Chunk c lost its last name: it becomes the spare, and the previous spare is released. */
+static void chunk_emptied(struct ipc_space *space, uint32_t c) {
+  uint32_t old = space->spare;
+  space->spare = c;
+  if (old != UINT32_MAX && old != c && old < space->nchunks && space->chunks[old].slots &&
+      space->chunks[old].used == 0)
+    chunk_release(space, old);
+  chunks_shrink(space);
+}
+
+/* Takes free slot i of chunk c off the chunk's free list (LIFO head or anywhere, for a claim). */
+static void chunk_unlink_free(struct ipc_chunk *ch, uint32_t i) {
+  if (ch->free_head == i) {
+    ch->free_head = ch->slots[i].next_free;
+    return;
+  }
+  for (uint32_t k = ch->free_head; k != IPC_CHUNK_NONE; k = ch->slots[k].next_free)
+    if (ch->slots[k].next_free == i) {
+      ch->slots[k].next_free = ch->slots[i].next_free;
+      return;
+    }
+}
+
+/* Makes sure the slot for index exists (making its chunk). */
 static struct ipc_entry *slot_make(struct ipc_space *space, uint32_t index) {
-  uint32_t chunk = index / IPC_ENTRY_CHUNK;
-  if (chunk >= space->nchunks) {
-    uint32_t n = space->nchunks ? space->nchunks : 4;
-    while (n <= chunk) n *= 2;
-    struct ipc_entry **grown = realloc(space->chunks, n * sizeof *grown);
-    if (!grown) return NULL;
-    memset(grown + space->nchunks, 0, (n - space->nchunks) * sizeof *grown);
-    space->chunks = grown;
-    space->nchunks = n;
-  }
-  if (!space->chunks[chunk]) {
-    struct ipc_entry *c = calloc(IPC_ENTRY_CHUNK, sizeof *c);
-    if (!c) return NULL;
-    for (uint32_t i = 0; i < IPC_ENTRY_CHUNK; i++) c[i].gen = IPC_GEN_FIRST;
-    space->chunks[chunk] = c;
-  }
-  return &space->chunks[chunk][index % IPC_ENTRY_CHUNK];
+  uint32_t c = index / IPC_ENTRY_CHUNK;
+  if (c >= space->nchunks && !chunks_extend(space, c)) return NULL;
+  if (!space->chunks[c].slots && !chunk_make(space, c)) return NULL;
+  return &space->chunks[c].slots[index % IPC_ENTRY_CHUNK];
+}
+
+void space_capacity(const struct ipc_space *space, struct ipc_space_capacity *out) {
+  out->entry_slots = space->made * IPC_ENTRY_CHUNK;
+  out->chunk_slots = space->chunks_cap;
+  out->rmap_slots = space->rmap_cap;
 }
 
 static mach_port_name_t entry_name(uint32_t index, const struct ipc_entry *e) {
@@ -58,7 +190,11 @@ struct ipc_entry *space_lookup(struct ipc_space *space, mach_port_name_t name) {
   return e;
 }
 
-static void take_slot(struct ipc_space *space, struct ipc_entry *e) {
+static void take_slot(struct ipc_space *space, uint32_t index, struct ipc_entry *e) {
+  struct ipc_chunk *ch = &space->chunks[index / IPC_ENTRY_CHUNK];
+  chunk_unlink_free(ch, index % IPC_ENTRY_CHUNK);
+  ch->used++;
+  if (space->spare == index / IPC_ENTRY_CHUNK) space->spare = UINT32_MAX;
   e->used = true;
   e->type = 0;
   e->urefs = 0;
@@ -70,22 +206,22 @@ static void take_slot(struct ipc_space *space, struct ipc_entry *e) {
 }
 
 struct ipc_entry *space_alloc_entry(struct ipc_space *space, mach_port_name_t *name) {
-  while (space->nfree > 0) {
-    uint32_t index = space->free_idx[--space->nfree];
-    struct ipc_entry *e = slot_at(space, index);
-    if (e && !e->used) {
-      take_slot(space, e);
-      *name = entry_name(index, e);
-      return e;
-    }
-  }
   for (;;) {
-    if (space->hwm > IPC_SPACE_MAX_INDEX) return NULL;
-    uint32_t index = space->hwm++;
-    struct ipc_entry *e = slot_make(space, index);
-    if (!e) return NULL;
-    if (e->used) continue; /* claimed by mach_port_allocate_name */
-    take_slot(space, e);
+    if (space->navail == 0) {
+      if ((uint64_t)space->nchunks * IPC_ENTRY_CHUNK > IPC_SPACE_MAX_INDEX) return NULL;
+      if (!chunks_extend(space, space->nchunks)) return NULL;
+    }
+    uint32_t c = space->avail[space->navail - 1];
+    struct ipc_chunk *ch = &space->chunks[c];
+    if (!ch->slots && !chunk_make(space, c)) return NULL;
+    if (ch->free_head == IPC_CHUNK_NONE) { /* full: off the stack until a slot frees */
+      ch->listed = false;
+      space->navail--;
+      continue;
+    }
+    uint32_t index = c * IPC_ENTRY_CHUNK + ch->free_head;
+    struct ipc_entry *e = &ch->slots[ch->free_head];
+    take_slot(space, index, e);
     *name = entry_name(index, e);
     return e;
   }
@@ -98,7 +234,7 @@ kern_return_t space_claim_name(struct ipc_space *space, mach_port_name_t name,
   struct ipc_entry *e = slot_make(space, MACH_PORT_INDEX(name));
   if (!e) return KERN_RESOURCE_SHORTAGE;
   if (e->used) return KERN_NAME_EXISTS;
-  take_slot(space, e);
+  take_slot(space, MACH_PORT_INDEX(name), e);
   e->gen = (uint8_t)(name & 0xff);
   *out = e;
   return KERN_SUCCESS;
@@ -128,24 +264,24 @@ void space_free_entry(struct ipc_space *space, mach_port_name_t name) {
   e->gen = (uint8_t)(e->gen + IPC_GEN_STEP);
   space->used--;
   ipc_stats.entries--;
-  if (space->nfree == space->free_cap) {
-    uint32_t cap = space->free_cap ? space->free_cap * 2 : 64;
-    uint32_t *grown = realloc(space->free_idx, cap * sizeof *grown);
-    if (!grown) return; /* the slot stays reachable through hwm scans only: harmless */
-    space->free_idx = grown;
-    space->free_cap = cap;
-  }
-  space->free_idx[space->nfree++] = index;
+  uint32_t c = index / IPC_ENTRY_CHUNK;
+  struct ipc_chunk *ch = &space->chunks[c];
+  e->next_free = ch->free_head;
+  ch->free_head = (uint16_t)(index % IPC_ENTRY_CHUNK);
+  avail_push(space, c);
+  if (--ch->used == 0) chunk_emptied(space, c);
 }
 
-/* Reverse map: open addressing with linear probing and backward-shift deletion. */
+/* Reverse map: open addressing with linear probing and backward-shift deletion; it doubles past
+ * half full and halves below an eighth. */
+#define IPC_RMAP_MIN 64u
 static uint32_t rmap_hash(const struct ipc_port *port, uint32_t cap) {
   uint64_t h = (uint64_t)(uintptr_t)port * 0x9e3779b97f4a7c15ull;
   return (uint32_t)(h >> 32) & (cap - 1);
 }
 
-static bool rmap_grow(struct ipc_space *space) {
-  uint32_t cap = space->rmap_cap ? space->rmap_cap * 2 : 64;
+/* Rebuilds the reverse map at cap slots (a power of two). */
+static bool rmap_resize(struct ipc_space *space, uint32_t cap) {
   struct ipc_rmap_slot *slots = calloc(cap, sizeof *slots);
   if (!slots) return false;
   for (uint32_t i = 0; i < space->rmap_cap; i++) {
@@ -176,7 +312,9 @@ bool space_rmap_find(struct ipc_space *space, struct ipc_port *port, mach_port_n
 }
 
 void space_rmap_insert(struct ipc_space *space, struct ipc_port *port, mach_port_name_t name) {
-  if ((space->rmap_count + 1) * 2 > space->rmap_cap && !rmap_grow(space)) return;
+  if ((space->rmap_count + 1) * 2 > space->rmap_cap &&
+      !rmap_resize(space, space->rmap_cap ? space->rmap_cap * 2 : IPC_RMAP_MIN))
+    return;
   uint32_t mask = space->rmap_cap - 1;
   uint32_t j = rmap_hash(port, space->rmap_cap);
   while (space->rmap[j].port && space->rmap[j].port != port) j = (j + 1) & mask;
@@ -204,15 +342,23 @@ void space_rmap_remove(struct ipc_space *space, struct ipc_port *port) {
     space->rmap[k].port = NULL;
     j = k;
   }
+  /* Below an eighth full: halve down to a quarter at most (growth waits for a half). */
+  if (space->rmap_cap > IPC_RMAP_MIN && space->rmap_count * 8 < space->rmap_cap) {
+    uint32_t cap = space->rmap_cap;
+    while (cap > IPC_RMAP_MIN && space->rmap_count * 8 < cap) cap /= 2;
+    rmap_resize(space, cap); /* on failure the larger map stays */
+  }
 }
 
+/* fn may free names (ipc_space_destroy's does): a chunk that loses its last name may be
+ * released and the table shrunk, so both are looked up again after each call. */
 void space_foreach(struct ipc_space *space,
                    void (*fn)(struct ipc_space *, mach_port_name_t, struct ipc_entry *, void *),
                    void *ctx) {
   for (uint32_t c = 0; c < space->nchunks; c++) {
-    if (!space->chunks[c]) continue;
-    for (uint32_t i = 0; i < IPC_ENTRY_CHUNK; i++) {
-      struct ipc_entry *e = &space->chunks[c][i];
+    for (uint32_t i = 0; i < IPC_ENTRY_CHUNK && c < space->nchunks && space->chunks[c].slots;
+         i++) {
+      struct ipc_entry *e = &space->chunks[c].slots[i];
       if (!e->used || e->type == 0) continue;
       uint32_t index = c * IPC_ENTRY_CHUNK + i;
       fn(space, entry_name(index, e), e, ctx);
@@ -238,7 +384,8 @@ struct ipc_space *ipc_space_create(const audit_token_t *audit) {
   struct ipc_space *space = calloc(1, sizeof *space);
   if (!space) return NULL;
   space->active = true;
-  space->hwm = 1;
+  space->tail_gen = IPC_GEN_FIRST;
+  space->spare = UINT32_MAX;
   if (audit) {
     space->audit = *audit;
     space->sec.val[0] = audit->val[1];
@@ -257,6 +404,9 @@ struct ipc_space *ipc_space_create(const audit_token_t *audit) {
   struct ipc_entry *e = NULL;
   if (space_claim_name(space, IPC_TASK_SELF_NAME, &e) != KERN_SUCCESS) {
     port_release(task);
+    if (space->nchunks) free(space->chunks[0].slots);
+    free(space->chunks);
+    free(space->avail);
     free(space);
     return NULL;
   }
@@ -288,9 +438,9 @@ void ipc_space_destroy(struct ipc_space *space) {
   struct ipc_port *task = space->task_port;
   task->kobject = NULL;
   port_destroy_receive(task);
-  for (uint32_t c = 0; c < space->nchunks; c++) free(space->chunks[c]);
+  for (uint32_t c = 0; c < space->nchunks; c++) free(space->chunks[c].slots);
   free(space->chunks);
-  free(space->free_idx);
+  free(space->avail);
   free(space->rmap);
   ipc_stats.spaces--;
   free(space);

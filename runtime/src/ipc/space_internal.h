@@ -15,6 +15,7 @@ struct ipc_entry {
   mach_port_type_t type;        /* MACH_PORT_TYPE_* bits, without the request bits */
   uint8_t gen;                  /* low 8 bits of the name */
   bool used;                    /* slot taken (type may be 0 only inside a copyin) */
+  uint16_t next_free;           /* free slot: the next free slot of its chunk (IPC_CHUNK_NONE) */
   mach_port_urefs_t urefs;      /* send or dead-name user references */
   struct ipc_port *port;
   struct ipc_pset *pset;
@@ -23,13 +24,29 @@ struct ipc_entry {
 
 #define IPC_ENTRY_CHUNK 256u
 #define IPC_SPACE_MAX_INDEX 0xfffffeu
+#define IPC_CHUNK_NONE 0xffffu
+
+/* One chunk of IPC_ENTRY_CHUNK consecutive indices. Its slots are allocated while any of its
+ * names is in use and freed with the last one (entries never move while allocated). */
+struct ipc_chunk {
+  struct ipc_entry *slots;      /* NULL: released (no name in use) */
+  uint16_t used;                /* names in use in it */
+  uint16_t free_head;           /* first free slot (IPC_CHUNK_NONE: full); unused when released */
+  uint8_t gen;                  /* generation of its slots when they are made again */
+  bool listed;                  /* in the space's avail stack */
+};
 
 struct ipc_space {
-  struct ipc_entry **chunks;    /* two-level table: entries never move */
-  uint32_t nchunks;
-  uint32_t hwm;                 /* next never-used index */
-  uint32_t *free_idx;           /* freed indices, LIFO (may hold stale ones: checked on pop) */
-  uint32_t nfree, free_cap;
+  struct ipc_chunk *chunks;     /* chunk i holds indices [i * IPC_ENTRY_CHUNK, +IPC_ENTRY_CHUNK) */
+  uint32_t nchunks, chunks_cap; /* trailing released chunks are dropped (space.c: shrink) */
+  uint32_t made;                /* chunks whose slots are allocated */
+  uint32_t *avail;              /* chunks that may have a free slot (released ones included),
+                                   a stack: the top one is used first; capacity chunks_cap */
+  uint32_t navail;
+  uint8_t tail_gen;             /* generation of chunks appended to the table: past that of
+                                   every chunk dropped from its end */
+  uint32_t spare;               /* an empty chunk kept made (UINT32_MAX: none), so a name that
+                                   comes and goes alone in a chunk does not remake it each time */
   struct ipc_rmap_slot *rmap;   /* port -> index, open addressing */
   uint32_t rmap_cap, rmap_count;
   uint32_t used;                /* names in use */
@@ -89,6 +106,14 @@ void space_free_entry(struct ipc_space *space, mach_port_name_t name);
 bool space_rmap_find(struct ipc_space *space, struct ipc_port *port, mach_port_name_t *name);
 void space_rmap_insert(struct ipc_space *space, struct ipc_port *port, mach_port_name_t name);
 void space_rmap_remove(struct ipc_space *space, struct ipc_port *port);
+
+/* Test-only (tests/unit/runtime/test_space.c): the memory the space's tables hold, in slots.
+ * entry_slots counts allocated name slots (chunks in use times IPC_ENTRY_CHUNK), chunk_slots the
+ * chunk table's length, rmap_slots the reverse map's. Lock held. */
+struct ipc_space_capacity {
+  uint32_t entry_slots, chunk_slots, rmap_slots;
+};
+void space_capacity(const struct ipc_space *space, struct ipc_space_capacity *out);
 
 /* Calls fn for every name in use (fn must not add or free names). Lock held. */
 void space_foreach(struct ipc_space *space,

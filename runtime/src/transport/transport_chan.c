@@ -174,6 +174,7 @@ static void fire_tokens(struct chan *c) {
 
 /* The peer's reply rights we hold become dead names. */
 static void kill_proxies(struct chan *c) {
+    handle_map_walk_begin(&c->proxies); /* ended by handle_map_fini: no slot moves meanwhile */
     for (size_t i = 0; i < c->proxies.cap; i++) {
         struct ipc_port *proxy = c->proxies.values[i];
         if (!proxy)
@@ -196,11 +197,13 @@ static void free_tickets(struct chan *c) {
 
 /* Forgets the sender-side routes of links that used c (they relay from now on). */
 static void forget_sender_routes(struct chan *c) {
+    handle_map_walk_begin(&T.links);
     for (size_t i = 0; i < T.links.cap; i++) {
         struct link *l = T.links.values[i];
         if (l && l->route == LINK_ROUTE_SET && l->route_chan == c->id)
             chan_forget_route(l);
     }
+    handle_map_walk_end(&T.links);
 }
 
 static void release_memory(struct chan *c) {

@@ -471,6 +471,7 @@ void machd_queue_full(uint32_t h) {
  * (no-senders fire), and each send-once right handed out and not used yet becomes a send-once
  * notification (a client waiting for a reply gets MIG_SERVER_DIED, never a hang). */
 void machd_forget_links(void) {
+    handle_map_walk_begin(&T.links); /* links are dropped during the walk: slots must not move */
     for (size_t i = 0; i < T.links.cap; i++) {
         struct link *l = T.links.values[i];
         if (!l)
@@ -493,6 +494,7 @@ void machd_forget_links(void) {
             machd_link_drop(h);
         }
     }
+    handle_map_walk_end(&T.links);
     flow_deferred_clear(&T.credits);
 }
 

@@ -1,4 +1,5 @@
-/* Open-addressing hash map from machd handles to pointers, with tombstones and doubling. */
+/* Open-addressing hash map from machd handles to pointers, with tombstones, doubling and
+ * halving (handle_map.h). */
 #include "wire/handle_map.h"
 
 #include <stdlib.h>
@@ -67,7 +68,26 @@ static bool rehash(struct handle_map *m, size_t cap) {
     m->values = values;
     m->cap = cap;
     m->used = m->count;
+    m->rehashes++;
     return true;
+}
+
+/* Below a quarter full: rebuild at the smallest power of two at least HANDLE_MAP_MIN_CAP that
+ * keeps live keys at most half of it (a failed allocation keeps the larger table). */
+static void maybe_shrink(struct handle_map *m) {
+    if (m->walkers || m->cap <= HANDLE_MAP_MIN_CAP || m->count * 4 >= m->cap)
+        return;
+    size_t cap = m->cap;
+    while (cap > HANDLE_MAP_MIN_CAP && m->count * 2 <= cap / 2)
+        cap /= 2;
+    rehash(m, cap);
+}
+
+void handle_map_walk_begin(struct handle_map *m) { m->walkers++; }
+
+void handle_map_walk_end(struct handle_map *m) {
+    if (m->walkers > 0 && --m->walkers == 0)
+        maybe_shrink(m);
 }
 
 bool handle_map_put(struct handle_map *m, uint32_t key, void *value) {
@@ -103,6 +123,7 @@ void handle_map_remove(struct handle_map *m, uint32_t key) {
             m->keys[i] = HANDLE_MAP_TOMBSTONE;
             m->values[i] = NULL;
             m->count--;
+            maybe_shrink(m);
             return;
         }
     }

@@ -1,10 +1,13 @@
 /* IPC name spaces: Darwin-shaped names and generations, name reuse, caller-chosen names,
- * mach_port_names, coalescing through the reverse map, and spaces as separate objects. */
+ * mach_port_names, coalescing through the reverse map, spaces as separate objects, and tables
+ * that shrink back after a peak of names (issue 13: memory that comes back). */
 #include "core_test_util.h"
 
 #include "ipc/right_internal.h"
+#include "ipc/space_internal.h"
 
 #include <pthread.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +181,68 @@ static void test_many_names_come_and_go(void **state) {
   assert_stats_equal(&base, &now);
 }
 
+static struct ipc_space_capacity capacity_now(void) {
+  struct ipc_space_capacity c;
+  ipc_lock();
+  space_capacity(ipc_space_current(), &c);
+  ipc_unlock();
+  return c;
+}
+
+/* 100,000 names (each with a send right, so the reverse map holds them too), then none: the
+ * name table, its chunk table and the reverse map are back near where they started; and when
+ * the same indices are used again (their chunks made again, or appended again after the table
+ * shrank), no name of the first round comes back: each index has a later generation. */
+static void test_tables_shrink_after_a_peak_of_names(void **state) {
+  (void)state;
+  struct openmig_ipc_stats base = stats_now();
+  struct ipc_space_capacity c0 = capacity_now();
+  enum { N = 100000 };
+  static mach_port_t ports[N], first[N];
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < N; i++) ports[i] = new_port_with_send();
+    struct ipc_space_capacity peak = capacity_now();
+    assert_true(peak.entry_slots >= N);
+    assert_true(peak.chunk_slots >= N / IPC_ENTRY_CHUNK);
+    assert_true(peak.rmap_slots >= 2 * N);
+    if (round == 1)
+      for (int i = 0; i < N; i++) {
+        mach_port_type_t t;
+        assert_int_equal(mach_port_type(SELF, first[i], &t), KERN_INVALID_NAME);
+      }
+    memcpy(first, ports, sizeof first);
+    for (int i = 0; i < N; i++)
+      assert_int_equal(mach_port_destroy(SELF, ports[i]), KERN_SUCCESS);
+    struct ipc_space_capacity after = capacity_now();
+    /* One spare chunk may stay made; the tables are back to their floor or their start. */
+    assert_true(after.entry_slots <= c0.entry_slots + IPC_ENTRY_CHUNK);
+    assert_true(after.chunk_slots <= (c0.chunk_slots > 8 ? c0.chunk_slots : 8));
+    assert_true(after.rmap_slots <= (c0.rmap_slots > 256 ? c0.rmap_slots : 256));
+  }
+  struct openmig_ipc_stats now = stats_now();
+  assert_stats_equal(&base, &now);
+}
+
+/* A name that comes and goes alone in a chunk (the one past a full chunk) keeps that chunk made
+ * (the spare) instead of freeing and remaking it at each turn, and keeps working. */
+static void test_a_name_alone_in_a_chunk_comes_and_goes(void **state) {
+  (void)state;
+  enum { N = 2 * IPC_ENTRY_CHUNK };
+  static mach_port_t ports[N];
+  for (int i = 0; i < N; i++) ports[i] = new_port();
+  struct ipc_space_capacity c0 = capacity_now();
+  mach_port_t prev = MACH_PORT_NULL;
+  for (int i = 0; i < 10000; i++) {
+    mach_port_t p = new_port();
+    assert_int_not_equal(p, prev);
+    assert_int_equal(mach_port_destroy(SELF, p), KERN_SUCCESS);
+    prev = p;
+  }
+  struct ipc_space_capacity c1 = capacity_now();
+  assert_true(c1.entry_slots <= c0.entry_slots + IPC_ENTRY_CHUNK);
+  for (int i = 0; i < N; i++) assert_int_equal(mach_port_destroy(SELF, ports[i]), KERN_SUCCESS);
+}
+
 static void test_second_space_is_reachable_by_its_task_name(void **state) {
   (void)state;
   struct openmig_ipc_stats base = stats_now();
@@ -296,6 +361,8 @@ int main(void) {
     cmocka_unit_test(test_names_lists_every_name),
     cmocka_unit_test(test_send_rights_to_one_port_share_a_name),
     cmocka_unit_test(test_many_names_come_and_go),
+    cmocka_unit_test(test_tables_shrink_after_a_peak_of_names),
+    cmocka_unit_test(test_a_name_alone_in_a_chunk_comes_and_goes),
     cmocka_unit_test(test_second_space_is_reachable_by_its_task_name),
     cmocka_unit_test(test_calls_on_a_non_task_name_fail),
     cmocka_unit_test(test_fork_child_has_its_identity),
