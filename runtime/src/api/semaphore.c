@@ -605,7 +605,7 @@ kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, 
   s->refs = 1; /* the port's binding */
   struct ipc_space *self = ipc_space_current();
   ipc_lock();
-  ipc_kobject_no_senders = semaphore_no_senders;
+  ipc_kobject_no_senders[IKOT_SEMAPHORE] = semaphore_no_senders;
   ipc_kobject_message = semaphore_message;
   struct ipc_space *space = self ? space_from_task_name(self, task) : NULL;
   if (!space || !space->active) {
