@@ -647,10 +647,8 @@ kern_return_t semaphore_destroy(task_t task, semaphore_t semaphore) {
   kern_return_t kr;
   struct ipc_port *port = sem_translate(self, semaphore, &kr);
   struct semaphore *s = NULL;
-  if (port && port->transport) {
-    kr = KERN_INVALID_ARGUMENT; /* another task's: only its owner destroys it (Darwin's code) */
-  } else if (port && ((struct semaphore *)port->kobject)->owner != space) {
-    kr = KERN_INVALID_RIGHT;
+  if (port && (port->transport || ((struct semaphore *)port->kobject)->owner != space)) {
+    kr = KERN_INVALID_ARGUMENT; /* another task's (here or in another process): Darwin's code */
   } else if (port) {
     s = unbind(port);
     right_deallocate(self, semaphore); /* the right the call consumes */
