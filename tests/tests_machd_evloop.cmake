@@ -34,7 +34,8 @@ if(TARGET machd AND TARGET mach_static)
     semaphore_timed_wait_times_out_across_processes
     semaphore_destroyed_under_a_remote_waiter
     semaphore_owner_dies_under_a_remote_waiter
-    semaphore_signal_all_wakes_every_remote_waiter)
+    semaphore_signal_all_wakes_every_remote_waiter
+    semaphore_remote_waiter_that_dies_leaves_no_trace)
   foreach(t ${MACHD_SEMAPHORE_TESTS})
     openmig_add_cross_process_test(machd_semaphore.${t} machd machd_semaphore_e2e ${t})
   endforeach()

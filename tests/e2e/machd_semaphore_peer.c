@@ -16,7 +16,11 @@
  *   owner-die NAME          exits once a remote waiter is listed on NAME.sem
  *   remote-owner-died NAME  waits on NAME.sem: KERN_TERMINATED when its owner exits
  *   owner-all NAME K        signal_all once K remote waiters are listed; K signals on NAME.done
- *   remote-all NAME         waits on NAME.sem, then signals NAME.done */
+ *   remote-all NAME         waits on NAME.sem, then signals NAME.done
+ *   owner-deadwaiter NAME   once a remote waiter is listed and has had time to die, signals
+ *                           NAME.sem until one signal is counted: the dead waiter takes at most
+ *                           one (none once machd has told of its death) and leaves no trace
+ *   remote-die NAME         waits on NAME.sem and is killed by SIGALRM after 1 s */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -228,6 +232,35 @@ static int remote_all(const char *name) {
     return 0;
 }
 
+static int owner_deadwaiter(const char *name) {
+    semaphore_t sem = create_registered(name, "sem");
+    CHECK(1, sem != MACH_PORT_NULL, "create and register");
+    ready();
+    CHECK(2, await_waiters(sem, 1), "no remote waiter");
+    usleep(1500 * 1000); /* the waiter's process dies after 1 s */
+    int signals = 0;
+    kern_return_t kr = KERN_OPERATION_TIMED_OUT;
+    while (kr != KERN_SUCCESS && signals < 2) {
+        CHECK(3, semaphore_signal(sem) == KERN_SUCCESS, "signal");
+        signals++;
+        kr = semaphore_timedwait(sem, POLL);
+    }
+    CHECK(4, kr == KERN_SUCCESS, "no signal counted after %d", signals);
+    CHECK(5, semaphore_waiter_count(sem) == 0, "the dead waiter is still listed");
+    fprintf(stderr, "machd_semaphore_peer: the dead waiter took %d signal(s)\n", signals - 1);
+    CHECK(6, semaphore_destroy(mach_task_self(), sem) == KERN_SUCCESS, "destroy");
+    return 0;
+}
+
+static int remote_die(const char *name) {
+    semaphore_t sem = look_up(name, "sem");
+    CHECK(1, sem != MACH_PORT_NULL, "look-up");
+    ready();
+    alarm(1);
+    kern_return_t kr = semaphore_wait(sem);
+    return peer_failed(2, "still alive after the wait: %#x", kr);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: %s MODE NAME [N]\n", argv[0]);
@@ -254,5 +287,9 @@ int main(int argc, char **argv) {
         return owner_all(name, n);
     if (strcmp(mode, "remote-all") == 0)
         return remote_all(name);
+    if (strcmp(mode, "owner-deadwaiter") == 0)
+        return owner_deadwaiter(name);
+    if (strcmp(mode, "remote-die") == 0)
+        return remote_die(name);
     return 2;
 }

@@ -68,6 +68,16 @@ static void semaphore_signal_all_wakes_every_remote_waiter(void **state) {
     assert_int_equal(mh_wait(owner), 0);
 }
 
+/* A process dies while it waits on another task's semaphore: its waiter is answered into a dead
+ * port, takes at most one signal, and the semaphore goes on working. */
+static void semaphore_remote_waiter_that_dies_leaves_no_trace(void **state) {
+    (void)state;
+    pid_t owner = peer("owner-deadwaiter", "svc.sem", NULL);
+    pid_t remote = peer("remote-die", "svc.sem", NULL);
+    assert_int_equal(mh_wait(remote), 128 + SIGALRM);
+    assert_int_equal(mh_wait(owner), 0);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(semaphore_ping_pong_across_processes, mh_setup, mh_teardown),
@@ -75,6 +85,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(semaphore_destroyed_under_a_remote_waiter, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(semaphore_owner_dies_under_a_remote_waiter, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(semaphore_signal_all_wakes_every_remote_waiter, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(semaphore_remote_waiter_that_dies_leaves_no_trace, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_semaphore_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
