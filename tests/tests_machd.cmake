@@ -58,6 +58,7 @@ if(TARGET machd AND TARGET mach_static AND TARGET mig) # mig_generate below
   mig_generate(DEFS ${CMAKE_CURRENT_LIST_DIR}/bench/bench_machd_mig.defs USER SERVER SERVER_HEADER
                OUTPUT_DIR ${bench_machd_gen} SOURCES_VAR bench_machd_sources HEADERS_VAR bench_machd_headers)
   add_executable(bench_machd bench/bench_machd.c bench/bench_machd_floors.c bench/bench_machd_rpc.c
+                             bench/bench_machd_sdbus.c
                              ${bench_machd_sources} ${bench_machd_headers})
   target_include_directories(bench_machd PRIVATE ${CMAKE_CURRENT_LIST_DIR}/bench ${bench_machd_gen})
   target_link_libraries(bench_machd PRIVATE mach_static mach_internal)
@@ -87,6 +88,16 @@ if(TARGET machd AND TARGET mach_static AND TARGET mig) # mig_generate below
     target_link_libraries(bench_machd PRIVATE bench_onc_stubs)
     target_compile_definitions(bench_machd PRIVATE BENCH_HAVE_ONC=1)
   endif()
+  # sd-bus peer-to-peer, for comparison only (libsystemd-dev; the row says n/a without it).
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(SDBUS QUIET libsystemd)
+  endif()
+  if(SDBUS_FOUND)
+    target_include_directories(bench_machd PRIVATE ${SDBUS_INCLUDE_DIRS})
+    target_link_libraries(bench_machd PRIVATE ${SDBUS_LINK_LIBRARIES})
+    target_compile_definitions(bench_machd PRIVATE BENCH_HAVE_SDBUS=1)
+  endif()
 endif()
 
 # The bootstrap port by default (docs/machd.md 7): two processes meet through the machd the first
@@ -113,6 +124,15 @@ if(TARGET machd_common)
                         LIBS machd_common Threads::Threads LABELS machd TIMEOUT 60)
   openmig_add_fuzz_target(NAME fuzz_chan_ring SOURCES fuzz/fuzz_chan_ring.c
                           LIBS machd_common CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/chan_ring)
+endif()
+
+# The meaning of direct-channel records in libmach's consumer: routes, send-once tokens,
+# tickets, DROP_ONCE, parking, against a hostile peer writing its side of a real channel
+# (tests/fuzz/fuzz_chan_records.c, docs/machd.md 9.3 "Hostile ring").
+if(TARGET mach_static AND TARGET mach_internal)
+  openmig_add_fuzz_target(NAME fuzz_chan_records SOURCES fuzz/fuzz_chan_records.c
+                          LIBS mach_static mach_internal
+                          CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/chan_records)
 endif()
 
 # The runtime authenticates machd (directory and daemon uid) before it speaks to it.

@@ -136,7 +136,7 @@ double bench_together_ns(const struct together *t, int parties, long n) {
 struct row {
     const char *name;
     int base;               /* the row this one's ratio divides by (itself for a floor) */
-    enum { FUTEX, SEQPACKET, STREAM, ONC, RPC } what;
+    enum { FUTEX, SEQPACKET, STREAM, ONC, SDBUS, RPC } what;
     size_t size;            /* SEQPACKET: request bytes; STREAM: bytes sent */
     enum rpc_kind kind;     /* RPC */
     int clients;            /* SEQPACKET: pairs; RPC: client processes */
@@ -148,32 +148,33 @@ static const struct row rows[] = {
     {"futex ping-pong (floor)", 1, FUTEX, 0, 0, 1, 1, false},
     {"raw seqpacket 64 B (base)", 1, SEQPACKET, 64, 0, 1, 1, false},
     {"ONC RPC null call (rpcgen, AF_UNIX)", 1, ONC, 0, 0, 1, 1, false},
+    {"sd-bus peer-to-peer method call", 1, SDBUS, 0, 0, 1, 1, false},
     {"machd relay by hand (protocol only)", 1, RPC, 0, RPC_RELAY_PROTOCOL, 1, 1, true},
     {"mach_msg null RPC, direct", 1, RPC, 0, RPC_MACH_MSG, 1, 1, false},
     {"MIG null RPC, direct", 1, RPC, 0, RPC_MIG_NULL, 1, 1, false},
     {"MIG null RPC, relay", 1, RPC, 0, RPC_MIG_NULL, 1, 1, true},
-    {"raw seqpacket 4 KiB request (base)", 7, SEQPACKET, 4096, 0, 1, 1, false},
-    {"MIG 4 KiB inline argument, direct", 7, RPC, 0, RPC_MIG_4K, 1, 1, false},
-    {"MIG 4 KiB inline argument, relay", 7, RPC, 0, RPC_MIG_4K, 1, 1, true},
-    {"raw stream 1 MiB request (base)", 10, STREAM, MIB, 0, 1, 20, false},
-    {"MIG 1 MiB inline argument, direct", 10, RPC, 0, RPC_MIG_1M, 1, 20, false},
-    {"MIG OOL 1 MiB, direct", 10, RPC, 0, RPC_MIG_OOL_1M, 1, 20, false},
-    {"MIG OOL 1 MiB, relay", 10, RPC, 0, RPC_MIG_OOL_1M, 1, 20, true},
-    {"raw stream 64 MiB request (base)", 14, STREAM, 64 * MIB, 0, 1, 1000, false},
-    {"MIG OOL 64 MiB, direct", 14, RPC, 0, RPC_MIG_OOL_64M, 1, 1000, false},
-    {"MIG OOL 64 MiB, relay", 14, RPC, 0, RPC_MIG_OOL_64M, 1, 1000, true},
-    {"raw seqpacket 64 B, 2 pairs (base)", 17, SEQPACKET, 64, 0, 2, 1, false},
-    {"MIG null RPC, 2 clients, direct", 17, RPC, 0, RPC_MIG_NULL, 2, 1, false},
-    {"MIG null RPC, 2 clients, relay", 17, RPC, 0, RPC_MIG_NULL, 2, 1, true},
-    {"raw seqpacket 64 B, 4 pairs (base)", 20, SEQPACKET, 64, 0, 4, 1, false},
-    {"MIG null RPC, 4 clients, direct", 20, RPC, 0, RPC_MIG_NULL, 4, 1, false},
-    {"MIG null RPC, 4 clients, relay", 20, RPC, 0, RPC_MIG_NULL, 4, 1, true},
-    {"raw seqpacket 64 B, 8 pairs (base)", 23, SEQPACKET, 64, 0, 8, 1, false},
-    {"MIG null RPC, 8 clients, direct", 23, RPC, 0, RPC_MIG_NULL, 8, 1, false},
-    {"MIG null RPC, 8 clients, relay", 23, RPC, 0, RPC_MIG_NULL, 8, 1, true},
-    {"raw seqpacket 64 B, 16 pairs (base)", 26, SEQPACKET, 64, 0, 16, 1, false},
-    {"MIG null RPC, 16 clients, direct", 26, RPC, 0, RPC_MIG_NULL, 16, 1, false},
-    {"MIG null RPC, 16 clients, relay", 26, RPC, 0, RPC_MIG_NULL, 16, 1, true},
+    {"raw seqpacket 4 KiB request (base)", 8, SEQPACKET, 4096, 0, 1, 1, false},
+    {"MIG 4 KiB inline argument, direct", 8, RPC, 0, RPC_MIG_4K, 1, 1, false},
+    {"MIG 4 KiB inline argument, relay", 8, RPC, 0, RPC_MIG_4K, 1, 1, true},
+    {"raw stream 1 MiB request (base)", 11, STREAM, MIB, 0, 1, 20, false},
+    {"MIG 1 MiB inline argument, direct", 11, RPC, 0, RPC_MIG_1M, 1, 20, false},
+    {"MIG OOL 1 MiB, direct", 11, RPC, 0, RPC_MIG_OOL_1M, 1, 20, false},
+    {"MIG OOL 1 MiB, relay", 11, RPC, 0, RPC_MIG_OOL_1M, 1, 20, true},
+    {"raw stream 64 MiB request (base)", 15, STREAM, 64 * MIB, 0, 1, 1000, false},
+    {"MIG OOL 64 MiB, direct", 15, RPC, 0, RPC_MIG_OOL_64M, 1, 1000, false},
+    {"MIG OOL 64 MiB, relay", 15, RPC, 0, RPC_MIG_OOL_64M, 1, 1000, true},
+    {"raw seqpacket 64 B, 2 pairs (base)", 18, SEQPACKET, 64, 0, 2, 1, false},
+    {"MIG null RPC, 2 clients, direct", 18, RPC, 0, RPC_MIG_NULL, 2, 1, false},
+    {"MIG null RPC, 2 clients, relay", 18, RPC, 0, RPC_MIG_NULL, 2, 1, true},
+    {"raw seqpacket 64 B, 4 pairs (base)", 21, SEQPACKET, 64, 0, 4, 1, false},
+    {"MIG null RPC, 4 clients, direct", 21, RPC, 0, RPC_MIG_NULL, 4, 1, false},
+    {"MIG null RPC, 4 clients, relay", 21, RPC, 0, RPC_MIG_NULL, 4, 1, true},
+    {"raw seqpacket 64 B, 8 pairs (base)", 24, SEQPACKET, 64, 0, 8, 1, false},
+    {"MIG null RPC, 8 clients, direct", 24, RPC, 0, RPC_MIG_NULL, 8, 1, false},
+    {"MIG null RPC, 8 clients, relay", 24, RPC, 0, RPC_MIG_NULL, 8, 1, true},
+    {"raw seqpacket 64 B, 16 pairs (base)", 27, SEQPACKET, 64, 0, 16, 1, false},
+    {"MIG null RPC, 16 clients, direct", 27, RPC, 0, RPC_MIG_NULL, 16, 1, false},
+    {"MIG null RPC, 16 clients, relay", 27, RPC, 0, RPC_MIG_NULL, 16, 1, true},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -190,6 +191,8 @@ static struct sample measure_once(const struct row *r) {
         return bench_stream(r->size, n);
     case ONC:
         return bench_onc();
+    case SDBUS:
+        return bench_sdbus();
     default:
         return bench_rpc(r->kind, r->clients, n, r->relay);
     }

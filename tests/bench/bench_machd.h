@@ -74,6 +74,8 @@ struct sample bench_seqpacket(size_t req, size_t rep, int pairs);
 struct sample bench_stream(size_t len, long n);
 /* ONC RPC null call through rpcgen's stubs and libtirpc over AF_UNIX. */
 struct sample bench_onc(void);
+/* sd-bus peer-to-peer method call (bench_machd_sdbus.c; n/a without libsystemd). */
+struct sample bench_sdbus(void);
 
 /* ---- through machd (bench_machd_rpc.c) ---- */
 enum rpc_kind {

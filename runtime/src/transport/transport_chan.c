@@ -30,11 +30,12 @@ static struct {
     unsigned count;          /* (atomic) channels open */
     int epfd, nudge_fd;      /* -1 until the first channel */
     int machd_fd;            /* registered in epfd, or -1 */
-    bool waiting;            /* (atomic) the reader is in epoll_wait */
     uint32_t hup[MAX_EVENTS];/* channels whose peer hung up (the reader only) */
     unsigned nhup;
     bool hup_overflow;
     bool hup_pending;        /* a channel whose peer hung up waits for tickets */
+    bool backlog_pending;    /* a channel has a backlog waiting for ring room */
+    struct chan *zombies;    /* dropped channels whose memory is not released yet (chan_reap) */
 } C = {.epfd = -1, .nudge_fd = -1, .machd_fd = -1};
 
 struct chan_stats chan_stats;
@@ -218,6 +219,13 @@ static void take_down(struct chan *c, bool child) {
     free_tickets(c);
     fire_tokens(c);
     kill_proxies(c);
+    for (struct ipc_kmsg *k = c->backlog, *n; k; k = n) { /* their proxies are dead names now */
+        n = k->next;
+        k->next = NULL;
+        kmsg_destroy(k);
+    }
+    c->backlog = c->backlog_tail = NULL;
+    c->nbacklog = 0;
     if (C.epfd >= 0 && !child) {
         epoll_ctl(C.epfd, EPOLL_CTL_DEL, c->wake_me, NULL);
         epoll_ctl(C.epfd, EPOLL_CTL_DEL, c->link, NULL);
@@ -231,23 +239,42 @@ static void take_down(struct chan *c, bool child) {
             break;
         }
     __atomic_sub_fetch(&C.count, 1, __ATOMIC_RELEASE);
-    if (c->users == 0 || child)
-        release_memory(c);
-    /* else the last thread waiting on its words outside the lock frees it (chan_unuse) */
+    /* Freed later (chan_reap), never here: callers up the stack (a drain, a loop over the
+     * channels, a thread waiting on its words outside the lock) may still hold it. */
+    c->next = C.zombies;
+    C.zombies = c;
 }
 
-void chan_unuse(struct chan *c) {
-    if (--c->users == 0 && c->dropped)
+void chan_unuse(struct chan *c) { c->users--; }
+
+void chan_reap(void) {
+    for (struct chan **p = &C.zombies; *p;) {
+        struct chan *c = *p;
+        if (c->users) {
+            p = &c->next;
+            continue;
+        }
+        *p = c->next;
         release_memory(c);
+    }
 }
 
 void chan_drop(struct chan *c, bool hostile) {
     if (c->dropped)
         return;
-    if (!hostile)
+    if (!hostile) {
+        /* chan_drain may find c hostile and drop it, which frees it when no thread uses it: a
+         * use of ours keeps it readable until we looked (fuzz_chan_records found the use after
+         * free). */
+        c->users++;
         chan_drain(c);
-    if (!c->dropped) /* chan_drain may have found it hostile and dropped it already */
-        take_down(c, false);
+        if (c->dropped) {
+            chan_unuse(c);
+            return;
+        }
+        c->users--;
+    }
+    take_down(c, false);
 }
 
 void chan_drop_all(bool child) {
@@ -262,6 +289,10 @@ void chan_drop_all(bool child) {
         else
             chan_drop(c, false);
     }
+    if (child) /* the threads that used them are the parent's */
+        for (struct chan *z = C.zombies; z; z = z->next)
+            z->users = 0;
+    chan_reap();
     if (child) {
         close_fd(&C.epfd);
         close_fd(&C.nudge_fd);
@@ -270,7 +301,9 @@ void chan_drop_all(bool child) {
 }
 
 void chan_nudge(void) {
-    if (!__atomic_load_n(&C.waiting, __ATOMIC_ACQUIRE) || C.nudge_fd < 0)
+    /* Always written: a reader between its last look and epoll_wait must find it there (the
+     * eventfd's edge is queued in the epoll set until the next epoll_wait). */
+    if (C.nudge_fd < 0)
         return;
     uint64_t one = 1;
     ssize_t n = write(C.nudge_fd, &one, sizeof one);
@@ -279,17 +312,20 @@ void chan_nudge(void) {
 
 /* Sets every channel's doorbell (IPC lock held); true when one has records already. */
 bool chan_prepare_wait(void) {
+    chan_reap();
     bool ready = false;
     for (struct chan *c = C.list; c; c = c->next)
         if (!c->dropped && (chan_sleep_prepare(&c->end) || c->unpark))
             ready = true;
     return ready || C.nhup || C.hup_overflow;
+    /* (a backlog makes the wait short instead: chan_wait_limit_ms) */
 }
 
 int chan_wait_limit_ms(int timeout_ms) {
-    if (!C.hup_pending)
+    int cap = C.backlog_pending ? 1 : C.hup_pending ? 50 : -1; /* room is not announced: look */
+    if (cap < 0)
         return timeout_ms;
-    return timeout_ms < 0 || timeout_ms > 50 ? 50 : timeout_ms;
+    return timeout_ms < 0 || timeout_ms > cap ? cap : timeout_ms;
 }
 
 bool chan_wait(int machd_fd, int timeout_ms) {
@@ -299,9 +335,7 @@ bool chan_wait(int machd_fd, int timeout_ms) {
             C.machd_fd = machd_fd;
     }
     struct epoll_event evs[MAX_EVENTS];
-    __atomic_store_n(&C.waiting, true, __ATOMIC_RELEASE);
     int n = epoll_wait(C.epfd, evs, MAX_EVENTS, timeout_ms);
-    __atomic_store_n(&C.waiting, false, __ATOMIC_RELEASE);
     bool machd_ready = false;
     for (int i = 0; i < n; i++) {
         uint64_t d = evs[i].data.u64;
@@ -330,6 +364,7 @@ static bool peer_gone(struct chan *c) {
 }
 
 void chan_poll_all(void) {
+    chan_reap();
     for (struct chan *c = C.list; c; c = c->next)
         if (!c->dropped)
             chan_sleep_done(&c->end);
@@ -345,12 +380,22 @@ void chan_poll_all(void) {
     C.nhup = 0;
     C.hup_overflow = false;
     C.hup_pending = false;
+    C.backlog_pending = false;
     for (struct chan *c = C.list, *next; c; c = next) {
         next = c->next;
         if (c->dropped)
             continue;
-        if (c->unpark || chan_pending(&c->end) || c->hup_at)
+        if (c->backlog && !chan_flush_backlog(c))
+            C.backlog_pending = true;
+        if (c->unpark || chan_pending(&c->end) || c->hup_at) {
+            c->users++; /* chan_drain may drop c as hostile: see chan_drop */
             chan_drain(c);
+            if (c->dropped) {
+                chan_unuse(c);
+                continue;
+            }
+            c->users--;
+        }
         /* A peer that is gone: once its records are in (tickets may still be on their way
          * through machd, for a while), the channel goes. */
         if (!c->dropped && c->hup_at && (!c->parked || now_ms() - c->hup_at > HUP_GRACE_MS))

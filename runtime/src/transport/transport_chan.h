@@ -23,6 +23,9 @@ struct link;
 
 /* Tickets a channel may hold whose ring records have not come yet (more: the peer is hostile). */
 #define CHAN_MAX_TICKETS 4096u
+/* Messages a channel's backlog may hold: a peer that reads nothing while that many wait is
+ * dropped (as if dead: its tokens' messages then go nowhere, as to a dead port). */
+#define CHAN_MAX_BACKLOG 65536u
 /* Send-once tokens of ours a peer may hold at once (more: such messages go through machd). */
 #define CHAN_MAX_TOKENS 65536u
 
@@ -66,6 +69,10 @@ struct chan {
     struct ipc_port **tokens;     /* our reply ports handed to the peer: token - 1 -> port (the
                                      send-once right), NULL when free */
     uint32_t ntokens, tokens_cap, tokens_free_hint;
+    /* Messages for the peer's tokens sent where the lock may not be let go (MACH_SEND_ALWAYS:
+     * notifications, forwarding) while the ring was full: written, in order, when room comes. */
+    struct ipc_kmsg *backlog, *backlog_tail;
+    uint32_t nbacklog;
     struct chan *next;
 };
 
@@ -86,8 +93,11 @@ struct chan *chan_find_peer(uint64_t task_id);
  * token of ours the peer held becomes a send-once notification, the peer's tokens we hold become
  * dead names, routes release their ports, tickets are destroyed, waiting senders wake. */
 void chan_drop(struct chan *c, bool hostile);
-/* A thread that used c outside the lock (users++) is done; frees a dropped c with the last. */
+/* A thread that used c outside the lock (users++) is done with it. */
 void chan_unuse(struct chan *c);
+/* Releases the memory of dropped channels nobody uses any more. Only where no caller up the
+ * stack can hold a channel (the reader between waits, dropping them all). */
+void chan_reap(void);
 /* Drops every channel (machd is gone, or a fork child). */
 void chan_drop_all(bool child);
 /* Number of channels open (0: the reader waits on machd's socket alone). */
@@ -138,6 +148,8 @@ extern const struct ipc_transport_ops chan_once_ops;
  * send contract); false: relay it through machd as before. */
 bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                    mach_msg_timeout_t timeout, mach_msg_return_t *mr);
+/* Writes what c's backlog holds while the ring has room; true when it is empty. */
+bool chan_flush_backlog(struct chan *c);
 /* The sender-side route of link l is gone (send right released, channel dropped). */
 void chan_forget_route(struct link *l);
 /* Our reply port `port` (its send-once right, taken) handed to c's peer: its token, 0 when the

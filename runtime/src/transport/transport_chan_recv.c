@@ -82,9 +82,11 @@ void chan_route_del(uint32_t channel, uint32_t slot) {
     struct chan *c = chan_find(channel);
     if (!c || slot >= CHAN_SLOTS)
         return;
+    c->users++; /* chan_drain may drop c as hostile (and free it): see chan_drop */
     chan_drain(c); /* what the peer sent before it let go of its right is delivered first */
     if (!c->dropped)
         chan_route_release(&c->routes[slot]);
+    chan_unuse(c);
 }
 
 void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kmsg) {
@@ -129,7 +131,10 @@ static struct ipc_kmsg *take_ticket(struct chan *c, uint64_t number, bool *hosti
 /* A send-once token of the peer's, as a proxy holding the send-once right (the reply right of a
  * message that came on c). NULL when the token is in use already (hostile) or out of memory. */
 static struct ipc_port *token_proxy(struct chan *c, uint32_t token) {
-    if (token == 0 || handle_map_get(&c->proxies, token))
+    /* A peer's token is at most CHAN_MAX_TOKENS (its table's size): larger ones are hostile, and
+     * 0xffffffff is the map's tombstone key, which the map cannot hold (a proxy put under it was
+     * overwritten and leaked; found by fuzz_chan_records). */
+    if (token == 0 || token > CHAN_MAX_TOKENS || handle_map_get(&c->proxies, token))
         return NULL;
     struct ipc_port *proxy = transport_proxy_create(&chan_once_ops, (uint64_t)c->id << 32 | token);
     if (!proxy)
@@ -238,9 +243,9 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
     return 0;
 }
 
-void chan_drain(struct chan *c) {
+/* The records of c, the one loop; chan_drain holds a use of c around it. */
+static void drain_records(struct chan *c) {
     struct chan_record rec;
-    c->unpark = false;
     while (!c->dropped) {
         enum chan_status st = chan_peek(&c->end, &rec, body_buf, sizeof body_buf);
         if (st == CHAN_EMPTY) {
@@ -268,4 +273,15 @@ void chan_drain(struct chan *c) {
             return;
         }
     }
+}
+
+void chan_drain(struct chan *c) {
+    c->unpark = false;
+    /* Taking a record may drop c under us: a message refused with the peer's reply token in it
+     * is destroyed, its send-once right becomes a DROP_ONCE for the peer, and a tail the peer
+     * broke drops the channel there (fuzz_chan_records found the use after free). A use of ours
+     * keeps c readable until the loop is done; the last use frees a dropped c. */
+    c->users++;
+    drain_records(c);
+    chan_unuse(c);
 }

@@ -86,6 +86,14 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
     struct chan *c = *cp;
     uint32_t id = c->id;
     while (!chan_has_room(&c->end, body_len)) {
+        /* A tail the peer wrote that cannot be (fuzz_chan_records): room never comes, and a
+         * thread destroying a reply right (DROP_ONCE) or replying without a timeout would wait
+         * forever. The peer is hostile: drop its channel (docs/machd.md 9.3, "Hostile ring"). */
+        if (!chan_tail_ok(&c->end)) {
+            chan_drop(c, true);
+            *cp = NULL;
+            return false;
+        }
         if (deadline && ms_left(deadline) == 0)
             return false;
         c->users++;
@@ -95,9 +103,9 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
         ipc_lock();
         chan_unuse(c);
         c = chan_find(id);
+        *cp = c; /* NULL when it went meanwhile: the caller says MACH_SEND_INVALID_DEST */
         if (!c)
             return false;
-        *cp = c;
     }
     return true;
 }
@@ -175,28 +183,84 @@ static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint
 
 /* ---- send-once proxies: replies to a peer's tokens ---- */
 
-static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
-                                   mach_msg_timeout_t timeout) {
-    struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
+/* The send-once notification the core makes when a right is destroyed unused. */
+static bool is_drop(const struct ipc_kmsg *kmsg) {
+    return kmsg->from_kernel && kmsg->id == MACH_NOTIFY_SEND_ONCE && kmsg->ndesc == 0;
+}
+
+/* Writes a message for a token's proxy (kmsg->remote) if the ring has room now: false when it
+ * has not (nothing done), else true with the send's outcome in *mr. Never lets the lock go. */
+static bool write_once_now(struct chan *c, struct ipc_kmsg *kmsg, mach_msg_return_t *mr) {
+    struct ipc_port *proxy = kmsg->remote;
     uint32_t token = (uint32_t)proxy->transport_handle;
-    if (!c)
-        return MACH_SEND_INVALID_DEST;
-    if (kmsg->from_kernel && kmsg->id == MACH_NOTIFY_SEND_ONCE && kmsg->ndesc == 0) {
-        /* The right was destroyed unused: the peer makes the notification itself. */
+    if (is_drop(kmsg)) { /* the peer makes the notification itself, from "the kernel" */
         struct chan_record rec = {.kind = CHAN_REC_DROP_ONCE, .dest = token};
         bool wake = false;
-        if (!wait_ring_room(&c, 0, NULL) || chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK)
-            return MACH_SEND_INVALID_DEST;
+        if (!chan_has_room(&c->end, 0))
+            return false;
+        if (chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK) {
+            *mr = MACH_SEND_INVALID_DEST;
+            return true;
+        }
         kmsg->remote = NULL;
         settle_dest(c, proxy, true);
         kmsg_destroy(kmsg);
         ring_doorbell(c, wake);
-        return MACH_MSG_SUCCESS;
+        *mr = MACH_MSG_SUCCESS;
+        return true;
     }
-    struct timespec deadline;
-    if (option & MACH_SEND_TIMEOUT)
-        ipc_deadline_after_ms(&deadline, timeout);
-    return put_message(c, kmsg, CHAN_MSG_DEST_ONCE, token, (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
+    if (!chan_has_room(&c->end, fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0))
+        return false;
+    *mr = put_message(c, kmsg, CHAN_MSG_DEST_ONCE, token, NULL); /* room: it does not wait */
+    return true;
+}
+
+bool chan_flush_backlog(struct chan *c) {
+    while (c->backlog && !c->dropped) {
+        struct ipc_kmsg *k = c->backlog;
+        c->backlog = k->next;
+        k->next = NULL;
+        mach_msg_return_t mr;
+        if (!write_once_now(c, k, &mr)) {
+            k->next = c->backlog;
+            c->backlog = k;
+            return false;
+        }
+        if (!c->backlog)
+            c->backlog_tail = NULL;
+        c->nbacklog--;
+        if (mr != MACH_MSG_SUCCESS)
+            kmsg_destroy(k);
+    }
+    return true;
+}
+
+/* A message to a peer's token never blocks, as send-once messages never do in Mach: when the
+ * ring is full it waits in the channel's backlog, in order, and is written when room comes; a
+ * peer that lets CHAN_MAX_BACKLOG of them pile up is dropped as dead. */
+static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
+                                   mach_msg_timeout_t timeout) {
+    (void)option, (void)timeout;
+    struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
+    if (!c)
+        return MACH_SEND_INVALID_DEST;
+    mach_msg_return_t mr;
+    if (chan_flush_backlog(c) && !c->dropped && write_once_now(c, kmsg, &mr))
+        return mr;
+    if (c->dropped)
+        return MACH_SEND_INVALID_DEST;
+    if (c->nbacklog >= CHAN_MAX_BACKLOG) { /* the peer reads nothing: as if it were dead */
+        chan_drop(c, true);
+        return MACH_SEND_INVALID_DEST;
+    }
+    c->nbacklog++;
+    kmsg->next = NULL;
+    if (c->backlog_tail)
+        c->backlog_tail->next = kmsg;
+    else
+        c->backlog = kmsg;
+    c->backlog_tail = kmsg;
+    return MACH_MSG_SUCCESS;
 }
 
 const struct ipc_transport_ops chan_once_ops = {.send = once_send};
@@ -226,8 +290,11 @@ static void ask_route(struct ipc_port *proxy, struct link *l, uint32_t h) {
         l->route = ok ? LINK_ROUTE_SET : LINK_ROUTE_NONE;
         l->route_chan = w.name;
         l->route_slot = w.type;
+        /* The same route again (our entry kept a send right while we let the route go): its
+         * count goes on, as the receiver's does; a new route counts from 0. */
+        if (w.serial != l->route_serial)
+            l->route_sent = 0;
         l->route_serial = w.serial;
-        l->route_sent = 0;
     }
     port_release(proxy);
     wake_route_waiters();
@@ -265,7 +332,7 @@ static bool wait_activation(struct ipc_port *proxy, uint32_t h) {
 }
 
 void chan_forget_route(struct link *l) {
-    l->route = LINK_ROUTE_UNKNOWN;
+    l->route = LINK_ROUTE_UNKNOWN; /* serial and count stay: the same route may come back */
     l->relayed = 0;
 }
 
@@ -300,7 +367,7 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
     struct link *l = machd_link_get(h);
     if (!chan_enabled() || !l || l->port != proxy || kmsg->remote_type != MACH_MSG_TYPE_PORT_SEND)
         return false;
-    while (l->route == LINK_ROUTE_ASKING) { /* our earlier messages must not be overtaken */
+    while (l->route == LINK_ROUTE_ASKING && !(option & MACH_SEND_ALWAYS)) { /* no overtaking */
         struct ipc_waiter *w = ipc_waiter_self();
         waitq_push(&T.route_waiters, w);
         ipc_sleep(w, NULL);
@@ -309,11 +376,13 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
         if (!l || l->port != proxy || proxy->transport != &machd_ops)
             return false;
     }
-    if (l->route == LINK_ROUTE_NONE)
+    if (l->route == LINK_ROUTE_NONE || l->route == LINK_ROUTE_ASKING)
         return false;
     if (l->route == LINK_ROUTE_UNKNOWN) {
-        if (l->relayed++ == 0)
-            return false; /* the first message: relayed, no route asked */
+        /* The first message is relayed, no route asked; not after a route we had: it may still
+         * exist at machd and the receiver, and a relayed message could then be overtaken. */
+        if ((option & MACH_SEND_ALWAYS) || (l->route_serial == 0 && l->relayed++ == 0))
+            return false;
         ask_route(proxy, l, h);
         if (!wait_activation(proxy, h))
             return false;
@@ -327,7 +396,12 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
     const struct timespec *dl = (option & MACH_SEND_TIMEOUT) ? &deadline : NULL;
     struct chan *c = NULL;
     if (option & MACH_SEND_ALWAYS) {
+        /* The core's own sends may not let the lock go: an active route with ring room, or the
+         * relay (order is not promised for forwarded messages and notifications). */
         c = chan_find(l->route_chan);
+        if (c && (!chan_route_active(&c->end, l->route_slot, l->route_serial) ||
+                  !chan_has_room(&c->end, fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0)))
+            return false;
     } else {
         int rc = wait_credit(proxy, h, &c, dl);
         if (rc == MACH_SEND_TIMED_OUT) {

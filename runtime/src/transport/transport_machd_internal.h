@@ -154,6 +154,10 @@ kern_return_t machd_start_transport(bool autostart);
 
 /* The link of handle h, or NULL. */
 struct link *machd_link_get(uint32_t handle);
+/* TEST ONLY, never called by libmach: makes local port known under a machd handle as if it had
+ * been exported, with no machd (the link table and export ops only); returns the handle or 0.
+ * For fuzz_chan_records, which drives direct-channel routes in one process. */
+uint32_t machd_link_for_test(struct ipc_port *port);
 /* Forgets handle h and releases its port reference. */
 void machd_link_drop(uint32_t handle);
 /* Turns one right held by a message (port reference + type) into a right item, exporting a local

@@ -99,6 +99,18 @@ static bool export_handle(struct ipc_port *port, struct machd_right *item) {
     return true;
 }
 
+/* TEST ONLY (tests/fuzz/fuzz_chan_records.c): exports local port as machd_encode_right would
+ * when a right to it first leaves in a message, without machd (the transport need not be
+ * connected), and installs the export ops so that the port's death forgets the handle. Returns
+ * the handle, 0 when port is not a local port or out of memory. Never called by libmach. */
+uint32_t machd_link_for_test(struct ipc_port *port) {
+    struct machd_right item;
+    if (!port || port == IPC_PORT_DEAD || port->transport || !export_handle(port, &item))
+        return 0;
+    transport_set_export_ops(&machd_export_ops);
+    return port->export_handle;
+}
+
 /* Turns one right held by the message (port reference + type) into a right item. */
 bool machd_encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct machd_right *item,
                          struct pending_right *pr) {

@@ -112,6 +112,8 @@ bool chan_has_room(struct chan_end *end, uint32_t body_len) {
     return room >= 0 && space_needed(end->head, record_len(body_len), &skip) <= (uint64_t)room;
 }
 
+bool chan_tail_ok(const struct chan_end *end) { return room_of(end) >= 0; }
+
 enum chan_status chan_produce(struct chan_end *end, const struct chan_record *hdr, const void *body,
                               bool *wake) {
     *wake = false;

@@ -96,6 +96,9 @@ enum chan_status chan_produce(struct chan_end *end, const struct chan_record *hd
 
 /* Whether a record with body_len bytes could be published now. */
 bool chan_has_room(struct chan_end *end, uint32_t body_len);
+/* Whether the consumer's tail is possible (false: the peer is hostile, room never comes; a
+ * producer waiting for room must drop the channel instead). */
+bool chan_tail_ok(const struct chan_end *end);
 
 /* ---- consumer (records to this side) ---- */
 
