@@ -15,3 +15,13 @@ if(TARGET mach_static)
   target_link_libraries(bench_evloop PRIVATE mach_static Threads::Threads)
   set_target_properties(bench_evloop PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
 endif()
+
+# Benchmark (built, not registered with CTest): bin/bench/bench_semaphore [round_trips] [runs]:
+# semaphores across processes against a futex ping-pong between processes (docs/semaphores.md).
+if(TARGET mach_static AND TARGET machd)
+  add_executable(bench_semaphore ${CMAKE_CURRENT_LIST_DIR}/bench/bench_semaphore.c)
+  target_link_libraries(bench_semaphore PRIVATE mach_static mach_internal)
+  target_compile_definitions(bench_semaphore PRIVATE MACHD_BIN="$<TARGET_FILE:machd>")
+  set_target_properties(bench_semaphore PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
+  add_dependencies(bench_semaphore machd)
+endif()

@@ -7,10 +7,7 @@
  *                     member dies with a message queued half-way; wake-ups that find nothing
  *                     are at most one per message
  *   send NAME COUNT   looks NAME up and sends COUNT messages (id: its pid, values 0..COUNT-1)
- *   sem-owner NAME    registers a semaphore's send right as NAME.sem, waits for a message on
- *                     NAME.done, then destroys the semaphore
- *   sem-remote NAME   looks NAME.sem up: semaphores are one-process only (docs/semaphores.md),
- *                     so the calls on that right answer KERN_INVALID_ARGUMENT; then NAME.done */
+ * (Semaphores across processes: machd_semaphore_peer.c.) */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,7 +18,6 @@
 
 #include <mach/mach.h>
 #include <mach/openmig_fd.h>
-#include <mach/semaphore.h>
 #include <servers/bootstrap.h>
 
 #define PEER_NAME "machd_evloop_peer"
@@ -126,60 +122,7 @@ static int send_all(const char *name, int count) {
     return 0;
 }
 
-static const char *suffixed(const char *name, const char *suffix) {
-    static char buf[2][128];
-    static int next;
-    char *out = buf[next++ % 2];
-    snprintf(out, sizeof buf[0], "%s.%s", name, suffix);
-    return out;
-}
-
-static int sem_owner(const char *name) {
-    mach_port_t done = MACH_PORT_NULL;
-    semaphore_t sem = SEMAPHORE_NULL;
-    CHECK(1, bootstrap_check_in(bootstrap_port, suffixed(name, "done"), &done) == KERN_SUCCESS, "check-in");
-    CHECK(2, semaphore_create(mach_task_self(), &sem, SYNC_POLICY_FIFO, 0) == KERN_SUCCESS, "create");
-    kern_return_t kr = bootstrap_register(bootstrap_port, suffixed(name, "sem"), sem);
-    CHECK(3, kr == KERN_SUCCESS, "register: %#x", kr);
-    ready();
-    struct msg m;
-    mach_msg_return_t mr = mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, done, 20000,
-                                    MACH_PORT_NULL);
-    CHECK(4, mr == MACH_MSG_SUCCESS, "done: %#x", mr);
-    /* The semaphore still works here. */
-    CHECK(5, semaphore_signal(sem) == KERN_SUCCESS, "signal");
-    CHECK(6, semaphore_timedwait(sem, (mach_timespec_t){0, 0}) == KERN_SUCCESS, "wait");
-    CHECK(7, semaphore_destroy(mach_task_self(), sem) == KERN_SUCCESS, "destroy");
-    return 0;
-}
-
-static int sem_remote(const char *name) {
-    semaphore_t sem = MACH_PORT_NULL;
-    mach_port_t done = MACH_PORT_NULL;
-    CHECK(1, bootstrap_look_up(bootstrap_port, suffixed(name, "sem"), &sem) == KERN_SUCCESS, "look-up");
-    ready();
-    mach_port_type_t type = 0;
-    CHECK(2, mach_port_type(mach_task_self(), sem, &type) == KERN_SUCCESS && type == MACH_PORT_TYPE_SEND,
-          "type %#x", type);
-    /* Not served across processes: the proxy is not known as a semaphore here. */
-    CHECK(3, semaphore_signal(sem) == KERN_INVALID_ARGUMENT, "signal");
-    CHECK(4, semaphore_timedwait(sem, (mach_timespec_t){0, 0}) == KERN_INVALID_ARGUMENT, "timedwait");
-    CHECK(5, bootstrap_look_up(bootstrap_port, suffixed(name, "done"), &done) == KERN_SUCCESS, "look-up");
-    struct msg m = {0};
-    m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
-    m.header.msgh_remote_port = done;
-    m.header.msgh_size = offsetof(struct msg, trailer);
-    CHECK(6, mach_msg(&m.header, MACH_SEND_MSG, m.header.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
-                 MACH_MSG_SUCCESS,
-          "done");
-    return 0;
-}
-
 int main(int argc, char **argv) {
-    if (argc == 3 && strcmp(argv[1], "sem-owner") == 0)
-        return mode = argv[1], sem_owner(argv[2]);
-    if (argc == 3 && strcmp(argv[1], "sem-remote") == 0)
-        return mode = argv[1], sem_remote(argv[2]);
     if (argc < 4) {
         fprintf(stderr, "usage: %s serve|send NAME COUNT\n", argv[0]);
         return 2;

@@ -26,25 +26,9 @@ static void remote_senders_wake_an_epoll_loop(void **state) {
     assert_int_equal(mh_wait(server), 0);
 }
 
-/* Semaphores are one-process only (docs/semaphores.md, "what is missing"): a semaphore's send
- * right registered through machd reaches another process as an ordinary proxy, on which the
- * semaphore calls answer KERN_INVALID_ARGUMENT; nothing crashes, and the owner still uses and
- * destroys its semaphore. This pins today's limit: when semaphores cross processes, change it. */
-static void semaphore_right_in_another_process_is_not_served(void **state) {
-    (void)state;
-    const struct machd_proc *m = &mh_daemon;
-    const char *own[] = {"sem-owner", "svc.sem", NULL};
-    pid_t owner = mh_spawn_program(m, MACHD_EVLOOP_PEER, own);
-    const char *rem[] = {"sem-remote", "svc.sem", NULL};
-    pid_t remote = mh_spawn_program(m, MACHD_EVLOOP_PEER, rem);
-    assert_int_equal(mh_wait(remote), 0);
-    assert_int_equal(mh_wait(owner), 0);
-}
-
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(remote_senders_wake_an_epoll_loop, mh_setup, mh_teardown),
-        cmocka_unit_test_setup_teardown(semaphore_right_in_another_process_is_not_served, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_evloop_test", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

@@ -42,14 +42,6 @@ static mach_port_t check_in(const char *name) { return bootstrap_or_exit(bootstr
 
 static mach_port_t look_up(const char *name) { return bootstrap_or_exit(bootstrap_look_up, "look-up", name); }
 
-static const char *suffixed(const char *name, const char *suffix) {
-    static char buf[4][128];
-    static int next;
-    char *out = buf[next++ % 4];
-    snprintf(out, sizeof buf[0], "%s.%s", name, suffix);
-    return out;
-}
-
 static mach_port_t new_port(mach_port_msgcount_t qlimit) {
     mach_port_t port;
     if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port) != KERN_SUCCESS)
@@ -132,7 +124,7 @@ static mach_msg_id_t receive_one(mach_port_t port) {
 /* qrecv NAME: NAME (queue limit 2) and NAME.ctl; takes one message from NAME each time the
  * sender asks on NAME.ctl, after checking that the sender did not get past the limit. */
 static int qrecv(const char *name) {
-    mach_port_t svc = check_in(name), ctl = check_in(suffixed(name, "ctl"));
+    mach_port_t svc = check_in(name), ctl = check_in(peer_suffixed(name, "ctl"));
     set_qlimit(svc, 2);
     ready();
     for (mach_msg_id_t step = 10; step <= 11; step++) {
@@ -155,7 +147,7 @@ static int qrecv(const char *name) {
 
 /* qsend NAME: fills NAME (limit 2), checks timeouts, then blocks until qrecv makes room. */
 static int qsend(const char *name) {
-    mach_port_t svc = look_up(name), ctl = look_up(suffixed(name, "ctl"));
+    mach_port_t svc = look_up(name), ctl = look_up(peer_suffixed(name, "ctl"));
     ready();
     CHECK(1, send_id(svc, 1, MACH_SEND_TIMEOUT, 0) == MACH_MSG_SUCCESS, "message 1");
     CHECK(2, send_id(svc, 2, MACH_SEND_TIMEOUT, 0) == MACH_MSG_SUCCESS, "message 2");
@@ -185,7 +177,7 @@ static int qsend(const char *name) {
 /* qhold NAME: NAME with a limit of 1; takes one message when NAME.ctl says so, then expects
  * message 3 (from qafter) as the next one. */
 static int qhold(const char *name) {
-    mach_port_t svc = check_in(name), ctl = check_in(suffixed(name, "ctl"));
+    mach_port_t svc = check_in(name), ctl = check_in(peer_suffixed(name, "ctl"));
     set_qlimit(svc, 1);
     ready();
     CHECK(1, receive_one(ctl) == 20, "control 20");
@@ -206,7 +198,7 @@ static int qblock(const char *name) {
 
 /* qafter NAME: asks qhold for room, then sends message 3 (the dead sender must not take it). */
 static int qafter(const char *name) {
-    mach_port_t svc = look_up(name), ctl = look_up(suffixed(name, "ctl"));
+    mach_port_t svc = look_up(name), ctl = look_up(peer_suffixed(name, "ctl"));
     ready();
     CHECK(1, send_id(ctl, 20, 0, 0) == MACH_MSG_SUCCESS, "control 20");
     mach_msg_return_t mr = send_id(svc, 3, MACH_SEND_TIMEOUT, 20000);
@@ -229,7 +221,7 @@ static kern_return_t destroy_receive_right(mach_port_t port) {
 
 /* boot NAME: register, unregister, and names released when their receive right dies. */
 static int boot(const char *name) {
-    const char *reg = suffixed(name, "reg"), *ci_name = suffixed(name, "ci"), *reg2 = suffixed(name, "reg2");
+    const char *reg = peer_suffixed(name, "reg"), *ci_name = peer_suffixed(name, "ci"), *reg2 = peer_suffixed(name, "reg2");
     mach_port_t port = port_with_send_right(), other = port_with_send_right();
     ready();
     kern_return_t kr = bootstrap_register(bootstrap_port, reg, port);
@@ -285,8 +277,8 @@ static mach_port_seqno_t seqno_of(const struct rcv_buf *b) {
  * then MACH_RCV_LARGE on NAME.c with a relayed message too large for the first buffer. */
 static int pset(const char *name) {
     mach_port_t task = mach_task_self();
-    mach_port_t a = check_in(suffixed(name, "a")), b = check_in(suffixed(name, "b"));
-    mach_port_t c = check_in(suffixed(name, "c")), local = port_with_send_right(), set;
+    mach_port_t a = check_in(peer_suffixed(name, "a")), b = check_in(peer_suffixed(name, "b"));
+    mach_port_t c = check_in(peer_suffixed(name, "c")), local = port_with_send_right(), set;
     CHECK(1, mach_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, &set) == KERN_SUCCESS, "set");
     CHECK(1, mach_port_move_member(task, local, set) == KERN_SUCCESS &&
                  mach_port_move_member(task, a, set) == KERN_SUCCESS &&
@@ -336,8 +328,8 @@ static int pset(const char *name) {
 
 /* feed NAME: messages for pset: 301 a, 302 b, 303 a, 304 b, then 310, 311 (large) and 312 to c. */
 static int feed(const char *name) {
-    mach_port_t a = look_up(suffixed(name, "a")), b = look_up(suffixed(name, "b"));
-    mach_port_t c = look_up(suffixed(name, "c"));
+    mach_port_t a = look_up(peer_suffixed(name, "a")), b = look_up(peer_suffixed(name, "b"));
+    mach_port_t c = look_up(peer_suffixed(name, "c"));
     ready();
     const mach_port_t order[] = {a, b, a, b};
     for (int i = 0; i < 4; i++)
@@ -360,7 +352,7 @@ static int feed(const char *name) {
 
 /* owner NAME: checks in NAME.svc, takes one message, destroys the receive right, stays alive. */
 static int owner(const char *name) {
-    mach_port_t svc = check_in(suffixed(name, "svc"));
+    mach_port_t svc = check_in(peer_suffixed(name, "svc"));
     ready();
     CHECK(1, receive_one(svc) == 1, "message 1");
     CHECK(2, destroy_receive_right(svc) == KERN_SUCCESS, "destroy");
@@ -386,7 +378,7 @@ static mach_msg_id_t receive_notification(mach_port_t port, mach_msg_timeout_t t
 /* dn NAME: a dead-name notification for a port whose receiver (another, live process) destroys
  * it; then sends fail and the name is gone from machd's bootstrap table. */
 static int dn(const char *name) {
-    mach_port_t task = mach_task_self(), svc = look_up(suffixed(name, "svc")), notify = new_port(5), prev;
+    mach_port_t task = mach_task_self(), svc = look_up(peer_suffixed(name, "svc")), notify = new_port(5), prev;
     kern_return_t kr = mach_port_request_notification(task, svc, MACH_NOTIFY_DEAD_NAME, 0, notify,
                                                       MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
     CHECK(1, kr == KERN_SUCCESS, "dead-name request: %#x", kr);
@@ -397,7 +389,7 @@ static int dn(const char *name) {
     CHECK(3, id == MACH_NOTIFY_DEAD_NAME && arg == svc, "dead-name notification: id %d name %#x", (int)id, arg);
     mach_msg_return_t mr = send_id(svc, 2, 0, 0);
     CHECK(4, mr == MACH_SEND_INVALID_DEST, "send to a dead name: %#x", mr);
-    kr = look_up_status(suffixed(name, "svc"));
+    kr = look_up_status(peer_suffixed(name, "svc"));
     CHECK(5, kr == BOOTSTRAP_UNKNOWN_SERVICE, "look-up after the receive right died: %#x", kr);
     return 0;
 }
@@ -438,7 +430,7 @@ static mach_msg_return_t send_port_msg(mach_port_t dest, mach_msg_type_name_t di
 /* nsown NAME: checks in NAME.ns; takes a message carrying a send right and sends the right back
  * (moved) in the reply. */
 static int nsown(const char *name) {
-    mach_port_t svc = check_in(suffixed(name, "ns"));
+    mach_port_t svc = check_in(peer_suffixed(name, "ns"));
     ready();
     struct port_rcv in;
     mach_msg_return_t mr = receive_port_msg(svc, &in);
@@ -453,7 +445,7 @@ static int nsown(const char *name) {
  * back: no notification while a right exists (here or in flight), exactly one, with make-send
  * count 1, when the last one dies. */
 static int ns(const char *name) {
-    mach_port_t task = mach_task_self(), svc = look_up(suffixed(name, "ns"));
+    mach_port_t task = mach_task_self(), svc = look_up(peer_suffixed(name, "ns"));
     mach_port_t port = new_port(5), notify = new_port(5), reply = new_port(5), prev;
     kern_return_t kr = mach_port_request_notification(task, port, MACH_NOTIFY_NO_SENDERS, 1, notify,
                                                       MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);

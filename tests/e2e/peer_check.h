@@ -1,7 +1,8 @@
 /* peer_check.h: step-numbered checks for the libmach test peers (machd_*_peer.c): a failed check
  * prints the peer's mode, the step and why on stderr and returns the step number, which becomes
- * the peer's exit status; ready() tells the harness the peer is set up; look_up_status() asks
- * the bootstrap service about a name; peer_service() checks a name in or looks it up. */
+ * the peer's exit status; ready() tells the harness the peer is set up; peer_suffixed() spells
+ * NAME.suffix; look_up_status() asks the bootstrap service about a name; peer_service() checks a
+ * name in or looks it up. */
 #ifndef OPENMIG_PEER_CHECK_H
 #define OPENMIG_PEER_CHECK_H
 
@@ -36,6 +37,15 @@ static inline int peer_failed(int step, const char *fmt, ...) {
 static inline void ready(void) {
     fputs("ready\n", stdout);
     fflush(stdout);
+}
+
+/* "NAME.suffix" in one of four rotating static buffers (a peer's names for its services). */
+static inline const char *peer_suffixed(const char *name, const char *suffix) {
+    static char buf[4][128];
+    static int next;
+    char *out = buf[next++ % 4];
+    snprintf(out, sizeof buf[0], "%s.%s", name, suffix);
+    return out;
 }
 
 /* bootstrap_look_up's answer for NAME; the right a success gives is released again. */

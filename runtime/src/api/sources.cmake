@@ -1,6 +1,7 @@
 # api: the Darwin calls built on the core (mach_port_*, mach_msg, vm_*, task_*, error strings).
 set(LIBMACH_API_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/exception.c
+  ${CMAKE_CURRENT_LIST_DIR}/fileport.c
   ${CMAKE_CURRENT_LIST_DIR}/mach_error.c
   ${CMAKE_CURRENT_LIST_DIR}/mach_port.c
   ${CMAKE_CURRENT_LIST_DIR}/msg.c

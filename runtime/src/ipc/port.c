@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 static struct ipc_port *all_ports;
-void (*ipc_kobject_no_senders)(struct ipc_port *port);
+void (*ipc_kobject_no_senders[IKOT_COUNT])(struct ipc_port *port);
 
 struct ipc_port *port_alloc(void) {
   struct ipc_port *port = calloc(1, sizeof *port);
@@ -67,8 +67,8 @@ static void port_check_no_senders(struct ipc_port *port) {
     port->transport->proxy_released(port);
     return;
   }
-  if (port->active && port->kotype != IKOT_NONE && ipc_kobject_no_senders) {
-    ipc_kobject_no_senders(port);
+  if (port->active && port->kotype != IKOT_NONE && ipc_kobject_no_senders[port->kotype]) {
+    ipc_kobject_no_senders[port->kotype](port);
     return;
   }
   if (port->active && port->nsrequest) {

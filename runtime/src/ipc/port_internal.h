@@ -8,7 +8,7 @@
 
 struct ipc_transport_ops;
 
-enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK, IKOT_SEMAPHORE, IKOT_THREAD };
+enum ipc_kobject_type { IKOT_NONE = 0, IKOT_TASK, IKOT_SEMAPHORE, IKOT_THREAD, IKOT_FILEPORT, IKOT_COUNT };
 
 /* Dead-name request armed by space on name, answered through the send-once right notify. */
 struct ipc_dnreq {
@@ -103,9 +103,16 @@ void port_destroy_send_once(struct ipc_port *port);
 /* Releases a send-once right consumed by a delivered message (no notification). */
 void port_release_send_once(struct ipc_port *port);
 
-/* Called when the last send right to an active kernel object port (kotype != IKOT_NONE) goes
- * away, lock held; set once by the layer that makes such objects (api/semaphore.c). */
-extern void (*ipc_kobject_no_senders)(struct ipc_port *port);
+/* Called when the last send right to an active kernel object port of that kotype goes away,
+ * lock held; each set once by the layer that makes such objects (api/semaphore.c,
+ * api/fileport.c). NULL: nothing happens. */
+extern void (*ipc_kobject_no_senders[IKOT_COUNT])(struct ipc_port *port);
+
+/* Called for a message that another task sent to an active kernel-object port (kotype !=
+ * IKOT_NONE, not a proxy), lock held, instead of queueing it: returns true when it took kmsg
+ * (the object served it at once, without blocking), false to queue it as usual. Set once by the
+ * layer that makes such objects (api/semaphore.c serves IKOT_SEMAPHORE requests). */
+extern bool (*ipc_kobject_message)(struct ipc_port *port, struct ipc_kmsg *kmsg);
 
 /* Removes port from every port set holding it. Lock held. */
 void port_leave_psets(struct ipc_port *port);

@@ -51,7 +51,8 @@ void transport_remote_senders(struct ipc_port *port, int32_t delta);
 
 /* Queues a message built by the transport (rights already as port references, audit token of
  * the remote sender set) on its destination kmsg->remote, ignoring the queue limit (the
- * transport applies flow control). Destroys it if the port is dead. */
+ * transport applies flow control). Destroys it if the port is dead. A message for a kernel-object
+ * port is handed to ipc_kobject_message instead (port_internal.h), which serves it at once. */
 void transport_deliver(struct ipc_kmsg *kmsg);
 
 /* A transport whose messages arrive only when some thread reads its connection (machd) can take
@@ -64,8 +65,17 @@ void transport_deliver(struct ipc_kmsg *kmsg);
 struct ipc_receive_hooks {
   bool (*sleep)(struct ipc_waiter *w, const struct timespec *deadline);
   void (*woken)(struct ipc_waiter *w);
+  /* Optional: a thread is about to sleep outside the core (a semaphore wait) for something
+   * that only arrives when the connection is read; until reading_end, some thread reads it.
+   * No lock held. */
+  void (*reading_begin)(void);
+  void (*reading_end)(void);
 };
 void transport_set_receive_hooks(const struct ipc_receive_hooks *hooks);
 extern const struct ipc_receive_hooks *ipc_receive_hooks;
+
+/* Calls the hooks' reading_begin / reading_end when installed (nothing otherwise). No lock held. */
+void ipc_reading_begin(void);
+void ipc_reading_end(void);
 
 #endif /* OPENMIG_TRANSPORT_INTERNAL_H */

@@ -146,7 +146,8 @@ static void reader_woken(struct ipc_waiter *w) {
     R.ops->nudge();
 }
 
-static const struct ipc_receive_hooks reader_hooks = {reader_sleep, reader_woken};
+static const struct ipc_receive_hooks reader_hooks = {reader_sleep, reader_woken, machd_reader_request_begin,
+                                                      machd_reader_request_end};
 
 /* Reads when no thread has for a whole period, or at once while a request waits for its reply
  * and no thread reads or waits to; stops as soon as a thread waits to receive (that thread

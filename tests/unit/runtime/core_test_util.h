@@ -83,6 +83,38 @@ static inline void send_to_own(mach_port_t port, mach_msg_id_t id, int32_t value
                    MACH_MSG_SUCCESS);
 }
 
+/* A message carrying one port descriptor, with room for the largest trailer. */
+typedef struct {
+  mach_msg_header_t header;
+  mach_msg_body_t body;
+  mach_msg_port_descriptor_t port;
+  mach_msg_max_trailer_t trailer;
+} port_msg_t;
+
+/* Sends the right `name` (disposition disp) in a port descriptor to our receive right dest. */
+static inline void send_right_to_own(mach_port_t dest, mach_port_t name, mach_msg_type_name_t disp) {
+  port_msg_t m;
+  memset(&m, 0, sizeof m);
+  m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+  m.header.msgh_remote_port = dest;
+  m.header.msgh_size = offsetof(port_msg_t, trailer);
+  m.body.msgh_descriptor_count = 1;
+  m.port.name = name;
+  m.port.disposition = disp;
+  m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+  assert_int_equal(mach_msg(&m.header, MACH_SEND_MSG, m.header.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+                   MACH_MSG_SUCCESS);
+}
+
+/* Receives such a message from from (queued already); returns the right's name here. */
+static inline mach_port_t recv_right_from(mach_port_t from) {
+  port_msg_t m;
+  memset(&m, 0, sizeof m);
+  assert_int_equal(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, from, 0, MACH_PORT_NULL),
+                   MACH_MSG_SUCCESS);
+  return m.port.name;
+}
+
 static inline mach_msg_return_t recv_msg(mach_port_t from, test_msg_t *m, mach_msg_option_t extra,
                                          mach_msg_timeout_t timeout) {
   memset(m, 0, sizeof *m);

@@ -281,28 +281,11 @@ static void send_right_travels_in_a_message(void **state) {
   (void)state;
   semaphore_t s = new_sem(0);
   mach_port_t p = new_port();
-  struct {
-    mach_msg_header_t header;
-    mach_msg_body_t body;
-    mach_msg_port_descriptor_t port;
-    mach_msg_max_trailer_t trailer;
-  } m;
-  memset(&m, 0, sizeof m);
-  m.header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
-  m.header.msgh_remote_port = p;
-  m.header.msgh_size = offsetof(__typeof__(m), trailer);
-  m.body.msgh_descriptor_count = 1;
-  m.port.name = s;
-  m.port.disposition = MACH_MSG_TYPE_COPY_SEND;
-  m.port.type = MACH_MSG_PORT_DESCRIPTOR;
-  assert_int_equal(mach_msg(&m.header, MACH_SEND_MSG, m.header.msgh_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
-                   MACH_MSG_SUCCESS);
-  memset(&m, 0, sizeof m);
-  assert_int_equal(mach_msg(&m.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, p, 0, MACH_PORT_NULL),
-                   MACH_MSG_SUCCESS);
-  assert_int_equal(m.port.name, s); /* one space: the same name, one more uref */
+  send_right_to_own(p, s, MACH_MSG_TYPE_COPY_SEND);
+  mach_port_t received = recv_right_from(p);
+  assert_int_equal(received, s); /* one space: the same name, one more uref */
   assert_int_equal(refs_of(s, MACH_PORT_RIGHT_SEND), 2);
-  assert_int_equal(semaphore_signal(m.port.name), KERN_SUCCESS);
+  assert_int_equal(semaphore_signal(received), KERN_SUCCESS);
   assert_int_equal(semaphore_timedwait(s, NOW), KERN_SUCCESS);
   assert_int_equal(send_msg(s, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1, 1, 0, 0), MACH_SEND_INVALID_DEST);
   assert_int_equal(mach_port_deallocate(SELF, s), KERN_SUCCESS);
