@@ -20,11 +20,9 @@ if(TARGET machd AND TARGET mach_static)
             server_killed_mid_storm_gives_every_client_an_error)
     openmig_add_cross_process_test(machd_transfer.${t} "machd;attack" machd_transfer ${t})
   endforeach()
-  # Fails on today's code, on both paths (docs/machd.md 8.2): machd refuses a spilled message
-  # with MACH_SEND_NO_BUFFER once 64 memfds are queued towards the receiver, but the runtime sent
-  # it fire-and-forget (MACHD_SEND_ACK_ERRORS_ONLY) and drops the refusal: the message is lost.
-  # Registered disabled until machd or the runtime holds such a sender back instead; run it with
-  # bin/tests/machd_transfer a_stopped_receiver_of_many_memfds_loses_nothing (MACHD_DIRECT=0 too).
+  # Lost messages before machd held such senders back (docs/machd.md 8.2): machd refused a
+  # spilled message with MACH_SEND_NO_BUFFER once 64 memfds were queued towards the receiver, and
+  # the fire-and-forget sender (MACHD_SEND_ACK_ERRORS_ONLY) never heard of it.
   openmig_add_cross_process_test(machd_transfer.a_stopped_receiver_of_many_memfds_loses_nothing "machd;attack"
                                  machd_transfer a_stopped_receiver_of_many_memfds_loses_nothing)
 endif()
