@@ -22,10 +22,13 @@ if(TARGET machd)
     notifications_past_a_full_queue_are_kept
     clean_stop_delivers_what_was_accepted task_with_65000_ports_dies entries_limit_refuses_the_exporter names_limit_refuses_the_registrar
     connection_limit_refuses_the_next_connection waiters_limit_refuses_one_more_waiting_send
-    sender_ignoring_a_full_queue_is_held_back reservations_without_room_give_none_back created_service_is_not_claimed_by_another_user
-    ${MACHD_LIBMACH_ATTACKS})
+    sender_ignoring_a_full_queue_is_held_back reservations_without_room_give_none_back created_service_is_not_claimed_by_another_user)
   foreach(t ${MACHD_ATTACKS})
     add_test(NAME machd_attack.${t} COMMAND machd_attack ${t})
     set_tests_properties(machd_attack.${t} PROPERTIES TIMEOUT 300 LABELS "machd;attack")
+  endforeach()
+  # Attacks with libmach processes: on direct channels and through the relay.
+  foreach(t ${MACHD_LIBMACH_ATTACKS})
+    openmig_add_cross_process_test(machd_attack.${t} "machd;attack" machd_attack ${t})
   endforeach()
 endif()
