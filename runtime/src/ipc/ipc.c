@@ -174,6 +174,15 @@ void ipc_deadline_after_ms(struct timespec *deadline, mach_msg_timeout_t ms) {
   }
 }
 
+int ipc_ms_until(const struct timespec *deadline) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long ns = (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL + (deadline->tv_nsec - now.tv_nsec);
+  if (ns <= 0) return 0;
+  long long ms = (ns + 999999) / 1000000;
+  return ms > 1000000000LL ? 1000000000 : (int)ms;
+}
+
 void openmig_ipc_stats_get(struct openmig_ipc_stats *out) {
   ipc_lock();
   *out = ipc_stats;

@@ -74,6 +74,9 @@ bool ipc_sleep_receive(struct ipc_waiter *w, const struct timespec *deadline);
 /* deadline = now + ms milliseconds (CLOCK_MONOTONIC). */
 void ipc_deadline_after_ms(struct timespec *deadline, mach_msg_timeout_t ms);
 
+/* Milliseconds until deadline (CLOCK_MONOTONIC), rounded up, at most 10^9; 0 once it passed. */
+int ipc_ms_until(const struct timespec *deadline);
+
 /* Object counters, updated under the IPC lock (read by openmig_ipc_stats_get). */
 extern struct openmig_ipc_stats ipc_stats;
 

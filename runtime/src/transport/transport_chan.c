@@ -69,13 +69,6 @@ struct chan *chan_find(uint32_t id) {
     return NULL;
 }
 
-struct chan *chan_find_peer(uint64_t task_id) {
-    for (struct chan *c = C.list; c; c = c->next)
-        if (!c->dropped && c->peer.task_id == task_id)
-            return c;
-    return NULL;
-}
-
 static void close_fd(int *fd) {
     if (*fd >= 0)
         close(*fd);
@@ -243,7 +236,8 @@ static void take_down(struct chan *c, bool child) {
         }
     __atomic_sub_fetch(&C.count, 1, __ATOMIC_RELEASE);
     /* Freed later (chan_reap), never here: callers up the stack (a drain, a loop over the
-     * channels, a thread waiting on its words outside the lock) may still hold it. */
+     * channels, a thread waiting on its words outside the lock) may still hold it, and read
+     * `dropped` after their call (fuzz_chan_records found the use after free of freeing here). */
     c->next = C.zombies;
     C.zombies = c;
 }
@@ -265,19 +259,10 @@ void chan_reap(void) {
 void chan_drop(struct chan *c, bool hostile) {
     if (c->dropped)
         return;
-    if (!hostile) {
-        /* chan_drain may find c hostile and drop it, which frees it when no thread uses it: a
-         * use of ours keeps it readable until we looked (fuzz_chan_records found the use after
-         * free). */
-        c->users++;
-        chan_drain(c);
-        if (c->dropped) {
-            chan_unuse(c);
-            return;
-        }
-        c->users--;
-    }
-    take_down(c, false);
+    if (!hostile)
+        chan_drain(c); /* may find c hostile and drop it (c stays readable: see take_down) */
+    if (!c->dropped)
+        take_down(c, false);
 }
 
 void chan_drop_all(bool child) {
@@ -320,8 +305,8 @@ bool chan_prepare_wait(void) {
     for (struct chan *c = C.list; c; c = c->next)
         if (!c->dropped && (chan_sleep_prepare(&c->end) || c->unpark))
             ready = true;
+    /* (a backlog does not make it ready: it makes the wait short, chan_wait_limit_ms) */
     return ready || C.nhup || C.hup_overflow;
-    /* (a backlog makes the wait short instead: chan_wait_limit_ms) */
 }
 
 int chan_wait_limit_ms(int timeout_ms) {
@@ -390,15 +375,8 @@ void chan_poll_all(void) {
             continue;
         if (c->backlog && !chan_flush_backlog(c))
             C.backlog_pending = true;
-        if (c->unpark || chan_pending(&c->end) || c->hup_at) {
-            c->users++; /* chan_drain may drop c as hostile: see chan_drop */
-            chan_drain(c);
-            if (c->dropped) {
-                chan_unuse(c);
-                continue;
-            }
-            c->users--;
-        }
+        if (c->unpark || chan_pending(&c->end) || c->hup_at)
+            chan_drain(c); /* may drop c (c stays readable: see take_down) */
         /* A peer that is gone: once its records are in (tickets may still be on their way
          * through machd, for a while), the channel goes. */
         if (!c->dropped && c->hup_at && (!c->parked || now_ms() - c->hup_at > HUP_GRACE_MS))

@@ -57,8 +57,9 @@ struct chan {
     bool child_copy;              /* a fork child's copy: nothing shared is written any more */
     bool parked;                  /* the next record waits (a ticket not here yet, a full queue) */
     bool unpark;                  /* parked on a full queue that has room again: drain */
-    uint64_t hup_at;
-    uint32_t users;               /* threads using its shared words outside the IPC lock */              /* when the peer was seen gone (CLOCK_MONOTONIC ms), else 0 */
+    uint64_t hup_at;              /* when the peer was seen gone (CLOCK_MONOTONIC ms), else 0 */
+    uint32_t users;               /* threads using its shared words outside the IPC lock: a
+                                     dropped channel is freed (chan_reap) only at 0 */
     /* Receiver side. */
     struct chan_route routes[CHAN_SLOTS];
     struct chan_ticket *tickets, *tickets_tail;
@@ -69,8 +70,8 @@ struct chan {
     struct ipc_port **tokens;     /* our reply ports handed to the peer: token - 1 -> port (the
                                      send-once right), NULL when free */
     uint32_t ntokens, tokens_cap, tokens_free_hint;
-    /* Messages for the peer's tokens sent where the lock may not be let go (MACH_SEND_ALWAYS:
-     * notifications, forwarding) while the ring was full: written, in order, when room comes. */
+    /* Messages for the peer's tokens sent while the ring was full (they never block):
+     * written, in order, when room comes. */
     struct ipc_kmsg *backlog, *backlog_tail;
     uint32_t nbacklog;
     struct chan *next;
@@ -87,8 +88,6 @@ bool chan_enabled(void);
 void chan_open(const struct machd_msg *m);
 /* The channel with this id, NULL when unknown or dropped. */
 struct chan *chan_find(uint32_t id);
-/* The channel to the task with this machd task id (NULL when none). */
-struct chan *chan_find_peer(uint64_t task_id);
 /* Drops c: records already in its ring are taken first unless `hostile`; then every send-once
  * token of ours the peer held becomes a send-once notification, the peer's tokens we hold become
  * dead names, routes release their ports, tickets are destroyed, waiting senders wake. */

@@ -18,14 +18,9 @@
 /* One record's body, copied out of the ring (the reader only, under the IPC lock). */
 static uint8_t body_buf[CHAN_MAX_BODY];
 
-static uint32_t room_of(const struct ipc_port *port) {
-    uint32_t limit = port->qlimit ? port->qlimit : 1;
-    return port->msgcount < limit ? limit - port->msgcount : 0;
-}
-
 static void grant(struct chan_route *r) {
     if (r->port && !r->port->transport)
-        chan_grant(&r->chan->end, r->slot, r->delivered + room_of(r->port));
+        chan_grant(&r->chan->end, r->slot, r->delivered + flow_rx_room(r->port)); /* as machd is told */
     else if (r->port) /* moved away: we forward what comes, as fast as it comes */
         chan_grant(&r->chan->end, r->slot, r->delivered + CHAN_OVERSHOOT);
 }
@@ -82,11 +77,9 @@ void chan_route_del(uint32_t channel, uint32_t slot) {
     struct chan *c = chan_find(channel);
     if (!c || slot >= CHAN_SLOTS)
         return;
-    c->users++; /* chan_drain may drop c as hostile (and free it): see chan_drop */
     chan_drain(c); /* what the peer sent before it let go of its right is delivered first */
-    if (!c->dropped)
+    if (!c->dropped) /* (a drain that drops c leaves it readable: see take_down) */
         chan_route_release(&c->routes[slot]);
-    chan_unuse(c);
 }
 
 void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kmsg) {
@@ -109,16 +102,12 @@ void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kms
         chan_drain(c);
 }
 
-/* The ticket for a record (its number); NULL when it is not here yet (*hostile when it never
- * can be: an older one is missing or the number went backwards). */
-static struct ipc_kmsg *take_ticket(struct chan *c, uint64_t number, bool *hostile) {
+/* The ticket for a record (its number), the oldest one here (the caller saw one is); NULL when
+ * it is another: one is missing or the number went backwards, the peer is hostile. */
+static struct ipc_kmsg *take_ticket(struct chan *c, uint64_t number) {
     struct chan_ticket *t = c->tickets;
-    if (!t)
+    if (t->number != (uint32_t)number)
         return NULL;
-    if (t->number != (uint32_t)number) {
-        *hostile = true;
-        return NULL;
-    }
     c->tickets = t->next;
     if (!c->tickets)
         c->tickets_tail = NULL;
@@ -204,8 +193,7 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
     }
     struct ipc_kmsg *kmsg;
     if (ticket) {
-        bool hostile = false;
-        kmsg = take_ticket(c, rec->ticket, &hostile);
+        kmsg = take_ticket(c, rec->ticket);
         if (!kmsg)
             return -1;
         kmsg->id = rec->msgh_id;
@@ -243,7 +231,7 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
     return 0;
 }
 
-/* The records of c, the one loop; chan_drain holds a use of c around it. */
+/* The records of c, the one loop (chan_drain). */
 static void drain_records(struct chan *c) {
     struct chan_record rec;
     while (!c->dropped) {
@@ -279,9 +267,7 @@ void chan_drain(struct chan *c) {
     c->unpark = false;
     /* Taking a record may drop c under us: a message refused with the peer's reply token in it
      * is destroyed, its send-once right becomes a DROP_ONCE for the peer, and a tail the peer
-     * broke drops the channel there (fuzz_chan_records found the use after free). A use of ours
-     * keeps c readable until the loop is done; the last use frees a dropped c. */
-    c->users++;
+     * broke drops the channel there. drain_records stops at `dropped`; c itself is only freed
+     * between the reader's waits (take_down, chan_reap). */
     drain_records(c);
-    chan_unuse(c);
 }

@@ -62,6 +62,11 @@ static bool fits_record(const struct ipc_kmsg *kmsg) {
            (kmsg->local_type == MACH_MSG_TYPE_PORT_SEND_ONCE && !reply->transport && reply->active);
 }
 
+/* The body bytes kmsg's record carries: its body when it travels whole, none as a ticket. */
+static uint32_t record_body_len(const struct ipc_kmsg *kmsg) {
+    return fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0;
+}
+
 static void ring_doorbell(struct chan *c, bool wake) {
     if (!wake)
         return;
@@ -70,14 +75,6 @@ static void ring_doorbell(struct chan *c, bool wake) {
     ssize_t n = write(c->wake_peer, &one, sizeof one); /* non-blocking: a full counter is the
                                                          peer's own doing */
     (void)n;
-}
-
-/* Milliseconds left until deadline (CLOCK_MONOTONIC), at least 0. */
-static int ms_left(const struct timespec *deadline) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-    return ms < 0 ? 0 : ms > 1000000000 ? 1000000000 : (int)ms;
 }
 
 /* Waits outside the lock until c's ring has room for a record of body_len bytes (the consumer is
@@ -94,7 +91,7 @@ static bool wait_ring_room(struct chan **cp, uint32_t body_len, const struct tim
             *cp = NULL;
             return false;
         }
-        if (deadline && ms_left(deadline) == 0)
+        if (deadline && ipc_ms_until(deadline) == 0)
             return false;
         c->users++;
         ipc_unlock();
@@ -132,7 +129,7 @@ static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint
     struct ipc_port *dest_port = kmsg->remote;
     bool once = (flags & CHAN_MSG_DEST_ONCE) != 0;
     bool whole = fits_record(kmsg);
-    uint32_t body_len = whole ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0;
+    uint32_t body_len = record_body_len(kmsg);
     if (!wait_ring_room(&c, body_len, deadline))
         return c ? MACH_SEND_TIMED_OUT : MACH_SEND_INVALID_DEST;
     struct chan_record rec = {.kind = CHAN_REC_MSG, .flags = flags, .dest = dest, .msgh_id = kmsg->id};
@@ -209,7 +206,7 @@ static bool write_once_now(struct chan *c, struct ipc_kmsg *kmsg, mach_msg_retur
         *mr = MACH_MSG_SUCCESS;
         return true;
     }
-    if (!chan_has_room(&c->end, fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0))
+    if (!chan_has_room(&c->end, record_body_len(kmsg)))
         return false;
     *mr = put_message(c, kmsg, CHAN_MSG_DEST_ONCE, token, NULL); /* room: it does not wait */
     return true;
@@ -304,30 +301,46 @@ static void ask_route(struct ipc_port *proxy, struct link *l, uint32_t h) {
  * its next wake-up, or its standby thread within milliseconds): past that, relay. */
 #define ROUTE_ACTIVATE_MS 2000
 
-/* Waits (outside the lock, in short slices) until the receiver activated l's new route; false:
- * it did not in time, or the route or channel went meanwhile (the link says relay). */
+/* The channel of proxy's route (its handle h) while the route is set, with its link in *lp;
+ * NULL when it went (the proxy died, the route was let go, the channel dropped). */
+static struct chan *route_chan(struct ipc_port *proxy, uint32_t h, struct link **lp) {
+    struct link *l = machd_link_get(h);
+    *lp = l;
+    if (!l || l->port != proxy || l->route != LINK_ROUTE_SET || proxy->transport != &machd_ops)
+        return NULL;
+    return chan_find(l->route_chan);
+}
+
+/* Waits outside the lock, up to ms (< 0: no limit), until the receiver writes the grant word of
+ * l's route on c (a grant, or the activation that comes with its first). */
+static void wait_grant(struct ipc_port *proxy, struct chan *c, const struct link *l, int ms) {
+    uint32_t slot = l->route_slot, sent = l->route_sent;
+    c->users++;
+    port_reference(proxy);
+    ipc_unlock();
+    chan_credit_wait(&c->end, slot, sent, ms);
+    ipc_lock();
+    chan_unuse(c);
+    port_release(proxy);
+}
+
+/* Waits (in short slices) until the receiver activated l's new route; false: it did not in
+ * time, or the route or channel went meanwhile (the link says relay). */
 static bool wait_activation(struct ipc_port *proxy, uint32_t h) {
     struct timespec deadline;
     ipc_deadline_after_ms(&deadline, ROUTE_ACTIVATE_MS);
     for (;;) {
-        struct link *l = machd_link_get(h);
-        struct chan *c = l && l->port == proxy && l->route == LINK_ROUTE_SET ? chan_find(l->route_chan) : NULL;
+        struct link *l;
+        struct chan *c = route_chan(proxy, h, &l);
         if (!c)
             return false;
         if (chan_route_active(&c->end, l->route_slot, l->route_serial))
             return true;
-        if (ms_left(&deadline) == 0) {
+        if (ipc_ms_until(&deadline) == 0) {
             l->route = LINK_ROUTE_NONE; /* nothing went on it: relaying keeps the order */
             return false;
         }
-        uint32_t slot = l->route_slot, sent = l->route_sent;
-        c->users++;
-        port_reference(proxy);
-        ipc_unlock();
-        chan_credit_wait(&c->end, slot, sent, 10);
-        ipc_lock();
-        chan_unuse(c);
-        port_release(proxy);
+        wait_grant(proxy, c, l, 10);
     }
 }
 
@@ -340,24 +353,17 @@ void chan_forget_route(struct link *l) {
  * MACH_SEND_TIMED_OUT, or 1 when the route went away meanwhile (relay). */
 static int wait_credit(struct ipc_port *proxy, uint32_t h, struct chan **cp, const struct timespec *deadline) {
     for (;;) {
-        struct link *l = machd_link_get(h);
-        struct chan *c = l && l->port == proxy && l->route == LINK_ROUTE_SET ? chan_find(l->route_chan) : NULL;
-        if (!c || proxy->transport != &machd_ops)
+        struct link *l;
+        struct chan *c = route_chan(proxy, h, &l);
+        if (!c)
             return 1;
         *cp = c;
         if (chan_credit_ok(&c->end, l->route_slot, l->route_sent))
             return 0;
-        int left = deadline ? ms_left(deadline) : -1;
+        int left = deadline ? ipc_ms_until(deadline) : -1;
         if (left == 0)
             return MACH_SEND_TIMED_OUT;
-        uint32_t slot = l->route_slot, sent = l->route_sent;
-        c->users++;
-        port_reference(proxy);
-        ipc_unlock();
-        chan_credit_wait(&c->end, slot, sent, left);
-        ipc_lock();
-        chan_unuse(c);
-        port_release(proxy);
+        wait_grant(proxy, c, l, left);
     }
 }
 
@@ -400,7 +406,7 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
          * relay (order is not promised for forwarded messages and notifications). */
         c = chan_find(l->route_chan);
         if (c && (!chan_route_active(&c->end, l->route_slot, l->route_serial) ||
-                  !chan_has_room(&c->end, fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0)))
+                  !chan_has_room(&c->end, record_body_len(kmsg))))
             return false;
     } else {
         int rc = wait_credit(proxy, h, &c, dl);

@@ -36,17 +36,6 @@ static struct {
     struct machd_reader_stats stats;
 } R;
 
-/* Milliseconds until deadline, rounded up; 0 when passed. */
-static int ms_until(const struct timespec *deadline) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long ns = (long long)(deadline->tv_sec - now.tv_sec) * 1000000000LL + (deadline->tv_nsec - now.tv_nsec);
-    if (ns <= 0)
-        return 0;
-    long long ms = (ns + 999999) / 1000000;
-    return ms > 1000000000LL ? 1000000000 : (int)ms;
-}
-
 /* The reader leaves: a follower still asleep takes over (its receive loop finds nothing, sleeps
  * again and, no one reading, becomes the reader); with none, the standby does if a request
  * waits for its reply. */
@@ -79,7 +68,7 @@ static void lead(struct ipc_waiter *w, const struct timespec *deadline) {
     while (!R.lost) {
         if (w ? __atomic_load_n(&w->word, __ATOMIC_ACQUIRE) != 0 : R.followers != NULL)
             break;
-        int timeout = deadline ? ms_until(deadline) : -1;
+        int timeout = deadline ? ipc_ms_until(deadline) : -1;
         if (timeout == 0)
             break;
         R.ops->before_sleep();
@@ -132,7 +121,7 @@ static bool reader_sleep(struct ipc_waiter *w, const struct timespec *deadline) 
     lead(w, deadline);
     if (__atomic_load_n(&w->word, __ATOMIC_ACQUIRE))
         return true;
-    if (!R.lost || (deadline && ms_until(deadline) == 0))
+    if (!R.lost || (deadline && ipc_ms_until(deadline) == 0))
         return false; /* the deadline passed */
     return ipc_sleep(w, deadline);
 }
