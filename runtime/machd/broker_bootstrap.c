@@ -217,16 +217,22 @@ static void bootstrap_bind(struct broker *b, struct broker_task *t, const struct
         bootstrap_reply(b, t, seq, KERN_INVALID_RIGHT, 0, 0);
         return;
     }
+    /* The created name is unbound first (its charge goes before the new one counts), its port
+     * destroyed last: the deliveries held for it may carry the receive right of the very port
+     * being registered, and destroying them then destroys that port, which the transit must not
+     * still be pointing at (the broker fuzzer found the use after free). The name then goes with
+     * it, as when a registered port dies. */
+    struct broker_port *created = s ? s->port : NULL;
     if (s)
-        keeper_port_destroy(b, s->port);
-    if (!service_add(b, name, len, tr.port, reclaim ? SERVICE_CHECKED_IN : SERVICE_REGISTERED, t)) {
+        service_remove(b, s);
+    bool bound = service_add(b, name, len, tr.port, reclaim ? SERVICE_CHECKED_IN : SERVICE_REGISTERED, t);
+    if (bound)
+        tr.port->send_urefs--; /* the table now holds the right the task gave: service_add counted one */
+    else
         right_transit_destroy(b, &tr);
-        bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
-        return;
-    }
-    /* The table now holds the right the task gave: service_add counted one reference. */
-    tr.port->send_urefs--;
-    bootstrap_reply(b, t, seq, 0, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
+    if (created)
+        keeper_port_destroy(b, created);
+    bootstrap_reply(b, t, seq, bound ? 0 : BS_NO_MEMORY, MACHD_HANDLE_NULL, MACHD_DISP_NONE);
 }
 
 void bootstrap_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req) {

@@ -421,6 +421,7 @@ static void teardown(struct world *w) {
     if (c) /* the peer goes: what is left in its ring is taken first, then the channel */
         chan_drop(c, false);
     CHECK(chan_find(w->id) == NULL);
+    chan_reap(); /* as the reader does between its waits: a dropped channel's memory goes */
     machd_credits_flush(); /* room announcements for machd: none is connected, they go nowhere */
     ipc_unlock();
     receive_all(w, 0);
