@@ -288,6 +288,25 @@ void chan_drop_all(bool child) {
     }
 }
 
+/* Whether every open channel's peer took all we wrote. */
+static bool all_out_taken(void) {
+    for (struct chan *c = C.list; c; c = c->next)
+        if (!c->dropped && !chan_out_taken(&c->end))
+            return false;
+    return true;
+}
+
+void chan_fence_before_relay(void) {
+    struct timespec deadline;
+    ipc_deadline_after_ms(&deadline, 100); /* a peer that does not read only delays us */
+    while (!all_out_taken() && ipc_ms_until(&deadline) > 0) {
+        ipc_unlock();
+        struct timespec pause = {0, 20 * 1000};
+        nanosleep(&pause, NULL);
+        ipc_lock();
+    }
+}
+
 void chan_nudge(void) {
     /* Always written: a reader between its last look and epoll_wait must find it there (the
      * eventfd's edge is queued in the epoll set until the next epoll_wait). */

@@ -110,6 +110,11 @@ bool chan_wait(int machd_fd, int timeout_ms);
 bool chan_prepare_wait(void);
 /* The timeout to wait with: timeout_ms, or less while a gone peer's channel waits for tickets. */
 int chan_wait_limit_ms(int timeout_ms);
+/* Before a user's message is relayed through machd (IPC lock held, let go meanwhile): waits, at
+ * most 100 ms, until every peer took what this process wrote on its rings, so that the relayed
+ * message cannot overtake a ring record of the same thread to the same port (a send-once right
+ * and a send right to one port travel under different handles, one relayed, one routed). */
+void chan_fence_before_relay(void);
 /* Makes a reader blocked in chan_wait return (any thread, any lock). */
 void chan_nudge(void);
 /* Takes what every channel has (records, hang-ups), as the reader does after chan_wait. */

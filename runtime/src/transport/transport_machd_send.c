@@ -138,6 +138,11 @@ static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kms
     mach_msg_return_t direct;
     if (chan_enabled() && chan_try_send(proxy, kmsg, option, timeout, &direct))
         return direct; /* on a direct channel (docs/machd.md 9) */
+    if (chan_count() && !(option & MACH_SEND_ALWAYS)) { /* the core's own sends may not wait */
+        chan_fence_before_relay();
+        if (proxy->transport != &machd_ops || !T.up)
+            return MACH_SEND_INVALID_DEST; /* the port died while we waited */
+    }
     bool admitted = false;
     if (needs_room(proxy, kmsg, option)) {
         mach_msg_return_t mr = wait_for_room(proxy, option, timeout);

@@ -114,6 +114,10 @@ bool chan_has_room(struct chan_end *end, uint32_t body_len) {
 
 bool chan_tail_ok(const struct chan_end *end) { return room_of(end) >= 0; }
 
+bool chan_out_taken(const struct chan_end *end) {
+    return atomic_load_explicit(&out_dir(end)->cons.w.tail, memory_order_acquire) == end->head;
+}
+
 enum chan_status chan_produce(struct chan_end *end, const struct chan_record *hdr, const void *body,
                               bool *wake) {
     *wake = false;

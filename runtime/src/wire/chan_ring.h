@@ -100,6 +100,9 @@ bool chan_has_room(struct chan_end *end, uint32_t body_len);
  * producer waiting for room must drop the channel instead). */
 bool chan_tail_ok(const struct chan_end *end);
 
+/* Producer: whether the consumer has taken every record we published (its tail is our head). */
+bool chan_out_taken(const struct chan_end *end);
+
 /* ---- consumer (records to this side) ---- */
 
 /* Copies the next record's header into *hdr and its body into body (capacity cap >=
