@@ -16,7 +16,8 @@ if(TARGET machd AND TARGET mach_static)
             calls_are_answered_on_their_reply_rights
             a_server_dying_with_the_reply_right_gives_the_client_a_notification
             no_senders_comes_after_the_messages_sent_before_the_right_went
-            the_audit_trailer_names_the_sender)
+            the_audit_trailer_names_the_sender
+            senders_blocked_on_a_full_queue_are_woken_one_at_a_time)
     openmig_add_cross_process_test(machd_direct.${t} machd machd_direct_e2e ${t})
   endforeach()
 endif()

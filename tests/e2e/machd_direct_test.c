@@ -52,6 +52,21 @@ static void no_senders_comes_after_the_messages_sent_before_the_right_went(void 
     assert_int_equal(mh_wait(sender), 0);
 }
 
+/* Eight senders, one port with a queue limit of 1: every message arrives, each sender's in the
+ * order sent, and the receiver wakes the waiting senders one per message it takes (machd_direct_
+ * peer crowd_recv checks its count). */
+static void senders_blocked_on_a_full_queue_are_woken_one_at_a_time(void **state) {
+    (void)state;
+    enum { SENDERS = 8 };
+    pid_t receiver = peer("crowd_recv", "direct.crowd", "2400");
+    pid_t senders[SENDERS];
+    for (int i = 0; i < SENDERS; i++)
+        senders[i] = peer("crowd_send", "direct.crowd", "300");
+    for (int i = 0; i < SENDERS; i++)
+        assert_int_equal(mh_wait(senders[i]), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
 /* The audit trailer names the sender as the kernel knows it. */
 static void the_audit_trailer_names_the_sender(void **state) {
     (void)state;
@@ -69,6 +84,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(no_senders_comes_after_the_messages_sent_before_the_right_went, mh_setup,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(the_audit_trailer_names_the_sender, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(senders_blocked_on_a_full_queue_are_woken_one_at_a_time, mh_setup,
+                                        mh_teardown),
     };
     return mh_run_tests("machd_direct", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

@@ -47,6 +47,8 @@ void chan_stats_get(struct chan_stats *out) {
     out->received = __atomic_load_n(&chan_stats.received, __ATOMIC_RELAXED);
     out->tickets = __atomic_load_n(&chan_stats.tickets, __ATOMIC_RELAXED);
     out->doorbells = __atomic_load_n(&chan_stats.doorbells, __ATOMIC_RELAXED);
+    out->credit_waits = __atomic_load_n(&chan_stats.credit_waits, __ATOMIC_RELAXED);
+    out->credit_wakes = __atomic_load_n(&chan_stats.credit_wakes, __ATOMIC_RELAXED);
 }
 
 bool chan_enabled(void) {

@@ -123,6 +123,8 @@ void chan_poll_all(void);
 /* Counters since the process started (transport_machd_stats). Any lock. */
 struct chan_stats {
     unsigned long sent, received, tickets, doorbells;
+    unsigned long credit_waits; /* a sender thread waited for a route's credit */
+    unsigned long credit_wakes; /* wake-up calls for senders waiting on our routes' credit */
 };
 void chan_stats_get(struct chan_stats *out);
 /* Adds to a counter (relaxed atomics). */
@@ -138,8 +140,10 @@ void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle, uint32_t s
 void chan_route_del(uint32_t channel, uint32_t slot);
 /* A ticket delivered by machd (kmsg built, dest not set; audit of the peer). Takes kmsg. */
 void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kmsg);
-/* The queue of port (routes in l->routes) changed: grant the new room on each route. */
-void chan_routes_regrant(struct chan_route *routes);
+/* The queue of the local port whose routes are `routes` changed (a message taken, or its
+ * limit): grant the new room on each route, and wake one waiting sender (every one when the
+ * queue is empty), taking turns over the routes from *turn. */
+void chan_routes_regrant(struct chan_route *routes, uint32_t *turn);
 /* Releases a receiver-side route (ROUTE_DEL, drop). */
 void chan_route_release(struct chan_route *r);
 

@@ -18,21 +18,58 @@
 /* One record's body, copied out of the ring (the reader only, under the IPC lock). */
 static uint8_t body_buf[CHAN_MAX_BODY];
 
-static void grant(struct chan_route *r) {
-    if (r->port && !r->port->transport)
-        chan_grant(&r->chan->end, r->slot, r->delivered + flow_rx_room(r->port)); /* as machd is told */
-    else if (r->port) /* moved away: we forward what comes, as fast as it comes */
-        chan_grant(&r->chan->end, r->slot, r->delivered + CHAN_OVERSHOOT);
+/* The count of messages r's sender may have sent: what we took from it plus the room in the
+ * port's queue, as machd is told; a port that moved away forwards what comes, as fast as it
+ * comes. */
+static uint32_t grant_for(const struct chan_route *r) {
+    if (!r->port->transport)
+        return r->delivered + flow_rx_room(r->port);
+    return r->delivered + CHAN_OVERSHOOT;
 }
 
-void chan_routes_regrant(struct chan_route *routes) {
-    for (struct chan_route *r = routes; r; r = r->next_on_link) {
-        grant(r);
+static void grant(struct chan_route *r) {
+    if (r->port && chan_grant(&r->chan->end, r->slot, grant_for(r)))
+        chan_stat_add(&chan_stats.credit_wakes);
+}
+
+/* Wakes up to `count` senders waiting for credit on the routes (one per route), taking turns
+ * from *turn (the index after the last one woken). */
+static void wake_senders(struct chan_route *routes, uint32_t n, uint32_t *turn, uint32_t count) {
+    uint32_t start = *turn % n, woken = 0;
+    for (int pass = 0; pass < 2 && woken < count; pass++) {
+        uint32_t i = 0;
+        for (struct chan_route *r = routes; r && woken < count; r = r->next_on_link, i++)
+            if ((pass == 0) == (i >= start) && chan_credit_wake_one(&r->chan->end, r->slot)) {
+                chan_stat_add(&chan_stats.credit_wakes);
+                *turn = i + 1;
+                woken++;
+            }
+    }
+}
+
+/* Blocked senders cost one wait and one wake each (docs/machd.md 9.3, "Queue limits"): every
+ * grant moves quietly, and a message taken from the queue wakes one waiting sender (as many as
+ * there is room when the queue is empty), in turn over the routes. Waking every waiter for each
+ * message taken made them all run, most to find the room gone and sleep again (10 futex calls
+ * per RPC with 16 clients at the default limit). A waiter not yet asleep sees its grant move;
+ * one asleep whose turn was spent on a sender that gave up meanwhile looks again after
+ * CHAN_CREDIT_SLICE_MS (transport_chan_send.c). */
+void chan_routes_regrant(struct chan_route *routes, uint32_t *turn) {
+    uint32_t n = 0;
+    for (struct chan_route *r = routes; r; r = r->next_on_link, n++) {
+        if (r->port)
+            chan_grant_quiet(&r->chan->end, r->slot, grant_for(r));
         if (r->chan->parked && !r->chan->unpark) {
             r->chan->unpark = true;
             chan_nudge();
         }
     }
+    struct ipc_port *port = routes ? routes->port : NULL;
+    if (n == 0 || !port || port->transport)
+        return;
+    uint32_t room = flow_rx_room(port);
+    if (room > 0)
+        wake_senders(routes, n, turn, port->msgcount == 0 ? room : 1);
 }
 
 void chan_route_add(uint32_t channel, uint32_t slot, uint32_t handle, uint32_t serial) {
@@ -178,9 +215,9 @@ static int resolve_dest(struct chan *c, const struct chan_record *rec, struct ip
 
 /* One MSG record (already peeked into rec and body_buf). 0 taken, 1 wait, -1 hostile. */
 static int take_message(struct chan *c, const struct chan_record *rec) {
-    struct ipc_port *dest;
-    mach_msg_type_name_t type;
-    struct chan_route *route;
+    struct ipc_port *dest = NULL; /* set by resolve_dest (gcc -O2 cannot see it) */
+    mach_msg_type_name_t type = 0;
+    struct chan_route *route = NULL;
     bool ticket = (rec->flags & CHAN_MSG_TICKET) != 0;
     if (ticket && (rec->body_len || rec->reply))
         return -1;

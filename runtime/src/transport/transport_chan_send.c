@@ -318,6 +318,7 @@ static void wait_grant(struct ipc_port *proxy, struct chan *c, const struct link
     c->users++;
     port_reference(proxy);
     ipc_unlock();
+    chan_stat_add(&chan_stats.credit_waits);
     chan_credit_wait(&c->end, slot, sent, ms);
     ipc_lock();
     chan_unuse(c);
@@ -349,6 +350,11 @@ void chan_forget_route(struct link *l) {
     l->relayed = 0;
 }
 
+/* A sender waiting for credit looks at its grant at least this often: the receiver wakes
+ * waiters one at a time (chan_routes_regrant), and a turn spent on a sender that gave up at the
+ * same moment must not leave the others asleep while the queue has room. */
+#define CHAN_CREDIT_SLICE_MS 50
+
 /* Waits outside the lock for the route's credit. Returns 0 when there is credit, else
  * MACH_SEND_TIMED_OUT, or 1 when the route went away meanwhile (relay). */
 static int wait_credit(struct ipc_port *proxy, uint32_t h, struct chan **cp, const struct timespec *deadline) {
@@ -363,7 +369,7 @@ static int wait_credit(struct ipc_port *proxy, uint32_t h, struct chan **cp, con
         int left = deadline ? ipc_ms_until(deadline) : -1;
         if (left == 0)
             return MACH_SEND_TIMED_OUT;
-        wait_grant(proxy, c, l, left);
+        wait_grant(proxy, c, l, left < 0 || left > CHAN_CREDIT_SLICE_MS ? CHAN_CREDIT_SLICE_MS : left);
     }
 }
 

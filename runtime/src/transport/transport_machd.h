@@ -46,6 +46,8 @@ struct transport_machd_stats {
     unsigned long direct_received;         /* messages taken from a channel */
     unsigned long direct_tickets;          /* of direct_sent, those whose content went as a ticket */
     unsigned long doorbells;               /* eventfd writes to wake a sleeping peer */
+    unsigned long credit_waits;            /* a sender thread waited for a route's credit */
+    unsigned long credit_wakes;            /* wake-up calls to peers' senders waiting for credit */
     unsigned long channels;                /* channels open now */
 };
 void transport_machd_stats_get(struct transport_machd_stats *out);

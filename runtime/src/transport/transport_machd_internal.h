@@ -56,6 +56,7 @@ struct link {
     uint32_t relayed;       /* messages relayed before a route was asked for */
     /* Direct channel, local port side: the routes peers hold to it (transport_chan_recv.c). */
     struct chan_route *routes;
+    uint32_t routes_turn; /* the next route to wake a waiting sender of (chan_routes_regrant) */
 };
 
 enum link_route {

@@ -298,7 +298,7 @@ static void machd_export_died(struct ipc_port *port) {
 static void machd_export_queue_changed(struct ipc_port *port) {
     struct link *l = machd_link_get(port->export_handle);
     if (l && l->port == port && l->routes)
-        chan_routes_regrant(l->routes); /* peers sending on direct channels */
+        chan_routes_regrant(l->routes, &l->routes_turn); /* peers sending on direct channels */
     if (!l || l->port != port || !flow_rx_due(&l->rx, port))
         return;
     /* Not urgent: the next MSG_SEND (an RPC server's reply) carries it, or it goes alone

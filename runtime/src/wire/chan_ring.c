@@ -256,15 +256,33 @@ void chan_sleep_done(struct chan_end *end) {
 
 /* ---- credits ---- */
 
-void chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted) {
+bool chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted) {
     if (slot >= CHAN_SLOTS)
-        return;
+        return false;
     struct chan_dir *dir = in_dir(end);
     /* seq_cst store, then seq_cst load of waiters: pairs with chan_credit_wait's increment and
      * re-read of the grant (a waiter that we miss sees the new grant before it sleeps). */
     atomic_store_explicit(&dir->granted[slot], granted, memory_order_seq_cst);
-    if (atomic_load_explicit(&dir->prod.w.waiters, memory_order_seq_cst) != 0)
-        futex(&dir->granted[slot], FUTEX_WAKE, INT_MAX, NULL);
+    if (atomic_load_explicit(&dir->prod.w.waiters, memory_order_seq_cst) == 0)
+        return false;
+    futex(&dir->granted[slot], FUTEX_WAKE, INT_MAX, NULL);
+    return true;
+}
+
+void chan_grant_quiet(struct chan_end *end, uint32_t slot, uint32_t granted) {
+    if (slot < CHAN_SLOTS)
+        atomic_store_explicit(&in_dir(end)->granted[slot], granted, memory_order_seq_cst);
+}
+
+int chan_credit_wake_one(struct chan_end *end, uint32_t slot) {
+    if (slot >= CHAN_SLOTS)
+        return 0;
+    struct chan_dir *dir = in_dir(end);
+    /* The count is the peer's word, a hint only: a lie costs us one system call, or a wake-up
+     * the peer does not get. */
+    if (atomic_load_explicit(&dir->prod.w.waiters, memory_order_seq_cst) == 0)
+        return 0;
+    return futex(&dir->granted[slot], FUTEX_WAKE, 1, NULL) > 0 ? 1 : 0;
 }
 
 void chan_route_activate(struct chan_end *end, uint32_t slot, uint32_t serial) {

@@ -125,8 +125,15 @@ void chan_sleep_done(struct chan_end *end);
 /* ---- credits per route slot ---- */
 
 /* Consumer: the running count of messages it accepts on slot (delivered + room), published
- * for the producer; wakes producer threads waiting in chan_credit_wait on that slot. */
-void chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted);
+ * for the producer; wakes producer threads waiting in chan_credit_wait on that slot. Returns
+ * whether it made the wake-up call (the peer says a thread of its waits). */
+bool chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted);
+/* Consumer: the same, publishing only: a waiting producer thread sleeps on until it is woken by
+ * chan_credit_wake_one (one at a time, in the consumer's order); one not yet asleep sees it. */
+void chan_grant_quiet(struct chan_end *end, uint32_t slot, uint32_t granted);
+/* Consumer: wakes one producer thread waiting in chan_credit_wait on slot, if the peer says any
+ * of its threads waits (a system call only then). Returns how many were woken (0 or 1). */
+int chan_credit_wake_one(struct chan_end *end, uint32_t slot);
 
 /* Consumer: records on slot are for the route named `serial` from now on (ROUTE_ADD), or for
  * none (0, when the route goes). Producer: whether the consumer has activated that route (a

@@ -13,7 +13,9 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,6 +478,49 @@ static void credit_wait_returns_when_granted(void **state) {
     close(fd);
 }
 
+struct quiet_waiter {
+    struct chan_end *p;
+    _Atomic int done;
+};
+
+static void *wait_for_credit(void *arg) {
+    struct quiet_waiter *w = arg;
+    bool ok = chan_credit_wait(w->p, 4, 0, 10000);
+    atomic_store(&w->done, ok ? 1 : 2);
+    return NULL;
+}
+
+// A quiet grant publishes without waking a sleeping producer; chan_credit_wake_one wakes it
+// (one call, only when the peer says a thread waits).
+static void quiet_grant_waits_for_its_wake(void **state) {
+    (void)state;
+    int fd;
+    uint8_t *a = map_new(&fd), *b = map_again(fd);
+    struct chan_end p, c;
+    chan_end_init(&p, a, 0); // the waiters word of side 0's producer is at offset 8
+    chan_end_init(&c, b, 1);
+    assert_int_equal(chan_credit_wake_one(&c, 4), 0); // no waiter: no call
+    struct quiet_waiter w = {.p = &p};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_for_credit, &w), 0);
+    while (*(volatile uint32_t *)(void *)(a + 8) == 0) // its waiters word
+        sched_yield();
+    nanosleep(&(struct timespec){.tv_nsec = 50 * 1000000L}, NULL); // asleep in the futex by now
+    chan_grant_quiet(&c, 4, 1);
+    nanosleep(&(struct timespec){.tv_nsec = 100 * 1000000L}, NULL);
+    assert_int_equal(atomic_load(&w.done), 0); // still asleep: nobody woke it
+    assert_true(chan_credit_ok(&p, 4, 0));     // though the grant is there
+    int64_t t0 = ms_now();
+    assert_int_equal(chan_credit_wake_one(&c, 4), 1);
+    pthread_join(th, NULL);
+    assert_int_equal(atomic_load(&w.done), 1);
+    assert_true(ms_now() - t0 < 5000);
+    assert_int_equal(chan_credit_wake_one(&c, CHAN_SLOTS), 0);
+    map_free(a);
+    map_free(b);
+    close(fd);
+}
+
 // ---- across processes ----
 
 #define XP_RECORDS 200000u
@@ -614,6 +659,7 @@ int main(void) {
         cmocka_unit_test(credits_compare_across_the_counter_wrap),
         cmocka_unit_test(credit_wait_times_out),
         cmocka_unit_test(credit_wait_returns_when_granted),
+        cmocka_unit_test(quiet_grant_waits_for_its_wake),
         cmocka_unit_test(records_cross_processes_with_doorbell_and_credits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
