@@ -72,7 +72,7 @@ if(TARGET machd AND TARGET mach_static AND TARGET mig) # mig_generate below
                              bench/bench_machd_sdbus.c
                              ${bench_machd_sources} ${bench_machd_headers})
   target_include_directories(bench_machd PRIVATE ${CMAKE_CURRENT_LIST_DIR}/bench ${bench_machd_gen})
-  target_link_libraries(bench_machd PRIVATE mach_static mach_internal)
+  target_link_libraries(bench_machd PRIVATE mach_static mach_internal Threads::Threads)
   target_compile_definitions(bench_machd PRIVATE MACHD_BIN="$<TARGET_FILE:machd>")
   set_target_properties(bench_machd PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
   add_dependencies(bench_machd machd)

@@ -2,7 +2,7 @@
 # and again through the relay (MACHD_DIRECT=0), see openmig_add_cross_process_test.
 if(TARGET machd AND TARGET mach_static)
   add_executable(machd_direct_peer e2e/machd_direct_peer.c)
-  target_link_libraries(machd_direct_peer PRIVATE mach_static mach_internal)
+  target_link_libraries(machd_direct_peer PRIVATE mach_static mach_internal Threads::Threads)
   set_target_properties(machd_direct_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_executable(machd_direct_e2e e2e/machd_direct_test.c e2e/machd_harness.c)
   target_link_libraries(machd_direct_e2e PRIVATE machd_common cmocka)
@@ -17,7 +17,8 @@ if(TARGET machd AND TARGET mach_static)
             a_server_dying_with_the_reply_right_gives_the_client_a_notification
             no_senders_comes_after_the_messages_sent_before_the_right_went
             the_audit_trailer_names_the_sender
-            senders_blocked_on_a_full_queue_are_woken_one_at_a_time)
+            senders_blocked_on_a_full_queue_are_woken_one_at_a_time
+            a_thread_pool_on_a_port_set_serves_many_clients)
     openmig_add_cross_process_test(machd_direct.${t} machd machd_direct_e2e ${t})
   endforeach()
 endif()

@@ -82,6 +82,7 @@ enum rpc_kind {
     RPC_RELAY_PROTOCOL, /* machd's protocol by hand, no libmach: the relay's own cost */
     RPC_MACH_MSG,       /* hand-written mach_msg(SEND|RCV) null request to the MIG server */
     RPC_MIG_NULL,       /* the MIG-generated null_rpc */
+    RPC_MIG_NULL_POOL,  /* the same, served by a pool of one server thread per CPU */
     RPC_MIG_4K,         /* array_4k: 4 KiB inline */
     RPC_MIG_1M,         /* array_1m: 1 MiB inline */
     RPC_MIG_OOL_1M,     /* array_ool: 1 MiB out of line */

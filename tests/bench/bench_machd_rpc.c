@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,6 +42,7 @@ struct rpc_shared {
     struct snapshot server_now; /* the server's counters as of its last report() */
     struct sample sample;       /* the single client's figures */
     char why[112];              /* set by a client that could not measure */
+    int server_threads;         /* the MIG server's threads: 1, or one per CPU (RPC_MIG_NULL_POOL) */
     struct together t;
 };
 
@@ -79,14 +82,25 @@ kern_return_t do_report(mach_port_t server) {
     return KERN_SUCCESS;
 }
 
+/* One thread of the MIG server's pool: mach_msg_server on the service port. */
+static void *serve(void *port) {
+    mach_msg_server(bench_machd_server, (mach_msg_size_t)sizeof(union __RequestUnion__bench_machd_subsystem),
+                    (mach_port_t)(uintptr_t)port, 0);
+    return NULL;
+}
+
 static _Noreturn void mig_server(int ready_fd) {
     mach_port_t port;
     if (transport_machd_bootstrap(MACHD_BOOTSTRAP_CHECK_IN, SERVICE, MACH_PORT_NULL, &port) != KERN_SUCCESS)
         _exit(12);
     if (write(ready_fd, "r", 1) != 1)
         _exit(13);
-    mach_msg_server(bench_machd_server, (mach_msg_size_t)sizeof(union __RequestUnion__bench_machd_subsystem),
-                    port, 0);
+    for (int i = 1; i < shared->server_threads; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, serve, (void *)(uintptr_t)port) != 0)
+            _exit(14);
+    }
+    serve((void *)(uintptr_t)port);
     _exit(0);
 }
 
@@ -187,6 +201,7 @@ static kern_return_t call(enum rpc_kind kind, mach_port_t svc) {
     case RPC_MACH_MSG:
         return hand_null(svc);
     case RPC_MIG_NULL:
+    case RPC_MIG_NULL_POOL:
         return null_rpc(svc);
     case RPC_MIG_4K:
         return array_4k(svc, payload, 4096);
@@ -332,6 +347,8 @@ struct sample bench_rpc(enum rpc_kind kind, int clients, long n, bool relay) {
     setenv("MACHD_NO_AUTOSTART", "1", 1);
     setenv("MACHD_DIRECT", relay ? "0" : "1", 1);
     shared = bench_shared(sizeof *shared);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    shared->server_threads = kind == RPC_MIG_NULL_POOL && cpus > 1 ? (int)cpus : 1;
     shared->machd = start_machd(path);
     int p[2];
     if (pipe(p) != 0)

@@ -16,7 +16,10 @@
  *   audit_send NAME     sends its pid twice
  *   crowd_recv NAME N   a port with a queue limit of 1 and N messages from many senders, each
  *                       sender's in order; waiting senders were woken one per message taken
- *   crowd_send NAME N   sends N messages numbered from 0 */
+ *   crowd_send NAME N   sends N messages numbered from 0
+ *   pool_server NAME N  4 threads on a port set of NAME and NAME.2 answer N requests in all */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +147,19 @@ static int order_send(const char *name, uint32_t n) {
     return check_path(3, true);
 }
 
+/* Answers request m on its send-once reply right: seq + 1, the same fill. */
+static mach_msg_return_t answer(const union any_msg *m) {
+    struct plain_msg reply = {0};
+    reply.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+    reply.head.msgh_size = sizeof reply;
+    reply.head.msgh_remote_port = m->plain.head.msgh_remote_port;
+    reply.head.msgh_id = RPC_REPLY_ID;
+    reply.seq = m->plain.seq + 1;
+    reply.sum = checksum(reply.seq, m->plain.fill, sizeof m->plain.fill);
+    memcpy(reply.fill, m->plain.fill, sizeof reply.fill);
+    return mach_msg(&reply.head, MACH_SEND_MSG, sizeof reply, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
 /* Answers n requests; the one numbered die_at (if any) is not answered: the server exits. */
 static int rpc_server(const char *name, uint32_t n, uint32_t die_at) {
     mach_port_t port = peer_service(name, true);
@@ -156,18 +172,61 @@ static int rpc_server(const char *name, uint32_t n, uint32_t die_at) {
               "request %u: reply right %#x", i, m.plain.head.msgh_bits);
         if (i == die_at)
             _exit(0); /* the send-once right dies with us */
-        struct plain_msg reply = {0};
-        reply.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
-        reply.head.msgh_size = sizeof reply;
-        reply.head.msgh_remote_port = m.plain.head.msgh_remote_port;
-        reply.head.msgh_id = RPC_REPLY_ID;
-        reply.seq = m.plain.seq + 1;
-        reply.sum = checksum(reply.seq, m.plain.fill, sizeof m.plain.fill);
-        memcpy(reply.fill, m.plain.fill, sizeof reply.fill);
-        mr = mach_msg(&reply.head, MACH_SEND_MSG, sizeof reply, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+        mr = answer(&m);
         CHECK(3, mr == MACH_MSG_SUCCESS, "reply %u: %#x", i, mr);
     }
     return check_path(4, false);
+}
+
+/* Several threads serving two ports through one port set, for many client processes: no thread
+ * per peer; a thread blocked on the set wakes for any channel that delivers to a member. */
+#define POOL_THREADS 4
+static mach_port_t pool_set;
+static uint32_t pool_total;
+static _Atomic uint32_t pool_served, pool_failed, pool_threads_used;
+
+static void *pool_thread(void *arg) {
+    (void)arg;
+    bool used = false;
+    while (atomic_load(&pool_served) < pool_total && !atomic_load(&pool_failed)) {
+        union any_msg m;
+        mach_msg_return_t mr = mach_msg(&m.plain.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, pool_set, 100,
+                                        MACH_PORT_NULL);
+        if (mr == MACH_RCV_TIMED_OUT)
+            continue;
+        if (mr != MACH_MSG_SUCCESS || m.plain.head.msgh_id != RPC_REQUEST_ID || answer(&m) != MACH_MSG_SUCCESS) {
+            fprintf(stderr, "%s: receive or answer: %#x id %d\n", mode, mr, m.plain.head.msgh_id);
+            atomic_store(&pool_failed, 1);
+            break;
+        }
+        atomic_fetch_add(&pool_served, 1);
+        if (!used) {
+            used = true;
+            atomic_fetch_add(&pool_threads_used, 1);
+        }
+    }
+    return NULL;
+}
+
+static int pool_server(const char *name, uint32_t n) {
+    char second[128];
+    snprintf(second, sizeof second, "%s.2", name);
+    mach_port_t ports[2] = {peer_service(name, true), peer_service(second, true)};
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_PORT_SET, &pool_set) == KERN_SUCCESS, "set");
+    for (int i = 0; i < 2; i++)
+        CHECK(2, mach_port_move_member(mach_task_self(), ports[i], pool_set) == KERN_SUCCESS, "member %d", i);
+    pool_total = n;
+    ready();
+    pthread_t threads[POOL_THREADS];
+    for (int i = 0; i < POOL_THREADS; i++)
+        CHECK(3, pthread_create(&threads[i], NULL, pool_thread, NULL) == 0, "thread %d", i);
+    for (int i = 0; i < POOL_THREADS; i++)
+        pthread_join(threads[i], NULL);
+    CHECK(4, !atomic_load(&pool_failed) && atomic_load(&pool_served) == n, "served %u of %u",
+          atomic_load(&pool_served), n);
+    fprintf(stderr, "%s: %u calls served by %u of %d threads\n", mode, n, atomic_load(&pool_threads_used),
+            POOL_THREADS);
+    return check_path(5, false);
 }
 
 /* One call: request with a send-once reply right made from reply_port; the answer in *out. */
@@ -402,6 +461,8 @@ int main(int argc, char **argv) {
         return audit_recv(name);
     if (!strcmp(mode, "audit_send"))
         return audit_send(name);
+    if (!strcmp(mode, "pool_server"))
+        return pool_server(name, n);
     if (!strcmp(mode, "crowd_recv"))
         return crowd_recv(name, n);
     if (!strcmp(mode, "crowd_send"))

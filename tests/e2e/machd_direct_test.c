@@ -67,6 +67,20 @@ static void senders_blocked_on_a_full_queue_are_woken_one_at_a_time(void **state
     assert_int_equal(mh_wait(receiver), 0);
 }
 
+/* A pool of 4 server threads on a port set of two services, 6 client processes calling: every
+ * call answered, no thread per peer. */
+static void a_thread_pool_on_a_port_set_serves_many_clients(void **state) {
+    (void)state;
+    enum { CLIENTS = 6 };
+    pid_t server = peer("pool_server", "direct.pool", "3000");
+    pid_t clients[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++)
+        clients[i] = peer("rpc_client", i % 2 ? "direct.pool.2" : "direct.pool", "500");
+    for (int i = 0; i < CLIENTS; i++)
+        assert_int_equal(mh_wait(clients[i]), 0);
+    assert_int_equal(mh_wait(server), 0);
+}
+
 /* The audit trailer names the sender as the kernel knows it. */
 static void the_audit_trailer_names_the_sender(void **state) {
     (void)state;
@@ -86,6 +100,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(the_audit_trailer_names_the_sender, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(senders_blocked_on_a_full_queue_are_woken_one_at_a_time, mh_setup,
                                         mh_teardown),
+        cmocka_unit_test_setup_teardown(a_thread_pool_on_a_port_set_serves_many_clients, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_direct", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
