@@ -175,7 +175,7 @@ static const struct row rows[] = {
     {"raw seqpacket 64 B, 16 pairs (base)", 27, SEQPACKET, 64, 0, 16, 1, false},
     {"MIG null RPC, 16 clients, direct", 27, RPC, 0, RPC_MIG_NULL, 16, 1, false},
     {"MIG null RPC, 16 clients, relay", 27, RPC, 0, RPC_MIG_NULL, 16, 1, true},
-    {"MIG null RPC, 16 clients, direct, server pool", 27, RPC, 0, RPC_MIG_NULL_POOL, 16, 1, false},
+    {"MIG null RPC, 16 clients, server pool, direct", 27, RPC, 0, RPC_MIG_NULL_POOL, 16, 1, false},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 

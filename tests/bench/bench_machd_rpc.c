@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,7 @@ static void *serve(void *port) {
 }
 
 static _Noreturn void mig_server(int ready_fd) {
+    prctl(PR_SET_NAME, "bench-server"); /* for perf and top */
     mach_port_t port;
     if (transport_machd_bootstrap(MACHD_BOOTSTRAP_CHECK_IN, SERVICE, MACH_PORT_NULL, &port) != KERN_SUCCESS)
         _exit(12);
@@ -381,6 +383,13 @@ struct sample bench_rpc(enum rpc_kind kind, int clients, long n, bool relay) {
         r = bench_not_measured("n/a (a client failed)");
     else
         r.ns = bench_together_ns(&shared->t, clients, n);
+    if (getenv("BENCH_DEBUG")) {
+        struct switches sw = bench_switches_of(server);
+        struct switches mw = bench_switches_of(shared->machd);
+        fprintf(stderr, "  server: %.2f us CPU/RPC, %.2f vol switches/RPC, %.2f invol/RPC; machd %.2f us/RPC\n",
+                sw.cpu_ns / 1e3 / (n * clients), (double)sw.voluntary / (n * clients),
+                (double)sw.involuntary / (n * clients), mw.cpu_ns / 1e3 / (n * clients));
+    }
     kill(server, SIGKILL);
     waitpid(server, NULL, 0);
     kill(shared->machd, SIGTERM);
