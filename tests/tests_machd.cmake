@@ -25,6 +25,7 @@ if(TARGET machd)
     senders_gone_when_the_last_outside_send_right_dies
     port_destroyed_notification_moves_the_receive_right
     forged_names_and_rights_not_held_are_refused replayed_request_is_refused
+    names_given_back_are_reused_under_a_new_generation
     client_deaths_leave_counts_and_memory_where_they_were many_rpcs_and_killed_clients_leave_no_trace
     task_with_many_entries_leaves_counts_and_memory_at_baseline)
   if(TARGET mach_static)

@@ -55,6 +55,12 @@ struct broker_uid {
     struct broker_uid *next;
 };
 
+/* The machd-chosen names a task gave back, oldest first (a ring; broker_entry.c). */
+struct freed_names {
+    uint32_t *names;
+    uint32_t head, count, cap;
+};
+
 struct broker_task {
     struct machd_audit identity;
     struct broker_uid *account; /* its uid's counts */
@@ -67,7 +73,8 @@ struct broker_task {
     uint32_t channels;          /* channels it is part of (limits.channels_per_task) */
     struct channel *chans;      /* those channels (broker_channel.c links them) */
     struct handle_map names;
-    uint32_t next_name;
+    uint32_t next_name;         /* the next machd-chosen index never given (entry_new_name) */
+    struct freed_names freed;   /* machd-chosen names given back, oldest first */
     struct broker_task *prev, *next;
 };
 
@@ -190,8 +197,12 @@ bool entry_room(const struct broker *b, const struct broker_task *t, uint32_t n)
  * uid is at its limit (entry_room) or out of memory. */
 struct entry *entry_add(struct broker *b, struct broker_task *t, uint32_t name, struct broker_port *p);
 
-/* A fresh machd-range handle for t, or MACHD_HANDLE_NULL when the range is used up. */
+/* A machd-chosen name for a new entry of t: an index never given, or one given back by an entry
+ * removed at least NAME_REUSE_AFTER removals ago, under its next generation; MACHD_HANDLE_NULL
+ * only when 2^24 names are in use at once. */
 uint32_t entry_new_name(struct broker_task *t);
+/* Frees what t keeps of its given-back names (the task is going). */
+void entry_names_fini(struct broker_task *t);
 
 /* Unlinks and frees e, giving back the room it had reserved (SEND_ADMIT) and dropping its route
  * (ROUTE_DEL, which uses b->msg). Rights it still names are the caller's to account for. */

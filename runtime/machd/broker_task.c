@@ -109,6 +109,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
     /* Pass 3: the names it bound (its rights are gone: nothing is told to it). */
     bootstrap_release_owned(b, t);
     handle_map_fini(&t->names);
+    entry_names_fini(t);
     if (t->prev)
         t->prev->next = t->next;
     else

@@ -485,6 +485,50 @@ static void replayed_request_is_refused(void **state) {
 
 /* ---- resources ---- */
 
+/* machd's names are an index and a generation, as Mach's: a name given back comes back only
+ * after 4,096 others, under a new generation, so a server that gets a new send-once reply right
+ * with every request never runs out of names (it did after 2^31 requests: names were never
+ * reused), and a stale name is not a live one for a long while. */
+static void names_given_back_are_reused_under_a_new_generation(void **state) {
+    (void)state;
+    struct tc *a, *b;
+    uint32_t recv, svc;
+    pair(&a, &b, &recv, &svc);
+    enum { CALLS = 12000, DELAY = 4096, INDEXES = 1u << 24 };
+    uint32_t *last_call = calloc(INDEXES, sizeof *last_call), *last_name = calloc(INDEXES, sizeof *last_name);
+    assert_non_null(last_call);
+    assert_non_null(last_name);
+    uint32_t max_index = 0, reused = 0;
+    for (uint32_t i = 1; i <= CALLS; i++) {
+        struct machd_right reply = mh_right(H1, MACHD_DISP_MAKE_SEND_ONCE, i == 1 ? MACHD_RIGHT_NEW : 0);
+        assert_int_equal(tc_msg(b, mh_right(svc, MACHD_DISP_COPY_SEND, 0), reply, 60, "call", NULL, 0,
+                                MACHD_SEND_ACK_ERRORS_ONLY),
+                         0);
+        const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
+        uint32_t name = m->u.deliver.reply.name, index = name & (INDEXES - 1);
+        assert_true(name != MACHD_HANDLE_NULL && name < MACHD_HANDLE_TASK_BIT && index >= 0x100);
+        if (last_call[index]) { /* an index used before: long enough ago, and not the same name */
+            assert_true(i - last_call[index] > DELAY);
+            assert_int_not_equal(name, last_name[index]);
+            reused++;
+        }
+        last_call[index] = i;
+        last_name[index] = name;
+        if (index > max_index)
+            max_index = index;
+        assert_int_equal(tc_msg(a, mh_right(name, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 61, "answer", NULL, 0,
+                                MACHD_SEND_ACK_ERRORS_ONLY),
+                         0);
+        assert_int_equal(tc_expect(b, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 61);
+    }
+    assert_true(reused > 0);
+    assert_true(max_index < 0x100 + 2 * DELAY); /* the indexes stay few: names are reused */
+    free(last_call);
+    free(last_name);
+    tc_close(a);
+    tc_close(b);
+}
+
 static void client_deaths_leave_counts_and_memory_where_they_were(void **state) {
     (void)state;
     struct tc *srv = tc_open(&daemon_proc);
@@ -707,6 +751,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(port_destroyed_notification_moves_the_receive_right, setup, teardown),
         cmocka_unit_test_setup_teardown(forged_names_and_rights_not_held_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(replayed_request_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(names_given_back_are_reused_under_a_new_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(client_deaths_leave_counts_and_memory_where_they_were, setup, teardown),
         cmocka_unit_test_setup_teardown(task_with_many_entries_leaves_counts_and_memory_at_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(many_rpcs_and_killed_clients_leave_no_trace, setup, teardown),
