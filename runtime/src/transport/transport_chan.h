@@ -34,6 +34,8 @@ struct chan_route {
     struct ipc_port *port;     /* our port (holds a send right while the route exists), or NULL */
     uint32_t handle;           /* our machd handle for it (ROUTE_ADD) */
     uint32_t delivered;        /* messages taken from the ring on this slot */
+    uint32_t granted;          /* the grant last written for this slot (a peer that overwrites
+                                  the shared word hurts only its own credit) */
     struct chan_route *next_on_link; /* the other routes to the same port (struct link.routes) */
     struct chan *chan;
     uint32_t slot;

@@ -28,7 +28,10 @@ static uint32_t grant_for(const struct chan_route *r) {
 }
 
 static void grant(struct chan_route *r) {
-    if (r->port && chan_grant(&r->chan->end, r->slot, grant_for(r)))
+    if (!r->port)
+        return;
+    r->granted = grant_for(r);
+    if (chan_grant(&r->chan->end, r->slot, r->granted))
         chan_stat_add(&chan_stats.credit_wakes);
 }
 
@@ -57,8 +60,11 @@ static void wake_senders(struct chan_route *routes, uint32_t n, uint32_t *turn, 
 void chan_routes_regrant(struct chan_route *routes, uint32_t *turn) {
     uint32_t n = 0;
     for (struct chan_route *r = routes; r; r = r->next_on_link, n++) {
-        if (r->port)
-            chan_grant_quiet(&r->chan->end, r->slot, grant_for(r));
+        uint32_t granted = r->port ? grant_for(r) : r->granted;
+        if (granted != r->granted) { /* a store to a peer's mapping costs a cache miss: only changes */
+            r->granted = granted;
+            chan_grant_quiet(&r->chan->end, r->slot, granted);
+        }
         if (r->chan->parked && !r->chan->unpark) {
             r->chan->unpark = true;
             chan_nudge();
