@@ -157,10 +157,14 @@ static void port_die(struct ipc_port *port) {
   port->destination = NULL;
   port_leave_psets(port);
   wake_all(&port->rcv_waiters);
+  /* A sender blocked on the full queue: its message counts as delivered and destroyed (rights
+   * destroyed, a reply right's send-once notification sent), and its send succeeds, as XNU's
+   * ipc_kmsg_send treats a port destroyed while the sender waited (the same as a send to an
+   * inactive port). */
   for (struct ipc_waiter *w; (w = waitq_pop(&port->send_waiters)) != NULL;) {
     struct ipc_kmsg *kmsg = w->kmsg;
     w->kmsg = NULL;
-    w->result = MACH_SEND_INVALID_DEST;
+    w->result = MACH_MSG_SUCCESS;
     ipc_wake_later(w);
     kmsg_destroy(kmsg);
   }
