@@ -17,7 +17,9 @@
  *   crowd_recv NAME N   a port with a queue limit of 1 and N messages from many senders, each
  *                       sender's in order; waiting senders were woken one per message taken
  *   crowd_send NAME N   sends N messages numbered from 0
- *   pool_server NAME N  4 threads on a port set of NAME and NAME.2 answer N requests in all */
+ *   pool_server NAME N  4 threads on a port set of NAME and NAME.2 answer N requests in all
+ *   forward_server NAME answers one call, forwards the reply right of a second to NAME.back
+ *   forward_client NAME checks in NAME.back, calls twice; the second's answer depends on the path */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -267,6 +269,75 @@ static int rpc_client(const char *name, uint32_t n) {
     return check_path(4, true);
 }
 
+/* The reply right of a request forwarded to a third port of another process (docs/machd.md 9.3,
+ * "Not yet"): through the relay it travels and the client answers itself through it; a request
+ * that came on a channel holds a token, which cannot leave the server: the send is refused with
+ * MACH_SEND_INVALID_RIGHT and the client gets the send-once notification, never silence. */
+static int forward_server(const char *name) {
+    mach_port_t port = peer_service(name, true);
+    ready();
+    union any_msg m;
+    CHECK(1, receive(port, &m, 0) == MACH_MSG_SUCCESS && answer(&m) == MACH_MSG_SUCCESS, "first call");
+    CHECK(2, receive(port, &m, 0) == MACH_MSG_SUCCESS, "second call");
+    char back_name[128];
+    snprintf(back_name, sizeof back_name, "%s.back", name);
+    mach_port_t back = peer_service(back_name, false);
+    struct port_msg f = {0};
+    f.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    f.head.msgh_size = sizeof f;
+    f.head.msgh_remote_port = back;
+    f.body.msgh_descriptor_count = 1;
+    f.port = (mach_msg_port_descriptor_t){.name = m.plain.head.msgh_remote_port,
+                                          .disposition = MACH_MSG_TYPE_MOVE_SEND_ONCE,
+                                          .type = MACH_MSG_PORT_DESCRIPTOR};
+    mach_msg_return_t mr = mach_msg(&f.head, MACH_SEND_MSG, sizeof f, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    if (relay_only())
+        CHECK(3, mr == MACH_MSG_SUCCESS, "forwarding the reply right: %#x", mr);
+    else
+        CHECK(3, mr == MACH_SEND_INVALID_RIGHT, "forwarding a channel's reply right: %#x", mr);
+    return check_path(4, false);
+}
+
+static int forward_client(const char *name) {
+    mach_port_t port = peer_service(name, false), reply_port, back;
+    char back_name[128];
+    snprintf(back_name, sizeof back_name, "%s.back", name);
+    CHECK(1, bootstrap_check_in(bootstrap_port, back_name, &back) == KERN_SUCCESS, "check in %s", back_name);
+    CHECK(2, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
+    ready();
+    union any_msg r;
+    CHECK(3, call(port, reply_port, 0, &r) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == RPC_REPLY_ID, "first call");
+    union any_msg m;
+    memset(&m, 0, sizeof m);
+    m.plain.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    m.plain.head.msgh_size = sizeof m.plain;
+    m.plain.head.msgh_remote_port = port;
+    m.plain.head.msgh_local_port = reply_port;
+    m.plain.head.msgh_id = RPC_REQUEST_ID;
+    CHECK(4, mach_msg(&m.plain.head, MACH_SEND_MSG, sizeof m.plain, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
+                 MACH_MSG_SUCCESS,
+          "second call");
+    if (relay_only()) { /* the reply right comes to `back`; answer ourselves through it */
+        CHECK(5, receive(back, &r, 0) == MACH_MSG_SUCCESS && (r.port.head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
+                     r.port.port.disposition == MACH_MSG_TYPE_PORT_SEND_ONCE,
+              "the forwarded reply right");
+        struct plain_msg self_reply = {0};
+        self_reply.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+        self_reply.head.msgh_size = sizeof self_reply;
+        self_reply.head.msgh_remote_port = r.port.port.name;
+        self_reply.head.msgh_id = RPC_REPLY_ID;
+        CHECK(6, mach_msg(&self_reply.head, MACH_SEND_MSG, sizeof self_reply, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
+                     MACH_MSG_SUCCESS,
+              "answer through it");
+        CHECK(7, receive(reply_port, &r, 0) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == RPC_REPLY_ID,
+              "the answer");
+    } else {
+        CHECK(8, receive(reply_port, &r, 0) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == MACH_NOTIFY_SEND_ONCE,
+              "the send-once notification (id %d)", r.plain.head.msgh_id);
+    }
+    return check_path(9, true);
+}
+
 static int rpc_orphan(const char *name) {
     mach_port_t port = peer_service(name, false);
     mach_port_t reply_port;
@@ -461,6 +532,10 @@ int main(int argc, char **argv) {
         return audit_recv(name);
     if (!strcmp(mode, "audit_send"))
         return audit_send(name);
+    if (!strcmp(mode, "forward_server"))
+        return forward_server(name);
+    if (!strcmp(mode, "forward_client"))
+        return forward_client(name);
     if (!strcmp(mode, "pool_server"))
         return pool_server(name, n);
     if (!strcmp(mode, "crowd_recv"))

@@ -81,6 +81,16 @@ static void a_thread_pool_on_a_port_set_serves_many_clients(void **state) {
     assert_int_equal(mh_wait(server), 0);
 }
 
+/* A request's reply right forwarded to a third port in another process: it travels through the
+ * relay; from a channel it is refused and the client gets its send-once notification (docs/machd.md
+ * 9.3, "Not yet"). */
+static void a_reply_right_forwarded_travels_or_is_refused_with_a_notification(void **state) {
+    (void)state;
+    pid_t server = peer("forward_server", "direct.fwd", "0");
+    assert_int_equal(mh_wait(peer("forward_client", "direct.fwd", "0")), 0);
+    assert_int_equal(mh_wait(server), 0);
+}
+
 /* The audit trailer names the sender as the kernel knows it. */
 static void the_audit_trailer_names_the_sender(void **state) {
     (void)state;
@@ -101,6 +111,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(senders_blocked_on_a_full_queue_are_woken_one_at_a_time, mh_setup,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(a_thread_pool_on_a_port_set_serves_many_clients, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_reply_right_forwarded_travels_or_is_refused_with_a_notification, mh_setup,
+                                        mh_teardown),
     };
     return mh_run_tests("machd_direct", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
