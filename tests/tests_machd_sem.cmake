@@ -14,6 +14,7 @@ if(TARGET machd AND TARGET mach_static)
   add_dependencies(machd_sem_e2e machd machd_sem_peer)
   set(MACHD_SEM_TESTS
     sender_blocks_on_a_full_queue_in_another_process
+    port_destroyed_under_a_blocked_remote_sender_counts_as_delivered
     sender_killed_while_blocked_leaves_nothing_behind
     bootstrap_register_unregister_and_release
     port_set_sequence_numbers_and_rcv_large_across_processes

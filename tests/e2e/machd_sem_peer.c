@@ -502,6 +502,35 @@ static int mmove(const char *name) {
     return 0;
 }
 
+/* The receiver of a full queue destroys its receive right while a sender in another process
+ * waits for room (qdie / qdiesend): as in XNU (ipc_kmsg_send), the waiting send succeeds and its
+ * message is destroyed as if delivered, its reply right's send-once notification sent. */
+static int qdie(const char *name) {
+    mach_port_t port = check_in(name);
+    set_qlimit(port, 1);
+    ready();
+    for (int i = 0; i < 3000 && queued(port) < 1; i++)
+        pause_ms(10);
+    CHECK(1, queued(port) == 1, "the first message did not come");
+    pause_ms(300); /* the sender is blocked on its second message by now */
+    CHECK(2, mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_RECEIVE, -1) == KERN_SUCCESS,
+          "destroy the receive right");
+    pause_ms(500);
+    return 0;
+}
+
+static int qdiesend(const char *name) {
+    mach_port_t dest = look_up(name), reply = new_port(5);
+    ready();
+    CHECK(1, send_id(dest, 801, 0, 0) == MACH_MSG_SUCCESS, "first message");
+    struct small_msg m;
+    mach_msg_return_t mr = send_msg(&m, dest, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE, 802,
+                                    MACH_SEND_TIMEOUT, 20000);
+    CHECK(2, mr == MACH_MSG_SUCCESS, "the blocked send: %#x", mr);
+    CHECK(3, receive_one(reply) == MACH_NOTIFY_SEND_ONCE, "the reply right's send-once notification");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     bootstrap_client_use_machd();
     if (argc < 3) {
@@ -515,7 +544,7 @@ int main(int argc, char **argv) {
     } modes[] = {
         {"qrecv", qrecv}, {"qsend", qsend}, {"qhold", qhold}, {"qblock", qblock}, {"qafter", qafter},
         {"boot", boot}, {"pset", pset}, {"feed", feed}, {"owner", owner}, {"dn", dn},
-        {"nsown", nsown}, {"ns", ns}, {"mrecv", mrecv}, {"mmove", mmove},
+        {"nsown", nsown}, {"ns", ns}, {"mrecv", mrecv}, {"mmove", mmove}, {"qdie", qdie}, {"qdiesend", qdiesend},
     };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         if (strcmp(modes[i].mode, argv[1]) == 0)

@@ -42,6 +42,17 @@ static void sender_blocks_on_a_full_queue_in_another_process(void **state) {
     assert_int_equal(mh_wait(receiver), 0);
 }
 
+/* The receive right is destroyed while a sender in another process waits on the full queue: the
+ * send succeeds (the message destroyed as if delivered, XNU's rule) and the reply right's
+ * send-once notification comes. */
+static void port_destroyed_under_a_blocked_remote_sender_counts_as_delivered(void **state) {
+    (void)state;
+    pid_t receiver = peer("qdie", "svc.qdie");
+    pid_t sender = peer("qdiesend", "svc.qdie");
+    assert_int_equal(mh_wait(sender), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
 /* A sender killed while blocked on a full queue leaves no waiter behind: the room the
  * receiver makes goes to the next sender. */
 static void sender_killed_while_blocked_leaves_nothing_behind(void **state) {
@@ -106,6 +117,8 @@ static void receive_right_moved_in_the_message_that_exports_it(void **state) {
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(sender_blocks_on_a_full_queue_in_another_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(port_destroyed_under_a_blocked_remote_sender_counts_as_delivered, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(sender_killed_while_blocked_leaves_nothing_behind, setup, teardown),
         cmocka_unit_test_setup_teardown(bootstrap_register_unregister_and_release, setup, teardown),
         cmocka_unit_test_setup_teardown(port_set_sequence_numbers_and_rcv_large_across_processes, setup,

@@ -129,6 +129,15 @@ static void announce_new_exports(const struct machd_msg *m) {
     }
 }
 
+/* The port died while the sender waited (for room, or for the channels' fence): the message was
+ * accepted when its rights were copied in, so it is destroyed as if delivered (rights released,
+ * a reply right's send-once notification sent) and the send succeeds, as XNU's ipc_kmsg_send
+ * treats a port destroyed while the sender waited. */
+static mach_msg_return_t died_while_waiting(struct ipc_kmsg *kmsg) {
+    kmsg_destroy(kmsg);
+    return MACH_MSG_SUCCESS;
+}
+
 /* ops.send: a copied-in message for a proxy. IPC lock held. Rights whose handles could not be
  * given to machd make the send fail before anything is written (the core destroys kmsg). */
 static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
@@ -141,11 +150,13 @@ static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kms
     if (chan_count() && !(option & MACH_SEND_ALWAYS)) { /* the core's own sends may not wait */
         chan_fence_before_relay();
         if (proxy->transport != &machd_ops || !T.up)
-            return MACH_SEND_INVALID_DEST; /* the port died while we waited */
+            return died_while_waiting(kmsg);
     }
     bool admitted = false;
     if (needs_room(proxy, kmsg, option)) {
         mach_msg_return_t mr = wait_for_room(proxy, option, timeout);
+        if (mr == MACH_SEND_INVALID_DEST)
+            return died_while_waiting(kmsg);
         if (mr != MACH_MSG_SUCCESS)
             return mr; /* MACH_SEND_TIMED_OUT: the core gives the message back untouched */
         admitted = true;
