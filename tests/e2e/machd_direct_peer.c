@@ -231,18 +231,23 @@ static int pool_server(const char *name, uint32_t n) {
     return check_path(5, false);
 }
 
+/* A request numbered seq to port with a send-once reply right made from reply_port. */
+static void request_init(union any_msg *m, mach_port_t port, mach_port_t reply_port, uint32_t seq) {
+    memset(m, 0, sizeof *m);
+    m->plain.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    m->plain.head.msgh_size = sizeof m->plain;
+    m->plain.head.msgh_remote_port = port;
+    m->plain.head.msgh_local_port = reply_port;
+    m->plain.head.msgh_id = RPC_REQUEST_ID;
+    m->plain.seq = seq;
+    for (size_t k = 0; k < sizeof m->plain.fill; k++)
+        m->plain.fill[k] = (uint8_t)(seq + k);
+}
+
 /* One call: request with a send-once reply right made from reply_port; the answer in *out. */
 static mach_msg_return_t call(mach_port_t port, mach_port_t reply_port, uint32_t seq, union any_msg *out) {
     union any_msg m;
-    memset(&m, 0, sizeof m);
-    m.plain.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-    m.plain.head.msgh_size = sizeof m.plain;
-    m.plain.head.msgh_remote_port = port;
-    m.plain.head.msgh_local_port = reply_port;
-    m.plain.head.msgh_id = RPC_REQUEST_ID;
-    m.plain.seq = seq;
-    for (size_t k = 0; k < sizeof m.plain.fill; k++)
-        m.plain.fill[k] = (uint8_t)(seq + k);
+    request_init(&m, port, reply_port, seq);
     mach_msg_return_t mr = mach_msg(&m.plain.head, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sizeof m.plain,
                                     sizeof *out, reply_port, TIMEOUT_MS, MACH_PORT_NULL);
     if (mr == MACH_MSG_SUCCESS)
@@ -308,12 +313,7 @@ static int forward_client(const char *name) {
     union any_msg r;
     CHECK(3, call(port, reply_port, 0, &r) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == RPC_REPLY_ID, "first call");
     union any_msg m;
-    memset(&m, 0, sizeof m);
-    m.plain.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-    m.plain.head.msgh_size = sizeof m.plain;
-    m.plain.head.msgh_remote_port = port;
-    m.plain.head.msgh_local_port = reply_port;
-    m.plain.head.msgh_id = RPC_REQUEST_ID;
+    request_init(&m, port, reply_port, 1);
     CHECK(4, mach_msg(&m.plain.head, MACH_SEND_MSG, sizeof m.plain, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
                  MACH_MSG_SUCCESS,
           "second call");
