@@ -161,6 +161,17 @@ void keeper_port_destroy(struct broker *b, struct broker_port *p) {
 }
 
 /* At shutdown: held deliveries destroyed, then the keeper's space like any dying task's. */
+uint32_t broker_kept_ports(const struct broker *b) {
+    const struct broker_task *k = b->keeper;
+    uint32_t n = 0;
+    for (size_t i = 0; k && i < k->names.cap; i++) {
+        const struct entry *e = k->names.values[i];
+        if (e && e->receive)
+            n++;
+    }
+    return n;
+}
+
 void keeper_destroy(struct broker *b) {
     struct broker_task *k = b->keeper;
     if (!k)
