@@ -260,6 +260,13 @@ void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries,
         *rss = r->u.stats_reply.rss_bytes;
 }
 
+uint32_t tc_fileports(struct tc *t) {
+    memset(&t->out, 0, sizeof t->out);
+    t->out.type = MACHD_STATS;
+    tc_send(t);
+    return tc_expect(t, MACHD_STATS_REPLY)->u.stats_reply.fileports;
+}
+
 struct machd_proc mh_daemon;
 
 int mh_setup(void **state) {

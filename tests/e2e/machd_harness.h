@@ -87,6 +87,8 @@ uint32_t tc_msg(struct tc *t, struct machd_right dest, struct machd_right reply,
 uint32_t tc_mod_refs(struct tc *t, uint32_t name, uint32_t right, int32_t delta);
 /* STATS. */
 void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss);
+/* STATS: the descriptors machd holds for fileports. */
+uint32_t tc_fileports(struct tc *t);
 /* machd sees deaths asynchronously: polls STATS (bounded, ~10 s) until `tasks` tasks are left,
  * then returns the other counters of that reply (each may be NULL). */
 void tc_settle(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss);
