@@ -42,32 +42,32 @@ static void expect_fileports(struct tc *t, uint32_t want) {
     assert_int_equal(got, want);
 }
 
+/* Runs the peers `first` then `second` on service `name` (path: the second argument of both,
+ * or NULL), asserts both exit 0, then that machd is back to holding no fileport descriptor. */
+static void run_peers(const char *first, const char *second, const char *name, const char *path) {
+    pid_t a = peer(first, name, path);
+    pid_t b = peer(second, name, path);
+    assert_int_equal(mh_wait(b), 0);
+    assert_int_equal(mh_wait(a), 0);
+    struct tc *obs = tc_open(&mh_daemon);
+    expect_fileports(obs, 0);
+    tc_close(obs);
+}
+
 /* A pipe's write end moves (fileport_moveport, MOVE_SEND) to another process, which writes
  * through it; a second right names the same port there; the giver keeps no descriptor of it,
  * and sees EOF once the taker let its rights go (the taker's, machd's and the giver's own
  * duplicates all closed) while the taker still runs. */
 static void a_pipe_end_moves_to_another_process_and_closes_when_the_rights_go(void **state) {
     (void)state;
-    pid_t giver = peer("give", "fp.pipe", NULL);
-    pid_t taker = peer("take", "fp.pipe", NULL);
-    assert_int_equal(mh_wait(taker), 0);
-    assert_int_equal(mh_wait(giver), 0);
-    struct tc *obs = tc_open(&mh_daemon);
-    expect_fileports(obs, 0);
-    tc_close(obs);
+    run_peers("give", "take", "fp.pipe", NULL);
 }
 
 /* The other way round: a socket end moves from a client to the process serving it, which takes
  * it out with fileport_movefd and writes; the client sees EOF once that descriptor is closed. */
 static void a_socket_end_moves_to_the_server_and_back_to_eof(void **state) {
     (void)state;
-    pid_t receiver = peer("recv", "fp.sock", NULL);
-    pid_t sender = peer("send", "fp.sock", NULL);
-    assert_int_equal(mh_wait(sender), 0);
-    assert_int_equal(mh_wait(receiver), 0);
-    struct tc *obs = tc_open(&mh_daemon);
-    expect_fileports(obs, 0);
-    tc_close(obs);
+    run_peers("recv", "send", "fp.sock", NULL);
 }
 
 /* The process that made the fileport exits: the right another process holds stays a working
@@ -78,27 +78,21 @@ static void the_file_outlives_the_process_that_made_the_fileport(void **state) {
     snprintf(path, sizeof path, "%s/file", mh_daemon.dir);
     int fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
     assert_true(fd >= 0);
-    pid_t giver = peer("give-exit", "fp.exit", path);
-    pid_t taker = peer("take-exit", "fp.exit", NULL);
-    assert_int_equal(mh_wait(giver), 0);
-    assert_int_equal(mh_wait(taker), 0);
+    run_peers("give-exit", "take-exit", "fp.exit", path);
     char got[16] = {0};
     assert_int_equal(pread(fd, got, sizeof got - 1, 0), 10);
     assert_string_equal(got, "after-exit");
     close(fd);
     unlink(path);
-    struct tc *obs = tc_open(&mh_daemon);
-    expect_fileports(obs, 0);
-    tc_close(obs);
 }
 
 /* ---- raw tasks ---- */
 
-/* A MSG_SEND from t to its send handle dest carrying the right items, sent with nfds descriptors
- * exactly as given (whatever the items announce). */
-static void raw_send(struct tc *t, uint32_t dest, const struct machd_right *rights, uint32_t n, const int *fds,
-                     int nfds) {
-    static uint8_t out[MACHD_MAX_PACKET];
+static uint8_t out[MACHD_MAX_PACKET];
+
+/* Encodes into `out` a MSG_SEND from t to its send handle dest carrying the right items; returns
+ * its length. */
+static size_t encode_send(struct tc *t, uint32_t dest, const struct machd_right *rights, uint32_t n) {
     memset(&t->out, 0, sizeof t->out);
     t->out.type = MACHD_MSG_SEND;
     t->out.seq = 0x77;
@@ -110,6 +104,13 @@ static void raw_send(struct tc *t, uint32_t dest, const struct machd_right *righ
     t->out.u.send.p.rights = rights;
     size_t len = machd_proto_encode(&t->out, out, sizeof out);
     assert_true(len > 0);
+    return len;
+}
+
+/* That MSG_SEND, sent with nfds descriptors exactly as given (whatever the items announce). */
+static void raw_send(struct tc *t, uint32_t dest, const struct machd_right *rights, uint32_t n, const int *fds,
+                     int nfds) {
+    size_t len = encode_send(t, dest, rights, n);
     assert_int_equal(machd_send_with_fds(t->conn.fd, out, len, fds, nfds, 0), (ssize_t)len);
 }
 
@@ -135,6 +136,24 @@ static void expect_eof(int fd) {
 
 static struct machd_right fileport_export(uint32_t handle) {
     return mh_right(handle, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW | MACHD_RIGHT_FILEPORT);
+}
+
+/* send exports its fileport `handle` with descriptor fd in a message to recv's service (send's
+ * handle `to`): accepted, and delivered to recv as a send right flagged FILEPORT with one
+ * descriptor, which is returned (recv's name for the right in *name). */
+static int export_to(struct tc *send, uint32_t to, struct tc *recv, uint32_t handle, int fd, uint32_t *name) {
+    struct machd_right r = fileport_export(handle);
+    raw_send(send, to, &r, 1, &fd, 1);
+    assert_int_equal(send_status(send), 0);
+    const struct machd_msg *d = tc_expect(recv, MACHD_MSG_DELIVER);
+    struct machd_right got = machd_payload_right(&d->u.deliver.p, 0);
+    assert_int_equal(got.flags, MACHD_RIGHT_FILEPORT);
+    assert_int_equal(got.disposition, MACHD_DISP_MOVE_SEND);
+    assert_int_equal(d->u.deliver.p.fileport_count, 1);
+    assert_true(d->u.deliver.p.fileport_fds[0] >= 0);
+    if (name)
+        *name = got.name;
+    return d->u.deliver.p.fileport_fds[0];
 }
 
 /* A service checked in by a raw receiver, looked up by a raw sender: *to is the sender's handle. */
@@ -179,17 +198,8 @@ static void fileport_rights_without_their_descriptors_are_protocol_errors(void *
         many[i] = fileport_export(0x80000010u + i);
         fds[i] = pipefd[1];
     }
-    /* The encoder refuses what the decoder would: nine fileport rights are written by hand. */
-    static uint8_t out[MACHD_MAX_PACKET];
-    memset(&send->out, 0, sizeof send->out);
-    send->out.type = MACHD_MSG_SEND;
-    send->out.u.send.dest = mh_right(to, MACHD_DISP_COPY_SEND, 0);
-    send->out.u.send.reply = MH_NO_RIGHT;
-    send->out.u.send.p.msgh_bits = MACHD_MSGH_BITS_COMPLEX;
-    send->out.u.send.p.right_count = MACHD_MAX_FILEPORTS;
-    send->out.u.send.p.rights = many;
-    size_t len = machd_proto_encode(&send->out, out, sizeof out);
-    assert_true(len > 0);
+    /* The encoder refuses what the decoder would: the ninth fileport right is added by hand. */
+    size_t len = encode_send(send, to, many, MACHD_MAX_FILEPORTS);
     uint32_t count = MACHD_MAX_FILEPORTS + 1, last = 0x80000010u + MACHD_MAX_FILEPORTS;
     uint32_t total = (uint32_t)(len + MACHD_RIGHT_ITEM_SIZE);
     memcpy(out + MACHD_HEADER_SIZE + 2 * 8 + 4 + 8, &count, sizeof count); /* the right count */
@@ -237,38 +247,25 @@ static void fileports_past_the_limit_are_refused_and_close_with_their_task(void 
     uint32_t rh, to;
     pair(&recv, &send, "fp.limit", &rh, &to);
 
-    struct machd_right r = fileport_export(0x80000001u);
-    raw_send(send, to, &r, 1, &pipefd[1], 1);
-    assert_int_equal(send_status(send), 0);
-    const struct machd_msg *d = tc_expect(recv, MACHD_MSG_DELIVER);
-    struct machd_right got = machd_payload_right(&d->u.deliver.p, 0);
-    assert_int_equal(got.flags, MACHD_RIGHT_FILEPORT);
-    assert_int_equal(got.disposition, MACHD_DISP_MOVE_SEND);
-    assert_int_equal(d->u.deliver.p.fileport_count, 1);
-    int first = d->u.deliver.p.fileport_fds[0];
-    uint32_t name = got.name;
-    assert_true(first >= 0);
+    uint32_t name;
+    int first = export_to(send, to, recv, 0x80000001u, pipefd[1], &name);
     assert_int_equal(write(first, "ab", 2), 2); /* the same pipe */
     expect_read(pipefd[0], "ab");
     assert_int_equal(tc_fileports(recv), 1);
 
     /* Again, without the export: machd attaches its own copy. */
-    r = mh_right(0x80000001u, MACHD_DISP_MAKE_SEND, 0);
+    struct machd_right r = mh_right(0x80000001u, MACHD_DISP_MAKE_SEND, 0);
     raw_send(send, to, &r, 1, NULL, 0);
     assert_int_equal(send_status(send), 0);
-    d = tc_expect(recv, MACHD_MSG_DELIVER);
-    got = machd_payload_right(&d->u.deliver.p, 0);
+    const struct machd_msg *d = tc_expect(recv, MACHD_MSG_DELIVER);
+    struct machd_right got = machd_payload_right(&d->u.deliver.p, 0);
     assert_int_equal(got.name, name);
     assert_int_equal(got.flags, MACHD_RIGHT_FILEPORT);
     int second = d->u.deliver.p.fileport_fds[0];
     assert_int_equal(write(second, "cd", 2), 2);
     expect_read(pipefd[0], "cd");
 
-    r = fileport_export(0x80000002u);
-    raw_send(send, to, &r, 1, &pipefd[1], 1);
-    assert_int_equal(send_status(send), 0);
-    d = tc_expect(recv, MACHD_MSG_DELIVER);
-    int third = d->u.deliver.p.fileport_fds[0];
+    int third = export_to(send, to, recv, 0x80000002u, pipefd[1], NULL);
     r = fileport_export(0x80000003u);
     raw_send(send, to, &r, 1, &pipefd[1], 1);
     assert_int_equal(send_status(send), MACH_SEND_NO_BUFFER);
@@ -303,11 +300,7 @@ static void a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_g
     struct tc *recv, *send;
     uint32_t rh, to;
     pair(&recv, &send, "fp.die", &rh, &to);
-    struct machd_right r = fileport_export(0x80000001u);
-    raw_send(send, to, &r, 1, &pipefd[1], 1);
-    assert_int_equal(send_status(send), 0);
-    const struct machd_msg *d = tc_expect(recv, MACHD_MSG_DELIVER);
-    close(d->u.deliver.p.fileport_fds[0]);
+    close(export_to(send, to, recv, 0x80000001u, pipefd[1], NULL));
     tc_close(recv); /* dies holding the right (and the service's receive right) */
     assert_int_equal(tc_expect(send, MACHD_PORT_DEAD)->u.port_dead.name, to);
     assert_int_equal(tc_expect(send, MACHD_SENDERS_GONE)->u.senders_gone.name, 0x80000001u);
