@@ -18,7 +18,8 @@ if(TARGET machd AND TARGET mach_static)
     the_file_outlives_the_process_that_made_the_fileport
     fileport_rights_without_their_descriptors_are_protocol_errors
     fileports_past_the_limit_are_refused_and_close_with_their_task
-    a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go)
+    a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go
+    a_fileport_waits_for_a_created_service_with_its_descriptor)
   foreach(t ${MACHD_FILEPORT_TESTS})
     openmig_add_cross_process_test(machd_fileport.${t} machd machd_fileport_e2e ${t})
   endforeach()

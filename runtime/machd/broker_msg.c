@@ -39,8 +39,8 @@ static bool gives_fileport(struct broker_task *t, const struct machd_right *r) {
 
 /* The fileport rights of a message: at most MACHD_MAX_FILEPORTS deliveries' descriptors
  * (MACH_SEND_TOO_LARGE), the exported ones within t's limits (MACH_SEND_NO_BUFFER), room for a
- * datagram with descriptors at the receiver, and none to a created service nobody checked in
- * (machd keeps only spilled memfds for those). */
+ * datagram with descriptors at the receiver (the keeper holds a delivery without them: the ports
+ * keep their descriptors until it is forwarded). */
 static uint32_t fileports_check(struct broker *b, struct broker_task *t, const struct machd_payload *pl,
                                 struct broker_task *to) {
     uint32_t given = 0, exported = 0;
@@ -53,8 +53,8 @@ static uint32_t fileports_check(struct broker *b, struct broker_task *t, const s
         return MACH_MSG_SUCCESS;
     if (given > MACHD_MAX_FILEPORTS)
         return MACH_SEND_TOO_LARGE;
-    if (!fileport_room(b, t, exported) || !b->hooks->send_fds || !b->hooks->room_fd || to == b->keeper ||
-        !b->hooks->room_fd(b->ctx, to->conn))
+    if (!fileport_room(b, t, exported) || !b->hooks->send_fds || !b->hooks->room_fd ||
+        (to != b->keeper && !b->hooks->room_fd(b->ctx, to->conn)))
         return MACH_SEND_NO_BUFFER;
     return MACH_MSG_SUCCESS;
 }
@@ -313,9 +313,9 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     if (so.reply_name != MACHD_HANDLE_NULL)
         so.reply.port = NULL;
     out->rights = so.items;
-    bool sent = nfds > 1 || (nfds == 1 && !(pl->msgh_bits & MACHD_PAYLOAD_SPILLED))
-                    ? broker_emit_fds(b, to, fds, nfds)
-                    : broker_emit_fd(b, to, nfds ? fds[0] : -1);
+    int spill_fd = pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1;
+    bool sent = to != b->keeper && (nfds > 1 || (nfds == 1 && spill_fd < 0)) ? broker_emit_fds(b, to, fds, nfds)
+                                                                            : broker_emit_fd(b, to, spill_fd);
     if (sent && dest)
         flow_note_delivery(&dest->flow);
     if (!room_left) { /* the sender's next messages to this port ask for room first */

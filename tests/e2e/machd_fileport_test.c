@@ -319,6 +319,39 @@ static int fp_setup(void **state) {
     return mh_setup(state);
 }
 
+/* A fileport sent to a created service nobody checked in yet: machd holds the delivery (the
+ * port keeps its descriptor) and hands it, with a copy of the descriptor, to the task that
+ * checks the service in. */
+static void a_fileport_waits_for_a_created_service_with_its_descriptor(void **state) {
+    (void)state;
+    int pipefd[2];
+    assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+    struct tc *creator = tc_open(&mh_daemon);
+    uint32_t to;
+    assert_int_equal(tc_create(creator, "fp.created", &to), 0);
+    struct machd_right r = fileport_export(0x80000001u);
+    raw_send(creator, to, &r, 1, &pipefd[1], 1);
+    assert_int_equal(send_status(creator), 0);
+    assert_int_equal(tc_fileports(creator), 1);
+    struct tc *server = tc_open(&mh_daemon);
+    uint32_t rh;
+    assert_int_equal(tc_check_in(server, "fp.created", &rh), 0);
+    const struct machd_msg *d = tc_expect(server, MACHD_MSG_DELIVER);
+    assert_int_equal(machd_payload_right(&d->u.deliver.p, 0).flags, MACHD_RIGHT_FILEPORT);
+    assert_int_equal(d->u.deliver.p.fileport_count, 1);
+    int fd = d->u.deliver.p.fileport_fds[0];
+    assert_int_equal(write(fd, "held", 4), 4);
+    expect_read(pipefd[0], "held");
+    close(fd);
+    tc_close(creator); /* the exporter goes: so does machd's copy */
+    tc_expect(server, MACHD_PORT_DEAD);
+    expect_fileports(server, 0);
+    close(pipefd[1]);
+    expect_eof(pipefd[0]);
+    close(pipefd[0]);
+    tc_close(server);
+}
+
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
@@ -332,6 +365,8 @@ int main(int argc, char **argv) {
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go,
                                         fp_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_fileport_waits_for_a_created_service_with_its_descriptor, fp_setup,
+                                        mh_teardown),
     };
     return mh_run_tests("machd_fileport", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

@@ -208,6 +208,10 @@ uint32_t tc_look_up(struct tc *t, const char *name, uint32_t *handle) {
     return bootstrap(t, MACHD_BOOTSTRAP_LOOK_UP, name, MH_NO_RIGHT, handle);
 }
 
+uint32_t tc_create(struct tc *t, const char *name, uint32_t *handle) {
+    return bootstrap(t, MACHD_BOOTSTRAP_CREATE, name, MH_NO_RIGHT, handle);
+}
+
 uint32_t tc_register(struct tc *t, const char *name, struct machd_right right) {
     return bootstrap(t, MACHD_BOOTSTRAP_REGISTER, name, right, NULL);
 }

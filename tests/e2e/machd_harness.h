@@ -79,6 +79,8 @@ int tc_expect_eof(struct tc *t);
 uint32_t tc_check_in(struct tc *t, const char *name, uint32_t *handle);
 uint32_t tc_look_up(struct tc *t, const char *name, uint32_t *handle);
 uint32_t tc_register(struct tc *t, const char *name, struct machd_right right);
+/* bootstrap_create_service: *handle gets the send right machd gives the creator. */
+uint32_t tc_create(struct tc *t, const char *name, uint32_t *handle);
 
 /* MSG_SEND with up to 8 body rights; waits for SEND_REPLY unless ACK_ERRORS_ONLY is in flags
  * (then returns MACH_MSG_SUCCESS without waiting). Returns the status. */
