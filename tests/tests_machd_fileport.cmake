@@ -16,6 +16,7 @@ if(TARGET machd AND TARGET mach_static)
     a_pipe_end_moves_to_another_process_and_closes_when_the_rights_go
     a_socket_end_moves_to_the_server_and_back_to_eof
     the_file_outlives_the_process_that_made_the_fileport
+    a_process_killed_holding_a_fileport_leaves_nothing_open
     fileport_rights_without_their_descriptors_are_protocol_errors
     fileports_past_the_limit_are_refused_and_close_with_their_task
     a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go

@@ -15,6 +15,10 @@
  *                    writes, then EOF once that side let its right go; then request 11
  *   recv NAME        checks NAME in; takes request 10's fileport with fileport_movefd (the right
  *                    goes), writes through it, closes it; waits for request 11
+ *   give-once NAME   checks NAME in; answers request 1 with a pipe's write end moved; reads what
+ *                    the taker writes, then EOF once the taker is killed holding the right
+ *   take-hold NAME   asks NAME once, writes through fileport_makefd and keeps both, then says
+ *                    "ready" and waits to be killed
  *   give-exit NAME PATH  checks NAME in; answers request 1 with a fileport of PATH (opened for
  *                    appending), moved, and exits
  *   take-exit NAME   asks NAME once; waits until the giver is gone (its service dies); the
@@ -241,6 +245,35 @@ static int recv_side(const char *name) {
     return 0;
 }
 
+static int give_once(const char *name) {
+    mach_port_t service = peer_service(name, true);
+    int pipefd[2];
+    CHECK(1, pipe2(pipefd, O_CLOEXEC) == 0, "pipe");
+    fileport_t fp = FILEPORT_NULL;
+    CHECK(2, fileport_moveport(pipefd[1], &fp) == 0, "fileport_moveport");
+    ready();
+    struct fp_msg m;
+    kern_return_t kr = recv_msg(service, &m);
+    CHECK(3, kr == KERN_SUCCESS && m.head.msgh_id == 1, "request 1: %#x", kr);
+    CHECK(4, answer(&m, fp, MACH_MSG_TYPE_MOVE_SEND) == KERN_SUCCESS, "answer 1");
+    CHECK(5, read_text(pipefd[0], "alive"), "what the taker wrote");
+    CHECK(6, read_eof(pipefd[0]), "no EOF after the taker was killed");
+    close(pipefd[0]);
+    return 0;
+}
+
+static int take_hold(const char *name) {
+    mach_port_t service = peer_service(name, false);
+    mach_port_t fp = MACH_PORT_NULL;
+    kern_return_t kr = ask(service, 1, &fp);
+    CHECK(1, kr == KERN_SUCCESS && MACH_PORT_VALID(fp), "answer 1: %#x", kr);
+    int fd = fileport_makefd(fp);
+    CHECK(2, fd >= 0 && write(fd, "alive", 5) == 5, "fileport_makefd and write");
+    ready();
+    for (;;)
+        pause(); /* killed holding the right and a descriptor */
+}
+
 static int give_exit(const char *name, const char *path) {
     mach_port_t service = peer_service(name, true);
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -295,6 +328,10 @@ int main(int argc, char **argv) {
         return send_side(name);
     if (strcmp(mode, "recv") == 0)
         return recv_side(name);
+    if (strcmp(mode, "give-once") == 0)
+        return give_once(name);
+    if (strcmp(mode, "take-hold") == 0)
+        return take_hold(name);
     if (strcmp(mode, "give-exit") == 0 && argc > 3)
         return give_exit(name, argv[3]);
     if (strcmp(mode, "take-exit") == 0)

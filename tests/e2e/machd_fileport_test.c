@@ -86,6 +86,21 @@ static void the_file_outlives_the_process_that_made_the_fileport(void **state) {
     unlink(path);
 }
 
+/* A process killed while it holds another process's fileport (a right and a descriptor made
+ * from it): its rights go with it, the maker's port learns no sender is left and closes, and
+ * with machd's copy closed too the maker's pipe reports EOF. */
+static void a_process_killed_holding_a_fileport_leaves_nothing_open(void **state) {
+    (void)state;
+    pid_t giver = peer("give-once", "fp.kill", NULL);
+    pid_t taker = peer("take-hold", "fp.kill", NULL); /* "ready" once it holds the file */
+    kill(taker, SIGKILL);
+    assert_int_equal(mh_wait(taker), 128 + SIGKILL);
+    assert_int_equal(mh_wait(giver), 0);
+    struct tc *obs = tc_open(&mh_daemon);
+    expect_fileports(obs, 0);
+    tc_close(obs);
+}
+
 /* ---- raw tasks ---- */
 
 static uint8_t out[MACHD_MAX_PACKET];
@@ -359,6 +374,8 @@ int main(int argc, char **argv) {
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(a_socket_end_moves_to_the_server_and_back_to_eof, fp_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(the_file_outlives_the_process_that_made_the_fileport, fp_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_process_killed_holding_a_fileport_leaves_nothing_open, fp_setup,
+                                        mh_teardown),
         cmocka_unit_test_setup_teardown(fileport_rights_without_their_descriptors_are_protocol_errors, fp_setup,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(fileports_past_the_limit_are_refused_and_close_with_their_task, fp_setup,
