@@ -19,6 +19,7 @@ if(TARGET machd AND TARGET mach_static)
     a_process_killed_holding_a_fileport_leaves_nothing_open
     fileport_rights_without_their_descriptors_are_protocol_errors
     fileports_past_the_limit_are_refused_and_close_with_their_task
+    the_per_uid_limit_counts_every_task_of_the_user
     a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go
     a_fileport_waits_for_a_created_service_with_its_descriptor)
   foreach(t ${MACHD_FILEPORT_TESTS})

@@ -306,6 +306,44 @@ static void fileports_past_the_limit_are_refused_and_close_with_their_task(void 
     tc_close(recv);
 }
 
+/* The per-uid limit (--limit fileports-per-uid=2) counts the fileports of every task of the user:
+ * a second task of the same uid is refused once the first holds two, and may export again once
+ * the first let one go. */
+static void the_per_uid_limit_counts_every_task_of_the_user(void **state) {
+    (void)state;
+    mh_cleanup(&mh_daemon);
+    mh_daemon.extra[0] = "--limit";
+    mh_daemon.extra[1] = "fileports-per-uid=2";
+    mh_daemon.extra[2] = NULL;
+    mh_start(&mh_daemon);
+    int pipefd[2];
+    assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+    struct tc *recv, *one;
+    uint32_t rh, to1, to2;
+    pair(&recv, &one, "fp.uid", &rh, &to1);
+    struct tc *two = tc_open(&mh_daemon);
+    assert_int_equal(tc_look_up(two, "fp.uid", &to2), 0);
+    close(export_to(one, to1, recv, 0x80000001u, pipefd[1], NULL));
+    close(export_to(one, to1, recv, 0x80000002u, pipefd[1], NULL));
+    struct machd_right r = fileport_export(0x80000001u);
+    raw_send(two, to2, &r, 1, &pipefd[1], 1);
+    assert_int_equal(send_status(two), MACH_SEND_NO_BUFFER);
+    assert_int_equal(tc_fileports(two), 2);
+    assert_int_equal(tc_mod_refs(one, 0x80000002u, MACHD_RIGHT_RECEIVE, -1), 0); /* one lets one go */
+    tc_expect(recv, MACHD_PORT_DEAD);
+    close(export_to(two, to2, recv, 0x80000001u, pipefd[1], NULL));
+    assert_int_equal(tc_fileports(two), 2);
+    tc_close(one);
+    tc_close(two);
+    tc_expect(recv, MACHD_PORT_DEAD); /* their fileports die with them */
+    tc_expect(recv, MACHD_PORT_DEAD);
+    expect_fileports(recv, 0);
+    close(pipefd[1]);
+    expect_eof(pipefd[0]);
+    close(pipefd[0]);
+    tc_close(recv);
+}
+
 /* A task dying while it holds rights to another task's fileport: its rights go, the exporter
  * is told (SENDERS_GONE) and machd keeps the descriptor until the exporter lets the port go. */
 static void a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go(void **state) {
@@ -380,6 +418,7 @@ int main(int argc, char **argv) {
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(fileports_past_the_limit_are_refused_and_close_with_their_task, fp_setup,
                                         mh_teardown),
+        cmocka_unit_test_setup_teardown(the_per_uid_limit_counts_every_task_of_the_user, fp_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go,
                                         fp_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(a_fileport_waits_for_a_created_service_with_its_descriptor, fp_setup,
