@@ -171,18 +171,18 @@ static void print_table(const struct list *services, const struct list *tasks,
                state_name(sv[i].state), sv[i].receiver.pid, sv[i].receiver.uid,
                printable(sv[i].receiver.comm, t2, sizeof t2));
     putchar('\n');
-    printf("%7s  %5s  %-15s  %7s  %5s  %9s  %5s  %6s\n", "PID", "UID", "COMMAND", "RECEIVE", "SEND",
-           "SEND-ONCE", "NAMES", "QUEUED");
+    printf("%7s  %5s  %-15s  %7s  %5s  %9s  %5s  %6s  %9s\n", "PID", "UID", "COMMAND", "RECEIVE", "SEND",
+           "SEND-ONCE", "NAMES", "QUEUED", "FILEPORTS");
     const struct machd_query_task *tk = tasks->items;
     for (size_t i = 0; i < tasks->count; i++)
-        printf("%7u  %5u  %-15s  %7u  %5u  %9u  %5u  %6u\n", tk[i].who.pid, tk[i].who.uid,
+        printf("%7u  %5u  %-15s  %7u  %5u  %9u  %5u  %6u  %9u\n", tk[i].who.pid, tk[i].who.uid,
                printable(tk[i].who.comm, t2, sizeof t2), tk[i].receive, tk[i].send, tk[i].send_once,
-               tk[i].names, tk[i].queued);
+               tk[i].names, tk[i].queued, tk[i].fileports);
     putchar('\n');
     const struct machd_stats_reply *s = &stats->u.stats_reply;
-    printf("machd: %u tasks, %u ports, %u rights, %u names, %llu KiB resident, "
+    printf("machd: %u tasks, %u ports, %u rights, %u names, %u fileports, %llu KiB resident, "
            "%llu datagrams in, %llu out\n",
-           s->tasks, s->ports, s->entries, s->names, (unsigned long long)(s->rss_bytes / 1024),
+           s->tasks, s->ports, s->entries, s->names, s->fileports, (unsigned long long)(s->rss_bytes / 1024),
            (unsigned long long)s->io.datagrams_in, (unsigned long long)s->io.datagrams_out);
 }
 
@@ -209,15 +209,15 @@ static void print_json(const struct list *services, const struct list *tasks,
                (unsigned long long)tk[i].who.task_id, tk[i].who.pid, tk[i].who.uid, tk[i].gid);
         json_string(tk[i].who.comm);
         printf(", \"receive\": %u, \"send\": %u, \"send_once\": %u, \"names\": %u, \"queued\": %u, "
-               "\"queued_bytes\": %llu}",
+               "\"queued_bytes\": %llu, \"fileports\": %u}",
                tk[i].receive, tk[i].send, tk[i].send_once, tk[i].names, tk[i].queued,
-               (unsigned long long)tk[i].queued_bytes);
+               (unsigned long long)tk[i].queued_bytes, tk[i].fileports);
     }
     const struct machd_stats_reply *s = &stats->u.stats_reply;
     printf("%s],\n  \"counters\": {\"tasks\": %u, \"ports\": %u, \"rights\": %u, \"names\": %u, "
-           "\"resident_bytes\": %llu, \"epoll_waits\": %llu, \"recv_calls\": %llu, \"send_calls\": %llu, "
+           "\"fileports\": %u, \"resident_bytes\": %llu, \"epoll_waits\": %llu, \"recv_calls\": %llu, \"send_calls\": %llu, "
            "\"other_calls\": %llu, \"datagrams_in\": %llu, \"datagrams_out\": %llu}\n}\n",
-           tasks->count ? "\n  " : "", s->tasks, s->ports, s->entries, s->names,
+           tasks->count ? "\n  " : "", s->tasks, s->ports, s->entries, s->names, s->fileports,
            (unsigned long long)s->rss_bytes, (unsigned long long)s->io.epoll_waits,
            (unsigned long long)s->io.recv_calls, (unsigned long long)s->io.send_calls,
            (unsigned long long)s->io.other_calls, (unsigned long long)s->io.datagrams_in,

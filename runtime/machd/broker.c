@@ -87,8 +87,8 @@ void broker_set_limits(struct broker *b, const struct broker_limits *limits) {
 struct broker_uid_counts broker_uid_counts(const struct broker *b, uint32_t uid) {
     for (const struct broker_uid *u = b->uids; u; u = u->next)
         if (u->uid == uid)
-            return (struct broker_uid_counts){u->tasks, u->entries, u->names};
-    return (struct broker_uid_counts){0, 0, 0};
+            return (struct broker_uid_counts){u->tasks, u->entries, u->names, u->fileports};
+    return (struct broker_uid_counts){0, 0, 0, 0};
 }
 
 void broker_destroy(struct broker *b) {
@@ -117,6 +117,7 @@ static void handle_stats(struct broker *b, struct broker_task *t, const struct m
     b->msg.u.stats_reply.ports = b->counts.ports;
     b->msg.u.stats_reply.entries = b->counts.entries;
     b->msg.u.stats_reply.names = b->counts.names;
+    b->msg.u.stats_reply.fileports = b->counts.fileports;
     b->msg.u.stats_reply.rss_bytes = b->hooks->rss_bytes ? b->hooks->rss_bytes(b->ctx) : 0;
     if (b->hooks->io_counts)
         b->hooks->io_counts(b->ctx, &b->msg.u.stats_reply.io);

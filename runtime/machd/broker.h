@@ -58,6 +58,8 @@ struct broker_limits {
                                    room (races with machd's QUEUE_FULL hint); then machd stops
                                    reading that sender until the receiver makes room */
     uint32_t channels_per_task; /* direct channels one task is part of (docs/machd.md 9.2) */
+    uint32_t fileports_per_task; /* fileport descriptors machd holds for one task's exports */
+    uint32_t fileports_per_uid;  /* the same over all the tasks of one uid */
 };
 
 /* The defaults, also the ceilings (docs/machd.md, 1). */
@@ -70,7 +72,9 @@ struct broker_limits {
                             .names_per_uid = 2048u,                                                  \
                             .waiters_per_task = 1024u,                                               \
                             .overshoot = 256u,                                               \
-                            .channels_per_task = 1024u})
+                            .channels_per_task = 1024u,                                      \
+                            .fileports_per_task = 256u,                                      \
+                            .fileports_per_uid = 1024u})
 
 /* Replaces b's limits (BROKER_DEFAULT_LIMITS until then). A limit above its ceiling is clamped to
  * it; one already passed applies to what comes next. */
@@ -111,11 +115,12 @@ const struct machd_audit *broker_task_identity(const struct broker_task *t);
 /* Counters (also reported by STATS). */
 struct broker_counts {
     uint32_t tasks, ports, entries, names;
+    uint32_t fileports; /* descriptors held with fileport ports */
 };
 
 /* What the tasks of one uid hold (for tests and, later, machctl). */
 struct broker_uid_counts {
-    uint32_t tasks, entries, names;
+    uint32_t tasks, entries, names, fileports;
 };
 struct broker_uid_counts broker_uid_counts(const struct broker *b, uint32_t uid);
 struct broker_counts broker_counts(const struct broker *b);

@@ -45,6 +45,9 @@ struct broker_port {
     bool waiting_listed;
     struct broker_task *paused;   /* senders not read until this port has room */
     struct entry *holders;
+    int fd;                       /* a fileport's descriptor (machd's duplicate), else -1: made
+                                     by its exporter, whose receive right never moves (broker_fileport.c) */
+    struct broker_task *fd_task;  /* the exporter, charged for fd */
     struct broker_port *prev, *next; /* every live port */
 };
 
@@ -52,6 +55,7 @@ struct broker_port {
 struct broker_uid {
     uint32_t uid;
     uint32_t tasks, entries, names;
+    uint32_t fileports;           /* descriptors machd holds for its tasks' fileports */
     struct broker_uid *next;
 };
 
@@ -65,6 +69,7 @@ struct broker_task {
     struct machd_audit identity;
     struct broker_uid *account; /* its uid's counts */
     uint32_t names_bound;       /* bootstrap names it owns */
+    uint32_t fileports;         /* descriptors machd holds for fileports it exported */
     uint32_t waiters;           /* its SEND_ADMIT requests waiting for room */
     struct broker_port *paused_on;         /* not read until this port has room (overshoot) */
     struct broker_task *pause_prev, *pause_next; /* among paused_on's paused senders */
@@ -238,6 +243,18 @@ void port_set_pd_notify(struct broker_port *p, struct broker_port *notify);
  * PORT_DEAD except `dying`, names and waiters released, p freed). */
 void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying);
 
+/* ---- broker_fileport.c: descriptors held with fileport ports (docs/fileports.md) ---- */
+
+/* Whether t (and its uid) may make machd hold n more fileport descriptors (b->limits). */
+bool fileport_room(const struct broker *b, const struct broker_task *t, uint32_t n);
+
+/* Makes p, just exported by t, a fileport holding a duplicate of fd, charged to t. False (p
+ * unchanged) when t or its uid is at its limit or no descriptor is left. */
+bool fileport_adopt(struct broker *b, struct broker_port *p, struct broker_task *t, int fd);
+
+/* Closes p's descriptor, if it holds one, and gives the charge back (p is being freed). */
+void fileport_release(struct broker *b, struct broker_port *p);
+
 /* ---- broker_right.c: Mach's copyin/copyout rules for the four rights ---- */
 
 /* Starts checking the rights of a new request. */
@@ -250,6 +267,11 @@ bool right_copyin_check(struct copyin_scratch *ci, struct broker_task *t, const 
 /* Takes right r, checked by right_copyin_check, out of t's space into *out (a NEW export creates
  * its port). Fails only when out of memory creating an export. */
 bool right_copyin_apply(struct broker *b, struct broker_task *t, const struct machd_right *r, struct transit *out);
+
+/* right_copyin_apply for a body item that may export a fileport (MACHD_RIGHT_FILEPORT: fd is its
+ * descriptor, else ignored). Also fails when machd cannot keep the descriptor (fileport_adopt). */
+bool right_copyin_apply_fd(struct broker *b, struct broker_task *t, const struct machd_right *r, int fd,
+                           struct transit *out);
 
 /* Destroys a right in transit as Mach does for a message nobody receives; tr carries none after. */
 void right_transit_destroy(struct broker *b, struct transit *tr);

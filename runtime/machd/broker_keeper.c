@@ -1,6 +1,7 @@
 /* machd broker: the keeper, the name service's own space: it holds the receive rights of created
  * services until a task checks in, and the deliveries sent to them meanwhile (docs/machd.md, 6). */
 #include "broker_internal.h"
+#include "wire/machd_spill.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@ struct held {
     struct held *next;
     uint32_t dest; /* the keeper's handle of the destination port */
     int fd;        /* spilled payload: machd's own duplicate of the memfd, else -1 */
+    bool fileports; /* it carries rights to fileports (their descriptors stay with the ports) */
     size_t len;
     uint8_t data[];
 };
@@ -57,6 +59,7 @@ bool keeper_hold(struct broker *b, size_t len, int fd) {
         return false;
     }
     h->next = NULL;
+    h->fileports = machd_payload_fileports(&b->msg.u.deliver.p) > 0;
     h->dest = b->msg.u.deliver.dest.name;
     h->len = len;
     memcpy(h->data, b->out, len);
@@ -94,8 +97,13 @@ void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct transit *
 }
 
 /* Decodes held delivery h into b->fwd and moves each of its rights out of the keeper's space:
- * into `to`'s space (renamed in b->fwd), or destroyed when `to` is NULL. */
-static bool held_move_rights(struct broker *b, struct held *h, struct broker_task *to) {
+ * into `to`'s space (renamed in b->fwd), or destroyed when `to` is NULL. The descriptors of the
+ * delivery (the held memfd, then machd's own of each fileport right that arrived: FILEPORT stays
+ * only on those) go to fds (MACHD_MAX_FDS_PER_PACKET), their count to *nfds. */
+static bool held_move_rights(struct broker *b, struct held *h, struct broker_task *to, int *fds, int *nfds) {
+    *nfds = 0;
+    if (h->fd >= 0)
+        fds[(*nfds)++] = h->fd;
     struct machd_msg *m = b->fwd;
     if (machd_proto_decode(h->data, h->len, m) != MACHD_DECODE_OK || m->type != MACHD_MSG_DELIVER)
         return false; /* cannot happen: machd encoded it */
@@ -116,9 +124,17 @@ static bool held_move_rights(struct broker *b, struct held *h, struct broker_tas
     for (uint32_t k = 0; k < n; k++)
         keeper_take(b, of[k]->name, of[k]->disposition, &tr[k]);
     for (uint32_t k = 0; to && k < n; k++) {
+        struct broker_port *port = tr[k].port;
         of[k]->name = right_copyout_keep(b, to, &tr[k]);
         if (of[k]->name != MACHD_HANDLE_NULL)
             tr[k].port = NULL; /* it is `to`'s now */
+        /* A fileport's descriptor goes with the right if it arrived (not as a dead name). */
+        bool fileport = (of[k]->flags & MACHD_RIGHT_FILEPORT) && port && !tr[k].port && port->fd >= 0 &&
+                        *nfds < MACHD_MAX_FDS_PER_PACKET;
+        if (fileport)
+            fds[(*nfds)++] = port->fd;
+        else
+            of[k]->flags &= (uint8_t)~MACHD_RIGHT_FILEPORT;
     }
     right_transits_destroy(b, tr, n);
     return true;
@@ -133,7 +149,8 @@ static void held_free(struct held *h) {
 /* The keeper's port `dest` dies or is gone: its held deliveries are destroyed with it. */
 void keeper_held_discard(struct broker *b, uint32_t dest) {
     for (struct held *h; (h = held_take(b, dest)) != NULL;) {
-        (void)held_move_rights(b, h, NULL);
+        int fds[MACHD_MAX_FDS_PER_PACKET], nfds;
+        (void)held_move_rights(b, h, NULL, fds, &nfds);
         held_free(h);
     }
 }
@@ -143,11 +160,16 @@ void keeper_held_discard(struct broker *b, uint32_t dest) {
  * One the receiver's connection cannot take is destroyed. */
 void keeper_held_forward(struct broker *b, uint32_t dest, struct broker_task *to, struct broker_port *p) {
     for (struct held *h; (h = held_take(b, dest)) != NULL;) {
-        bool room = broker_can_emit(b, to, h->len) && (h->fd < 0 || b->hooks->room_fd(b->ctx, to->conn));
-        if (held_move_rights(b, h, room ? to : NULL) && room) {
+        /* Room for a datagram with descriptors when it may carry any (its memfd, fileports). */
+        bool fds_room = h->fd < 0 && !h->fileports ? true : b->hooks->room_fd(b->ctx, to->conn);
+        bool room = broker_can_emit(b, to, h->len) && fds_room;
+        int fds[MACHD_MAX_FDS_PER_PACKET], nfds;
+        if (held_move_rights(b, h, room ? to : NULL, fds, &nfds) && room) {
             b->fwd->u.deliver.dest.name = p->recv_name;
             memcpy(&b->msg, b->fwd, sizeof b->msg);
-            if (broker_emit_fd(b, to, h->fd))
+            bool sent = nfds > 1 || (nfds == 1 && h->fd < 0) ? broker_emit_fds(b, to, fds, nfds)
+                                                             : broker_emit_fd(b, to, h->fd);
+            if (sent)
                 flow_note_delivery(&p->flow);
         }
         held_free(h);
@@ -178,7 +200,8 @@ void keeper_destroy(struct broker *b) {
         return;
     while (b->held) {
         struct held *h = held_take(b, b->held->dest);
-        (void)held_move_rights(b, h, NULL);
+        int fds[MACHD_MAX_FDS_PER_PACKET], nfds;
+        (void)held_move_rights(b, h, NULL, fds, &nfds);
         held_free(h);
     }
     b->keeper = NULL;

@@ -24,6 +24,41 @@ static uint32_t spill_check(struct broker *b, const struct machd_payload *pl, st
 
 static bool is_ticket(const struct machd_msg *req) { return (req->u.send.flags & MACHD_SEND_TICKET) != 0; }
 
+/* Whether a right item gives a send right to a port that machd holds a fileport descriptor for
+ * (an export flagged FILEPORT, or a right to such a port already known): its delivery carries a
+ * copy of the descriptor. */
+static bool gives_fileport(struct broker_task *t, const struct machd_right *r) {
+    if (r->flags & MACHD_RIGHT_FILEPORT)
+        return true;
+    if (r->disposition != MACHD_DISP_MOVE_SEND && r->disposition != MACHD_DISP_COPY_SEND &&
+        r->disposition != MACHD_DISP_MAKE_SEND)
+        return false;
+    struct entry *e = r->name != MACHD_HANDLE_NULL && r->name != MACHD_HANDLE_DEAD ? entry_lookup(t, r->name) : NULL;
+    return e && e->port->fd >= 0;
+}
+
+/* The fileport rights of a message: at most MACHD_MAX_FILEPORTS deliveries' descriptors
+ * (MACH_SEND_TOO_LARGE), the exported ones within t's limits (MACH_SEND_NO_BUFFER), room for a
+ * datagram with descriptors at the receiver (the keeper holds a delivery without them: the ports
+ * keep their descriptors until it is forwarded). */
+static uint32_t fileports_check(struct broker *b, struct broker_task *t, const struct machd_payload *pl,
+                                struct broker_task *to) {
+    uint32_t given = 0, exported = 0;
+    for (uint32_t i = 0; i < pl->right_count; i++) {
+        struct machd_right r = machd_payload_right(pl, i);
+        given += gives_fileport(t, &r);
+        exported += (r.flags & MACHD_RIGHT_FILEPORT) != 0;
+    }
+    if (given == 0)
+        return MACH_MSG_SUCCESS;
+    if (given > MACHD_MAX_FILEPORTS)
+        return MACH_SEND_TOO_LARGE;
+    if (!fileport_room(b, t, exported) || !b->hooks->send_fds || !b->hooks->room_fd ||
+        (to != b->keeper && !b->hooks->room_fd(b->ctx, to->conn)))
+        return MACH_SEND_NO_BUFFER;
+    return MACH_MSG_SUCCESS;
+}
+
 /* Checks every right of a MSG_SEND in Mach's order (destination, reply, body) and returns the
  * Mach error of the first that the sender cannot give, or MACH_MSG_SUCCESS. The destination is
  * a port (*dest_port) whose receiver is *to, or for a ticket the other task of the sender's
@@ -44,11 +79,12 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
         struct entry *de = entry_lookup(t, req->u.send.dest.name);
         *dest_port = de->port;
         *to = de->port->receiver;
-        if (!*to)
+        if (!*to || de->port->fd >= 0) /* a fileport takes no message */
             return MACH_SEND_INVALID_DEST;
     }
-    if (req->u.send.reply.disposition != MACHD_DISP_NONE && !right_copyin_check(ci, t, &req->u.send.reply))
-        return MACH_SEND_INVALID_REPLY;
+    if (req->u.send.reply.disposition != MACHD_DISP_NONE &&
+        (!right_copyin_check(ci, t, &req->u.send.reply) || gives_fileport(t, &req->u.send.reply)))
+        return MACH_SEND_INVALID_REPLY; /* fileports travel in bodies, with their descriptors */
     for (uint32_t i = 0; i < pl->right_count; i++) {
         struct machd_right r = machd_payload_right(pl, i);
         if (!right_copyin_check(ci, t, &r))
@@ -66,6 +102,8 @@ static uint32_t send_check(struct broker *b, struct broker_task *t, const struct
     if (!entry_room(b, t, exports))
         return MACH_SEND_NO_BUFFER;
     uint32_t st = spill_check(b, pl, *to);
+    if (st == MACH_MSG_SUCCESS)
+        st = fileports_check(b, t, pl, *to);
     if (st != MACH_MSG_SUCCESS)
         return st;
     size_t len = machd_deliver_size(pl);
@@ -154,11 +192,12 @@ static void destroy_refused(struct broker *b, struct broker_task *t, const struc
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
     if (req->u.send.reply.disposition != MACHD_DISP_NONE && right_copyin_check(b->ci, t, &req->u.send.reply))
         (void)right_copyin_apply(b, t, &req->u.send.reply, &so.reply);
-    for (uint32_t i = 0; i < pl->right_count; i++) {
+    for (uint32_t i = 0, fp = 0; i < pl->right_count; i++) {
         so.rights[i] = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
         struct machd_right r = machd_payload_right(pl, i);
+        int fd = (r.flags & MACHD_RIGHT_FILEPORT) ? pl->fileport_fds[fp++] : -1;
         if (right_copyin_check(b->ci, t, &r))
-            (void)right_copyin_apply(b, t, &r, &so.rights[i]);
+            (void)right_copyin_apply_fd(b, t, &r, fd, &so.rights[i]);
     }
     pd_requests_take(b, pl, so.rights);
     right_transit_destroy(b, &so.reply);
@@ -208,9 +247,10 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     so.reply = (struct transit){NULL, 0, MACHD_HANDLE_NULL};
     if (req->u.send.reply.disposition != MACHD_DISP_NONE)
         ok = right_copyin_apply(b, t, &req->u.send.reply, &so.reply);
-    for (; ok && taken < pl->right_count; taken++) {
+    for (uint32_t fp = 0; ok && taken < pl->right_count; taken++) {
         struct machd_right r = machd_payload_right(pl, taken);
-        ok = right_copyin_apply(b, t, &r, &so.rights[taken]);
+        int fd = (r.flags & MACHD_RIGHT_FILEPORT) ? pl->fileport_fds[fp++] : -1;
+        ok = right_copyin_apply_fd(b, t, &r, fd, &so.rights[taken]);
     }
     if (!ok) {
         /* Out of memory creating an export (the room for it was checked): the message is
@@ -250,22 +290,33 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
     out->ool_count = pl->ool_count;
     memcpy(out->ool, pl->ool, pl->ool_count * sizeof pl->ool[0]);
     out->right_count = 0;
+    int fds[MACHD_MAX_FDS_PER_PACKET], nfds = 0;
+    if (pl->msgh_bits & MACHD_PAYLOAD_SPILLED)
+        fds[nfds++] = pl->spill_fd;
     for (uint32_t i = 0; i < pl->right_count; i++) {
         if (is_pd_notify_item(pl, i))
             continue;
         /* A receive right that arrived (copyout gave it a name, so the port lives) says whether
-         * machd holds a port-destroyed request for it. */
+         * machd holds a port-destroyed request for it; a send right to a fileport carries a
+         * copy of its descriptor (fileports_check counted them). */
         bool arrived = so.rights[i].port && so.names[i] != MACHD_HANDLE_NULL;
         bool armed = arrived && so.rights[i].type == MACHD_DISP_MOVE_RECEIVE && so.rights[i].port->pd_notify;
-        so.items[out->right_count++] =
-            (struct machd_right){so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : 0};
+        bool fileport = arrived && so.rights[i].type == MACHD_DISP_MOVE_SEND && so.rights[i].port->fd >= 0 &&
+                        nfds < MACHD_MAX_FDS_PER_PACKET;
+        if (fileport)
+            fds[nfds++] = so.rights[i].port->fd;
+        so.items[out->right_count++] = (struct machd_right){
+            so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : fileport ? MACHD_RIGHT_FILEPORT : 0};
         if (arrived)
             so.rights[i].port = NULL; /* it is the receiver's now */
     }
     if (so.reply_name != MACHD_HANDLE_NULL)
         so.reply.port = NULL;
     out->rights = so.items;
-    if (broker_emit_fd(b, to, pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1) && dest)
+    int spill_fd = pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1;
+    bool sent = to != b->keeper && (nfds > 1 || (nfds == 1 && spill_fd < 0)) ? broker_emit_fds(b, to, fds, nfds)
+                                                                            : broker_emit_fd(b, to, spill_fd);
+    if (sent && dest)
         flow_note_delivery(&dest->flow);
     if (!room_left) { /* the sender's next messages to this port ask for room first */
         admit_queue_full_hint(b, t, req->u.send.dest.name);

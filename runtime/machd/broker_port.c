@@ -17,11 +17,13 @@ struct broker_port *port_create(struct broker *b) {
         b->ports->prev = p;
     b->ports = p;
     b->counts.ports++;
+    p->fd = -1;
     flow_init(&p->flow);
     return p;
 }
 
 void port_free(struct broker *b, struct broker_port *p) {
+    fileport_release(b, p);
     if (p->prev)
         p->prev->next = p->next;
     else

@@ -78,6 +78,7 @@ static size_t put_task(struct broker *b, struct broker_task *t, uint8_t *at, siz
         r.send_once += e->send_once;
     }
     r.names = t->names_bound;
+    r.fileports = t->fileports;
     if (b->hooks->queued)
         b->hooks->queued(b->ctx, t->conn, &r.queued, &r.queued_bytes);
     return machd_query_put_task(at, cap, &r);

@@ -73,7 +73,9 @@ bool right_copyin_check(struct copyin_scratch *ci, struct broker_task *t, const 
         pd->send_once_left = false;
         return true;
     case MACHD_DISP_MOVE_RECEIVE:
-        if (!pd->receive_left)
+        /* A fileport's receive right stays with its exporter, who is charged for its
+         * descriptor (the port is a kernel object there). */
+        if (!pd->receive_left || (pd->e && pd->e->port->fd >= 0))
             return false;
         pd->receive_left = false;
         return true;
@@ -86,6 +88,11 @@ bool right_copyin_check(struct copyin_scratch *ci, struct broker_task *t, const 
  * memory creating a NEW export. */
 bool right_copyin_apply(struct broker *b, struct broker_task *t, const struct machd_right *r,
                         struct transit *out) {
+    return right_copyin_apply_fd(b, t, r, -1, out);
+}
+
+bool right_copyin_apply_fd(struct broker *b, struct broker_task *t, const struct machd_right *r, int fd,
+                           struct transit *out) {
     *out = (struct transit){NULL, 0, r->name};
     if (r->name == MACHD_HANDLE_NULL || r->name == MACHD_HANDLE_DEAD) {
         out->type = r->disposition == MACHD_DISP_MOVE_RECEIVE ? MACHD_DISP_MOVE_RECEIVE
@@ -100,6 +107,11 @@ bool right_copyin_apply(struct broker *b, struct broker_task *t, const struct ma
             return false;
         e = entry_add(b, t, r->name, p);
         if (!e) {
+            port_free(b, p);
+            return false;
+        }
+        if ((r->flags & MACHD_RIGHT_FILEPORT) && !fileport_adopt(b, p, t, fd)) {
+            entry_remove(b, e);
             port_free(b, p);
             return false;
         }
@@ -266,7 +278,7 @@ uint32_t right_mod_refs(struct broker *b, struct broker_task *t, uint32_t name, 
  * the caller as a send-once right, whose name is the reply's value. */
 void right_handle_notify_request(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     struct entry *e = entry_lookup(t, req->u.notify_request.name);
-    uint32_t st = !e ? KERN_INVALID_NAME : !e->receive ? KERN_INVALID_RIGHT : KERN_SUCCESS;
+    uint32_t st = !e ? KERN_INVALID_NAME : !e->receive || e->port->fd >= 0 ? KERN_INVALID_RIGHT : KERN_SUCCESS;
     const struct machd_right *nr = &req->u.notify_request.notify;
     struct transit tr = {NULL, 0, MACHD_HANDLE_NULL};
     if (st == KERN_SUCCESS && nr->disposition != MACHD_DISP_NONE) {

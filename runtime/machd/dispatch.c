@@ -45,12 +45,23 @@ static void handle_hello(struct machd_server *s, struct conn *c) {
     c->greeted = true;
 }
 
-/* Descriptors may only come with a MSG_SEND (its spilled payload); the broker judges them. */
+/* Descriptors may only come with a MSG_SEND: a spilled payload's memfd (the broker judges it)
+ * and, after it, exactly one per FILEPORT item (anything else with FILEPORT items: false, a
+ * protocol error). The broker duplicates what it keeps: the server closes them all. */
 static bool attach_fds(struct machd_msg *req, const int *fds, int nfds, bool extra) {
     if (req->type != MACHD_MSG_SEND)
         return nfds == 0 && !extra;
-    req->u.send.p.fds_received = (uint32_t)nfds + (extra ? 1u : 0u);
-    req->u.send.p.spill_fd = nfds == 1 && !extra ? fds[0] : -1;
+    struct machd_payload *p = &req->u.send.p;
+    int spill = (p->msgh_bits & MACHD_PAYLOAD_SPILLED) ? 1 : 0;
+    if (p->fileport_count > 0) {
+        if (extra || nfds != spill + (int)p->fileport_count)
+            return false;
+        for (uint32_t i = 0; i < p->fileport_count; i++)
+            p->fileport_fds[i] = fds[spill + (int)i];
+        nfds = spill;
+    }
+    p->fds_received = (uint32_t)nfds + (extra ? 1u : 0u);
+    p->spill_fd = nfds == 1 && !extra ? fds[0] : -1;
     return true;
 }
 
@@ -65,7 +76,9 @@ void dispatch_datagram(struct machd_server *s, struct conn *c, size_t len, const
         return;
     }
     if (!attach_fds(&s->req, fds, nfds, extra)) {
-        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type, "descriptors with a request that takes none");
+        protocol_error(s, c, KERN_INVALID_ARGUMENT, s->req.type,
+                       s->req.type == MACHD_MSG_SEND ? "descriptors that do not match the fileport rights"
+                                                     : "descriptors with a request that takes none");
         return;
     }
     if (!machd_proto_is_request(s->req.type)) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,7 +45,8 @@ static void usage(FILE *to) {
           "  --limit NAME=N what tasks may make machd hold (docs/security.md): entries-per-task\n"
           "                 (65536), entries-per-uid (1048576), names-per-task (512),\n"
           "                 names-per-uid (2048), waiters-per-task (1024), overshoot (256),\n"
-          "                 connections-per-uid (256), channels-per-task (1024)\n"
+          "                 connections-per-uid (256), channels-per-task (1024),\n"
+          "                 fileports-per-task (256), fileports-per-uid (1024)\n"
           "  --version      print the version and exit\n"
           "  --help         print this help and exit\n"
           "\n"
@@ -250,6 +252,13 @@ int main(int argc, char **argv) {
     sigaddset(&stop, SIGINT);
     sigprocmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* machd holds descriptors for its tasks (fileports, queued memfds, channels): as many as
+     * the hard limit allows (the --limit fileports-* caps are what tasks may make it hold). */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &nofile);
+    }
 
     /* One machd per path: whoever holds the lock is running or about to. */
     struct machd_instance_lock lock;

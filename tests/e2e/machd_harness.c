@@ -208,6 +208,10 @@ uint32_t tc_look_up(struct tc *t, const char *name, uint32_t *handle) {
     return bootstrap(t, MACHD_BOOTSTRAP_LOOK_UP, name, MH_NO_RIGHT, handle);
 }
 
+uint32_t tc_create(struct tc *t, const char *name, uint32_t *handle) {
+    return bootstrap(t, MACHD_BOOTSTRAP_CREATE, name, MH_NO_RIGHT, handle);
+}
+
 uint32_t tc_register(struct tc *t, const char *name, struct machd_right right) {
     return bootstrap(t, MACHD_BOOTSTRAP_REGISTER, name, right, NULL);
 }
@@ -258,6 +262,13 @@ void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries,
         *entries = r->u.stats_reply.entries;
     if (rss)
         *rss = r->u.stats_reply.rss_bytes;
+}
+
+uint32_t tc_fileports(struct tc *t) {
+    memset(&t->out, 0, sizeof t->out);
+    t->out.type = MACHD_STATS;
+    tc_send(t);
+    return tc_expect(t, MACHD_STATS_REPLY)->u.stats_reply.fileports;
 }
 
 struct machd_proc mh_daemon;

@@ -79,6 +79,8 @@ int tc_expect_eof(struct tc *t);
 uint32_t tc_check_in(struct tc *t, const char *name, uint32_t *handle);
 uint32_t tc_look_up(struct tc *t, const char *name, uint32_t *handle);
 uint32_t tc_register(struct tc *t, const char *name, struct machd_right right);
+/* bootstrap_create_service: *handle gets the send right machd gives the creator. */
+uint32_t tc_create(struct tc *t, const char *name, uint32_t *handle);
 
 /* MSG_SEND with up to 8 body rights; waits for SEND_REPLY unless ACK_ERRORS_ONLY is in flags
  * (then returns MACH_MSG_SUCCESS without waiting). Returns the status. */
@@ -87,6 +89,8 @@ uint32_t tc_msg(struct tc *t, struct machd_right dest, struct machd_right reply,
 uint32_t tc_mod_refs(struct tc *t, uint32_t name, uint32_t right, int32_t delta);
 /* STATS. */
 void tc_stats(struct tc *t, uint32_t *tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss);
+/* STATS: the descriptors machd holds for fileports. */
+uint32_t tc_fileports(struct tc *t);
 /* machd sees deaths asynchronously: polls STATS (bounded, ~10 s) until `tasks` tasks are left,
  * then returns the other counters of that reply (each may be NULL). */
 void tc_settle(struct tc *obs, uint32_t tasks, uint32_t *ports, uint32_t *entries, uint64_t *rss);

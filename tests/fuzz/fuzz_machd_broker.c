@@ -6,12 +6,15 @@
 // hostile ones; a CHANNEL must come with its 4 open descriptors. Requests go
 // through the wire codec first, so the broker sees exactly what machd would decode from a
 // datagram. Between operations a task's queue may fill (the broker's `room` hook says no), and the
-// clock moves for SEND_ADMIT deadlines. Half the inputs run with tiny limits (entries, names,
-// waiters, overshoot), so that every limit is reached.
+// clock moves for SEND_ADMIT deadlines. Exports may be fileports (FILEPORT, with a pipe's
+// descriptor attached as machd's dispatch would): deliveries of rights to them must carry exactly
+// one open descriptor per FILEPORT item. Half the inputs run with tiny limits (entries, names,
+// waiters, overshoot, channels, fileports), so that every limit is reached.
 //
 // What must hold: no crash or sanitizer report; after every task died, machd holds no task, no
 // entry, and no port but those whose receive right its name service holds (created services and
-// receive rights in the messages held for them); and nothing leaks
+// receive rights in the messages held for them), and no fileport descriptor but those of such
+// ports; and nothing leaks
 // (LeakSanitizer, at broker_destroy; descriptors: the lowest free one is the same after).
 #include <fcntl.h>
 #include <stdint.h>
@@ -97,13 +100,18 @@ static void hook_send_fd(void *ctx, void *conn, const uint8_t *bytes, size_t len
     (void)fd;
     hook_send(ctx, conn, bytes, len);
 }
-// A CHANNEL, and only a CHANNEL, comes with descriptors this way: its 4, open.
+// A CHANNEL comes with descriptors this way (its 4), and a delivery with one per FILEPORT item;
+// all open.
 static void hook_send_fds(void *ctx, void *conn, const uint8_t *bytes, size_t len, const int *fds, int nfds) {
-    if (len < MACHD_HEADER_SIZE || nfds != MACHD_CHANNEL_FDS)
+    static uint8_t copy[MACHD_MAX_PACKET];
+    static struct machd_msg m;
+    if (len < MACHD_HEADER_SIZE || len > sizeof copy)
         abort();
-    uint16_t type;
-    memcpy(&type, bytes + 6, sizeof type);
-    if (type != MACHD_CHANNEL)
+    memcpy(copy, bytes, len);
+    if (machd_proto_decode(copy, len, &m) != MACHD_DECODE_OK)
+        abort();
+    if (m.type == MACHD_CHANNEL ? nfds != MACHD_CHANNEL_FDS
+                                : m.type != MACHD_MSG_DELIVER || nfds == 0 || nfds != (int)m.u.deliver.p.fileport_count)
         abort();
     for (int i = 0; i < nfds; i++)
         if (fcntl(fds[i], F_GETFD) < 0)
@@ -168,6 +176,8 @@ static struct machd_right pick_right(struct fuzz_state *s, struct fuzz_task *ft)
         r.flags |= MACHD_RIGHT_NEW;
     if ((r.flags & MACHD_RIGHT_NEW) && r.disposition == MACHD_DISP_MOVE_RECEIVE && (f & 2))
         r.flags |= MACHD_RIGHT_KEEP_SEND;
+    if ((r.flags & MACHD_RIGHT_NEW) && r.disposition == MACHD_DISP_MAKE_SEND && (f & 8))
+        r.flags |= MACHD_RIGHT_FILEPORT;
     if (r.disposition == MACHD_DISP_MOVE_RECEIVE && (f & 4))
         r.flags |= MACHD_RIGHT_PD_REQUEST;
     return r;
@@ -271,14 +281,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int lowest_fd = dup(0);
     if (lowest_fd >= 0)
         close(lowest_fd);
-    struct broker *b = broker_create(&hooks, &s);
-    if (!b)
+    int file[2]; // the file of every fileport: machd's duplicates of its write end must all close
+    if (pipe2(file, O_CLOEXEC) != 0)
         return 0;
+    struct broker *b = broker_create(&hooks, &s);
+    if (!b) {
+        close(file[0]);
+        close(file[1]);
+        return 0;
+    }
     if (size && (data[0] & 1)) { // tiny limits, so that every limit is hit
         struct broker_limits l = {.entries_per_task = 4u + data[0] % 16u, .entries_per_uid = 12u + data[0] % 32u,
                                   .names_per_task = 1u + data[0] % 3u, .names_per_uid = 2u + data[0] % 4u,
                                   .waiters_per_task = 1u + data[0] % 3u, .overshoot = 1u + data[0] % 3u,
-                                  .channels_per_task = 1u + data[0] % 3u};
+                                  .channels_per_task = 1u + data[0] % 3u, .fileports_per_task = 1u + data[0] % 3u,
+                                  .fileports_per_uid = 2u + data[0] % 4u};
         broker_set_limits(b, &l);
     }
     const struct machd_audit id = {1000, 1000, 1000, 0};
@@ -324,6 +341,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 break; // the codec refuses it: machd would drop the task (tested elsewhere)
             if (!machd_proto_is_request(decoded.type) || decoded.type == MACHD_HELLO)
                 break;
+            if (decoded.type == MACHD_MSG_SEND) // one descriptor per FILEPORT item, as dispatch attaches them
+                for (uint32_t i = 0; i < decoded.u.send.p.fileport_count; i++)
+                    decoded.u.send.p.fileport_fds[i] = file[1];
             broker_handle(b, ft->t, &decoded);
             break;
         }
@@ -337,9 +357,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     // service holds: created services (each CREATE makes at most one) and receive rights moved
     // in messages held for them (queued, so alive, as in Mach: a task may move a receive right
     // into a message to a created service nobody checked in).
-    if (c.tasks != 0 || c.ports != broker_kept_ports(b))
+    if (c.tasks != 0 || c.ports != broker_kept_ports(b) || c.fileports > c.ports)
         abort();
     broker_destroy(b);
+    close(file[0]);
+    close(file[1]);
     int now_lowest = dup(0); // machd keeps no descriptor of a channel: none leaked
     if (now_lowest >= 0)
         close(now_lowest);

@@ -1,7 +1,6 @@
 /* <sys/fileport.h>: Darwin's fileports, Mach ports that stand for an open file. A fileport is a
- * kernel-object port named by send rights; the file stays open while a send right to it exists.
- * libmach serves fileports within one process (docs/fileports.md says what crossing processes
- * would take). */
+ * kernel-object port named by send rights; the file stays open while a send right to it exists,
+ * in this process or, through machd, in any other (docs/fileports.md). */
 #ifndef _SYS_FILEPORT_H_
 #define _SYS_FILEPORT_H_
 
@@ -25,11 +24,25 @@ extern "C" {
  * this process, or destroyed in a message). Thread-safe. */
 extern OPENMIG_API int fileport_makeport(int fd, fileport_t *port);
 
-/* A new descriptor (close-on-exec) for the file of the fileport `port` names; the send right
- * stays the caller's. Returns it, or -1 with errno: EINVAL (no send right under that name, or
- * not a fileport of this process: another process's fileport arrives as a plain port), EMFILE.
- * Thread-safe. */
+/* A new descriptor (close-on-exec) for the file of the fileport `port` names, made here or
+ * received from another process; the send right stays the caller's. Returns it, or -1 with
+ * errno: EINVAL (no send right under that name, or not a fileport), EMFILE. Thread-safe. */
 extern OPENMIG_API int fileport_makefd(fileport_t port);
+
+/* OpenMIG extensions: moving a descriptor into and out of a fileport (a port that carries a
+ * Unix file descriptor across processes, closed in the sender when moved; docs/fileports.md,
+ * "Moving a descriptor"). */
+
+/* fileport_makeport, then close(fd) on success: the file's only descriptor here is the port's.
+ * Send the right with MACH_MSG_TYPE_MOVE_SEND and this process holds no descriptor of the file
+ * any more once the message is out. Returns 0, or -1 with fileport_makeport's errno (fd then
+ * stays open and the caller's). Thread-safe. */
+extern OPENMIG_API int fileport_moveport(int fd, fileport_t *port);
+
+/* fileport_makefd, then the caller's send right `port` is deallocated on success (one user
+ * reference): the file moves out of the port into the returned descriptor. Returns it, or -1
+ * with fileport_makefd's errno (the right then stays the caller's). Thread-safe. */
+extern OPENMIG_API int fileport_movefd(fileport_t port);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,8 @@ static mach_msg_return_t check_header(struct ipc_space *space, const mach_msg_he
   struct ipc_entry tmp = *de;
   if (right_copyin_check(&tmp, rd) != KERN_SUCCESS) return MACH_SEND_INVALID_DEST;
   struct ipc_port *dest = de->port;
-  if (dest->kotype != IKOT_NONE && !dest->transport) return MACH_SEND_INVALID_DEST;
+  /* Kernel objects take no messages; nor does another process's fileport (its proxy). */
+  if (dest->kotype != IKOT_NONE && (!dest->transport || dest->kotype == IKOT_FILEPORT)) return MACH_SEND_INVALID_DEST;
   if (!MACH_PORT_VALID(h->msgh_local_port)) return MACH_MSG_SUCCESS;
   if (h->msgh_local_port != h->msgh_remote_port) {
     struct ipc_entry *re = space_lookup(space, h->msgh_local_port);

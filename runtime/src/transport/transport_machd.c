@@ -22,6 +22,7 @@
 #include "transport/transport_machd_spill.h"
 #include "wire/machd_conn.h"
 #include "wire/machd_path.h"
+#include "wire/machd_spill.h"
 
 struct machd_transport transport_machd_T = {
     .rebind_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -181,6 +182,7 @@ static bool reader_act(void) {
         machd_release_spilled();
         if (T.in.u.deliver.p.spill_fd >= 0)
             close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
+        machd_close_fds(T.in.u.deliver.p.fileport_fds, (int)T.in.u.deliver.p.fileport_count); /* duplicated */
         return true;
     case MACHD_PORT_DEAD:
         machd_port_dead(T.in.u.port_dead.name);

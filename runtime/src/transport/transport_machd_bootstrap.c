@@ -29,7 +29,7 @@ static kern_return_t bootstrap_request(uint32_t op, const char *name, struct ipc
     struct pending_right pr = {NULL, AFTER_NOTHING, NULL};
     if (port) {
         ipc_lock();
-        bool ok = machd_encode_right(port, type, &m.u.bootstrap.right, &pr);
+        bool ok = machd_encode_right(port, type, &m.u.bootstrap.right, &pr, NULL);
         if (!ok)
             right_destroy(port, type);
         ipc_unlock();

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/fileport_internal.h"
 #include "ipc/ipc.h"
 #include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
@@ -122,9 +123,26 @@ static bool take_region(const struct machd_payload *p, uint32_t o, void **region
     return ool_adopt(*region, size) != NULL;
 }
 
+/* A delivered right item as a port reference (machd_take_right); a send right to a fileport
+ * (MACHD_RIGHT_FILEPORT, the next of the delivery's descriptors) makes its port, if new here, a
+ * fileport holding a duplicate of that descriptor, so that fileport_makefd works on it; a port
+ * that has its own already (a second right, or our own fileport coming back) ignores it. The
+ * reader closes the delivery's descriptors afterwards. */
+static struct ipc_port *take_item(const struct machd_payload *p, const struct machd_right *item, uint32_t *fp) {
+    struct ipc_port *port = machd_take_right(item->name, item->disposition);
+    if (item->flags & MACHD_RIGHT_FILEPORT) {
+        int fd = *fp < p->fileport_count ? p->fileport_fds[*fp] : -1;
+        ++*fp;
+        if (fd >= 0 && fileport_fd(port) < 0)
+            (void)fileport_attach(port, fd); /* out of memory or descriptors: a plain proxy */
+    }
+    machd_note_pd_armed(item, port);
+    return port;
+}
+
 /* Builds the descriptors of kmsg from the delivered rights and regions, in order. */
 static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload *p) {
-    uint32_t off = sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t), r = 0, o = 0;
+    uint32_t off = sizeof(mach_msg_header_t) + sizeof(mach_msg_body_t), r = 0, o = 0, fp = 0;
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
         d->type = kmsg->data[off + 11];
@@ -132,8 +150,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
         if (d->type == MACH_MSG_PORT_DESCRIPTOR || d->type == MACH_MSG_GUARDED_PORT_DESCRIPTOR) {
             struct machd_right item = machd_payload_right(p, r++);
             d->disp = item.disposition;
-            d->port = machd_take_right(item.name, item.disposition);
-            machd_note_pd_armed(&item, d->port);
+            d->port = take_item(p, &item, &fp);
         } else if (d->type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
             mach_msg_ool_ports_descriptor_t od;
             memcpy(&od, kmsg->data + off, sizeof od);
@@ -144,8 +161,7 @@ static bool build_descriptors(struct ipc_kmsg *kmsg, const struct machd_payload 
                 return false;
             for (uint32_t j = 0; j < od.count; j++) {
                 struct machd_right item = machd_payload_right(p, r++);
-                d->ports[j] = machd_take_right(item.name, item.disposition);
-                machd_note_pd_armed(&item, d->ports[j]);
+                d->ports[j] = take_item(p, &item, &fp);
             }
         } else {
             d->size = p->ool[o].size;

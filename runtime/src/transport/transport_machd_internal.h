@@ -163,9 +163,11 @@ uint32_t machd_link_for_test(struct ipc_port *port);
 void machd_link_drop(uint32_t handle);
 /* Turns one right held by a message (port reference + type) into a right item, exporting a local
  * port if machd does not know it yet; *pr says what to do with the local right once the message
- * is written (machd_finish_right). False when the right cannot travel. */
+ * is written (machd_finish_right). A fileport travels only where fileport_fd is given (a message
+ * body) and as a send right: its export is flagged MACHD_RIGHT_FILEPORT with *fileport_fd its
+ * descriptor (else -1). False when the right cannot travel. */
 bool machd_encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct machd_right *item,
-                        struct pending_right *pr);
+                        struct pending_right *pr, int *fileport_fd);
 /* Settles the local right of pr once its message is written. */
 void machd_finish_right(const struct pending_right *pr);
 /* The receive rights a written message moved out (moved, n; frees moved): local senders follow

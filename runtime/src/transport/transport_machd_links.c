@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/fileport_internal.h"
 #include "ipc/ipc.h"
 #include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
@@ -81,6 +82,8 @@ void machd_link_drop(uint32_t handle) {
     handle_map_remove(&T.links, handle);
     struct ipc_port *port = l->port;
     free(l);
+    if (port->transport == &machd_ops)
+        fileport_detach(port); /* a remote fileport's descriptor goes with its handle */
     port_release(port);
 }
 
@@ -113,15 +116,19 @@ uint32_t machd_link_for_test(struct ipc_port *port) {
 
 /* Turns one right held by the message (port reference + type) into a right item. */
 bool machd_encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct machd_right *item,
-                         struct pending_right *pr) {
+                         struct pending_right *pr, int *fd_out) {
     *item = (struct machd_right){MACHD_HANDLE_NULL, (uint8_t)type, 0};
     *pr = (struct pending_right){port, AFTER_NOTHING, NULL};
+    if (fd_out)
+        *fd_out = -1;
     if (!port)
         return true;
     if (port == IPC_PORT_DEAD) {
         item->name = MACHD_HANDLE_DEAD;
         return true;
     }
+    if (fileport_is(port) && (!fd_out || type != MACH_MSG_TYPE_PORT_SEND))
+        return false; /* fileports travel as send rights in message bodies, with their descriptor */
     if (port->transport == &machd_ops) { /* a right to another task's port: pass ours on */
         item->name = (uint32_t)port->transport_handle;
         if (type == MACH_MSG_TYPE_PORT_SEND) {
@@ -138,6 +145,15 @@ bool machd_encode_right(struct ipc_port *port, mach_msg_type_name_t type, struct
     if (!export_handle(port, item))
         return false;
     struct link *l = machd_link_get(item->name);
+    if (fileport_is(port) && (item->flags & MACHD_RIGHT_NEW)) {
+        /* Exported now: machd keeps a duplicate of its descriptor from this message on. */
+        *fd_out = fileport_fd(port);
+        item->flags |= MACHD_RIGHT_FILEPORT;
+        if (*fd_out < 0) {
+            machd_unexport(item->name, l);
+            return false;
+        }
+    }
     switch (type) {
     case MACH_MSG_TYPE_PORT_SEND:
         item->disposition = MACHD_DISP_MAKE_SEND;
@@ -244,6 +260,10 @@ void machd_finish_right(const struct pending_right *pr) {
     case AFTER_NOTHING:
         break;
     case AFTER_RELEASE_SEND:
+        /* The last local send right of a fileport machd knows moved out: its file is in other
+         * processes now, so this one closes its own duplicate (a moved descriptor). */
+        if (fileport_is(pr->port) && !pr->port->transport && pr->port->export_handle && pr->port->srights == 1)
+            fileport_drop_fd(pr->port);
         port_release_send(pr->port);
         break;
     case AFTER_RELEASE_ONCE:
@@ -442,8 +462,10 @@ void machd_port_dead(uint32_t h) {
         return;
     struct ipc_port *proxy = l->port;
     port_reference(proxy);
+    bool kept = fileport_localize(proxy); /* another process's fileport lives on here */
     machd_link_drop(h);
-    transport_proxy_dead(proxy);
+    if (!kept)
+        transport_proxy_dead(proxy);
     port_release(proxy);
 }
 
@@ -480,8 +502,10 @@ void machd_forget_links(void) {
         struct ipc_port *port = l->port;
         if (port->transport == &machd_ops) {
             port_reference(port);
+            bool kept = fileport_localize(port); /* another process's fileport lives on here */
             machd_link_drop(h);
-            transport_proxy_dead(port);
+            if (!kept)
+                transport_proxy_dead(port);
             port_release(port);
         } else {
             for (uint32_t n = l->remote_once; n > 0 && port->active; n--) {

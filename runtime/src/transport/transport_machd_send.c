@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/fileport_internal.h"
 #include "ipc/ipc.h"
 #include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
@@ -22,12 +23,18 @@ static struct machd_right send_rights[MACHD_MAX_RIGHTS]; /* its right items (p->
  * right as the next item; machd keeps it from then on. A notify port that died meanwhile has
  * no request to hand over: its send-once right is simply released when the message is out. */
 static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_name_t disp,
-                                           struct machd_payload *p, size_t *np) {
+                                           struct machd_payload *p, size_t *np, uint32_t *fileports) {
     if (p->right_count >= MACHD_MAX_RIGHTS)
         return MACH_SEND_TOO_LARGE;
+    /* Each fileport right is delivered with a descriptor: at most MACHD_MAX_FILEPORTS. */
+    if (fileport_is(port) && ++*fileports > MACHD_MAX_FILEPORTS)
+        return MACH_SEND_TOO_LARGE;
     struct machd_right *item = &send_rights[p->right_count];
-    if (!machd_encode_right(port, disp, item, &pending[*np]))
+    int fd;
+    if (!machd_encode_right(port, disp, item, &pending[*np], &fd))
         return MACH_SEND_INVALID_RIGHT;
+    if (item->flags & MACHD_RIGHT_FILEPORT)
+        p->fileport_fds[p->fileport_count++] = fd;
     p->right_count++;
     ++*np;
     /* MACH_PORT_NULL and MACH_PORT_DEAD travel as themselves whatever the disposition: no port,
@@ -42,7 +49,7 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
         pending[(*np)++] = (struct pending_right){notify, AFTER_RELEASE_ONCE, port};
         return MACH_MSG_SUCCESS;
     }
-    if (!machd_encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &send_rights[p->right_count], &pending[*np]))
+    if (!machd_encode_right(notify, MACH_MSG_TYPE_PORT_SEND_ONCE, &send_rights[p->right_count], &pending[*np], NULL))
         return MACH_SEND_INVALID_RIGHT;
     pending[*np].pd_of = port;
     item->flags |= MACHD_RIGHT_PD_REQUEST;
@@ -52,19 +59,21 @@ static mach_msg_return_t encode_body_right(struct ipc_port *port, mach_msg_type_
 }
 
 static mach_msg_return_t encode_descriptors(struct ipc_kmsg *kmsg, struct machd_payload *p, size_t *np) {
+    uint32_t fileports = 0;
+    p->fileport_count = 0;
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         struct kmsg_desc *d = &kmsg->desc[i];
         mach_msg_return_t mr = MACH_MSG_SUCCESS;
         switch (d->type) {
         case MACH_MSG_PORT_DESCRIPTOR:
         case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
-            mr = encode_body_right(d->port, d->disp, p, np);
+            mr = encode_body_right(d->port, d->disp, p, np, &fileports);
             /* The sender's name for the right means nothing to the receiver. */
             memset(kmsg->data + d->offset, 0, sizeof(mach_port_name_t));
             break;
         case MACH_MSG_OOL_PORTS_DESCRIPTOR:
             for (uint32_t j = 0; j < d->count && mr == MACH_MSG_SUCCESS; j++)
-                mr = encode_body_right(d->ports[j], d->disp, p, np);
+                mr = encode_body_right(d->ports[j], d->disp, p, np, &fileports);
             break;
         default: /* OOL memory: its bytes travel after the body */
             if (p->ool_count >= MACHD_MAX_OOL)
@@ -190,7 +199,7 @@ mach_msg_return_t machd_encode_send(struct ipc_port *proxy, struct ipc_kmsg *kms
             dest_pr.after = AFTER_NOTHING; /* the channel settles its send-once proxy */
     }
     if (IPC_PORT_VALID(kmsg->local)) {
-        if (!machd_encode_right(kmsg->local, kmsg->local_type, &m->u.send.reply, &pending[np++]))
+        if (!machd_encode_right(kmsg->local, kmsg->local_type, &m->u.send.reply, &pending[np++], NULL))
             return MACH_SEND_INVALID_REPLY;
     } else {
         /* No reply port, or a dead one: nothing to give (a dead reply right is just dropped). */

@@ -209,17 +209,11 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     return 0;
 }
 
-/* The memfd that travels with m: a spilled MSG_SEND's, else none. */
-static int spill_fd_of(const struct machd_msg *m) {
-    if (m->type != MACHD_MSG_SEND || !(m->u.send.p.msgh_bits & MACHD_PAYLOAD_SPILLED))
-        return -1;
-    return m->u.send.p.spill_fd;
-}
-
-/* Hands the descriptors of a received datagram to *out: the one memfd of a spilled delivery, the
- * MACHD_CHANNEL_FDS of a CHANNEL; any other descriptor is closed (a delivery then lacks its memfd
- * and is refused). Returns false when a CHANNEL did not come with exactly its descriptors (all
- * closed then: a protocol error). */
+/* Hands the descriptors of a received datagram to *out: the MACHD_CHANNEL_FDS of a CHANNEL; a
+ * delivery's spilled memfd, then one per FILEPORT item. Returns false (every descriptor closed:
+ * a protocol error) when a CHANNEL or a delivery with FILEPORT items did not come with exactly
+ * the descriptors it announces; any other descriptor is closed (a spilled delivery then lacks
+ * its memfd and is refused). */
 static bool take_fds(struct machd_msg *out, const int *fds, int nfds, bool extra) {
     if (out->type == MACHD_CHANNEL) {
         if (nfds != MACHD_CHANNEL_FDS || extra) {
@@ -230,14 +224,20 @@ static bool take_fds(struct machd_msg *out, const int *fds, int nfds, bool extra
             out->u.channel.fds[i] = fds[i];
         return true;
     }
-    bool spilled = out->type == MACHD_MSG_DELIVER && (out->u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED);
-    if (spilled && nfds == 1 && !extra) {
-        out->u.deliver.p.spill_fd = fds[0];
-        out->u.deliver.p.fds_received = 1;
+    struct machd_payload *p = out->type == MACHD_MSG_DELIVER ? &out->u.deliver.p : NULL;
+    bool spilled = p && (p->msgh_bits & MACHD_PAYLOAD_SPILLED);
+    uint32_t fileports = p ? p->fileport_count : 0;
+    if (p && nfds == (int)fileports + spilled && !extra && nfds > 0) {
+        if (spilled) {
+            p->spill_fd = fds[0];
+            p->fds_received = 1;
+        }
+        for (uint32_t i = 0; i < fileports; i++)
+            p->fileport_fds[i] = fds[spilled + i];
         return true;
     }
     machd_close_fds(fds, nfds);
-    return true;
+    return fileports == 0;
 }
 
 int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
@@ -247,11 +247,13 @@ int machd_conn_send(struct machd_conn *c, struct machd_msg *m) {
             c->next_seq = 1;
     }
     size_t len = machd_proto_encode(m, c->out, MACHD_MAX_PACKET);
-    if (len == 0)
+    int fds[MACHD_MAX_FDS_PER_PACKET];
+    int nfds = machd_msg_fds(m, fds, MACHD_MAX_FDS_PER_PACKET);
+    if (len == 0 || nfds < 0)
         return EINVAL;
     for (;;) {
         __atomic_fetch_add(&c->send_calls, 1, __ATOMIC_RELAXED);
-        ssize_t n = machd_send_with_fd(c->fd, c->out, len, spill_fd_of(m), 0);
+        ssize_t n = machd_send_with_fds(c->fd, c->out, len, fds, nfds, 0);
         if (n >= 0)
             return 0;
         if (errno != EINTR)

@@ -93,7 +93,14 @@ static bool is_real_handle(uint32_t name) {
 }
 
 static bool check_right(const struct machd_right *r, enum right_slot slot) {
-    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND | MACHD_RIGHT_PD_REQUEST | MACHD_RIGHT_PD_ARMED))
+    if (r->flags & ~(MACHD_RIGHT_NEW | MACHD_RIGHT_KEEP_SEND | MACHD_RIGHT_PD_REQUEST | MACHD_RIGHT_PD_ARMED |
+                     MACHD_RIGHT_FILEPORT))
+        return false;
+    /* A fileport's descriptor travels with the export of the port (a send right made from it)
+     * and with every send right to it that machd delivers; nowhere else. */
+    if ((r->flags & MACHD_RIGHT_FILEPORT) &&
+        !(slot == SLOT_BODY && (r->flags & MACHD_RIGHT_NEW) && r->disposition == MACHD_DISP_MAKE_SEND) &&
+        !(slot == SLOT_RECV_BODY && r->disposition == MACHD_DISP_MOVE_SEND && is_real_handle(r->name)))
         return false;
     /* Port-destroyed requests travel with receive rights: given in a MSG_SEND body (the
      * request's notify right follows, see check_pd_items), reported in a MSG_DELIVER body. */
@@ -189,6 +196,8 @@ static enum machd_decode_status check_payload(const struct machd_payload *p, enu
         if (!check_right(&r, slot))
             return MACHD_DECODE_BAD_RIGHT;
     }
+    if (machd_payload_fileports(p) > MACHD_MAX_FILEPORTS)
+        return MACHD_DECODE_TOO_LARGE;
     return check_pd_items(p) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_RIGHT;
 }
 
@@ -365,6 +374,36 @@ struct machd_right machd_payload_right(const struct machd_payload *p, uint32_t i
     return r;
 }
 
+uint32_t machd_payload_fileports(const struct machd_payload *p) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->right_count; i++)
+        n += (machd_payload_right(p, i).flags & MACHD_RIGHT_FILEPORT) != 0;
+    return n;
+}
+
+int machd_msg_fds(const struct machd_msg *m, int *fds, int cap) {
+    const struct machd_payload *p = m->type == MACHD_MSG_SEND      ? &m->u.send.p
+                                    : m->type == MACHD_MSG_DELIVER ? &m->u.deliver.p
+                                                                   : NULL;
+    if (!p)
+        return 0;
+    int n = 0;
+    if (p->msgh_bits & MACHD_PAYLOAD_SPILLED) {
+        if (n >= cap || p->spill_fd < 0)
+            return -1;
+        fds[n++] = p->spill_fd;
+    }
+    uint32_t count = machd_payload_fileports(p);
+    if (count > MACHD_MAX_FILEPORTS)
+        return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        if (n >= cap || p->fileport_fds[i] < 0)
+            return -1;
+        fds[n++] = p->fileport_fds[i];
+    }
+    return n;
+}
+
 static void io_audit(struct codec *c, struct machd_audit *a) {
     IO(c, a->pid);
     IO(c, a->uid);
@@ -408,6 +447,9 @@ static enum machd_decode_status io_payload_items(struct codec *c, struct machd_p
     if (!c->writing) {
         p->spill_fd = -1;
         p->fds_received = 0;
+        p->fileport_count = 0;
+        for (uint32_t i = 0; i < MACHD_MAX_FILEPORTS; i++)
+            p->fileport_fds[i] = -1;
     }
     if (p->msgh_bits & MACHD_PAYLOAD_SPILLED) { /* the bytes are in the memfd */
         if (!c->writing) {
@@ -573,6 +615,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.stats_reply.entries);
         IO(c, m->u.stats_reply.names);
         IO(c, m->u.stats_reply.rss_bytes);
+        IO(c, m->u.stats_reply.fileports);
         IO(c, m->u.stats_reply.io.epoll_waits);
         IO(c, m->u.stats_reply.io.recv_calls);
         IO(c, m->u.stats_reply.io.send_calls);
@@ -657,6 +700,7 @@ static bool io_task(struct codec *c, struct machd_query_task *t) {
     IO(c, t->names);
     IO(c, t->queued);
     IO(c, t->queued_bytes);
+    IO(c, t->fileports);
     return ok && !c->failed;
 }
 
@@ -704,7 +748,12 @@ enum machd_decode_status machd_proto_decode(const uint8_t *buf, size_t len, stru
         return st;
     if (io_left(&c) != 0)
         return MACHD_DECODE_BAD_LENGTH;
-    return check_msg(out);
+    st = check_msg(out);
+    if (st == MACHD_DECODE_OK && (out->type == MACHD_MSG_SEND || out->type == MACHD_MSG_DELIVER)) {
+        struct machd_payload *p = out->type == MACHD_MSG_SEND ? &out->u.send.p : &out->u.deliver.p;
+        p->fileport_count = machd_payload_fileports(p);
+    }
+    return st;
 }
 
 static bool payload_pointers_ok(const struct machd_payload *p) {

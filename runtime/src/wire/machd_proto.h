@@ -9,9 +9,11 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 6u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+#define MACHD_PROTO_VERSION 7u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
                                   item, STATS_REPLY I/O counters; 4: MOVED; 5: QUERY; 6: direct
-                                  channels (HELLO_DIRECT, ROUTE, CHANNEL, ROUTE_ADD/DEL, tickets) */
+                                  channels (HELLO_DIRECT, ROUTE, CHANNEL, ROUTE_ADD/DEL, tickets);
+                                  7: fileports (FILEPORT right items with their descriptors,
+                                  STATS_REPLY and task records count held descriptors) */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -21,6 +23,9 @@
  * 64 OOL items, which allows 16,311: the limit is the round figure below that. */
 #define MACHD_MAX_RIGHTS 16000u
 #define MACHD_MAX_OOL 64u
+/* Rights to fileports per message: right items flagged MACHD_RIGHT_FILEPORT, each with one
+ * descriptor attached (docs/fileports.md); a message with more is MACH_SEND_TOO_LARGE. */
+#define MACHD_MAX_FILEPORTS 8u
 #define MACHD_MAX_SERVICE_NAME 127u /* bytes, without the NUL (Darwin's name_t is 128) */
 
 /* Handles: a task's names for rights in its broker space. machd allocates handles with bit 31
@@ -123,8 +128,8 @@ struct machd_query_service {
     struct machd_query_who receiver;       /* the port's receiver (task_id 0: machd holds it) */
 };
 
-/* A task record (64 bytes): task id u64, pid u32, uid u32, gid u32, comm 16 bytes, receive u32,
- * send u32, send-once u32, names u32, queued u32, queued bytes u64. */
+/* A task record (68 bytes): task id u64, pid u32, uid u32, gid u32, comm 16 bytes, receive u32,
+ * send u32, send-once u32, names u32, queued u32, queued bytes u64, fileports u32. */
 struct machd_query_task {
     struct machd_query_who who;
     uint32_t gid;
@@ -134,6 +139,7 @@ struct machd_query_task {
     uint32_t names;     /* bootstrap names it bound */
     uint32_t queued;    /* datagrams machd has queued for it and not yet written */
     uint64_t queued_bytes;
+    uint32_t fileports; /* descriptors machd holds for fileports it exported (version 7) */
 };
 
 /* Right item flags. */
@@ -145,6 +151,13 @@ struct machd_query_task {
                                         port's port-destroyed request, which machd keeps */
 #define MACHD_RIGHT_PD_ARMED 0x08u /* MSG_DELIVER body, on a receive right: machd holds a
                                       port-destroyed request for the port */
+#define MACHD_RIGHT_FILEPORT 0x10u /* the port is a fileport and one descriptor of its open file
+                                      is attached for this item (SCM_RIGHTS, after a spilled
+                                      payload's memfd, in item order). MSG_SEND body: only with
+                                      NEW and MAKE_SEND (the sender exports its fileport; machd
+                                      keeps a duplicate with the port). MSG_DELIVER body: only on
+                                      a send right (machd's duplicate, for the receiver to make
+                                      or find its local fileport) */
 
 /* MSG_SEND flags. */
 #define MACHD_SEND_ACK_ERRORS_ONLY 0x0001u
@@ -244,6 +257,11 @@ struct machd_payload {
      * spill_fd when MACHD_PAYLOAD_SPILLED is set (the codec never reads it). */
     int spill_fd;
     uint32_t fds_received;
+    /* Not on the wire: the right items flagged MACHD_RIGHT_FILEPORT (the decoder counts them)
+     * and their descriptors, in item order. Senders fill fileport_fds (the codec never reads
+     * them); a receiver's connection layer fills them (-1 when absent; the decoder sets -1). */
+    uint32_t fileport_count;
+    int fileport_fds[MACHD_MAX_FILEPORTS];
     /* The right_count right items. Encoding: `rights` points to the caller's items. Decoding:
      * `rights` is NULL and the items stay in the datagram (`right_items`, checked); read either
      * form with machd_payload_right. */
@@ -254,6 +272,10 @@ struct machd_payload {
 
 /* Right item i (< p->right_count) of a payload, encoded or decoded. */
 struct machd_right machd_payload_right(const struct machd_payload *p, uint32_t i);
+
+/* How many right items of p carry MACHD_RIGHT_FILEPORT (each travels with one descriptor). */
+uint32_t machd_payload_fileports(const struct machd_payload *p);
+
 
 /* Who sent a delivered message, as the kernel told machd (all zero for machd's own messages). */
 struct machd_audit {
@@ -355,10 +377,16 @@ struct machd_msg {
         struct machd_stats_reply {
             uint32_t tasks, ports, entries, names;
             uint64_t rss_bytes; /* machd's resident memory, for leak tests */
+            uint32_t fileports; /* descriptors machd holds for fileports (version 7) */
             struct machd_io_counts io; /* machd's system calls and datagrams since it started */
         } stats_reply;
     } u;
 };
+
+/* The descriptors that travel with message m, in SCM_RIGHTS order (a spilled payload's memfd,
+ * then one per FILEPORT item), copied into fds (capacity cap); returns how many, or -1 when
+ * they do not fit or one is missing (< 0). CHANNEL's descriptors are the connection layer's. */
+int machd_msg_fds(const struct machd_msg *m, int *fds, int cap);
 
 /* Decodes one datagram of `len` bytes into *out after checking every field (docs/machd.md,
  * section 3). `buf` must be private to the caller and outlive *out: decoded body, OOL and name

@@ -17,9 +17,10 @@
  * what machd checked is what the receiver maps (copy semantics). */
 #define MACHD_SPILL_SEALS_REQUIRED (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
 
-/* Most descriptors machd or a task accepts with one datagram (one is legal; more are read so
- * they can be closed and the message refused). */
-#define MACHD_MAX_FDS_PER_PACKET 4
+/* Most descriptors machd or a task accepts with one datagram: a spilled payload's memfd and one
+ * per fileport right (MACHD_MAX_FILEPORTS), or a CHANNEL's four; more are read so they can be
+ * closed and the datagram refused. */
+#define MACHD_MAX_FDS_PER_PACKET (1 + (int)MACHD_MAX_FILEPORTS)
 
 /* Size of the memfd for payload p: the body at offset 0, then each OOL region at the next
  * MACHD_SPILL_ALIGN boundary (so a receiver can map it directly), the total rounded up to that

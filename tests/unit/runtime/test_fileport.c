@@ -132,12 +132,57 @@ static void send_right_in_a_message(void **state) {
   close(p[0]);
 }
 
+/* fileport_moveport closes the caller's descriptor (the port's is the file's only one here);
+ * fileport_movefd gives a descriptor and takes one user reference of the right. Failures leave
+ * the descriptor and the right as they were. */
+static void moving_a_descriptor_in_and_out(void **state) {
+  (void)state;
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  fileport_t port = FILEPORT_NULL;
+  assert_int_equal(fileport_moveport(p[1], &port), 0);
+  assert_int_equal(fcntl(p[1], F_GETFD), -1); /* closed */
+  assert_int_equal(errno, EBADF);
+  assert_false(writer_gone(p[0]));
+  assert_int_equal(mach_port_mod_refs(SELF, port, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+  int fd = fileport_movefd(port);
+  assert_true(fd >= 0);
+  mach_port_urefs_t refs = 0;
+  assert_int_equal(mach_port_get_refs(SELF, port, MACH_PORT_RIGHT_SEND, &refs), KERN_SUCCESS);
+  assert_int_equal(refs, 1);
+  int fd2 = fileport_movefd(port); /* the last reference: the name goes */
+  assert_true(fd2 >= 0);
+  mach_port_type_t type;
+  assert_int_equal(mach_port_type(SELF, port, &type), KERN_INVALID_NAME);
+  assert_int_equal(write(fd, "a", 1), 1);
+  assert_int_equal(write(fd2, "b", 1), 1);
+  char got[2];
+  assert_int_equal(read(p[0], got, 2), 2);
+  assert_memory_equal(got, "ab", 2);
+  close(fd);
+  assert_false(writer_gone(p[0]));
+  close(fd2);
+  assert_true(writer_gone(p[0]));
+  /* Failures: a bad descriptor, a name that is no fileport. */
+  assert_int_equal(fileport_moveport(-1, &port), -1);
+  assert_int_equal(errno, EBADF);
+  assert_int_equal(fileport_moveport(p[0], NULL), -1);
+  assert_int_equal(errno, EFAULT);
+  assert_true(fcntl(p[0], F_GETFD) >= 0); /* left open */
+  mach_port_t q = new_port();
+  assert_int_equal(fileport_movefd(q), -1);
+  assert_int_equal(errno, EINVAL);
+  assert_int_equal(mach_port_mod_refs(SELF, q, MACH_PORT_RIGHT_RECEIVE, -1), KERN_SUCCESS);
+  close(p[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     LEAK_CHECKED_TEST(makefd_gives_a_new_descriptor_of_the_same_file),
     LEAK_CHECKED_TEST(errno_codes),
     LEAK_CHECKED_TEST(last_send_right_closes_the_descriptor),
     LEAK_CHECKED_TEST(send_right_in_a_message),
+    LEAK_CHECKED_TEST(moving_a_descriptor_in_and_out),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

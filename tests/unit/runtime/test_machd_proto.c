@@ -148,7 +148,7 @@ static void stats_reply_carries_io_counters(void **state) {
     m.u.stats_reply.rss_bytes = 1u << 20;
     m.u.stats_reply.io = (struct machd_io_counts){1, 2, 3, 4, 5, 0x0102030405060708ull};
     size_t len = encode(&m);
-    assert_int_equal(len, MACHD_HEADER_SIZE + 4 * 4 + 8 + 6 * 8);
+    assert_int_equal(len, MACHD_HEADER_SIZE + 4 * 4 + 8 + 4 + 6 * 8);
     expect_decode(len, MACHD_DECODE_OK);
     assert_int_equal(out.u.stats_reply.tasks, 3);
     assert_true(out.u.stats_reply.io.epoll_waits == 1 && out.u.stats_reply.io.recv_calls == 2 &&
@@ -602,18 +602,70 @@ static void query_reply_records_round_trip_and_are_checked(void **state) {
 
     struct machd_query_task t = {.who = {.task_id = 1, .pid = 2, .uid = 3, .comm = "fifteen-chars.."},
                                  .gid = 4, .receive = 5, .send = 6, .send_once = 7, .names = 8, .queued = 9,
-                                 .queued_bytes = 10};
-    assert_int_equal(machd_query_put_task(records, sizeof records, &t), 64);
-    assert_int_equal(machd_query_put_task(records, 63, &t), 0);
+                                 .queued_bytes = 10, .fileports = 11};
+    assert_int_equal(machd_query_put_task(records, sizeof records, &t), 68);
+    assert_int_equal(machd_query_put_task(records, 67, &t), 0);
     struct machd_query_task tg;
-    assert_int_equal(machd_query_get_task(records, 64, &tg), 64);
+    assert_int_equal(machd_query_get_task(records, 68, &tg), 68);
+    assert_int_equal(tg.fileports, 11);
     assert_string_equal(tg.who.comm, "fifteen-chars..");
     assert_true(tg.who.task_id == 1 && tg.who.pid == 2 && tg.who.uid == 3 && tg.gid == 4);
     assert_true(tg.receive == 5 && tg.send == 6 && tg.send_once == 7 && tg.names == 8);
     assert_true(tg.queued == 9 && tg.queued_bytes == 10);
     assert_int_equal(machd_query_get_task(records, 63, &tg), 0);
     records[8 + 4 + 4 + 15] = 'x'; /* a command of 16 bytes has no NUL */
-    assert_int_equal(machd_query_get_task(records, 64, &tg), 0);
+    assert_int_equal(machd_query_get_task(records, 68, &tg), 0);
+}
+
+/* Version 7: FILEPORT goes on a NEW export made as a send right in a MSG_SEND body, and on a
+ * delivered send right; nowhere else. The decoder counts the items (one descriptor each), at
+ * most MACHD_MAX_FILEPORTS, and leaves no descriptor filled in (-1). */
+static void fileport_items_are_checked_and_counted(void **state) {
+    (void)state;
+    make_send(&in);
+    in_rights[0].flags = MACHD_RIGHT_NEW | MACHD_RIGHT_FILEPORT;
+    expect_decode(encode(&in), MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.p.fileport_count, 1);
+    assert_int_equal(machd_payload_right(&out.u.send.p, 0).flags, MACHD_RIGHT_NEW | MACHD_RIGHT_FILEPORT);
+    for (uint32_t i = 0; i < MACHD_MAX_FILEPORTS; i++)
+        assert_int_equal(out.u.send.p.fileport_fds[i], -1);
+    in.u.send.p.fileport_fds[0] = 7;
+    int fds[MACHD_MAX_FILEPORTS + 1];
+    assert_int_equal(machd_msg_fds(&in, fds, MACHD_MAX_FILEPORTS + 1), 1);
+    assert_int_equal(fds[0], 7);
+    in.u.send.p.fileport_fds[0] = -1; /* announced, not given: nothing can be sent */
+    assert_int_equal(machd_msg_fds(&in, fds, MACHD_MAX_FILEPORTS + 1), -1);
+    /* Without NEW, on another disposition, or on the reply: refused both ways. */
+    in_rights[0].flags = MACHD_RIGHT_FILEPORT;
+    assert_int_equal(encode(&in), 0);
+    in_rights[0].flags = MACHD_RIGHT_NEW | MACHD_RIGHT_FILEPORT;
+    in_rights[0].disposition = MACHD_DISP_MAKE_SEND_ONCE;
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    in.u.send.reply.flags |= MACHD_RIGHT_FILEPORT;
+    assert_int_equal(encode(&in), 0);
+    make_send(&in);
+    size_t len = encode(&in);
+    buf[MACHD_HEADER_SIZE + 2 * 8 + 4 + 20 + 5] = MACHD_RIGHT_FILEPORT; /* item 0's flags, NEW dropped */
+    expect_decode(len, MACHD_DECODE_BAD_RIGHT);
+    /* Delivered: on a send right only. */
+    make_deliver(&in);
+    in_rights[1].flags = MACHD_RIGHT_FILEPORT;
+    expect_decode(encode(&in), MACHD_DECODE_OK);
+    assert_int_equal(out.u.deliver.p.fileport_count, 1);
+    in_rights[0].flags = MACHD_RIGHT_FILEPORT; /* a receive right */
+    assert_int_equal(encode(&in), 0);
+    /* More than MACHD_MAX_FILEPORTS in one message. */
+    static struct machd_right many[MACHD_MAX_FILEPORTS + 1];
+    make_send(&in);
+    for (uint32_t i = 0; i <= MACHD_MAX_FILEPORTS; i++)
+        many[i] = (struct machd_right){0x80000010u + i, MACHD_DISP_MAKE_SEND, MACHD_RIGHT_NEW | MACHD_RIGHT_FILEPORT};
+    in.u.send.p.rights = many;
+    in.u.send.p.right_count = MACHD_MAX_FILEPORTS;
+    expect_decode(encode(&in), MACHD_DECODE_OK);
+    assert_int_equal(out.u.send.p.fileport_count, MACHD_MAX_FILEPORTS);
+    in.u.send.p.right_count = MACHD_MAX_FILEPORTS + 1;
+    assert_int_equal(encode(&in), 0);
 }
 
 /* Version 6: HELLO flags are 0 or MACHD_HELLO_DIRECT; anything else is refused. */
@@ -856,6 +908,7 @@ int main(void) {
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
         cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
         cmocka_unit_test(hello_flags_are_zero_or_direct),
+        cmocka_unit_test(fileport_items_are_checked_and_counted),
         cmocka_unit_test(route_messages_round_trip_and_are_checked),
         cmocka_unit_test(tickets_name_a_channel_without_a_right),
     };

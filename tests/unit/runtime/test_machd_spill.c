@@ -270,8 +270,10 @@ static void channel_takes_exactly_four_descriptors(void **state) {
         assert_int_equal(machd_conn_recv(&c, rbuf, &got, 1000), EPROTO);
         assert_int_equal(open_fd_count(), before);
     }
-    int five[5] = {memfd, memfd, memfd, memfd, memfd};
-    assert_int_equal(machd_send_with_fds(sv[0], "x", 1, five, 5, 0), -1);
+    int many[MACHD_MAX_FDS_PER_PACKET + 1];
+    for (int i = 0; i <= MACHD_MAX_FDS_PER_PACKET; i++)
+        many[i] = memfd;
+    assert_int_equal(machd_send_with_fds(sv[0], "x", 1, many, MACHD_MAX_FDS_PER_PACKET + 1, 0), -1);
     assert_int_equal(errno, EINVAL);
     close(memfd);
     close(sv[0]);

@@ -1,0 +1,56 @@
+/* machd broker: fileports (docs/fileports.md, "Across processes"). A task exports its fileport
+ * with the port's descriptor attached (MACHD_RIGHT_FILEPORT); machd keeps a duplicate with the
+ * port, charged to that task and its uid, hands a copy to every delivery of a send right to it,
+ * and closes it when the port dies (its last right anywhere gone, or its exporter gone). */
+#include "broker_internal.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool fileport_room(const struct broker *b, const struct broker_task *t, uint32_t n) {
+    if (n == 0)
+        return true;
+    return (uint64_t)t->fileports + n <= b->limits.fileports_per_task &&
+           (uint64_t)t->account->fileports + n <= b->limits.fileports_per_uid;
+}
+
+bool fileport_adopt(struct broker *b, struct broker_port *p, struct broker_task *t, int fd) {
+    if (p->fd >= 0 || fd < 0 || !fileport_room(b, t, 1))
+        return false;
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (own < 0)
+        return false;
+    p->fd = own;
+    p->fd_task = t;
+    t->fileports++;
+    t->account->fileports++;
+    b->counts.fileports++;
+    return true;
+}
+
+/* A socket whose SO_LINGER is on would make machd's close wait for its unsent data when this is
+ * the file's last descriptor (a peer could stall machd so): lingering is turned off first. */
+static void close_without_lingering(int fd) {
+    struct stat st;
+    struct linger l;
+    socklen_t len = sizeof l;
+    if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
+        l.l_onoff) {
+        l = (struct linger){0, 0};
+        (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    close(fd);
+}
+
+void fileport_release(struct broker *b, struct broker_port *p) {
+    if (p->fd < 0)
+        return;
+    close_without_lingering(p->fd);
+    p->fd = -1;
+    p->fd_task->fileports--;
+    p->fd_task->account->fileports--;
+    p->fd_task = NULL;
+    b->counts.fileports--;
+}
