@@ -19,7 +19,8 @@ if(TARGET machd AND TARGET mach_static)
             the_audit_trailer_names_the_sender
             senders_blocked_on_a_full_queue_are_woken_one_at_a_time
             a_thread_pool_on_a_port_set_serves_many_clients
-            a_reply_right_forwarded_travels_or_is_refused_with_a_notification)
+            a_reply_right_forwarded_travels_or_is_refused_with_a_notification
+            a_ticket_that_moves_the_last_send_right_arrives)
     openmig_add_cross_process_test(machd_direct.${t} machd machd_direct_e2e ${t})
   endforeach()
 endif()

@@ -19,7 +19,10 @@
  *   crowd_send NAME N   sends N messages numbered from 0
  *   pool_server NAME N  4 threads on a port set of NAME and NAME.2 answer N requests in all
  *   forward_server NAME answers one call, forwards the reply right of a second to NAME.back
- *   forward_client NAME checks in NAME.back, calls twice; the second's answer depends on the path */
+ *   forward_client NAME checks in NAME.back, calls twice; the second's answer depends on the path
+ *   lastright_send NAME N  N rounds: look NAME up, a plain message, then one with a port right that
+ *                       moves the last send right (a ticket on a channel)
+ *   lastright_recv NAME N  the 2N messages, in order */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -272,6 +275,54 @@ static int rpc_client(const char *name, uint32_t n) {
               "answer %u: id %d seq %u", i, r.plain.head.msgh_id, r.plain.seq);
     }
     return check_path(4, true);
+}
+
+/* A sender that lets its last send right go with a message that travels as a ticket (it carries a
+ * port right, and moves the destination's send right): the ring record must be written before
+ * machd hears the right went, or the receiver drops the route first and the record waits for
+ * ever (lost when the channel goes). Each round looks the service up again (a new proxy: the
+ * first message is relayed, the second asks for a route). */
+static int lastright_recv(const char *name, uint32_t n) {
+    mach_port_t port = peer_service(name, true);
+    ready();
+    for (uint32_t i = 0; i < 2 * n; i++) {
+        union any_msg m;
+        mach_msg_return_t mr = receive(port, &m, 0);
+        CHECK(1, mr == MACH_MSG_SUCCESS, "message %u of %u: %#x", i, 2 * n, mr);
+        CHECK(2, m.plain.head.msgh_id == (mach_msg_id_t)i, "message %u arrived as %d", i, m.plain.head.msgh_id);
+        if (m.plain.head.msgh_bits & MACH_MSGH_BITS_COMPLEX)
+            mach_port_deallocate(mach_task_self(), m.port.port.name);
+    }
+    return check_path(3, false);
+}
+
+static int lastright_send(const char *name, uint32_t n) {
+    mach_port_t carried;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &carried) == KERN_SUCCESS, "allocate");
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        mach_port_t port = peer_service(name, false);
+        struct plain_msg p = {0};
+        p.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+        p.head.msgh_size = sizeof p;
+        p.head.msgh_remote_port = port;
+        p.head.msgh_id = (mach_msg_id_t)(2 * i);
+        CHECK(2, mach_msg(&p.head, MACH_SEND_MSG, sizeof p, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+              "plain %u", i);
+        struct port_msg m = {0};
+        m.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+        m.head.msgh_size = sizeof m;
+        m.head.msgh_remote_port = port;
+        m.head.msgh_id = (mach_msg_id_t)(2 * i + 1);
+        m.body.msgh_descriptor_count = 1;
+        m.port = (mach_msg_port_descriptor_t){.name = carried, .disposition = MACH_MSG_TYPE_MAKE_SEND,
+                                              .type = MACH_MSG_PORT_DESCRIPTOR};
+        CHECK(3, mach_msg(&m.head, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+              "with its last send right %u", i);
+        mach_port_type_t type = 0;
+        CHECK(4, mach_port_type(mach_task_self(), port, &type) == KERN_INVALID_NAME, "the right stayed (%#x)", type);
+    }
+    return check_path(5, true);
 }
 
 /* The reply right of a request forwarded to a third port of another process (docs/machd.md 9.3,
@@ -532,6 +583,10 @@ int main(int argc, char **argv) {
         return audit_recv(name);
     if (!strcmp(mode, "audit_send"))
         return audit_send(name);
+    if (!strcmp(mode, "lastright_recv"))
+        return lastright_recv(name, n);
+    if (!strcmp(mode, "lastright_send"))
+        return lastright_send(name, n);
     if (!strcmp(mode, "forward_server"))
         return forward_server(name);
     if (!strcmp(mode, "forward_client"))

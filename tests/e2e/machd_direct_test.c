@@ -91,6 +91,15 @@ static void a_reply_right_forwarded_travels_or_is_refused_with_a_notification(vo
     assert_int_equal(mh_wait(server), 0);
 }
 
+/* The last send right let go with a message that travels as a ticket: the message arrives (its
+ * ring record is written before machd hears the right went), 300 times over. */
+static void a_ticket_that_moves_the_last_send_right_arrives(void **state) {
+    (void)state;
+    pid_t receiver = peer("lastright_recv", "direct.lastright", "300");
+    assert_int_equal(mh_wait(peer("lastright_send", "direct.lastright", "300")), 0);
+    assert_int_equal(mh_wait(receiver), 0);
+}
+
 /* The audit trailer names the sender as the kernel knows it. */
 static void the_audit_trailer_names_the_sender(void **state) {
     (void)state;
@@ -113,6 +122,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(a_thread_pool_on_a_port_set_serves_many_clients, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(a_reply_right_forwarded_travels_or_is_refused_with_a_notification, mh_setup,
                                         mh_teardown),
+        cmocka_unit_test_setup_teardown(a_ticket_that_moves_the_last_send_right_arrives, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_direct", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

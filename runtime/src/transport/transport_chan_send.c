@@ -157,16 +157,21 @@ static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint
         settle_dest(c, dest_port, once);
         kmsg_free(kmsg);
     } else {
-        struct machd_ticket ticket = {c->id, c->next_ticket + 1, once};
+        struct machd_ticket ticket = {c->id, c->next_ticket + 1};
         mach_msg_return_t mr = machd_encode_send(dest_port, kmsg, false, &ticket);
         if (mr != MACH_MSG_SUCCESS)
             return mr;
         c->next_ticket++;
         rec.flags |= CHAN_MSG_TICKET;
         rec.ticket = ticket.number;
-        if (once)
-            settle_dest(c, dest_port, true);
-        if (chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK) {
+        /* The record first, then the destination right: letting the last send right go tells
+         * machd (MOD_REFS), whose ROUTE_DEL makes the receiver take what is in the ring and drop
+         * the route; a record written after that would wait for the route for ever, and the
+         * message would be lost when the channel goes (machd_boot.names_bound_again_after_machd_
+         * restarts: a one-way message moving its last send right, 1 run in 10). */
+        bool broken = chan_produce(&c->end, &rec, NULL, &wake) != CHAN_OK;
+        settle_dest(c, dest_port, once);
+        if (broken) {
             chan_drop(c, true); /* room was checked: the consumer's tail changed under us */
             return MACH_MSG_SUCCESS;  /* machd has the ticket; the peer broke the channel */
         }

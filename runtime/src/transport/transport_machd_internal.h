@@ -137,9 +137,11 @@ void machd_send_admit(uint32_t h, uint32_t flags, uint32_t timeout_ms, struct wa
  * MACH_SEND_INVALID_DEST when machd is gone. *w holds the reply's fields afterwards. */
 uint32_t machd_request(struct machd_msg *m, struct waiter *w);
 /* Ticket of a direct channel for machd_encode_send: the message goes to the channel's peer. */
+/* A ticket: the caller settles the destination right, after it wrote the ticket's ring record
+ * (a send right let go before that would tell machd, and the receiver would drop the route before
+ * the record is there: docs/machd.md 9.3, "No-senders"). */
 struct machd_ticket {
     uint32_t channel, number;
-    bool once_proxy; /* the destination is a channel's send-once proxy (the caller settles it) */
 };
 /* Encodes and writes kmsg for proxy as a MSG_SEND (admitted: room reserved by SEND_ADMIT), or as
  * a ticket; on success the message is consumed and its local rights settled. */

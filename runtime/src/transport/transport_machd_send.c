@@ -195,8 +195,7 @@ mach_msg_return_t machd_encode_send(struct ipc_port *proxy, struct ipc_kmsg *kms
     if (ticket) { /* to the channel's peer; the record on the ring names the destination */
         m->u.send.flags |= MACHD_SEND_TICKET;
         m->u.send.dest = (struct machd_right){ticket->channel, MACHD_DISP_NONE, 0};
-        if (ticket->once_proxy)
-            dest_pr.after = AFTER_NOTHING; /* the channel settles its send-once proxy */
+        dest_pr.after = AFTER_NOTHING; /* the channel settles it, after the ring record */
     }
     if (IPC_PORT_VALID(kmsg->local)) {
         if (!machd_encode_right(kmsg->local, kmsg->local_type, &m->u.send.reply, &pending[np++], NULL))
