@@ -1,7 +1,11 @@
 /* The public mach_port_* calls: resolve the task to a space under the IPC lock, then apply the
- * right, set and notification operations of the core. */
+ * right, set and notification operations of the core. A task name that is another process's
+ * task port turns the calls of api/task_port.defs into requests its runtime serves. */
 #include "api/msg_internal.h"
+#include "api/task_space_internal.h"
 #include "ipc/ipc.h"
+
+#include "task_port.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,22 @@ static struct ipc_space *lock_task(ipc_space_t task, struct ipc_space **caller) 
 #define LOCK_TASK_OR_FAIL(space, task, caller) \
   struct ipc_space *space = lock_task((task), (caller)); \
   if (!space) return MACH_SEND_INVALID_DEST
+
+/* The same, except that a send right to a port of another process makes the call `remote`, a
+ * request to that port (api/task_port.defs), as Darwin's MIG call on a task port. */
+#define LOCK_TASK_OR_REMOTE(space, task, caller, remote) \
+  struct ipc_space *space = lock_task((task), (caller)); \
+  if (!space) return task_port_is_remote(task) ? (remote) : MACH_SEND_INVALID_DEST
+
+bool task_port_is_remote(mach_port_name_t task) {
+  struct ipc_space *self = ipc_space_current();
+  ipc_lock();
+  struct ipc_entry *e = MACH_PORT_VALID(task) ? space_lookup(self, task) : NULL;
+  bool remote = e && (e->type & MACH_PORT_TYPE_SEND) && e->port && e->port->active &&
+                e->port->transport != NULL;
+  ipc_unlock();
+  return remote;
+}
 
 /* The receive right named name, or NULL with *kr set. */
 static struct ipc_port *receive_right(struct ipc_space *space, mach_port_name_t name,
@@ -81,7 +101,7 @@ static bool right_allocatable(mach_port_right_t right) {
 kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
                                  mach_port_name_t *name) {
   if (!right_allocatable(right)) return KERN_INVALID_VALUE;
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_allocate(task, right, name));
   mach_port_name_t n;
   struct ipc_entry *e = space_alloc_entry(space, &n);
   kern_return_t kr = e ? allocate_in(space, right, e, n) : KERN_NO_SPACE;
@@ -95,7 +115,7 @@ kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
                                       mach_port_name_t name) {
   if (!right_allocatable(right)) return KERN_INVALID_VALUE;
   if (!MACH_PORT_VALID(name)) return KERN_INVALID_VALUE;
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_allocate_name(task, right, name));
   struct ipc_entry *e;
   kern_return_t kr = space_claim_name(space, name, &e);
   if (kr == KERN_SUCCESS) {
@@ -223,14 +243,14 @@ kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name,
 
 kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
   if (!MACH_PORT_VALID(name)) return KERN_SUCCESS;
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_destroy(task, name));
   kern_return_t kr = right_destroy_name(space, name, false);
   ipc_unlock();
   return kr;
 }
 
 kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_deallocate(task, name));
   kern_return_t kr = right_deallocate(space, name);
   ipc_unlock();
   return kr;
@@ -238,7 +258,7 @@ kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
 
 kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
                                  mach_port_urefs_t *refs) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_get_refs(task, name, right, refs));
   kern_return_t kr = right_get_refs(space, name, right, refs);
   ipc_unlock();
   return kr;
@@ -246,14 +266,14 @@ kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_p
 
 kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
                                  mach_port_delta_t delta) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_mod_refs(task, name, right, delta));
   kern_return_t kr = right_mod_refs(space, name, right, delta);
   ipc_unlock();
   return kr;
 }
 
 kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_type(task, name, ptype));
   struct ipc_entry *e = space_lookup(space, name);
   kern_return_t kr = e ? KERN_SUCCESS : KERN_INVALID_NAME;
   if (e) *ptype = right_type_bits(e);
@@ -285,7 +305,8 @@ static void collect_cb(struct ipc_space *space, mach_port_name_t name, struct ip
 kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
                               mach_msg_type_number_t *namesCnt, mach_port_type_array_t *types,
                               mach_msg_type_number_t *typesCnt) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_names(task, names, namesCnt, types, typesCnt));
   space_foreach(space, check_cb, NULL);
   uint32_t count = space->used;
   struct names_ctx c = { NULL, NULL, 0 };
@@ -481,10 +502,38 @@ static kern_return_t insert_right_other(struct ipc_space *caller, struct ipc_spa
 kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly,
                                      mach_msg_type_name_t polyPoly) {
   struct ipc_space *caller;
-  LOCK_TASK_OR_FAIL(space, task, &caller);
+  LOCK_TASK_OR_REMOTE(space, task, &caller,
+                      openmig_task_mach_port_insert_right(task, name, poly, polyPoly));
   kern_return_t kr = space == caller ? insert_right_self(space, name, poly, polyPoly)
                                      : insert_right_other(caller, space, name, poly, polyPoly);
   ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_insert_right_from(struct ipc_space *from, struct ipc_space *space,
+                                          mach_port_name_t name, mach_port_name_t poly,
+                                          mach_msg_type_name_t disp) {
+  ipc_lock();
+  kern_return_t kr = space->active ? insert_right_other(from, space, name, poly, disp)
+                                   : KERN_INVALID_TASK;
+  ipc_unlock();
+  return kr;
+}
+
+/* The extraction itself (lock held): the right leaves space for `into`. */
+static kern_return_t extract_right_locked(struct ipc_space *space, struct ipc_space *into,
+                                          mach_port_name_t name, mach_msg_type_name_t msgt_name,
+                                          mach_port_t *poly, mach_msg_type_name_t *polyPoly) {
+  struct ipc_port *port;
+  mach_msg_type_name_t type;
+  kern_return_t kr = MACH_PORT_VALID(name) ? right_copyin(space, name, msgt_name, &port, &type)
+                                           : KERN_INVALID_RIGHT; /* as XNU, for NULL / DEAD */
+  if (kr == KERN_SUCCESS) {
+    mach_port_name_t out;
+    right_copyout(into, port, type, &out);
+    *poly = out;
+    *polyPoly = type;
+  }
   return kr;
 }
 
@@ -493,17 +542,21 @@ kern_return_t mach_port_extract_right(ipc_space_t task, mach_port_name_t name,
                                       mach_msg_type_name_t *polyPoly) {
   if (!MACH_MSG_TYPE_PORT_ANY(msgt_name)) return KERN_INVALID_VALUE;
   struct ipc_space *caller;
-  LOCK_TASK_OR_FAIL(space, task, &caller);
-  struct ipc_port *port;
-  mach_msg_type_name_t type;
-  kern_return_t kr = MACH_PORT_VALID(name) ? right_copyin(space, name, msgt_name, &port, &type)
-                                           : KERN_INVALID_RIGHT; /* as XNU, for NULL / DEAD */
-  if (kr == KERN_SUCCESS) {
-    mach_port_name_t out;
-    right_copyout(caller, port, type, &out);
-    *poly = out;
-    *polyPoly = type;
-  }
+  LOCK_TASK_OR_REMOTE(space, task, &caller,
+                      openmig_task_mach_port_extract_right(task, name, msgt_name, poly, polyPoly));
+  kern_return_t kr = extract_right_locked(space, caller, name, msgt_name, poly, polyPoly);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_extract_right_into(struct ipc_space *space, struct ipc_space *into,
+                                           mach_port_name_t name, mach_msg_type_name_t msgt_name,
+                                           mach_port_name_t *poly, mach_msg_type_name_t *polyPoly) {
+  if (!MACH_MSG_TYPE_PORT_ANY(msgt_name)) return KERN_INVALID_VALUE;
+  ipc_lock();
+  kern_return_t kr = space->active
+                         ? extract_right_locked(space, into, name, msgt_name, poly, polyPoly)
+                         : KERN_INVALID_TASK;
   ipc_unlock();
   return kr;
 }
