@@ -139,7 +139,6 @@ static bool task_port_message(struct ipc_port *port, struct ipc_kmsg *kmsg) {
 static void after_fork_child(void) { S.started = false; }
 
 static void install_once(void) {
-  ipc_space_current(); /* the task's space exists before its port can be reached */
   ipc_lock();
   ipc_kobject_message[IKOT_TASK] = task_port_message;
   ipc_unlock();
