@@ -2,10 +2,12 @@
  * docs/runtime.md "Task ports across processes"). A broker starts a child of the same program
  * with openmig_posix_spawn and calls mach_port_* on the child's task port. Prints "ready" once set
  * up; exits 0 when every check passed, else the number of the step that failed (stderr says why).
- *   child         the spawned child: does nothing (no server loop, no bootstrap) until killed
+ *   child         the spawned child: does nothing (no server loop, no bootstrap) until SIGTERM;
+ *                 exits 0 (the spawn variable must be gone from its environment)
  *   calls         each call on the child's space gives Darwin's answer, the one it gives on the
  *                 broker's own space where both are alike; rights made there carry a message
- *                 whose bytes arrive intact; nothing is left behind in either space
+ *                 whose bytes arrive intact; nothing is left behind in either space, and the
+ *                 child ends cleanly (under ASan, LeakSanitizer checks the serving side)
  *   dead          once the child is killed and reaped: MACH_SEND_INVALID_DEST, the name is dead
  *   die-in-call   the child is stopped, then killed while a call waits for its answer: the call
  *                 returns MIG_SERVER_DIED (its request died with the task), never hangs
@@ -288,8 +290,10 @@ static int run_calls(void) {
           child_before);
     CHECK(5, name_count(mach_task_self()) == self_before, "the broker's space grew: %u names, was %u",
           name_count(mach_task_self()), self_before);
-    kill(child_pid, SIGKILL);
-    reap_child();
+    kill(child_pid, SIGTERM);
+    int status = reap_child();
+    child_pid = 0;
+    CHECK(6, WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ended with status %#x", status);
     return 0;
 }
 
@@ -381,15 +385,31 @@ static int run_intruder(void) {
     return 0;
 }
 
+static volatile sig_atomic_t child_stop;
+
+static void on_term(int sig) {
+    (void)sig;
+    child_stop = 1;
+}
+
+/* The child: its runtime removed the spawn variable before main (its own children never see
+ * it); it serves its task port with no help until SIGTERM, then exits (0), so that its exit
+ * status, and LeakSanitizer in a sanitized build, tell whether serving left anything behind. */
+static int run_child(void) {
+    CHECK(1, getenv(SPAWN_ENV) == NULL, "the spawn variable is still in the environment");
+    signal(SIGTERM, on_term);
+    alarm(120);
+    while (!child_stop)
+        pause();
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2)
         return 64;
     mode = argv[1];
-    if (strcmp(mode, "child") == 0) {
-        alarm(120);
-        for (;;)
-            pause();
-    }
+    if (strcmp(mode, "child") == 0)
+        return run_child();
     ready();
     if (strcmp(mode, "calls") == 0)
         return run_calls();
