@@ -171,6 +171,63 @@ static int same_on_both(mach_port_t task, int base) {
           "type of a port set: %#x", type);
     CHECK(base + 33, listed_type(task, x) == MACH_PORT_TYPE_PORT_SET && listed_type(task, a) == MACH_PORT_TYPE_RECEIVE,
           "mach_port_names lists the set and the receive right");
+    /* Set membership, then the receive right's attributes and the guard calls. */
+    CHECK(base + 40, (kr = mach_port_insert_member(task, a, x)) == KERN_SUCCESS, "insert_member: %#x", kr);
+    CHECK(base + 41, (kr = mach_port_insert_member(task, a, x)) == KERN_ALREADY_IN_SET,
+          "insert_member twice: %#x, want KERN_ALREADY_IN_SET", kr);
+    mach_port_name_array_t members = NULL;
+    mach_msg_type_number_t nmembers = 0;
+    CHECK(base + 42, mach_port_get_set_status(task, x, &members, &nmembers) == KERN_SUCCESS && nmembers == 1 &&
+                         members[0] == a,
+          "get_set_status: %u members", nmembers);
+    vm_deallocate(self, (vm_address_t)members, nmembers * sizeof *members);
+    mach_port_status_t ps;
+    mach_msg_type_number_t count = MACH_PORT_RECEIVE_STATUS_COUNT;
+    CHECK(base + 43, mach_port_get_attributes(task, a, MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&ps, &count) ==
+                         KERN_SUCCESS && count == MACH_PORT_RECEIVE_STATUS_COUNT && ps.mps_pset == 1 &&
+                         ps.mps_mscount == 1 && ps.mps_qlimit == MACH_PORT_QLIMIT_DEFAULT,
+          "receive status: pset %u mscount %u qlimit %u", ps.mps_pset, ps.mps_mscount, ps.mps_qlimit);
+    CHECK(base + 44, (kr = mach_port_extract_member(task, a, x)) == KERN_SUCCESS, "extract_member: %#x", kr);
+    CHECK(base + 45, (kr = mach_port_extract_member(task, a, x)) == KERN_NOT_IN_SET,
+          "extract_member twice: %#x, want KERN_NOT_IN_SET", kr);
+    CHECK(base + 46, (kr = mach_port_move_member(task, a, x)) == KERN_SUCCESS, "move_member: %#x", kr);
+    mach_port_limits_t lim = {7};
+    CHECK(base + 47, (kr = mach_port_set_attributes(task, a, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+                                                    MACH_PORT_LIMITS_INFO_COUNT)) == KERN_SUCCESS,
+          "set qlimit: %#x", kr);
+    lim.mpl_qlimit = MACH_PORT_QLIMIT_MAX + 1;
+    CHECK(base + 48, (kr = mach_port_set_attributes(task, a, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+                                                    MACH_PORT_LIMITS_INFO_COUNT)) == KERN_INVALID_VALUE,
+          "qlimit past the maximum: %#x, want KERN_INVALID_VALUE", kr);
+    CHECK(base + 49, mach_port_set_mscount(task, a, 5) == KERN_SUCCESS && mach_port_set_seqno(task, a, 9) == KERN_SUCCESS,
+          "set_mscount / set_seqno");
+    count = MACH_PORT_RECEIVE_STATUS_COUNT;
+    CHECK(base + 50, mach_port_get_attributes(task, a, MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&ps, &count) ==
+                         KERN_SUCCESS && ps.mps_qlimit == 7 && ps.mps_mscount == 5 && ps.mps_seqno == 9,
+          "status after the sets: qlimit %u mscount %u seqno %u", ps.mps_qlimit, ps.mps_mscount, ps.mps_seqno);
+    count = 1;
+    CHECK(base + 51, (kr = mach_port_get_attributes(task, a, MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&ps,
+                                                    &count)) == KERN_FAILURE,
+          "status into a buffer too small: %#x, want KERN_FAILURE", kr);
+    mach_port_rights_t srights = 99;
+    CHECK(base + 52, mach_port_get_srights(task, a, &srights) == KERN_SUCCESS && srights == 0, "srights %u", srights);
+    mach_port_context_t ctx = 0;
+    CHECK(base + 53, mach_port_set_context(task, a, 0x1122334455667788ull) == KERN_SUCCESS &&
+                         mach_port_get_context(task, a, &ctx) == KERN_SUCCESS && ctx == 0x1122334455667788ull,
+          "context %#llx", (unsigned long long)ctx);
+    CHECK(base + 54, (kr = mach_port_guard(task, a, 0x99, FALSE)) == KERN_INVALID_ARGUMENT,
+          "guard over a context: %#x, want KERN_INVALID_ARGUMENT", kr);
+    CHECK(base + 55, mach_port_set_context(task, a, 0) == KERN_SUCCESS &&
+                         (kr = mach_port_guard(task, a, 0xabcdef0123ull, FALSE)) == KERN_SUCCESS,
+          "guard: %#x", kr);
+    CHECK(base + 56, (kr = mach_port_unguard(task, a, 0x1)) == KERN_INVALID_ARGUMENT,
+          "unguard with a wrong guard: %#x, want KERN_INVALID_ARGUMENT", kr);
+    CHECK(base + 57, (kr = mach_port_destruct(task, a, 0, 0x1)) != KERN_SUCCESS &&
+                         mach_port_type(task, a, &type) == KERN_SUCCESS,
+          "destruct with a wrong guard destroyed the right");
+    CHECK(base + 58, (kr = mach_port_unguard(task, a, 0xabcdef0123ull)) == KERN_SUCCESS, "unguard: %#x", kr);
+    CHECK(base + 59, (kr = mach_port_guard(task, BOGUS_NAME, 1, FALSE)) == KERN_INVALID_NAME,
+          "guard of an unknown name: %#x, want KERN_INVALID_NAME", kr);
     CHECK(base + 34, (kr = mach_port_destroy(task, x)) == KERN_SUCCESS, "destroy the set: %#x", kr);
     CHECK(base + 35, (kr = mach_port_destroy(task, a)) == KERN_SUCCESS, "destroy the receive right: %#x", kr);
     CHECK(base + 36, (kr = mach_port_type(task, a, &type)) == KERN_INVALID_NAME, "destroyed name stays: %#x", kr);

@@ -34,6 +34,10 @@ static struct ipc_space *lock_task(ipc_space_t task, struct ipc_space **caller) 
   struct ipc_space *space = lock_task((task), (caller)); \
   if (!space) return task_port_is_remote(task) ? (remote) : MACH_SEND_INVALID_DEST
 
+/* For the calls that resolve the task in a helper: another process's task port (the own task's
+ * name is never one, so mach_task_self() costs one comparison). */
+#define REMOTE_TASK(task) ((task) != IPC_TASK_SELF_NAME && task_port_is_remote(task))
+
 bool task_port_is_remote(mach_port_name_t task) {
   struct ipc_space *self = ipc_space_current();
   ipc_lock();
@@ -235,7 +239,8 @@ kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t opti
 
 kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name,
                                  mach_port_delta_t srdelta, mach_port_context_t guard) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_destruct(task, name, srdelta, guard));
   kern_return_t kr = right_destruct(space, name, srdelta, guard);
   ipc_unlock();
   return kr;
@@ -347,7 +352,8 @@ static struct ipc_pset *port_set(struct ipc_space *space, mach_port_name_t name,
 kern_return_t mach_port_get_set_status(ipc_space_t task, mach_port_name_t name,
                                        mach_port_name_array_t *members,
                                        mach_msg_type_number_t *membersCnt) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_get_set_status(task, name, members, membersCnt));
   kern_return_t kr;
   struct ipc_pset *pset = port_set(space, name, &kr);
   if (!pset) {
@@ -410,16 +416,19 @@ static kern_return_t member_op(ipc_space_t task, mach_port_name_t member, mach_p
 
 kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member,
                                     mach_port_name_t after) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_move_member(task, member, after);
   return member_op(task, member, after, 0);
 }
 
 kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name,
                                       mach_port_name_t pset) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_insert_member(task, name, pset);
   return member_op(task, name, pset, 1);
 }
 
 kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name,
                                        mach_port_name_t pset) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_extract_member(task, name, pset);
   return member_op(task, name, pset, 2);
 }
 
@@ -580,7 +589,8 @@ static void fill_status(const struct ipc_port *port, mach_port_status_t *st) {
 kern_return_t mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
                                        mach_port_flavor_t flavor, mach_port_info_t info,
                                        mach_msg_type_number_t *count) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_get_attributes(task, name, flavor, info, count));
   kern_return_t kr;
   struct ipc_port *port = receive_right(space, name, &kr);
   natural_t need = 0;
@@ -638,7 +648,8 @@ kern_return_t mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
 kern_return_t mach_port_set_attributes(ipc_space_t task, mach_port_name_t name,
                                        mach_port_flavor_t flavor, mach_port_info_t info,
                                        mach_msg_type_number_t count) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_set_attributes(task, name, flavor, info, count));
   kern_return_t kr;
   struct ipc_port *port = receive_right(space, name, &kr);
   if (port) {
@@ -746,18 +757,21 @@ static kern_return_t receive_right_op(ipc_space_t task, mach_port_name_t name, e
 
 kern_return_t mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
                                     mach_port_mscount_t mscount) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_set_mscount(task, name, mscount);
   struct receive_args a = { .value = mscount };
   return receive_right_op(task, name, RECV_SET_MSCOUNT, &a, KERN_INVALID_RIGHT);
 }
 
 kern_return_t mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
                                   mach_port_seqno_t seqno) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_set_seqno(task, name, seqno);
   struct receive_args a = { .value = seqno };
   return receive_right_op(task, name, RECV_SET_SEQNO, &a, KERN_INVALID_RIGHT);
 }
 
 kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
                                     mach_port_rights_t *srights) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_get_srights(task, name, srights);
   struct receive_args a = { 0 };
   kern_return_t kr = receive_right_op(task, name, RECV_GET_SRIGHTS, &a, KERN_INVALID_RIGHT);
   if (kr == KERN_SUCCESS) *srights = (mach_port_rights_t)a.out;
@@ -766,6 +780,7 @@ kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
 
 kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
                                     mach_port_context_t *context) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_get_context(task, name, context);
   struct receive_args a = { 0 };
   kern_return_t kr = receive_right_op(task, name, RECV_GET_CONTEXT, &a, KERN_INVALID_RIGHT);
   if (kr == KERN_SUCCESS) *context = a.out;
@@ -774,12 +789,14 @@ kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
 
 kern_return_t mach_port_set_context(ipc_space_t task, mach_port_name_t name,
                                     mach_port_context_t context) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_set_context(task, name, context);
   struct receive_args a = { .value = context };
   return receive_right_op(task, name, RECV_SET_CONTEXT, &a, KERN_INVALID_RIGHT);
 }
 
 kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard,
                               boolean_t strict) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_guard(task, name, guard, strict);
   struct receive_args a = { .value = guard, .value2 = strict ? MPG_STRICT : 0 };
   return receive_right_op(task, name, RECV_GUARD, &a, KERN_INVALID_NAME);
 }
@@ -792,6 +809,7 @@ kern_return_t mach_port_guard_with_flags(ipc_space_t task, mach_port_name_t name
 
 kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name,
                                 mach_port_context_t guard) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_unguard(task, name, guard);
   struct receive_args a = { .value = guard };
   return receive_right_op(task, name, RECV_UNGUARD, &a, KERN_INVALID_NAME);
 }

@@ -219,3 +219,93 @@ kern_return_t openmig_task_srv_mach_port_extract_right(ipc_space_t task, mach_po
   return mach_port_extract_right_into(ipc_space_current(), S.space, name, msgt_name, poly,
                                       polyPoly);
 }
+
+kern_return_t openmig_task_srv_mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
+                                                     mach_port_mscount_t mscount) {
+  (void)task;
+  return mach_port_set_mscount(mach_task_self(), name, mscount);
+}
+
+kern_return_t openmig_task_srv_mach_port_get_set_status(ipc_space_t task, mach_port_name_t name,
+                                                        mach_port_name_array_t *members,
+                                                        mach_msg_type_number_t *membersCnt) {
+  (void)task;
+  return mach_port_get_set_status(mach_task_self(), name, members, membersCnt);
+}
+
+kern_return_t openmig_task_srv_mach_port_move_member(ipc_space_t task, mach_port_name_t member,
+                                                     mach_port_name_t after) {
+  (void)task;
+  return mach_port_move_member(mach_task_self(), member, after);
+}
+
+kern_return_t openmig_task_srv_mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
+                                                   mach_port_seqno_t seqno) {
+  (void)task;
+  return mach_port_set_seqno(mach_task_self(), name, seqno);
+}
+
+kern_return_t openmig_task_srv_mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
+                                                        mach_port_flavor_t flavor,
+                                                        mach_port_info_t port_info_out,
+                                                        mach_msg_type_number_t *port_info_outCnt) {
+  (void)task;
+  return mach_port_get_attributes(mach_task_self(), name, flavor, port_info_out, port_info_outCnt);
+}
+
+kern_return_t openmig_task_srv_mach_port_set_attributes(ipc_space_t task, mach_port_name_t name,
+                                                        mach_port_flavor_t flavor,
+                                                        mach_port_info_t port_info,
+                                                        mach_msg_type_number_t port_infoCnt) {
+  (void)task;
+  return mach_port_set_attributes(mach_task_self(), name, flavor, port_info, port_infoCnt);
+}
+
+kern_return_t openmig_task_srv_mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
+                                                     mach_port_rights_t *srights) {
+  (void)task;
+  return mach_port_get_srights(mach_task_self(), name, srights);
+}
+
+kern_return_t openmig_task_srv_mach_port_insert_member(ipc_space_t task, mach_port_name_t name,
+                                                       mach_port_name_t pset) {
+  (void)task;
+  return mach_port_insert_member(mach_task_self(), name, pset);
+}
+
+kern_return_t openmig_task_srv_mach_port_extract_member(ipc_space_t task, mach_port_name_t name,
+                                                        mach_port_name_t pset) {
+  (void)task;
+  return mach_port_extract_member(mach_task_self(), name, pset);
+}
+
+kern_return_t openmig_task_srv_mach_port_get_context(ipc_space_t task, mach_port_name_t name,
+                                                     mach_port_context_t *context) {
+  (void)task;
+  return mach_port_get_context(mach_task_self(), name, context);
+}
+
+kern_return_t openmig_task_srv_mach_port_set_context(ipc_space_t task, mach_port_name_t name,
+                                                     mach_port_context_t context) {
+  (void)task;
+  return mach_port_set_context(mach_task_self(), name, context);
+}
+
+kern_return_t openmig_task_srv_mach_port_destruct(ipc_space_t task, mach_port_name_t name,
+                                                  mach_port_delta_t srdelta,
+                                                  mach_port_context_t guard) {
+  (void)task;
+  return mach_port_destruct(mach_task_self(), name, srdelta, guard);
+}
+
+kern_return_t openmig_task_srv_mach_port_guard(ipc_space_t task, mach_port_name_t name,
+                                               mach_port_context_t guard, boolean_t strict) {
+  (void)task;
+  return mach_port_guard(mach_task_self(), name, guard, strict);
+}
+
+kern_return_t openmig_task_srv_mach_port_unguard(ipc_space_t task, mach_port_name_t name,
+                                                 mach_port_context_t guard) {
+  (void)task;
+  return mach_port_unguard(mach_task_self(), name, guard);
+}

@@ -1,6 +1,7 @@
 /* The task-port interface (runtime/src/api/task_port.defs) against Darwin's mach_port interface:
  * the request and reply layouts that Apple's MIG gives the routines recorded in
- * tests/wire/mach_port.facts (names, allocate, insert_right, extract_right), and the msgh_id of
+ * tests/wire/mach_port.facts (names, allocate, get_set_status, insert_right, extract_right,
+ * get_attributes, set_attributes), and the msgh_id of
  * every routine served (3200 + its place in Darwin's subsystem; the slots in between are not). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,6 +38,22 @@ _Static_assert(sizeof(__Reply__mach_port_insert_right_t) == 36, "insert_right re
 _Static_assert(sizeof(__Reply__mach_port_extract_right_t) == 40, "extract_right reply");
 _Static_assert(offsetof(__Reply__mach_port_extract_right_t, poly) == 28, "extract_right poly");
 
+_Static_assert(sizeof(__Request__mach_port_get_set_status_t) == 36, "get_set_status request");
+_Static_assert(offsetof(__Request__mach_port_get_set_status_t, name) == 32, "get_set_status name");
+_Static_assert(sizeof(__Reply__mach_port_get_set_status_t) == 56, "get_set_status reply");
+_Static_assert(offsetof(__Reply__mach_port_get_set_status_t, members) == 28, "get_set_status members");
+_Static_assert(offsetof(__Reply__mach_port_get_set_status_t, membersCnt) == 52, "get_set_status membersCnt");
+_Static_assert(sizeof(__Request__mach_port_get_attributes_t) == 44, "get_attributes request");
+_Static_assert(offsetof(__Request__mach_port_get_attributes_t, flavor) == 36, "get_attributes flavor");
+_Static_assert(offsetof(__Request__mach_port_get_attributes_t, port_info_outCnt) == 40, "get_attributes count");
+_Static_assert(sizeof(__Reply__mach_port_get_attributes_t) == 108, "get_attributes reply");
+_Static_assert(offsetof(__Reply__mach_port_get_attributes_t, port_info_outCnt) == 36, "get_attributes reply count");
+_Static_assert(offsetof(__Reply__mach_port_get_attributes_t, port_info_out) == 40, "get_attributes info");
+_Static_assert(sizeof(__Request__mach_port_set_attributes_t) == 112, "set_attributes request");
+_Static_assert(offsetof(__Request__mach_port_set_attributes_t, flavor) == 36, "set_attributes flavor");
+_Static_assert(offsetof(__Request__mach_port_set_attributes_t, port_infoCnt) == 40, "set_attributes count");
+_Static_assert(offsetof(__Request__mach_port_set_attributes_t, port_info) == 44, "set_attributes info");
+
 static bool served(mach_msg_id_t id) {
     mach_msg_header_t h = {0};
     h.msgh_id = id;
@@ -44,14 +61,19 @@ static bool served(mach_msg_id_t id) {
 }
 
 /* Darwin's numbering: mach_port_names 3200, type 3201, allocate_name 3203, allocate 3204,
- * destroy 3205, deallocate 3206, get_refs 3207, mod_refs 3208, insert_right 3214,
- * extract_right 3215; nothing else. */
+ * destroy 3205, deallocate 3206, get_refs 3207, mod_refs 3208, set_mscount 3210,
+ * get_set_status 3211, move_member 3212, insert_right 3214, extract_right 3215, set_seqno 3216,
+ * get_attributes 3217, set_attributes 3218, get_srights 3222, insert_member 3226,
+ * extract_member 3227, get_context 3228, set_context 3229, destruct 3232, guard 3233,
+ * unguard 3234; nothing else. */
 static void task_port_ids_are_darwins(void **state) {
     (void)state;
-    const mach_msg_id_t ids[] = {3200, 3201, 3203, 3204, 3205, 3206, 3207, 3208, 3214, 3215};
+    const mach_msg_id_t ids[] = {3200, 3201, 3203, 3204, 3205, 3206, 3207, 3208, 3210, 3211, 3212, 3214,
+                                 3215, 3216, 3217, 3218, 3222, 3226, 3227, 3228, 3229, 3232, 3233, 3234};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         assert_true(served(ids[i]));
-    const mach_msg_id_t gaps[] = {3199, 3202, 3209, 3210, 3211, 3212, 3213, 3216, 3300};
+    const mach_msg_id_t gaps[] = {3199, 3202, 3209, 3213, 3219, 3220, 3221, 3223, 3224, 3225, 3230, 3231,
+                                  3235, 3300};
     for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++)
         assert_false(served(gaps[i]));
 }
