@@ -13,7 +13,8 @@ if(TARGET machd AND TARGET mach_static)
   set_target_properties(machd_taskport_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
   add_dependencies(machd_taskport_e2e machd machd_taskport_peer)
   foreach(t task_port_calls_across_processes task_port_of_a_dead_task
-            task_dying_under_a_call_never_hangs_the_caller task_port_from_another_process_is_refused)
+            task_dying_under_a_call_never_hangs_the_caller task_port_from_another_process_is_refused
+            task_port_survives_malformed_requests)
     openmig_add_cross_process_test(machd_taskport.${t} machd machd_taskport_e2e ${t})
   endforeach()
 endif()

@@ -11,6 +11,8 @@
  *   dead          once the child is killed and reaped: MACH_SEND_INVALID_DEST, the name is dead
  *   die-in-call   the child is stopped, then killed while a call waits for its answer: the call
  *                 returns MIG_SERVER_DIED (its request died with the task), never hangs
+ *   hostile       malformed requests to the child's task port are refused or destroyed, the
+ *                 child goes on serving, keeps nothing and ends cleanly
  *   intruder      a process that is not the spawned child sends its own task port to the spawn
  *                 name: the parent refuses it (the sender's pid, as machd reports it) */
 #include <errno.h>
@@ -27,6 +29,8 @@
 #include <unistd.h>
 
 #include <mach/mach.h>
+#include <mach/mig_errors.h>
+#include <mach/notify.h>
 #include <mach/openmig_spawn.h>
 #include <servers/bootstrap.h>
 
@@ -442,6 +446,104 @@ static int run_intruder(void) {
     return 0;
 }
 
+/* One raw request to the child's task port (msg->msgh_remote_port), answered on a fresh reply
+ * port: the reply's RetCode, MIG_SERVER_DIED for a send-once notification, or the mach_msg error. */
+static kern_return_t raw_call(mach_msg_header_t *msg, mach_msg_size_t size) {
+    mach_port_t reply = MACH_PORT_NULL;
+    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply);
+    msg->msgh_bits |= MACH_MSGH_BITS(0, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+    msg->msgh_local_port = reply;
+    msg->msgh_size = size;
+    mach_msg_id_t id = msg->msgh_id;
+    kern_return_t kr = mach_msg(msg, MACH_SEND_MSG | MACH_SEND_TIMEOUT, size, 0, MACH_PORT_NULL, 10000, MACH_PORT_NULL);
+    if (kr == KERN_SUCCESS) {
+        struct {
+            mig_reply_error_t r;
+            uint8_t more[256];
+        } in;
+        memset(&in, 0, sizeof in);
+        kr = mach_msg(&in.r.Head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof in, reply, 10000, MACH_PORT_NULL);
+        if (kr == KERN_SUCCESS)
+            kr = in.r.Head.msgh_id == MACH_NOTIFY_SEND_ONCE ? MIG_SERVER_DIED
+                 : in.r.Head.msgh_id == id + 100            ? in.r.RetCode
+                                                            : KERN_FAILURE;
+        if (kr != MIG_SERVER_DIED && in.r.Head.msgh_id != MACH_NOTIFY_SEND_ONCE)
+            mach_msg_destroy(&in.r.Head);
+    }
+    mach_port_mod_refs(mach_task_self(), reply, MACH_PORT_RIGHT_RECEIVE, -1);
+    return kr;
+}
+
+/* Malformed requests to the child's task port: each is refused with MIG's code, or destroyed
+ * (too large: the sender's reply right gets its notification), and what it carried is freed;
+ * the child goes on serving, keeps no name and ends cleanly. */
+static int run_hostile(void) {
+    mach_port_t task = MACH_PORT_NULL;
+    CHECK(1, spawn_child(&task) == 0, "no task port");
+    mach_msg_type_number_t before = name_count(task);
+    for (int i = 0; i < 40; i++) { /* as in run_calls: the child's hand-over settles */
+        usleep(50000);
+        mach_msg_type_number_t now = name_count(task);
+        if (now == before)
+            break;
+        before = now;
+    }
+    struct {
+        mach_msg_header_t h;
+        mach_msg_body_t body;
+        mach_msg_ool_descriptor_t ool;
+        NDR_record_t ndr;
+        uint32_t words[4];
+    } m;
+    kern_return_t kr;
+    /* An id not served, a request too short, a scalar request carrying memory, a port slot
+     * carrying memory, a request larger than the server takes. */
+    memset(&m, 0, sizeof m);
+    m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+    m.h.msgh_remote_port = task;
+    m.h.msgh_id = 3209;
+    CHECK(2, (kr = raw_call(&m.h, sizeof m.h)) == MIG_BAD_ID, "unknown id: %#x, want MIG_BAD_ID", kr);
+    memset(&m, 0, sizeof m);
+    m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+    m.h.msgh_remote_port = task;
+    m.h.msgh_id = 3204;
+    CHECK(3, (kr = raw_call(&m.h, sizeof m.h)) == MIG_BAD_ARGUMENTS, "short allocate: %#x", kr);
+    static char blob[65536];
+    for (int round = 0; round < 2; round++) {
+        memset(&m, 0, sizeof m);
+        m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+        m.h.msgh_remote_port = task;
+        m.h.msgh_id = round == 0 ? 3201 : 3214; /* mach_port_type; insert_right wants a port */
+        m.body.msgh_descriptor_count = 1;
+        m.ool.address = blob;
+        m.ool.size = sizeof blob;
+        m.ool.copy = MACH_MSG_VIRTUAL_COPY;
+        m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+        m.ndr = NDR_record;
+        CHECK(4 + round, (kr = raw_call(&m.h, sizeof m)) == MIG_BAD_ARGUMENTS,
+              "request %d carrying memory: %#x, want MIG_BAD_ARGUMENTS", m.h.msgh_id, kr);
+    }
+    struct {
+        mach_msg_header_t h;
+        uint8_t pad[2048];
+    } big;
+    memset(&big, 0, sizeof big);
+    big.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+    big.h.msgh_remote_port = task;
+    big.h.msgh_id = 3201;
+    CHECK(6, (kr = raw_call(&big.h, sizeof big)) == MIG_SERVER_DIED, "oversized request: %#x", kr);
+    /* The child still serves, and holds nothing more. */
+    mach_port_name_t name = MACH_PORT_NULL;
+    CHECK(7, (kr = mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &name)) == KERN_SUCCESS, "allocate: %#x", kr);
+    CHECK(8, mach_port_mod_refs(task, name, MACH_PORT_RIGHT_RECEIVE, -1) == KERN_SUCCESS, "drop");
+    CHECK(9, name_count(task) == before, "the child's space grew: %u names, was %u", name_count(task), before);
+    kill(child_pid, SIGTERM);
+    int status = reap_child();
+    child_pid = 0;
+    CHECK(10, WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ended with status %#x", status);
+    return 0;
+}
+
 static volatile sig_atomic_t child_stop;
 
 static void on_term(int sig) {
@@ -476,5 +578,7 @@ int main(int argc, char **argv) {
         return run_die_in_call();
     if (strcmp(mode, "intruder") == 0)
         return run_intruder();
+    if (strcmp(mode, "hostile") == 0)
+        return run_hostile();
     return 64;
 }

@@ -43,12 +43,20 @@ static void task_port_from_another_process_is_refused(void **state) {
     run_broker("intruder");
 }
 
+/* Malformed requests to a task port: refused with MIG's codes or destroyed; the owner serves on,
+ * keeps nothing, and ends cleanly. */
+static void task_port_survives_malformed_requests(void **state) {
+    (void)state;
+    run_broker("hostile");
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(task_port_calls_across_processes, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_port_of_a_dead_task, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_dying_under_a_call_never_hangs_the_caller, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_port_from_another_process_is_refused, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(task_port_survives_malformed_requests, mh_setup, mh_teardown),
     };
     return mh_run_tests("machd_taskport", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

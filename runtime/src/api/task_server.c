@@ -14,6 +14,7 @@
 #include "ipc/ipc.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #include "task_portServer.h"
 
@@ -282,7 +283,11 @@ kern_return_t openmig_task_srv_mach_port_extract_member(ipc_space_t task, mach_p
 kern_return_t openmig_task_srv_mach_port_get_context(ipc_space_t task, mach_port_name_t name,
                                                      mach_port_context_t *context) {
   (void)task;
-  return mach_port_get_context(mach_task_self(), name, context);
+  /* context points into the packed reply (4-byte aligned): written through a copy */
+  mach_port_context_t value = 0;
+  kern_return_t kr = mach_port_get_context(mach_task_self(), name, &value);
+  memcpy(context, &value, sizeof value);
+  return kr;
 }
 
 kern_return_t openmig_task_srv_mach_port_set_context(ipc_space_t task, mach_port_name_t name,
