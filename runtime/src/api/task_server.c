@@ -155,55 +155,84 @@ unsigned long task_server_served(void) { return __atomic_load_n(&S.served, __ATO
 
 /* ---- the calls, on this task's space (the request's task argument names our own port) ---- */
 
-kern_return_t openmig_task_srv_mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
-                                               mach_msg_type_number_t *namesCnt,
-                                               mach_port_type_array_t *types,
-                                               mach_msg_type_number_t *typesCnt) {
-  (void)task;
-  return mach_port_names(mach_task_self(), names, namesCnt, types, typesCnt);
-}
+/* A routine that is the local call on this task's space. */
+#define TASK_SRV_LOCAL(call, params, args) \
+  kern_return_t openmig_task_srv_##call params { \
+    (void)task; \
+    return call args; \
+  }
 
-kern_return_t openmig_task_srv_mach_port_type(ipc_space_t task, mach_port_name_t name,
-                                              mach_port_type_t *ptype) {
-  (void)task;
-  return mach_port_type(mach_task_self(), name, ptype);
-}
-
-kern_return_t openmig_task_srv_mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
-                                                       mach_port_name_t name) {
-  (void)task;
-  return mach_port_allocate_name(mach_task_self(), right, name);
-}
-
-kern_return_t openmig_task_srv_mach_port_allocate(ipc_space_t task, mach_port_right_t right,
-                                                  mach_port_name_t *name) {
-  (void)task;
-  return mach_port_allocate(mach_task_self(), right, name);
-}
-
-kern_return_t openmig_task_srv_mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
-  (void)task;
-  return mach_port_destroy(mach_task_self(), name);
-}
-
-kern_return_t openmig_task_srv_mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
-  (void)task;
-  return mach_port_deallocate(mach_task_self(), name);
-}
-
-kern_return_t openmig_task_srv_mach_port_get_refs(ipc_space_t task, mach_port_name_t name,
-                                                  mach_port_right_t right,
-                                                  mach_port_urefs_t *refs) {
-  (void)task;
-  return mach_port_get_refs(mach_task_self(), name, right, refs);
-}
-
-kern_return_t openmig_task_srv_mach_port_mod_refs(ipc_space_t task, mach_port_name_t name,
-                                                  mach_port_right_t right,
-                                                  mach_port_delta_t delta) {
-  (void)task;
-  return mach_port_mod_refs(mach_task_self(), name, right, delta);
-}
+TASK_SRV_LOCAL(mach_port_names,
+               (ipc_space_t task, mach_port_name_array_t *names, mach_msg_type_number_t *namesCnt,
+                mach_port_type_array_t *types, mach_msg_type_number_t *typesCnt),
+               (mach_task_self(), names, namesCnt, types, typesCnt))
+TASK_SRV_LOCAL(mach_port_type,
+               (ipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype),
+               (mach_task_self(), name, ptype))
+TASK_SRV_LOCAL(mach_port_allocate_name,
+               (ipc_space_t task, mach_port_right_t right, mach_port_name_t name),
+               (mach_task_self(), right, name))
+TASK_SRV_LOCAL(mach_port_allocate,
+               (ipc_space_t task, mach_port_right_t right, mach_port_name_t *name),
+               (mach_task_self(), right, name))
+TASK_SRV_LOCAL(mach_port_destroy,
+               (ipc_space_t task, mach_port_name_t name),
+               (mach_task_self(), name))
+TASK_SRV_LOCAL(mach_port_deallocate,
+               (ipc_space_t task, mach_port_name_t name),
+               (mach_task_self(), name))
+TASK_SRV_LOCAL(mach_port_get_refs,
+               (ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                mach_port_urefs_t *refs),
+               (mach_task_self(), name, right, refs))
+TASK_SRV_LOCAL(mach_port_mod_refs,
+               (ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+                mach_port_delta_t delta),
+               (mach_task_self(), name, right, delta))
+TASK_SRV_LOCAL(mach_port_set_mscount,
+               (ipc_space_t task, mach_port_name_t name, mach_port_mscount_t mscount),
+               (mach_task_self(), name, mscount))
+TASK_SRV_LOCAL(mach_port_get_set_status,
+               (ipc_space_t task, mach_port_name_t name, mach_port_name_array_t *members,
+                mach_msg_type_number_t *membersCnt),
+               (mach_task_self(), name, members, membersCnt))
+TASK_SRV_LOCAL(mach_port_move_member,
+               (ipc_space_t task, mach_port_name_t member, mach_port_name_t after),
+               (mach_task_self(), member, after))
+TASK_SRV_LOCAL(mach_port_set_seqno,
+               (ipc_space_t task, mach_port_name_t name, mach_port_seqno_t seqno),
+               (mach_task_self(), name, seqno))
+TASK_SRV_LOCAL(mach_port_get_attributes,
+               (ipc_space_t task, mach_port_name_t name, mach_port_flavor_t flavor,
+                mach_port_info_t port_info_out, mach_msg_type_number_t *port_info_outCnt),
+               (mach_task_self(), name, flavor, port_info_out, port_info_outCnt))
+TASK_SRV_LOCAL(mach_port_set_attributes,
+               (ipc_space_t task, mach_port_name_t name, mach_port_flavor_t flavor,
+                mach_port_info_t port_info, mach_msg_type_number_t port_infoCnt),
+               (mach_task_self(), name, flavor, port_info, port_infoCnt))
+TASK_SRV_LOCAL(mach_port_get_srights,
+               (ipc_space_t task, mach_port_name_t name, mach_port_rights_t *srights),
+               (mach_task_self(), name, srights))
+TASK_SRV_LOCAL(mach_port_insert_member,
+               (ipc_space_t task, mach_port_name_t name, mach_port_name_t pset),
+               (mach_task_self(), name, pset))
+TASK_SRV_LOCAL(mach_port_extract_member,
+               (ipc_space_t task, mach_port_name_t name, mach_port_name_t pset),
+               (mach_task_self(), name, pset))
+TASK_SRV_LOCAL(mach_port_set_context,
+               (ipc_space_t task, mach_port_name_t name, mach_port_context_t context),
+               (mach_task_self(), name, context))
+TASK_SRV_LOCAL(mach_port_destruct,
+               (ipc_space_t task, mach_port_name_t name, mach_port_delta_t srdelta,
+                mach_port_context_t guard),
+               (mach_task_self(), name, srdelta, guard))
+TASK_SRV_LOCAL(mach_port_guard,
+               (ipc_space_t task, mach_port_name_t name, mach_port_context_t guard,
+                boolean_t strict),
+               (mach_task_self(), name, guard, strict))
+TASK_SRV_LOCAL(mach_port_unguard,
+               (ipc_space_t task, mach_port_name_t name, mach_port_context_t guard),
+               (mach_task_self(), name, guard))
 
 kern_return_t openmig_task_srv_mach_port_insert_right(ipc_space_t task, mach_port_name_t name,
                                                       mach_port_t poly,
@@ -221,65 +250,6 @@ kern_return_t openmig_task_srv_mach_port_extract_right(ipc_space_t task, mach_po
                                       polyPoly);
 }
 
-kern_return_t openmig_task_srv_mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
-                                                     mach_port_mscount_t mscount) {
-  (void)task;
-  return mach_port_set_mscount(mach_task_self(), name, mscount);
-}
-
-kern_return_t openmig_task_srv_mach_port_get_set_status(ipc_space_t task, mach_port_name_t name,
-                                                        mach_port_name_array_t *members,
-                                                        mach_msg_type_number_t *membersCnt) {
-  (void)task;
-  return mach_port_get_set_status(mach_task_self(), name, members, membersCnt);
-}
-
-kern_return_t openmig_task_srv_mach_port_move_member(ipc_space_t task, mach_port_name_t member,
-                                                     mach_port_name_t after) {
-  (void)task;
-  return mach_port_move_member(mach_task_self(), member, after);
-}
-
-kern_return_t openmig_task_srv_mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
-                                                   mach_port_seqno_t seqno) {
-  (void)task;
-  return mach_port_set_seqno(mach_task_self(), name, seqno);
-}
-
-kern_return_t openmig_task_srv_mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
-                                                        mach_port_flavor_t flavor,
-                                                        mach_port_info_t port_info_out,
-                                                        mach_msg_type_number_t *port_info_outCnt) {
-  (void)task;
-  return mach_port_get_attributes(mach_task_self(), name, flavor, port_info_out, port_info_outCnt);
-}
-
-kern_return_t openmig_task_srv_mach_port_set_attributes(ipc_space_t task, mach_port_name_t name,
-                                                        mach_port_flavor_t flavor,
-                                                        mach_port_info_t port_info,
-                                                        mach_msg_type_number_t port_infoCnt) {
-  (void)task;
-  return mach_port_set_attributes(mach_task_self(), name, flavor, port_info, port_infoCnt);
-}
-
-kern_return_t openmig_task_srv_mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
-                                                     mach_port_rights_t *srights) {
-  (void)task;
-  return mach_port_get_srights(mach_task_self(), name, srights);
-}
-
-kern_return_t openmig_task_srv_mach_port_insert_member(ipc_space_t task, mach_port_name_t name,
-                                                       mach_port_name_t pset) {
-  (void)task;
-  return mach_port_insert_member(mach_task_self(), name, pset);
-}
-
-kern_return_t openmig_task_srv_mach_port_extract_member(ipc_space_t task, mach_port_name_t name,
-                                                        mach_port_name_t pset) {
-  (void)task;
-  return mach_port_extract_member(mach_task_self(), name, pset);
-}
-
 kern_return_t openmig_task_srv_mach_port_get_context(ipc_space_t task, mach_port_name_t name,
                                                      mach_port_context_t *context) {
   (void)task;
@@ -288,29 +258,4 @@ kern_return_t openmig_task_srv_mach_port_get_context(ipc_space_t task, mach_port
   kern_return_t kr = mach_port_get_context(mach_task_self(), name, &value);
   memcpy(context, &value, sizeof value);
   return kr;
-}
-
-kern_return_t openmig_task_srv_mach_port_set_context(ipc_space_t task, mach_port_name_t name,
-                                                     mach_port_context_t context) {
-  (void)task;
-  return mach_port_set_context(mach_task_self(), name, context);
-}
-
-kern_return_t openmig_task_srv_mach_port_destruct(ipc_space_t task, mach_port_name_t name,
-                                                  mach_port_delta_t srdelta,
-                                                  mach_port_context_t guard) {
-  (void)task;
-  return mach_port_destruct(mach_task_self(), name, srdelta, guard);
-}
-
-kern_return_t openmig_task_srv_mach_port_guard(ipc_space_t task, mach_port_name_t name,
-                                               mach_port_context_t guard, boolean_t strict) {
-  (void)task;
-  return mach_port_guard(mach_task_self(), name, guard, strict);
-}
-
-kern_return_t openmig_task_srv_mach_port_unguard(ipc_space_t task, mach_port_name_t name,
-                                                 mach_port_context_t guard) {
-  (void)task;
-  return mach_port_unguard(mach_task_self(), name, guard);
 }
