@@ -578,7 +578,7 @@ static void fill_status(const struct ipc_port *port, mach_port_status_t *st) {
   st->mps_qlimit = port->qlimit;
   st->mps_msgcount = port->msgcount;
   st->mps_sorights = port->sorights;
-  st->mps_srights = port->srights > 0;
+  st->mps_srights = port->srights > 0 || port->remote_senders > 0; /* other tasks' too */
   st->mps_pdrequest = port->pdrequest != NULL;
   st->mps_nsrequest = port->nsrequest != NULL;
   st->mps_flags = (port->guarded ? MACH_PORT_STATUS_FLAG_GUARDED : 0) |
