@@ -56,7 +56,8 @@ check_dir() { # root layer-name dir allowed-names...
 
 # Headers made at build time, beside the file that includes them in the build tree.
 # (exc.h, mach_exc.h: libmach's exc / mach_exc client stubs, runtime/CMakeLists.txt.)
-generated_header() { [[ $1 == parser.h || $1 == lexer.h || $1 == exc.h || $1 == mach_exc.h ]]; }
+# (task_port.h, task_portServer.h: the task port interface, runtime/src/api/task_port.defs.)
+generated_header() { [[ $1 == parser.h || $1 == lexer.h || $1 == exc.h || $1 == mach_exc.h || $1 == task_port.h || $1 == task_portServer.h ]]; }
 
 check_cycles() { # root: depth-first search over the May-include graph
   local root=$1 layer

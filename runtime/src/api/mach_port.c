@@ -1,7 +1,11 @@
 /* The public mach_port_* calls: resolve the task to a space under the IPC lock, then apply the
- * right, set and notification operations of the core. */
+ * right, set and notification operations of the core. A task name that is another process's
+ * task port turns the calls of api/task_port.defs into requests its runtime serves. */
 #include "api/msg_internal.h"
+#include "api/task_space_internal.h"
 #include "ipc/ipc.h"
+
+#include "task_port.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,26 @@ static struct ipc_space *lock_task(ipc_space_t task, struct ipc_space **caller) 
 #define LOCK_TASK_OR_FAIL(space, task, caller) \
   struct ipc_space *space = lock_task((task), (caller)); \
   if (!space) return MACH_SEND_INVALID_DEST
+
+/* The same, except that a send right to a port of another process makes the call `remote`, a
+ * request to that port (api/task_port.defs), as Darwin's MIG call on a task port. */
+#define LOCK_TASK_OR_REMOTE(space, task, caller, remote) \
+  struct ipc_space *space = lock_task((task), (caller)); \
+  if (!space) return task_port_is_remote(task) ? (remote) : MACH_SEND_INVALID_DEST
+
+/* For the calls that resolve the task in a helper: another process's task port (the own task's
+ * name is never one, so mach_task_self() costs one comparison). */
+#define REMOTE_TASK(task) ((task) != IPC_TASK_SELF_NAME && task_port_is_remote(task))
+
+bool task_port_is_remote(mach_port_name_t task) {
+  struct ipc_space *self = ipc_space_current();
+  ipc_lock();
+  struct ipc_entry *e = MACH_PORT_VALID(task) ? space_lookup(self, task) : NULL;
+  bool remote = e && (e->type & MACH_PORT_TYPE_SEND) && e->port && e->port->active &&
+                e->port->transport != NULL;
+  ipc_unlock();
+  return remote;
+}
 
 /* The receive right named name, or NULL with *kr set. */
 static struct ipc_port *receive_right(struct ipc_space *space, mach_port_name_t name,
@@ -81,7 +105,7 @@ static bool right_allocatable(mach_port_right_t right) {
 kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
                                  mach_port_name_t *name) {
   if (!right_allocatable(right)) return KERN_INVALID_VALUE;
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_allocate(task, right, name));
   mach_port_name_t n;
   struct ipc_entry *e = space_alloc_entry(space, &n);
   kern_return_t kr = e ? allocate_in(space, right, e, n) : KERN_NO_SPACE;
@@ -95,7 +119,7 @@ kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
                                       mach_port_name_t name) {
   if (!right_allocatable(right)) return KERN_INVALID_VALUE;
   if (!MACH_PORT_VALID(name)) return KERN_INVALID_VALUE;
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_allocate_name(task, right, name));
   struct ipc_entry *e;
   kern_return_t kr = space_claim_name(space, name, &e);
   if (kr == KERN_SUCCESS) {
@@ -215,7 +239,8 @@ kern_return_t mach_port_construct(ipc_space_t task, mach_port_options_ptr_t opti
 
 kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name,
                                  mach_port_delta_t srdelta, mach_port_context_t guard) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_destruct(task, name, srdelta, guard));
   kern_return_t kr = right_destruct(space, name, srdelta, guard);
   ipc_unlock();
   return kr;
@@ -223,14 +248,14 @@ kern_return_t mach_port_destruct(ipc_space_t task, mach_port_name_t name,
 
 kern_return_t mach_port_destroy(ipc_space_t task, mach_port_name_t name) {
   if (!MACH_PORT_VALID(name)) return KERN_SUCCESS;
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_destroy(task, name));
   kern_return_t kr = right_destroy_name(space, name, false);
   ipc_unlock();
   return kr;
 }
 
 kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_deallocate(task, name));
   kern_return_t kr = right_deallocate(space, name);
   ipc_unlock();
   return kr;
@@ -238,7 +263,7 @@ kern_return_t mach_port_deallocate(ipc_space_t task, mach_port_name_t name) {
 
 kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
                                  mach_port_urefs_t *refs) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_get_refs(task, name, right, refs));
   kern_return_t kr = right_get_refs(space, name, right, refs);
   ipc_unlock();
   return kr;
@@ -246,14 +271,14 @@ kern_return_t mach_port_get_refs(ipc_space_t task, mach_port_name_t name, mach_p
 
 kern_return_t mach_port_mod_refs(ipc_space_t task, mach_port_name_t name, mach_port_right_t right,
                                  mach_port_delta_t delta) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_mod_refs(task, name, right, delta));
   kern_return_t kr = right_mod_refs(space, name, right, delta);
   ipc_unlock();
   return kr;
 }
 
 kern_return_t mach_port_type(ipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL, openmig_task_mach_port_type(task, name, ptype));
   struct ipc_entry *e = space_lookup(space, name);
   kern_return_t kr = e ? KERN_SUCCESS : KERN_INVALID_NAME;
   if (e) *ptype = right_type_bits(e);
@@ -285,7 +310,8 @@ static void collect_cb(struct ipc_space *space, mach_port_name_t name, struct ip
 kern_return_t mach_port_names(ipc_space_t task, mach_port_name_array_t *names,
                               mach_msg_type_number_t *namesCnt, mach_port_type_array_t *types,
                               mach_msg_type_number_t *typesCnt) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_names(task, names, namesCnt, types, typesCnt));
   space_foreach(space, check_cb, NULL);
   uint32_t count = space->used;
   struct names_ctx c = { NULL, NULL, 0 };
@@ -326,7 +352,8 @@ static struct ipc_pset *port_set(struct ipc_space *space, mach_port_name_t name,
 kern_return_t mach_port_get_set_status(ipc_space_t task, mach_port_name_t name,
                                        mach_port_name_array_t *members,
                                        mach_msg_type_number_t *membersCnt) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_get_set_status(task, name, members, membersCnt));
   kern_return_t kr;
   struct ipc_pset *pset = port_set(space, name, &kr);
   if (!pset) {
@@ -389,16 +416,19 @@ static kern_return_t member_op(ipc_space_t task, mach_port_name_t member, mach_p
 
 kern_return_t mach_port_move_member(ipc_space_t task, mach_port_name_t member,
                                     mach_port_name_t after) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_move_member(task, member, after);
   return member_op(task, member, after, 0);
 }
 
 kern_return_t mach_port_insert_member(ipc_space_t task, mach_port_name_t name,
                                       mach_port_name_t pset) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_insert_member(task, name, pset);
   return member_op(task, name, pset, 1);
 }
 
 kern_return_t mach_port_extract_member(ipc_space_t task, mach_port_name_t name,
                                        mach_port_name_t pset) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_extract_member(task, name, pset);
   return member_op(task, name, pset, 2);
 }
 
@@ -481,10 +511,38 @@ static kern_return_t insert_right_other(struct ipc_space *caller, struct ipc_spa
 kern_return_t mach_port_insert_right(ipc_space_t task, mach_port_name_t name, mach_port_t poly,
                                      mach_msg_type_name_t polyPoly) {
   struct ipc_space *caller;
-  LOCK_TASK_OR_FAIL(space, task, &caller);
+  LOCK_TASK_OR_REMOTE(space, task, &caller,
+                      openmig_task_mach_port_insert_right(task, name, poly, polyPoly));
   kern_return_t kr = space == caller ? insert_right_self(space, name, poly, polyPoly)
                                      : insert_right_other(caller, space, name, poly, polyPoly);
   ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_insert_right_from(struct ipc_space *from, struct ipc_space *space,
+                                          mach_port_name_t name, mach_port_name_t poly,
+                                          mach_msg_type_name_t disp) {
+  ipc_lock();
+  kern_return_t kr = space->active ? insert_right_other(from, space, name, poly, disp)
+                                   : KERN_INVALID_TASK;
+  ipc_unlock();
+  return kr;
+}
+
+/* The extraction itself (lock held): the right leaves space for `into`. */
+static kern_return_t extract_right_locked(struct ipc_space *space, struct ipc_space *into,
+                                          mach_port_name_t name, mach_msg_type_name_t msgt_name,
+                                          mach_port_t *poly, mach_msg_type_name_t *polyPoly) {
+  struct ipc_port *port;
+  mach_msg_type_name_t type;
+  kern_return_t kr = MACH_PORT_VALID(name) ? right_copyin(space, name, msgt_name, &port, &type)
+                                           : KERN_INVALID_RIGHT; /* as XNU, for NULL / DEAD */
+  if (kr == KERN_SUCCESS) {
+    mach_port_name_t out;
+    right_copyout(into, port, type, &out);
+    *poly = out;
+    *polyPoly = type;
+  }
   return kr;
 }
 
@@ -493,17 +551,21 @@ kern_return_t mach_port_extract_right(ipc_space_t task, mach_port_name_t name,
                                       mach_msg_type_name_t *polyPoly) {
   if (!MACH_MSG_TYPE_PORT_ANY(msgt_name)) return KERN_INVALID_VALUE;
   struct ipc_space *caller;
-  LOCK_TASK_OR_FAIL(space, task, &caller);
-  struct ipc_port *port;
-  mach_msg_type_name_t type;
-  kern_return_t kr = MACH_PORT_VALID(name) ? right_copyin(space, name, msgt_name, &port, &type)
-                                           : KERN_INVALID_RIGHT; /* as XNU, for NULL / DEAD */
-  if (kr == KERN_SUCCESS) {
-    mach_port_name_t out;
-    right_copyout(caller, port, type, &out);
-    *poly = out;
-    *polyPoly = type;
-  }
+  LOCK_TASK_OR_REMOTE(space, task, &caller,
+                      openmig_task_mach_port_extract_right(task, name, msgt_name, poly, polyPoly));
+  kern_return_t kr = extract_right_locked(space, caller, name, msgt_name, poly, polyPoly);
+  ipc_unlock();
+  return kr;
+}
+
+kern_return_t mach_port_extract_right_into(struct ipc_space *space, struct ipc_space *into,
+                                           mach_port_name_t name, mach_msg_type_name_t msgt_name,
+                                           mach_port_name_t *poly, mach_msg_type_name_t *polyPoly) {
+  if (!MACH_MSG_TYPE_PORT_ANY(msgt_name)) return KERN_INVALID_VALUE;
+  ipc_lock();
+  kern_return_t kr = space->active
+                         ? extract_right_locked(space, into, name, msgt_name, poly, polyPoly)
+                         : KERN_INVALID_TASK;
   ipc_unlock();
   return kr;
 }
@@ -516,7 +578,7 @@ static void fill_status(const struct ipc_port *port, mach_port_status_t *st) {
   st->mps_qlimit = port->qlimit;
   st->mps_msgcount = port->msgcount;
   st->mps_sorights = port->sorights;
-  st->mps_srights = port->srights > 0;
+  st->mps_srights = port->srights > 0 || port->remote_senders > 0; /* other tasks' too */
   st->mps_pdrequest = port->pdrequest != NULL;
   st->mps_nsrequest = port->nsrequest != NULL;
   st->mps_flags = (port->guarded ? MACH_PORT_STATUS_FLAG_GUARDED : 0) |
@@ -527,7 +589,8 @@ static void fill_status(const struct ipc_port *port, mach_port_status_t *st) {
 kern_return_t mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
                                        mach_port_flavor_t flavor, mach_port_info_t info,
                                        mach_msg_type_number_t *count) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_get_attributes(task, name, flavor, info, count));
   kern_return_t kr;
   struct ipc_port *port = receive_right(space, name, &kr);
   natural_t need = 0;
@@ -585,7 +648,8 @@ kern_return_t mach_port_get_attributes(ipc_space_t task, mach_port_name_t name,
 kern_return_t mach_port_set_attributes(ipc_space_t task, mach_port_name_t name,
                                        mach_port_flavor_t flavor, mach_port_info_t info,
                                        mach_msg_type_number_t count) {
-  LOCK_TASK_OR_FAIL(space, task, NULL);
+  LOCK_TASK_OR_REMOTE(space, task, NULL,
+                      openmig_task_mach_port_set_attributes(task, name, flavor, info, count));
   kern_return_t kr;
   struct ipc_port *port = receive_right(space, name, &kr);
   if (port) {
@@ -693,18 +757,21 @@ static kern_return_t receive_right_op(ipc_space_t task, mach_port_name_t name, e
 
 kern_return_t mach_port_set_mscount(ipc_space_t task, mach_port_name_t name,
                                     mach_port_mscount_t mscount) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_set_mscount(task, name, mscount);
   struct receive_args a = { .value = mscount };
   return receive_right_op(task, name, RECV_SET_MSCOUNT, &a, KERN_INVALID_RIGHT);
 }
 
 kern_return_t mach_port_set_seqno(ipc_space_t task, mach_port_name_t name,
                                   mach_port_seqno_t seqno) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_set_seqno(task, name, seqno);
   struct receive_args a = { .value = seqno };
   return receive_right_op(task, name, RECV_SET_SEQNO, &a, KERN_INVALID_RIGHT);
 }
 
 kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
                                     mach_port_rights_t *srights) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_get_srights(task, name, srights);
   struct receive_args a = { 0 };
   kern_return_t kr = receive_right_op(task, name, RECV_GET_SRIGHTS, &a, KERN_INVALID_RIGHT);
   if (kr == KERN_SUCCESS) *srights = (mach_port_rights_t)a.out;
@@ -713,6 +780,7 @@ kern_return_t mach_port_get_srights(ipc_space_t task, mach_port_name_t name,
 
 kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
                                     mach_port_context_t *context) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_get_context(task, name, context);
   struct receive_args a = { 0 };
   kern_return_t kr = receive_right_op(task, name, RECV_GET_CONTEXT, &a, KERN_INVALID_RIGHT);
   if (kr == KERN_SUCCESS) *context = a.out;
@@ -721,12 +789,14 @@ kern_return_t mach_port_get_context(ipc_space_t task, mach_port_name_t name,
 
 kern_return_t mach_port_set_context(ipc_space_t task, mach_port_name_t name,
                                     mach_port_context_t context) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_set_context(task, name, context);
   struct receive_args a = { .value = context };
   return receive_right_op(task, name, RECV_SET_CONTEXT, &a, KERN_INVALID_RIGHT);
 }
 
 kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name, mach_port_context_t guard,
                               boolean_t strict) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_guard(task, name, guard, strict);
   struct receive_args a = { .value = guard, .value2 = strict ? MPG_STRICT : 0 };
   return receive_right_op(task, name, RECV_GUARD, &a, KERN_INVALID_NAME);
 }
@@ -739,6 +809,7 @@ kern_return_t mach_port_guard_with_flags(ipc_space_t task, mach_port_name_t name
 
 kern_return_t mach_port_unguard(ipc_space_t task, mach_port_name_t name,
                                 mach_port_context_t guard) {
+  if (REMOTE_TASK(task)) return openmig_task_mach_port_unguard(task, name, guard);
   struct receive_args a = { .value = guard };
   return receive_right_op(task, name, RECV_UNGUARD, &a, KERN_INVALID_NAME);
 }

@@ -511,10 +511,14 @@ static void destroy_port_field(mach_port_name_t name, mach_msg_type_name_t disp)
   }
 }
 
-void mach_msg_destroy(mach_msg_header_t *msg) {
+/* What a received message holds: its rights (rights false: left alone, for a message whose
+ * rights are not names in this task's space) and its out-of-line memory. */
+static void destroy_received(mach_msg_header_t *msg, bool rights) {
   mach_msg_bits_t bits = msg->msgh_bits;
-  destroy_port_field(msg->msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits));
-  destroy_port_field(msg->msgh_voucher_port, MACH_MSGH_BITS_VOUCHER(bits));
+  if (rights) {
+    destroy_port_field(msg->msgh_remote_port, MACH_MSGH_BITS_REMOTE(bits));
+    destroy_port_field(msg->msgh_voucher_port, MACH_MSGH_BITS_VOUCHER(bits));
+  }
   if (!(bits & MACH_MSGH_BITS_COMPLEX)) return;
   mach_msg_base_t *base = (mach_msg_base_t *)msg;
   unsigned char *at = (unsigned char *)(base + 1);
@@ -527,11 +531,12 @@ void mach_msg_destroy(mach_msg_header_t *msg) {
     switch (type) {
     case MACH_MSG_PORT_DESCRIPTOR: {
       mach_msg_port_descriptor_t *pd = (void *)at;
-      destroy_port_field(pd->name, pd->disposition);
+      if (rights) destroy_port_field(pd->name, pd->disposition);
       break;
     }
     case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
       mach_msg_guarded_port_descriptor_t *gd = (void *)at;
+      if (!rights) break;
       /* As Darwin's: a right that arrived guarded is unguarded first. */
       if (!(gd->flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND))
         mach_port_unguard(mach_task_self(), gd->name, gd->context);
@@ -548,7 +553,7 @@ void mach_msg_destroy(mach_msg_header_t *msg) {
       mach_msg_ool_ports_descriptor_t *od = (void *)at;
       mach_port_name_t *names = od->address;
       if (names) {
-        for (mach_msg_size_t j = 0; j < od->count; j++)
+        for (mach_msg_size_t j = 0; rights && j < od->count; j++)
           destroy_port_field(names[j], od->disposition);
         vm_deallocate(mach_task_self(), (vm_address_t)names, od->count * sizeof *names);
       }
@@ -560,6 +565,10 @@ void mach_msg_destroy(mach_msg_header_t *msg) {
     at += dsize;
   }
 }
+
+void mach_msg_destroy(mach_msg_header_t *msg) { destroy_received(msg, true); }
+
+void ipc_msg_destroy_memory(mach_msg_header_t *msg) { destroy_received(msg, false); }
 
 /* mach_msg2 as XNU's mach_msg2_trap (osfmk/ipc/mach_msg.c): the header comes from the packed
  * arguments, the body from the data; the vector form reads the message and auxiliary vectors. */

@@ -38,4 +38,9 @@ mach_msg_return_t ipc_mach_msg_aux(struct ipc_space *space, mach_msg_header_t *m
 void ipc_msg_trailer(mach_msg_max_trailer_t *t, const struct ipc_kmsg *kmsg,
                      mach_port_seqno_t seqno, mach_port_context_t context, mach_msg_size_t tsize);
 
+/* mach_msg_destroy for a message received in another space than this task's (a server's own,
+ * api/task_server.c): frees its out-of-line memory (regions and port arrays) and leaves its
+ * rights, which that space's owner destroys. */
+void ipc_msg_destroy_memory(mach_msg_header_t *msg);
+
 #endif /* OPENMIG_MSG_INTERNAL_H */

@@ -606,7 +606,7 @@ kern_return_t semaphore_create(task_t task, semaphore_t *semaphore, int policy, 
   struct ipc_space *self = ipc_space_current();
   ipc_lock();
   ipc_kobject_no_senders[IKOT_SEMAPHORE] = semaphore_no_senders;
-  ipc_kobject_message = semaphore_message;
+  ipc_kobject_message[IKOT_SEMAPHORE] = semaphore_message;
   struct ipc_space *space = self ? space_from_task_name(self, task) : NULL;
   if (!space || !space->active) {
     ipc_unlock();

@@ -8,5 +8,6 @@ set(LIBMACH_API_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/port_fd.c
   ${CMAKE_CURRENT_LIST_DIR}/semaphore.c
   ${CMAKE_CURRENT_LIST_DIR}/task.c
+  ${CMAKE_CURRENT_LIST_DIR}/task_server.c
   ${CMAKE_CURRENT_LIST_DIR}/vm.c
 )

@@ -108,11 +108,12 @@ void port_release_send_once(struct ipc_port *port);
  * api/fileport.c). NULL: nothing happens. */
 extern void (*ipc_kobject_no_senders[IKOT_COUNT])(struct ipc_port *port);
 
-/* Called for a message that another task sent to an active kernel-object port (kotype !=
- * IKOT_NONE, not a proxy), lock held, instead of queueing it: returns true when it took kmsg
- * (the object served it at once, without blocking), false to queue it as usual. Set once by the
- * layer that makes such objects (api/semaphore.c serves IKOT_SEMAPHORE requests). */
-extern bool (*ipc_kobject_message)(struct ipc_port *port, struct ipc_kmsg *kmsg);
+/* Called for a message that another task sent to an active kernel-object port of that kotype
+ * (not a proxy), lock held, instead of queueing it: returns true when it took kmsg (the object
+ * served it at once, without blocking), false to queue it as usual. Each set once by the layer
+ * that makes such objects (api/semaphore.c serves IKOT_SEMAPHORE requests, services/task_server.c
+ * IKOT_TASK ones). NULL: the message is queued. */
+extern bool (*ipc_kobject_message[IKOT_COUNT])(struct ipc_port *port, struct ipc_kmsg *kmsg);
 
 /* Removes port from every port set holding it. Lock held. */
 void port_leave_psets(struct ipc_port *port);

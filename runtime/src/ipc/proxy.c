@@ -41,7 +41,7 @@ void transport_remote_senders(struct ipc_port *port, int32_t delta) {
   }
 }
 
-bool (*ipc_kobject_message)(struct ipc_port *port, struct ipc_kmsg *kmsg);
+bool (*ipc_kobject_message[IKOT_COUNT])(struct ipc_port *port, struct ipc_kmsg *kmsg);
 
 void ipc_reading_begin(void) {
   if (ipc_receive_hooks && ipc_receive_hooks->reading_begin) ipc_receive_hooks->reading_begin();
@@ -53,9 +53,10 @@ void ipc_reading_end(void) {
 
 void transport_deliver(struct ipc_kmsg *kmsg) {
   struct ipc_port *port = kmsg->remote;
-  if (port->kotype != IKOT_NONE && port->active && !port->transport && ipc_kobject_message) {
+  if (port->kotype != IKOT_NONE && port->active && !port->transport &&
+      ipc_kobject_message[port->kotype]) {
     port_reference(port); /* the message's destination right goes with it */
-    bool served = ipc_kobject_message(port, kmsg);
+    bool served = ipc_kobject_message[port->kotype](port, kmsg);
     /* Served at once, as if received: the transport's flow control hears about the room. */
     if (served && port->active) mqueue_admit_senders(port);
     port_release(port);

@@ -10,4 +10,6 @@ set(LIBMACH_SERVICES_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/reply_port.c
   ${CMAKE_CURRENT_LIST_DIR}/server.c
   ${CMAKE_CURRENT_LIST_DIR}/server_pool.c
+  ${CMAKE_CURRENT_LIST_DIR}/spawn.c
+  ${CMAKE_CURRENT_LIST_DIR}/spawn_child.c
 )
