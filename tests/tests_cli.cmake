@@ -21,7 +21,7 @@ endif()
 # The front-end benchmark helper (not a test): tests/bench/bench_frontend.sh runs it.
 if(TARGET migc)
   add_executable(bench_frontend ${CMAKE_CURRENT_LIST_DIR}/bench/bench_frontend.c)
-  target_link_libraries(bench_frontend PRIVATE migc)
+  target_link_libraries(bench_frontend PRIVATE migc migc_program)
   set_target_properties(bench_frontend PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
   openmig_add_fuzz_target(NAME fuzz_frontend SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_frontend.c
                           LIBS migc CORPUS ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus/frontend)

@@ -1,6 +1,6 @@
 // All-or-nothing writing of the generated files: temporaries next to each destination, then
 // renames once every temporary is complete.
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE // renameat2 (Linux); POSIX otherwise
 #include "driver/output.h"
 
 #include <errno.h>
@@ -159,6 +159,22 @@ static void remove_temporaries(struct output_set *set) {
     }
 }
 
+// Puts the complete temporary `temp` in place of `path`, atomically (a reader sees the old file
+// or the new one, never neither). Where the kernel can, the two names are exchanged and the old
+// file is then unlinked, rather than renamed over: ext4 (auto_da_alloc) writes the new file's
+// data out at once, synchronously, when a rename replaces a file, which was a fifth of the CPU
+// time of compiling a small interface again over its previous outputs. Returns 0 or an errno.
+static int replace_file(const char *temp, const char *path) {
+#if defined(__linux__) && defined(RENAME_EXCHANGE)
+    if (renameat2(AT_FDCWD, temp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        (void)unlink(temp); // now the previous output
+        return 0;
+    }
+    // ENOENT: no previous output; EINVAL, ENOSYS...: not supported here. A plain rename does.
+#endif
+    return rename(temp, path) == 0 ? 0 : errno;
+}
+
 bool output_commit(struct output_set *set, const char **failed_path, int *error) {
     for (size_t i = 0; i < set->count; i++) {
         output_end(set, i);
@@ -182,10 +198,11 @@ bool output_commit(struct output_set *set, const char **failed_path, int *error)
             }
             continue;
         }
-        if (rename(f->temp, f->path) != 0) {
+        int err = replace_file(f->temp, f->path);
+        if (err) {
             // Only possible if the destination changed under us; earlier renames stand.
             *failed_path = f->path;
-            *error = errno;
+            *error = err;
             remove_temporaries(set);
             return false;
         }

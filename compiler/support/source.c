@@ -33,9 +33,19 @@ size_t src_line_break_length(const char *p, size_t avail) {
 }
 
 // Counts the line breaks of text[0..len) and, when `starts` is not NULL, stores the offset just
-// after each one (the start of the next line).
+// after each one (the start of the next line). Text without a carriage return (nearly all of it:
+// cpp writes "\n") is searched with memchr, byte by byte only where a '\r' may be.
 static size_t src_line_starts(const char *text, size_t len, uint32_t *starts) {
     size_t n = 0;
+    if (memchr(text, '\r', len) == NULL) {
+        for (const char *p = text, *end = text + len; (p = memchr(p, '\n', (size_t)(end - p)));) {
+            p++;
+            if (starts)
+                starts[n] = (uint32_t)(p - text);
+            n++;
+        }
+        return n;
+    }
     for (size_t i = 0; i < len;) {
         size_t brk = src_line_break_length(text + i, len - i);
         if (brk == 0) {
@@ -146,7 +156,16 @@ struct src_loc src_file_loc(const struct src_file *src, size_t offset) {
     size_t line = src_file_buffer_line(src, offset);
     struct src_loc loc = {src->name, (uint32_t)line,
                           (uint32_t)(offset - src->line_starts[line - 1] + 1), (uint32_t)offset};
-    const struct src_marker *m = src_marker_for_line(src, line);
+    // The marker of the last lookup usually still applies (the lexer moves forward).
+    const struct src_marker *m = NULL;
+    size_t k = src->cached_marker;
+    if (k && k <= src->n_markers && src->markers[k - 1].buffer_line <= line &&
+        (k == src->n_markers || src->markers[k].buffer_line > line)) {
+        m = &src->markers[k - 1];
+    } else {
+        m = src_marker_for_line(src, line);
+        ((struct src_file *)src)->cached_marker = m ? (size_t)(m - src->markers) + 1 : 0;
+    }
     if (m) {
         loc.file = m->file;
         uint64_t l = (uint64_t)m->line + (line - m->buffer_line);
@@ -156,7 +175,21 @@ struct src_loc src_file_loc(const struct src_file *src, size_t offset) {
 }
 
 struct src_span src_file_span(const struct src_file *src, size_t begin, size_t end) {
-    struct src_span s = {src_file_loc(src, begin), src_file_loc(src, end < begin ? begin : end)};
+    struct src_span s = {src_file_loc(src, begin), {0}};
+    if (end < begin)
+        end = begin;
+    if (end > src->len)
+        end = src->len;
+    // A token ends on the line it starts on: its end differs from its beginning by the column.
+    size_t line = src->cached_line; // the line of `begin`, just looked up
+    size_t next = line < src->n_lines ? src->line_starts[line] : (size_t)src->len + 1;
+    if (end < next) {
+        s.end = s.begin;
+        s.end.col += (uint32_t)(end - s.begin.offset);
+        s.end.offset = (uint32_t)end;
+    } else {
+        s.end = src_file_loc(src, end);
+    }
     return s;
 }
 

@@ -51,6 +51,7 @@ struct src_file {
     struct arena *arena;
     size_t cached_line;         // last line found by src_file_loc (internal: sequential lookups
                                 // by the lexer are O(1))
+    size_t cached_marker;       // 1 + index of the marker that covered it; 0: none (internal)
 };
 
 // The length of the line break at `p` (`avail` bytes readable): 2 for "\r\n", 1 for "\n" or a

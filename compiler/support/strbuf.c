@@ -45,7 +45,7 @@ void strbuf_clear(struct strbuf *sb) {
         sb->data[0] = '\0';
 }
 
-void strbuf_reserve(struct strbuf *sb, size_t extra) {
+void strbuf_grow(struct strbuf *sb, size_t extra) {
     if (extra > SIZE_MAX - sb->len - 1) {
         fprintf(stderr, "mig: string too large\n");
         abort();
@@ -62,21 +62,18 @@ void strbuf_reserve(struct strbuf *sb, size_t extra) {
     prefault(sb->data + old_cap, cap - old_cap);
 }
 
-void strbuf_append(struct strbuf *sb, const void *bytes, size_t n) {
-    strbuf_reserve(sb, n);
-    if (n)
-        memcpy(sb->data + sb->len, bytes, n);
-    sb->len += n;
-    sb->data[sb->len] = '\0';
-}
-
 void strbuf_puts(struct strbuf *sb, const char *s) { strbuf_append(sb, s, strlen(s)); }
 
 void strbuf_putc_slow(struct strbuf *sb, char c) { strbuf_append(sb, &c, 1); }
 
 void strbuf_fill(struct strbuf *sb, char c, size_t n) {
     strbuf_reserve(sb, n);
-    memset(sb->data + sb->len, c, n);
+    if (n <= 8) { // indentation: a few tabs, fewer instructions than a call to memset
+        for (size_t i = 0; i < n; i++)
+            sb->data[sb->len + i] = c;
+    } else {
+        memset(sb->data + sb->len, c, n);
+    }
     sb->len += n;
     sb->data[sb->len] = '\0';
 }
@@ -130,31 +127,6 @@ static const char *find_conversion(const char *s) {
 #endif
 }
 
-// Appends the C string `s` in one pass (no strlen first): the strings printed with %s are short
-// names, for which the calls to strlen and memcpy cost more than the copy.
-static void put_cstr(struct strbuf *sb, const char *s) {
-    if (sb->data == NULL)
-        strbuf_reserve(sb, 64);
-    for (;;) {
-        size_t room = sb->cap - sb->len - 1;
-        char *d = sb->data + sb->len;
-        for (size_t i = 0; i < room; i++) {
-            if (s[i] == '\0') {
-                sb->len += i;
-                sb->data[sb->len] = '\0';
-                return;
-            }
-            d[i] = s[i];
-        }
-        sb->len += room;
-        s += room;
-        sb->data[sb->len] = '\0';
-        if (*s == '\0')
-            return;
-        strbuf_reserve(sb, 64);
-    }
-}
-
 // The conversions generated text uses (%s, %d, %u with no flag, width or precision, optionally
 // l, ll or z) are done here: libc's vfprintf was a third of the time of a whole compilation.
 // Anything else hands the rest of the format to vsnprintf.
@@ -183,7 +155,7 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap) {
             strbuf_putc(sb, '%');
         } else if (*c == 's' && len == PLAIN) {
             const char *str = va_arg(args, const char *);
-            put_cstr(sb, str ? str : "(null)");
+            strbuf_puts(sb, str ? str : "(null)");
         } else if (*c == 'u') {
             put_unsigned(sb, len == PLAIN       ? va_arg(args, unsigned)
                              : len == LONG      ? va_arg(args, unsigned long)

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 // printf format checking for our own variadic functions (format string index, first argument).
 #ifndef MIGC_PRINTF
@@ -30,10 +31,22 @@ void strbuf_fini(struct strbuf *sb);
 void strbuf_clear(struct strbuf *sb);
 
 // Makes room for at least `extra` more bytes (plus the NUL) without changing the contents.
-void strbuf_reserve(struct strbuf *sb, size_t extra);
+// Inline: every append checks the room first; strbuf_grow is the rare slow path.
+void strbuf_grow(struct strbuf *sb, size_t extra);
+static inline void strbuf_reserve(struct strbuf *sb, size_t extra) {
+    if (extra >= sb->cap - sb->len) // cap > len once allocated; 0 - 0 when empty
+        strbuf_grow(sb, extra);
+}
 
-// Appends `n` bytes from `bytes` (which may contain NUL bytes).
-void strbuf_append(struct strbuf *sb, const void *bytes, size_t n);
+// Appends `n` bytes from `bytes` (which may contain NUL bytes). Inline, as emitters append
+// short pieces by the thousand.
+static inline void strbuf_append(struct strbuf *sb, const void *bytes, size_t n) {
+    strbuf_reserve(sb, n);
+    if (n)
+        memcpy(sb->data + sb->len, bytes, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
 
 // Appends the C string `s`.
 void strbuf_puts(struct strbuf *sb, const char *s);

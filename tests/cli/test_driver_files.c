@@ -119,6 +119,33 @@ static void test_output_commit_all(void **state) {
     free(dir);
 }
 
+// An output that exists is replaced (exchanged with its temporary, then the old one unlinked,
+// where the kernel can): the new text is in place, nothing else is left behind.
+static void test_output_replaces_existing(void **state) {
+    (void)state;
+    char *dir = make_temp_dir();
+    char a[4200];
+    snprintf(a, sizeof a, "%s/a.h", dir);
+    FILE *f = fopen(a, "w");
+    fputs("previous run\n", f);
+    fclose(f);
+    for (int round = 0; round < 2; round++) {
+        struct output_set set = {0};
+        assert_true(output_add(&set, a, round ? "second\n" : "first\n", round ? 7 : 6));
+        const char *failed = NULL;
+        int err = 0;
+        assert_true(output_commit(&set, &failed, &err));
+        output_free(&set);
+        char *got = slurp(a);
+        assert_string_equal(got, round ? "second\n" : "first\n");
+        free(got);
+        assert_int_equal(count_entries(dir), 1); // neither the temporary nor the old file
+    }
+    unlink(a);
+    rmdir(dir);
+    free(dir);
+}
+
 static void test_output_failure_touches_nothing(void **state) {
     (void)state;
     char *dir = make_temp_dir();
@@ -314,6 +341,7 @@ int main(void) {
         cmocka_unit_test(test_depfile_collect_after_lone_cr),
         cmocka_unit_test(test_depfile_write_escapes),
         cmocka_unit_test(test_output_commit_all),
+        cmocka_unit_test(test_output_replaces_existing),
         cmocka_unit_test(test_output_failure_touches_nothing),
         cmocka_unit_test(test_output_device_written_in_place),
         cmocka_unit_test(test_cpp_choose_and_argv),
