@@ -30,6 +30,13 @@ extern const struct ool_stage_ops spill_stage_ops;
  * not the staged ones). The stage is consumed either way. */
 int spill_seal_stage(void *stage, const struct machd_payload *p);
 
+/* A direct channel takes the memfd of a staged message itself (docs/machd.md 9.4): checks that
+ * the stage holds a body of body_len bytes and the n regions of these sizes, seals it with every
+ * seal (the body stays holes: it travels in the ring) and returns its descriptor, which the
+ * stage keeps owning (closed when the stage is dropped); -1 when it does not match or cannot
+ * be sealed. A sealed stage can no longer be sent through machd: unstage it for that. */
+int spill_stage_fd(void *stage, uint32_t body_len, const uint32_t *sizes, uint32_t n);
+
 /* Receiving: true when fd is the memfd a spilled payload p needs (kind, seals, exact size);
  * machd checked it already, the receiver does not rely on that. */
 bool spill_fd_matches(int fd, const struct machd_payload *p);
