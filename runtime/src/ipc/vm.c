@@ -173,7 +173,13 @@ unsigned vm_memfd_count(void) {
 size_t vm_round(size_t size) { return (size + vm_page_mask) & ~(size_t)vm_page_mask; }
 
 void *vm_region_alloc(size_t size, bool zero) {
+  bool fresh;
+  return vm_region_alloc_fresh(size, zero, &fresh);
+}
+
+void *vm_region_alloc_fresh(size_t size, bool zero, bool *fresh) {
   size_t len = vm_round(size);
+  *fresh = false;
   if (len == 0 || len < size) return NULL;
   pthread_mutex_lock(&vm_mutex);
   for (int i = 0; i < VM_CACHE_SLOTS; i++) {
@@ -188,6 +194,7 @@ void *vm_region_alloc(size_t size, bool zero) {
   }
   pthread_mutex_unlock(&vm_mutex);
   void *addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *fresh = addr != MAP_FAILED;
   return addr == MAP_FAILED ? NULL : addr;
 }
 

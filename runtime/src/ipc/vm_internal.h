@@ -15,6 +15,9 @@ size_t vm_round(size_t size);
 /* A page-rounded region not (yet) owned by the task (not in the registry). zero: zero-filled;
  * otherwise only the caller's bytes are defined. NULL when out of memory. */
 void *vm_region_alloc(size_t size, bool zero);
+/* vm_region_alloc, and *fresh says whether the region is newly mapped (its pages not faulted
+ * in yet) rather than a pre-faulted one from the cache. */
+void *vm_region_alloc_fresh(size_t size, bool zero, bool *fresh);
 /* Returns a region that is not in the registry (to the cache or the system). */
 void vm_region_free(void *addr, size_t size);
 /* The task takes ownership of a region (vm_deallocate can release it). */
