@@ -18,4 +18,14 @@ if(TARGET machd AND TARGET mach_static)
             a_sender_killed_mid_stream_leaves_nothing_behind)
     openmig_add_cross_process_test(machd_chan_ool.${t} machd machd_chan_ool_e2e ${t})
   endforeach()
+  # A hostile peer on a channel (a raw task that speaks machd's protocol and writes the ring
+  # itself): direct channels only, as the machd_channel.* tests.
+  foreach(t a_memfd_without_seals_drops_the_channel
+            a_memfd_that_can_be_unsealed_drops_the_channel
+            a_memfd_of_the_wrong_size_drops_the_channel
+            extra_descriptors_drop_the_channel
+            a_record_without_its_descriptors_drops_the_channel)
+    add_test(NAME machd_chan_ool.${t} COMMAND machd_chan_ool_e2e ${t})
+    set_tests_properties(machd_chan_ool.${t} PROPERTIES TIMEOUT 300 LABELS "machd;machd_channel")
+  endforeach()
 endif()

@@ -14,7 +14,12 @@
  *                          which none may be left in the sender and none copied
  *   recv_until_quiet NAME  receives until no message came for 3 s (the sender was killed):
  *                          what came is intact and in order, at least one; no leak
- *   stream NAME SIZE       sends messages of SIZE bytes until killed */
+ *   stream NAME SIZE       sends messages of SIZE bytes until killed
+ *   hostile_recv NAME GOOD receives, from a raw task on a channel (machd_chan_ool_test.c), first
+ *                          (GOOD 1) one well-formed OOL record (one 8 KiB region in a memfd),
+ *                          then must get nothing more from the ring (the raw task's next record
+ *                          is hostile: the channel drops) but the message id 77 it relays; no
+ *                          leak afterwards */
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -286,6 +291,31 @@ static int stream_mode(const char *name, uint32_t size) {
         CHECK(2, send_one(port, seq, size, false, buf) == MACH_MSG_SUCCESS, "send %u", seq);
 }
 
+static int hostile_recv(const char *name, bool good) {
+    mach_port_t port = peer_service(name, true);
+    int fds = fd_count();
+    ready();
+    union rcv_buf b;
+    if (good) {
+        mach_msg_return_t mr = mach_msg(&b.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof b, port, TIMEOUT_MS,
+                                        MACH_PORT_NULL);
+        CHECK(1, mr == MACH_MSG_SUCCESS, "receive the good record: %#x", mr);
+        mach_msg_ool_descriptor_t *d = &b.m.big;
+        CHECK(2, b.m.head.msgh_id == 9 && b.m.body.msgh_descriptor_count == 1 && d->size == 8192,
+              "good record: id %d, %u descriptors, %u bytes", b.m.head.msgh_id, b.m.body.msgh_descriptor_count,
+              d->size);
+        size_t at = first_wrong(d->address, d->size, 0, 0);
+        CHECK(3, at == d->size, "good record: byte %zu wrong", at);
+        CHECK(4, vm_deallocate(mach_task_self(), (vm_address_t)d->address, d->size) == KERN_SUCCESS, "deallocate");
+    }
+    mach_msg_return_t mr = mach_msg(&b.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof b, port, TIMEOUT_MS,
+                                    MACH_PORT_NULL);
+    CHECK(5, mr == MACH_MSG_SUCCESS, "receive the relayed message: %#x", mr);
+    CHECK(6, b.m.head.msgh_id == 77, "message %d came instead of the relayed one (a hostile record was taken)",
+          b.m.head.msgh_id);
+    return check_no_leak(7, port, fds);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3)
         return 99;
@@ -297,6 +327,8 @@ int main(int argc, char **argv) {
         return send_mode(name, (uint32_t)atoi(argv[3]), !strcmp(argv[4], "move"), argv[5]);
     if (!strcmp(mode, "recv_until_quiet"))
         return recv_until_quiet(name);
+    if (!strcmp(mode, "hostile_recv") && argc == 4)
+        return hostile_recv(name, atoi(argv[3]) != 0);
     if (!strcmp(mode, "stream") && argc == 4)
         return stream_mode(name, (uint32_t)strtoul(argv[3], NULL, 0));
     return 98;
