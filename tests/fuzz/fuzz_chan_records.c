@@ -385,8 +385,8 @@ static void produce_ool(struct world *w, struct reader *r) {
     uint32_t n = (k & 0x80) ? rd8(r) : 1u + k % 4u;
     uint32_t nd = n > CHAN_OOL_MAX ? CHAN_OOL_MAX : n;
     uint32_t m = (uint32_t)sizeof(mach_msg_body_t) + nd * (uint32_t)sizeof(mach_msg_ool_descriptor_t) + 8u;
-    if (k & 0x40)
-        m = rd16(r) % CHAN_MAX_BODY;
+    if (k & 0x40) /* any length that leaves room for the table */
+        m = rd16(r) % (CHAN_MAX_BODY - CHAN_OOL_MAX * (uint32_t)sizeof(struct chan_ool_entry) - 8u);
     memset(body_tmp, 0, sizeof body_tmp);
     uint32_t count = (k & 0x20) ? rd32(r) : n;
     memcpy(body_tmp, &count, sizeof count);
