@@ -20,7 +20,6 @@
  *                          then must get nothing more from the ring (the raw task's next record
  *                          is hostile: the channel drops) but the message id 77 it relays; no
  *                          leak afterwards */
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 
 #define PEER_NAME "machd_chan_ool_peer"
 #include "peer_check.h"
+#include "../support/fd_count.h"
 
 #define TIMEOUT_MS 30000
 #define MAX_SIZES 16
@@ -87,16 +87,6 @@ static int memfd_mappings(void) {
             n++;
     if (f)
         fclose(f);
-    return n;
-}
-
-static int fd_count(void) {
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    while (d && readdir(d))
-        n++;
-    if (d)
-        closedir(d);
     return n;
 }
 

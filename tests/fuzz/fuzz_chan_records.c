@@ -40,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -51,6 +50,7 @@
 #include "transport/transport_machd_internal.h"
 #include "wire/chan_ring.h"
 #include "wire/machd_spill.h"
+#include "../support/fd_count.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -582,16 +582,6 @@ static void teardown(struct world *w) {
     ipc_unlock();
     close(w->peer_link);
     munmap(w->peer_map, CHAN_SHARED_SIZE);
-}
-
-static int fd_count(void) {
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    while (d && readdir(d))
-        n++;
-    if (d)
-        closedir(d);
-    return n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -57,34 +57,6 @@ bool chan_ool_fits(const struct ipc_kmsg *kmsg, uint32_t *body_len) {
 /* One record's body, built here (the IPC lock serialises producers). */
 static uint8_t out_buf[CHAN_MAX_BODY];
 
-static bool write_all(int fd, const uint8_t *src, size_t len) {
-    off_t at = 0;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, src, len, at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        src += n;
-        len -= (size_t)n;
-        at += n;
-    }
-    return true;
-}
-
-/* A sealed memfd holding a copy of the region (size bytes at addr), or -1. */
-static int copy_to_memfd(const void *addr, uint32_t size) {
-    int fd = memfd_create("openmig-ool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return -1;
-    if (ftruncate(fd, (off_t)vm_round(size)) != 0 || !write_all(fd, addr, size) ||
-        fcntl(fd, F_ADD_SEALS, ALL_SEALS) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* The memfd of a moved region that vm_allocate backed with one (docs/machd.md 9.4): our shared
  * mapping becomes a private one of the same file (no copy: the pages stay shared until written),
  * so the memfd can be sealed; the region stays readable for a fallback. -1: not such a region,
@@ -168,7 +140,7 @@ enum chan_status chan_ool_produce(struct chan *c, struct ipc_kmsg *kmsg, struct 
             }
         }
         if (fd < 0 && nfds < CHAN_OOL_FDS)
-            fd = copy_to_memfd(d->addr, d->size); /* large, or the arena is full now */
+            fd = spill_sealed_copy(d->addr, d->size); /* large, or the arena is full now */
         if (fd < 0) {
             undo(c, arena_head, fds, own, nfds);
             return CHAN_FULL; /* as a ticket */

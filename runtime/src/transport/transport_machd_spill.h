@@ -20,6 +20,11 @@ bool spill_needed(const struct machd_payload *p);
  * (EMSGSIZE: above MACHD_MAX_SPILL_BODY / MACHD_MAX_SPILL_BYTES). */
 int spill_write(const struct machd_payload *p);
 
+/* A new memfd of exactly size bytes rounded up to pages holding a copy of the size bytes at
+ * src, sealed with every seal (F_SEAL_SEAL too): a region that travels alone (docs/machd.md
+ * 9.4). Returns the descriptor (close-on-exec), or -1. */
+int spill_sealed_copy(const void *src, uint32_t size);
+
 /* Staging (ool_stage_internal.h): the OOL regions of a message to another process are written
  * into a new memfd straight from the sender's memory, before the IPC lock is taken; installed
  * for machd's proxies when the transport starts. */
