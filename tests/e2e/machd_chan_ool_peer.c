@@ -5,7 +5,9 @@
  * every check passed, else the number of the step that failed (stderr says why).
  *
  * Modes (NAME: a bootstrap name; N: a count; SIZES: comma-separated byte counts):
- *   recv NAME N QLIMIT     receives N messages in order, checks every byte of both regions,
+ *   recv NAME N QLIMIT     receives N messages in order (the third first with MACH_RCV_LARGE
+ *                          and too small a buffer: MACH_RCV_TOO_LARGE, the message stays
+ *                          queued), checks every byte of both regions,
  *                          writes to them, deallocates them; then no memfd mapping, no extra
  *                          descriptor and no vm region is left over
  *   send NAME N copy|move SIZES
@@ -178,6 +180,12 @@ static int recv_mode(const char *name, uint32_t n, uint32_t qlimit) {
     ready();
     for (uint32_t i = 0; i < n; i++) {
         union rcv_buf b;
+        if (i == 2) { /* MACH_RCV_LARGE: too small a buffer leaves the message queued, its regions too */
+            mach_msg_return_t mr = mach_msg(&b.m.head, MACH_RCV_MSG | MACH_RCV_LARGE | MACH_RCV_TIMEOUT, 0,
+                                            sizeof(mach_msg_header_t), port, TIMEOUT_MS, MACH_PORT_NULL);
+            CHECK(8, mr == MACH_RCV_TOO_LARGE && b.m.head.msgh_size >= sizeof(struct ool_msg),
+                  "MACH_RCV_LARGE: %#x, size %u", mr, b.m.head.msgh_size);
+        }
         mach_msg_return_t mr = mach_msg(&b.m.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof b, port, TIMEOUT_MS,
                                         MACH_PORT_NULL);
         CHECK(2, mr == MACH_MSG_SUCCESS, "receive %u: %#x", i, mr);
