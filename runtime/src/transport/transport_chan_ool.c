@@ -33,18 +33,32 @@ static uint32_t round8(uint32_t n) { return (n + 7u) & ~7u; }
 
 /* ---- the shape (both sides) ---- */
 
+/* The record's bytes before its inline regions. */
+static uint64_t head_len(const struct ipc_kmsg *kmsg) {
+    return round8(kmsg->size - (uint32_t)sizeof(mach_msg_header_t)) +
+           (uint64_t)kmsg->ndesc * sizeof(struct chan_ool_entry);
+}
+
+/* Whether region d travels inline, the record holding *len bytes so far (then counted in it):
+ * the one rule for the shape and the producer, taken in descriptor order. */
+static bool goes_inline(const struct kmsg_desc *d, uint64_t *len) {
+    if (d->staged || d->size == 0 || d->size > CHAN_OOL_INLINE_MAX || *len + round8(d->size) > CHAN_MAX_BODY)
+        return false;
+    *len += round8(d->size);
+    return true;
+}
+
 bool chan_ool_fits(const struct ipc_kmsg *kmsg, uint32_t *body_len) {
     uint32_t m = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
     if (!(kmsg->bits & MACH_MSGH_BITS_COMPLEX) || kmsg->aux || kmsg->ndesc == 0 || kmsg->ndesc > CHAN_OOL_MAX ||
         m > CHAN_MAX_BODY)
         return false;
-    uint64_t len = round8(m) + (uint64_t)kmsg->ndesc * sizeof(struct chan_ool_entry);
+    uint64_t len = head_len(kmsg);
     for (uint32_t i = 0; i < kmsg->ndesc; i++) {
         const struct kmsg_desc *d = &kmsg->desc[i];
         if (d->type != MACH_MSG_OOL_DESCRIPTOR && d->type != MACH_MSG_OOL_VOLATILE_DESCRIPTOR)
             return false;
-        if (!d->staged && d->size && d->size <= CHAN_OOL_INLINE_MAX && len + round8(d->size) <= CHAN_MAX_BODY)
-            len += round8(d->size);
+        (void)goes_inline(d, &len);
     }
     if (len > CHAN_MAX_BODY)
         return false;
@@ -93,6 +107,7 @@ enum chan_status chan_ool_produce(struct chan *c, struct ipc_kmsg *kmsg, struct 
     memcpy(out_buf, kmsg->data + sizeof(mach_msg_header_t), m);
     struct chan_ool_entry *table = (struct chan_ool_entry *)(void *)(out_buf + round8(m));
     uint8_t *inline_at = out_buf + round8(m) + n * sizeof *table;
+    uint64_t len = head_len(kmsg);
     uint64_t arena_head = c->end.arena_head;
     int fds[CHAN_OOL_FDS];
     bool own[CHAN_OOL_FDS]; /* a descriptor we made (closed here), else the stage's */
@@ -118,7 +133,7 @@ enum chan_status chan_ool_produce(struct chan *c, struct ipc_kmsg *kmsg, struct 
             e->how = CHAN_OOL_SPILL;
             continue;
         }
-        if (d->size <= CHAN_OOL_INLINE_MAX && (size_t)(inline_at - out_buf) + round8(d->size) <= body_len) {
+        if (goes_inline(d, &len)) {
             memcpy(inline_at, d->addr, d->size);
             memset(inline_at + d->size, 0, round8(d->size) - d->size);
             inline_at += round8(d->size);
