@@ -1,4 +1,4 @@
-# Out-of-line memory on direct channels (docs/machd.md 9.4): each test runs on the direct path and
+# Out-of-line memory on direct channels (docs/machd.md 9.5): each test runs on the direct path and
 # again through the relay (MACHD_DIRECT=0), see openmig_add_cross_process_test.
 if(TARGET machd AND TARGET mach_static)
   add_executable(machd_chan_ool_peer e2e/machd_chan_ool_peer.c)

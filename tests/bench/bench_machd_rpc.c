@@ -226,7 +226,7 @@ static kern_return_t hand_null(mach_port_t svc) {
 static char *payload;
 
 /* Moved rows: each call gives a region away, so each needs a new one: vm_allocate'd (a memfd,
- * docs/machd.md 9.4) and written in full, made before the timed loop (prepare_moves) so that
+ * docs/machd.md 9.5) and written in full, made before the timed loop (prepare_moves) so that
  * the loop times the RPC, not making the data. */
 #define MOVE_POOL 16
 static char *move_pool[MOVE_POOL];

@@ -1,5 +1,5 @@
 /* A libmach task for the out-of-line memory tests of direct channels (machd_chan_ool_test.c,
- * docs/machd.md 9.4): regions of every size class (inline, arena, memfd; copied and moved)
+ * docs/machd.md 9.5): regions of every size class (inline, arena, memfd; copied and moved)
  * travel between two processes and arrive intact, in order, owned by the receiver; the same run
  * through the relay (MACHD_DIRECT=0) is the reference. Prints "ready" once set up; exits 0 when
  * every check passed, else the number of the step that failed (stderr says why).

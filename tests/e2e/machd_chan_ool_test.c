@@ -1,4 +1,4 @@
-/* Out-of-line memory on direct channels (docs/machd.md 9.4), between two libmach processes:
+/* Out-of-line memory on direct channels (docs/machd.md 9.5), between two libmach processes:
  * every size class (inline, arena, memfd), copied and moved, many in flight, a sender killed
  * mid-stream. CTest runs each test on direct channels and again through the relay
  * (MACHD_DIRECT=0, the reference); the peers (machd_chan_ool_peer) check every byte, the order,

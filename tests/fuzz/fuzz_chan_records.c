@@ -21,7 +21,7 @@
  *     record with a body) drops the channel once the consumer reaches it;
  *   - each token issued yields exactly one message on the reply port: the peer's reply, the
  *     send-once notification of a DROP_ONCE, or the notification when the channel drops;
- *   - records with out-of-line memory (CHAN_MSG_OOL, docs/machd.md 9.4: fuzzed descriptor
+ *   - records with out-of-line memory (CHAN_MSG_OOL, docs/machd.md 9.5: fuzzed descriptor
  *     counts and types, table entries, inline bytes, arena regions, and memfds on the LINK
  *     socket that are sealed or not, of the right size or not, too many, too few, out of order,
  *     or not memfds at all) deliver only well-formed messages whose regions are readable, or
@@ -228,7 +228,7 @@ static void check_received(struct world *w, int pi, const mach_msg_header_t *h, 
     } else {
         CHECK(local == MACH_MSG_TYPE_PORT_SEND);
     }
-    if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) { /* out-of-line memory only (9.4) */
+    if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) { /* out-of-line memory only (9.5) */
         const mach_msg_body_t *body = (const mach_msg_body_t *)(h + 1);
         CHECK(h->msgh_size >= sizeof *h + sizeof *body);
         CHECK(body->msgh_descriptor_count >= 1 && body->msgh_descriptor_count <= CHAN_OOL_MAX);

@@ -36,7 +36,7 @@ void vm_cache_evict_range(uintptr_t start, uintptr_t end);
 /* Large regions of vm_allocate (VM_FLAGS_ANYWHERE, at least VM_MEMFD_MIN bytes) are a shared
  * mapping of a memfd the task keeps open (at most VM_MEMFD_MAX of them; past that, anonymous),
  * so that a move to another process can hand the pages over instead of copying them
- * (docs/machd.md 9.4). A fork child gets a private copy of each (made in the child at fork). */
+ * (docs/machd.md 9.5). A fork child gets a private copy of each (made in the child at fork). */
 #define VM_MEMFD_MIN ((size_t)2 << 20)
 #define VM_MEMFD_MAX 256
 #define VM_FILE_REGIONS_MAX 1024 /* table size: movable memfds and noted file regions */

@@ -369,7 +369,7 @@ static uint64_t now_ms(void) {
 }
 
 /* Whether c's peer hung up (its end of the socketpair closed), even with datagrams of memfds
- * still queued for us (9.4). */
+ * still queued for us (9.5). */
 static bool peer_gone(struct chan *c) {
     struct pollfd p = {.fd = c->link, .events = POLLRDHUP};
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));

@@ -1,4 +1,4 @@
-/* Direct channels, out-of-line memory by size (docs/machd.md 9.4): a message whose descriptors
+/* Direct channels, out-of-line memory by size (docs/machd.md 9.5): a message whose descriptors
  * are all out-of-line memory (no port rights) travels in its ring record. Each region goes by
  * size: small ones inline in the record (copied), middle ones through the producer's
  * pre-faulted arena (copied in by the producer, copied out by the consumer into memory of its
@@ -24,7 +24,7 @@
 #define DESC_OOL_SIZE ((uint32_t)sizeof(mach_msg_ool_descriptor_t))
 #define ALL_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-/* Regions up to this size travel inline in the record while it has room (measured: 9.4). */
+/* Regions up to this size travel inline in the record while it has room (measured: 9.5). */
 #define CHAN_OOL_INLINE_MAX (16u * 1024u)
 /* Descriptors one record's datagram may carry. */
 #define CHAN_OOL_FDS MACHD_MAX_FDS_PER_PACKET
@@ -71,7 +71,7 @@ bool chan_ool_fits(const struct ipc_kmsg *kmsg, uint32_t *body_len) {
 /* One record's body, built here (the IPC lock serialises producers). */
 static uint8_t out_buf[CHAN_MAX_BODY];
 
-/* The memfd of a moved region that vm_allocate backed with one (docs/machd.md 9.4): our shared
+/* The memfd of a moved region that vm_allocate backed with one (docs/machd.md 9.5): our shared
  * mapping becomes a private one of the same file (no copy: the pages stay shared until written),
  * so the memfd can be sealed; the region stays readable for a fallback. -1: not such a region,
  * or the seal failed (another writable shared mapping, EBUSY: the caller copies). */

@@ -241,7 +241,7 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
             return -1;
         kmsg->id = rec->msgh_id;
     } else {
-        if (rec->flags & CHAN_MSG_OOL) { /* with out-of-line memory (9.4) */
+        if (rec->flags & CHAN_MSG_OOL) { /* with out-of-line memory (9.5) */
             int rc = chan_ool_take(c, rec, body_buf, &kmsg);
             if (rc)
                 return rc;

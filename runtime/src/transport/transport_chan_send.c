@@ -61,7 +61,7 @@ static bool reply_fits(const struct ipc_kmsg *kmsg) {
            (kmsg->local_type == MACH_MSG_TYPE_PORT_SEND_ONCE && !reply->transport && reply->active);
 }
 
-/* Whether kmsg travels whole in a record: plain, or with out-of-line memory (9.4); *body_len
+/* Whether kmsg travels whole in a record: plain, or with out-of-line memory (9.5); *body_len
  * the record body's bytes (0 when it goes as a ticket). */
 static bool record_shape(const struct ipc_kmsg *kmsg, bool *ool, uint32_t *body_len) {
     *ool = false;

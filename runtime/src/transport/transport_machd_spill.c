@@ -134,7 +134,7 @@ struct spill_stage {
 
 static bool stage_wants(uint64_t ool_total, mach_msg_size_t send_size) {
     /* With direct channels, regions up to the arena's size are copied once into the channel's
-     * arena (docs/machd.md 9.4): a memfd of fresh pages costs more than the arena's two copies
+     * arena (docs/machd.md 9.5): a memfd of fresh pages costs more than the arena's two copies
      * (~600 against ~40 us per MiB here); a message of that size that is relayed instead (the
      * first to a port, or no route) is copied in by the core and written under the lock. */
     if (chan_enabled() && ool_total <= CHAN_ARENA_MAX_REGION && !spill_min_override())

@@ -22,7 +22,7 @@ int spill_write(const struct machd_payload *p);
 
 /* A new memfd of exactly size bytes rounded up to pages holding a copy of the size bytes at
  * src, sealed with every seal (F_SEAL_SEAL too): a region that travels alone (docs/machd.md
- * 9.4). Returns the descriptor (close-on-exec), or -1. */
+ * 9.5). Returns the descriptor (close-on-exec), or -1. */
 int spill_sealed_copy(const void *src, uint32_t size);
 
 /* Staging (ool_stage_internal.h): the OOL regions of a message to another process are written
@@ -35,7 +35,7 @@ extern const struct ool_stage_ops spill_stage_ops;
  * not the staged ones). The stage is consumed either way. */
 int spill_seal_stage(void *stage, const struct machd_payload *p);
 
-/* A direct channel takes the memfd of a staged message itself (docs/machd.md 9.4): checks that
+/* A direct channel takes the memfd of a staged message itself (docs/machd.md 9.5): checks that
  * the stage holds a body of body_len bytes and the n regions of these sizes, seals it with every
  * seal (the body stays holes: it travels in the ring) and returns its descriptor, which the
  * stage keeps owning (closed when the stage is dropped); -1 when it does not match or cannot

@@ -31,7 +31,7 @@
 #define CHAN_RECORD_ALIGN 8u
 #define CHAN_RECORD_HEADER 32u                       /* sizeof(struct chan_record) */
 #define CHAN_MAX_BODY (64u * 1024u)                  /* body bytes one record may carry */
-/* Out-of-line memory arena per direction (docs/machd.md 9.4): the producer copies a region into
+/* Out-of-line memory arena per direction (docs/machd.md 9.5): the producer copies a region into
  * it, the consumer copies it out into memory of its own and gives the bytes back by moving its
  * arena tail when it consumes the record. Regions are placed in order, never straddle the end,
  * start at multiples of CHAN_ARENA_ALIGN; one region holds at most CHAN_ARENA_MAX_REGION. */
@@ -57,7 +57,7 @@ enum chan_record_kind {
                                    its place in order (body_len 0, reply 0) */
 #define CHAN_MSG_OOL 0x4u     /* the message carries out-of-line memory (and no port rights): the
                                    body is the message body (`ticket` bytes: its length) followed
-                                   by a table saying where each region is (docs/machd.md 9.4);
+                                   by a table saying where each region is (docs/machd.md 9.5);
                                    never with TICKET */
 #define CHAN_MSG_FLAGS (CHAN_MSG_DEST_ONCE | CHAN_MSG_TICKET | CHAN_MSG_OOL)
 
