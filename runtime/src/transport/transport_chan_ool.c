@@ -215,17 +215,6 @@ static void *map_region(int fd, uint64_t offset, uint32_t size) {
     return r;
 }
 
-/* A copy of size bytes at src (the ring or the arena, which the peer may be rewriting: what we
- * copied is what the receiver gets) in a region of our own. */
-static void *copy_region(const uint8_t *src, uint32_t size) {
-    uint8_t *r = vm_region_alloc(size, false);
-    if (!r)
-        return NULL;
-    memcpy(r, src, size);
-    memset(r + size, 0, vm_round(size) - size);
-    return r;
-}
-
 /* Whether fd is a memfd of exactly size bytes with every seal (so nobody can change or resize
  * it, nor unseal it). */
 static bool sealed_memfd(int fd, uint64_t size) {
@@ -340,12 +329,12 @@ int chan_ool_take(struct chan *c, const struct chan_record *rec, const uint8_t *
         void *r = NULL;
         switch (e->how) {
         case CHAN_OOL_INLINE:
-            r = copy_region(inline_at, e->size);
+            r = spill_copy_region(inline_at, e->size); /* ours: what we copied is what the receiver gets */
             inline_at += round8(e->size);
             break;
         case CHAN_OOL_ARENA: {
             const uint8_t *src = chan_arena_region(&c->end, &cursor, e->size);
-            r = src ? copy_region(src, e->size) : NULL;
+            r = src ? spill_copy_region(src, e->size) : NULL; /* the peer may rewrite the arena: copied once */
             break;
         }
         case CHAN_OOL_FD:

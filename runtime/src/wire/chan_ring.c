@@ -188,8 +188,8 @@ static bool record_ok(const struct chan_record *r, uint32_t to_end, uint64_t ava
         return r->len == CHAN_RECORD_HEADER && r->flags == 0 && r->body_len == 0;
     case CHAN_REC_MSG:
         return (r->flags & ~CHAN_MSG_FLAGS) == 0 &&
-               (r->flags & (CHAN_MSG_TICKET | CHAN_MSG_OOL)) != (CHAN_MSG_TICKET | CHAN_MSG_OOL) && r->body_len <= CHAN_MAX_BODY && r->body_len <= cap &&
-               r->len == record_len(r->body_len);
+               (r->flags & (CHAN_MSG_TICKET | CHAN_MSG_OOL)) != (CHAN_MSG_TICKET | CHAN_MSG_OOL) &&
+               r->body_len <= CHAN_MAX_BODY && r->body_len <= cap && r->len == record_len(r->body_len);
     default:
         return false;
     }
