@@ -248,7 +248,9 @@ static bool check_record(const struct chan_record *rec, const uint8_t *body, uin
         switch (e->how) {
         case CHAN_OOL_NONE:
             break;
-        case CHAN_OOL_INLINE:
+        case CHAN_OOL_INLINE: /* (a size near 2^32 would round to 0: fuzz_chan_records found it) */
+            if (e->size > CHAN_OOL_INLINE_MAX)
+                return false;
             inline_bytes += round8(e->size);
             break;
         case CHAN_OOL_ARENA:
