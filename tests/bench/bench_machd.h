@@ -87,6 +87,9 @@ enum rpc_kind {
     RPC_MIG_1M,         /* array_1m: 1 MiB inline */
     RPC_MIG_OOL_1M,     /* array_ool: 1 MiB out of line */
     RPC_MIG_OOL_64M,    /* array_ool: 64 MiB out of line */
+    RPC_MIG_OOL_1M_READ,       /* array_ool_read: 1 MiB, the server reads every byte */
+    RPC_MIG_OOL_64M_MOVE,      /* array_ool_move: 64 MiB moved (vm_allocate'd, deallocate) */
+    RPC_MIG_OOL_64M_MOVE_READ, /* array_ool_move_read: the same, the server reads every byte */
 };
 /* `clients` client processes at once, each doing n RPCs of `kind` to one server process; on
  * direct channels (docs/machd.md 9) or, with `relay`, every message through machd

@@ -77,6 +77,35 @@ kern_return_t do_array_ool(mach_port_t server, blob_t data, mach_msg_type_number
     return KERN_SUCCESS;
 }
 
+/* Reads every byte of the region (8 at a time), as the raw stream base's recv writes every byte
+ * into its buffer: the OOL rows "server reads it" cost what using the data costs. */
+static volatile uint64_t read_sum;
+static void read_all(const char *data, size_t n) {
+    uint64_t sum = 0, w;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, data + i, 8);
+        sum += w;
+    }
+    read_sum += sum;
+}
+
+kern_return_t do_array_ool_read(mach_port_t server, blob_t data, mach_msg_type_number_t dataCnt) {
+    (void)server;
+    read_all(data, dataCnt);
+    return KERN_SUCCESS;
+}
+
+kern_return_t do_array_ool_move(mach_port_t server, blob_t data, mach_msg_type_number_t dataCnt) {
+    (void)server, (void)data, (void)dataCnt;
+    return KERN_SUCCESS;
+}
+
+kern_return_t do_array_ool_move_read(mach_port_t server, blob_t data, mach_msg_type_number_t dataCnt) {
+    (void)server;
+    read_all(data, dataCnt);
+    return KERN_SUCCESS;
+}
+
 kern_return_t do_report(mach_port_t server) {
     (void)server;
     shared->server_now = snapshot_self();
@@ -196,6 +225,32 @@ static kern_return_t hand_null(mach_port_t svc) {
 
 static char *payload;
 
+/* Moved rows: each call gives a region away, so each needs a new one: vm_allocate'd (a memfd,
+ * docs/machd.md 9.5) and written in full, made before the timed loop (prepare_moves) so that
+ * the loop times the RPC, not making the data. */
+#define MOVE_POOL 16
+static char *move_pool[MOVE_POOL];
+static int move_pool_n;
+
+static char *new_moved_region(void) {
+    vm_address_t a = 0;
+    if (vm_allocate(mach_task_self(), &a, 64 * MIB, VM_FLAGS_ANYWHERE) != KERN_SUCCESS)
+        _exit(20);
+    memset((void *)a, 'm', 64 * MIB);
+    return (char *)a;
+}
+
+static char *moved_region(void) { return move_pool_n ? move_pool[--move_pool_n] : new_moved_region(); }
+
+static void prepare_moves(enum rpc_kind kind, long n) {
+    if (kind != RPC_MIG_OOL_64M_MOVE && kind != RPC_MIG_OOL_64M_MOVE_READ)
+        return;
+    if (n > MOVE_POOL)
+        _exit(21);
+    while (move_pool_n < n)
+        move_pool[move_pool_n++] = new_moved_region();
+}
+
 static kern_return_t call(enum rpc_kind kind, mach_port_t svc) {
     switch (kind) {
     case RPC_RELAY_PROTOCOL:
@@ -211,6 +266,12 @@ static kern_return_t call(enum rpc_kind kind, mach_port_t svc) {
         return array_1m(svc, payload, (mach_msg_type_number_t)MIB);
     case RPC_MIG_OOL_1M:
         return array_ool(svc, payload, (mach_msg_type_number_t)MIB);
+    case RPC_MIG_OOL_1M_READ:
+        return array_ool_read(svc, payload, (mach_msg_type_number_t)MIB);
+    case RPC_MIG_OOL_64M_MOVE:
+        return array_ool_move(svc, moved_region(), (mach_msg_type_number_t)(64 * MIB));
+    case RPC_MIG_OOL_64M_MOVE_READ:
+        return array_ool_move_read(svc, moved_region(), (mach_msg_type_number_t)(64 * MIB));
     default:
         return array_ool(svc, payload, (mach_msg_type_number_t)(64 * MIB));
     }
@@ -301,6 +362,7 @@ static _Noreturn void client_main(enum rpc_kind kind, long n, int me, int client
     for (long i = 0; i < n / 10; i++)
         if (call(kind, svc) != KERN_SUCCESS)
             _exit(17);
+    prepare_moves(kind, n);
     struct costs_before b = {0};
     if (clients == 1)
         b = costs_start(kind, svc);

@@ -707,8 +707,9 @@ static int stagefail(const char *name) {
         return 5;
     }
     /* 3. Memory that is not mapped: never staged, refused by the core's copy-in. */
-    void *hole = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    munmap(hole, size);
+    /* Above the 47-bit user address space: no later mmap of the copy-in can land there (a range
+     * unmapped here could be reused at once by the region the copy-in maps). */
+    void *hole = (void *)(uintptr_t)0x800000000000ull;
     mr = send_ool_then_port(svc, hole, size, MACH_PORT_NULL);
     if (mr != MACH_SEND_INVALID_MEMORY) {
         fprintf(stderr, "machd_ool_peer: stagefail: unmapped region %#x\n", mr);

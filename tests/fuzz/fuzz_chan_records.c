@@ -21,6 +21,11 @@
  *     record with a body) drops the channel once the consumer reaches it;
  *   - each token issued yields exactly one message on the reply port: the peer's reply, the
  *     send-once notification of a DROP_ONCE, or the notification when the channel drops;
+ *   - records with out-of-line memory (CHAN_MSG_OOL, docs/machd.md 9.5: fuzzed descriptor
+ *     counts and types, table entries, inline bytes, arena regions, and memfds on the LINK
+ *     socket that are sealed or not, of the right size or not, too many, too few, out of order,
+ *     or not memfds at all) deliver only well-formed messages whose regions are readable, or
+ *     drop the channel; no region, mapping or descriptor is left once the channel is gone;
  *   - the local ports still work afterwards (a local send/receive round trip);
  *   - the core's live ports, entries and messages are back at the baseline once the channel is
  *     dropped and the ports destroyed (every input leaves the process as it found it). */
@@ -44,6 +49,8 @@
 #include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
 #include "wire/chan_ring.h"
+#include "wire/machd_spill.h"
+#include "../support/fd_count.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define OFF_GRANTED 4096u
 #define OFF_ACTIVE 8192u
 #define OFF_DATA 12288u
+#define OFF_ARENA_TAIL (OFF_CONS + 16u) /* the consumer's arena tail (u64) */
+#define OFF_ARENA (OFF_DATA + CHAN_RING_BYTES)
 
 #define CHECK(cond)                                                                               \
     do {                                                                                          \
@@ -105,6 +114,7 @@ struct world {
     uint32_t max_token;          /* highest token value issued */
     uint32_t tickets_sent;       /* tickets "machd" delivered so far, numbered from 1 */
     uint32_t ticket_records;     /* ticket records the peer wrote */
+    uint64_t fd_seq;             /* LINK datagrams of memfds the peer sent */
     bool raw;                    /* the peer scribbled: no prediction of what the ring holds */
     bool hostile;                /* a record that can only be hostile was published */
     bool hostile_token;          /* one naming a token past every token issued (a token issued
@@ -218,7 +228,24 @@ static void check_received(struct world *w, int pi, const mach_msg_header_t *h, 
     } else {
         CHECK(local == MACH_MSG_TYPE_PORT_SEND);
     }
-    CHECK(!(h->msgh_bits & MACH_MSGH_BITS_COMPLEX));
+    if (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) { /* out-of-line memory only (9.5) */
+        const mach_msg_body_t *body = (const mach_msg_body_t *)(h + 1);
+        CHECK(h->msgh_size >= sizeof *h + sizeof *body);
+        CHECK(body->msgh_descriptor_count >= 1 && body->msgh_descriptor_count <= CHAN_OOL_MAX);
+        CHECK(sizeof *h + sizeof *body + body->msgh_descriptor_count * sizeof(mach_msg_ool_descriptor_t) <=
+              h->msgh_size);
+        mach_msg_ool_descriptor_t *d = (mach_msg_ool_descriptor_t *)(void *)(body + 1);
+        for (uint32_t i = 0; i < body->msgh_descriptor_count; i++) {
+            CHECK(d[i].type == MACH_MSG_OOL_DESCRIPTOR || d[i].type == MACH_MSG_OOL_VOLATILE_DESCRIPTOR);
+            CHECK((d[i].size == 0) == (d[i].address == NULL));
+            if (d[i].size) { /* the receiver's own memory: readable and writable */
+                volatile uint8_t *p = d[i].address;
+                p[0] = (uint8_t)(p[0] + 1);
+                p[d[i].size - 1] = (uint8_t)(p[d[i].size - 1] + 1);
+                CHECK(vm_deallocate(mach_task_self(), (vm_address_t)d[i].address, d[i].size) == KERN_SUCCESS);
+            }
+        }
+    }
     if (h->msgh_remote_port == MACH_PORT_NULL) {
         CHECK(remote == 0);
         return;
@@ -326,6 +353,108 @@ static void produce(struct world *w, struct reader *r) {
     }
 }
 
+/* Region sizes an OOL record names: around every threshold (inline, arena, pages). */
+static const uint32_t ool_sizes[12] = {0, 1, 7, 100, 4096, 16384, 16385, 70000, CHAN_ARENA_MAX_REGION,
+                                       CHAN_ARENA_MAX_REGION + 1, 3u << 20, 0xffffffffu};
+
+/* A descriptor for an OOL record's datagram: a sealed memfd of size bytes, or (kind) one that is
+ * not sealed, of the wrong size, or not a memfd. */
+static int ool_fd(uint8_t kind, uint64_t size) {
+    if (kind % 8u == 7u) {
+        int p[2];
+        CHECK(pipe2(p, O_CLOEXEC) == 0);
+        close(p[1]);
+        return p[0];
+    }
+    int fd = memfd_create("cf-ool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    CHECK(fd >= 0);
+    uint64_t len = kind % 8u == 5u ? size + 4096u : kind % 8u == 6u && size >= 4096u ? size - 4096u : size;
+    if (ftruncate(fd, (off_t)(len > (64u << 20) ? (64u << 20) : len)) == 0 && len >= 2)
+        (void)pwrite(fd, "ab", 2, 0);
+    if (kind % 8u != 4u)
+        (void)fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | (kind % 8u == 3u ? 0 : F_SEAL_SEAL));
+    return fd;
+}
+
+static uint32_t round8(uint32_t n) { return (n + 7u) & ~7u; }
+
+/* The peer publishes a record with out-of-line memory: descriptors, table, inline bytes, arena
+ * regions and a datagram of memfds on the LINK socket, each plausible or fuzzed. */
+static void produce_ool(struct world *w, struct reader *r) {
+    uint8_t k = rd8(r);
+    uint32_t n = (k & 0x80) ? rd8(r) : 1u + k % 4u;
+    uint32_t nd = n > CHAN_OOL_MAX ? CHAN_OOL_MAX : n;
+    uint32_t m = (uint32_t)sizeof(mach_msg_body_t) + nd * (uint32_t)sizeof(mach_msg_ool_descriptor_t) + 8u;
+    if (k & 0x40) /* any length that leaves room for the table */
+        m = rd16(r) % (CHAN_MAX_BODY - CHAN_OOL_MAX * (uint32_t)sizeof(struct chan_ool_entry) - 8u);
+    memset(body_tmp, 0, sizeof body_tmp);
+    uint32_t count = (k & 0x20) ? rd32(r) : n;
+    memcpy(body_tmp, &count, sizeof count);
+    struct chan_ool_entry entries[CHAN_OOL_MAX];
+    int fds[6];
+    int nfds = 0;
+    uint32_t len = round8(m) + nd * (uint32_t)sizeof(struct chan_ool_entry);
+    uint8_t *inline_at = body_tmp + len;
+    bool spill = (k & 0x10) != 0;
+    for (uint32_t i = 0; i < nd; i++) {
+        uint8_t e = rd8(r);
+        uint32_t size = ool_sizes[e % 12u];
+        uint16_t how = size == 0 ? CHAN_OOL_NONE
+                       : spill ? CHAN_OOL_SPILL
+                       : size <= 16384 ? CHAN_OOL_INLINE
+                       : size <= CHAN_ARENA_MAX_REGION ? CHAN_OOL_ARENA : CHAN_OOL_FD;
+        if (e & 0x80)
+            how = rd8(r) % 6u;
+        entries[i] = (struct chan_ool_entry){.size = size, .how = how, .zero = (e & 0x40) ? 1 : 0};
+        size_t at = sizeof(mach_msg_body_t) + i * sizeof(mach_msg_ool_descriptor_t);
+        if (at + sizeof(mach_msg_ool_descriptor_t) <= m) {
+            mach_msg_ool_descriptor_t d = {.size = (e & 0x20) ? size + 1 : size,
+                                           .type = (e & 0x10) ? rd8(r) % 6u : MACH_MSG_OOL_DESCRIPTOR};
+            memcpy(body_tmp + at, &d, sizeof d);
+        }
+        if (how == CHAN_OOL_INLINE && size <= CHAN_MAX_BODY && len + round8(size) <= CHAN_MAX_BODY) {
+            memset(inline_at, (int)i, size);
+            inline_at += round8(size);
+            len += round8(size);
+        } else if (how == CHAN_OOL_ARENA) {
+            bool broken;
+            uint8_t *slot = chan_arena_reserve(&w->peer, size, &broken);
+            if (slot)
+                memset(slot, (int)i, size);
+        } else if (how == CHAN_OOL_FD && nfds < 5) {
+            fds[nfds++] = ool_fd(rd8(r), ((uint64_t)size + 4095u) & ~(uint64_t)4095u);
+        }
+    }
+    if (spill && nfds < 5) { /* one memfd laid out as a spilled payload */
+        uint64_t offsets[CHAN_OOL_MAX];
+        uint32_t sizes[CHAN_OOL_MAX];
+        for (uint32_t i = 0; i < nd; i++)
+            sizes[i] = entries[i].size;
+        fds[nfds++] = ool_fd(rd8(r), machd_spill_layout_of(m, sizes, nd, offsets));
+    }
+    if (nd)
+        memcpy(body_tmp + round8(m), entries, nd * sizeof *entries);
+    uint8_t dg = rd8(r);
+    if (nfds && dg % 4u != 0) { /* the datagram: as it should be, or with a lie */
+        struct chan_fd_note note = {.seq = dg % 4u == 3u ? rd64(r) : w->fd_seq + 1, .nfds = (uint32_t)nfds};
+        if (dg & 0x80)
+            note.nfds = rd8(r);
+        int extra = (dg & 0x40) && nfds < 6 ? ool_fd(0, 4096) : -1;
+        if (extra >= 0)
+            fds[nfds++] = extra;
+        if (machd_send_with_fds(w->peer_link, &note, sizeof note, fds, nfds > 4 ? 4 : nfds, MSG_DONTWAIT) ==
+            (ssize_t)sizeof note)
+            w->fd_seq++;
+    }
+    machd_close_fds(fds, nfds);
+    struct chan_record rec = {.kind = CHAN_REC_MSG, .flags = CHAN_MSG_OOL, .dest = slot_table[rd8(r) % 8u],
+                              .msgh_id = 9, .ticket = (k & 0x08) ? rd64(r) : m,
+                              .body_len = len > CHAN_MAX_BODY ? CHAN_MAX_BODY : len};
+    bool wake;
+    if (chan_produce(&w->peer, &rec, body_tmp, &wake) == CHAN_OK && (n == 0 || n > CHAN_OOL_MAX))
+        w->hostile = true;
+}
+
 /* The peer writes raw values over one of its words or its record data. */
 static void scribble(struct world *w, struct reader *r) {
     uint8_t *peer_dir = w->peer_map + (size_t)(1u - w->side) * DIR_BYTES; /* its producer side */
@@ -348,13 +477,23 @@ static void scribble(struct world *w, struct reader *r) {
         break;
     }
     case 3:
-        __atomic_store_n((uint32_t *)(void *)(our_dir + OFF_CONS + 8), rd32(r), __ATOMIC_RELEASE);
+        if (which & 0x40) /* its arena tail on our regions */
+            __atomic_store_n((uint64_t *)(void *)(our_dir + OFF_ARENA_TAIL), rd64(r), __ATOMIC_RELEASE);
+        else
+            __atomic_store_n((uint32_t *)(void *)(our_dir + OFF_CONS + 8), rd32(r), __ATOMIC_RELEASE);
         break;
     case 4:
     case 5: {
         uint32_t slot = rd16(r) % CHAN_SLOTS;
         __atomic_store_n((uint32_t *)(void *)(our_dir + (which % 8u == 4 ? OFF_GRANTED : OFF_ACTIVE) + 4 * slot),
                          rd32(r), __ATOMIC_RELEASE);
+        break;
+    }
+    case 6: { /* its arena bytes, anywhere */
+        uint32_t off = rd32(r) % CHAN_ARENA_BYTES;
+        uint8_t n = rd8(r);
+        for (uint8_t i = 0; i < n && off + i < CHAN_ARENA_BYTES; i++)
+            peer_dir[OFF_ARENA + off + i] = rd8(r);
         break;
     }
     default: { /* record data: near the head, or anywhere */
@@ -446,23 +585,30 @@ static void teardown(struct world *w) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static bool warm;
-    if (!warm) { /* the task's space and whatever the core makes on first use: not leaks */
-        warm = true;
+    static bool warm, warming;
+    if (!warm) { /* the task's space and whatever the core makes on first use (the reader's
+                  * epoll set and nudge eventfd with the first channel): not leaks */
+        warm = warming = true;
         mach_port_name_t name = new_port(); /* makes the task's space */
         CHECK(mach_port_destroy(mach_task_self(), name) == KERN_SUCCESS);
         static const uint8_t nothing[1];
         LLVMFuzzerTestOneInput(nothing, sizeof nothing);
+        warming = false;
     }
     struct reader r = {data, size, 0};
     struct openmig_ipc_stats before, after;
     openmig_ipc_stats_get(&before);
+    int fds_before = fd_count();
     struct world w;
     if (!setup(&w, rd8(&r)))
         abort();
     for (int ops = 0; ops < MAX_OPS && more(&r); ops++) {
         uint8_t op = rd8(&r);
-        switch (op % 14u) {
+        switch (op % 16u) {
+        case 14:
+        case 15:
+            produce_ool(&w, &r);
+            break;
         case 0:
         case 1:
         case 2:
@@ -520,6 +666,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     teardown(&w);
     openmig_ipc_stats_get(&after);
+    if ((!warming && fd_count() != fds_before) || after.ool_regions != before.ool_regions) {
+        fprintf(stderr, "fuzz_chan_records: leak: descriptors %d -> %d, OOL regions %llu -> %llu\n", fds_before,
+                fd_count(), (unsigned long long)before.ool_regions, (unsigned long long)after.ool_regions);
+        abort();
+    }
     if (after.ports != before.ports || after.entries != before.entries || after.messages != before.messages) {
         fprintf(stderr, "fuzz_chan_records: leak: ports %llu -> %llu, entries %llu -> %llu, messages %llu -> %llu\n",
                 (unsigned long long)before.ports, (unsigned long long)after.ports,

@@ -18,7 +18,9 @@ kern_return_t vm_allocate(vm_map_t target_task, vm_address_t *address, vm_size_t
   if (len < size) return KERN_NO_SPACE;
   void *addr;
   if (flags & VM_FLAGS_ANYWHERE) {
-    addr = vm_region_alloc(len, true);
+    /* Large regions can then move to another process without a copy (docs/machd.md 9.5). */
+    addr = len >= VM_MEMFD_MIN ? vm_memfd_alloc(len) : NULL;
+    if (!addr) addr = vm_region_alloc(len, true);
     if (!addr) return KERN_NO_SPACE;
   } else {
     if (*address & vm_page_mask) return KERN_INVALID_ARGUMENT;

@@ -92,6 +92,10 @@ void ool_stage_prepare(struct ipc_space *space, const mach_msg_header_t *msg, ma
     return;
   if (!collect_regions(raw, len, ndesc, plan) || plan->n == 0 || !ops->wants(region_bytes(plan), send_size))
     return;
+  /* A moved region vm_allocate backed with a memfd can be handed over whole (docs/machd.md 9.5):
+   * copying it here would lose that. */
+  for (uint32_t i = 0; i < plan->n; i++)
+    if (plan->regions[i].dealloc && vm_memfd_backed(plan->regions[i].addr, plan->regions[i].size)) return;
   const struct ipc_transport_ops *t = destination_transport(space, base.header.msgh_remote_port);
   if (!t || t != __atomic_load_n(&stage_transport, __ATOMIC_ACQUIRE)) return;
   plan->stage = ops->stage(plan->regions, plan->n, send_size);

@@ -39,10 +39,147 @@ static uint64_t owned_bytes;
 static struct vm_span cache[VM_CACHE_SLOTS];
 static size_t cache_bytes;
 
+/* Memfd-backed regions (vm_memfd_alloc: fd >= 0) and noted file regions (fd -1); end 0 when
+ * free. nmemfds counts the entries in use, nmovable those with a descriptor. */
+static struct vm_memfd {
+  uintptr_t start, end;
+  int fd;
+} memfds[VM_FILE_REGIONS_MAX];
+static unsigned nmemfds, nmovable;
+
+/* The memfd entry for exactly [start, end), or NULL. vm_mutex held. */
+static struct vm_memfd *memfd_find(uintptr_t start, uintptr_t end) {
+  for (unsigned i = 0; nmemfds && i < VM_FILE_REGIONS_MAX; i++)
+    if (memfds[i].end && memfds[i].fd >= 0 && memfds[i].start == start && memfds[i].end == end) return &memfds[i];
+  return NULL;
+}
+
+/* Forgets every memfd entry overlapping [start, end) (released or cut: the mapping alone keeps
+ * the pages; it is no longer movable); returns whether one did. vm_mutex held. */
+static bool memfd_forget_range(uintptr_t start, uintptr_t end) {
+  bool any = false;
+  for (unsigned i = 0; nmemfds && i < VM_FILE_REGIONS_MAX; i++) {
+    if (memfds[i].end && memfds[i].start < end && memfds[i].end > start) {
+      if (memfds[i].fd >= 0) {
+        close(memfds[i].fd);
+        nmovable--;
+      }
+      memfds[i] = (struct vm_memfd){0, 0, -1};
+      nmemfds--;
+      any = true;
+    }
+  }
+  return any;
+}
+
+/* A free entry, or NULL. vm_mutex held. */
+static struct vm_memfd *memfd_free_entry(void) {
+  for (unsigned i = 0; nmemfds < VM_FILE_REGIONS_MAX && i < VM_FILE_REGIONS_MAX; i++)
+    if (!memfds[i].end) return &memfds[i];
+  return NULL;
+}
+
+void vm_file_region_note(void *addr, size_t size) {
+  pthread_mutex_lock(&vm_mutex);
+  struct vm_memfd *m = memfd_free_entry();
+  if (m && size) {
+    *m = (struct vm_memfd){(uintptr_t)addr, (uintptr_t)addr + vm_round(size), -1};
+    nmemfds++;
+  }
+  pthread_mutex_unlock(&vm_mutex);
+}
+
+/* A fork child: each memfd-backed region becomes a private copy (the parent's writes must not
+ * show through, as with vm_allocate's anonymous memory). */
+static void memfd_fork_child(void) {
+  for (unsigned i = 0; nmemfds && i < VM_FILE_REGIONS_MAX; i++) {
+    if (!memfds[i].end || memfds[i].fd < 0) continue;
+    size_t len = memfds[i].end - memfds[i].start;
+    void *copy = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy != MAP_FAILED) {
+      memcpy(copy, (void *)memfds[i].start, len);
+      if (mremap(copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)memfds[i].start) == MAP_FAILED)
+        munmap(copy, len);
+    }
+    close(memfds[i].fd);
+    memfds[i] = (struct vm_memfd){0, 0, -1};
+    nmemfds--;
+  }
+  nmovable = 0;
+}
+
+static void vm_memfd_atfork(void) { pthread_atfork(NULL, NULL, memfd_fork_child); }
+
+void *vm_memfd_alloc(size_t len) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, vm_memfd_atfork);
+  len = vm_round(len);
+  pthread_mutex_lock(&vm_mutex);
+  bool room = nmovable < VM_MEMFD_MAX && memfd_free_entry();
+  pthread_mutex_unlock(&vm_mutex);
+  if (!room) return NULL;
+  int fd = memfd_create("openmig-vm", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  void *addr = MAP_FAILED;
+  if (fd >= 0 && ftruncate(fd, (off_t)len) == 0)
+    addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) {
+    if (fd >= 0) close(fd);
+    return NULL;
+  }
+  pthread_mutex_lock(&vm_mutex);
+  struct vm_memfd *m = nmovable < VM_MEMFD_MAX ? memfd_free_entry() : NULL;
+  if (m) {
+    *m = (struct vm_memfd){(uintptr_t)addr, (uintptr_t)addr + len, fd};
+    nmemfds++;
+    nmovable++;
+  }
+  pthread_mutex_unlock(&vm_mutex);
+  if (!m) { /* taken meanwhile: anonymous instead */
+    munmap(addr, len);
+    close(fd);
+    return NULL;
+  }
+  return addr;
+}
+
+int vm_memfd_take(void *addr, size_t size) {
+  pthread_mutex_lock(&vm_mutex);
+  struct vm_memfd *m = memfd_find((uintptr_t)addr, (uintptr_t)addr + vm_round(size));
+  int fd = -1;
+  if (m) {
+    fd = m->fd;
+    *m = (struct vm_memfd){0, 0, -1};
+    nmemfds--;
+    nmovable--;
+  }
+  pthread_mutex_unlock(&vm_mutex);
+  return fd;
+}
+
+bool vm_memfd_backed(const void *addr, size_t size) {
+  pthread_mutex_lock(&vm_mutex);
+  bool found = memfd_find((uintptr_t)addr, (uintptr_t)addr + vm_round(size)) != NULL;
+  pthread_mutex_unlock(&vm_mutex);
+  return found;
+}
+
+unsigned vm_memfd_count(void) {
+  pthread_mutex_lock(&vm_mutex);
+  unsigned n = nmovable;
+  pthread_mutex_unlock(&vm_mutex);
+  return n;
+}
+
 size_t vm_round(size_t size) { return (size + vm_page_mask) & ~(size_t)vm_page_mask; }
 
 void *vm_region_alloc(size_t size, bool zero) {
+  bool fresh;
+  return vm_region_alloc_fresh(size, zero, &fresh);
+}
+
+void *vm_region_alloc_fresh(size_t size, bool zero, bool *fresh) {
   size_t len = vm_round(size);
+  *fresh = false;
   if (len == 0 || len < size) return NULL;
   pthread_mutex_lock(&vm_mutex);
   for (int i = 0; i < VM_CACHE_SLOTS; i++) {
@@ -57,6 +194,7 @@ void *vm_region_alloc(size_t size, bool zero) {
   }
   pthread_mutex_unlock(&vm_mutex);
   void *addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *fresh = addr != MAP_FAILED;
   return addr == MAP_FAILED ? NULL : addr;
 }
 
@@ -64,7 +202,9 @@ void vm_region_free(void *addr, size_t size) {
   size_t len = vm_round(size);
   if (!addr || len == 0) return;
   pthread_mutex_lock(&vm_mutex);
-  if (len <= VM_CACHE_MAX_REGION && cache_bytes + len <= VM_CACHE_MAX_TOTAL) {
+  /* A memfd-backed piece is never cached (a cached region must be private memory). */
+  bool shared = memfd_forget_range((uintptr_t)addr, (uintptr_t)addr + len);
+  if (!shared && len <= VM_CACHE_MAX_REGION && cache_bytes + len <= VM_CACHE_MAX_TOTAL) {
     for (int i = 0; i < VM_CACHE_SLOTS; i++) {
       if (!cache[i].start) {
         cache[i].start = (uintptr_t)addr;

@@ -15,6 +15,9 @@ size_t vm_round(size_t size);
 /* A page-rounded region not (yet) owned by the task (not in the registry). zero: zero-filled;
  * otherwise only the caller's bytes are defined. NULL when out of memory. */
 void *vm_region_alloc(size_t size, bool zero);
+/* vm_region_alloc, and *fresh says whether the region is newly mapped (its pages not faulted
+ * in yet) rather than a pre-faulted one from the cache. */
+void *vm_region_alloc_fresh(size_t size, bool zero, bool *fresh);
 /* Returns a region that is not in the registry (to the cache or the system). */
 void vm_region_free(void *addr, size_t size);
 /* The task takes ownership of a region (vm_deallocate can release it). */
@@ -30,6 +33,27 @@ void vm_release_range(void *addr, size_t size);
 /* Unmaps cached regions overlapping [start, end): after vm_deallocate the range must look free
  * to a VM_FLAGS_FIXED allocation, as on Darwin. */
 void vm_cache_evict_range(uintptr_t start, uintptr_t end);
+/* Large regions of vm_allocate (VM_FLAGS_ANYWHERE, at least VM_MEMFD_MIN bytes) are a shared
+ * mapping of a memfd the task keeps open (at most VM_MEMFD_MAX of them; past that, anonymous),
+ * so that a move to another process can hand the pages over instead of copying them
+ * (docs/machd.md 9.5). A fork child gets a private copy of each (made in the child at fork). */
+#define VM_MEMFD_MIN ((size_t)2 << 20)
+#define VM_MEMFD_MAX 256
+#define VM_FILE_REGIONS_MAX 1024 /* table size: movable memfds and noted file regions */
+/* A zero-filled memfd-backed region of len bytes (page-rounded), not registered; NULL when none
+ * can be made (the caller falls back to vm_region_alloc). */
+void *vm_memfd_alloc(size_t len);
+/* If [addr, addr + size) rounded to pages is exactly one memfd-backed region: forgets it and
+ * returns its descriptor (the caller owns it; the mapping stays), else -1. */
+int vm_memfd_take(void *addr, size_t size);
+/* Whether [addr, addr + size) rounded to pages is exactly one memfd-backed region. */
+bool vm_memfd_backed(const void *addr, size_t size);
+/* Memfd-backed regions the task holds and can move (tests count them). */
+unsigned vm_memfd_count(void);
+/* A region that maps a file (a received memfd): never kept in the cache of free regions, so
+ * that the file goes once the task deallocates it. Noted while the table has room. */
+void vm_file_region_note(void *addr, size_t size);
+
 /* Registry counters for openmig_ipc_stats_get. */
 void vm_stats(uint64_t *regions, uint64_t *bytes);
 

@@ -1,6 +1,7 @@
 # transport: how a process reaches other processes (the machd client).
 set(LIBMACH_TRANSPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan.c
+  ${CMAKE_CURRENT_LIST_DIR}/transport_chan_ool.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan_recv.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan_send.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_machd.c

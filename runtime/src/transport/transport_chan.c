@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -49,6 +50,8 @@ void chan_stats_get(struct chan_stats *out) {
     out->doorbells = __atomic_load_n(&chan_stats.doorbells, __ATOMIC_RELAXED);
     out->credit_waits = __atomic_load_n(&chan_stats.credit_waits, __ATOMIC_RELAXED);
     out->credit_wakes = __atomic_load_n(&chan_stats.credit_wakes, __ATOMIC_RELAXED);
+    out->ool_records = __atomic_load_n(&chan_stats.ool_records, __ATOMIC_RELAXED);
+    out->ool_move_fallbacks = __atomic_load_n(&chan_stats.ool_move_fallbacks, __ATOMIC_RELAXED);
 }
 
 bool chan_enabled(void) {
@@ -365,11 +368,11 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Whether c's peer hung up: its end of the socketpair reads EOF. */
+/* Whether c's peer hung up (its end of the socketpair closed), even with datagrams of memfds
+ * still queued for us (9.5). */
 static bool peer_gone(struct chan *c) {
-    char b;
-    ssize_t n = recv(c->link, &b, 1, MSG_DONTWAIT | MSG_PEEK);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    struct pollfd p = {.fd = c->link, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
 }
 
 void chan_poll_all(void) {

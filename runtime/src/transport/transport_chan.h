@@ -7,7 +7,8 @@
  *   transport_chan_recv.c  the consumer: ring records -> local messages (routes, send-once tokens,
  *                          tickets), credits granted per route
  *   transport_chan_send.c  the producer: asking machd for a route, a message for a routed proxy
- *                          or for a peer's send-once token -> a ring record (or a ticket) */
+ *                          or for a peer's send-once token -> a ring record (or a ticket)
+ *   transport_chan_ool.c   out-of-line memory in a record: inline, arena or sealed memfds */
 #ifndef OPENMIG_TRANSPORT_CHAN_H
 #define OPENMIG_TRANSPORT_CHAN_H
 
@@ -69,6 +70,7 @@ struct chan {
     struct handle_map proxies;    /* peer's tokens we hold: token -> proxy (a reference) */
     /* Sender side. */
     uint32_t next_ticket;         /* tickets sent so far */
+    uint64_t fd_seq_out, fd_seq_in; /* LINK datagrams with memfds sent / taken (chan_fd_note) */
     struct ipc_port **tokens;     /* our reply ports handed to the peer: token - 1 -> port (the
                                      send-once right), NULL when free */
     uint32_t ntokens, tokens_cap, tokens_free_hint;
@@ -127,6 +129,8 @@ struct chan_stats {
     unsigned long sent, received, tickets, doorbells;
     unsigned long credit_waits; /* a sender thread waited for a route's credit */
     unsigned long credit_wakes; /* wake-up calls for senders waiting on our routes' credit */
+    unsigned long ool_records;        /* records with out-of-line memory written or taken */
+    unsigned long ool_move_fallbacks; /* moves of memfd-backed regions that had to copy */
 };
 void chan_stats_get(struct chan_stats *out);
 /* Adds to a counter (relaxed atomics). */
@@ -148,6 +152,23 @@ void chan_ticket_arrived(uint32_t channel, uint32_t number, struct ipc_kmsg *kms
 void chan_routes_regrant(struct chan_route *routes, uint32_t *turn);
 /* Releases a receiver-side route (ROUTE_DEL, drop). */
 void chan_route_release(struct chan_route *r);
+
+/* ---- transport_chan_ool.c ---- */
+
+/* Whether kmsg travels whole in a record with its out-of-line memory (every descriptor is OOL
+ * memory, no port right, no auxiliary data, the body and the inline regions fit a record);
+ * *body_len: the record's body bytes. Pure. */
+bool chan_ool_fits(const struct ipc_kmsg *kmsg, uint32_t *body_len);
+/* Producer: publishes kmsg's record (rec: kind, flags, dest, id, reply filled; body_len,
+ * ticket and the OOL flag set here) with each region inline, in the arena or as a sealed memfd
+ * sent on the LINK socket first. CHAN_OK: published, kmsg's regions and stage released (the
+ * caller settles its rights and frees it); CHAN_FULL: nothing published (a staged message's
+ * memfd may be sealed: unstage it) and the caller sends it as a ticket; CHAN_BROKEN: drop c. */
+enum chan_status chan_ool_produce(struct chan *c, struct ipc_kmsg *kmsg, struct chan_record *rec, bool *wake);
+/* Consumer: the message of a peeked CHAN_MSG_OOL record (body: its copied-out body) with its
+ * regions, the header and reply left to the caller: 0 built (*out), 1 out of memory before
+ * anything was taken (try later), -1 the record, its datagram or a memfd is hostile. */
+int chan_ool_take(struct chan *c, const struct chan_record *rec, const uint8_t *body, struct ipc_kmsg **out);
 
 /* ---- transport_chan_send.c ---- */
 

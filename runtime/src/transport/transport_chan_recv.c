@@ -225,7 +225,7 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
     mach_msg_type_name_t type = 0;
     struct chan_route *route = NULL;
     bool ticket = (rec->flags & CHAN_MSG_TICKET) != 0;
-    if (ticket && (rec->body_len || rec->reply))
+    if (ticket && (rec->body_len || rec->reply || (rec->flags & CHAN_MSG_OOL)))
         return -1;
     if (ticket && !c->tickets)
         return 1; /* before taking the destination: nothing is taken while we wait */
@@ -241,18 +241,24 @@ static int take_message(struct chan *c, const struct chan_record *rec) {
             return -1;
         kmsg->id = rec->msgh_id;
     } else {
-        kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + rec->body_len), 0);
-        if (!kmsg)
-            return 1; /* out of memory: try again later */
-        memset(kmsg->data, 0, sizeof(mach_msg_header_t));
-        memcpy(kmsg->data + sizeof(mach_msg_header_t), body_buf, rec->body_len);
+        if (rec->flags & CHAN_MSG_OOL) { /* with out-of-line memory (9.5) */
+            int rc = chan_ool_take(c, rec, body_buf, &kmsg);
+            if (rc)
+                return rc;
+        } else {
+            kmsg = kmsg_alloc((mach_msg_size_t)(sizeof(mach_msg_header_t) + rec->body_len), 0);
+            if (!kmsg)
+                return 1; /* out of memory: try again later */
+            memset(kmsg->data, 0, sizeof(mach_msg_header_t));
+            memcpy(kmsg->data + sizeof(mach_msg_header_t), body_buf, rec->body_len);
+        }
         kmsg->id = rec->msgh_id;
         machd_fill_audit(kmsg, &c->peer);
         if (rec->reply) {
             kmsg->local = token_proxy(c, rec->reply);
             kmsg->local_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
             if (!kmsg->local) {
-                kmsg_free(kmsg);
+                kmsg_destroy(kmsg); /* its regions too (no rights in it) */
                 return -1;
             }
         }

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "ipc/ool_stage_internal.h"
 #include "transport/transport_chan.h"
 #include "transport/transport_machd_internal.h"
 
@@ -52,19 +53,35 @@ struct ipc_port *chan_token_take(struct chan *c, uint32_t token) {
 
 /* ---- writing records ---- */
 
-/* Whether kmsg travels whole in a record. */
-static bool fits_record(const struct ipc_kmsg *kmsg) {
-    if (kmsg->ndesc || (kmsg->bits & MACH_MSGH_BITS_COMPLEX) || kmsg->stage || kmsg->aux ||
-        kmsg->size - sizeof(mach_msg_header_t) > CHAN_MAX_BODY)
-        return false;
+/* Whether the reply right of kmsg can travel in a record (none, or a send-once right to a port
+ * of ours: a token). */
+static bool reply_fits(const struct ipc_kmsg *kmsg) {
     const struct ipc_port *reply = kmsg->local;
     return !reply || reply == IPC_PORT_DEAD ||
            (kmsg->local_type == MACH_MSG_TYPE_PORT_SEND_ONCE && !reply->transport && reply->active);
 }
 
+/* Whether kmsg travels whole in a record: plain, or with out-of-line memory (9.5); *body_len
+ * the record body's bytes (0 when it goes as a ticket). */
+static bool record_shape(const struct ipc_kmsg *kmsg, bool *ool, uint32_t *body_len) {
+    *ool = false;
+    *body_len = 0;
+    if (!reply_fits(kmsg))
+        return false;
+    if (!kmsg->ndesc && !(kmsg->bits & MACH_MSGH_BITS_COMPLEX) && !kmsg->stage && !kmsg->aux &&
+        kmsg->size - sizeof(mach_msg_header_t) <= CHAN_MAX_BODY) {
+        *body_len = kmsg->size - (uint32_t)sizeof(mach_msg_header_t);
+        return true;
+    }
+    return (*ool = chan_ool_fits(kmsg, body_len));
+}
+
 /* The body bytes kmsg's record carries: its body when it travels whole, none as a ticket. */
 static uint32_t record_body_len(const struct ipc_kmsg *kmsg) {
-    return fits_record(kmsg) ? kmsg->size - (uint32_t)sizeof(mach_msg_header_t) : 0;
+    bool ool;
+    uint32_t len;
+    record_shape(kmsg, &ool, &len);
+    return len;
 }
 
 static void ring_doorbell(struct chan *c, bool wake) {
@@ -127,9 +144,9 @@ static void settle_dest(struct chan *c, struct ipc_port *dest, bool once) {
 static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint16_t flags, uint32_t dest,
                                      const struct timespec *deadline) {
     struct ipc_port *dest_port = kmsg->remote;
-    bool once = (flags & CHAN_MSG_DEST_ONCE) != 0;
-    bool whole = fits_record(kmsg);
-    uint32_t body_len = record_body_len(kmsg);
+    bool once = (flags & CHAN_MSG_DEST_ONCE) != 0, ool;
+    uint32_t body_len;
+    bool whole = record_shape(kmsg, &ool, &body_len);
     if (!wait_ring_room(&c, body_len, deadline))
         return c ? MACH_SEND_TIMED_OUT : MACH_SEND_INVALID_DEST;
     struct chan_record rec = {.kind = CHAN_REC_MSG, .flags = flags, .dest = dest, .msgh_id = kmsg->id};
@@ -144,14 +161,25 @@ static mach_msg_return_t put_message(struct chan *c, struct ipc_kmsg *kmsg, uint
     bool wake = false;
     if (whole) {
         rec.body_len = body_len;
-        enum chan_status st = chan_produce(&c->end, &rec, kmsg->data + sizeof(mach_msg_header_t), &wake);
+        enum chan_status st = ool ? chan_ool_produce(c, kmsg, &rec, &wake)
+                                  : chan_produce(&c->end, &rec, kmsg->data + sizeof(mach_msg_header_t), &wake);
         if (st != CHAN_OK) {
             if (rec.reply)
                 chan_token_take(c, rec.reply);
-            if (st == CHAN_BROKEN)
+            if (st == CHAN_BROKEN) {
                 chan_drop(c, true);
-            return MACH_SEND_INVALID_DEST;
+                return MACH_SEND_INVALID_DEST;
+            }
+            if (!ool)
+                return MACH_SEND_INVALID_DEST;
+            /* Its regions did not fit now (no descriptors left, the peer's socket full): as a
+             * ticket, staged regions back as regions first (their memfd may be sealed). */
+            ool_stage_unstage(kmsg);
+            whole = false;
+            rec = (struct chan_record){.kind = CHAN_REC_MSG, .flags = flags, .dest = dest, .msgh_id = kmsg->id};
         }
+    }
+    if (whole) {
         kmsg->local = NULL; /* its send-once right is the token's now */
         kmsg->remote = NULL;
         settle_dest(c, dest_port, once);

@@ -368,7 +368,8 @@ void transport_machd_stats_get(struct transport_machd_stats *out) {
                                           __atomic_load_n(&T.conn.recv_calls, __ATOMIC_RELAXED),
                                           r.datagrams, r.nudges, r.handoffs, r.standby_datagrams,
                                           cs.sent, cs.received, cs.tickets, cs.doorbells,
-                                          cs.credit_waits, cs.credit_wakes, chan_count()};
+                                          cs.credit_waits, cs.credit_wakes, chan_count(),
+                                          cs.ool_records, cs.ool_move_fallbacks};
 }
 
 /* Sends a request and waits for its reply (not under the IPC lock). */

@@ -49,6 +49,9 @@ struct transport_machd_stats {
     unsigned long credit_waits;            /* a sender thread waited for a route's credit */
     unsigned long credit_wakes;            /* wake-up calls to peers' senders waiting for credit */
     unsigned long channels;                /* channels open now */
+    unsigned long direct_ool;              /* records with out-of-line memory written or taken
+                                              (9.5: inline, arena or memfds, not a ticket) */
+    unsigned long direct_ool_move_copies;  /* moves of memfd-backed regions that had to copy */
 };
 void transport_machd_stats_get(struct transport_machd_stats *out);
 

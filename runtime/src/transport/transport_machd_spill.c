@@ -9,8 +9,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "transport/transport_chan.h"
 #include "wire/machd_spill.h"
 #include "ipc/ipc.h"
+#include "ipc/vm_internal.h"
 
 /* Default: OOL regions of this many bytes in all spill even when they would fit a datagram.
  * Measured (docs/machd.md 3.1): from 32 KiB a mapped memfd beats copying into fresh pages at
@@ -100,6 +102,13 @@ static int spill_finish(int fd, bool ok) {
     return fd;
 }
 
+int spill_sealed_copy(const void *src, uint32_t size) {
+    int fd = spill_create(vm_round(size), 0);
+    if (fd < 0)
+        return -1;
+    return spill_finish(fd, write_all(fd, src, size, 0)); /* every seal, F_SEAL_SEAL too */
+}
+
 int spill_write(const struct machd_payload *p) {
     uint64_t offsets[MACHD_MAX_OOL];
     int fd = spill_create(machd_spill_layout(p, offsets), p->body_len);
@@ -124,6 +133,12 @@ struct spill_stage {
 };
 
 static bool stage_wants(uint64_t ool_total, mach_msg_size_t send_size) {
+    /* With direct channels, regions up to the arena's size are copied once into the channel's
+     * arena (docs/machd.md 9.5): a memfd of fresh pages costs more than the arena's two copies
+     * (~600 against ~40 us per MiB here); a message of that size that is relayed instead (the
+     * first to a port, or no route) is copied in by the core and written under the lock. */
+    if (chan_enabled() && ool_total <= CHAN_ARENA_MAX_REGION && !spill_min_override())
+        return false;
     return spill_rule(send_size - sizeof(mach_msg_header_t), ool_total);
 }
 
@@ -178,6 +193,16 @@ int spill_seal_stage(void *stage, const struct machd_payload *p) {
     return fd;
 }
 
+int spill_stage_fd(void *stage, uint32_t body_len, const uint32_t *sizes, uint32_t n) {
+    struct spill_stage *s = stage;
+    bool ok = s->body_len == body_len && s->count == n;
+    for (uint32_t i = 0; ok && i < n; i++)
+        ok = s->sizes[i] == sizes[i];
+    if (!ok || fcntl(s->fd, F_ADD_SEALS, MACHD_SPILL_SEALS_REQUIRED | F_SEAL_SEAL) != 0)
+        return -1;
+    return s->fd;
+}
+
 bool spill_fd_matches(int fd, const struct machd_payload *p) {
     return fd >= 0 && machd_spill_fd_ok(fd, machd_spill_layout(p, NULL));
 }
@@ -222,6 +247,8 @@ void *spill_map_region(int fd, uint64_t offset, uint32_t size) {
         munmap(r, len);
         r = MAP_FAILED;
     }
+    if (r != MAP_FAILED)
+        vm_file_region_note(r, len); /* deallocated, it is unmapped (not cached): the memfd goes */
     if (r == MAP_FAILED) {
         /* An offset the page size does not divide, or a memfd that cannot be mapped: copy. */
         r = vm_region_alloc(size, false);

@@ -20,6 +20,11 @@ bool spill_needed(const struct machd_payload *p);
  * (EMSGSIZE: above MACHD_MAX_SPILL_BODY / MACHD_MAX_SPILL_BYTES). */
 int spill_write(const struct machd_payload *p);
 
+/* A new memfd of exactly size bytes rounded up to pages holding a copy of the size bytes at
+ * src, sealed with every seal (F_SEAL_SEAL too): a region that travels alone (docs/machd.md
+ * 9.5). Returns the descriptor (close-on-exec), or -1. */
+int spill_sealed_copy(const void *src, uint32_t size);
+
 /* Staging (ool_stage_internal.h): the OOL regions of a message to another process are written
  * into a new memfd straight from the sender's memory, before the IPC lock is taken; installed
  * for machd's proxies when the transport starts. */
@@ -29,6 +34,13 @@ extern const struct ool_stage_ops spill_stage_ops;
  * returns the descriptor, or -1 with errno set (EINVAL when p's body length or OOL sizes are
  * not the staged ones). The stage is consumed either way. */
 int spill_seal_stage(void *stage, const struct machd_payload *p);
+
+/* A direct channel takes the memfd of a staged message itself (docs/machd.md 9.5): checks that
+ * the stage holds a body of body_len bytes and the n regions of these sizes, seals it with every
+ * seal (the body stays holes: it travels in the ring) and returns its descriptor, which the
+ * stage keeps owning (closed when the stage is dropped); -1 when it does not match or cannot
+ * be sealed. A sealed stage can no longer be sent through machd: unstage it for that. */
+int spill_stage_fd(void *stage, uint32_t body_len, const uint32_t *sizes, uint32_t n);
 
 /* Receiving: true when fd is the memfd a spilled payload p needs (kind, seals, exact size);
  * machd checked it already, the receiver does not rely on that. */

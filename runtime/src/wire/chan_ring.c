@@ -7,12 +7,14 @@
  *   [4096, 8192)   granted[CHAN_SLOTS]: the consumer's credit words (futexes)
  *   [8192, 12288)  active[CHAN_SLOTS]: the consumer's route serial per slot (0: none)
  *   [12288, ...)   CHAN_RING_BYTES of record data
+ *   [..., end)     CHAN_ARENA_BYTES of out-of-line arena (the producer's bytes)
  * Every word the peer can write is read once into a local and checked before use. */
 #define _GNU_SOURCE 1 /* syscall */
 #include "wire/chan_ring.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -32,6 +34,7 @@ struct chan_prod_words {
 struct chan_cons_words {
     _Atomic uint64_t tail;     /* bytes consumed so far */
     _Atomic uint32_t sleeping; /* 1: the consumer sleeps on its eventfd (doorbell wanted) */
+    _Atomic uint64_t arena_tail; /* arena bytes given back so far */
 };
 
 struct chan_dir {
@@ -47,12 +50,16 @@ struct chan_dir {
     _Atomic uint32_t granted[CHAN_SLOTS]; /* consumer's, a page of their own */
     _Atomic uint32_t active[CHAN_SLOTS];  /* consumer's: the route serial each slot is for */
     uint8_t data[CHAN_RING_BYTES];
+    uint8_t arena[CHAN_ARENA_BYTES];
 };
 
 _Static_assert(2u * sizeof(struct chan_dir) == CHAN_SHARED_SIZE, "two directions fill the mapping");
 _Static_assert(offsetof(struct chan_dir, granted) == 4096u, "grant words on their own page");
 _Static_assert(offsetof(struct chan_dir, active) == 8192u, "route words on their own page");
 _Static_assert(offsetof(struct chan_dir, data) == 12288u, "data page-aligned");
+_Static_assert(offsetof(struct chan_dir, arena) % 4096u == 0, "arena page-aligned");
+_Static_assert(CHAN_ARENA_BYTES % CHAN_ARENA_ALIGN == 0 && CHAN_ARENA_MAX_REGION <= CHAN_ARENA_BYTES,
+               "a region always fits the arena");
 _Static_assert(sizeof(struct chan_prod_words) <= CHAN_LINE && sizeof(struct chan_cons_words) <= CHAN_LINE,
                "words fit their lines");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
@@ -84,6 +91,9 @@ void chan_end_init(struct chan_end *end, void *base, unsigned side) {
     end->head = atomic_load_explicit(&out_dir(end)->prod.w.head, memory_order_acquire);
     end->tail = atomic_load_explicit(&in_dir(end)->cons.w.tail, memory_order_acquire);
     end->next = end->tail;
+    end->arena_head = atomic_load_explicit(&out_dir(end)->cons.w.arena_tail, memory_order_acquire);
+    end->arena_tail = atomic_load_explicit(&in_dir(end)->cons.w.arena_tail, memory_order_acquire);
+    end->arena_out_ready = end->arena_in_ready = false;
 }
 
 /* ---- producer ---- */
@@ -177,8 +187,9 @@ static bool record_ok(const struct chan_record *r, uint32_t to_end, uint64_t ava
     case CHAN_REC_DROP_ONCE:
         return r->len == CHAN_RECORD_HEADER && r->flags == 0 && r->body_len == 0;
     case CHAN_REC_MSG:
-        return (r->flags & ~CHAN_MSG_FLAGS) == 0 && r->body_len <= CHAN_MAX_BODY && r->body_len <= cap &&
-               r->len == record_len(r->body_len);
+        return (r->flags & ~CHAN_MSG_FLAGS) == 0 &&
+               (r->flags & (CHAN_MSG_TICKET | CHAN_MSG_OOL)) != (CHAN_MSG_TICKET | CHAN_MSG_OOL) &&
+               r->body_len <= CHAN_MAX_BODY && r->body_len <= cap && r->len == record_len(r->body_len);
     default:
         return false;
     }
@@ -252,6 +263,63 @@ bool chan_sleep_prepare(struct chan_end *end) {
 
 void chan_sleep_done(struct chan_end *end) {
     atomic_store_explicit(&in_dir(end)->cons.w.sleeping, 0, memory_order_seq_cst);
+}
+
+/* ---- out-of-line arena ---- */
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux >= 5.14 */
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static uint64_t arena_round(uint64_t n) { return (n + CHAN_ARENA_ALIGN - 1u) & ~(uint64_t)(CHAN_ARENA_ALIGN - 1u); }
+
+uint64_t chan_arena_place(uint64_t pos, uint32_t size) {
+    uint64_t start = arena_round(pos);
+    if (start % CHAN_ARENA_BYTES + size > CHAN_ARENA_BYTES)
+        start += CHAN_ARENA_BYTES - start % CHAN_ARENA_BYTES;
+    return start;
+}
+
+uint8_t *chan_arena_reserve(struct chan_end *end, uint32_t size, bool *broken) {
+    *broken = false;
+    if (size == 0 || size > CHAN_ARENA_MAX_REGION)
+        return NULL;
+    struct chan_dir *dir = out_dir(end);
+    uint64_t tail = atomic_load_explicit(&dir->cons.w.arena_tail, memory_order_acquire);
+    if (tail > end->arena_head || end->arena_head - tail > CHAN_ARENA_BYTES) {
+        *broken = true;
+        return NULL;
+    }
+    uint64_t start = chan_arena_place(end->arena_head, size), stop = arena_round(start + size);
+    if (stop - tail > CHAN_ARENA_BYTES)
+        return NULL;
+    if (!end->arena_out_ready) {
+        /* Page faults cost ~9 us each here (runtime-transport.md 3.3): the first use makes and
+         * maps every page of the arena at once (ignored where the kernel lacks it). */
+        (void)madvise(dir->arena, CHAN_ARENA_BYTES, MADV_POPULATE_WRITE);
+        end->arena_out_ready = true;
+    }
+    end->arena_head = stop;
+    return dir->arena + start % CHAN_ARENA_BYTES;
+}
+
+const uint8_t *chan_arena_region(struct chan_end *end, uint64_t *cursor, uint32_t size) {
+    if (size == 0 || size > CHAN_ARENA_MAX_REGION)
+        return NULL;
+    struct chan_dir *dir = in_dir(end);
+    if (!end->arena_in_ready) {
+        (void)madvise(dir->arena, CHAN_ARENA_BYTES, MADV_POPULATE_READ);
+        end->arena_in_ready = true;
+    }
+    uint64_t start = chan_arena_place(*cursor, size);
+    *cursor = arena_round(start + size);
+    return dir->arena + start % CHAN_ARENA_BYTES;
+}
+
+void chan_arena_release(struct chan_end *end, uint64_t cursor) {
+    end->arena_tail = cursor;
+    atomic_store_explicit(&in_dir(end)->cons.w.arena_tail, cursor, memory_order_release);
 }
 
 /* ---- credits ---- */

@@ -31,8 +31,15 @@
 #define CHAN_RECORD_ALIGN 8u
 #define CHAN_RECORD_HEADER 32u                       /* sizeof(struct chan_record) */
 #define CHAN_MAX_BODY (64u * 1024u)                  /* body bytes one record may carry */
+/* Out-of-line memory arena per direction (docs/machd.md 9.5): the producer copies a region into
+ * it, the consumer copies it out into memory of its own and gives the bytes back by moving its
+ * arena tail when it consumes the record. Regions are placed in order, never straddle the end,
+ * start at multiples of CHAN_ARENA_ALIGN; one region holds at most CHAN_ARENA_MAX_REGION. */
+#define CHAN_ARENA_BYTES (4u * 1024u * 1024u)
+#define CHAN_ARENA_MAX_REGION (CHAN_ARENA_BYTES / 2u)
+#define CHAN_ARENA_ALIGN 64u
 /* The size of the shared memory: both directions, page-aligned parts. */
-#define CHAN_SHARED_SIZE (2u * (12288u + CHAN_RING_BYTES))
+#define CHAN_SHARED_SIZE (2u * (12288u + CHAN_RING_BYTES + CHAN_ARENA_BYTES))
 
 /* Record kinds. */
 enum chan_record_kind {
@@ -48,7 +55,41 @@ enum chan_record_kind {
 #define CHAN_MSG_TICKET 0x2u    /* the message itself (body, descriptors, reply right) travels
                                    through machd as ticket number `ticket`; the record only keeps
                                    its place in order (body_len 0, reply 0) */
-#define CHAN_MSG_FLAGS (CHAN_MSG_DEST_ONCE | CHAN_MSG_TICKET)
+#define CHAN_MSG_OOL 0x4u     /* the message carries out-of-line memory (and no port rights): the
+                                   body is the message body (`ticket` bytes: its length) followed
+                                   by a table saying where each region is (docs/machd.md 9.5);
+                                   never with TICKET */
+#define CHAN_MSG_FLAGS (CHAN_MSG_DEST_ONCE | CHAN_MSG_TICKET | CHAN_MSG_OOL)
+
+/* CHAN_MSG_OOL: after the message body (padded to 8) comes one entry per descriptor (every one
+ * an out-of-line memory descriptor), then the INLINE regions' bytes, each padded to 8. */
+enum chan_ool_how {
+    CHAN_OOL_NONE = 0,   /* size 0 */
+    CHAN_OOL_INLINE = 1, /* the bytes follow the table, in order */
+    CHAN_OOL_ARENA = 2,  /* the next region of the producer's arena (chan_arena_place) */
+    CHAN_OOL_FD = 3,     /* a sealed memfd of exactly the region's size rounded to pages, the next
+                            descriptor of the record's datagram on the LINK socket */
+    CHAN_OOL_SPILL = 4,  /* in the record's one sealed memfd, laid out as a spilled payload
+                            (machd_spill_layout_of: body length, every region's size); then every
+                            region of the record with bytes is SPILL */
+};
+struct chan_ool_entry {
+    uint32_t size; /* bytes: the descriptor's size */
+    uint16_t how;  /* enum chan_ool_how */
+    uint16_t zero;
+};
+_Static_assert(sizeof(struct chan_ool_entry) == 8, "OOL entry size");
+/* Most descriptors one CHAN_MSG_OOL record carries. */
+#define CHAN_OOL_MAX 64u
+
+/* The datagram a producer sends on the LINK socket before it publishes a record whose regions
+ * travel as memfds, with the descriptors (SCM_RIGHTS) in the record's order: seq counts such
+ * datagrams per direction from 1, nfds says how many descriptors came. */
+struct chan_fd_note {
+    uint64_t seq;
+    uint32_t nfds;
+    uint32_t zero;
+};
 
 /* A record's header as it lies in the ring (32 bytes, native byte order: both ends are on one
  * machine). */
@@ -79,6 +120,9 @@ struct chan_end {
     uint64_t head;  /* producer: what we published */
     uint64_t tail;  /* consumer: what we consumed */
     uint64_t next;  /* consumer: tail after the record chan_peek returned last (== tail: none) */
+    uint64_t arena_head; /* producer: arena bytes reserved so far (a running position) */
+    uint64_t arena_tail; /* consumer: arena bytes given back so far */
+    bool arena_out_ready, arena_in_ready; /* the arenas were pre-faulted in this mapping */
 };
 
 /* Binds end to a mapping of the channel as side 0 or 1 (positions from the shared words: a
@@ -121,6 +165,28 @@ bool chan_pending(const struct chan_end *end);
  * not sleep, a record came). After waking (or deciding not to sleep): chan_sleep_done. */
 bool chan_sleep_prepare(struct chan_end *end);
 void chan_sleep_done(struct chan_end *end);
+
+/* ---- out-of-line arena ---- */
+
+/* Where a region of size bytes (<= CHAN_ARENA_MAX_REGION) goes when the arena's next free
+ * running position is pos: pos rounded up to CHAN_ARENA_ALIGN, or the start of the next pass
+ * when the region would straddle the end. Both sides compute it: pure. */
+uint64_t chan_arena_place(uint64_t pos, uint32_t size);
+
+/* Producer: reserves the arena bytes of a region of size bytes and returns where to write them,
+ * or NULL when the consumer has not given back enough yet (nothing reserved) or its arena tail
+ * is impossible (*broken set: drop the channel). end->arena_head moves past the region; a
+ * caller that then publishes no record puts the saved arena_head back. Pre-faults the arena on
+ * first use. */
+uint8_t *chan_arena_reserve(struct chan_end *end, uint32_t size, bool *broken);
+
+/* Consumer: the region of size bytes that comes next after arena position *cursor (start with
+ * end->arena_tail; moved past it), or NULL when size is over CHAN_ARENA_MAX_REGION (hostile).
+ * The bytes stay the producer's to change until given back: copy them out first. */
+const uint8_t *chan_arena_region(struct chan_end *end, uint64_t *cursor, uint32_t size);
+
+/* Consumer: gives the arena back up to cursor (the regions of a consumed record). */
+void chan_arena_release(struct chan_end *end, uint64_t cursor);
 
 /* ---- credits per route slot ---- */
 

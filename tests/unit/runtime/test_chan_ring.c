@@ -268,7 +268,9 @@ static void hostile_records_report_broken(void **state) {
     uint8_t *m = map_new(NULL);
     const uint64_t t = 5ull * CHAN_RING_BYTES + 4096; // any running position
     // Sanity: a good record is taken.
-    put_record(m, t, rec(48, CHAN_REC_MSG, CHAN_MSG_FLAGS, 16));
+    put_record(m, t, rec(48, CHAN_REC_MSG, CHAN_MSG_DEST_ONCE | CHAN_MSG_TICKET, 16));
+    assert_int_equal(peek_with(m, t, t + 48, CHAN_MAX_BODY), CHAN_OK);
+    put_record(m, t, rec(48, CHAN_REC_MSG, CHAN_MSG_DEST_ONCE | CHAN_MSG_OOL, 16));
     assert_int_equal(peek_with(m, t, t + 48, CHAN_MAX_BODY), CHAN_OK);
     // head beyond tail + size, head behind tail, misaligned head or tail.
     assert_int_equal(peek_with(m, t, t + CHAN_RING_BYTES + 8, CHAN_MAX_BODY), CHAN_BROKEN);
@@ -283,7 +285,8 @@ static void hostile_records_report_broken(void **state) {
     const struct chan_record bad[] = {
         rec(48, 0, 0, 16),
         rec(48, 4, 0, 16),
-        rec(48, CHAN_REC_MSG, 0x4, 16),
+        rec(48, CHAN_REC_MSG, 0x8, 16),
+        rec(48, CHAN_REC_MSG, CHAN_MSG_TICKET | CHAN_MSG_OOL, 16),
         rec(32, CHAN_REC_DROP_ONCE, CHAN_MSG_DEST_ONCE, 0),
         rec(48, CHAN_REC_MSG, 0, 17),
         rec(48, CHAN_REC_MSG, 0, 8),
