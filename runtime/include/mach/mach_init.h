@@ -19,6 +19,11 @@ extern OPENMIG_API mach_port_t mach_task_self_;
  * mach_port_deallocate each right it gets. */
 extern OPENMIG_API mach_port_t mach_thread_self(void);
 
+/* A new receive right in the caller's space, for replies (Darwin's trap): its name, or
+ * MACH_PORT_NULL when none can be made. The caller destroys it (mach_port_mod_refs -1 on the
+ * receive right) when done. */
+extern OPENMIG_API mach_port_t mach_reply_port(void);
+
 /* This task's bootstrap port (a send right; MACH_PORT_NULL until the bootstrap service sets
  * it, see <servers/bootstrap.h>). */
 extern OPENMIG_API mach_port_t bootstrap_port;

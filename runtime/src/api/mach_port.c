@@ -115,6 +115,13 @@ kern_return_t mach_port_allocate(ipc_space_t task, mach_port_right_t right,
   return kr;
 }
 
+mach_port_t mach_reply_port(void) {
+  mach_port_name_t name = MACH_PORT_NULL;
+  if (mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &name) != KERN_SUCCESS)
+    return MACH_PORT_NULL;
+  return name;
+}
+
 kern_return_t mach_port_allocate_name(ipc_space_t task, mach_port_right_t right,
                                       mach_port_name_t name) {
   if (!right_allocatable(right)) return KERN_INVALID_VALUE;

@@ -4,6 +4,7 @@ set(LIBMACH_API_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/fileport.c
   ${CMAKE_CURRENT_LIST_DIR}/mach_error.c
   ${CMAKE_CURRENT_LIST_DIR}/mach_port.c
+  ${CMAKE_CURRENT_LIST_DIR}/mach_time.c
   ${CMAKE_CURRENT_LIST_DIR}/msg.c
   ${CMAKE_CURRENT_LIST_DIR}/port_fd.c
   ${CMAKE_CURRENT_LIST_DIR}/semaphore.c
