@@ -98,11 +98,12 @@ void broker_task_destroy(struct broker *b, struct broker_task *t);
  * Replies and the events it causes go out through the hooks. */
 void broker_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
 
-/* Milliseconds until the earliest SEND_ADMIT deadline (0: one has passed), or -1 when no
- * sender waits with a deadline. The server uses it as its poll timeout. */
+/* Milliseconds until the earliest deadline (a SEND_ADMIT's, or a fence's: docs/machd.md 7;
+ * 0: one has passed), or -1 when there is none. The server uses it as its poll timeout. */
 int broker_next_timeout_ms(struct broker *b, uint64_t now_ms);
 
-/* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms. */
+/* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms,
+ * and lifts the fences whose deadline passed. */
 void broker_expire(struct broker *b, uint64_t now_ms);
 
 /* The task said MACHD_HELLO_DIRECT: it maps direct channels, so machd may route to and from it

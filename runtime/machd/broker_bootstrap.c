@@ -153,13 +153,13 @@ static void bootstrap_check_in(struct broker *b, struct broker_task *t, uint32_t
     uint32_t h = right_copyout(b, t, &tr);
     if (h == MACHD_HANDLE_NULL) {
         if (keeper_name != MACHD_HANDLE_NULL)
-            keeper_held_discard(b, keeper_name);
+            keeper_held_discard(b, p);
         bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
         return;
     }
     bootstrap_reply(b, t, seq, 0, h, MACHD_DISP_MOVE_RECEIVE);
     if (keeper_name != MACHD_HANDLE_NULL) /* after the reply that names the receive right */
-        keeper_held_forward(b, keeper_name, t, p);
+        keeper_held_forward(b, p, t, false);
 }
 
 /* CREATE: a new port whose receive right the keeper holds; the name is t's until a check-in. */

@@ -256,9 +256,11 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
             m->u.send_admit.timeout_ms = take(s);
         }
         break;
-    case 8: // may it send to this port directly?
-        m->type = MACHD_ROUTE;
+    case 8: // may it send to this port directly? / the backlog of a moved receive right is forwarded
+        m->type = (take(s) & 1) ? MACHD_MOVED_DONE : MACHD_ROUTE;
         m->u.route.name = pick_name(s, ft);
+        if (m->type == MACHD_MOVED_DONE)
+            m->u.moved.name = m->u.route.name;
         break;
     default:
         if (take(s) & 1) {
