@@ -44,7 +44,24 @@ struct broker_hooks {
     /* The datagrams queued for the task and not yet written, and their bytes, for QUERY (may be
      * NULL: reported as zero). */
     void (*queued)(void *ctx, void *conn, uint32_t *datagrams, uint64_t *bytes);
+    /* Whether the task's process is in group gid now (supplementary groups; the primary gid the
+     * kernel reported at connect time is checked by the broker). May be NULL: only the primary
+     * gid counts. */
+    bool (*in_group)(void *ctx, void *conn, uint32_t gid);
 };
+
+/* Bootstrap domains (docs/machd.md 6): a system machd serves the system domain, in which every
+ * task may look names up and only root, or members of one configured group, may bind them, and
+ * one domain per user for everyone else, whose look-ups fall through to the system domain. A
+ * machd that is not a system one has one flat name space (a per-user machd). */
+struct broker_domains {
+    bool system;           /* serve the system domain and per-user domains */
+    bool has_group;        /* register_gid is set */
+    uint32_t register_gid; /* its members bind names in the system domain too */
+};
+
+/* Sets b's domains (one flat name space until called). Call before any task connects. */
+void broker_set_domains(struct broker *b, const struct broker_domains *d);
 
 /* What one task, and all the tasks of one user, may make machd hold (docs/security.md). Each is
  * answered with the Mach error for it, to the offender only. */

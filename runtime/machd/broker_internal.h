@@ -123,9 +123,14 @@ enum service_state {
     SERVICE_CREATED,    /* CREATE: the keeper holds the receive right until a check-in */
 };
 
+/* The domain of names bound by root and the register group at a system machd, and of every
+ * name at any other machd (broker_domain.c); other domains are a uid's. */
+#define DOMAIN_SYSTEM 0xffffffffu
+
 /* One bootstrap name (broker_bootstrap.c keeps the table; broker_query.c lists it). */
 struct service {
     char name[MACHD_MAX_SERVICE_NAME + 1];
+    uint32_t domain;           /* DOMAIN_SYSTEM or the uid of a user domain */
     enum service_state state;
     struct broker_task *owner; /* the task that bound it; its names go when it dies */
     struct broker_port *port;
@@ -162,6 +167,7 @@ struct broker {
     uint32_t last_channel;         /* the last channel id given (ids are never reused) */
     uint32_t last_route_serial; /* route serials handed out (never reused; broker_channel.c) */
     uint32_t freed_since_trim;  /* entries freed by task deaths since the heap was last trimmed */
+    struct broker_domains domains; /* bootstrap domains (broker_domain.c) */
 };
 
 /* Whether a disposition carries a send-once right (MOVE_ or MAKE_SEND_ONCE). */
@@ -430,6 +436,12 @@ bool fence_next_deadline(const struct broker *b, uint64_t *deadline);
 
 /* Lifts the fences whose deadline is at or before now_ms. */
 void fence_expire(struct broker *b, uint64_t now_ms);
+
+/* ---- broker_domain.c: bootstrap domains ---- */
+
+/* The domain t binds names in: DOMAIN_SYSTEM at a machd that is not a system one, and at a
+ * system one for root and the register group's members; else t's uid (its user domain). */
+uint32_t domain_of(const struct broker *b, struct broker_task *t);
 
 /* ---- broker_bootstrap.c: the bootstrap name table ---- */
 

@@ -300,6 +300,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                   .fileports_per_uid = 2u + data[0] % 4u};
         broker_set_limits(b, &l);
     }
+    if (size && (data[0] & 2)) { // a system machd: user domains falling through to the system one
+        struct broker_domains d = {.system = true, .has_group = (data[0] & 4) != 0, .register_gid = 1000};
+        broker_set_domains(b, &d);
+    }
     const struct machd_audit id = {1000, 1000, 1000, 0};
     for (unsigned steps = 0; s.p < s.end && steps < 400; steps++) {
         uint8_t op = take(&s);
