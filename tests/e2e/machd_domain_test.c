@@ -392,6 +392,43 @@ static void libmach_uses_the_system_domain(void **state) {
 }
 #endif
 
+#ifdef MACHCTL_BIN
+/* machctl asks the machd programs use: the system one, named by MACHD_SYSTEM_SOCKET, which it
+ * reports as its socket, with root's system name. */
+static void machctl_asks_the_system_machd(void **state) {
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    uint32_t recv;
+    struct tc *root = root_with_system_name(&recv);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], STDOUT_FILENO);
+        close(p[0]);
+        close(p[1]);
+        unsetenv("MACHD_SOCKET");
+        setenv("MACHD_SYSTEM_SOCKET", mh_daemon.path, 1);
+        setenv("XDG_RUNTIME_DIR", "/nonexistent/openmig-domain-test", 1);
+        execl(MACHCTL_BIN, MACHCTL_BIN, "--json", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    static char out[65536];
+    size_t got = 0;
+    for (ssize_t n; got < sizeof out - 1 && (n = read(p[0], out + got, sizeof out - 1 - got)) > 0;)
+        got += (size_t)n;
+    out[got] = '\0';
+    close(p[0]);
+    assert_int_equal(mh_wait(pid), 0);
+    assert_non_null(strstr(out, mh_daemon.path));
+    assert_non_null(strstr(out, "\"svc.system\""));
+    tc_close(root);
+}
+#endif
+
 int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(lookups_fall_through_to_the_system_domain, setup_system, teardown_system),
@@ -402,6 +439,9 @@ int main(int argc, char **argv) {
                                         teardown_system),
 #ifdef MACHD_RPC_PEER
         cmocka_unit_test_setup_teardown(libmach_uses_the_system_domain, setup_system, teardown_system),
+#endif
+#ifdef MACHCTL_BIN
+        cmocka_unit_test_setup_teardown(machctl_asks_the_system_machd, setup_system, teardown_system),
 #endif
     };
     return mh_run_tests("machd_domain", tests, sizeof tests / sizeof tests[0], argc, argv);

@@ -226,6 +226,8 @@ static int open_system(struct machd_conn *c, const char *path) {
     err = c->out ? hello(c) : ENOMEM;
     if (err)
         machd_conn_close(c);
+    else
+        c->system = true;
     return err;
 }
 
