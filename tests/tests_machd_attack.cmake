@@ -21,6 +21,8 @@ if(TARGET machd)
     send_refused_part_way_loses_no_right refused_mod_refs_leaves_the_make_send_count
     notifications_past_a_full_queue_are_kept
     clean_stop_delivers_what_was_accepted task_with_65000_ports_dies entries_limit_refuses_the_exporter names_limit_refuses_the_registrar
+    newer_messages_wait_until_the_old_holder_forwarded_its_backlog a_silent_or_dead_old_holder_delays_the_port_boundedly
+    receive_right_dying_in_flight_gives_dead_names_or_port_destroyed
     connection_limit_refuses_the_next_connection waiters_limit_refuses_one_more_waiting_send
     sender_ignoring_a_full_queue_is_held_back reservations_without_room_give_none_back created_service_is_not_claimed_by_another_user)
   foreach(t ${MACHD_ATTACKS})

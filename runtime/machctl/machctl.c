@@ -260,6 +260,9 @@ int main(int argc, char **argv) {
     /* Never starts a machd: there is nothing to list in a new one. The default path gets the
      * runtime's checks of the daemon (NULL: the directory rule too). */
     int err = machd_conn_open(&conn, socket_path == def ? NULL : socket_path, false);
+    static char sys[108];
+    if (!err && conn.system && machd_system_socket_path(sys, sizeof sys))
+        socket_path = sys; /* the runtime's choice: the system domain's machd */
     if (err == ECONNREFUSED || err == ENOENT) {
         fprintf(stderr, "machctl: no machd is running at %s\n", socket_path);
         return EXIT_NO_MACHD;

@@ -152,11 +152,15 @@ void broker_handle(struct broker *b, struct broker_task *t, const struct machd_m
     case MACHD_ROUTE:
         channel_handle_route(b, t, req);
         break;
+    case MACHD_MOVED_DONE:
+        fence_handle_moved_done(b, t, req->u.moved.name);
+        break;
     case MACHD_QUEUE_CREDIT:
         admit_apply_queue_credit(b, t, req->u.queue_credit.name, req->u.queue_credit.seen, req->u.queue_credit.room);
         break;
     default: /* HELLO belongs to the connection layer; replies and events never come from tasks */
         break;
     }
+    fence_reap(b);
     admit_recheck(b);
 }

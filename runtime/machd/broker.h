@@ -44,7 +44,24 @@ struct broker_hooks {
     /* The datagrams queued for the task and not yet written, and their bytes, for QUERY (may be
      * NULL: reported as zero). */
     void (*queued)(void *ctx, void *conn, uint32_t *datagrams, uint64_t *bytes);
+    /* Whether the task's process is in group gid now (supplementary groups; the primary gid the
+     * kernel reported at connect time is checked by the broker). May be NULL: only the primary
+     * gid counts. */
+    bool (*in_group)(void *ctx, void *conn, uint32_t gid);
 };
+
+/* Bootstrap domains (docs/machd.md 6): a system machd serves the system domain, in which every
+ * task may look names up and only root, or members of one configured group, may bind them, and
+ * one domain per user for everyone else, whose look-ups fall through to the system domain. A
+ * machd that is not a system one has one flat name space (a per-user machd). */
+struct broker_domains {
+    bool system;           /* serve the system domain and per-user domains */
+    bool has_group;        /* register_gid is set */
+    uint32_t register_gid; /* its members bind names in the system domain too */
+};
+
+/* Sets b's domains (one flat name space until called). Call before any task connects. */
+void broker_set_domains(struct broker *b, const struct broker_domains *d);
 
 /* What one task, and all the tasks of one user, may make machd hold (docs/security.md). Each is
  * answered with the Mach error for it, to the offender only. */
@@ -98,11 +115,12 @@ void broker_task_destroy(struct broker *b, struct broker_task *t);
  * Replies and the events it causes go out through the hooks. */
 void broker_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
 
-/* Milliseconds until the earliest SEND_ADMIT deadline (0: one has passed), or -1 when no
- * sender waits with a deadline. The server uses it as its poll timeout. */
+/* Milliseconds until the earliest deadline (a SEND_ADMIT's, or a fence's: docs/machd.md 7;
+ * 0: one has passed), or -1 when there is none. The server uses it as its poll timeout. */
 int broker_next_timeout_ms(struct broker *b, uint64_t now_ms);
 
-/* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms. */
+/* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms,
+ * and lifts the fences whose deadline passed. */
 void broker_expire(struct broker *b, uint64_t now_ms);
 
 /* The task said MACHD_HELLO_DIRECT: it maps direct channels, so machd may route to and from it

@@ -55,7 +55,12 @@ void admit_drop_task(struct broker *b, struct broker_task *t) {
 }
 
 void admit_hold_back(struct broker *b, struct broker_task *t, struct broker_port *p, const struct entry *sender) {
-    if (!sender || sender->overshoot < b->limits.overshoot || t->paused_on || !b->hooks->pause)
+    if (sender && sender->overshoot >= b->limits.overshoot)
+        admit_pause(b, t, p);
+}
+
+void admit_pause(struct broker *b, struct broker_task *t, struct broker_port *p) {
+    if (t->paused_on || !b->hooks->pause)
         return;
     t->paused_on = p;
     t->pause_prev = NULL;
@@ -202,10 +207,10 @@ void admit_queue_full_hint(struct broker *b, struct broker_task *t, uint32_t nam
 }
 
 int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
-    if (b->timed_waiters == 0)
-        return -1;
     uint64_t earliest = UINT64_MAX, d;
-    for (struct broker_port *p = b->waiting; p; p = p->wait_next)
+    if (fence_next_deadline(b, &d))
+        earliest = d;
+    for (struct broker_port *p = b->timed_waiters ? b->waiting : NULL; p; p = p->wait_next)
         if (flow_earliest_deadline(&p->flow, &d) && d < earliest)
             earliest = d;
     if (earliest == UINT64_MAX)
@@ -214,6 +219,8 @@ int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
 }
 
 void broker_expire(struct broker *b, uint64_t now_ms) {
+    fence_expire(b, now_ms);
+    fence_reap(b);
     if (b->timed_waiters == 0)
         return;
     for (struct broker_port *p = b->waiting, *next; p; p = next) {

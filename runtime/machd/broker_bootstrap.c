@@ -1,6 +1,7 @@
 /* machd broker: the bootstrap name table (launchd's rules: CHECK_IN, LOOK_UP, REGISTER,
- * RECLAIM, UNREGISTER, CREATE, STATUS) and the release of names when ports or tasks die
- * (docs/machd.md, 6). */
+ * RECLAIM, UNREGISTER, CREATE, STATUS), look-ups falling through from a user domain to the
+ * system domain (broker_domain.c says which domain a task binds in), and the release of names
+ * when ports or tasks die (docs/machd.md, 6). */
 #include "broker_internal.h"
 
 #include <stdlib.h>
@@ -41,14 +42,15 @@ void bootstrap_release_port(struct broker *b, struct broker_port *p) {
     p->table_urefs = 0;
 }
 
-static struct service *service_find(struct broker *b, const char *name, uint32_t len) {
+static struct service *service_find(struct broker *b, const char *name, uint32_t len, uint32_t domain) {
     for (struct service *s = b->services; s; s = s->next)
-        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0)
+        if (s->domain == domain && strlen(s->name) == len && memcmp(s->name, name, len) == 0)
             return s;
     return NULL;
 }
 
-/* Binds name to p for `owner`; the table takes one send reference to p (counted here). */
+/* Binds name to p for `owner`, in the owner's domain; the table takes one send reference to p
+ * (counted here). */
 static bool service_add(struct broker *b, const char *name, uint32_t len, struct broker_port *p,
                         enum service_state state, struct broker_task *owner) {
     if (b->counts.names >= BROKER_MAX_SERVICES || owner->names_bound >= b->limits.names_per_task ||
@@ -58,6 +60,7 @@ static bool service_add(struct broker *b, const char *name, uint32_t len, struct
     if (!s)
         return false;
     memcpy(s->name, name, len);
+    s->domain = domain_of(b, owner);
     s->state = state;
     service_charge(s, owner, +1);
     s->port = p;
@@ -153,13 +156,13 @@ static void bootstrap_check_in(struct broker *b, struct broker_task *t, uint32_t
     uint32_t h = right_copyout(b, t, &tr);
     if (h == MACHD_HANDLE_NULL) {
         if (keeper_name != MACHD_HANDLE_NULL)
-            keeper_held_discard(b, keeper_name);
+            keeper_held_discard(b, p);
         bootstrap_reply(b, t, seq, BS_NO_MEMORY, 0, 0);
         return;
     }
     bootstrap_reply(b, t, seq, 0, h, MACHD_DISP_MOVE_RECEIVE);
     if (keeper_name != MACHD_HANDLE_NULL) /* after the reply that names the receive right */
-        keeper_held_forward(b, keeper_name, t, p);
+        keeper_held_forward(b, p, t, false);
 }
 
 /* CREATE: a new port whose receive right the keeper holds; the name is t's until a check-in. */
@@ -238,8 +241,20 @@ static void bootstrap_bind(struct broker *b, struct broker_task *t, const struct
 void bootstrap_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     const char *name = req->u.bootstrap.name;
     uint32_t len = req->u.bootstrap.name_len;
-    struct service *s = service_find(b, name, len);
+    uint32_t domain = domain_of(b, t);
+    struct service *s = service_find(b, name, len, domain);
     uint32_t seq = req->seq;
+    /* From a user domain, a name the domain does not have is looked for in the system domain;
+     * there it may be looked up, never bound, replaced or removed. */
+    struct service *sys = !s && domain != DOMAIN_SYSTEM ? service_find(b, name, len, DOMAIN_SYSTEM) : NULL;
+    if (sys) {
+        uint32_t op = req->u.bootstrap.op;
+        if (op != MACHD_BOOTSTRAP_LOOK_UP && op != MACHD_BOOTSTRAP_STATUS) {
+            bootstrap_reply(b, t, seq, BS_NOT_PRIVILEGED, 0, 0);
+            return;
+        }
+        s = sys;
+    }
     switch (req->u.bootstrap.op) {
     case MACHD_BOOTSTRAP_CHECK_IN:
         bootstrap_check_in(b, t, seq, s, name, len);

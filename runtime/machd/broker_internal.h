@@ -49,6 +49,12 @@ struct broker_port {
                                      by its exporter, whose receive right never moves (broker_fileport.c) */
     struct broker_task *fd_task;  /* the exporter, charged for fd */
     struct broker_port *prev, *next; /* every live port */
+    /* Order across a move (broker_fence.c): deliveries from other senders are held until the
+     * task that moved the receive right away has forwarded what machd had sent it. */
+    struct broker_task *fence_from;  /* that task, or NULL: no fence */
+    uint64_t fence_deadline;         /* b->hooks->now_ms() after which the fence lifts anyway */
+    uint32_t fence_held;             /* deliveries held (in the keeper's space) */
+    struct broker_port *fence_prev, *fence_next; /* in b->fenced */
 };
 
 /* What the tasks of one uid hold, counted against the per-uid limits. */
@@ -117,9 +123,14 @@ enum service_state {
     SERVICE_CREATED,    /* CREATE: the keeper holds the receive right until a check-in */
 };
 
+/* The domain of names bound by root and the register group at a system machd, and of every
+ * name at any other machd (broker_domain.c); other domains are a uid's. */
+#define DOMAIN_SYSTEM 0xffffffffu
+
 /* One bootstrap name (broker_bootstrap.c keeps the table; broker_query.c lists it). */
 struct service {
     char name[MACHD_MAX_SERVICE_NAME + 1];
+    uint32_t domain;           /* DOMAIN_SYSTEM or the uid of a user domain */
     enum service_state state;
     struct broker_task *owner; /* the task that bound it; its names go when it dies */
     struct broker_port *port;
@@ -146,12 +157,17 @@ struct broker {
     /* The name service's own space: receive rights of created services (no connection). */
     struct broker_task *keeper;
     struct held *held, **held_tail;
-    uint32_t held_count;
+    uint32_t held_count;           /* those held for created services (KEEPER_MAX_HELD) */
+    struct broker_port *holding_for; /* set while a delivery to a fenced port is held */
+    struct broker_port *fenced;      /* ports with a fence (broker_fence.c) */
+    uint32_t fence_fds;              /* spilled deliveries held behind fences, over all ports */
+    bool fence_orphans;              /* held deliveries whose port died wait for fence_reap */
     struct machd_msg *fwd; /* scratch for a held delivery being forwarded or destroyed */
     struct handle_map channel_ids; /* channel id -> struct channel (broker_channel.c) */
     uint32_t last_channel;         /* the last channel id given (ids are never reused) */
     uint32_t last_route_serial; /* route serials handed out (never reused; broker_channel.c) */
     uint32_t freed_since_trim;  /* entries freed by task deaths since the heap was last trimmed */
+    struct broker_domains domains; /* bootstrap domains (broker_domain.c) */
 };
 
 /* Whether a disposition carries a send-once right (MOVE_ or MAKE_SEND_ONCE). */
@@ -315,6 +331,10 @@ void admit_drop_task(struct broker *b, struct broker_task *t);
  * receive right moves). */
 void admit_hold_back(struct broker *b, struct broker_task *t, struct broker_port *p, const struct entry *sender);
 
+/* Stops reading t until p has room, dies, changes receivers or lifts its fence (no-op when t
+ * is held back already or nothing can pause). */
+void admit_pause(struct broker *b, struct broker_task *t, struct broker_port *p);
+
 /* p's receive right has a new holder: no limit until it announces its room, no reservation
  * made at the old one counts, and the senders held back on p are read again. */
 void admit_receiver_changed(struct broker *b, struct broker_port *p);
@@ -358,18 +378,70 @@ bool keeper_hold(struct broker *b, size_t len, int fd);
  * dead name. */
 void keeper_take(struct broker *b, uint32_t name, uint8_t type, struct transit *tr);
 
-/* Destroys the deliveries held for the keeper's port `dest`, and their rights. */
-void keeper_held_discard(struct broker *b, uint32_t dest);
+/* Destroys the deliveries held for p (a created service's port, or a fenced one; NULL: those
+ * orphaned by keeper_held_orphan), and their rights. */
+void keeper_held_discard(struct broker *b, struct broker_port *p);
 
-/* Delivers to `to`, in order, the deliveries held for the keeper's port `dest` whose receive
- * right p now has; what `to` cannot take is destroyed. */
-void keeper_held_forward(struct broker *b, uint32_t dest, struct broker_task *to, struct broker_port *p);
+/* p dies: the deliveries held behind its fence are kept for keeper_held_discard(b, NULL), with
+ * b->fence_orphans set. */
+void keeper_held_orphan(struct broker *b, struct broker_port *p);
+
+/* Delivers to `to`, in order, the deliveries held for p, whose receive right `to` now has; what
+ * `to` has no room for is destroyed, unless `always` (then only descriptors are counted). */
+void keeper_held_forward(struct broker *b, struct broker_port *p, struct broker_task *to, bool always);
 
 /* Destroys the port of a created service, with the deliveries held for it. */
 void keeper_port_destroy(struct broker *b, struct broker_port *p);
 
 /* At shutdown: every held delivery, then the keeper's space, destroyed. */
 void keeper_destroy(struct broker *b);
+
+/* ---- broker_fence.c: order across a receive right's move (docs/machd.md 7, "Moving a receive
+ * right out") ---- */
+
+/* Before a MSG_SEND from t is checked: fences that cannot stay are lifted (a receive right it
+ * moves, a destination past the bounds). Uses b->msg and b->ci, so call it first. */
+void fence_before_send(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* Whether a delivery from t to p is held behind p's fence. */
+bool fence_holds(const struct broker_port *p, const struct broker_task *t);
+
+/* A delivery from t was held for p: counted, and t stops being read when p holds too many. */
+void fence_held_one(struct broker *b, struct broker_task *t, struct broker_port *p, bool spilled);
+
+/* The receive right of p just moved out of t to another task: when t kept a send right (it
+ * forwards what machd had sent it), deliveries from others wait for its MOVED_DONE. */
+void fence_start(struct broker *b, struct broker_port *p, struct broker_task *t);
+
+/* Lifts p's fence: what was held is delivered, in order, to p's receiver. */
+void fence_lift(struct broker *b, struct broker_port *p);
+
+/* p's receive right is destroyed (the port dies or goes to its port-destroyed notify port):
+ * the fence goes, and its held deliveries are destroyed with their rights (by fence_reap, as
+ * this may run in the middle of a forward), as a dying port's queue is. */
+void fence_port_gone(struct broker *b, struct broker_port *p);
+
+/* Destroys the deliveries orphaned by fence_port_gone. Call when no forward is under way (after
+ * a request, a task's death, expiry). */
+void fence_reap(struct broker *b);
+
+/* MOVED_DONE from t for its handle `name`. */
+void fence_handle_moved_done(struct broker *b, struct broker_task *t, uint32_t name);
+
+/* t dies: the fences waiting for it lift. */
+void fence_forget_task(struct broker *b, struct broker_task *t);
+
+/* The earliest fence deadline, if any. */
+bool fence_next_deadline(const struct broker *b, uint64_t *deadline);
+
+/* Lifts the fences whose deadline is at or before now_ms. */
+void fence_expire(struct broker *b, uint64_t now_ms);
+
+/* ---- broker_domain.c: bootstrap domains ---- */
+
+/* The domain t binds names in: DOMAIN_SYSTEM at a machd that is not a system one, and at a
+ * system one for root and the register group's members; else t's uid (its user domain). */
+uint32_t domain_of(const struct broker *b, struct broker_task *t);
 
 /* ---- broker_bootstrap.c: the bootstrap name table ---- */
 

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A delivery to a port the keeper holds (a created service nobody checked in yet), kept as the
- * encoded MSG_DELIVER datagram: its rights sit in the keeper's space under the handles it
- * names. Forwarded, rights moved to the new receiver, when a task checks in. */
+/* A delivery to a port the keeper holds (a created service nobody checked in yet), or to a
+ * port behind a fence (broker_fence.c), kept as the encoded MSG_DELIVER datagram: its rights
+ * sit in the keeper's space under the handles it names. Forwarded, rights moved to the
+ * receiver, when a task checks in or the fence lifts. */
 struct held {
     struct held *next;
-    uint32_t dest; /* the keeper's handle of the destination port */
+    struct broker_port *port; /* the destination */
+    bool fenced;   /* held behind a fence (counted in port->fence_held), not for the keeper */
     int fd;        /* spilled payload: machd's own duplicate of the memfd, else -1 */
     bool fileports; /* it carries rights to fileports (their descriptors stay with the ports) */
     size_t len;
@@ -60,25 +62,41 @@ bool keeper_hold(struct broker *b, size_t len, int fd) {
     }
     h->next = NULL;
     h->fileports = machd_payload_fileports(&b->msg.u.deliver.p) > 0;
-    h->dest = b->msg.u.deliver.dest.name;
+    h->fenced = b->holding_for != NULL;
+    if (h->fenced) {
+        h->port = b->holding_for;
+    } else {
+        struct entry *e = entry_lookup(b->keeper, b->msg.u.deliver.dest.name);
+        h->port = e ? e->port : NULL;
+    }
     h->len = len;
     memcpy(h->data, b->out, len);
     *b->held_tail = h;
     b->held_tail = &h->next;
-    b->held_count++;
+    if (h->fenced)
+        h->port->fence_held++;
+    else
+        b->held_count++;
     return true;
 }
 
-/* Takes the next held delivery to the keeper's port `dest` out of the list, or NULL. */
-static struct held *held_take(struct broker *b, uint32_t dest) {
+/* Takes the next held delivery to p out of the list, or NULL. */
+static struct held *held_take(struct broker *b, const struct broker_port *p) {
     for (struct held **hp = &b->held; *hp; hp = &(*hp)->next) {
         struct held *h = *hp;
-        if (h->dest != dest)
+        if (h->port != p)
             continue;
         *hp = h->next;
         if (b->held_tail == &h->next)
             b->held_tail = hp;
-        b->held_count--;
+        if (h->fenced) {
+            if (h->port)
+                h->port->fence_held--;
+            if (h->fd >= 0)
+                b->fence_fds--;
+        } else {
+            b->held_count--;
+        }
         return h;
     }
     return NULL;
@@ -146,23 +164,33 @@ static void held_free(struct held *h) {
     free(h);
 }
 
-/* The keeper's port `dest` dies or is gone: its held deliveries are destroyed with it. */
-void keeper_held_discard(struct broker *b, uint32_t dest) {
-    for (struct held *h; (h = held_take(b, dest)) != NULL;) {
+/* p dies or is gone: its held deliveries are destroyed with it. */
+void keeper_held_discard(struct broker *b, struct broker_port *p) {
+    for (struct held *h; (h = held_take(b, p)) != NULL;) {
         int fds[MACHD_MAX_FDS_PER_PACKET], nfds;
         (void)held_move_rights(b, h, NULL, fds, &nfds);
         held_free(h);
     }
 }
 
-/* A task checked in a created service: the deliveries held for it follow the receive right, in
- * order, with their original audit identity (as Mach keeps a queue when a receive right moves).
- * One the receiver's connection cannot take is destroyed. */
-void keeper_held_forward(struct broker *b, uint32_t dest, struct broker_task *to, struct broker_port *p) {
-    for (struct held *h; (h = held_take(b, dest)) != NULL;) {
+void keeper_held_orphan(struct broker *b, struct broker_port *p) {
+    for (struct held *h = p->fence_held ? b->held : NULL; h; h = h->next)
+        if (h->fenced && h->port == p) {
+            h->port = NULL;
+            b->fence_orphans = true;
+        }
+    p->fence_held = 0;
+}
+
+/* A task checked in a created service, or a fence lifts: the deliveries held for p follow the
+ * receive right, in order, with their original audit identity (as Mach keeps a queue when a
+ * receive right moves). One the receiver's connection cannot take is destroyed, unless
+ * `always` (accepted messages bounded by the fence: queued past the byte limit). */
+void keeper_held_forward(struct broker *b, struct broker_port *p, struct broker_task *to, bool always) {
+    for (struct held *h; (h = held_take(b, p)) != NULL;) {
         /* Room for a datagram with descriptors when it may carry any (its memfd, fileports). */
-        bool fds_room = h->fd < 0 && !h->fileports ? true : b->hooks->room_fd(b->ctx, to->conn);
-        bool room = broker_can_emit(b, to, h->len) && fds_room;
+        bool fds_room = h->fd < 0 && !h->fileports ? true : to && b->hooks->room_fd(b->ctx, to->conn);
+        bool room = to && (always || broker_can_emit(b, to, h->len)) && fds_room;
         int fds[MACHD_MAX_FDS_PER_PACKET], nfds;
         if (held_move_rights(b, h, room ? to : NULL, fds, &nfds) && room) {
             b->fwd->u.deliver.dest.name = p->recv_name;
@@ -178,7 +206,7 @@ void keeper_held_forward(struct broker *b, uint32_t dest, struct broker_task *to
 
 /* The port of a created service dies (its name is taken over or its creator died). */
 void keeper_port_destroy(struct broker *b, struct broker_port *p) {
-    keeper_held_discard(b, p->recv_name);
+    keeper_held_discard(b, p);
     port_destroy(b, p, NULL);
 }
 
@@ -199,7 +227,7 @@ void keeper_destroy(struct broker *b) {
     if (!k)
         return;
     while (b->held) {
-        struct held *h = held_take(b, b->held->dest);
+        struct held *h = held_take(b, b->held->port);
         int fds[MACHD_MAX_FDS_PER_PACKET], nfds;
         (void)held_move_rights(b, h, NULL, fds, &nfds);
         held_free(h);

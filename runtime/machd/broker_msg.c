@@ -224,6 +224,7 @@ static void moved_tell(struct broker *b, struct broker_task *t, const struct mac
 void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     if (req->u.send.flags & MACHD_SEND_CREDIT) /* whatever becomes of the message */
         admit_apply_queue_credit(b, t, req->u.send.credit.name, req->u.send.credit.seen, req->u.send.credit.room);
+    fence_before_send(b, t, req); /* first: it may deliver what a fence held */
     struct broker_port *dest = NULL;
     struct broker_task *to = NULL;
     uint32_t st = send_check(b, t, req, &dest, &to);
@@ -263,6 +264,11 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
         return;
     }
     pd_requests_take(b, pl, so.rights);
+    /* Behind a fence (the receive right just moved, and its old holder's backlog is not all
+     * forwarded yet) the delivery waits in the keeper's space, rights included. */
+    bool held = !ticket && fence_holds(dest, t);
+    if (held)
+        to = b->keeper;
     /* Rights that find no room in the receiver's space stay in their transit and are destroyed
      * after the delivery (and the sender's answer), receive rights last. */
     so.reply_name = right_copyout_keep(b, to, &so.reply);
@@ -307,6 +313,8 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
             fds[nfds++] = so.rights[i].port->fd;
         so.items[out->right_count++] = (struct machd_right){
             so.names[i], so.rights[i].type, armed ? MACHD_RIGHT_PD_ARMED : fileport ? MACHD_RIGHT_FILEPORT : 0};
+        if (arrived && so.rights[i].type == MACHD_DISP_MOVE_RECEIVE)
+            fence_start(b, so.rights[i].port, t); /* t forwards what machd had sent it */
         if (arrived)
             so.rights[i].port = NULL; /* it is the receiver's now */
     }
@@ -314,10 +322,14 @@ void msg_handle_send(struct broker *b, struct broker_task *t, const struct machd
         so.reply.port = NULL;
     out->rights = so.items;
     int spill_fd = pl->msgh_bits & MACHD_PAYLOAD_SPILLED ? pl->spill_fd : -1;
+    b->holding_for = held ? dest : NULL; /* to is the keeper then */
     bool sent = to != b->keeper && (nfds > 1 || (nfds == 1 && spill_fd < 0)) ? broker_emit_fds(b, to, fds, nfds)
                                                                             : broker_emit_fd(b, to, spill_fd);
-    if (sent && dest)
-        flow_note_delivery(&dest->flow);
+    b->holding_for = NULL;
+    if (sent && held)
+        fence_held_one(b, t, dest, spill_fd >= 0);
+    else if (sent && dest)
+        flow_note_delivery(&dest->flow); /* a held one counts when it is forwarded */
     if (!room_left) { /* the sender's next messages to this port ask for room first */
         admit_queue_full_hint(b, t, req->u.send.dest.name);
         admit_hold_back(b, t, dest, entry_lookup(t, req->u.send.dest.name)); /* if it does not */

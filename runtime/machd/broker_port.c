@@ -138,6 +138,7 @@ static void pd_requests_drop(struct broker_port *p) {
 /* The receive right of p is destroyed: port-destroyed notification if requested, else the port
  * dies: every holder's send and send-once names become dead (PORT_DEAD), names are released. */
 void port_destroy(struct broker *b, struct broker_port *p, struct broker_task *dying) {
+    fence_port_gone(b, p);
     struct entry *re = p->receiver ? entry_for_port(p->receiver, p) : NULL;
     if (re) {
         re->receive = false;

@@ -83,6 +83,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
     /* Pass 0: its channels and routes (ROUTE_DEL for its routes), and its waiting sends (a
      * sender that dies while blocked leaves nothing behind). */
     channel_forget_task(b, t);
+    fence_forget_task(b, t); /* what it did not forward is lost with it */
     if (t->waiters)
         admit_drop_task(b, t);
     admit_forget_held(t);
@@ -119,6 +120,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
     b->counts.tasks--;
     account_put(b, t->account);
     free(t);
+    fence_reap(b);
     admit_recheck(b);
     trim_after(b, entries_before > b->counts.entries ? entries_before - b->counts.entries : 0);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "instance_lock.h"
 #include "limits.h"
 #include "log.h"
@@ -28,8 +30,9 @@
 #endif
 
 static void usage(FILE *to) {
-    fputs("usage: machd [--socket PATH] [--foreground | --daemon] [--syslog] [--log-level LEVEL]\n"
-          "             [--verbose] [--limit NAME=N]... [--version] [--help]\n"
+    fputs("usage: machd [--socket PATH] [--system [--register-group NAME]] [--foreground | --daemon]\n"
+          "             [--syslog] [--log-level LEVEL] [--verbose] [--limit NAME=N]...\n"
+          "             [--version] [--help]\n"
           "\n"
           "The broker for Mach IPC between processes (OpenMIG).\n"
           "\n"
@@ -37,6 +40,11 @@ static void usage(FILE *to) {
           "                 $XDG_RUNTIME_DIR/machd/machd.sock, else /tmp/machd-<uid>/machd.sock\n"
           "                 (its directory: yours, mode 0700, created if missing);\n"
           "                 a socket passed by systemd (LISTEN_FDS) is used instead\n"
+          "  --system       serve the system bootstrap domain and a domain per user (as root);\n"
+          "                 default socket $MACHD_SYSTEM_SOCKET, else /run/machd/system (its\n"
+          "                 directory: root's, not writable by others, mode 0755 if created)\n"
+          "  --register-group NAME  with --system: members of group NAME may also bind\n"
+          "                 names in the system domain (else only root)\n"
           "  --foreground   stay attached and log to stderr (the default)\n"
           "  --daemon       detach once the socket is listening; log to syslog\n"
           "  --syslog       log to syslog even in the foreground (stderr when there is none)\n"
@@ -57,6 +65,8 @@ static void usage(FILE *to) {
 
 struct options {
     const char *socket;
+    const char *register_group;
+    struct broker_domains domains;
     bool daemon, use_syslog;
     int log_level;
     struct machd_limits limits;
@@ -70,6 +80,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
         {"limit", required_argument, NULL, 'L'},
         {"log-level", required_argument, NULL, 'G'}, {"version", no_argument, NULL, 'V'},
+        {"system", no_argument, NULL, 'S'},       {"register-group", required_argument, NULL, 'g'},
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -90,6 +101,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
             }
             break;
         case 'V': printf("machd (OpenMIG) %s\n", OPENMIG_VERSION); return MACHD_EXIT_OK;
+        case 'S': o->domains.system = true; break;
+        case 'g': o->register_group = optarg; break;
         case 'h': usage(stdout); return MACHD_EXIT_OK;
         case 'L':
             if (!machd_limits_set(&o->limits, optarg, err, sizeof err)) {
@@ -105,6 +118,19 @@ static int parse_options(int argc, char **argv, struct options *o) {
         usage(stderr);
         return MACHD_EXIT_USAGE;
     }
+    if (o->register_group) {
+        if (!o->domains.system) {
+            fprintf(stderr, "machd: --register-group needs --system\n");
+            return MACHD_EXIT_USAGE;
+        }
+        struct group *g = getgrnam(o->register_group);
+        if (!g) {
+            fprintf(stderr, "machd: --register-group %s: no such group\n", o->register_group);
+            return MACHD_EXIT_USAGE;
+        }
+        o->domains.has_group = true;
+        o->domains.register_gid = (uint32_t)g->gr_gid;
+    }
     return -1;
 }
 
@@ -118,12 +144,20 @@ static bool resolve_path(const struct options *o, char *path, size_t cap) {
             machd_log(LOG_ERR, "socket path too long: %s", o->socket);
             return false;
         }
-    } else if (!machd_socket_path(path, cap, &private_dir)) {
-        machd_log(LOG_ERR, "socket path too long");
+    } else if (o->domains.system ? !machd_system_socket_path(path, cap) : !machd_socket_path(path, cap, &private_dir)) {
+        machd_log(LOG_ERR, "socket path too long (or MACHD_SYSTEM_SOCKET empty)");
         return false;
     }
     char dir[256];
     snprintf(dir, sizeof dir, "%s", path);
+    if (o->domains.system) { /* everyone connects; nobody but root may put a socket there */
+        if (!machd_system_dir(dirname(dir))) {
+            machd_log(LOG_ERR, "%s: %s (the system socket's directory must be root's, not writable by others)",
+                      dir, strerror(errno));
+            return false;
+        }
+        return true;
+    }
     if (!machd_private_dir(dirname(dir))) {
         machd_log(LOG_ERR, "%s: %s (the socket's directory must be yours, mode 0700)", dir, strerror(errno));
         return false;
@@ -238,6 +272,10 @@ int main(int argc, char **argv) {
     if (early >= 0)
         return early;
     machd_log_init(o.use_syslog, o.log_level);
+    if (o.domains.system && geteuid() != 0) {
+        machd_log(LOG_ERR, "--system: the system domain is served by root (tasks trust no one else there)");
+        return MACHD_EXIT_STARTUP;
+    }
     char path[108];
     int inherited = listen_fd_from_systemd(path, sizeof path);
     if (inherited == -2)
@@ -280,13 +318,19 @@ int main(int argc, char **argv) {
         return rc;
     }
     machd_server_set_limits(server, &o.limits);
+    if (machd_server_set_domains(server, &o.domains) != MACHD_EXIT_OK) {
+        machd_server_destroy(server);
+        machd_instance_unlock(&lock);
+        return MACHD_EXIT_STARTUP;
+    }
     mark_managed(path, inherited >= 0);
     if (o.daemon) {
         daemonize();
         machd_log_init(true, o.log_level);
     }
-    machd_log(LOG_NOTICE, "version %s, listening on %s%s", OPENMIG_VERSION, path,
-              inherited >= 0 ? " (socket from the service manager)" : "");
+    machd_log(LOG_NOTICE, "version %s, listening on %s%s%s", OPENMIG_VERSION, path,
+              inherited >= 0 ? " (socket from the service manager)" : "",
+              o.domains.system ? " (system domain)" : "");
     rc = machd_server_run(server);
     machd_server_destroy(server);
     machd_instance_unlock(&lock);

@@ -20,6 +20,7 @@
 
 #include "broker.h"
 #include "log.h"
+#include "peer_groups.h"
 #include "wire/machd_proto.h"
 #include "wire/machd_spill.h"
 
@@ -305,6 +306,13 @@ static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
     *out = s->io;
 }
 
+/* The register group of a system machd: the task's supplementary groups (peer_groups.c). */
+static bool hook_in_group(void *ctx, void *conn, uint32_t gid) {
+    (void)ctx;
+    struct conn *c = conn;
+    return machd_peer_in_group((pid_t)broker_task_identity(c->task)->pid, c->pidfd, (gid_t)gid);
+}
+
 /* What is queued for a task (QUERY): bounded by CONN_OUT_LIMIT, so the walk is short. */
 static void hook_queued(void *ctx, void *conn, uint32_t *datagrams, uint64_t *bytes) {
     (void)ctx;
@@ -554,7 +562,7 @@ static int server_create(struct machd_server **out, int fd, const char *path, in
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
                                      .send_fd = hook_send_fd, .send_fds = hook_send_fds,
                                      .room_fd = hook_room_fd, .now_ms = hook_now_ms, .io_counts = hook_io_counts,
-                                     .pause = hook_pause, .queued = hook_queued};
+                                     .pause = hook_pause, .queued = hook_queued, .in_group = hook_in_group};
     s->broker = broker_create(&s->hooks, s);
     s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {
@@ -588,6 +596,16 @@ static bool drained(const struct machd_server *s) {
 void machd_server_set_limits(struct machd_server *s, const struct machd_limits *limits) {
     broker_set_limits(s->broker, &limits->broker);
     s->connections_per_uid = limits->connections_per_uid;
+}
+
+int machd_server_set_domains(struct machd_server *s, const struct broker_domains *domains) {
+    broker_set_domains(s->broker, domains);
+    /* Everyone may connect to the system domain's socket (its directory is root's, 0755). */
+    if (domains->system && s->path_ino != 0 && chmod(s->path, 0666) != 0) {
+        machd_log(LOG_ERR, "%s: %s", s->path, strerror(errno));
+        return MACHD_EXIT_STARTUP;
+    }
+    return MACHD_EXIT_OK;
 }
 
 static bool add_watch(struct machd_server *s, int fd, struct watch *w) {

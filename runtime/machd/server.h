@@ -27,6 +27,11 @@ int machd_server_listen_fd(struct machd_server **out, int fd, const char *path);
 /* Sets the limits on what tasks may make machd hold (limits.h; defaults until called). */
 void machd_server_set_limits(struct machd_server *s, const struct machd_limits *limits);
 
+/* Sets the bootstrap domains (broker.h); a system machd's own socket becomes mode 0666.
+ * MACHD_EXIT_OK, or MACHD_EXIT_STARTUP (logged). Call before machd_server_run. */
+struct broker_domains;
+int machd_server_set_domains(struct machd_server *s, const struct broker_domains *domains);
+
 /* Serves tasks until SIGTERM or SIGINT (which the caller must have blocked before calling).
  * Returns MACHD_EXIT_OK after a clean stop, MACHD_EXIT_STARTUP if the loop could not start. */
 int machd_server_run(struct machd_server *s);

@@ -135,7 +135,8 @@ static const struct machd_msg *next_delivery(struct tc *t) {
 
 /* A receive right moves to a third task while a sender streams to it: the messages machd had
  * already sent to the mover (in its socket when it moved the right) follow the right instead of
- * being dropped. Every id arrives once; how many arrived out of order is printed. */
+ * being dropped, and machd holds the sender's newer ones until the mover said it forwarded them
+ * all (MOVED_DONE), so every id arrives once and in the order sent. */
 static void receive_right_moves_while_messages_stream_in(void **state) {
     (void)state;
     enum { COUNT = 3000, FIRST = 100 };
@@ -175,6 +176,7 @@ static void receive_right_moves_while_messages_stream_in(void **state) {
     }
     print_message("receive right moved with messages in flight: %d delivered to the new receiver, "
                   "0 lost, 0 duplicated, %d out of order\n", COUNT - FIRST, out_of_order);
+    assert_int_equal(out_of_order, 0);
     assert_int_equal(mh_wait(sender), 0);
     assert_int_equal(mh_wait(mover), 0);
     tc_close(third);
@@ -419,6 +421,176 @@ static void task_with_65000_ports_dies(void **state) {
 /* ---- 4. every limit answered with its error, to the offender only ---- */
 
 /* machd with one --limit NAME=N. */
+/* ---- order across a receive right's move (docs/machd.md 7, "Moving a receive right out") ---- */
+
+/* Three raw tasks: the mover M holds the receive right of "svc.m" and a send right it made from
+ * it (as libmach keeps one to forward what machd had sent it), T receives, S sends. S's id 1
+ * reaches M's socket; M moves the receive right to T without reading it (ACK_ERRORS_ONLY, as the
+ * runtime does); S then sends id 2, which machd must hold until M has forwarded id 1. */
+struct move_scene {
+    struct tc *m, *t, *s;
+    uint32_t m_recv, t_moved, s_dest;
+};
+
+static void move_scene_set_up(struct move_scene *sc) {
+    sc->m = tc_open(&mh_daemon);
+    sc->t = tc_open(&mh_daemon);
+    sc->s = tc_open(&mh_daemon);
+    uint32_t t_recv, m_to_t;
+    assert_int_equal(tc_check_in(sc->t, "svc.t", &t_recv), 0);
+    assert_int_equal(tc_check_in(sc->m, "svc.m", &sc->m_recv), 0);
+    assert_int_equal(tc_mod_refs(sc->m, sc->m_recv, MACHD_RIGHT_SEND, 1), KERN_SUCCESS);
+    assert_int_equal(tc_look_up(sc->m, "svc.t", &m_to_t), 0);
+    assert_int_equal(tc_look_up(sc->s, "svc.m", &sc->s_dest), 0);
+    struct machd_right to_m = mh_right(sc->s_dest, MACHD_DISP_COPY_SEND, 0);
+    assert_int_equal(tc_msg(sc->s, to_m, MH_NO_RIGHT, 1, NULL, NULL, 0, 0), MACH_MSG_SUCCESS);
+    struct machd_right mv = mh_right(sc->m_recv, MACHD_DISP_MOVE_RECEIVE, 0);
+    assert_int_equal(tc_msg(sc->m, mh_right(m_to_t, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 700, NULL, &mv, 1,
+                            MACHD_SEND_ACK_ERRORS_ONLY),
+                     MACH_MSG_SUCCESS);
+    const struct machd_msg *d = tc_expect(sc->t, MACHD_MSG_DELIVER);
+    assert_int_equal(d->u.deliver.p.msgh_id, 700);
+    sc->t_moved = machd_payload_right(&d->u.deliver.p, 0).name;
+    assert_int_equal(tc_msg(sc->s, to_m, MH_NO_RIGHT, 2, NULL, NULL, 0, 0), MACH_MSG_SUCCESS);
+}
+
+/* Whether t receives nothing for ms milliseconds. */
+static bool nothing_for(struct tc *t, int ms) {
+    return machd_conn_recv(&t->conn, t->buf, &t->msg, ms) != 0;
+}
+
+static void expect_delivery(struct tc *t, uint32_t dest, int32_t id) {
+    const struct machd_msg *d = tc_expect(t, MACHD_MSG_DELIVER);
+    assert_int_equal(d->u.deliver.dest.name, dest);
+    assert_int_equal(d->u.deliver.p.msgh_id, id);
+}
+
+/* The old holder forwards what it had (id 1) and says MOVED_DONE: T gets 1 before 2, as sent. */
+static void newer_messages_wait_until_the_old_holder_forwarded_its_backlog(void **state) {
+    (void)state;
+    struct move_scene sc;
+    move_scene_set_up(&sc);
+    assert_true(nothing_for(sc.t, 300)); /* id 2 is held */
+    expect_delivery(sc.m, sc.m_recv, 1); /* in M's socket before the move */
+    assert_int_equal(tc_msg(sc.m, mh_right(sc.m_recv, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, NULL, 0,
+                            MACHD_SEND_ACK_ERRORS_ONLY),
+                     MACH_MSG_SUCCESS);
+    assert_int_equal(tc_expect(sc.m, MACHD_MOVED)->u.moved.name, sc.m_recv);
+    expect_delivery(sc.t, sc.t_moved, 1); /* the holder's own messages pass */
+    assert_true(nothing_for(sc.t, 100));
+    memset(&sc.m->out, 0, sizeof sc.m->out);
+    sc.m->out.type = MACHD_MOVED_DONE;
+    sc.m->out.u.moved.name = sc.m_recv;
+    tc_send(sc.m);
+    expect_delivery(sc.t, sc.t_moved, 2);
+    /* From then on nothing waits. */
+    assert_int_equal(tc_msg(sc.s, mh_right(sc.s_dest, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 3, NULL, NULL, 0, 0),
+                     MACH_MSG_SUCCESS);
+    expect_delivery(sc.t, sc.t_moved, 3);
+    tc_close(sc.m);
+    tc_close(sc.s);
+    tc_close(sc.t);
+    expect_machd_serving();
+}
+
+/* A hostile old holder never says MOVED_DONE: the port's newer messages wait at most the fence's
+ * 2 s, then arrive (in order, none lost); a holder that dies lifts the fence at once. */
+static void a_silent_or_dead_old_holder_delays_the_port_boundedly(void **state) {
+    (void)state;
+    struct move_scene sc;
+    move_scene_set_up(&sc);
+    double t0 = now_ms();
+    expect_delivery(sc.t, sc.t_moved, 2);
+    double waited = now_ms() - t0;
+    print_message("held behind a silent old holder for %.0f ms\n", waited);
+    assert_true(waited >= 1500 && waited < 8000);
+    tc_close(sc.m);
+    tc_close(sc.s);
+    tc_close(sc.t);
+
+    move_scene_set_up(&sc);
+    assert_true(nothing_for(sc.t, 200));
+    t0 = now_ms();
+    tc_close(sc.m); /* id 1 dies with it, unread: it never forwarded it */
+    expect_delivery(sc.t, sc.t_moved, 2);
+    assert_true(now_ms() - t0 < 1500);
+    tc_close(sc.s);
+    tc_close(sc.t);
+    expect_machd_serving();
+}
+
+/* A created service `name` of a new task (the keeper holds its receive right, and the
+ * messages sent to it until a check-in); *creator is that task. */
+static void create_service(struct tc **creator, const char *name) {
+    *creator = tc_open(&mh_daemon);
+    memset(&(*creator)->out, 0, sizeof (*creator)->out);
+    (*creator)->out.type = MACHD_BOOTSTRAP;
+    (*creator)->out.u.bootstrap.op = MACHD_BOOTSTRAP_CREATE;
+    (*creator)->out.u.bootstrap.name = name;
+    (*creator)->out.u.bootstrap.name_len = (uint32_t)strlen(name);
+    tc_send(*creator);
+    assert_int_equal(tc_expect(*creator, MACHD_BOOTSTRAP_REPLY)->u.bootstrap_reply.status, 0);
+}
+
+/* A receive right dies in flight, inside a message nobody will receive (held for a created
+ * service whose creator dies, or unread by a receiver that dies): as in Mach, the port is
+ * destroyed with the message, so its senders get dead names, unless a port-destroyed request
+ * travels with it: then the receive right goes to the notify port in a
+ * MACH_NOTIFY_PORT_DESTROYED and the senders' rights keep working. */
+static void receive_right_dying_in_flight_gives_dead_names_or_port_destroyed(void **state) {
+    (void)state;
+    struct tc *o = tc_open(&mh_daemon), *bs = tc_open(&mh_daemon), *creator, *t = tc_open(&mh_daemon);
+    uint32_t q, b_q, n, o_c, t_recv, o_t;
+    /* 1. Held for a created service whose creator dies: dead name for the sender. */
+    assert_int_equal(tc_check_in(o, "svc.q1", &q), 0);
+    assert_int_equal(tc_look_up(bs, "svc.q1", &b_q), 0);
+    create_service(&creator, "svc.c1");
+    assert_int_equal(tc_look_up(o, "svc.c1", &o_c), 0);
+    struct machd_right mv[2] = {mh_right(q, MACHD_DISP_MOVE_RECEIVE, 0)};
+    assert_int_equal(tc_msg(o, mh_right(o_c, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 40, NULL, mv, 1, 0), 0);
+    assert_int_equal(tc_expect(o, MACHD_MOVED)->u.moved.name, q);
+    tc_close(creator);
+    assert_int_equal(tc_expect(bs, MACHD_PORT_DEAD)->u.port_dead.name, b_q);
+    assert_int_equal(tc_expect(o, MACHD_PORT_DEAD)->u.port_dead.name, o_c); /* the service's port */
+    assert_int_equal(tc_msg(bs, mh_right(b_q, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, NULL, 0, 0),
+                     MACH_SEND_INVALID_DEST);
+
+    /* 2. The same with a port-destroyed request: the right comes back to the notify port. */
+    assert_int_equal(tc_check_in(o, "svc.q2", &q), 0);
+    assert_int_equal(tc_check_in(o, "svc.n", &n), 0);
+    assert_int_equal(tc_look_up(bs, "svc.q2", &b_q), 0);
+    create_service(&creator, "svc.c2");
+    assert_int_equal(tc_look_up(o, "svc.c2", &o_c), 0);
+    mv[0] = mh_right(q, MACHD_DISP_MOVE_RECEIVE, MACHD_RIGHT_PD_REQUEST);
+    mv[1] = mh_right(n, MACHD_DISP_MAKE_SEND_ONCE, 0);
+    assert_int_equal(tc_msg(o, mh_right(o_c, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 41, NULL, mv, 2, 0), 0);
+    assert_int_equal(tc_expect(o, MACHD_MOVED)->u.moved.name, q);
+    tc_close(creator);
+    const struct machd_msg *d = tc_expect(o, MACHD_MSG_DELIVER);
+    assert_int_equal(d->u.deliver.dest.name, n);
+    assert_int_equal(d->u.deliver.p.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
+    assert_int_equal(d->u.deliver.p.right_count, 1);
+    struct machd_right back = machd_payload_right(&d->u.deliver.p, 0);
+    assert_int_equal(back.disposition, MACHD_DISP_MOVE_RECEIVE);
+    assert_int_equal(tc_expect(o, MACHD_PORT_DEAD)->u.port_dead.name, o_c);
+    assert_int_equal(tc_msg(bs, mh_right(b_q, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 42, NULL, NULL, 0, 0), 0);
+    expect_delivery(o, back.name, 42);
+
+    /* 3. Unread by a receiver that dies: dead name for the sender. */
+    assert_int_equal(tc_check_in(o, "svc.q3", &q), 0);
+    assert_int_equal(tc_look_up(bs, "svc.q3", &b_q), 0);
+    assert_int_equal(tc_check_in(t, "svc.t3", &t_recv), 0);
+    assert_int_equal(tc_look_up(o, "svc.t3", &o_t), 0);
+    mv[0] = mh_right(q, MACHD_DISP_MOVE_RECEIVE, 0);
+    assert_int_equal(tc_msg(o, mh_right(o_t, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 43, NULL, mv, 1, 0), 0);
+    assert_int_equal(tc_expect(o, MACHD_MOVED)->u.moved.name, q);
+    tc_close(t);
+    assert_int_equal(tc_expect(bs, MACHD_PORT_DEAD)->u.port_dead.name, b_q);
+    tc_close(o);
+    tc_close(bs);
+    expect_machd_serving();
+}
+
 static const char *limit_setting;
 static int setup_limited(void **state) {
     mh_daemon.extra[0] = "--limit";
@@ -652,6 +824,12 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(notifications_past_a_full_queue_are_kept, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(clean_stop_delivers_what_was_accepted, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(task_with_65000_ports_dies, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(newer_messages_wait_until_the_old_holder_forwarded_its_backlog, mh_setup,
+                                        mh_teardown),
+        cmocka_unit_test_setup_teardown(a_silent_or_dead_old_holder_delays_the_port_boundedly, mh_setup,
+                                        mh_teardown),
+        cmocka_unit_test_setup_teardown(receive_right_dying_in_flight_gives_dead_names_or_port_destroyed, mh_setup,
+                                        mh_teardown),
         cmocka_unit_test_setup_teardown(entries_limit_refuses_the_exporter, setup_entries_limit_refuses_the_exporter,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(names_limit_refuses_the_registrar, setup_names_limit_refuses_the_registrar,

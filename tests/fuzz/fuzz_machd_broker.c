@@ -256,9 +256,11 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
             m->u.send_admit.timeout_ms = take(s);
         }
         break;
-    case 8: // may it send to this port directly?
-        m->type = MACHD_ROUTE;
+    case 8: // may it send to this port directly? / the backlog of a moved receive right is forwarded
+        m->type = (take(s) & 1) ? MACHD_MOVED_DONE : MACHD_ROUTE;
         m->u.route.name = pick_name(s, ft);
+        if (m->type == MACHD_MOVED_DONE)
+            m->u.moved.name = m->u.route.name;
         break;
     default:
         if (take(s) & 1) {
@@ -297,6 +299,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                   .channels_per_task = 1u + data[0] % 3u, .fileports_per_task = 1u + data[0] % 3u,
                                   .fileports_per_uid = 2u + data[0] % 4u};
         broker_set_limits(b, &l);
+    }
+    if (size && (data[0] & 2)) { // a system machd: user domains falling through to the system one
+        struct broker_domains d = {.system = true, .has_group = (data[0] & 4) != 0, .register_gid = 1000};
+        broker_set_domains(b, &d);
     }
     const struct machd_audit id = {1000, 1000, 1000, 0};
     for (unsigned steps = 0; s.p < s.end && steps < 400; steps++) {

@@ -117,7 +117,7 @@ case_deb() {
   [[ $(dpkg-deb -f "$deb" Package) == openmig ]] || fail "package name"
   dpkg-deb -x "$deb" root
   run_logged mig.txt "mig from the package" root/usr/bin/mig --version
-  grep -qx 'ExecStart=/usr/bin/machd --foreground --log-level notice' root/usr/lib/systemd/system/machd.service ||
+  grep -qx 'ExecStart=/usr/bin/machd --foreground --system --log-level notice' root/usr/lib/systemd/system/machd.service ||
     fail "the packaged unit does not run /usr/bin/machd"
 }
 
@@ -143,7 +143,9 @@ case_units() {
       [[ $(unit_value "$f" Unit Documentation) == "man:machd(8)" ]] || fail "$f: Documentation"
     done
     local svc=prefix/lib/systemd/$kind/machd.service sock=prefix/lib/systemd/$kind/machd.socket
-    [[ $(unit_value "$svc" Service ExecStart) == "$WORK/prefix/bin/machd --foreground --log-level notice" ]] ||
+    local args="--foreground --log-level notice"
+    [[ $kind == system ]] && args="--foreground --system --log-level notice" # the system domain
+    [[ $(unit_value "$svc" Service ExecStart) == "$WORK/prefix/bin/machd $args" ]] ||
       fail "$svc: ExecStart is not the installed machd: $(unit_value "$svc" Service ExecStart)"
     [[ $(unit_value "$svc" Unit Requires) == machd.socket ]] || fail "$svc: Requires"
     [[ $(unit_value "$sock" Install WantedBy) == sockets.target ]] || fail "$sock: WantedBy"
@@ -153,6 +155,10 @@ case_units() {
   [[ $(unit_value "$user_sock" Socket ListenSequentialPacket) == "%t/machd/machd.sock" ]] || fail "user socket path"
   [[ $(unit_value "$user_sock" Socket DirectoryMode) == 0700 ]] || fail "user socket directory mode"
   [[ $(unit_value "$user_sock" Socket SocketMode) == 0600 ]] || fail "user socket mode"
+  # The system socket is where the runtime looks for the system domain first (docs/machd.md 6).
+  local sys_sock=prefix/lib/systemd/system/machd.socket
+  [[ $(unit_value "$sys_sock" Socket ListenSequentialPacket) == /run/machd/system ]] || fail "system socket path"
+  [[ $(unit_value "$sys_sock" Socket DirectoryMode) == 0755 ]] || fail "system socket directory mode"
   if command -v systemd-analyze >/dev/null; then
     (cd prefix/lib/systemd/system && run_logged "$WORK/verify-system.txt" "systemd-analyze verify (system)" \
        systemd-analyze verify --man=no machd.socket machd.service)

@@ -410,7 +410,10 @@ bool chan_try_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_optio
                    mach_msg_timeout_t timeout, mach_msg_return_t *mr) {
     uint32_t h = (uint32_t)proxy->transport_handle;
     struct link *l = machd_link_get(h);
-    if (!chan_enabled() || !l || l->port != proxy || kmsg->remote_type != MACH_MSG_TYPE_PORT_SEND)
+    /* Not while deliveries to a receive right we moved are forwarded: they and MOVED_DONE go
+     * through machd, which orders them before what it held back meanwhile. */
+    if (!chan_enabled() || !l || l->port != proxy || kmsg->remote_type != MACH_MSG_TYPE_PORT_SEND ||
+        l->awaiting_moved)
         return false;
     while (l->route == LINK_ROUTE_ASKING && !(option & MACH_SEND_ALWAYS)) { /* no overtaking */
         struct ipc_waiter *w = ipc_waiter_self();

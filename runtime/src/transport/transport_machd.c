@@ -53,6 +53,14 @@ void machd_tell_mod_refs(uint32_t handle, uint32_t right, int32_t delta) {
     (void)machd_write(&m);
 }
 
+void machd_tell_moved_done(uint32_t handle) {
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_MOVED_DONE;
+    m.u.moved.name = handle;
+    (void)machd_write(&m);
+}
+
 /* QUEUE_CREDIT: the room on our port behind handle h (IPC lock held). */
 void machd_announce_room(uint32_t h, struct flow_rx *rx, const struct ipc_port *port) {
     struct machd_msg m;

@@ -128,6 +128,10 @@ extern const struct ipc_transport_ops machd_export_ops;
 int machd_write(struct machd_msg *m);
 /* Fire-and-forget MOD_REFS (machd's STATUS_REPLY is ignored by the reader). */
 void machd_tell_mod_refs(uint32_t handle, uint32_t right, int32_t delta);
+
+/* MOVED_DONE for handle: every delivery machd sent us for the receive right we moved under it
+ * has been forwarded (IPC lock held; no reply). */
+void machd_tell_moved_done(uint32_t handle);
 /* QUEUE_CREDIT: the room on our port behind handle h (IPC lock held). */
 void machd_announce_room(uint32_t h, struct flow_rx *rx, const struct ipc_port *port);
 /* SEND_ADMIT for handle h: with w, waits for machd's answer into *status (not under the IPC

@@ -249,6 +249,9 @@ void machd_moved(uint32_t h) {
     if (!l || !l->awaiting_moved)
         return;
     l->awaiting_moved = false;
+    /* Everything machd sent us for the port came before MOVED and is forwarded by now: machd
+     * may give the new receiver what it held back meanwhile (before our send right goes). */
+    machd_tell_moved_done(h);
     if (l->port->transport == &machd_ops) /* else the right came back here meanwhile */
         proxy_release_if_unused(h, l);
 }

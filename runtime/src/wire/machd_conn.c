@@ -39,17 +39,30 @@ static int connect_once(const char *path) {
     return fd;
 }
 
-/* Says once per process, on stderr, why the runtime will not talk to the daemon at path. */
-__attribute__((format(printf, 2, 3))) static void refuse(const char *path, const char *why, ...) {
-    static int said;
-    if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+/* Says once per process, on stderr, why the runtime will not talk to the daemon at path (once
+ * for the user's machd, refuse, and once for the system domain's, refuse_system). */
+static void say_refusal(int *said, const char *path, const char *why, va_list ap) {
+    if (__atomic_exchange_n(said, 1, __ATOMIC_RELAXED))
         return;
     char text[256];
+    vsnprintf(text, sizeof text, why, ap);
+    fprintf(stderr, "libmach: not using machd at %s: %s\n", path, text);
+}
+
+__attribute__((format(printf, 2, 3))) static void refuse(const char *path, const char *why, ...) {
+    static int said;
     va_list ap;
     va_start(ap, why);
-    vsnprintf(text, sizeof text, why, ap);
+    say_refusal(&said, path, why, ap);
     va_end(ap);
-    fprintf(stderr, "libmach: not using machd at %s: %s\n", path, text);
+}
+
+__attribute__((format(printf, 2, 3))) static void refuse_system(const char *path, const char *why, ...) {
+    static int said;
+    va_list ap;
+    va_start(ap, why);
+    say_refusal(&said, path, why, ap);
+    va_end(ap);
 }
 
 /* The directory of the default socket must be the user's own, mode 0700: anyone who could create
@@ -79,19 +92,48 @@ static int check_private_dir(const char *path) {
     return 0;
 }
 
-/* The kernel's word on who runs the daemon at the other end of fd: the user or root, nobody
- * else. EACCES (said on stderr) otherwise. */
-static int check_daemon(int fd, const char *path) {
+/* The system domain's socket (docs/machd.md 6): everyone reaches it, so only root may be able to
+ * put a socket there: its directory must be a directory owned by root and not writable by group
+ * or others. EACCES (said on stderr) otherwise. */
+static int check_system_dir(const char *path) {
+    char dir[108];
+    snprintf(dir, sizeof dir, "%s", path);
+    const char *d = dirname(dir);
+    struct stat st;
+    if (lstat(d, &st) != 0)
+        return errno;
+    if (!S_ISDIR(st.st_mode)) {
+        refuse_system(path, "%s is not a directory (the system domain's socket must be in root's directory)", d);
+        return EACCES;
+    }
+    if (st.st_uid != 0) {
+        refuse_system(path, "its directory %s belongs to uid %lu, not to root (the system domain's must)", d,
+               (unsigned long)st.st_uid);
+        return EACCES;
+    }
+    if (st.st_mode & 022) {
+        refuse_system(path, "its directory %s is writable by others (mode %04o; the system domain's must not be)", d,
+               (unsigned)(st.st_mode & 0777));
+        return EACCES;
+    }
+    return 0;
+}
+
+/* The kernel's word on who runs the daemon at the other end of fd: root, or (unless `system`:
+ * the system domain's must be root's) the user. EACCES (said on stderr) otherwise. */
+static int check_daemon(int fd, const char *path, bool system) {
     struct ucred cred;
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
         return errno;
-    if (cred.uid != getuid() && cred.uid != 0) {
+    if (cred.uid == 0 || (!system && cred.uid == getuid()))
+        return 0;
+    if (system)
+        refuse_system(path, "the daemon runs as uid %lu, not root (the system domain's must)", (unsigned long)cred.uid);
+    else
         refuse(path, "the daemon runs as uid %lu, neither you (uid %lu) nor root", (unsigned long)cred.uid,
                (unsigned long)getuid());
-        return EACCES;
-    }
-    return 0;
+    return EACCES;
 }
 
 bool machd_conn_listening(const char *path) {
@@ -165,9 +207,44 @@ static int hello(struct machd_conn *c) {
     return err;
 }
 
+/* Connects to the system machd at path, authenticated (never started on demand). */
+static int open_system(struct machd_conn *c, const char *path) {
+    int err = check_system_dir(path);
+    if (err)
+        return err;
+    int fd = connect_once(path);
+    if (fd < 0)
+        return fd == -ENOENT ? ECONNREFUSED : -fd;
+    err = check_system_dir(path); /* again: the connection is to what is there now */
+    if (!err)
+        err = check_daemon(fd, path, true);
+    if (err) {
+        close(fd);
+        return err;
+    }
+    *c = (struct machd_conn){.fd = fd, .next_seq = 1, .out = malloc(MACHD_MAX_PACKET)};
+    err = c->out ? hello(c) : ENOMEM;
+    if (err)
+        machd_conn_close(c);
+    else
+        c->system = true;
+    return err;
+}
+
 int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
     char def[108];
     bool private_dir = false;
+    const char *env = getenv("MACHD_SOCKET");
+    /* The default: the system machd when one runs (it serves this user's domain too, and the
+     * system domain behind it), else this user's own. A system socket that cannot be trusted
+     * is refused (said on stderr), and the user's own machd serves. */
+    if (!path && !(env && *env) && machd_system_socket_path(def, sizeof def)) {
+        int err = open_system(c, def);
+        if (err == 0)
+            return 0;
+        if (err == EUSERS)
+            return err; /* it is there and serves this user: no second domain elsewhere */
+    }
     if (!path) {
         if (!machd_socket_path(def, sizeof def, &private_dir))
             return ENAMETOOLONG;
@@ -195,7 +272,7 @@ int machd_conn_open(struct machd_conn *c, const char *path, bool autostart) {
         return fd == -ENOENT ? ECONNREFUSED : -fd;
     err = default_path ? check_private_dir(path) : 0;
     if (!err)
-        err = check_daemon(fd, path);
+        err = check_daemon(fd, path, false);
     if (err) {
         close(fd);
         return err;

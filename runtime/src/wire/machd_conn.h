@@ -14,12 +14,15 @@ struct machd_conn {
     uint32_t next_seq;
     uint8_t *out; /* encode buffer, MACHD_MAX_PACKET bytes */
     struct machd_audit self; /* this task's identity as machd recorded it */
+    bool system;             /* connected to the system domain's machd (docs/machd.md 6) */
     /* System calls made on the socket (benchmarks: where the time goes). The sending side
      * updates send_calls, the receiving side recv_calls (poll + recv count two). */
     unsigned long send_calls, recv_calls;
 };
 
-/* Connects to machd at `path` (NULL: the default path, docs/machd.md 1) and says HELLO. With
+/* Connects to machd at `path` (NULL: the system domain's machd when one answers at
+ * $MACHD_SYSTEM_SOCKET, else /run/machd/system, and is trusted (c->system set); else the default
+ * path, docs/machd.md 1 and 6) and says HELLO. With
  * `autostart`, when nobody answers it runs `machd --daemon --socket PATH` ($MACHD_PATH, else
  * `machd` from $PATH) unless MACHD_NO_AUTOSTART=1, and retries for up to 5 seconds.
  * The daemon is authenticated first: at the default path its directory must be the user's own

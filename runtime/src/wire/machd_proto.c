@@ -325,6 +325,7 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
     case MACHD_QUEUE_FULL:
         return is_real_handle(m->u.queue_full.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_MOVED:
+    case MACHD_MOVED_DONE:
         return is_real_handle(m->u.moved.name) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
     case MACHD_QUERY:
         return query_kind_ok(m->u.query.kind) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
@@ -566,6 +567,7 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.queue_full.name);
         break;
     case MACHD_MOVED:
+    case MACHD_MOVED_DONE:
         IO(c, m->u.moved.name);
         break;
     case MACHD_QUERY:
@@ -804,6 +806,7 @@ bool machd_proto_is_request(uint16_t type) {
     case MACHD_SEND_ADMIT:
     case MACHD_QUERY:
     case MACHD_ROUTE:
+    case MACHD_MOVED_DONE:
         return true;
     default:
         return false;

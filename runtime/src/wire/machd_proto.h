@@ -9,11 +9,12 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 7u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+#define MACHD_PROTO_VERSION 8u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
                                   item, STATS_REPLY I/O counters; 4: MOVED; 5: QUERY; 6: direct
                                   channels (HELLO_DIRECT, ROUTE, CHANNEL, ROUTE_ADD/DEL, tickets);
                                   7: fileports (FILEPORT right items with their descriptors,
-                                  STATS_REPLY and task records count held descriptors) */
+                                  STATS_REPLY and task records count held descriptors);
+                                  8: MOVED_DONE */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -75,6 +76,8 @@ enum machd_msg_type {
     MACHD_CHANNEL = 24,      /* D->T: a channel to a peer task, with its 4 descriptors */
     MACHD_ROUTE_ADD = 25,    /* D->T (receiver): the peer may send to our port on this slot */
     MACHD_ROUTE_DEL = 26,    /* D->T (receiver): it may not any more (it lost its send right) */
+    MACHD_MOVED_DONE = 27,   /* T->D: after MOVED: every delivery machd sent us for that moved
+                                receive right has been forwarded (u.moved; no reply) */
 };
 
 /* HELLO flags. */
@@ -338,7 +341,7 @@ struct machd_msg {
         struct { uint32_t name, seen, room; } queue_credit;
         struct { uint32_t name, flags, timeout_ms; } send_admit; /* flags: MACHD_ADMIT_* */
         struct { uint32_t name; } queue_full;
-        struct { uint32_t name; } moved; /* the mover's handle (its send right, if it kept one) */
+        struct { uint32_t name; } moved; /* MOVED, MOVED_DONE: the mover's handle (its send right, if it kept one) */
         struct { uint32_t status, name, type; } bootstrap_reply;
         /* ROUTE: `name` is a handle of the sender holding a send right. */
         struct { uint32_t name; } route;

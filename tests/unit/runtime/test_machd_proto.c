@@ -824,6 +824,23 @@ static void route_messages_round_trip_and_are_checked(void **state) {
     assert_false(machd_proto_is_request(MACHD_ROUTE_DEL));
 }
 
+/* MOVED_DONE (T->D, version 8): the mover's handle, a real one, nothing else; a request. */
+static void moved_done_names_a_real_handle(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_MOVED_DONE;
+    m.u.moved.name = 0x80000007u;
+    size_t len = round_trip(&m, MACHD_HEADER_SIZE + 4);
+    assert_int_equal(out.u.moved.name, 0x80000007u);
+    set_u32(MACHD_HEADER_SIZE, MACHD_HANDLE_DEAD);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE, MACHD_HANDLE_NULL);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    assert_true(machd_proto_is_request(MACHD_MOVED_DONE));
+    assert_false(machd_proto_is_request(MACHD_MOVED));
+}
+
 /* Tickets: a MSG_SEND with MACHD_SEND_TICKET names a channel (nonzero) with no disposition and
  * may not use an admission; a MSG_DELIVER with MACHD_PAYLOAD_TICKET names the channel the same
  * way; without the flag or bit the old rules hold. */
@@ -906,6 +923,7 @@ int main(void) {
         cmocka_unit_test(request_types_are_the_task_to_machd_ones),
         cmocka_unit_test(query_reply_records_round_trip_and_are_checked),
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
+        cmocka_unit_test(moved_done_names_a_real_handle),
         cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
         cmocka_unit_test(hello_flags_are_zero_or_direct),
         cmocka_unit_test(fileport_items_are_checked_and_counted),

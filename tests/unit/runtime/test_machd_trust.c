@@ -1,6 +1,7 @@
 // The runtime authenticates machd before it says anything to it (docs/security.md): at the default
 // socket path the directory must be the user's own with mode 0700, and at any path the daemon's
-// uid, as the kernel reports it (SO_PEERCRED), must be the user's or root's. Each case puts a
+// uid, as the kernel reports it (SO_PEERCRED), must be the user's or root's; the system domain's
+// socket must be in root's directory, not writable by others, with a daemon running as root. Each case puts a
 // listening socket where the runtime looks and checks that machd_conn_open refuses it with
 // EACCES. The cases that need another user (a directory owned by someone else, a daemon running
 // as someone else) need root to make that user's files and process, and are skipped, saying so,
@@ -157,12 +158,119 @@ static void daemon_of_another_user_is_refused(void **state) {
     close(ready[1]);
 }
 
+// ---- the system domain's socket (docs/machd.md 6): root's directory, not writable by others,
+// and a daemon running as root; anything else is refused, said on stderr, and the runtime goes
+// on to the user's own machd (none here: ECONNREFUSED) ----
+
+// A socket at <base>/<name>/system in a directory of `owner` with `mode`, listened on by a
+// process of uid `daemon_uid` that accepts and holds each connection; its pid in *pid.
+static void system_socket(const char *name, uid_t owner, mode_t mode, uid_t daemon_uid, char *sock, size_t cap,
+                          pid_t *pid) {
+    char dir[96];
+    snprintf(dir, sizeof dir, "%.40s/%s", base, name);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(sock, cap, "%s/system", dir);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    *pid = fork();
+    if (*pid == 0) { // binds as root in root's directory, listens as daemon_uid (SO_PEERCRED's)
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        snprintf(addr.sun_path, sizeof addr.sun_path, "%.100s", sock);
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || chmod(sock, 0666) != 0)
+            _exit(4);
+        if (daemon_uid != 0 && (setgid(daemon_uid) != 0 || setuid(daemon_uid) != 0))
+            _exit(3);
+        if (listen(fd, 8) != 0 || write(ready[1], "r", 1) != 1)
+            _exit(5);
+        for (;;)
+            (void)accept(fd, NULL, NULL);
+    }
+    char r;
+    assert_int_equal(read(ready[0], &r, 1), 1);
+    close(ready[0]);
+    close(ready[1]);
+    assert_int_equal(chown(dir, owner, owner), 0);
+    assert_int_equal(chmod(dir, mode), 0);
+}
+
+// machd_conn_open(NULL) in a child with MACHD_SYSTEM_SOCKET=sock and no machd of the user's:
+// returns its result and what it said on stderr.
+static int open_default_with_system(const char *sock, char *said, size_t cap) {
+    char out[96];
+    snprintf(out, sizeof out, "%.40s/stderr", base);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("MACHD_SYSTEM_SOCKET", sock, 1);
+        char xdg[96];
+        snprintf(xdg, sizeof xdg, "%.40s/no-user-machd", base);
+        setenv("XDG_RUNTIME_DIR", xdg, 1);
+        if (!freopen(out, "w", stderr))
+            _exit(100);
+        struct machd_conn c;
+        int err = machd_conn_open(&c, NULL, false);
+        fflush(stderr);
+        _exit(err);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    size_t n = fread(said, 1, cap - 1, f);
+    said[n] = '\0';
+    fclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void expect_system_refused(const char *name, uid_t owner, mode_t mode, uid_t daemon_uid, const char *why) {
+    if (geteuid() != 0)
+        skip(); // needs root to make root's directory and another user's daemon
+    char sock[160], said[512];
+    pid_t pid;
+    system_socket(name, owner, mode, daemon_uid, sock, sizeof sock, &pid);
+    int err = open_default_with_system(sock, said, sizeof said);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    print_message("%s", said);
+    assert_int_equal(err, ECONNREFUSED); // not the system one, and no machd of the user's
+    assert_non_null(strstr(said, "libmach: not using machd at "));
+    assert_non_null(strstr(said, sock));
+    assert_non_null(strstr(said, why));
+}
+
+static void system_socket_in_a_directory_of_another_user_is_refused(void **state) {
+    (void)state;
+    expect_system_refused("owner", OTHER_UID, 0755, 0, "belongs to uid 65534, not to root");
+}
+
+static void system_socket_in_a_directory_others_may_write_is_refused(void **state) {
+    (void)state;
+    expect_system_refused("mode", 0, 0777, 0, "is writable by others (mode 0777");
+}
+
+static void system_daemon_not_running_as_root_is_refused(void **state) {
+    (void)state;
+    expect_system_refused("daemon", 0, 0755, OTHER_UID, "the daemon runs as uid 65534, not root");
+}
+
+// MACHD_SYSTEM_SOCKET empty: there is no system domain; nothing is tried or said.
+static void empty_system_socket_means_none(void **state) {
+    (void)state;
+    char said[256];
+    assert_int_equal(open_default_with_system("", said, sizeof said), ECONNREFUSED);
+    assert_string_equal(said, "");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(directory_open_to_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(private_directory_of_our_own_is_used, setup, teardown),
         cmocka_unit_test_setup_teardown(directory_of_another_user_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(daemon_of_another_user_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(system_socket_in_a_directory_of_another_user_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(system_socket_in_a_directory_others_may_write_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(system_daemon_not_running_as_root_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_system_socket_means_none, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
