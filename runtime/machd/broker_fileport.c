@@ -24,6 +24,11 @@ bool fileport_adopt(struct broker *b, struct broker_port *p, struct broker_task 
         return false;
     p->fd = own;
     p->fd_task = t;
+    p->fd_prev = NULL;
+    p->fd_next = t->fileport_ports;
+    if (t->fileport_ports)
+        t->fileport_ports->fd_prev = p;
+    t->fileport_ports = p;
     t->fileports++;
     t->account->fileports++;
     b->counts.fileports++;
@@ -49,8 +54,21 @@ void fileport_release(struct broker *b, struct broker_port *p) {
         return;
     close_without_lingering(p->fd);
     p->fd = -1;
-    p->fd_task->fileports--;
-    p->fd_task->account->fileports--;
+    struct broker_task *t = p->fd_task;
+    if (p->fd_prev)
+        p->fd_prev->fd_next = p->fd_next;
+    else
+        t->fileport_ports = p->fd_next;
+    if (p->fd_next)
+        p->fd_next->fd_prev = p->fd_prev;
+    p->fd_prev = p->fd_next = NULL;
+    t->fileports--;
+    t->account->fileports--;
     p->fd_task = NULL;
     b->counts.fileports--;
+}
+
+void fileport_release_all(struct broker *b, struct broker_task *t) {
+    while (t->fileport_ports)
+        fileport_release(b, t->fileport_ports);
 }

@@ -46,8 +46,10 @@ struct broker_port {
     struct broker_task *paused;   /* senders not read until this port has room */
     struct entry *holders;
     int fd;                       /* a fileport's descriptor (machd's duplicate), else -1: made
-                                     by its exporter, whose receive right never moves (broker_fileport.c) */
+                                     by its exporter (broker_fileport.c); closed when the port
+                                     dies or the exporter goes */
     struct broker_task *fd_task;  /* the exporter, charged for fd */
+    struct broker_port *fd_prev, *fd_next; /* among the ports fd_task is charged for */
     struct broker_port *prev, *next; /* every live port */
     /* Order across a move (broker_fence.c): deliveries from other senders are held until the
      * task that moved the receive right away has forwarded what machd had sent it. */
@@ -76,6 +78,7 @@ struct broker_task {
     struct broker_uid *account; /* its uid's counts */
     uint32_t names_bound;       /* bootstrap names it owns */
     uint32_t fileports;         /* descriptors machd holds for fileports it exported */
+    struct broker_port *fileport_ports; /* those ports (fd_prev/fd_next) */
     uint32_t waiters;           /* its SEND_ADMIT requests waiting for room */
     struct broker_port *paused_on;         /* not read until this port has room (overshoot) */
     struct broker_task *pause_prev, *pause_next; /* among paused_on's paused senders */
@@ -270,6 +273,9 @@ bool fileport_adopt(struct broker *b, struct broker_port *p, struct broker_task 
 
 /* Closes p's descriptor, if it holds one, and gives the charge back (p is being freed). */
 void fileport_release(struct broker *b, struct broker_port *p);
+/* Closes the descriptors of every fileport t is charged for (t is going): a port whose receive
+ * right left t some way outlives it, and must not point at it. */
+void fileport_release_all(struct broker *b, struct broker_task *t);
 
 /* ---- broker_right.c: Mach's copyin/copyout rules for the four rights ---- */
 

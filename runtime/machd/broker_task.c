@@ -111,6 +111,7 @@ void broker_task_destroy(struct broker *b, struct broker_task *t) {
     bootstrap_release_owned(b, t);
     handle_map_fini(&t->names);
     entry_names_fini(t);
+    fileport_release_all(b, t); /* fileports whose receive right went elsewhere (the keeper) */
     if (t->prev)
         t->prev->next = t->next;
     else
