@@ -324,17 +324,15 @@ void chan_arena_release(struct chan_end *end, uint64_t cursor) {
 
 /* ---- credits ---- */
 
-bool chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted) {
-    if (slot >= CHAN_SLOTS)
-        return false;
-    struct chan_dir *dir = in_dir(end);
-    /* seq_cst store, then seq_cst load of waiters: pairs with chan_credit_wait's increment and
-     * re-read of the grant (a waiter that we miss sees the new grant before it sleeps). */
-    atomic_store_explicit(&dir->granted[slot], granted, memory_order_seq_cst);
+/* Wakes up to n producer threads waiting on slot's grant word, if the peer says any waits (the
+ * count is the peer's word, a hint only: a lie costs us one system call, or a wake-up the peer
+ * does not get). Returns how many were woken, or -1 when no call was made. seq_cst load of
+ * waiters after the caller's seq_cst store of the grant: pairs with chan_credit_wait's increment
+ * and re-read of the grant (a waiter that we miss sees the new grant before it sleeps). */
+static long wake_waiters(struct chan_dir *dir, uint32_t slot, int n) {
     if (atomic_load_explicit(&dir->prod.w.waiters, memory_order_seq_cst) == 0)
-        return false;
-    futex(&dir->granted[slot], FUTEX_WAKE, INT_MAX, NULL);
-    return true;
+        return -1;
+    return futex(&dir->granted[slot], FUTEX_WAKE, (uint32_t)n, NULL);
 }
 
 void chan_grant_quiet(struct chan_end *end, uint32_t slot, uint32_t granted) {
@@ -342,15 +340,17 @@ void chan_grant_quiet(struct chan_end *end, uint32_t slot, uint32_t granted) {
         atomic_store_explicit(&in_dir(end)->granted[slot], granted, memory_order_seq_cst);
 }
 
+bool chan_grant(struct chan_end *end, uint32_t slot, uint32_t granted) {
+    if (slot >= CHAN_SLOTS)
+        return false;
+    chan_grant_quiet(end, slot, granted);
+    return wake_waiters(in_dir(end), slot, INT_MAX) >= 0;
+}
+
 int chan_credit_wake_one(struct chan_end *end, uint32_t slot) {
     if (slot >= CHAN_SLOTS)
         return 0;
-    struct chan_dir *dir = in_dir(end);
-    /* The count is the peer's word, a hint only: a lie costs us one system call, or a wake-up
-     * the peer does not get. */
-    if (atomic_load_explicit(&dir->prod.w.waiters, memory_order_seq_cst) == 0)
-        return 0;
-    return futex(&dir->granted[slot], FUTEX_WAKE, 1, NULL) > 0 ? 1 : 0;
+    return wake_waiters(in_dir(end), slot, 1) > 0 ? 1 : 0;
 }
 
 void chan_route_activate(struct chan_end *end, uint32_t slot, uint32_t serial) {
