@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mach/kern_return.h>
+
 /* ---- emitting ---- */
 
 bool broker_can_emit(struct broker *b, struct broker_task *to, size_t len) {
@@ -109,7 +111,13 @@ struct broker_counts broker_counts(const struct broker *b) { return b->counts; }
 
 /* ---- requests ---- */
 
+/* machd's counters, for its own user and root; any other task is answered KERN_NO_ACCESS in a
+ * STATUS_REPLY (on a system machd, other users' activity is not theirs to watch). */
 static void handle_stats(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+    if (!query_may_inspect(t)) {
+        broker_reply_status(b, t, MACHD_STATUS_REPLY, req->seq, KERN_NO_ACCESS, 0);
+        return;
+    }
     memset(&b->msg, 0, sizeof b->msg);
     b->msg.type = MACHD_STATS_REPLY;
     b->msg.seq = req->seq;

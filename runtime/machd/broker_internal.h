@@ -465,6 +465,9 @@ void bootstrap_handle(struct broker *b, struct broker_task *t, const struct mach
 /* QUERY: one page of the services or tasks list, to a task of machd's own uid or root; answers
  * t (KERN_NO_ACCESS to anyone else). */
 void query_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+/* Whether task t may see what machd holds (QUERY, STATS): machd's own user and root only
+ * (docs/security.md). */
+bool query_may_inspect(const struct broker_task *t);
 
 /* ---- broker_channel.c: direct channels between two tasks, routes, tickets (docs/machd.md 9.2) ---- */
 

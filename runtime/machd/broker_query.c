@@ -120,12 +120,16 @@ static size_t fill_page(struct broker *b, uint32_t kind, uint32_t offset, uint8_
     return len;
 }
 
-void query_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
+bool query_may_inspect(const struct broker_task *t) {
     uint32_t uid = t->identity.uid;
+    return uid == (uint32_t)geteuid() || uid == 0;
+}
+
+void query_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req) {
     uint32_t status = KERN_SUCCESS, total = 0, count = 0;
     size_t len = 0;
     uint8_t *records = NULL;
-    if (uid != (uint32_t)geteuid() && uid != 0)
+    if (!query_may_inspect(t))
         status = KERN_NO_ACCESS; /* what machd holds is its user's business (docs/security.md) */
     else if (!(records = malloc(MACHD_QUERY_MAX_RECORDS_LEN)))
         status = KERN_RESOURCE_SHORTAGE;

@@ -316,7 +316,8 @@ static int paged_setup(void **state) {
     return mh_setup(state);
 }
 
-/* A child of another uid asks: QUERY is refused with KERN_NO_ACCESS, machctl says why. */
+/* A child of another uid asks: QUERY is refused with KERN_NO_ACCESS, and so is STATS (a
+ * STATUS_REPLY with KERN_NO_ACCESS instead of the counters); machctl says why. */
 static void other_users_are_refused(void **state) {
     (void)state;
     if (geteuid() != 0) {
@@ -345,6 +346,12 @@ static void other_users_are_refused(void **state) {
         if (a.type != MACHD_QUERY_REPLY || a.u.query_reply.status != KERN_NO_ACCESS ||
             a.u.query_reply.count != 0 || a.u.query_reply.total != 0)
             _exit(13);
+        memset(&q, 0, sizeof q);
+        q.type = MACHD_STATS;
+        if (machd_conn_send(&c, &q) != 0 || machd_conn_recv(&c, buf, &a, MH_TIMEOUT_MS) != 0)
+            _exit(14);
+        if (a.type != MACHD_STATUS_REPLY || a.seq != q.seq || a.u.status_reply.status != KERN_NO_ACCESS)
+            _exit(15);
         _exit(0);
     }
     assert_int_equal(mh_wait(pid), 0);
