@@ -27,7 +27,8 @@ if(TARGET machd AND TARGET mach_static)
   foreach(t ool_copy_and_move_of_1_and_64_mib_both_directions large_inline_bodies_both_directions
             ool_port_arrays_up_to_the_rights_limit hostile_descriptors_are_refused_with_mach_errors
             receiver_killed_with_spilled_messages_queued_leaves_machd_at_baseline
-            other_threads_ipc_goes_on_while_a_64_mib_send_is_copied staged_sends_that_fail_give_everything_back)
+            other_threads_ipc_goes_on_while_a_64_mib_send_is_copied staged_sends_that_fail_give_everything_back
+            a_held_back_sender_that_exits_has_every_message_delivered)
     openmig_add_cross_process_test(machd_ool_e2e.${t} machd machd_ool_e2e ${t})
   endforeach()
 endif()

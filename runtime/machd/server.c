@@ -490,6 +490,23 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
     }
 }
 
+/* The task is gone (its process exited, or it closed its end): what it sent before still
+ * counts, since its mach_msg said success for each message. Read what is still queued in its
+ * socket now, held back or not: a held-back sender (machd stopped reading it for a receiver's
+ * sake) that exits may leave hundreds of messages there. Bounded by CONN_DRAIN_BUDGET; not while
+ * machd drains to stop (it reads no new requests then). */
+static void conn_last_words(struct machd_server *s, struct conn *c) {
+    if (!c->dead && !s->draining)
+        conn_readable(s, c, CONN_DRAIN_BUDGET);
+}
+
+/* The socket reports a hang-up and no data machd asked for: usually the process's exit, seen
+ * before its pidfd. */
+static void conn_hung_up(struct machd_server *s, struct conn *c) {
+    conn_last_words(s, c);
+    conn_kill(s, c, "hung up");
+}
+
 /* ---- listening socket ---- */
 
 /* Whether a machd is accepting at path (a stale socket file refuses the connection). */
@@ -671,12 +688,10 @@ int machd_server_run(struct machd_server *s) {
                 if (events[i].events & EPOLLOUT)
                     conn_flush(s, c);
                 if (!(events[i].events & EPOLLIN) && (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
-                    conn_kill(s, c, "hung up");
+                    conn_hung_up(s, c);
                 break;
             case WATCH_PIDFD:
-                /* Read what is still queued from the task first: its last messages count. */
-                if (!c->dead && !s->draining)
-                    conn_readable(s, c, CONN_DRAIN_BUDGET);
+                conn_last_words(s, c);
                 conn_kill(s, c, "process exited");
                 break;
             }

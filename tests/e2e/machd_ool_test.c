@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -338,7 +339,9 @@ static void receiver_killed_with_spilled_messages_queued_leaves_machd_at_baselin
     struct tc *rx = tc_open(&daemon_proc);
     uint32_t recv_name;
     assert_int_equal(tc_check_in(rx, "sink", &recv_name), KERN_SUCCESS);
-    const char *fl[] = {"flood", "sink", "262144", "400", NULL};
+    /* More than the sockets and machd's queue can hold, so the flooder is still sending (held
+     * back) while machd's queue is counted. */
+    const char *fl[] = {"flood", "sink", "262144", "1500", NULL};
     pid_t flooder = mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, fl);
     /* machd queues memfds for the receiver up to its limit; the message that goes past it is
      * taken (the flooder's mach_msg said success) and the flooder is not read again until the
@@ -348,11 +351,14 @@ static void receiver_killed_with_spilled_messages_queued_leaves_machd_at_baselin
         usleep(10000);
     usleep(200000); /* (a flooder not held back would push more in meanwhile) */
     machd_fds(&memfds);
+    assert_int_equal(waitpid(flooder, NULL, WNOHANG), 0); /* still held back */
     assert_true(memfds >= 64); /* machd does hold queued spilled messages */
     assert_true(memfds <= 65); /* its per-task limit, plus the one that held the sender back */
 
-    tc_close(rx); /* the receiver dies with everything unread: the flooder goes on, into a dead port */
-    assert_int_equal(mh_wait(flooder), 0);
+    /* The receiver dies with everything unread: the flooder goes on, into a dead port, until its
+     * runtime hears of the death: then its send fails with MACH_SEND_INVALID_DEST (exit 1). */
+    tc_close(rx);
+    assert_int_equal(mh_wait(flooder), 1);
     for (int i = 0; i < 1000 && (tc_stats(obs, &tasks, &ports, &entries, &rss), tasks != 1); i++)
         usleep(10000);
     assert_int_equal(tasks, 1);
@@ -367,6 +373,36 @@ static void receiver_killed_with_spilled_messages_queued_leaves_machd_at_baselin
     tc_close(obs);
 }
 
+/* ---- a held-back sender that exits ---- */
+
+/* A sender machd holds back (it filled a receiver's memfd queue, so machd stops reading it) exits
+ * with its last messages still in its socket: its mach_msg said success for each, so every one
+ * must be delivered. machd sees the hang-up before (or without) the process's exit; it used to
+ * drop the connection unread there, losing the tail of the stream. */
+static void a_held_back_sender_that_exits_has_every_message_delivered(void **state) {
+    (void)state;
+    enum { COUNT = 500 };
+    struct tc *rx = tc_open(&daemon_proc);
+    uint32_t recv_name;
+    assert_int_equal(tc_check_in(rx, "sink.exit", &recv_name), KERN_SUCCESS);
+    const char *fl[] = {"flood", "sink.exit", "262144", "500", NULL};
+    pid_t flooder = mh_spawn_program(&daemon_proc, MACHD_OOL_PEER, fl);
+    /* The receiver reads nothing until the flooder has sent everything and exited. */
+    assert_int_equal(mh_wait(flooder), 0);
+    uint32_t got = 0;
+    while (got < COUNT && machd_conn_recv(&rx->conn, rx->buf, &rx->msg, MH_TIMEOUT_MS) == 0) {
+        const struct machd_msg *d = &rx->msg;
+        assert_int_equal(d->type, MACHD_MSG_DELIVER);
+        assert_int_equal(d->u.deliver.p.msgh_id, 820);
+        if (d->u.deliver.p.msgh_bits & MACHD_PAYLOAD_SPILLED)
+            close(d->u.deliver.p.spill_fd);
+        got++;
+    }
+    print_message("%u of %u messages delivered after their sender exited\n", got, (unsigned)COUNT);
+    assert_int_equal(got, COUNT);
+    tc_close(rx);
+}
+
 int main(int argc, char **argv) {
     const struct CMUnitTest all[] = {
         cmocka_unit_test_setup_teardown(ool_copy_and_move_of_1_and_64_mib_both_directions, mh_setup, mh_teardown),
@@ -377,6 +413,8 @@ int main(int argc, char **argv) {
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(other_threads_ipc_goes_on_while_a_64_mib_send_is_copied, mh_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(staged_sends_that_fail_give_everything_back, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_held_back_sender_that_exits_has_every_message_delivered, mh_setup,
+                                        mh_teardown),
     };
     return mh_run_tests("machd_ool_test", all, sizeof all / sizeof all[0], argc, argv);
 }
