@@ -5,9 +5,10 @@ if(TARGET machd AND TARGET mach_static)
   add_executable(machd_fileport_peer e2e/machd_fileport_peer.c)
   target_link_libraries(machd_fileport_peer PRIVATE mach_static mach_internal)
   set_target_properties(machd_fileport_peer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
-  add_executable(machd_fileport_e2e e2e/machd_fileport_test.c e2e/machd_harness.c)
+  add_executable(machd_fileport_e2e e2e/machd_fileport_test.c e2e/machd_harness.c attack/fuse_stall.c)
   target_link_libraries(machd_fileport_e2e PRIVATE machd_common cmocka)
-  target_include_directories(machd_fileport_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include)
+  target_include_directories(machd_fileport_e2e PRIVATE ${PROJECT_SOURCE_DIR}/runtime/include
+                                                     ${CMAKE_CURRENT_SOURCE_DIR}/attack)
   target_compile_definitions(machd_fileport_e2e PRIVATE MACHD_BIN="$<TARGET_FILE:machd>"
                                                         MACHD_PEER="$<TARGET_FILE:machd_fileport_peer>")
   set_target_properties(machd_fileport_e2e PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/tests)
@@ -21,7 +22,8 @@ if(TARGET machd AND TARGET mach_static)
     fileports_past_the_limit_are_refused_and_close_with_their_task
     the_per_uid_limit_counts_every_task_of_the_user
     a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go
-    a_fileport_waits_for_a_created_service_with_its_descriptor)
+    a_fileport_waits_for_a_created_service_with_its_descriptor
+    a_descriptor_whose_close_blocks_stalls_nobody_else)
   foreach(t ${MACHD_FILEPORT_TESTS})
     openmig_add_cross_process_test(machd_fileport.${t} machd machd_fileport_e2e ${t})
   endforeach()

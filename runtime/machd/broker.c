@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mach/kern_return.h>
 
@@ -43,6 +44,15 @@ bool broker_emit_fds(struct broker *b, struct broker_task *to, const int *fds, i
         return false;
     b->hooks->send_fds(b->ctx, to->conn, b->out, len, fds, nfds);
     return true;
+}
+
+void broker_close_task_fd(struct broker *b, int fd) {
+    if (fd < 0)
+        return;
+    if (b->hooks->close_fd)
+        b->hooks->close_fd(b->ctx, fd);
+    else
+        close(fd);
 }
 
 void broker_reply_status(struct broker *b, struct broker_task *t, uint16_t type, uint32_t seq,

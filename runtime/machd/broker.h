@@ -48,6 +48,9 @@ struct broker_hooks {
      * kernel reported at connect time is checked by the broker). May be NULL: only the primary
      * gid counts. */
     bool (*in_group)(void *ctx, void *conn, uint32_t gid);
+    /* Closes a descriptor that came from a task (a fileport's, a held spilled payload's), off the
+     * event loop when its close could block (fd_closer.h). May be NULL: close(). */
+    void (*close_fd)(void *ctx, int fd);
 };
 
 /* Bootstrap domains (docs/machd.md 6): a system machd serves the system domain, in which every

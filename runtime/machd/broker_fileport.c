@@ -6,7 +6,6 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 bool fileport_room(const struct broker *b, const struct broker_task *t, uint32_t n) {
@@ -36,23 +35,24 @@ bool fileport_adopt(struct broker *b, struct broker_port *p, struct broker_task 
 }
 
 /* A socket whose SO_LINGER is on would make machd's close wait for its unsent data when this is
- * the file's last descriptor (a peer could stall machd so): lingering is turned off first. */
-static void close_without_lingering(int fd) {
-    struct stat st;
+ * the file's last descriptor (a peer could stall machd so): lingering is turned off first. No
+ * fstat: on a file system a task serves (FUSE) even that may block; getsockopt fails at once
+ * for what is not a socket. The close itself goes through the hooks (off the event loop when it
+ * could block). */
+static void close_without_lingering(struct broker *b, int fd) {
     struct linger l;
     socklen_t len = sizeof l;
-    if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
-        l.l_onoff) {
+    if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff) {
         l = (struct linger){0, 0};
         (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
     }
-    close(fd);
+    broker_close_task_fd(b, fd);
 }
 
 void fileport_release(struct broker *b, struct broker_port *p) {
     if (p->fd < 0)
         return;
-    close_without_lingering(p->fd);
+    close_without_lingering(b, p->fd);
     p->fd = -1;
     struct broker_task *t = p->fd_task;
     if (p->fd_prev)

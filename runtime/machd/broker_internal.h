@@ -203,6 +203,8 @@ bool broker_emit_fds(struct broker *b, struct broker_task *to, const int *fds, i
 bool broker_emit(struct broker *b, struct broker_task *to);
 
 /* Answers request `seq` of t with a SEND_REPLY (status) or a STATUS_REPLY (status, value). */
+/* Closes a descriptor that came from a task, through the close_fd hook (close() without one). */
+void broker_close_task_fd(struct broker *b, int fd);
 void broker_reply_status(struct broker *b, struct broker_task *t, uint16_t type, uint32_t seq,
                          uint32_t status, uint32_t value);
 

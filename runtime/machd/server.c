@@ -2,6 +2,7 @@
  * and hand them to dispatch.c; non-blocking output queues per task (the broker's hooks); death on
  * EOF, HUP or pidfd; clean stop. */
 #include "server_conn.h"
+#include "fd_closer.h"
 #include "limits.h"
 
 #include <errno.h>
@@ -66,6 +67,15 @@ struct out_packet {
     uint8_t data[];
 };
 
+/* Closes descriptors that came from tasks (received, or machd's duplicates of them); any whose
+ * close could block go to the closer thread. Returns how many went there. */
+static int close_task_fds(struct machd_server *s, const int *fds, int n) {
+    int queued = 0;
+    for (int i = 0; i < n; i++)
+        queued += fd_closer_close(s->closer, fds[i]);
+    return queued;
+}
+
 /* ---- output ---- */
 
 static void watch_update(struct machd_server *s, struct conn *c);
@@ -101,7 +111,7 @@ static void drop_output(struct machd_server *s, struct conn *c) {
     while (c->out_head) {
         struct out_packet *p = c->out_head;
         c->out_head = p->next;
-        machd_close_fds(p->fds, p->nfds);
+        close_task_fds(s, p->fds, p->nfds);
         s->io.other_calls += (uint64_t)p->nfds;
         free(p);
     }
@@ -121,7 +131,7 @@ static void peer_gone(struct machd_server *s, struct conn *c) {
 /* Whether machd reads c's requests now: not while c's answers pile up unread past the limit
  * (back-pressure: the task's sends wait in its socket), nor while machd drains to stop. */
 static bool conn_wants_in(const struct machd_server *s, const struct conn *c) {
-    return !s->draining && !c->held_back && !c->fd_wait_on && c->out_bytes <= CONN_OUT_LIMIT &&
+    return !s->draining && !c->held_back && !c->fd_wait_on && !c->closer_wait && c->out_bytes <= CONN_OUT_LIMIT &&
            c->out_fds <= CONN_OUT_FD_LIMIT;
 }
 
@@ -168,7 +178,7 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
             c->out_tail = NULL;
         c->out_bytes -= p->len;
         if (p->nfds > 0) {
-            machd_close_fds(p->fds, p->nfds);
+            close_task_fds(s, p->fds, p->nfds);
             s->io.other_calls += (uint64_t)p->nfds;
             c->out_fds--;
             s->out_fds--;
@@ -231,13 +241,13 @@ static void hook_send_fds(void *ctx, void *conn, const uint8_t *bytes, size_t le
         /* Out of descriptors although the room for these was checked (machd's limit on queued
          * descriptors stays below RLIMIT_NOFILE): the task cannot be given what was accepted for
          * it, so it is cut off, and its rights are destroyed with their notifications. */
-        machd_close_fds(own, owned);
+        close_task_fds(s, own, owned);
         conn_kill(s, c, "out of descriptors queueing a message with descriptors");
         return;
     }
     struct out_packet *p = malloc(sizeof *p + len);
     if (!p) {
-        machd_close_fds(own, owned);
+        close_task_fds(s, own, owned);
         s->io.other_calls += (uint64_t)owned;
         conn_kill(s, c, "out of memory queueing output");
         return;
@@ -299,6 +309,11 @@ static void hook_pause(void *ctx, void *conn, bool paused) {
     struct conn *c = conn;
     c->held_back = paused;
     watch_update(ctx, c);
+}
+
+static void hook_close_fd(void *ctx, int fd) {
+    struct machd_server *s = ctx;
+    close_task_fds(s, &fd, 1);
 }
 
 static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
@@ -468,7 +483,7 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             return;
         }
         if (n == 0) {
-            machd_close_fds(fds, nfds);
+            close_task_fds(s, fds, nfds);
             conn_kill(s, c, "disconnected");
             return;
         }
@@ -486,7 +501,12 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             machd_log(LOG_INFO, "task pid %u uid %u connected (task id %llu)", id->pid, id->uid,
                       (unsigned long long)id->task_id);
         }
-        machd_close_fds(fds, nfds); /* the broker keeps none: queued output holds duplicates */
+        /* The broker keeps none: queued output holds duplicates. A task that brings descriptors
+         * whose close may block while the closer is behind waits until it catches up. */
+        if (close_task_fds(s, fds, nfds) > 0 && fd_closer_behind(s->closer) && !c->dead) {
+            c->closer_wait = true;
+            watch_update(s, c);
+        }
     }
 }
 
@@ -505,6 +525,17 @@ static void conn_last_words(struct machd_server *s, struct conn *c) {
 static void conn_hung_up(struct machd_server *s, struct conn *c) {
     conn_last_words(s, c);
     conn_kill(s, c, "hung up");
+}
+
+/* The closer thread is down to half its backlog: the tasks held back on it are read again. */
+static void closer_caught_up(struct machd_server *s) {
+    fd_closer_caught_up(s->closer);
+    s->io.other_calls++;
+    for (struct conn *c = s->conns; c; c = c->next)
+        if (c->closer_wait) {
+            c->closer_wait = false;
+            watch_update(s, c);
+        }
 }
 
 /* ---- listening socket ---- */
@@ -579,7 +610,8 @@ static int server_create(struct machd_server **out, int fd, const char *path, in
     s->hooks = (struct broker_hooks){.send = hook_send, .room = hook_room, .rss_bytes = hook_rss,
                                      .send_fd = hook_send_fd, .send_fds = hook_send_fds,
                                      .room_fd = hook_room_fd, .now_ms = hook_now_ms, .io_counts = hook_io_counts,
-                                     .pause = hook_pause, .queued = hook_queued, .in_group = hook_in_group};
+                                     .pause = hook_pause, .queued = hook_queued, .in_group = hook_in_group,
+                                     .close_fd = hook_close_fd};
     s->broker = broker_create(&s->hooks, s);
     s->connections_per_uid = machd_limits_default().connections_per_uid;
     if (!s->broker) {
@@ -639,8 +671,16 @@ int machd_server_run(struct machd_server *s) {
     s->signal_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
     s->listen_watch = (struct watch){WATCH_LISTEN, NULL};
     s->signal_watch = (struct watch){WATCH_SIGNAL, NULL};
+    s->closer_watch = (struct watch){WATCH_CLOSER, NULL};
+    /* The closer thread starts here, not with the server: a daemon forks in between. */
+    int err = fd_closer_create(&s->closer);
+    if (err) {
+        machd_log(LOG_ERR, "cannot start the descriptor closer: %s", strerror(err));
+        return MACHD_EXIT_STARTUP;
+    }
     if (s->epoll_fd < 0 || s->signal_fd < 0 || !add_watch(s, s->listen_fd, &s->listen_watch) ||
-        !add_watch(s, s->signal_fd, &s->signal_watch)) {
+        !add_watch(s, s->signal_fd, &s->signal_watch) ||
+        !add_watch(s, fd_closer_wake_fd(s->closer), &s->closer_watch)) {
         machd_log(LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
         return MACHD_EXIT_STARTUP;
     }
@@ -690,6 +730,9 @@ int machd_server_run(struct machd_server *s) {
                 if (!(events[i].events & EPOLLIN) && (events[i].events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
                     conn_hung_up(s, c);
                 break;
+            case WATCH_CLOSER:
+                closer_caught_up(s);
+                break;
             case WATCH_PIDFD:
                 conn_last_words(s, c);
                 conn_kill(s, c, "process exited");
@@ -716,6 +759,7 @@ void machd_server_destroy(struct machd_server *s) {
     /* Tasks die one by one; nothing is sent to a dying connection. */
     reap_dead(s);
     broker_destroy(s->broker);
+    fd_closer_destroy(s->closer);
     struct stat st;
     if (s->path_ino && lstat(s->path, &st) == 0 && st.st_ino == s->path_ino)
         unlink(s->path);

@@ -14,7 +14,7 @@
 #include "server.h"
 
 /* What an epoll event is about: the data of every registered descriptor points at one. */
-enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_SOCKET, WATCH_PIDFD };
+enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_SOCKET, WATCH_PIDFD, WATCH_CLOSER };
 
 struct watch {
     enum watch_kind kind;
@@ -34,6 +34,7 @@ struct conn {
     bool want_in;    /* EPOLLIN registered (see conn_wants_in) */
     bool held_back;  /* the broker stopped reading it (it sends past a full queue) */
     struct conn *fd_wait_on; /* not read until this task's queued memfds drain (server.c) */
+    bool closer_wait; /* not read until the descriptor closer catches up (fd_closer.h) */
     bool peer_gone;  /* writing failed (the task closed its end): drop output, keep reading
                         what it wrote before it went, until EOF */
     struct out_packet *out_head, *out_tail;
@@ -47,7 +48,8 @@ struct machd_server {
     char path[108];
     ino_t path_ino;
     int listen_fd, epoll_fd, signal_fd;
-    struct watch listen_watch, signal_watch;
+    struct watch listen_watch, signal_watch, closer_watch;
+    struct fd_closer *closer; /* closes task descriptors whose close may block */
     struct broker *broker;
     struct broker_hooks hooks;
     struct conn *conns;

@@ -19,6 +19,7 @@
 
 #include <mach/message.h>
 
+#include "fuse_stall.h"
 #include "machd_harness.h"
 #include "wire/machd_spill.h"
 
@@ -405,6 +406,130 @@ static void a_fileport_waits_for_a_created_service_with_its_descriptor(void **st
     tc_close(server);
 }
 
+/* ---- descriptors whose close or fstat stalls ---- */
+
+#define FUSE_FLOOD 100u /* fileports of the stalling file sent at once, past the closer's backlog */
+
+/* Whether machd answers t's STATS within ms (no assertion: a stalled machd must not leave the
+ * test's FUSE mount behind). */
+static bool answered_within(struct tc *t, int ms) {
+    memset(&t->out, 0, sizeof t->out);
+    t->out.type = MACHD_STATS;
+    if (machd_conn_send(&t->conn, &t->out) != 0)
+        return false;
+    return machd_conn_recv(&t->conn, t->buf, &t->msg, ms) == 0 && t->msg.type == MACHD_STATS_REPLY;
+}
+
+/* A hostile user's file on a FUSE file system of its own, whose every close() (FLUSH) and fstat()
+ * (GETATTR) blocks until the file system goes: sent to machd as a fileport and as a stray
+ * descriptor on a request that takes none. machd must close (and look at) such descriptors off
+ * its event loop: a bystander's requests are answered meanwhile, both when the fileport's port
+ * dies and when the stray descriptor is refused. */
+static void a_descriptor_whose_close_blocks_stalls_nobody_else(void **state) {
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skipped: needs root, to mount a FUSE file system (CI runs as root)\n");
+        skip();
+    }
+    char dir[] = "/tmp/openmig-fuse-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    pid_t fs;
+    if (fuse_stall_mount(dir, &fs) != 0) {
+        print_message("skipped: cannot mount a FUSE file system here (%s)\n", strerror(errno));
+        rmdir(dir);
+        skip();
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s/stall", dir);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    bool opened = fd >= 0;
+    bool after_export = false, exported = false, after_death = false, mod_refs_answered = false;
+    bool refused = false, after_refusal = false, after_flood = false;
+    uint32_t replies_while_stuck = 0;
+    int delivered = -1;
+    struct tc *recv = NULL, *send = NULL, *stray = NULL;
+    struct tc *bystander = tc_open(&mh_daemon);
+    stray = tc_open(&mh_daemon);
+    uint32_t rh, to;
+    pair(&recv, &send, "fp.fuse", &rh, &to);
+    /* Below, nothing asserts until the file system is gone: a stalled machd must not leave the
+     * mount (and the test) hanging. */
+    if (opened) {
+        /* Exported as a fileport: machd keeps a duplicate and closes the one it received. */
+        struct machd_right r = fileport_export(0x80000001u);
+        size_t len = encode_send(send, to, &r, 1);
+        if (machd_send_with_fds(send->conn.fd, out, len, &fd, 1, 0) == (ssize_t)len) {
+            after_export = answered_within(bystander, 3000);
+            exported = machd_conn_recv(&send->conn, send->buf, &send->msg, 3000) == 0 &&
+                       send->msg.type == MACHD_SEND_REPLY && send->msg.u.send_reply.status == 0 &&
+                       machd_conn_recv(&recv->conn, recv->buf, &recv->msg, 3000) == 0 &&
+                       recv->msg.type == MACHD_MSG_DELIVER && recv->msg.u.deliver.p.fileport_count == 1;
+            if (exported)
+                delivered = recv->msg.u.deliver.p.fileport_fds[0];
+        }
+        /* The exporter destroys the fileport's receive right: machd lets go of its duplicate. */
+        memset(&send->out, 0, sizeof send->out);
+        send->out.type = MACHD_MOD_REFS;
+        send->out.u.mod_refs.name = 0x80000001u;
+        send->out.u.mod_refs.right = MACHD_RIGHT_RECEIVE;
+        send->out.u.mod_refs.delta = -1;
+        if (machd_conn_send(&send->conn, &send->out) == 0) {
+            after_death = answered_within(bystander, 3000);
+            mod_refs_answered = machd_conn_recv(&send->conn, send->buf, &send->msg, 3000) == 0 &&
+                                send->msg.type == MACHD_STATUS_REPLY && send->msg.u.status_reply.status == 0;
+        }
+        /* A stray descriptor on a request that takes none: refused, the task dropped. */
+        memset(&stray->out, 0, sizeof stray->out);
+        stray->out.type = MACHD_STATS;
+        len = machd_proto_encode(&stray->out, out, sizeof out);
+        if (len > 0 && machd_send_with_fd(stray->conn.fd, out, len, fd, 0) == (ssize_t)len) {
+            after_refusal = answered_within(bystander, 3000);
+            refused = machd_conn_recv(&stray->conn, stray->buf, &stray->msg, 3000) == 0 &&
+                      stray->msg.type == MACHD_ERROR;
+        }
+        /* A flood of such fileports: with the closer stuck, their received descriptors pile up
+         * for it; past its backlog (64) the flooder is no longer read (its later sends wait,
+         * unanswered), and the bystander is still answered. */
+        for (uint32_t i = 0; i < FUSE_FLOOD; i++) {
+            struct machd_right each = fileport_export(0x80000010u + i);
+            size_t n = encode_send(send, to, &each, 1);
+            if (machd_send_with_fds(send->conn.fd, out, n, &fd, 1, 0) != (ssize_t)n)
+                break;
+        }
+        after_flood = answered_within(bystander, 3000);
+        while (machd_conn_recv(&send->conn, send->buf, &send->msg, 1000) == 0)
+            replies_while_stuck += send->msg.type == MACHD_SEND_REPLY;
+    }
+    /* Whatever happened, the file system goes now: every stalled close returns. */
+    fuse_stall_unmount(dir, fs);
+    /* The closer catches up: the flooder is read again, every send answered. */
+    uint32_t replies = replies_while_stuck;
+    while (opened && replies < FUSE_FLOOD && machd_conn_recv(&send->conn, send->buf, &send->msg, 5000) == 0)
+        replies += send->msg.type == MACHD_SEND_REPLY;
+    print_message("fileport flood: %u of %u sends answered while the closer was stuck, %u after\n",
+                  replies_while_stuck, (unsigned)FUSE_FLOOD, replies);
+    if (delivered >= 0)
+        close(delivered);
+    if (opened)
+        close(fd);
+    rmdir(dir);
+    assert_true(opened);
+    assert_true(after_export); /* a bystander was answered while machd's close of the received descriptor stalled */
+    assert_true(exported);
+    assert_true(after_death); /* ... while its close of the fileport's duplicate stalled */
+    assert_true(mod_refs_answered);
+    assert_true(after_refusal); /* ... while its close of the stray descriptor stalled */
+    assert_true(refused);
+    assert_true(after_flood); /* ... and while a flood of them waited for the closer */
+    assert_true(replies_while_stuck < FUSE_FLOOD); /* the flooder was held back */
+    assert_int_equal(replies, FUSE_FLOOD);          /* then served */
+    assert_true(answered_within(bystander, MH_TIMEOUT_MS));
+    tc_close(stray);
+    tc_close(send);
+    tc_close(recv);
+    tc_close(bystander);
+}
+
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
@@ -418,6 +543,7 @@ int main(int argc, char **argv) {
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(fileports_past_the_limit_are_refused_and_close_with_their_task, fp_setup,
                                         mh_teardown),
+        cmocka_unit_test_setup_teardown(a_descriptor_whose_close_blocks_stalls_nobody_else, fp_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(the_per_uid_limit_counts_every_task_of_the_user, fp_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go,
                                         fp_setup, mh_teardown),

@@ -49,13 +49,14 @@ size_t machd_deliver_size(const struct machd_payload *p) {
 }
 
 bool machd_spill_fd_ok(int fd, uint64_t size) {
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size != size)
-        return false;
     /* Only memfds (shmem) take seals; other files answer EINVAL, or F_SEAL_SEAL alone for a
-     * tmpfs file, which lacks the required ones. */
+     * tmpfs file, which lacks the required ones. The seals first: fstat of a file on a file
+     * system a peer serves (FUSE) could block, fcntl never reaches one. */
     int seals = fcntl(fd, F_GET_SEALS);
-    return seals >= 0 && (seals & MACHD_SPILL_SEALS_REQUIRED) == MACHD_SPILL_SEALS_REQUIRED;
+    if (seals < 0 || (seals & MACHD_SPILL_SEALS_REQUIRED) != MACHD_SPILL_SEALS_REQUIRED)
+        return false;
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 && (uint64_t)st.st_size == size;
 }
 
 ssize_t machd_send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds, int flags) {

@@ -1,0 +1,165 @@
+/* machd: descriptors from tasks closed off the event loop when their close could block
+ * (fd_closer.h). */
+#include "fd_closer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Descriptors waiting for the thread past which their bringers are held back. */
+#define FD_CLOSER_BACKLOG 64u
+
+struct fd_closer {
+    pthread_mutex_t lock;
+    pthread_cond_t work;
+    int *queue; /* a ring of cap descriptors */
+    size_t head, count, cap;
+    size_t pending; /* queued, plus the one being closed */
+    bool behind;    /* pending reached the backlog since the last wake */
+    bool stopping;
+    int wake_fd;
+    pthread_t thread;
+};
+
+bool fd_closes_at_once(int fd) {
+    int type;
+    socklen_t len = sizeof type;
+    return fcntl(fd, F_GET_SEALS) >= 0 || fcntl(fd, F_GETPIPE_SZ) >= 0 ||
+           getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+}
+
+static void *closer_main(void *arg) {
+    struct fd_closer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (c->count == 0 && !c->stopping)
+            pthread_cond_wait(&c->work, &c->lock);
+        if (c->count == 0)
+            break;
+        int fd = c->queue[c->head];
+        c->head = (c->head + 1) % c->cap;
+        c->count--;
+        pthread_mutex_unlock(&c->lock);
+        close(fd); /* may block for as long as the file's file system wants */
+        pthread_mutex_lock(&c->lock);
+        c->pending--;
+        if (c->behind && c->pending <= FD_CLOSER_BACKLOG / 2) {
+            c->behind = false;
+            uint64_t one = 1;
+            (void)!write(c->wake_fd, &one, sizeof one);
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+int fd_closer_create(struct fd_closer **out) {
+    struct fd_closer *c = calloc(1, sizeof *c);
+    if (!c)
+        return ENOMEM;
+    c->cap = FD_CLOSER_BACKLOG * 2;
+    c->queue = malloc(sizeof(int) * c->cap);
+    c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (!c->queue || c->wake_fd < 0) {
+        int err = c->wake_fd < 0 ? errno : ENOMEM;
+        if (c->wake_fd >= 0)
+            close(c->wake_fd);
+        free(c->queue);
+        free(c);
+        return err;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->work, NULL);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the event loop's (signalfd) */
+    int err = pthread_create(&c->thread, NULL, closer_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err) {
+        close(c->wake_fd);
+        free(c->queue);
+        free(c);
+        return err;
+    }
+    *out = c;
+    return 0;
+}
+
+void fd_closer_destroy(struct fd_closer *c) {
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    bool stuck = c->pending > 0;
+    pthread_cond_signal(&c->work);
+    pthread_mutex_unlock(&c->lock);
+    if (stuck) {
+        /* It may never come back from a close: the process's exit ends that wait. */
+        pthread_detach(c->thread);
+        return;
+    }
+    pthread_join(c->thread, NULL);
+    close(c->wake_fd);
+    pthread_cond_destroy(&c->work);
+    pthread_mutex_destroy(&c->lock);
+    free(c->queue);
+    free(c);
+}
+
+/* Queues fd; false when the ring cannot grow (out of memory). */
+static bool enqueue(struct fd_closer *c, int fd) {
+    if (c->count == c->cap) {
+        size_t cap = c->cap * 2;
+        int *q = malloc(sizeof(int) * cap);
+        if (!q)
+            return false;
+        for (size_t i = 0; i < c->count; i++)
+            q[i] = c->queue[(c->head + i) % c->cap];
+        free(c->queue);
+        c->queue = q;
+        c->head = 0;
+        c->cap = cap;
+    }
+    c->queue[(c->head + c->count) % c->cap] = fd;
+    c->count++;
+    c->pending++;
+    if (c->pending >= FD_CLOSER_BACKLOG)
+        c->behind = true;
+    pthread_cond_signal(&c->work);
+    return true;
+}
+
+bool fd_closer_close(struct fd_closer *c, int fd) {
+    if (fd < 0)
+        return false;
+    if (!c || fd_closes_at_once(fd)) {
+        close(fd);
+        return false;
+    }
+    pthread_mutex_lock(&c->lock);
+    bool queued = enqueue(c, fd);
+    pthread_mutex_unlock(&c->lock);
+    if (!queued)
+        close(fd); /* no memory for the queue: the one case left to block */
+    return queued;
+}
+
+bool fd_closer_behind(struct fd_closer *c) {
+    pthread_mutex_lock(&c->lock);
+    bool behind = c->pending >= FD_CLOSER_BACKLOG;
+    pthread_mutex_unlock(&c->lock);
+    return behind;
+}
+
+int fd_closer_wake_fd(const struct fd_closer *c) { return c->wake_fd; }
+
+void fd_closer_caught_up(struct fd_closer *c) {
+    uint64_t n;
+    (void)!read(c->wake_fd, &n, sizeof n);
+}
