@@ -58,6 +58,9 @@ if(TARGET mig AND TARGET mach_static)
   wire_add_case(task DEFS ${WIRE_DIR}/task_subset.defs DEMUX task_demux.c STATE_MAX 614
                 CLIENT task_client.c)
   wire_add_case(audit DEFS ${WIRE_DIR}/audit.defs DEMUX audit_demux.c STATE_MAX 614)
+  # Apple's migcom (bootstrap_cmds-138) on our csize.defs: struct members larger in C than declared.
+  wire_add_case(csize DEFS ${WIRE_DIR}/csize.defs DEMUX csize_demux.c STATE_MAX 614
+                CLIENT csize_client.c)
   wire_add_case(notify DEFS ${PROJECT_SOURCE_DIR}/defs/mach/notify.defs
                 DEMUX notify_demux.c STATE_MAX 614 CLIENT notify_client.c)
 endif()

@@ -3,6 +3,9 @@
 // message the body and the descriptors in argument order, then NDR when there is untyped data,
 // then RetCode (simple replies only) and the inline fields, each padded to 4 bytes; a variable
 // array is declared at its maximum, preceded by its count, and shifts everything after it.
+// Offsets and sizes are computed from the .defs sizes; a struct[N] member is declared with its C
+// type, so in C it takes sizeof(<C type>), which the .defs size normally equals (see
+// ir_field.size_is_c_type and docs/generated-code.md, "Message layouts").
 #include <string.h>
 
 #include "check/check.h"
@@ -143,6 +146,7 @@ static void add_inline_data(struct layout_builder *b, struct ir_arg *a, bool req
     f->maybe_arg = a;
     f->size_is_native = t->shape == IR_SHAPE_NATIVE;
     f->is_optional_native = t->native == IR_NATIVE_POINTER_TO_IF_NOT;
+    f->size_is_c_type = t->shape == IR_SHAPE_STRUCT;
     if (f->size_is_native)
         b->layout->size_is_exact = false;
     set_field(a, request, f);

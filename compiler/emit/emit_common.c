@@ -95,19 +95,37 @@ void emit_message_typedef(struct emitter *e, const struct ir_layout *layout, enu
     em_pp(e, "#endif");
 }
 
-void emit_layout_asserts(struct emitter *e, const struct ir_layout *layout) {
+// "sizeof(<C type>) != <size> || " for each struct member before index `end`: the condition under
+// which a later constant offset is not ours to check (the C type disagrees with the .defs, and
+// the message follows the C type, as Apple's does).
+static const char *c_sized_escape(const struct ir_layout *layout, size_t end, enum emit_side side,
+                                  struct strbuf *sb) {
+    strbuf_clear(sb);
+    for (size_t i = 0; i < end; i++) {
+        const struct ir_field *f = &layout->fields[i];
+        if (f->size_is_c_type)
+            strbuf_printf(sb, "sizeof(%s) != %u || ", emit_field_type(f, side), f->size);
+    }
+    return strbuf_cstr(sb);
+}
+
+void emit_layout_asserts(struct emitter *e, const struct ir_layout *layout, enum emit_side side) {
     const char *t = layout->typedef_name;
+    struct strbuf escape;
+    strbuf_init(&escape);
     for (size_t i = 0; i < layout->field_count; i++) {
         const struct ir_field *f = &layout->fields[i];
         if (f->size_is_native)
-            return; // later offsets depend on sizeof(<native type>)
+            break; // later offsets depend on sizeof(<native type>)
         if (f->kind == IR_FIELD_HEADER)
             continue;
-        em_line(e, "__MIG_LAYOUT_ASSERT(offsetof(%s, %s) == %u, \"%s: offset of %s\")", t,
-                f->name, f->offset, t, f->name);
+        em_line(e, "__MIG_LAYOUT_ASSERT(%soffsetof(%s, %s) == %u, \"%s: offset of %s\")",
+                c_sized_escape(layout, i, side, &escape), t, f->name, f->offset, t, f->name);
     }
     if (layout->size_is_exact)
-        em_line(e, "__MIG_LAYOUT_ASSERT(sizeof(%s) == %u, \"%s: size\")", t, layout->size, t);
+        em_line(e, "__MIG_LAYOUT_ASSERT(%ssizeof(%s) == %u, \"%s: size\")",
+                c_sized_escape(layout, layout->field_count, side, &escape), t, layout->size, t);
+    strbuf_fini(&escape);
 }
 
 static void emit_typedef_set(struct emitter *e, const struct ir_module *ir, enum emit_side side,
@@ -126,7 +144,7 @@ static void emit_typedef_set(struct emitter *e, const struct ir_module *ir, enum
             continue;
         const struct ir_layout *layout = request ? &rt->request : &rt->reply;
         emit_message_typedef(e, layout, side, layout->typedef_name, false);
-        emit_layout_asserts(e, layout);
+        emit_layout_asserts(e, layout, side);
         em_blank(e);
     }
     em_indent(e, -1);

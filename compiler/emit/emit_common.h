@@ -34,8 +34,10 @@ void emit_msg_count(struct emitter *e, const struct ir_module *ir);
 // With `trailer` the receive trailer is appended (the buffer a stub receives into).
 void emit_message_typedef(struct emitter *e, const struct ir_layout *layout, enum emit_side side,
                           const char *type_name, bool trailer);
-// _Static_asserts on the size and member offsets of a header typedef.
-void emit_layout_asserts(struct emitter *e, const struct ir_layout *layout);
+// _Static_asserts on the size and member offsets of a header typedef. An offset after a struct
+// member (and the size) is asserted only for the C type having the .defs size: the message
+// takes sizeof(<C type>) there, whatever the .defs says, as Apple's MIG has it.
+void emit_layout_asserts(struct emitter *e, const struct ir_layout *layout, enum emit_side side);
 // All __Request__/__Reply__ typedefs (guarded) and the request/reply unions of one side.
 void emit_request_typedefs(struct emitter *e, const struct ir_module *ir, enum emit_side side);
 void emit_reply_typedefs(struct emitter *e, const struct ir_module *ir, enum emit_side side);

@@ -263,6 +263,9 @@ struct ir_field {
     bool offset_varies;          // an earlier variable field shifts it (reached via In<k>P/Out<k>P)
     unsigned shift_index;        // number of earlier variable fields: k in In<k>P / Out<k>P
     bool size_is_native;         // PointerTo/ValueOf data: size is sizeof(<ctype>), not known here
+    bool size_is_c_type;         // struct[N] data: declared with its C type and moved by assignment,
+                                 // it occupies sizeof(<C type>), which `size` (the .defs size)
+                                 // only describes when the C declaration agrees (Apple's rule)
     bool is_optional_native;     // PointerToIfNot data: declared as union { T __Real__<f>;
                                  // char __Phony__<f>[_WALIGNSZ_(T)]; } <f>, after __Present__<f>
     const struct ir_arg *maybe_arg;          // the argument carried (NULL: Head, body, NDR, RetCode)

@@ -78,6 +78,8 @@ static void write_field(struct json_writer *w, const struct ir_field *f) {
         json_int(w, "shift", f->shift_index);
     if (f->size_is_native)
         json_bool(w, "native_size", true);
+    if (f->size_is_c_type)
+        json_bool(w, "c_type_size", true);
     if (f->maybe_arg)
         json_string(w, "arg", f->maybe_arg->name);
     if (f->maybe_count_field)

@@ -5,7 +5,8 @@
 #   -std=c11 -Wall -Wextra -Werror -I<prefix>/include
 # and nothing else; the headers also as C++17. Under KERNEL_SERVER only the client side is
 # user space (the server stubs are kernel code importing kern/ headers through mach_types.defs).
-# mig must write no diagnostic. Before that, every installed header is compiled alone. Run as
+# mig must write no diagnostic; the C size of every struct type must be the one its .defs
+# declares (<name>_records.c). Before that, every installed header is compiled alone. Run as
 #   cmake -DBUILD=<build dir> -DSRC=<tests/darwin_types> -DWORK=<scratch dir> -P compile_installed.cmake
 if(NOT BUILD OR NOT SRC OR NOT WORK)
   message(FATAL_ERROR "usage: cmake -DBUILD=.. -DSRC=.. -DWORK=.. -P compile_installed.cmake")
@@ -84,13 +85,27 @@ foreach(config user KERNEL_USER KERNEL_SERVER)
     file(MAKE_DIRECTORY "${out}")
     execute_process(COMMAND "${mig}" ${defines} -user "${out}/${name}User.c"
                             -header "${out}/${name}.h" -server "${out}/${name}Server.c"
-                            -sheader "${out}/${name}Server.h" "${defs}"
+                            -sheader "${out}/${name}Server.h" --emit-json "${out}/${name}.json"
+                            "${defs}"
                     WORKING_DIRECTORY "${out}"
                     RESULT_VARIABLE rc OUTPUT_VARIABLE mig_out ERROR_VARIABLE mig_out)
     if(NOT rc EQUAL 0 OR NOT mig_out STREQUAL "")
       message(FATAL_ERROR "mig ${defines} ${defs} (exit ${rc}):\n${mig_out}")
     endif()
-    set(units "${out}/${name}User.c" "${out}/${name}.h")
+    # The .defs give every struct its Darwin (LP64 C) size. The generated layout assertions after
+    # a struct member hold only when the C type has the declared size (a C type may differ, as
+    # in Apple's MIG: docs/generated-code.md), so the record sizes are asserted here.
+    file(READ "${out}/${name}.json" ir)
+    string(REGEX MATCHALL "\"c_type\": \"[^\"]+\",[ \n]*\"offset\": [0-9]+,[ \n]*\"size\": [0-9]+,[ \n]*\"c_type_size\": true"
+           records "${ir}")
+    set(record_checks "#include \"${name}.h\"\n")
+    foreach(record IN LISTS records)
+      string(REGEX REPLACE "^\"c_type\": \"([^\"]+)\".*\"size\": ([0-9]+).*$"
+             "_Static_assert(sizeof(\\1) == \\2, \"\\1: Darwin record size \\2\");\n" check "${record}")
+      string(APPEND record_checks "${check}")
+    endforeach()
+    file(WRITE "${out}/${name}_records.c" "${record_checks}")
+    set(units "${out}/${name}User.c" "${out}/${name}.h" "${out}/${name}_records.c")
     set(headers "${out}/${name}.h")
     if(NOT config STREQUAL "KERNEL_SERVER")
       list(APPEND units "${out}/${name}Server.c" "${out}/${name}Server.h")

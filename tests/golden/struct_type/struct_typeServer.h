@@ -160,9 +160,9 @@ extern const struct struct_type_test_subsystem {
 #endif
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__structs_t, NDR) == 24, "__Request__structs_t: offset of NDR")
 	__MIG_LAYOUT_ASSERT(offsetof(__Request__structs_t, p) == 32, "__Request__structs_t: offset of p")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__structs_t, t) == 40, "__Request__structs_t: offset of t")
-	__MIG_LAYOUT_ASSERT(offsetof(__Request__structs_t, tPad) == 43, "__Request__structs_t: offset of tPad")
-	__MIG_LAYOUT_ASSERT(sizeof(__Request__structs_t) == 44, "__Request__structs_t: size")
+	__MIG_LAYOUT_ASSERT(sizeof(pair_t) != 8 || offsetof(__Request__structs_t, t) == 40, "__Request__structs_t: offset of t")
+	__MIG_LAYOUT_ASSERT(sizeof(pair_t) != 8 || sizeof(triple_t) != 3 || offsetof(__Request__structs_t, tPad) == 43, "__Request__structs_t: offset of tPad")
+	__MIG_LAYOUT_ASSERT(sizeof(pair_t) != 8 || sizeof(triple_t) != 3 || sizeof(__Request__structs_t) == 44, "__Request__structs_t: size")
 
 #endif /* !__Request__struct_type_test_subsystem__defined */
 
@@ -195,7 +195,7 @@ union __RequestUnion__struct_type_test_subsystem {
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__structs_t, NDR) == 24, "__Reply__structs_t: offset of NDR")
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__structs_t, RetCode) == 32, "__Reply__structs_t: offset of RetCode")
 	__MIG_LAYOUT_ASSERT(offsetof(__Reply__structs_t, back) == 36, "__Reply__structs_t: offset of back")
-	__MIG_LAYOUT_ASSERT(sizeof(__Reply__structs_t) == 44, "__Reply__structs_t: size")
+	__MIG_LAYOUT_ASSERT(sizeof(pair_t) != 8 || sizeof(__Reply__structs_t) == 44, "__Reply__structs_t: size")
 
 #endif /* !__Reply__struct_type_test_subsystem__defined */
 
