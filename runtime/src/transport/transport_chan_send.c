@@ -270,7 +270,12 @@ bool chan_flush_backlog(struct chan *c) {
  * peer that lets CHAN_MAX_BACKLOG of them pile up is dropped as dead. */
 static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                    mach_msg_timeout_t timeout) {
-    (void)option, (void)timeout;
+    (void)timeout;
+    if (chan_carries_tokens(kmsg)) { /* a reply carrying other requests' reply rights (9.6) */
+        chan_claim_tokens(kmsg, option);
+        if (proxy->transport != &chan_once_ops)
+            return MACH_SEND_INVALID_DEST; /* its channel went meanwhile */
+    }
     struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
     if (!c)
         return MACH_SEND_INVALID_DEST;
