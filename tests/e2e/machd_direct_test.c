@@ -106,6 +106,14 @@ static void a_worker_dying_with_a_forwarded_reply_right_gives_one_notification(v
     assert_int_equal(mh_wait(server), 0);
 }
 
+/* Every peer gone: machd holds no port and no right of theirs (claims included). */
+static void expect_nothing_left(void) {
+    struct tc *obs = tc_open(&mh_daemon);
+    tc_settle(obs, 1, NULL, NULL, NULL);
+    tc_expect_counts(obs, 1, 0, 0);
+    tc_close(obs);
+}
+
 /* Waits until the peer stopped itself (SIGSTOP), then lets the server's claim wait on it. */
 static void wait_stopped(pid_t pid) {
     int st;
@@ -126,6 +134,7 @@ static void a_requester_that_does_not_grant_in_time_gets_one_notification(void *
     assert_int_equal(mh_wait(server), 0);
     kill(client, SIGCONT);
     assert_int_equal(mh_wait(client), 0);
+    expect_nothing_left();
 }
 
 /* The client dies while the server's claim waits for its grant: the claim fails at once, the
@@ -142,6 +151,7 @@ static void a_requester_dying_before_it_grants_leaves_a_dead_right(void **state)
     assert_int_equal(mh_wait(client), 128 + SIGKILL);
     assert_int_equal(mh_wait(worker), 0);
     assert_int_equal(mh_wait(server), 0);
+    expect_nothing_left();
 }
 
 /* The last send right let go with a message that travels as a ticket: the message arrives (its
