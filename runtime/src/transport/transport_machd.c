@@ -386,9 +386,8 @@ void transport_machd_stats_get(struct transport_machd_stats *out) {
                                           cs.ool_records, cs.ool_move_fallbacks, cs.claims, cs.grants};
 }
 
-/* Sends a request and waits for its reply (not under the IPC lock). */
-/* machd_request; takes_once: a successful STATUS_REPLY's value is a send-once handle, taken by
- * the reader into w->port. */
+/* Sends a request and waits for its reply (not under the IPC lock); takes_once: a successful
+ * STATUS_REPLY's value is a send-once handle, taken by the reader into w->port. */
 static uint32_t request(struct machd_msg *m, struct waiter *w, bool takes_once) {
     *w = (struct waiter){.takes_once = takes_once};
     machd_reader_request_begin(); /* someone reads machd's connection until the reply came */
