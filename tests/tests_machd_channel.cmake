@@ -12,7 +12,8 @@ if(TARGET machd)
   if(TARGET machd_rpc_peer)
     target_compile_definitions(machd_channel_e2e PRIVATE MACHD_RPC_PEER="$<TARGET_FILE:machd_rpc_peer>")
     add_dependencies(machd_channel_e2e machd_rpc_peer)
-    set(MACHD_CHANNEL_LIBMACH_TESTS libmach_task_keeps_no_channel_and_refuses_tickets)
+    set(MACHD_CHANNEL_LIBMACH_TESTS libmach_task_keeps_no_channel_and_refuses_tickets
+                                    libmach_task_refuses_claims_of_tokens_it_did_not_issue)
   endif()
   set(MACHD_CHANNEL_TESTS
     route_without_a_send_right_is_refused
@@ -25,6 +26,10 @@ if(TARGET machd)
     ticket_on_a_foreign_channel_is_refused
     channels_per_task_limit_is_a_resource_shortage
     thousand_channels_leave_no_descriptor
+    a_claimed_token_becomes_the_claimers_send_once_right
+    hostile_claims_and_grants_are_refused
+    unanswered_claims_are_capped_and_time_out
+    a_task_dying_during_a_claim_leaves_nothing_waiting
     ${MACHD_CHANNEL_LIBMACH_TESTS})
   foreach(t ${MACHD_CHANNEL_TESTS})
     add_test(NAME machd_channel.${t} COMMAND machd_channel_e2e ${t})

@@ -19,7 +19,10 @@ if(TARGET machd AND TARGET mach_static)
             the_audit_trailer_names_the_sender
             senders_blocked_on_a_full_queue_are_woken_one_at_a_time
             a_thread_pool_on_a_port_set_serves_many_clients
-            a_reply_right_forwarded_travels_or_is_refused_with_a_notification
+            a_reply_right_forwarded_to_a_third_process_is_answered_there
+            a_worker_dying_with_a_forwarded_reply_right_gives_one_notification
+            a_requester_that_does_not_grant_in_time_gets_one_notification
+            a_requester_dying_before_it_grants_leaves_a_dead_right
             a_ticket_that_moves_the_last_send_right_arrives)
     openmig_add_cross_process_test(machd_direct.${t} machd machd_direct_e2e ${t})
   endforeach()

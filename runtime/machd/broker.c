@@ -85,6 +85,7 @@ struct broker *broker_create(const struct broker_hooks *hooks, void *ctx) {
     b->held_tail = &b->held;
     b->limits = BROKER_DEFAULT_LIMITS;
     handle_map_init(&b->channel_ids);
+    handle_map_init(&b->claim_ids);
     return b;
 }
 
@@ -112,6 +113,7 @@ void broker_destroy(struct broker *b) {
     while (b->ports) /* ports held only by the bootstrap table */
         port_destroy(b, b->ports, NULL);
     handle_map_fini(&b->channel_ids);
+    handle_map_fini(&b->claim_ids);
     free(b->fwd);
     free(b->ci);
     free(b);
@@ -172,6 +174,12 @@ void broker_handle(struct broker *b, struct broker_task *t, const struct machd_m
         break;
     case MACHD_MOVED_DONE:
         fence_handle_moved_done(b, t, req->u.moved.name);
+        break;
+    case MACHD_TOKEN_CLAIM:
+        claim_handle_claim(b, t, req);
+        break;
+    case MACHD_TOKEN_GRANT:
+        claim_handle_grant(b, t, req);
         break;
     case MACHD_QUEUE_CREDIT:
         admit_apply_queue_credit(b, t, req->u.queue_credit.name, req->u.queue_credit.seen, req->u.queue_credit.room);

@@ -80,6 +80,8 @@ struct broker_limits {
     uint32_t channels_per_task; /* direct channels one task is part of (docs/machd.md 9.2) */
     uint32_t fileports_per_task; /* fileport descriptors machd holds for one task's exports */
     uint32_t fileports_per_uid;  /* the same over all the tasks of one uid */
+    uint32_t claims_per_task;    /* TOKEN_CLAIMs of one task waiting for their grant at once
+                                    (docs/machd.md 9.6) */
 };
 
 /* The defaults, also the ceilings (docs/machd.md, 1). */
@@ -94,7 +96,8 @@ struct broker_limits {
                             .overshoot = 256u,                                               \
                             .channels_per_task = 1024u,                                      \
                             .fileports_per_task = 256u,                                      \
-                            .fileports_per_uid = 1024u})
+                            .fileports_per_uid = 1024u,                                      \
+                            .claims_per_task = 256u})
 
 /* Replaces b's limits (BROKER_DEFAULT_LIMITS until then). A limit above its ceiling is clamped to
  * it; one already passed applies to what comes next. */
@@ -118,12 +121,13 @@ void broker_task_destroy(struct broker *b, struct broker_task *t);
  * Replies and the events it causes go out through the hooks. */
 void broker_handle(struct broker *b, struct broker_task *t, const struct machd_msg *req);
 
-/* Milliseconds until the earliest deadline (a SEND_ADMIT's, or a fence's: docs/machd.md 7;
+/* Milliseconds until the earliest deadline (a SEND_ADMIT's, a fence's: docs/machd.md 7, or a
+ * token claim's: 9.6;
  * 0: one has passed), or -1 when there is none. The server uses it as its poll timeout. */
 int broker_next_timeout_ms(struct broker *b, uint64_t now_ms);
 
 /* Answers MACH_SEND_TIMED_OUT to every waiting sender whose deadline is at or before now_ms,
- * and lifts the fences whose deadline passed. */
+ * lifts the fences and fails the token claims whose deadline passed. */
 void broker_expire(struct broker *b, uint64_t now_ms);
 
 /* The task said MACHD_HELLO_DIRECT: it maps direct channels, so machd may route to and from it

@@ -210,6 +210,8 @@ int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
     uint64_t earliest = UINT64_MAX, d;
     if (fence_next_deadline(b, &d))
         earliest = d;
+    if (claim_next_deadline(b, &d) && d < earliest)
+        earliest = d;
     for (struct broker_port *p = b->timed_waiters ? b->waiting : NULL; p; p = p->wait_next)
         if (flow_earliest_deadline(&p->flow, &d) && d < earliest)
             earliest = d;
@@ -221,6 +223,7 @@ int broker_next_timeout_ms(struct broker *b, uint64_t now_ms) {
 void broker_expire(struct broker *b, uint64_t now_ms) {
     fence_expire(b, now_ms);
     fence_reap(b);
+    claim_expire(b, now_ms);
     if (b->timed_waiters == 0)
         return;
     for (struct broker_port *p = b->waiting, *next; p; p = next) {

@@ -38,6 +38,7 @@ struct channel {
     struct broker_task *task[2];
     struct channel *tprev[2], *tnext[2]; /* among task[i]'s channels */
     struct route *routes;
+    struct claim *claims;         /* token claims waiting on it (broker_claim.c) */
     uint64_t used[2][SLOT_WORDS]; /* route slots taken, per direction (from side i) */
 };
 
@@ -267,6 +268,7 @@ void channel_forget_task(struct broker *b, struct broker_task *t) {
         int side = side_of(ch, t);
         while (ch->routes) /* the survivor hears of the routes into it going, no more */
             route_free(b, ch->routes, ch->routes->dir == side);
+        claim_channel_gone(b, &ch->claims, t);
         channel_unlink(ch, 0);
         channel_unlink(ch, 1);
         handle_map_remove(&b->channel_ids, ch->id);
@@ -274,11 +276,23 @@ void channel_forget_task(struct broker *b, struct broker_task *t) {
     }
 }
 
-struct broker_task *channel_peer(struct broker *b, struct broker_task *t, uint32_t id) {
+/* Channel `id` when t is one of its tasks, else NULL. */
+static struct channel *channel_of(struct broker *b, struct broker_task *t, uint32_t id) {
     if (id == MACHD_HANDLE_NULL || id == MACHD_HANDLE_DEAD)
         return NULL;
     struct channel *ch = handle_map_get(&b->channel_ids, id);
-    if (!ch || (ch->task[0] != t && ch->task[1] != t))
+    return ch && (ch->task[0] == t || ch->task[1] == t) ? ch : NULL;
+}
+
+struct broker_task *channel_peer(struct broker *b, struct broker_task *t, uint32_t id) {
+    struct channel *ch = channel_of(b, t, id);
+    return ch ? ch->task[1 - side_of(ch, t)] : NULL;
+}
+
+struct claim **channel_claims(struct broker *b, struct broker_task *t, uint32_t id, struct broker_task **peer) {
+    struct channel *ch = channel_of(b, t, id);
+    if (!ch)
         return NULL;
-    return ch->task[1 - side_of(ch, t)];
+    *peer = ch->task[1 - side_of(ch, t)];
+    return &ch->claims;
 }

@@ -12,6 +12,7 @@
 struct broker_port;
 struct route;   /* broker_channel.c */
 struct channel; /* broker_channel.c */
+struct claim;   /* broker_claim.c */
 
 /* One name in one task's broker space. A send-once right always has a name of its own. */
 struct entry {
@@ -85,6 +86,7 @@ struct broker_task {
     void *conn;
     bool direct;                /* said MACHD_HELLO_DIRECT: may be given channels */
     uint32_t channels;          /* channels it is part of (limits.channels_per_task) */
+    uint32_t claims;            /* its TOKEN_CLAIMs waiting for a grant (limits.claims_per_task) */
     struct channel *chans;      /* those channels (broker_channel.c links them) */
     struct handle_map names;
     uint32_t next_name;         /* the next machd-chosen index never given (entry_new_name) */
@@ -169,6 +171,9 @@ struct broker {
     struct handle_map channel_ids; /* channel id -> struct channel (broker_channel.c) */
     uint32_t last_channel;         /* the last channel id given (ids are never reused) */
     uint32_t last_route_serial; /* route serials handed out (never reused; broker_channel.c) */
+    struct handle_map claim_ids;   /* claim id -> struct claim (broker_claim.c) */
+    struct claim *claims, *claims_tail; /* every claim waiting, oldest first */
+    uint32_t last_claim;           /* the last claim id given */
     uint32_t freed_since_trim;  /* entries freed by task deaths since the heap was last trimmed */
     struct broker_domains domains; /* bootstrap domains (broker_domain.c) */
 };
@@ -486,5 +491,32 @@ void channel_forget_task(struct broker *b, struct broker_task *t);
 
 /* The other task of channel `id` when t is one of its two tasks, else NULL (any id accepted). */
 struct broker_task *channel_peer(struct broker *b, struct broker_task *t, uint32_t id);
+
+/* The head of the list of claims waiting on channel `id` when t is one of its two tasks (*peer:
+ * the other one), else NULL (any id accepted). */
+struct claim **channel_claims(struct broker *b, struct broker_task *t, uint32_t id, struct broker_task **peer);
+
+/* ---- broker_claim.c: a reply right that came on a channel leaves its process (docs/machd.md
+ * 9.6) ---- */
+
+/* TOKEN_CLAIM from t: asks the peer of t's channel for the right behind its token (TOKEN_CLAIMED),
+ * or answers t at once when it cannot (STATUS_REPLY: KERN_INVALID_ARGUMENT, no such channel;
+ * KERN_RESOURCE_SHORTAGE, a limit: the peer was not asked). */
+void claim_handle_claim(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* TOKEN_GRANT from t: the right it gives is taken from its space; moved to the claimer (answered
+ * KERN_SUCCESS with its handle) when the claim waits for t, else destroyed (a send-once
+ * notification). A refusal or a right t cannot give fails the claim (KERN_FAILURE). */
+void claim_handle_grant(struct broker *b, struct broker_task *t, const struct machd_msg *req);
+
+/* The channel whose claims are *list goes (a task of it, `dying`, is going): the claims of the
+ * other task fail (KERN_FAILURE), dying's are forgotten. */
+void claim_channel_gone(struct broker *b, struct claim **list, struct broker_task *dying);
+
+/* The earliest claim deadline, if a claim waits. */
+bool claim_next_deadline(const struct broker *b, uint64_t *deadline);
+
+/* Fails (KERN_OPERATION_TIMED_OUT) the claims whose deadline is at or before now_ms. */
+void claim_expire(struct broker *b, uint64_t now_ms);
 
 #endif

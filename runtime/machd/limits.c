@@ -26,6 +26,7 @@ static uint32_t *field(struct machd_limits *l, const char *name, size_t len) {
         {"channels-per-task", offsetof(struct machd_limits, broker.channels_per_task)},
         {"fileports-per-task", offsetof(struct machd_limits, broker.fileports_per_task)},
         {"fileports-per-uid", offsetof(struct machd_limits, broker.fileports_per_uid)},
+        {"claims-per-task", offsetof(struct machd_limits, broker.claims_per_task)},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0)
@@ -35,7 +36,7 @@ static uint32_t *field(struct machd_limits *l, const char *name, size_t len) {
 
 const char *machd_limits_names(void) {
     return "entries-per-task entries-per-uid names-per-task names-per-uid waiters-per-task overshoot "
-           "connections-per-uid channels-per-task fileports-per-task fileports-per-uid";
+           "connections-per-uid channels-per-task fileports-per-task fileports-per-uid claims-per-task";
 }
 
 bool machd_limits_set(struct machd_limits *l, const char *setting, char *err, size_t errcap) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 
 #include <mach/kern_return.h>
 #include <mach/message.h>
+#include <mach/notify.h>
 
 #include "machd_harness.h"
 #include "wire/chan_ring.h"
@@ -512,6 +514,228 @@ static void ticket_on_a_foreign_channel_is_refused(void **state) {
     tc_close(b);
 }
 
+/* ---- token claims: a reply right that came on a channel leaves its process (9.6) ---- */
+
+static void send_claim(struct tc *t, uint32_t channel, uint32_t token) {
+    memset(&t->out, 0, sizeof t->out);
+    t->out.type = MACHD_TOKEN_CLAIM;
+    t->out.u.token_claim.channel = channel;
+    t->out.u.token_claim.token = token;
+    tc_send(t);
+}
+
+/* The answer to claim request `seq`: its status, and the handle in *handle. */
+static uint32_t expect_claim_reply(struct tc *t, uint32_t seq, uint32_t *handle) {
+    const struct machd_msg *m = tc_expect(t, MACHD_STATUS_REPLY);
+    assert_int_equal(m->seq, seq);
+    if (handle)
+        *handle = m->u.status_reply.value;
+    return m->u.status_reply.status;
+}
+
+/* TOKEN_CLAIMED for token on channel; returns the claim id. */
+static uint32_t expect_claimed(struct tc *t, uint32_t channel, uint32_t token) {
+    const struct machd_msg *m = tc_expect(t, MACHD_TOKEN_CLAIMED);
+    assert_int_equal(m->u.token_claimed.channel, channel);
+    assert_int_equal(m->u.token_claimed.token, token);
+    assert_true(m->u.token_claimed.claim != 0);
+    return m->u.token_claimed.claim;
+}
+
+static void send_grant(struct tc *t, uint32_t claim, uint32_t status, struct machd_right right) {
+    memset(&t->out, 0, sizeof t->out);
+    t->out.type = MACHD_TOKEN_GRANT;
+    t->out.u.token_grant.claim = claim;
+    t->out.u.token_grant.status = status;
+    t->out.u.token_grant.right = right;
+    tc_send(t);
+}
+
+/* A send-once notification delivered to t's port `name`. */
+static void expect_send_once_notification(struct tc *t, uint32_t name) {
+    const struct machd_msg *m = tc_expect(t, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest.name, name);
+    assert_int_equal(m->u.deliver.p.msgh_id, MACH_NOTIFY_SEND_ONCE);
+}
+
+/* The server (b) claims the requester's (a's) token: a is asked, grants the send-once right to
+ * its reply port, and b gets it as a right of its own, which reaches a's port once. A second
+ * grant of the same claim (replayed) is nobody's: its right is destroyed, a's port gets the
+ * send-once notification, b hears nothing. */
+static void a_claimed_token_becomes_the_claimers_send_once_right(void **state) {
+    (void)state;
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
+    uint32_t recv, send, slot;
+    serve(a, b, "svc.chan.claim", &recv, &send);
+    struct chan ca, cb;
+    first_route(a, b, recv, send, &ca, &cb, &slot);
+    send_claim(b, cb.id, 5);
+    uint32_t seq = b->out.seq, claim = expect_claimed(a, ca.id, 5);
+    send_grant(a, claim, 0, mh_right(H(7), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW));
+    uint32_t h = 0;
+    assert_int_equal(expect_claim_reply(b, seq, &h), KERN_SUCCESS);
+    assert_true(h != MACHD_HANDLE_NULL && h != MACHD_HANDLE_DEAD);
+    assert_int_equal(tc_msg(b, mh_right(h, MACHD_DISP_MOVE_SEND_ONCE, 0), MH_NO_RIGHT, 4242, "reply", NULL, 0, 0),
+                     MACH_MSG_SUCCESS);
+    const struct machd_msg *m = tc_expect(a, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.dest.name, H(7));
+    assert_int_equal(m->u.deliver.p.msgh_id, 4242);
+    send_grant(a, claim, 0, mh_right(H(7), MACHD_DISP_MAKE_SEND_ONCE, 0)); /* replayed */
+    expect_send_once_notification(a, H(7));
+    expect_quiet(b);
+    expect_quiet(a);
+    chan_close(&ca);
+    chan_close(&cb);
+    tc_close(a);
+    tc_close(b);
+}
+
+/* Hostile claims and grants: a task not on the channel, an unknown channel, a grant by a task
+ * that was not asked, a refusal, a right the issuer does not hold; each is answered to the
+ * claimer alone (or to nobody), the rights involved destroyed once, machd's counts unchanged. A
+ * malformed claim closes only its sender's connection. */
+static void hostile_claims_and_grants_are_refused(void **state) {
+    (void)state;
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon), *x = tc_open_direct(&mh_daemon);
+    uint32_t recv, send, slot;
+    serve(a, b, "svc.chan.claimx", &recv, &send);
+    struct chan ca, cb;
+    first_route(a, b, recv, send, &ca, &cb, &slot);
+    uint32_t tasks, ports, entries;
+    tc_stats(x, &tasks, &ports, &entries, NULL);
+    send_claim(x, cb.id, 1); /* not x's channel */
+    assert_int_equal(expect_claim_reply(x, x->out.seq, NULL), KERN_INVALID_ARGUMENT);
+    send_claim(x, 12345, 1);
+    assert_int_equal(expect_claim_reply(x, x->out.seq, NULL), KERN_INVALID_ARGUMENT);
+    expect_quiet(a);
+    /* b's claim; x grants it: x's right is destroyed (x's own port notified), the claim waits on. */
+    send_claim(b, cb.id, 9);
+    uint32_t seq = b->out.seq, claim = expect_claimed(a, ca.id, 9);
+    send_grant(x, claim, 0, mh_right(H(3), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW));
+    expect_send_once_notification(x, H(3));
+    expect_quiet(b);
+    send_grant(a, claim, KERN_INVALID_NAME, MH_NO_RIGHT); /* a refuses: not a token of its */
+    assert_int_equal(expect_claim_reply(b, seq, NULL), KERN_FAILURE);
+    send_grant(a, claim, 0, mh_right(H(7), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW)); /* claimed twice */
+    expect_send_once_notification(a, H(7));
+    expect_quiet(b);
+    send_claim(b, cb.id, 9);
+    seq = b->out.seq;
+    claim = expect_claimed(a, ca.id, 9);
+    send_grant(a, claim, 0, mh_right(77, MACHD_DISP_MOVE_SEND_ONCE, 0)); /* a right a does not hold */
+    assert_int_equal(expect_claim_reply(b, seq, NULL), KERN_FAILURE);
+    uint32_t t2, p2, e2;
+    tc_stats(x, &t2, &p2, &e2, NULL);
+    assert_int_equal(t2, tasks);
+    assert_int_equal(e2, entries + 2); /* the ports x and a exported, whose send-once rights went */
+    /* Malformed: token 0; a grant with a right and a refusal's status. */
+    for (int bad = 0; bad < 2; bad++) {
+        struct tc *y = tc_open_direct(&mh_daemon);
+        struct machd_msg out = {.type = MACHD_TOKEN_CLAIM, .seq = 1, .u.token_claim = {cb.id, 1}};
+        if (bad)
+            out = (struct machd_msg){.type = MACHD_TOKEN_GRANT, .seq = 1, .u.token_grant = {3, KERN_FAILURE, MH_NO_RIGHT}};
+        uint8_t raw[64];
+        size_t len = machd_proto_encode(&out, raw, sizeof raw);
+        assert_true(len > 20);
+        if (bad)
+            memset(raw + 20, 0, 4); /* status 0 and no right */
+        else
+            memset(raw + 20, 0, 4); /* token 0 */
+        assert_true(write(y->conn.fd, raw, len) == (ssize_t)len);
+        assert_int_equal(tc_expect_eof(y), 0);
+        tc_close(y);
+    }
+    /* Still served. */
+    assert_int_equal(tc_msg(b, mh_right(send, MACHD_DISP_COPY_SEND, 0), MH_NO_RIGHT, 1, NULL, NULL, 0, 0),
+                     MACH_MSG_SUCCESS);
+    assert_int_equal(tc_expect(a, MACHD_MSG_DELIVER)->u.deliver.p.msgh_id, 1);
+    chan_close(&ca);
+    chan_close(&cb);
+    tc_close(x);
+    tc_close(a);
+    tc_close(b);
+}
+
+static int setup_four_claims(void **state) {
+    mh_daemon.extra[0] = "--limit";
+    mh_daemon.extra[1] = "claims-per-task=4";
+    return mh_setup(state);
+}
+
+/* A flood of claims an issuer never answers: past claims-per-task the claimer is refused at once
+ * (the issuer is not asked), the rest fail at machd's deadline; the issuer's late grant destroys
+ * its right (a notification); machd serves others meanwhile. */
+static void unanswered_claims_are_capped_and_time_out(void **state) {
+    (void)state;
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
+    uint32_t recv, send, slot;
+    serve(a, b, "svc.chan.flood", &recv, &send);
+    struct chan ca, cb;
+    first_route(a, b, recv, send, &ca, &cb, &slot);
+    uint32_t seqs[4], claims[4];
+    for (uint32_t i = 0; i < 4; i++) {
+        send_claim(b, cb.id, i + 1);
+        seqs[i] = b->out.seq;
+    }
+    send_claim(b, cb.id, 99);
+    assert_int_equal(expect_claim_reply(b, b->out.seq, NULL), KERN_RESOURCE_SHORTAGE);
+    for (uint32_t i = 0; i < 4; i++)
+        claims[i] = expect_claimed(a, ca.id, i + 1);
+    expect_quiet(a);
+    struct tc *obs = tc_open_direct(&mh_daemon);
+    uint32_t tasks, ports, entries;
+    tc_stats(obs, &tasks, &ports, &entries, NULL); /* answered while the claims wait */
+    assert_int_equal(tasks, 3);
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(expect_claim_reply(b, seqs[i], NULL), KERN_OPERATION_TIMED_OUT);
+    send_grant(a, claims[0], 0, mh_right(H(7), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW));
+    expect_send_once_notification(a, H(7));
+    expect_quiet(b);
+    send_claim(b, cb.id, 5); /* room again */
+    uint32_t seq = b->out.seq;
+    send_grant(a, expect_claimed(a, ca.id, 5), 0, mh_right(H(7), MACHD_DISP_MAKE_SEND_ONCE, 0));
+    assert_int_equal(expect_claim_reply(b, seq, NULL), KERN_SUCCESS);
+    tc_close(obs);
+    chan_close(&ca);
+    chan_close(&cb);
+    tc_close(a);
+    tc_close(b);
+}
+
+/* The issuer dies while its token is claimed: the claim fails at once. The claimer dies with a
+ * claim waiting: the issuer's grant then finds nobody, and its right is destroyed. */
+static void a_task_dying_during_a_claim_leaves_nothing_waiting(void **state) {
+    (void)state;
+    struct tc *a = tc_open_direct(&mh_daemon), *b = tc_open_direct(&mh_daemon);
+    uint32_t recv, send, slot;
+    serve(a, b, "svc.chan.claimdie", &recv, &send);
+    struct chan ca, cb;
+    first_route(a, b, recv, send, &ca, &cb, &slot);
+    send_claim(b, cb.id, 1);
+    uint32_t seq = b->out.seq;
+    expect_claimed(a, ca.id, 1);
+    chan_close(&ca);
+    tc_close(a);
+    assert_int_equal(expect_claim_reply(b, seq, NULL), KERN_FAILURE);
+    chan_close(&cb);
+    struct tc *c = tc_open_direct(&mh_daemon), *d = tc_open_direct(&mh_daemon);
+    serve(c, d, "svc.chan.claimdie2", &recv, &send);
+    first_route(c, d, recv, send, &ca, &cb, &slot);
+    send_claim(d, cb.id, 1);
+    uint32_t claim = expect_claimed(c, ca.id, 1);
+    chan_close(&cb);
+    tc_close(d);
+    struct tc *obs = tc_open_direct(&mh_daemon);
+    tc_settle(obs, 3, NULL, NULL, NULL); /* b, c and obs */
+    expect_route_del(c, ca.id, slot);    /* d's route went with it */
+    send_grant(c, claim, 0, mh_right(H(7), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW));
+    expect_send_once_notification(c, H(7));
+    tc_close(obs);
+    chan_close(&ca);
+    tc_close(c);
+    tc_close(b);
+}
+
 /* ---- limits and leaks ---- */
 
 static int setup_two_channels(void **state) {
@@ -639,6 +863,43 @@ static void libmach_task_keeps_no_channel_and_refuses_tickets(void **state) {
     assert_int_equal(kill(peer, SIGKILL), 0);
     mh_wait(peer);
 }
+
+/* A raw task on a channel with a libmach server claims tokens the server never issued to it, one
+ * twice, and floods it with claims: the libmach task refuses each (the claims fail), keeps its
+ * channel and serves on. */
+static void libmach_task_refuses_claims_of_tokens_it_did_not_issue(void **state) {
+    (void)state;
+    const char *args[] = {"server", "svc.chan.libclaim", NULL};
+    pid_t peer = mh_spawn_program(&mh_daemon, MACHD_RPC_PEER, args);
+    struct tc *b = tc_open_direct(&mh_daemon);
+    uint32_t send, ch, slot;
+    assert_int_equal(tc_look_up(b, "svc.chan.libclaim", &send), 0);
+    send_route(b, send);
+    struct chan cb;
+    expect_channel(b, &cb);
+    assert_int_equal(expect_route_reply(b, &ch, &slot), KERN_SUCCESS);
+    uint32_t tokens[] = {1, 1, 2, 65536, 0xfffffffeu};
+    for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+        send_claim(b, ch, tokens[i]);
+        assert_int_equal(expect_claim_reply(b, b->out.seq, NULL), KERN_FAILURE);
+    }
+    for (uint32_t i = 0; i < 1000; i++) /* a flood: each answered, none left waiting */
+        send_claim(b, ch, i + 1);
+    for (uint32_t i = 0; i < 1000; i++) {
+        uint32_t st = tc_expect(b, MACHD_STATUS_REPLY)->u.status_reply.status;
+        assert_true(st == KERN_FAILURE || st == KERN_RESOURCE_SHORTAGE);
+    }
+    assert_int_equal(tc_msg(b, mh_right(send, MACHD_DISP_COPY_SEND, 0),
+                            mh_right(H(1), MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW), 500, "still served", NULL, 0,
+                            MACHD_SEND_ACK_ERRORS_ONLY),
+                     MACH_MSG_SUCCESS);
+    const struct machd_msg *m = tc_expect(b, MACHD_MSG_DELIVER);
+    assert_int_equal(m->u.deliver.p.msgh_id, 600);
+    chan_close(&cb);
+    tc_close(b);
+    assert_int_equal(kill(peer, SIGKILL), 0);
+    mh_wait(peer);
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -654,8 +915,14 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(channels_per_task_limit_is_a_resource_shortage, setup_two_channels,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(thousand_channels_leave_no_descriptor, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_claimed_token_becomes_the_claimers_send_once_right, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(hostile_claims_and_grants_are_refused, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(unanswered_claims_are_capped_and_time_out, setup_four_claims, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_task_dying_during_a_claim_leaves_nothing_waiting, mh_setup, mh_teardown),
 #ifdef MACHD_RPC_PEER
         cmocka_unit_test_setup_teardown(libmach_task_keeps_no_channel_and_refuses_tickets, mh_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(libmach_task_refuses_claims_of_tokens_it_did_not_issue, mh_setup,
+                                        mh_teardown),
 #endif
     };
     return mh_run_tests("machd_channel", tests, sizeof tests / sizeof tests[0], argc, argv);

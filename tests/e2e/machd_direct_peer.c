@@ -18,12 +18,20 @@
  *                       sender's in order; waiting senders were woken one per message taken
  *   crowd_send NAME N   sends N messages numbered from 0
  *   pool_server NAME N  4 threads on a port set of NAME and NAME.2 answer N requests in all
- *   forward_server NAME answers one call, forwards the reply right of a second to NAME.back
- *   forward_client NAME checks in NAME.back, calls twice; the second's answer depends on the path
+ *   forward_server NAME N   forwards the reply rights of N calls to NAME.worker (in a descriptor,
+ *                       or as the reply port of a request, in turn)
+ *   forward_server_late NAME N  the same, forwarding the N-th 300 ms after it came
+ *   forward_worker NAME N   answers the N forwarded reply rights (each with the call's data)
+ *   forward_worker_die NAME N  answers N-1, exits holding the N-th
+ *   forward_worker_late NAME N answers N-1; the N-th may be dead (a client that did not grant)
+ *   forward_client NAME N   N calls, each answered once by the worker, nothing more
+ *   forward_orphan NAME N   N calls, the N-th answered by the send-once notification only
+ *   forward_stop NAME N     N-1 calls, then the N-th request and SIGSTOP; continued, one message
  *   lastright_send NAME N  N rounds: look NAME up, a plain message, then one with a port right that
  *                       moves the last send right (a ticket on a channel)
  *   lastright_recv NAME N  the 2N messages, in order */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -325,68 +333,178 @@ static int lastright_send(const char *name, uint32_t n) {
     return check_path(5, true);
 }
 
-/* The reply right of a request forwarded to a third port of another process (docs/machd.md 9.3,
- * "Not yet"): through the relay it travels and the client answers itself through it; a request
- * that came on a channel holds a token, which cannot leave the server: the send is refused with
- * MACH_SEND_INVALID_RIGHT and the client gets the send-once notification, never silence. */
-static int forward_server(const char *name) {
+/* A reply right forwarded to a worker in a third process (docs/machd.md 9.6). */
+struct fwd_msg {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t right;
+    uint32_t seq, sum;
+    uint8_t fill[200];
+};
+#define FWD_ID 7300
+
+/* Answers request `seq` (its fill) on the send-once right `right`, as answer() does. */
+static mach_msg_return_t answer_on(mach_port_t right, uint32_t seq, const uint8_t *fill) {
+    union any_msg m;
+    memset(&m, 0, sizeof m);
+    m.plain.head.msgh_remote_port = right;
+    m.plain.seq = seq;
+    memcpy(m.plain.fill, fill, sizeof m.plain.fill);
+    return answer(&m);
+}
+
+/* Answers nothing itself: request i's reply right goes to the worker NAME.worker, in a port
+ * descriptor (i even) or as the reply port of a request (i odd). On a channel each right stands
+ * for the client's token and is claimed through machd. */
+static int forward_server(const char *name, uint32_t n, bool late) {
     mach_port_t port = peer_service(name, true);
     ready();
-    union any_msg m;
-    CHECK(1, receive(port, &m, 0) == MACH_MSG_SUCCESS && answer(&m) == MACH_MSG_SUCCESS, "first call");
-    CHECK(2, receive(port, &m, 0) == MACH_MSG_SUCCESS, "second call");
-    char back_name[128];
-    snprintf(back_name, sizeof back_name, "%s.back", name);
-    mach_port_t back = peer_service(back_name, false);
-    struct port_msg f = {0};
-    f.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
-    f.head.msgh_size = sizeof f;
-    f.head.msgh_remote_port = back;
-    f.body.msgh_descriptor_count = 1;
-    f.port = (mach_msg_port_descriptor_t){.name = m.plain.head.msgh_remote_port,
-                                          .disposition = MACH_MSG_TYPE_MOVE_SEND_ONCE,
-                                          .type = MACH_MSG_PORT_DESCRIPTOR};
-    mach_msg_return_t mr = mach_msg(&f.head, MACH_SEND_MSG, sizeof f, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    mach_port_t worker = MACH_PORT_NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg m;
+        CHECK(1, receive(port, &m, 0) == MACH_MSG_SUCCESS && m.plain.head.msgh_id == RPC_REQUEST_ID, "call %u", i);
+        if (late && i + 1 == n)
+            usleep(300 * 1000); /* the client stops itself right after sending: not before that */
+        if (worker == MACH_PORT_NULL)
+            worker = peer_service(peer_suffixed(name, "worker"), false);
+        mach_msg_return_t mr;
+        if (i % 2 == 0) {
+            struct fwd_msg f = {0};
+            f.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+            f.head.msgh_size = sizeof f;
+            f.head.msgh_remote_port = worker;
+            f.head.msgh_id = FWD_ID;
+            f.body.msgh_descriptor_count = 1;
+            f.right = (mach_msg_port_descriptor_t){.name = m.plain.head.msgh_remote_port,
+                                                   .disposition = MACH_MSG_TYPE_MOVE_SEND_ONCE,
+                                                   .type = MACH_MSG_PORT_DESCRIPTOR};
+            f.seq = m.plain.seq;
+            memcpy(f.fill, m.plain.fill, sizeof f.fill);
+            mr = mach_msg(&f.head, MACH_SEND_MSG, sizeof f, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+        } else {
+            struct plain_msg f = m.plain;
+            f.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE);
+            f.head.msgh_local_port = m.plain.head.msgh_remote_port;
+            f.head.msgh_remote_port = worker;
+            f.head.msgh_size = sizeof f;
+            f.head.msgh_id = FWD_ID;
+            mr = mach_msg(&f.head, MACH_SEND_MSG, sizeof f, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+        }
+        CHECK(2, mr == MACH_MSG_SUCCESS, "forwarding reply right %u: %#x", i, mr);
+    }
+    struct transport_machd_stats st;
+    transport_machd_stats_get(&st);
     if (relay_only())
-        CHECK(3, mr == MACH_MSG_SUCCESS, "forwarding the reply right: %#x", mr);
+        CHECK(3, st.direct_claims == 0, "%lu claims through the relay", st.direct_claims);
     else
-        CHECK(3, mr == MACH_SEND_INVALID_RIGHT, "forwarding a channel's reply right: %#x", mr);
+        CHECK(3, n < 2 || st.direct_claims > 0, "no reply right was claimed");
     return check_path(4, false);
 }
 
-static int forward_client(const char *name) {
-    mach_port_t port = peer_service(name, false), reply_port, back;
-    char back_name[128];
-    snprintf(back_name, sizeof back_name, "%s.back", name);
-    CHECK(1, bootstrap_check_in(bootstrap_port, back_name, &back) == KERN_SUCCESS, "check in %s", back_name);
-    CHECK(2, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
+/* The worker: n forwarded reply rights. `last`: what to do with the n-th: 'a' answer it, 'd' die
+ * holding it, 'x' it may be dead (on a channel it must be: the client did not grant in time or
+ * died; through the relay it is live and answered, the answer may find the client gone). */
+static int forward_worker(const char *name, uint32_t n, char last) {
+    mach_port_t port = peer_service(peer_suffixed(name, "worker"), true);
     ready();
-    union any_msg r;
-    CHECK(3, call(port, reply_port, 0, &r) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == RPC_REPLY_ID, "first call");
-    union any_msg m;
-    request_init(&m, port, reply_port, 1);
-    CHECK(4, mach_msg(&m.plain.head, MACH_SEND_MSG, sizeof m.plain, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
-                 MACH_MSG_SUCCESS,
-          "second call");
-    if (relay_only()) { /* the reply right comes to `back`; answer ourselves through it */
-        CHECK(5, receive(back, &r, 0) == MACH_MSG_SUCCESS && (r.port.head.msgh_bits & MACH_MSGH_BITS_COMPLEX) &&
-                     r.port.port.disposition == MACH_MSG_TYPE_PORT_SEND_ONCE,
-              "the forwarded reply right");
-        struct plain_msg self_reply = {0};
-        self_reply.head.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
-        self_reply.head.msgh_size = sizeof self_reply;
-        self_reply.head.msgh_remote_port = r.port.port.name;
-        self_reply.head.msgh_id = RPC_REPLY_ID;
-        CHECK(6, mach_msg(&self_reply.head, MACH_SEND_MSG, sizeof self_reply, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
-                     MACH_MSG_SUCCESS,
-              "answer through it");
-        CHECK(7, receive(reply_port, &r, 0) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == RPC_REPLY_ID,
-              "the answer");
-    } else {
-        CHECK(8, receive(reply_port, &r, 0) == MACH_MSG_SUCCESS && r.plain.head.msgh_id == MACH_NOTIFY_SEND_ONCE,
-              "the send-once notification (id %d)", r.plain.head.msgh_id);
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg m;
+        CHECK(1, receive(port, &m, 0) == MACH_MSG_SUCCESS && m.plain.head.msgh_id == FWD_ID, "forwarded %u", i);
+        mach_port_t right;
+        uint32_t seq;
+        const uint8_t *fill;
+        struct fwd_msg *f = (struct fwd_msg *)m.bytes;
+        if (m.plain.head.msgh_bits & MACH_MSGH_BITS_COMPLEX) {
+            CHECK(2, i % 2 == 0 && f->body.msgh_descriptor_count == 1 &&
+                         (f->right.name == MACH_PORT_DEAD || f->right.disposition == MACH_MSG_TYPE_PORT_SEND_ONCE),
+                  "forwarded %u: its descriptor", i);
+            right = f->right.name;
+            seq = f->seq;
+            fill = f->fill;
+        } else {
+            CHECK(3, i % 2 == 1, "forwarded %u: plain", i);
+            right = m.plain.head.msgh_remote_port;
+            CHECK(4, right == MACH_PORT_NULL || MACH_MSGH_BITS_REMOTE(m.plain.head.msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE,
+                  "forwarded %u: its reply right", i);
+            seq = m.plain.seq;
+            fill = m.plain.fill;
+        }
+        bool is_last = i + 1 == n;
+        if (is_last && last == 'd')
+            _exit(0); /* the send-once right dies with us */
+        if (is_last && last == 'x') {
+            bool dead = right == MACH_PORT_DEAD || right == MACH_PORT_NULL;
+            if (!relay_only())
+                CHECK(5, dead, "forwarded %u: the right of a client that never granted is live", i);
+            if (!dead)
+                (void)answer_on(right, seq, fill);
+            continue;
+        }
+        CHECK(6, right != MACH_PORT_DEAD && right != MACH_PORT_NULL, "forwarded %u: the right is dead", i);
+        mach_msg_return_t mr = answer_on(right, seq, fill);
+        CHECK(7, mr == MACH_MSG_SUCCESS, "answer %u: %#x", i, mr);
     }
-    return check_path(9, true);
+    return 0;
+}
+
+/* The answer to call `seq`, as answer() makes it. */
+static bool is_answer_to(const union any_msg *r, uint32_t seq) {
+    uint8_t fill[sizeof r->plain.fill];
+    for (size_t k = 0; k < sizeof fill; k++)
+        fill[k] = (uint8_t)(seq + k);
+    return r->plain.head.msgh_id == RPC_REPLY_ID && r->plain.seq == seq + 1 &&
+           r->plain.sum == checksum(seq + 1, fill, sizeof fill);
+}
+
+/* Nothing more comes to reply_port (each reply right yields one message). */
+static bool nothing_more(mach_port_t reply_port) {
+    union any_msg extra;
+    return mach_msg(&extra.plain.head, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof extra, reply_port, 300,
+                    MACH_PORT_NULL) == MACH_RCV_TIMED_OUT;
+}
+
+/* The client. `last`: 'a' every call answered (by the worker); 'n' the n-th gets the send-once
+ * notification (the worker died with its right); 's' the n-th request is sent, then the client
+ * stops itself (SIGSTOP) before its runtime can grant the claim: once continued it gets one
+ * message, the notification on a channel (its late grant's right was destroyed), the answer
+ * through the relay (there was nothing to claim). */
+static int forward_client(const char *name, uint32_t n, char last) {
+    mach_port_t port = peer_service(name, false), reply_port;
+    CHECK(1, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply_port) == KERN_SUCCESS, "allocate");
+    ready();
+    for (uint32_t i = 0; i < n; i++) {
+        union any_msg r;
+        bool is_last = i + 1 == n;
+        if (is_last && last == 's') {
+            union any_msg m;
+            request_init(&m, port, reply_port, i);
+            CHECK(2, mach_msg(&m.plain.head, MACH_SEND_MSG, sizeof m.plain, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL) ==
+                         MACH_MSG_SUCCESS,
+                  "call %u", i);
+            raise(SIGSTOP);
+            CHECK(3, receive(reply_port, &r, 0) == MACH_MSG_SUCCESS, "after the stop");
+            if (relay_only())
+                CHECK(4, is_answer_to(&r, i), "the answer to %u after the stop (id %d)", i, r.plain.head.msgh_id);
+            else
+                CHECK(4, r.plain.head.msgh_id == MACH_NOTIFY_SEND_ONCE, "the notification (id %d)", r.plain.head.msgh_id);
+            break;
+        }
+        mach_msg_return_t mr = call(port, reply_port, i, &r);
+        CHECK(5, mr == MACH_MSG_SUCCESS, "call %u: %#x", i, mr);
+        if (is_last && last == 'n')
+            CHECK(6, r.plain.head.msgh_id == MACH_NOTIFY_SEND_ONCE, "call %u: the notification (id %d)", i,
+                  r.plain.head.msgh_id);
+        else
+            CHECK(7, is_answer_to(&r, i), "call %u: the answer (id %d, seq %u)", i, r.plain.head.msgh_id, r.plain.seq);
+    }
+    CHECK(8, nothing_more(reply_port), "a message more than one per call");
+    struct transport_machd_stats st;
+    transport_machd_stats_get(&st);
+    if (relay_only())
+        CHECK(9, st.direct_grants == 0, "%lu grants through the relay", st.direct_grants);
+    else
+        CHECK(9, n < 2 || st.direct_grants > 0, "no token was granted");
+    return check_path(10, true);
 }
 
 static int rpc_orphan(const char *name) {
@@ -589,9 +707,21 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "lastright_send"))
         return lastright_send(name, n);
     if (!strcmp(mode, "forward_server"))
-        return forward_server(name);
+        return forward_server(name, n, false);
+    if (!strcmp(mode, "forward_server_late"))
+        return forward_server(name, n, true);
+    if (!strcmp(mode, "forward_worker"))
+        return forward_worker(name, n, 'a');
+    if (!strcmp(mode, "forward_worker_die"))
+        return forward_worker(name, n, 'd');
+    if (!strcmp(mode, "forward_worker_late"))
+        return forward_worker(name, n, 'x');
     if (!strcmp(mode, "forward_client"))
-        return forward_client(name);
+        return forward_client(name, n, 'a');
+    if (!strcmp(mode, "forward_orphan"))
+        return forward_client(name, n, 'n');
+    if (!strcmp(mode, "forward_stop"))
+        return forward_client(name, n, 's');
     if (!strcmp(mode, "pool_server"))
         return pool_server(name, n);
     if (!strcmp(mode, "crowd_recv"))

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -81,14 +83,75 @@ static void a_thread_pool_on_a_port_set_serves_many_clients(void **state) {
     assert_int_equal(mh_wait(server), 0);
 }
 
-/* A request's reply right forwarded to a third port in another process: it travels through the
- * relay; from a channel it is refused and the client gets its send-once notification (docs/machd.md
- * 9.3, "Not yet"). */
-static void a_reply_right_forwarded_travels_or_is_refused_with_a_notification(void **state) {
+/* Request reply rights forwarded by the server to a worker in a third process, in a port
+ * descriptor or as the reply port of a request (docs/machd.md 9.6): each call is answered once,
+ * by the worker, with its data; on a channel the rights were claimed from the client's tokens. */
+static void a_reply_right_forwarded_to_a_third_process_is_answered_there(void **state) {
     (void)state;
-    pid_t server = peer("forward_server", "direct.fwd", "0");
-    assert_int_equal(mh_wait(peer("forward_client", "direct.fwd", "0")), 0);
+    pid_t server = peer("forward_server", "direct.fwd", "40");
+    pid_t worker = peer("forward_worker", "direct.fwd", "40");
+    assert_int_equal(mh_wait(peer("forward_client", "direct.fwd", "40")), 0);
+    assert_int_equal(mh_wait(worker), 0);
     assert_int_equal(mh_wait(server), 0);
+}
+
+/* The worker dies holding a forwarded reply right: the client gets exactly one send-once
+ * notification for that call. */
+static void a_worker_dying_with_a_forwarded_reply_right_gives_one_notification(void **state) {
+    (void)state;
+    pid_t server = peer("forward_server", "direct.fwdie", "3");
+    pid_t worker = peer("forward_worker_die", "direct.fwdie", "3");
+    assert_int_equal(mh_wait(peer("forward_orphan", "direct.fwdie", "3")), 0);
+    assert_int_equal(mh_wait(worker), 0);
+    assert_int_equal(mh_wait(server), 0);
+}
+
+/* Every peer gone: machd holds no port and no right of theirs (claims included). */
+static void expect_nothing_left(void) {
+    struct tc *obs = tc_open(&mh_daemon);
+    tc_settle(obs, 1, NULL, NULL, NULL);
+    tc_expect_counts(obs, 1, 0, 0);
+    tc_close(obs);
+}
+
+/* Waits until the peer stopped itself (SIGSTOP), then lets the server's claim wait on it. */
+static void wait_stopped(pid_t pid) {
+    int st;
+    assert_int_equal(waitpid(pid, &st, WUNTRACED), pid);
+    assert_true(WIFSTOPPED(st));
+}
+
+/* The client stops right after its request: it cannot grant the server's claim. The claim fails
+ * when machd's deadline passes (the server's send succeeds, the worker gets a dead right); the
+ * client, continued, retires its token and gets exactly one send-once notification. */
+static void a_requester_that_does_not_grant_in_time_gets_one_notification(void **state) {
+    (void)state;
+    pid_t server = peer("forward_server_late", "direct.fwstop", "2");
+    pid_t worker = peer("forward_worker_late", "direct.fwstop", "2");
+    pid_t client = peer("forward_stop", "direct.fwstop", "2");
+    wait_stopped(client);
+    assert_int_equal(mh_wait(worker), 0); /* after the claim's deadline (or at once: relay) */
+    assert_int_equal(mh_wait(server), 0);
+    kill(client, SIGCONT);
+    assert_int_equal(mh_wait(client), 0);
+    expect_nothing_left();
+}
+
+/* The client dies while the server's claim waits for its grant: the claim fails at once, the
+ * server's send succeeds and the worker gets a dead right; nothing hangs, machd holds nothing
+ * of theirs afterwards. */
+static void a_requester_dying_before_it_grants_leaves_a_dead_right(void **state) {
+    (void)state;
+    pid_t server = peer("forward_server_late", "direct.fwkill", "2");
+    pid_t worker = peer("forward_worker_late", "direct.fwkill", "2");
+    pid_t client = peer("forward_stop", "direct.fwkill", "2");
+    wait_stopped(client);
+    usleep(800 * 1000); /* the server forwards 300 ms after the request: its claim waits (2 s) */
+    kill(client, SIGKILL);
+    assert_int_equal(mh_wait(client), 128 + SIGKILL);
+    assert_int_equal(mh_wait(worker), 0);
+    assert_int_equal(mh_wait(server), 0);
+    expect_nothing_left();
 }
 
 /* The last send right let go with a message that travels as a ticket: the message arrives (its
@@ -120,7 +183,13 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(senders_blocked_on_a_full_queue_are_woken_one_at_a_time, mh_setup,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(a_thread_pool_on_a_port_set_serves_many_clients, mh_setup, mh_teardown),
-        cmocka_unit_test_setup_teardown(a_reply_right_forwarded_travels_or_is_refused_with_a_notification, mh_setup,
+        cmocka_unit_test_setup_teardown(a_reply_right_forwarded_to_a_third_process_is_answered_there, mh_setup,
+                                        mh_teardown),
+        cmocka_unit_test_setup_teardown(a_worker_dying_with_a_forwarded_reply_right_gives_one_notification, mh_setup,
+                                        mh_teardown),
+        cmocka_unit_test_setup_teardown(a_requester_that_does_not_grant_in_time_gets_one_notification, mh_setup,
+                                        mh_teardown),
+        cmocka_unit_test_setup_teardown(a_requester_dying_before_it_grants_leaves_a_dead_right, mh_setup,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(a_ticket_that_moves_the_last_send_right_arrives, mh_setup, mh_teardown),
     };

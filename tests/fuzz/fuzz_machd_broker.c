@@ -3,13 +3,14 @@
 // not) whose handles come from what each task was given before (deliveries, bootstrap replies,
 // its own exports) or are picked to be hostile (NULL, DEAD, unknown, another task's). Tasks may
 // say HELLO_DIRECT, ask for routes (ROUTE) and send tickets on the channels they were given or on
-// hostile ones; a CHANNEL must come with its 4 open descriptors. Requests go
+// hostile ones; a CHANNEL must come with its 4 open descriptors. They claim tokens on channels
+// (TOKEN_CLAIM) and grant or refuse the claims they were asked, and others' (TOKEN_GRANT). Requests go
 // through the wire codec first, so the broker sees exactly what machd would decode from a
 // datagram. Between operations a task's queue may fill (the broker's `room` hook says no), and the
 // clock moves for SEND_ADMIT deadlines. Exports may be fileports (FILEPORT, with a pipe's
 // descriptor attached as machd's dispatch would): deliveries of rights to them must carry exactly
 // one open descriptor per FILEPORT item. Half the inputs run with tiny limits (entries, names,
-// waiters, overshoot, channels, fileports), so that every limit is reached.
+// waiters, overshoot, channels, fileports, claims), so that every limit is reached.
 //
 // What must hold: no crash or sanitizer report; after every task died, machd holds no task, no
 // entry, and no port but those whose receive right its name service holds (created services and
@@ -39,6 +40,8 @@ struct fuzz_task {
     bool held;             // the broker stopped reading it (pause hook): its requests wait
     uint32_t channels[4];  // channel ids it was given (CHANNEL)
     unsigned nchannels;
+    uint32_t claims[4];    // claims it was asked to grant (TOKEN_CLAIMED)
+    unsigned nclaims;
 };
 
 struct fuzz_state {
@@ -91,6 +94,12 @@ static void hook_send(void *ctx, void *conn, const uint8_t *bytes, size_t len) {
         break;
     case MACHD_CHANNEL:
         ft->channels[ft->nchannels++ % 4] = m.u.channel.channel;
+        break;
+    case MACHD_TOKEN_CLAIMED:
+        ft->claims[ft->nclaims++ % 4] = m.u.token_claimed.claim;
+        break;
+    case MACHD_STATUS_REPLY: // a granted claim's value is a send-once handle (others: harmless)
+        remember(ft, m.u.status_reply.value);
         break;
     default:
         break;
@@ -183,6 +192,30 @@ static struct machd_right pick_right(struct fuzz_state *s, struct fuzz_task *ft)
     return r;
 }
 
+// TOKEN_CLAIM on one of its channels (or a hostile one), or TOKEN_GRANT of a claim it was asked
+// (or another task's, or a made-up one): a send-once right, or a refusal.
+static void build_claim(struct fuzz_state *s, struct fuzz_task *ft, struct machd_msg *m, bool grant) {
+    if (!grant) {
+        m->type = MACHD_TOKEN_CLAIM;
+        m->u.token_claim.channel = pick_channel(s, ft);
+        m->u.token_claim.token = (take(s) & 1) ? take32(s) : 1u + take(s) % 8;
+        return;
+    }
+    m->type = MACHD_TOKEN_GRANT;
+    uint8_t how = take(s);
+    struct fuzz_task *o = (how & 1) ? &s->tasks[take(s) % TASKS] : ft;
+    m->u.token_grant.claim = (how & 2) || !o->nclaims ? take32(s) | 1u : o->claims[take(s) % (o->nclaims < 4 ? o->nclaims : 4)];
+    if (how & 4) {
+        m->u.token_grant.status = 5; // KERN_FAILURE
+        m->u.token_grant.right = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_NONE, 0};
+        return;
+    }
+    struct machd_right r = pick_right(s, ft);
+    r.disposition = (how & 8) ? MACHD_DISP_MOVE_SEND_ONCE : MACHD_DISP_MAKE_SEND_ONCE;
+    r.flags &= MACHD_RIGHT_NEW;
+    m->u.token_grant.right = r;
+}
+
 // Builds one request of task ft from the input; false when the input ran out of ideas.
 static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct machd_msg *m,
                           struct machd_right *rights, char *name) {
@@ -256,12 +289,19 @@ static bool build_request(struct fuzz_state *s, struct fuzz_task *ft, struct mac
             m->u.send_admit.timeout_ms = take(s);
         }
         break;
-    case 8: // may it send to this port directly? / the backlog of a moved receive right is forwarded
-        m->type = (take(s) & 1) ? MACHD_MOVED_DONE : MACHD_ROUTE;
+    case 8: { // may it send to this port directly? / the backlog of a moved receive right is
+              // forwarded / a peer's token claimed, or a claim granted or refused
+        uint8_t v = take(s);
+        if (v & 2) {
+            build_claim(s, ft, m, (v & 4) != 0);
+            break;
+        }
+        m->type = (v & 1) ? MACHD_MOVED_DONE : MACHD_ROUTE;
         m->u.route.name = pick_name(s, ft);
         if (m->type == MACHD_MOVED_DONE)
             m->u.moved.name = m->u.route.name;
         break;
+    }
     default:
         if (take(s) & 1) {
             m->type = MACHD_STATS;
@@ -297,7 +337,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                   .names_per_task = 1u + data[0] % 3u, .names_per_uid = 2u + data[0] % 4u,
                                   .waiters_per_task = 1u + data[0] % 3u, .overshoot = 1u + data[0] % 3u,
                                   .channels_per_task = 1u + data[0] % 3u, .fileports_per_task = 1u + data[0] % 3u,
-                                  .fileports_per_uid = 2u + data[0] % 4u};
+                                  .fileports_per_uid = 2u + data[0] % 4u, .claims_per_task = 1u + data[0] % 3u};
         broker_set_limits(b, &l);
     }
     if (size && (data[0] & 2)) { // a system machd: user domains falling through to the system one

@@ -2,6 +2,7 @@
 set(LIBMACH_TRANSPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan_ool.c
+  ${CMAKE_CURRENT_LIST_DIR}/transport_chan_claim.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan_recv.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_chan_send.c
   ${CMAKE_CURRENT_LIST_DIR}/transport_machd.c

@@ -52,6 +52,8 @@ void chan_stats_get(struct chan_stats *out) {
     out->credit_wakes = __atomic_load_n(&chan_stats.credit_wakes, __ATOMIC_RELAXED);
     out->ool_records = __atomic_load_n(&chan_stats.ool_records, __ATOMIC_RELAXED);
     out->ool_move_fallbacks = __atomic_load_n(&chan_stats.ool_move_fallbacks, __ATOMIC_RELAXED);
+    out->claims = __atomic_load_n(&chan_stats.claims, __ATOMIC_RELAXED);
+    out->grants = __atomic_load_n(&chan_stats.grants, __ATOMIC_RELAXED);
 }
 
 bool chan_enabled(void) {

@@ -8,7 +8,9 @@
  *                          tickets), credits granted per route
  *   transport_chan_send.c  the producer: asking machd for a route, a message for a routed proxy
  *                          or for a peer's send-once token -> a ring record (or a ticket)
- *   transport_chan_ool.c   out-of-line memory in a record: inline, arena or sealed memfds */
+ *   transport_chan_ool.c   out-of-line memory in a record: inline, arena or sealed memfds
+ *   transport_chan_claim.c a reply right that came on a channel leaves the process: claiming
+ *                          the peer's token through machd, granting ours */
 #ifndef OPENMIG_TRANSPORT_CHAN_H
 #define OPENMIG_TRANSPORT_CHAN_H
 
@@ -131,6 +133,8 @@ struct chan_stats {
     unsigned long credit_wakes; /* wake-up calls for senders waiting on our routes' credit */
     unsigned long ool_records;        /* records with out-of-line memory written or taken */
     unsigned long ool_move_fallbacks; /* moves of memfd-backed regions that had to copy */
+    unsigned long claims;             /* peers' tokens claimed (TOKEN_CLAIM answered) */
+    unsigned long grants;             /* our tokens granted to machd (TOKEN_GRANT with a right) */
 };
 void chan_stats_get(struct chan_stats *out);
 /* Adds to a counter (relaxed atomics). */
@@ -187,5 +191,23 @@ void chan_forget_route(struct link *l);
  * table is full. chan_token_take gives the right back for a token (NULL: not one of ours). */
 uint32_t chan_token_new(struct chan *c, struct ipc_port *port);
 struct ipc_port *chan_token_take(struct chan *c, uint32_t token);
+
+/* ---- transport_chan_claim.c ---- */
+
+/* Whether kmsg carries a send-once right that stands for a peer's token (a reply right that came
+ * on a channel), as its reply port or in a descriptor. Pure. */
+bool chan_carries_tokens(const struct ipc_kmsg *kmsg);
+/* Before kmsg leaves the process (machd or a channel): each such right becomes a machd send-once
+ * right to the requester's reply port (TOKEN_CLAIM; the IPC lock is let go while machd asks the
+ * requester, at most machd's claim deadline), or MACH_PORT_DEAD when the requester refuses, is
+ * gone or does not answer in time (it then owns the outcome: its reply port gets the send-once
+ * notification, or it died). With MACH_SEND_ALWAYS (the core's own sends may not wait) each is
+ * destroyed instead (the requester gets its send-once notification) and travels dead. */
+void chan_claim_tokens(struct ipc_kmsg *kmsg, mach_msg_option_t option);
+/* TOKEN_CLAIMED from machd: the peer on `channel` claims our `token`. The token is retired; its
+ * send-once right goes to machd in a TOKEN_GRANT for `claim`, or a refusal when the token is not
+ * ours (then, or when the right cannot go, nothing else is owed: a right not given is destroyed
+ * here, a send-once notification). */
+void chan_token_claimed(uint32_t channel, uint32_t token, uint32_t claim);
 
 #endif /* OPENMIG_TRANSPORT_CHAN_H */

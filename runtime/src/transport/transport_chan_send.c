@@ -267,10 +267,16 @@ bool chan_flush_backlog(struct chan *c) {
 
 /* A message to a peer's token never blocks, as send-once messages never do in Mach: when the
  * ring is full it waits in the channel's backlog, in order, and is written when room comes; a
- * peer that lets CHAN_MAX_BACKLOG of them pile up is dropped as dead. */
+ * peer that lets CHAN_MAX_BACKLOG of them pile up is dropped as dead. Only a message that carries
+ * other requests' reply rights waits, for their claims (transport_chan_claim.c). */
 static mach_msg_return_t once_send(struct ipc_port *proxy, struct ipc_kmsg *kmsg, mach_msg_option_t option,
                                    mach_msg_timeout_t timeout) {
-    (void)option, (void)timeout;
+    (void)timeout;
+    if (chan_carries_tokens(kmsg)) { /* a reply carrying other requests' reply rights (9.6) */
+        chan_claim_tokens(kmsg, option);
+        if (proxy->transport != &chan_once_ops)
+            return MACH_SEND_INVALID_DEST; /* its channel went meanwhile */
+    }
     struct chan *c = chan_find((uint32_t)(proxy->transport_handle >> 32));
     if (!c)
         return MACH_SEND_INVALID_DEST;

@@ -109,6 +109,8 @@ static void answer_waiter(const struct machd_msg *m) {
                               m->u.bootstrap_reply.type != MACHD_DISP_NONE;
     if (brings_right)
         port = machd_take_right(m->u.bootstrap_reply.name, (uint8_t)m->u.bootstrap_reply.type);
+    if (m->type == MACHD_STATUS_REPLY && w->takes_once && m->u.status_reply.status == KERN_SUCCESS)
+        port = machd_take_right(m->u.status_reply.value, MACHD_DISP_MOVE_SEND_ONCE); /* a claim's */
     pthread_mutex_lock(&T.wait_mu);
     if (m->type == MACHD_BOOTSTRAP_REPLY) {
         w->status = m->u.bootstrap_reply.status;
@@ -123,6 +125,7 @@ static void answer_waiter(const struct machd_msg *m) {
     } else {
         w->status = m->u.status_reply.status;
         w->name = m->u.status_reply.value;
+        w->port = port;
     }
     w->done = true;
     pthread_cond_broadcast(&T.wait_cv);
@@ -218,6 +221,9 @@ static bool reader_act(void) {
         return true;
     case MACHD_ROUTE_DEL:
         chan_route_del(T.in.u.route_del.channel, T.in.u.route_del.slot);
+        return true;
+    case MACHD_TOKEN_CLAIMED:
+        chan_token_claimed(T.in.u.token_claimed.channel, T.in.u.token_claimed.token, T.in.u.token_claimed.claim);
         return true;
     case MACHD_ERROR:
         return false;
@@ -377,12 +383,13 @@ void transport_machd_stats_get(struct transport_machd_stats *out) {
                                           r.datagrams, r.nudges, r.handoffs, r.standby_datagrams,
                                           cs.sent, cs.received, cs.tickets, cs.doorbells,
                                           cs.credit_waits, cs.credit_wakes, chan_count(),
-                                          cs.ool_records, cs.ool_move_fallbacks};
+                                          cs.ool_records, cs.ool_move_fallbacks, cs.claims, cs.grants};
 }
 
-/* Sends a request and waits for its reply (not under the IPC lock). */
-uint32_t machd_request(struct machd_msg *m, struct waiter *w) {
-    *w = (struct waiter){0};
+/* Sends a request and waits for its reply (not under the IPC lock); takes_once: a successful
+ * STATUS_REPLY's value is a send-once handle, taken by the reader into w->port. */
+static uint32_t request(struct machd_msg *m, struct waiter *w, bool takes_once) {
+    *w = (struct waiter){.takes_once = takes_once};
     machd_reader_request_begin(); /* someone reads machd's connection until the reply came */
     pthread_mutex_lock(&T.write_mu);
     /* wait_mu is held across the send: the reader cannot match the reply before the waiter
@@ -412,6 +419,10 @@ uint32_t machd_request(struct machd_msg *m, struct waiter *w) {
     machd_reader_request_end();
     return w->status;
 }
+
+uint32_t machd_request(struct machd_msg *m, struct waiter *w) { return request(m, w, false); }
+
+uint32_t machd_request_once(struct machd_msg *m, struct waiter *w) { return request(m, w, true); }
 
 /* The task's bootstrap port is machd's name service unless the program chose one inside the
  * process: MACH_BOOTSTRAP=private (or MACHD_DISABLE=1, its older spelling). No connection is

@@ -52,6 +52,9 @@ struct transport_machd_stats {
     unsigned long direct_ool;              /* records with out-of-line memory written or taken
                                               (9.5: inline, arena or memfds, not a ticket) */
     unsigned long direct_ool_move_copies;  /* moves of memfd-backed regions that had to copy */
+    unsigned long direct_claims;           /* reply rights that came on a channel and left the
+                                              process: peers' tokens claimed (9.6) */
+    unsigned long direct_grants;           /* our tokens granted to a peer's claim */
 };
 void transport_machd_stats_get(struct transport_machd_stats *out);
 

@@ -72,7 +72,9 @@ struct waiter {
     bool done;
     uint32_t status, name, type;
     uint32_t serial;       /* ROUTE_REPLY: the route's serial */
-    struct ipc_port *port; /* the right of a BOOTSTRAP_REPLY, taken by the reader in order */
+    struct ipc_port *port; /* the right of a BOOTSTRAP_REPLY (or of a claim's STATUS_REPLY),
+                              taken by the reader in order */
+    bool takes_once;       /* a successful STATUS_REPLY's value is a send-once handle */
     struct waiter *next;
 };
 
@@ -140,6 +142,9 @@ void machd_send_admit(uint32_t h, uint32_t flags, uint32_t timeout_ms, struct wa
 /* Sends a request and waits for its reply (not under the IPC lock); returns its status,
  * MACH_SEND_INVALID_DEST when machd is gone. *w holds the reply's fields afterwards. */
 uint32_t machd_request(struct machd_msg *m, struct waiter *w);
+/* machd_request for a request whose successful STATUS_REPLY gives a send-once right (its value
+ * the handle): the reader takes it in order, as a proxy in w->port. */
+uint32_t machd_request_once(struct machd_msg *m, struct waiter *w);
 /* Ticket of a direct channel for machd_encode_send: the message goes to the channel's peer. */
 /* A ticket: the caller settles the destination right, after it wrote the ticket's ring record
  * (a send right let go before that would tell machd, and the receiver would drop the route before

@@ -153,6 +153,11 @@ static mach_msg_return_t machd_send(struct ipc_port *proxy, struct ipc_kmsg *kms
                                     mach_msg_timeout_t timeout) {
     if (!T.up)
         return MACH_SEND_INVALID_DEST;
+    if (chan_enabled() && chan_carries_tokens(kmsg)) { /* reply rights that came on a channel */
+        chan_claim_tokens(kmsg, option);
+        if (proxy->transport != &machd_ops || !T.up)
+            return died_while_waiting(kmsg);
+    }
     mach_msg_return_t direct;
     if (chan_enabled() && chan_try_send(proxy, kmsg, option, timeout, &direct))
         return direct; /* on a direct channel (docs/machd.md 9) */

@@ -251,6 +251,17 @@ static bool check_route_reply(const struct machd_msg *m) {
     return m->u.route_reply.channel == 0 && m->u.route_reply.slot == 0 && m->u.route_reply.serial == 0;
 }
 
+/* TOKEN_GRANT: a grant carries a send-once right, a refusal none. */
+static enum machd_decode_status check_token_grant(const struct machd_msg *m) {
+    const struct machd_right *r = &m->u.token_grant.right;
+    if (!is_real_handle(m->u.token_grant.claim))
+        return MACHD_DECODE_BAD_FIELD;
+    if (!check_right(r, SLOT_NOTIFY) || (r->flags & ~MACHD_RIGHT_NEW))
+        return MACHD_DECODE_BAD_RIGHT;
+    bool gives = r->disposition != MACHD_DISP_NONE;
+    return gives == (m->u.token_grant.status == 0) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+}
+
 static enum machd_decode_status check_send(const struct machd_msg *m) {
     uint16_t flags = m->u.send.flags;
     if (flags & ~(MACHD_SEND_ACK_ERRORS_ONLY | MACHD_SEND_ADMITTED | MACHD_SEND_CREDIT | MACHD_SEND_TICKET))
@@ -344,6 +355,16 @@ static enum machd_decode_status check_msg(const struct machd_msg *m) {
                    : MACHD_DECODE_BAD_FIELD;
     case MACHD_ROUTE_DEL:
         return route_slot_ok(m->u.route_del.channel, m->u.route_del.slot) ? MACHD_DECODE_OK : MACHD_DECODE_BAD_FIELD;
+    case MACHD_TOKEN_CLAIM:
+        return is_real_handle(m->u.token_claim.channel) && m->u.token_claim.token != 0 ? MACHD_DECODE_OK
+                                                                                       : MACHD_DECODE_BAD_FIELD;
+    case MACHD_TOKEN_CLAIMED:
+        return is_real_handle(m->u.token_claimed.channel) && m->u.token_claimed.token != 0 &&
+                       is_real_handle(m->u.token_claimed.claim)
+                   ? MACHD_DECODE_OK
+                   : MACHD_DECODE_BAD_FIELD;
+    case MACHD_TOKEN_GRANT:
+        return check_token_grant(m);
     case MACHD_STATS_REPLY:
     case MACHD_HELLO_REPLY:
     case MACHD_SEND_REPLY:
@@ -611,6 +632,20 @@ static enum machd_decode_status io_body(struct codec *c, struct machd_msg *m) {
         IO(c, m->u.route_del.channel);
         IO(c, m->u.route_del.slot);
         break;
+    case MACHD_TOKEN_CLAIM:
+        IO(c, m->u.token_claim.channel);
+        IO(c, m->u.token_claim.token);
+        break;
+    case MACHD_TOKEN_CLAIMED:
+        IO(c, m->u.token_claimed.channel);
+        IO(c, m->u.token_claimed.token);
+        IO(c, m->u.token_claimed.claim);
+        break;
+    case MACHD_TOKEN_GRANT:
+        IO(c, m->u.token_grant.claim);
+        IO(c, m->u.token_grant.status);
+        io_right(c, &m->u.token_grant.right);
+        break;
     case MACHD_STATS_REPLY:
         IO(c, m->u.stats_reply.tasks);
         IO(c, m->u.stats_reply.ports);
@@ -807,6 +842,8 @@ bool machd_proto_is_request(uint16_t type) {
     case MACHD_QUERY:
     case MACHD_ROUTE:
     case MACHD_MOVED_DONE:
+    case MACHD_TOKEN_CLAIM:
+    case MACHD_TOKEN_GRANT:
         return true;
     default:
         return false;

@@ -9,12 +9,12 @@
 #include <stdint.h>
 
 #define MACHD_PROTO_MAGIC 0x4448434du /* "MCHD" in memory order */
-#define MACHD_PROTO_VERSION 8u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
+#define MACHD_PROTO_VERSION 9u /* 2: port-destroyed requests follow receive rights; 3: MSG_SEND credit
                                   item, STATS_REPLY I/O counters; 4: MOVED; 5: QUERY; 6: direct
                                   channels (HELLO_DIRECT, ROUTE, CHANNEL, ROUTE_ADD/DEL, tickets);
                                   7: fileports (FILEPORT right items with their descriptors,
                                   STATS_REPLY and task records count held descriptors);
-                                  8: MOVED_DONE */
+                                  8: MOVED_DONE; 9: TOKEN_CLAIM, TOKEN_CLAIMED, TOKEN_GRANT */
 #define MACHD_HEADER_SIZE 16u
 #define MACHD_RIGHT_ITEM_SIZE 8u
 #define MACHD_OOL_ITEM_SIZE 8u
@@ -78,6 +78,12 @@ enum machd_msg_type {
     MACHD_ROUTE_DEL = 26,    /* D->T (receiver): it may not any more (it lost its send right) */
     MACHD_MOVED_DONE = 27,   /* T->D: after MOVED: every delivery machd sent us for that moved
                                 receive right has been forwarded (u.moved; no reply) */
+    /* A reply right that came on a channel leaves the process (docs/machd.md 9.6): */
+    MACHD_TOKEN_CLAIM = 28,  /* T->D: make the peer's send-once token I hold a machd right;
+                                answered by STATUS_REPLY (value: a send-once handle) */
+    MACHD_TOKEN_CLAIMED = 29, /* D->T (the token's issuer): your peer claims this token */
+    MACHD_TOKEN_GRANT = 30,  /* T->D: the answer to TOKEN_CLAIMED: the send-once right to the
+                                token's reply port, or a refusal (no reply) */
 };
 
 /* HELLO flags. */
@@ -341,6 +347,14 @@ struct machd_msg {
         struct { uint32_t name, seen, room; } queue_credit;
         struct { uint32_t name, flags, timeout_ms; } send_admit; /* flags: MACHD_ADMIT_* */
         struct { uint32_t name; } queue_full;
+        /* TOKEN_CLAIM: `token` (nonzero) was issued to the sender by its peer on `channel`. */
+        struct { uint32_t channel, token; } token_claim;
+        /* TOKEN_CLAIMED: machd's `claim` (nonzero, never 0xffffffff) for `token` of ours on
+         * `channel`: answer it with TOKEN_GRANT. */
+        struct { uint32_t channel, token, claim; } token_claimed;
+        /* TOKEN_GRANT: status 0 with a send-once right (MAKE_SEND_ONCE or MOVE_SEND_ONCE), or a
+         * nonzero status and no right (MACHD_DISP_NONE, MACHD_HANDLE_NULL). */
+        struct { uint32_t claim, status; struct machd_right right; } token_grant;
         struct { uint32_t name; } moved; /* MOVED, MOVED_DONE: the mover's handle (its send right, if it kept one) */
         struct { uint32_t status, name, type; } bootstrap_reply;
         /* ROUTE: `name` is a handle of the sender holding a send right. */

@@ -841,6 +841,63 @@ static void moved_done_names_a_real_handle(void **state) {
     assert_false(machd_proto_is_request(MACHD_MOVED));
 }
 
+/* Token claims (version 9, docs/machd.md 9.6): TOKEN_CLAIM names a channel and a token (both
+ * nonzero), TOKEN_CLAIMED adds machd's claim id (a real handle), TOKEN_GRANT gives a send-once
+ * right with status 0 or nothing with a nonzero status; claims and grants are requests. */
+static void token_claims_round_trip_and_are_checked(void **state) {
+    (void)state;
+    struct machd_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_TOKEN_CLAIM;
+    m.u.token_claim.channel = 3;
+    m.u.token_claim.token = 9;
+    size_t len = round_trip(&m, MACHD_HEADER_SIZE + 8);
+    assert_int_equal(out.u.token_claim.channel, 3);
+    assert_int_equal(out.u.token_claim.token, 9);
+    set_u32(MACHD_HEADER_SIZE + 4, 0);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    set_u32(MACHD_HEADER_SIZE + 4, 9);
+    set_u32(MACHD_HEADER_SIZE, MACHD_HANDLE_DEAD);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_TOKEN_CLAIMED;
+    m.u.token_claimed.channel = 3;
+    m.u.token_claimed.token = 9;
+    m.u.token_claimed.claim = 77;
+    len = round_trip(&m, MACHD_HEADER_SIZE + 12);
+    assert_int_equal(out.u.token_claimed.claim, 77);
+    set_u32(MACHD_HEADER_SIZE + 8, MACHD_HANDLE_DEAD);
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+
+    memset(&m, 0, sizeof m);
+    m.type = MACHD_TOKEN_GRANT;
+    m.u.token_grant.claim = 77;
+    m.u.token_grant.right = (struct machd_right){0x80000001u, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_NEW};
+    len = round_trip(&m, MACHD_HEADER_SIZE + 16);
+    assert_int_equal(out.u.token_grant.right.name, 0x80000001u);
+    assert_int_equal(out.u.token_grant.right.disposition, MACHD_DISP_MAKE_SEND_ONCE);
+    assert_int_equal(out.u.token_grant.right.flags, MACHD_RIGHT_NEW);
+    set_u32(MACHD_HEADER_SIZE + 4, 5); /* a refusal with a right */
+    expect_decode(len, MACHD_DECODE_BAD_FIELD);
+    m.u.token_grant.right.disposition = MACHD_DISP_MAKE_SEND; /* not a send-once right */
+    assert_int_equal(machd_proto_encode(&m, buf, sizeof buf), 0);
+    m.u.token_grant.right = (struct machd_right){0x80000001u, MACHD_DISP_MAKE_SEND_ONCE, MACHD_RIGHT_KEEP_SEND};
+    assert_int_equal(machd_proto_encode(&m, buf, sizeof buf), 0);
+    m.u.token_grant.status = 5;
+    m.u.token_grant.right = (struct machd_right){MACHD_HANDLE_NULL, MACHD_DISP_NONE, 0};
+    round_trip(&m, MACHD_HEADER_SIZE + 16);
+    m.u.token_grant.status = 0; /* success without a right */
+    assert_int_equal(machd_proto_encode(&m, buf, sizeof buf), 0);
+    m.u.token_grant.status = 5;
+    m.u.token_grant.claim = 0;
+    assert_int_equal(machd_proto_encode(&m, buf, sizeof buf), 0);
+
+    assert_true(machd_proto_is_request(MACHD_TOKEN_CLAIM));
+    assert_true(machd_proto_is_request(MACHD_TOKEN_GRANT));
+    assert_false(machd_proto_is_request(MACHD_TOKEN_CLAIMED));
+}
+
 /* Tickets: a MSG_SEND with MACHD_SEND_TICKET names a channel (nonzero) with no disposition and
  * may not use an admission; a MSG_DELIVER with MACHD_PAYLOAD_TICKET names the channel the same
  * way; without the flag or bit the old rules hold. */
@@ -924,6 +981,7 @@ int main(void) {
         cmocka_unit_test(query_reply_records_round_trip_and_are_checked),
         cmocka_unit_test(keep_send_goes_with_a_new_moved_receive_right_only),
         cmocka_unit_test(moved_done_names_a_real_handle),
+        cmocka_unit_test(token_claims_round_trip_and_are_checked),
         cmocka_unit_test(port_destroyed_requests_travel_with_receive_rights_only),
         cmocka_unit_test(hello_flags_are_zero_or_direct),
         cmocka_unit_test(fileport_items_are_checked_and_counted),
