@@ -23,7 +23,8 @@ if(TARGET machd AND TARGET mach_static)
     the_per_uid_limit_counts_every_task_of_the_user
     a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go
     a_fileport_waits_for_a_created_service_with_its_descriptor
-    a_descriptor_whose_close_blocks_stalls_nobody_else)
+    a_descriptor_whose_close_blocks_stalls_nobody_else
+    a_service_destroying_a_fileport_whose_close_blocks_goes_on)
   foreach(t ${MACHD_FILEPORT_TESTS})
     openmig_add_cross_process_test(machd_fileport.${t} machd machd_fileport_e2e ${t})
   endforeach()

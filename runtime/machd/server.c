@@ -2,7 +2,6 @@
  * and hand them to dispatch.c; non-blocking output queues per task (the broker's hooks); death on
  * EOF, HUP or pidfd; clean stop. */
 #include "server_conn.h"
-#include "fd_closer.h"
 #include "limits.h"
 
 #include <errno.h>
@@ -22,6 +21,7 @@
 #include "broker.h"
 #include "log.h"
 #include "peer_groups.h"
+#include "wire/fd_closer.h"
 #include "wire/machd_proto.h"
 #include "wire/machd_spill.h"
 

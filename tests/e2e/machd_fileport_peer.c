@@ -22,7 +22,11 @@
  *   give-exit NAME PATH  checks NAME in; answers request 1 with a fileport of PATH (opened for
  *                    appending), moved, and exits
  *   take-exit NAME   asks NAME once; waits until the giver is gone (its service dies); the
- *                    fileport still works here: writes "after-exit" through it */
+ *                    fileport still works here: writes "after-exit" through it
+ *   destroy NAME PATH  checks NAME in; receives one message carrying a fileport (from a hostile
+ *                    task: its file's close may block) and destroys it; then its own IPC must
+ *                    still work: a message to a port of its own and back (10 s at most); creates
+ *                    PATH when all of that passed (its exit may wait for the file's closes) */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -313,6 +317,25 @@ static int take_exit(const char *name) {
     return 0;
 }
 
+static int destroy(const char *name, const char *done) {
+    mach_port_t service = peer_service(name, true);
+    ready();
+    struct fp_msg m;
+    kern_return_t kr = recv_msg(service, &m);
+    CHECK(1, kr == KERN_SUCCESS && MACH_PORT_VALID(m.port.name), "the fileport message: %#x", kr);
+    mach_msg_destroy(&m.head); /* the last send right: the fileport's descriptor is closed */
+    mach_port_t own;
+    CHECK(2, mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &own) == KERN_SUCCESS, "allocate");
+    kr = send_msg(own, 7, MACH_PORT_NULL, 0, MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND);
+    CHECK(3, kr == KERN_SUCCESS, "send to itself: %#x", kr);
+    kr = recv_msg(own, &m);
+    CHECK(4, kr == KERN_SUCCESS && m.head.msgh_id == 7, "receive from itself: %#x", kr);
+    int marker = open(done, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    CHECK(5, marker >= 0, "create %s: %s", done, strerror(errno));
+    close(marker);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: %s MODE NAME [PATH]\n", argv[0]);
@@ -336,5 +359,7 @@ int main(int argc, char **argv) {
         return give_exit(name, argv[3]);
     if (strcmp(mode, "take-exit") == 0)
         return take_exit(name);
+    if (strcmp(mode, "destroy") == 0 && argc > 3)
+        return destroy(name, argv[3]);
     return 2;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -108,7 +109,17 @@ static uint8_t out[MACHD_MAX_PACKET];
 
 /* Encodes into `out` a MSG_SEND from t to its send handle dest carrying the right items; returns
  * its length. */
+static size_t encode_send_body(struct tc *t, uint32_t dest, const struct machd_right *rights, uint32_t n,
+                               const void *body, uint32_t body_len);
+
 static size_t encode_send(struct tc *t, uint32_t dest, const struct machd_right *rights, uint32_t n) {
+    return encode_send_body(t, dest, rights, n, NULL, 0);
+}
+
+/* The same with body bytes (a libmach receiver wants a Mach body whose descriptors match the
+ * right items). */
+static size_t encode_send_body(struct tc *t, uint32_t dest, const struct machd_right *rights, uint32_t n,
+                               const void *body, uint32_t body_len) {
     memset(&t->out, 0, sizeof t->out);
     t->out.type = MACHD_MSG_SEND;
     t->out.seq = 0x77;
@@ -118,6 +129,8 @@ static size_t encode_send(struct tc *t, uint32_t dest, const struct machd_right 
     t->out.u.send.p.msgh_id = 5;
     t->out.u.send.p.right_count = n;
     t->out.u.send.p.rights = rights;
+    t->out.u.send.p.body = body;
+    t->out.u.send.p.body_len = body_len;
     size_t len = machd_proto_encode(&t->out, out, sizeof out);
     assert_true(len > 0);
     return len;
@@ -530,6 +543,66 @@ static void a_descriptor_whose_close_blocks_stalls_nobody_else(void **state) {
     tc_close(bystander);
 }
 
+/* The same file sent by a hostile task, as a fileport, to a libmach service that destroys the
+ * message: the service's runtime closes both its descriptors of the file (the one machd gave it,
+ * once duplicated, and the fileport's when its last right goes, under the IPC lock) through its
+ * closer thread, so its IPC goes on while those closes hang. */
+static void a_service_destroying_a_fileport_whose_close_blocks_goes_on(void **state) {
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skipped: needs root, to mount a FUSE file system (CI runs as root)\n");
+        skip();
+    }
+    /* Started before the file is open: a child's exec would close the test's descriptor of it.
+     * It says it is done with a file: its exit waits for the kernel's closes of the file. */
+    char done[64];
+    snprintf(done, sizeof done, "/tmp/openmig-fuse-done-%d", (int)getpid());
+    unlink(done);
+    const char *args[] = {"destroy", "fp.victim", done, NULL};
+    pid_t victim = mh_spawn_program(&mh_daemon, MACHD_PEER, args);
+    char dir[] = "/tmp/openmig-fuse-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    pid_t fs;
+    if (fuse_stall_mount(dir, &fs) != 0) {
+        print_message("skipped: cannot mount a FUSE file system here (%s)\n", strerror(errno));
+        rmdir(dir);
+        kill(victim, SIGKILL);
+        mh_wait(victim);
+        skip();
+    }
+    char path[64];
+    snprintf(path, sizeof path, "%s/stall", dir);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    struct tc *attacker = tc_open(&mh_daemon);
+    uint32_t to;
+    int looked = tc_look_up(attacker, "fp.victim", &to);
+    bool sent = false, finished = false;
+    if (fd >= 0 && looked == 0) {
+        struct machd_right r = fileport_export(0x80000001u);
+        struct {
+            mach_msg_body_t body;
+            mach_msg_port_descriptor_t port;
+        } body = {{1}, {.disposition = MACH_MSG_TYPE_MOVE_SEND, .type = MACH_MSG_PORT_DESCRIPTOR}};
+        size_t len = encode_send_body(attacker, to, &r, 1, &body, sizeof body);
+        sent = machd_send_with_fds(attacker->conn.fd, out, len, &fd, 1, 0) == (ssize_t)len;
+        /* The victim finishes on its own (its checks wait 10 s at most) while the file hangs. */
+        for (int i = 0; i < 1500 && !(finished = access(done, F_OK) == 0); i++)
+            usleep(10000);
+    }
+    fuse_stall_unmount(dir, fs);
+    if (fd >= 0)
+        close(fd);
+    rmdir(dir);
+    int rc = mh_wait(victim);
+    unlink(done);
+    assert_true(fd >= 0);
+    assert_int_equal(looked, 0);
+    assert_true(sent);
+    assert_true(finished); /* its IPC went on while its closes of the file hung */
+    assert_int_equal(rc, 0);
+    tc_close(attacker);
+}
+
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
@@ -544,6 +617,8 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(fileports_past_the_limit_are_refused_and_close_with_their_task, fp_setup,
                                         mh_teardown),
         cmocka_unit_test_setup_teardown(a_descriptor_whose_close_blocks_stalls_nobody_else, fp_setup, mh_teardown),
+        cmocka_unit_test_setup_teardown(a_service_destroying_a_fileport_whose_close_blocks_goes_on, fp_setup,
+                                        mh_teardown),
         cmocka_unit_test_setup_teardown(the_per_uid_limit_counts_every_task_of_the_user, fp_setup, mh_teardown),
         cmocka_unit_test_setup_teardown(a_holder_dying_leaves_the_descriptor_to_the_exporter_until_it_lets_go,
                                         fp_setup, mh_teardown),

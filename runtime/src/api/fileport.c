@@ -13,9 +13,23 @@
 
 #include <sys/fileport.h>
 
+#include "wire/fd_closer.h"
+
 struct fileport {
-  int fd; /* the duplicate this port holds; -1 while its file is only in other processes */
+  int fd;         /* the duplicate this port holds; -1 while its file is only in other processes */
+  bool from_peer; /* the file came from another process: its close may block (fd_closer.h) */
 };
+
+/* Closes fp's descriptor: one another process gave us through its closer, so that a file whose
+ * close blocks (FUSE) never stalls the IPC lock held here. */
+static void fileport_close_fd(struct fileport *fp) {
+  if (fp->fd < 0) return;
+  if (fp->from_peer)
+    fd_close_from_peer(fp->fd);
+  else
+    close(fp->fd);
+  fp->fd = -1;
+}
 
 /* The last send right went: the port dies and its descriptor is closed. IPC lock held (close on
  * a duplicate does not wait for the file's other users). */
@@ -24,7 +38,7 @@ static void fileport_no_senders(struct ipc_port *port) {
   if (!fp) return;
   port->kobject = NULL;
   port_destroy_receive(port); /* releases the binding's port reference */
-  if (fp->fd >= 0) close(fp->fd);
+  fileport_close_fd(fp);
   free(fp);
 }
 
@@ -35,6 +49,7 @@ static struct fileport *fileport_new(int fd) {
     errno = ENOMEM;
     return NULL;
   }
+  fp->from_peer = false;
   fp->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (fp->fd < 0) { /* EBADF, EMFILE: fcntl's errno */
     free(fp);
@@ -119,10 +134,12 @@ bool fileport_attach(struct ipc_port *port, int fd) {
   struct fileport *fp = port->kobject;
   if (port->kotype == IKOT_FILEPORT && fp && fp->fd < 0) { /* a moved fileport comes back */
     fp->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    fp->from_peer = true;
     return fp->fd >= 0;
   }
   if (port->kotype != IKOT_NONE || !port->transport) return false;
   if (!(fp = fileport_new(fd))) return false;
+  fp->from_peer = true;
   port->kotype = IKOT_FILEPORT;
   port->kobject = fp;
   return true;
@@ -130,10 +147,7 @@ bool fileport_attach(struct ipc_port *port, int fd) {
 
 void fileport_drop_fd(struct ipc_port *port) {
   struct fileport *fp = fileport_is(port) && !port->transport ? port->kobject : NULL;
-  if (fp && fp->fd >= 0) {
-    close(fp->fd);
-    fp->fd = -1;
-  }
+  if (fp) fileport_close_fd(fp);
 }
 
 void fileport_detach(struct ipc_port *port) {
@@ -141,7 +155,7 @@ void fileport_detach(struct ipc_port *port) {
   if (!fp) return;
   port->kobject = NULL;
   port->kotype = IKOT_NONE;
-  if (fp->fd >= 0) close(fp->fd);
+  fileport_close_fd(fp);
   free(fp);
 }
 

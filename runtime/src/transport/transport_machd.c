@@ -20,6 +20,7 @@
 #include "transport/transport_machd_names.h"
 #include "transport/transport_machd_reader.h"
 #include "transport/transport_machd_spill.h"
+#include "wire/fd_closer.h"
 #include "wire/machd_conn.h"
 #include "wire/machd_path.h"
 #include "wire/machd_spill.h"
@@ -193,7 +194,8 @@ static bool reader_act(void) {
         machd_release_spilled();
         if (T.in.u.deliver.p.spill_fd >= 0)
             close(T.in.u.deliver.p.spill_fd); /* its regions are mapped or copied by now */
-        machd_close_fds(T.in.u.deliver.p.fileport_fds, (int)T.in.u.deliver.p.fileport_count); /* duplicated */
+        for (uint32_t i = 0; i < T.in.u.deliver.p.fileport_count; i++) /* duplicated by now */
+            fd_close_from_peer(T.in.u.deliver.p.fileport_fds[i]);
         return true;
     case MACHD_PORT_DEAD:
         machd_port_dead(T.in.u.port_dead.name);

@@ -1,6 +1,6 @@
-/* machd: descriptors from tasks closed off the event loop when their close could block
+/* Descriptors from other processes closed off the caller's thread when their close could block
  * (fd_closer.h). */
-#include "fd_closer.h"
+#include "wire/fd_closer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,4 +162,35 @@ int fd_closer_wake_fd(const struct fd_closer *c) { return c->wake_fd; }
 void fd_closer_caught_up(struct fd_closer *c) {
     uint64_t n;
     (void)!read(c->wake_fd, &n, sizeof n);
+}
+
+/* ---- one closer per process, for libmach ---- */
+
+static struct fd_closer *process_closer;
+static pthread_mutex_t process_closer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t process_closer_atfork = PTHREAD_ONCE_INIT;
+
+/* In a forked child the thread is gone: the next need starts another (the old object, whose
+ * queue no thread serves, is left as it is). */
+static void forget_in_child(void) {
+    process_closer = NULL;
+    pthread_mutex_init(&process_closer_lock, NULL);
+}
+
+static void install_atfork(void) { pthread_atfork(NULL, NULL, forget_in_child); }
+
+void fd_close_from_peer(int fd) {
+    if (fd < 0)
+        return;
+    if (fd_closes_at_once(fd)) {
+        close(fd);
+        return;
+    }
+    pthread_once(&process_closer_atfork, install_atfork);
+    pthread_mutex_lock(&process_closer_lock);
+    if (!process_closer && fd_closer_create(&process_closer) != 0)
+        process_closer = NULL;
+    struct fd_closer *c = process_closer;
+    pthread_mutex_unlock(&process_closer_lock);
+    fd_closer_close(c, fd); /* c NULL: close() here */
 }

@@ -1,11 +1,12 @@
-/* machd: closing descriptors that came from tasks without letting one of them stall the event
- * loop. close() runs the file system's flush, and fstat() may ask it for attributes: on a FUSE
- * file system a hostile user serves, either can block for ever. Memfds, pipes and sockets (the
- * kinds machd checks for, with calls that never reach a file system) are closed at once; any other
- * descriptor is closed by a thread of its own, in order. A task that brings more such descriptors
- * while that thread is behind is held back until it catches up (docs/security.md). */
-#ifndef MACHD_FD_CLOSER_H
-#define MACHD_FD_CLOSER_H
+/* Closing descriptors that came from another process without letting one of them stall the
+ * closer. close() runs the file system's flush, and fstat() may ask it for attributes: on a FUSE
+ * file system a hostile user serves, either can block for ever. Memfds, pipes and sockets (found
+ * with calls that never reach a file system) are closed at once; any other descriptor is closed
+ * by a thread of its own, in order. machd holds back a task that brings more such descriptors
+ * while its thread is behind; libmach closes a peer's fileport descriptors through one closer
+ * per process (docs/security.md). */
+#ifndef OPENMIG_WIRE_FD_CLOSER_H
+#define OPENMIG_WIRE_FD_CLOSER_H
 
 #include <stdbool.h>
 
@@ -34,5 +35,10 @@ bool fd_closer_behind(struct fd_closer *c);
  * backlog; fd_closer_caught_up reads it. */
 int fd_closer_wake_fd(const struct fd_closer *c);
 void fd_closer_caught_up(struct fd_closer *c);
+
+/* Closes fd, a descriptor another process gave this one, through this process's own closer
+ * (started on first need, again in a forked child): at once when fd_closes_at_once, else on its
+ * thread. Falls back to close() when no thread can be started. */
+void fd_close_from_peer(int fd);
 
 #endif
