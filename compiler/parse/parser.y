@@ -213,12 +213,13 @@ statement
 stmt_body
     : KW_SUBSYSTEM subsystem_mods IDENT expr {
           $$ = mk_stmt(pc, AST_SUBSYSTEM, @$);
-          $$->u.subsystem.name = mk_ident($3, @3);
-          $$->u.subsystem.base = $4;
-          $$->u.subsystem.is_kernel_user = $2.user;
-          $$->u.subsystem.is_kernel_server = $2.server;
-          $$->u.subsystem.kernel_user_span = $2.user_span;
-          $$->u.subsystem.kernel_server_span = $2.server_span;
+          $$->u.subsystem = ARENA_NEW(pc->arena, struct ast_subsystem);
+          $$->u.subsystem->name = mk_ident($3, @3);
+          $$->u.subsystem->base = $4;
+          $$->u.subsystem->is_kernel_user = $2.user;
+          $$->u.subsystem->is_kernel_server = $2.server;
+          $$->u.subsystem->kernel_user_span = $2.user_span;
+          $$->u.subsystem->kernel_server_span = $2.server_span;
       }
     | KW_SERVERPREFIX IDENT { $$ = mk_stmt(pc, AST_SERVERPREFIX, @$); $$->u.name = mk_ident($2, @2); }
     | KW_USERPREFIX IDENT   { $$ = mk_stmt(pc, AST_USERPREFIX, @$); $$->u.name = mk_ident($2, @2); }
@@ -420,19 +421,22 @@ member
 native_spec
     : KW_POINTERTO '(' cwords ')' {
           $$ = mk_type(pc, AST_TYPE_NATIVE, @$, NULL);
-          $$->u.native.kind = AST_NATIVE_POINTER_TO;
-          $$->u.native.ctype = mk_text(pc, @3);
+          $$->u.native = ARENA_NEW(pc->arena, struct ast_native);
+          $$->u.native->kind = AST_NATIVE_POINTER_TO;
+          $$->u.native->ctype = mk_text(pc, @3);
       }
     | KW_VALUEOF '(' cwords ')' {
           $$ = mk_type(pc, AST_TYPE_NATIVE, @$, NULL);
-          $$->u.native.kind = AST_NATIVE_VALUE_OF;
-          $$->u.native.ctype = mk_text(pc, @3);
+          $$->u.native = ARENA_NEW(pc->arena, struct ast_native);
+          $$->u.native->kind = AST_NATIVE_VALUE_OF;
+          $$->u.native->ctype = mk_text(pc, @3);
       }
     | KW_POINTERTOIFNOT '(' cwords ',' pwords ')' {
           $$ = mk_type(pc, AST_TYPE_NATIVE, @$, NULL);
-          $$->u.native.kind = AST_NATIVE_POINTER_TO_IF_NOT;
-          $$->u.native.ctype = mk_text(pc, @3);
-          $$->u.native.maybe_bad_value = mk_text(pc, @5);
+          $$->u.native = ARENA_NEW(pc->arena, struct ast_native);
+          $$->u.native->kind = AST_NATIVE_POINTER_TO_IF_NOT;
+          $$->u.native->ctype = mk_text(pc, @3);
+          $$->u.native->maybe_bad_value = mk_text(pc, @5);
       }
     ;
 
