@@ -43,20 +43,31 @@ static double now(clockid_t clock) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+// The whole file in a malloc'ed buffer (NUL-terminated), read as mig reads its preprocessor's
+// output: read(2) straight into the buffer, no stdio.
 static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
         return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)size + 1);
-    if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        free(buf);
-        buf = NULL;
     }
-    fclose(f);
-    *len = (size_t)size;
+    size_t size = (size_t)st.st_size, got = 0;
+    char *buf = malloc(size + 1);
+    while (buf && got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n <= 0) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf)
+        buf[size] = '\0';
+    *len = size;
     return buf;
 }
 
