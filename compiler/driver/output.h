@@ -39,8 +39,9 @@ bool output_is_discarded(const char *path);
 
 // Streaming: output_begin queues `path` and returns its index (OUTPUT_DISCARDED for a
 // discarded path, which output_write and output_end then ignore). A regular file's bytes go to
-// its temporary at once, so that a big output is never held in memory; a direct destination's
-// are kept until output_commit. Errors are remembered and reported by output_commit. Allocation
+// its temporary at once (or, while they equal an existing destination's, are only compared
+// with it), so that a big output is never held in memory; a direct destination's are kept until
+// output_commit. Errors are remembered and reported by output_commit. Allocation
 // failure aborts.
 #define OUTPUT_DISCARDED ((size_t)-1)
 size_t output_begin(struct output_set *set, const char *path);
