@@ -40,18 +40,18 @@ static void collect_subsystem(struct check_ctx *cx, struct collect_state *st,
         diag_report(cx->diags, DIAG_NOTE_PREVIOUS, cx->subsystem_span, ir->subsystem);
     }
     st->have_subsystem = true;
-    cx->subsystem_span = s->u.subsystem.name.span;
-    ir->subsystem = s->u.subsystem.name.name ? s->u.subsystem.name.name : "";
-    ir->kernel_user = s->u.subsystem.is_kernel_user;
-    st->kernel_user_span = s->u.subsystem.kernel_user_span;
-    ir->kernel_server = s->u.subsystem.is_kernel_server;
+    cx->subsystem_span = s->u.subsystem->name.span;
+    ir->subsystem = s->u.subsystem->name.name ? s->u.subsystem->name.name : "";
+    ir->kernel_user = s->u.subsystem->is_kernel_user;
+    st->kernel_user_span = s->u.subsystem->kernel_user_span;
+    ir->kernel_server = s->u.subsystem->is_kernel_server;
     ir->base = 0;
     // The subsystem's name never stands alone in the generated C (register_server,
     // _register_user_, register_subsystem...): a C keyword is fine there, as with Apple's mig.
     uint32_t base;
-    if (s->u.subsystem.base && check_eval_size(cx, s->u.subsystem.base, &base)) {
+    if (s->u.subsystem->base && check_eval_size(cx, s->u.subsystem->base, &base)) {
         if (base > INT32_MAX)
-            diag_report(cx->diags, DIAG_BAD_SUBSYSTEM_BASE, s->u.subsystem.base->span,
+            diag_report(cx->diags, DIAG_BAD_SUBSYSTEM_BASE, s->u.subsystem->base->span,
                         check_num(cx, base));
         else
             ir->base = (int32_t)base;

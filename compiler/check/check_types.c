@@ -291,7 +291,7 @@ static const struct ir_type *resolve_native(struct check_ctx *cx, const struct a
         [AST_NATIVE_VALUE_OF] = IR_NATIVE_VALUE_OF,
         [AST_NATIVE_POINTER_TO_IF_NOT] = IR_NATIVE_POINTER_TO_IF_NOT,
     };
-    const char *ctype = e->u.native.ctype.text ? e->u.native.ctype.text : "";
+    const char *ctype = e->u.native->ctype.text ? e->u.native->ctype.text : "";
     struct ir_type *t = ARENA_NEW(cx->arena, struct ir_type);
     uint32_t assumed = cx->ir->user_type_limit ? cx->ir->user_type_limit
                                                : cx->target->native_type_size;
@@ -299,9 +299,9 @@ static const struct ir_type *resolve_native(struct check_ctx *cx, const struct a
     t->shape = IR_SHAPE_NATIVE;
     t->is_native = true;
     t->bound = IR_BOUND_NONE;
-    t->native = kinds[e->u.native.kind];
+    t->native = kinds[e->u.native->kind];
     t->maybe_native_ctype = ctype;
-    t->maybe_native_bad_value = e->u.native.maybe_bad_value.text;
+    t->maybe_native_bad_value = e->u.native->maybe_bad_value.text;
     t->in_name = t->out_name = (struct ir_ipc_name){"MACH_MSG_TYPE_BYTE", 9};
     t->elem_bits = 8;
     t->elem_size = 1;

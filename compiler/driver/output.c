@@ -1,5 +1,9 @@
 // All-or-nothing writing of the generated files: temporaries next to each destination, then
-// renames once every temporary is complete.
+// renames once every temporary is complete. An existing destination is first compared with the
+// output as it is produced; its temporary is only made (with the equal part copied into it) at
+// the first difference, and a destination that turns out the same is kept: creating a file and
+// deleting the old one is most of the kernel's work in compiling a small interface (on ext4,
+// allocating an inode skips every one freed in the last minutes).
 #define _GNU_SOURCE // renameat2 (Linux); POSIX otherwise
 #include "driver/output.h"
 
@@ -38,16 +42,9 @@ static bool write_all(int fd, const char *data, size_t len) {
     return true;
 }
 
-// Creates "<dir>/.<base>.tmp<pid>.<k>" next to f->path and opens it in f->fd, or marks a
-// non-regular destination direct (kept in memory). Returns 0 or an errno value.
-static int open_temporary(struct output_file *f, size_t index) {
-    struct stat st;
-    bool exists = stat(f->path, &st) == 0;
-    if (exists && S_ISDIR(st.st_mode))
-        return EISDIR;
-    f->direct = strcmp(f->path, "-") == 0 || (exists && !S_ISREG(st.st_mode));
-    if (f->direct)
-        return 0;
+// Creates the temporary "<dir>/.<base>.tmp<pid>.<k>.<attempt>" next to f->path and opens it in
+// f->fd. Returns 0 or an errno value.
+static int create_temporary(struct output_file *f) {
     const char *slash = strrchr(f->path, '/');
     size_t dir_len = slash ? (size_t)(slash - f->path) + 1 : 0;
     const char *base = f->path + dir_len;
@@ -57,7 +54,7 @@ static int open_temporary(struct output_file *f, size_t index) {
         return ENOMEM;
     for (unsigned attempt = 0;; attempt++) {
         snprintf(f->temp, cap, "%.*s.%s.tmp%ld.%zu.%u", (int)dir_len, f->path, base,
-                 (long)getpid(), index, attempt);
+                 (long)getpid(), f->index, attempt);
         f->fd = open(f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (f->fd < 0 && errno == EEXIST && attempt < 100)
             continue;
@@ -71,6 +68,68 @@ static int open_temporary(struct output_file *f, size_t index) {
     }
 }
 
+// Prepares f->path: a regular file that exists and can be read is compared with the output as it
+// is produced (f->old_fd); a missing one gets its temporary at once; a non-regular one is marked
+// direct (kept in memory). Returns 0 or an errno value.
+static int open_output(struct output_file *f) {
+    struct stat st;
+    bool exists = stat(f->path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        return EISDIR;
+    f->direct = strcmp(f->path, "-") == 0 || (exists && !S_ISREG(st.st_mode));
+    if (f->direct)
+        return 0;
+    f->existed = exists;
+    if (exists) {
+        f->old_fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        if (f->old_fd >= 0) {
+            f->old_size = (size_t)st.st_size;
+            return 0;
+        }
+    }
+    return create_temporary(f);
+}
+
+// While comparing: true when the `len` bytes at `data` are the destination's next ones.
+static bool same_as_old(const struct output_file *f, const char *data, size_t len) {
+    if (len > f->old_size - f->same)
+        return false;
+    char buf[16384];
+    for (size_t done = 0; done < len;) {
+        size_t want = len - done < sizeof buf ? len - done : sizeof buf;
+        ssize_t got = pread(f->old_fd, buf, want, (off_t)(f->same + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || memcmp(buf, data + done, (size_t)got) != 0)
+            return false;
+        done += (size_t)got;
+    }
+    return true;
+}
+
+// Stops comparing: creates the temporary and copies the destination's first f->same bytes (the
+// output so far) into it. Returns 0 or an errno value.
+static int stop_comparing(struct output_file *f) {
+    int old = f->old_fd;
+    f->old_fd = -1;
+    int err = create_temporary(f);
+    char buf[16384];
+    for (size_t done = 0; !err && done < f->same;) {
+        size_t want = f->same - done < sizeof buf ? f->same - done : sizeof buf;
+        ssize_t got = pread(old, buf, want, (off_t)done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            err = got < 0 ? errno : EIO; // the destination shrank under us
+        else if (!write_all(f->fd, buf, (size_t)got))
+            err = errno ? errno : EIO;
+        else
+            done += (size_t)got;
+    }
+    close(old);
+    return err;
+}
+
 size_t output_begin(struct output_set *set, const char *path) {
     if (output_is_discarded(path))
         return OUTPUT_DISCARDED;
@@ -80,11 +139,11 @@ size_t output_begin(struct output_set *set, const char *path) {
     set->files = grown;
     size_t index = set->count++;
     struct output_file *f = &set->files[index];
-    *f = (struct output_file){.fd = -1};
+    *f = (struct output_file){.fd = -1, .old_fd = -1, .index = index};
     f->path = copy_bytes(path, strlen(path));
     if (!f->path)
         abort();
-    f->error = open_temporary(f, index);
+    f->error = open_output(f);
     return index;
 }
 
@@ -94,6 +153,15 @@ void output_write(struct output_set *set, size_t index, const char *data, size_t
     struct output_file *f = &set->files[index];
     if (f->error)
         return;
+    if (f->old_fd >= 0) {
+        if (same_as_old(f, data, len)) {
+            f->same += len;
+            return;
+        }
+        f->error = stop_comparing(f);
+        if (f->error)
+            return;
+    }
     if (!f->direct) {
         if (!write_all(f->fd, data, len))
             f->error = errno ? errno : EIO;
@@ -117,6 +185,8 @@ void output_end(struct output_set *set, size_t index) {
     if (index == OUTPUT_DISCARDED)
         return;
     struct output_file *f = &set->files[index];
+    if (f->old_fd >= 0 && f->same != f->old_size && !f->error)
+        f->error = stop_comparing(f); // the output is shorter than the destination
     if (f->fd >= 0) {
         if (close(f->fd) != 0 && !f->error)
             f->error = errno;
@@ -151,6 +221,10 @@ static void remove_temporaries(struct output_set *set) {
             close(f->fd);
             f->fd = -1;
         }
+        if (f->old_fd >= 0) {
+            close(f->old_fd);
+            f->old_fd = -1;
+        }
         if (f->temp) {
             unlink(f->temp);
             free(f->temp);
@@ -163,16 +237,35 @@ static void remove_temporaries(struct output_set *set) {
 // or the new one, never neither). Where the kernel can, the two names are exchanged and the old
 // file is then unlinked, rather than renamed over: ext4 (auto_da_alloc) writes the new file's
 // data out at once, synchronously, when a rename replaces a file, which was a fifth of the CPU
-// time of compiling a small interface again over its previous outputs. Returns 0 or an errno.
-static int replace_file(const char *temp, const char *path) {
+// time of compiling a small interface again over its previous outputs. A destination that did not
+// exist (`existed` false) is renamed to at once. Returns 0 or an errno.
+static int replace_file(const char *temp, const char *path, bool existed) {
 #if defined(__linux__) && defined(RENAME_EXCHANGE)
-    if (renameat2(AT_FDCWD, temp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+    if (existed && renameat2(AT_FDCWD, temp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
         (void)unlink(temp); // now the previous output
         return 0;
     }
     // ENOENT: no previous output; EINVAL, ENOSYS...: not supported here. A plain rename does.
+#else
+    (void)existed;
 #endif
     return rename(temp, path) == 0 ? 0 : errno;
+}
+
+// Completes an output equal to its destination: the destination stays, with its times set to now
+// (as a rewrite would); where that is not allowed, it is copied to a temporary and replaced as
+// usual. Returns 0 or an errno value.
+static int keep_unchanged(struct output_file *f) {
+    if (futimens(f->old_fd, NULL) == 0) {
+        close(f->old_fd);
+        f->old_fd = -1;
+        return 0;
+    }
+    int err = stop_comparing(f);
+    if (!err && close(f->fd) != 0)
+        err = errno;
+    f->fd = -1;
+    return err ? err : replace_file(f->temp, f->path, true);
 }
 
 bool output_commit(struct output_set *set, const char **failed_path, int *error) {
@@ -198,9 +291,10 @@ bool output_commit(struct output_set *set, const char **failed_path, int *error)
             }
             continue;
         }
-        int err = replace_file(f->temp, f->path);
+        int err = f->old_fd >= 0 ? keep_unchanged(f) : replace_file(f->temp, f->path, f->existed);
         if (err) {
-            // Only possible if the destination changed under us; earlier renames stand.
+            // Only if the destination changed under us (or an unchanged one could be neither
+            // touched nor copied); earlier renames stand.
             *failed_path = f->path;
             *error = err;
             remove_temporaries(set);

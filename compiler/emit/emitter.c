@@ -17,6 +17,11 @@ void em_init(struct emitter *e, struct strbuf *out) {
 void em_set_sink(struct emitter *e, em_sink_fn sink, void *ctx) {
     e->sink = sink;
     e->sink_ctx = ctx;
+    // The buffer never holds much more than a piece: size it once (64 KiB, room for a piece and
+    // whatever the line that crosses EM_FLUSH_AT adds) instead of doubling it up from 64 bytes,
+    // which copied everything ten times over for each output.
+    if (sink)
+        strbuf_reserve(e->out, 2 * EM_FLUSH_AT - 1);
 }
 
 void em_flush(struct emitter *e) {

@@ -205,11 +205,11 @@ void ast_dump_type(const struct ast_type_expr *t, struct strbuf *out) {
         strbuf_puts(out, "])");
         break;
     case AST_TYPE_NATIVE:
-        strbuf_printf(out, "(%s ", native_kind_name(t->u.native.kind));
-        dump_text(&t->u.native.ctype, out);
-        if (t->u.native.maybe_bad_value.text) {
+        strbuf_printf(out, "(%s ", native_kind_name(t->u.native->kind));
+        dump_text(&t->u.native->ctype, out);
+        if (t->u.native->maybe_bad_value.text) {
             strbuf_putc(out, ' ');
-            dump_text(&t->u.native.maybe_bad_value, out);
+            dump_text(&t->u.native->maybe_bad_value, out);
         }
         strbuf_putc(out, ')');
         break;
@@ -275,12 +275,12 @@ static void dump_stmt(const struct ast_stmt *s, struct strbuf *out) {
     strbuf_printf(out, "(%s", ast_stmt_kind_name(s->kind));
     switch (s->kind) {
     case AST_SUBSYSTEM:
-        if (s->u.subsystem.is_kernel_user)
+        if (s->u.subsystem->is_kernel_user)
             strbuf_puts(out, " KernelUser");
-        if (s->u.subsystem.is_kernel_server)
+        if (s->u.subsystem->is_kernel_server)
             strbuf_puts(out, " KernelServer");
-        strbuf_printf(out, " %s ", s->u.subsystem.name.name);
-        ast_dump_expr(s->u.subsystem.base, out);
+        strbuf_printf(out, " %s ", s->u.subsystem->name.name);
+        ast_dump_expr(s->u.subsystem->base, out);
         break;
     case AST_SERVERPREFIX:
     case AST_USERPREFIX:

@@ -86,6 +86,13 @@ enum ast_native_kind { AST_NATIVE_POINTER_TO, AST_NATIVE_VALUE_OF, AST_NATIVE_PO
 struct ast_flag;
 struct ast_member;
 
+// `PointerTo(...)`, `ValueOf(...)`, `PointerToIfNot(..., ...)`.
+struct ast_native {
+    enum ast_native_kind kind;
+    struct ast_text ctype;           // the C type words, e.g. "struct foo" or "unsigned long"
+    struct ast_text maybe_bad_value; // PointerToIfNot's second operand (raw text)
+};
+
 struct ast_type_expr {
     enum ast_type_kind kind;
     enum ast_dialect dialect; // GNU for AST_TYPE_GNU_STRUCT, else COMMON or APPLE
@@ -114,11 +121,7 @@ struct ast_type_expr {
             bool is_variable; // [*:N]
             struct ast_expr *size;
         } cstring;
-        struct {
-            enum ast_native_kind kind;
-            struct ast_text ctype;            // the C type words, e.g. "struct foo" or "unsigned long"
-            struct ast_text maybe_bad_value; // PointerToIfNot's second operand (raw text)
-        } native;
+        struct ast_native *native; // NATIVE (out of line: the largest case, and a rare one)
         struct {
             struct ast_type_expr *ipc_type; // NAME, NUMBER or SPLIT
             struct ast_expr *maybe_size;
@@ -281,6 +284,13 @@ struct ast_routine {
     size_t n_args;
 };
 
+struct ast_subsystem {
+    struct ast_ident name;
+    struct ast_expr *base;
+    bool is_kernel_user, is_kernel_server;
+    struct src_span kernel_user_span, kernel_server_span; // valid when set
+};
+
 struct ast_stmt {
     struct ast_stmt *next;
     enum ast_stmt_kind kind;
@@ -288,12 +298,7 @@ struct ast_stmt {
     struct src_span span;        // from the keyword to the ';'
     struct src_span keyword_span;
     union {
-        struct {
-            struct ast_ident name;
-            struct ast_expr *base;
-            bool is_kernel_user, is_kernel_server;
-            struct src_span kernel_user_span, kernel_server_span; // valid when set
-        } subsystem;
+        struct ast_subsystem *subsystem; // (out of line: the largest case, once per file)
         struct ast_ident name;
         struct {
             enum ast_import_kind kind;

@@ -13,6 +13,14 @@ struct arena;
 struct diag_engine;
 typedef void *yyscan_t;
 
+// Open addressing over the keywords (lexer.l): slot[h] is 1 + the index in keywords.def of a
+// keyword whose search passes h, 0 for an empty slot. Spellings are shorter than KEYWORD_MAX_LEN
+// and made of identifier bytes only.
+enum { KEYWORD_SLOTS = 256, KEYWORD_MAX_LEN = 32 };
+struct keyword_index {
+    unsigned char slot[KEYWORD_SLOTS];
+};
+
 // State shared by the lexer and the parser during one parse_source call.
 struct parse_ctx {
     struct arena *arena;
@@ -30,6 +38,7 @@ struct parse_ctx {
     bool lex_error_before_prev;
     bool lexer_stopped;              // unterminated comment: the rest of the input is lost
     bool depth_reported;             // E0008 already said
+    struct keyword_index keywords;
 };
 
 struct arg_list { struct ast_arg *head, *tail; size_t n; };
@@ -46,7 +55,11 @@ struct arg_type_val {
 };
 
 // Keyword table (lexer.l, keywords.def): the token for an identifier spelled in any case, or 0.
+// The lexer finds keywords through a hash index built once per parse (keyword_index_init);
+// lex_keyword_lookup builds one for each call (for tests).
 int lex_keyword_lookup(const char *text, size_t len);
+void keyword_index_init(struct keyword_index *index);
+int keyword_index_find(const struct keyword_index *index, const char *text, size_t len);
 // The index-th keyword's lower-case spelling and token; NULL past the end.
 const char *lex_keyword_spelling(size_t index, int *token);
 }
@@ -200,12 +213,13 @@ statement
 stmt_body
     : KW_SUBSYSTEM subsystem_mods IDENT expr {
           $$ = mk_stmt(pc, AST_SUBSYSTEM, @$);
-          $$->u.subsystem.name = mk_ident($3, @3);
-          $$->u.subsystem.base = $4;
-          $$->u.subsystem.is_kernel_user = $2.user;
-          $$->u.subsystem.is_kernel_server = $2.server;
-          $$->u.subsystem.kernel_user_span = $2.user_span;
-          $$->u.subsystem.kernel_server_span = $2.server_span;
+          $$->u.subsystem = ARENA_NEW(pc->arena, struct ast_subsystem);
+          $$->u.subsystem->name = mk_ident($3, @3);
+          $$->u.subsystem->base = $4;
+          $$->u.subsystem->is_kernel_user = $2.user;
+          $$->u.subsystem->is_kernel_server = $2.server;
+          $$->u.subsystem->kernel_user_span = $2.user_span;
+          $$->u.subsystem->kernel_server_span = $2.server_span;
       }
     | KW_SERVERPREFIX IDENT { $$ = mk_stmt(pc, AST_SERVERPREFIX, @$); $$->u.name = mk_ident($2, @2); }
     | KW_USERPREFIX IDENT   { $$ = mk_stmt(pc, AST_USERPREFIX, @$); $$->u.name = mk_ident($2, @2); }
@@ -407,19 +421,22 @@ member
 native_spec
     : KW_POINTERTO '(' cwords ')' {
           $$ = mk_type(pc, AST_TYPE_NATIVE, @$, NULL);
-          $$->u.native.kind = AST_NATIVE_POINTER_TO;
-          $$->u.native.ctype = mk_text(pc, @3);
+          $$->u.native = ARENA_NEW(pc->arena, struct ast_native);
+          $$->u.native->kind = AST_NATIVE_POINTER_TO;
+          $$->u.native->ctype = mk_text(pc, @3);
       }
     | KW_VALUEOF '(' cwords ')' {
           $$ = mk_type(pc, AST_TYPE_NATIVE, @$, NULL);
-          $$->u.native.kind = AST_NATIVE_VALUE_OF;
-          $$->u.native.ctype = mk_text(pc, @3);
+          $$->u.native = ARENA_NEW(pc->arena, struct ast_native);
+          $$->u.native->kind = AST_NATIVE_VALUE_OF;
+          $$->u.native->ctype = mk_text(pc, @3);
       }
     | KW_POINTERTOIFNOT '(' cwords ',' pwords ')' {
           $$ = mk_type(pc, AST_TYPE_NATIVE, @$, NULL);
-          $$->u.native.kind = AST_NATIVE_POINTER_TO_IF_NOT;
-          $$->u.native.ctype = mk_text(pc, @3);
-          $$->u.native.maybe_bad_value = mk_text(pc, @5);
+          $$->u.native = ARENA_NEW(pc->arena, struct ast_native);
+          $$->u.native->kind = AST_NATIVE_POINTER_TO_IF_NOT;
+          $$->u.native->ctype = mk_text(pc, @3);
+          $$->u.native->maybe_bad_value = mk_text(pc, @5);
       }
     ;
 
@@ -984,6 +1001,7 @@ struct ast_file *parse_source(struct migc *ctx, const char *name, const char *te
     }
     pc.src = src_file_create(ctx->arena, name, text, len);
     pc.file->src = pc.src;
+    keyword_index_init(&pc.keywords);
     diag_engine_set_source(ctx->diags, pc.src);
 
     yyscan_t scanner;

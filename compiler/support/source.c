@@ -126,6 +126,7 @@ void src_file_add_marker(struct src_file *src, size_t buffer_line, uint32_t line
         src->cap_markers = cap;
     }
     src->markers[src->n_markers++] = (struct src_marker){buffer_line, line, name};
+    src->hit_len = 0; // the last line looked up may map elsewhere now
 }
 
 size_t src_file_buffer_line(const struct src_file *src, size_t offset) {
@@ -153,6 +154,9 @@ size_t src_file_buffer_line(const struct src_file *src, size_t offset) {
 struct src_loc src_file_loc(const struct src_file *src, size_t offset) {
     if (offset > src->len)
         offset = src->len;
+    if (offset - src->hit_begin < src->hit_len) // on the line of the last lookup
+        return (struct src_loc){src->hit_file, src->hit_line,
+                                (uint32_t)(offset - src->hit_begin + 1), (uint32_t)offset};
     size_t line = src_file_buffer_line(src, offset);
     struct src_loc loc = {src->name, (uint32_t)line,
                           (uint32_t)(offset - src->line_starts[line - 1] + 1), (uint32_t)offset};
@@ -171,6 +175,11 @@ struct src_loc src_file_loc(const struct src_file *src, size_t offset) {
         uint64_t l = (uint64_t)m->line + (line - m->buffer_line);
         loc.line = l > UINT32_MAX ? UINT32_MAX : (uint32_t)l;
     }
+    struct src_file *cache = (struct src_file *)src; // a cache, not a visible change
+    cache->hit_begin = src->line_starts[line - 1];
+    cache->hit_len = (line < src->n_lines ? src->line_starts[line] : src->len + 1) - cache->hit_begin;
+    cache->hit_file = loc.file;
+    cache->hit_line = loc.line;
     return loc;
 }
 
@@ -181,9 +190,7 @@ struct src_span src_file_span(const struct src_file *src, size_t begin, size_t e
     if (end > src->len)
         end = src->len;
     // A token ends on the line it starts on: its end differs from its beginning by the column.
-    size_t line = src->cached_line; // the line of `begin`, just looked up
-    size_t next = line < src->n_lines ? src->line_starts[line] : (size_t)src->len + 1;
-    if (end < next) {
+    if (end - src->hit_begin < src->hit_len) { // the line of `begin`, just looked up
         s.end = s.begin;
         s.end.col += (uint32_t)(end - s.begin.offset);
         s.end.offset = (uint32_t)end;

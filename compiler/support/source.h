@@ -52,6 +52,12 @@ struct src_file {
     size_t cached_line;         // last line found by src_file_loc (internal: sequential lookups
                                 // by the lexer are O(1))
     size_t cached_marker;       // 1 + index of the marker that covered it; 0: none (internal)
+    // The line of the last src_file_loc, mapped (internal): offsets [hit_begin, hit_begin +
+    // hit_len) are on line hit_line of hit_file. The lexer asks for each token's two ends, nearly
+    // always on the line of the token before: those cost a subtraction. hit_len 0: none.
+    size_t hit_begin, hit_len;
+    const char *hit_file;
+    uint32_t hit_line;
 };
 
 // The length of the line break at `p` (`avail` bytes readable): 2 for "\r\n", 1 for "\n" or a

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <fcntl.h>
 
 #include <cmocka.h>
 
@@ -146,17 +147,96 @@ static void test_output_replaces_existing(void **state) {
     free(dir);
 }
 
+// Writes `text` to `path` and dates it back to 2001, so that a rewrite or a touch shows.
+static void write_old_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    struct timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+// Streams `pieces` (NULL-terminated) to `path` as the emitters do and commits.
+static void commit_pieces(const char *path, const char *const *pieces) {
+    struct output_set set = {0};
+    size_t index = output_begin(&set, path);
+    for (size_t i = 0; pieces[i]; i++)
+        output_write(&set, index, pieces[i], strlen(pieces[i]));
+    output_end(&set, index);
+    const char *failed = NULL;
+    int err = 0;
+    assert_true(output_commit(&set, &failed, &err));
+    output_free(&set);
+}
+
+// An output equal to its destination leaves the file in place (same inode), only newer.
+static void test_output_unchanged_kept(void **state) {
+    (void)state;
+    char *dir = make_temp_dir();
+    char a[4200];
+    snprintf(a, sizeof a, "%s/a.h", dir);
+    write_old_file(a, "same text\n");
+    struct stat before, after;
+    assert_int_equal(stat(a, &before), 0);
+    commit_pieces(a, (const char *const[]){"same ", "text\n", NULL});
+    assert_int_equal(stat(a, &after), 0);
+    assert_true(after.st_ino == before.st_ino);
+    assert_true(after.st_mtime > before.st_mtime);
+    char *got = slurp(a);
+    assert_string_equal(got, "same text\n");
+    free(got);
+    assert_int_equal(count_entries(dir), 1);
+    unlink(a);
+    rmdir(dir);
+    free(dir);
+}
+
+// An output that differs from its destination anywhere (a shorter one, a longer one, one that
+// differs inside a piece after an equal piece) replaces it whole, with nothing left behind.
+static void test_output_differs_replaced(void **state) {
+    (void)state;
+    static const char *const cases[][4] = {
+        {"same ", "text", NULL},         {"same ", "text\n", "and more\n", NULL},
+        {"same ", "TEXT\n", NULL},       {"SAME ", "text\n", NULL},
+        {"same text\n", "\n", NULL},    {"", NULL},
+    };
+    char *dir = make_temp_dir();
+    char a[4200];
+    snprintf(a, sizeof a, "%s/a.h", dir);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        write_old_file(a, "same text\n");
+        commit_pieces(a, cases[c]);
+        char expected[64] = "";
+        for (size_t i = 0; cases[c][i]; i++)
+            strcat(expected, cases[c][i]);
+        char *got = slurp(a);
+        assert_string_equal(got, expected);
+        free(got);
+        struct stat st;
+        assert_int_equal(stat(a, &st), 0);
+        assert_true(st.st_mtime > 1000000000);
+        assert_int_equal(count_entries(dir), 1);
+    }
+    unlink(a);
+    rmdir(dir);
+    free(dir);
+}
+
 static void test_output_failure_touches_nothing(void **state) {
     (void)state;
     char *dir = make_temp_dir();
-    char existing[4200], blocked[4200];
+    char existing[4200], blocked[4200], same[4200];
     snprintf(existing, sizeof existing, "%s/keep.h", dir);
+    snprintf(same, sizeof same, "%s/same.h", dir);
+    write_old_file(same, "unchanged\n"); // not even touched
     snprintf(blocked, sizeof blocked, "%s/sub", dir);
     FILE *f = fopen(existing, "w");
     fputs("old contents\n", f);
     fclose(f);
     assert_int_equal(mkdir(blocked, 0755), 0); // a directory where a file should go
     struct output_set set = {0};
+    assert_true(output_add(&set, same, "unchanged\n", 10));
     assert_true(output_add(&set, existing, "new\n", 4));
     assert_true(output_add(&set, blocked, "x", 1));
     const char *failed = NULL;
@@ -168,7 +248,11 @@ static void test_output_failure_touches_nothing(void **state) {
     char *got = slurp(existing);
     assert_string_equal(got, "old contents\n");
     free(got);
-    assert_int_equal(count_entries(dir), 2); // keep.h and sub only
+    struct stat st;
+    assert_int_equal(stat(same, &st), 0);
+    assert_true(st.st_mtime == 1000000000);
+    assert_int_equal(count_entries(dir), 3); // keep.h, same.h and sub only
+    unlink(same);
     unlink(existing);
     rmdir(blocked);
     rmdir(dir);
@@ -342,6 +426,8 @@ int main(void) {
         cmocka_unit_test(test_depfile_write_escapes),
         cmocka_unit_test(test_output_commit_all),
         cmocka_unit_test(test_output_replaces_existing),
+        cmocka_unit_test(test_output_unchanged_kept),
+        cmocka_unit_test(test_output_differs_replaced),
         cmocka_unit_test(test_output_failure_touches_nothing),
         cmocka_unit_test(test_output_device_written_in_place),
         cmocka_unit_test(test_cpp_choose_and_argv),

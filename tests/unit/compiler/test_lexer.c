@@ -43,6 +43,7 @@ static struct lexed *lex_bytes(const char *text, size_t len) {
     l->pc.arena = l->arena;
     l->pc.diags = l->diags;
     l->pc.src = src_file_create(l->arena, "lex.defs", text, len);
+    keyword_index_init(&l->pc.keywords); // as parse_source does
     diag_engine_set_source(l->diags, l->pc.src);
     yyscan_t scanner;
     assert_int_equal(yylex_init_extra(&l->pc, &scanner), 0);

@@ -240,8 +240,8 @@ static void parser_gives_every_node_a_span(void **state) {
     assert_int_equal(sub->span.begin.line, 1);
     assert_int_equal(sub->span.end.col, 20); // after the ';'
     assert_int_equal(sub->keyword_span.end.col, 10);
-    assert_int_equal(sub->u.subsystem.name.span.begin.col, 11);
-    assert_int_equal(sub->u.subsystem.base->span.begin.col, 16);
+    assert_int_equal(sub->u.subsystem->name.span.begin.col, 11);
+    assert_int_equal(sub->u.subsystem->base->span.begin.col, 16);
     const struct ast_stmt *r = sub->next;
     assert_int_equal(r->span.begin.line, 2);
     assert_int_equal(r->span.end.line, 4);
