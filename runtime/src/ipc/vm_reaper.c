@@ -89,7 +89,7 @@ static void reaper_fork_child(void) {
   pthread_mutex_unlock(&R.mu);
 }
 
-static void reaper_init(void) { pthread_atfork(reaper_fork_prepare, reaper_fork_parent, reaper_fork_child); }
+void vm_reaper_atfork_init(void) { pthread_atfork(reaper_fork_prepare, reaper_fork_parent, reaper_fork_child); }
 
 /* The mapping moved to a fresh range of the same size (the old range is free), or NULL. */
 static void *move_aside(void *addr, size_t len) {
@@ -104,8 +104,6 @@ static void *move_aside(void *addr, size_t len) {
 }
 
 void vm_reaper_release(void *addr, size_t len, int fd) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, reaper_init);
   if (!addr) len = 0;
   pthread_mutex_lock(&R.mu);
   bool room = R.count + R.reserved < VM_REAPER_MAX_ITEMS && len <= VM_REAPER_MAX_BYTES - R.bytes && thread_running();

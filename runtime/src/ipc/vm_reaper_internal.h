@@ -19,6 +19,11 @@
  * cannot start. Thread-safe; takes no other lock. */
 void vm_reaper_release(void *addr, size_t len, int fd);
 
+/* Registers the reaper's fork handlers; called once, before the core registers its own (the
+ * reaper's lock is taken under the IPC lock, so at fork it must be taken after it: prepare
+ * handlers run in the reverse order of registration). */
+void vm_reaper_atfork_init(void);
+
 /* Does every pending release now, in the caller, and waits for the one the reaper is doing:
  * afterwards no mapping or descriptor handed over before the call is left (tests count them). */
 void vm_reaper_drain(void);
