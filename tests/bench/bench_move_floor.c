@@ -14,7 +14,7 @@
 
 #define SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
-enum step { SWAP, UNMAP, SEAL, MAP, UNMAP_UNTOUCHED, UNMAP_READ, FREE, MOVE_ASIDE, NSTEPS };
+enum step { SWAP, UNMAP, SEAL, MAP, UNMAP_UNTOUCHED, UNMAP_READ, FREE, MOVE_ASIDE_UNTOUCHED, MOVE_ASIDE, NSTEPS };
 static const char *const names[NSTEPS] = {
     "sender: shared mapping replaced by a private one (MAP_FIXED)",
     "sender: shared mapping unmapped",
@@ -23,7 +23,8 @@ static const char *const names[NSTEPS] = {
     "receiver: unmap, no page touched",
     "receiver: unmap after reading every page",
     "receiver: last descriptor closed (the memfd's pages freed)",
-    "receiver: read mapping moved aside (mremap)",
+    "receiver: untouched mapping moved aside (mmap + mremap)",
+    "receiver: read mapping moved aside (mmap + mremap)",
 };
 
 static double now_ms(void) {
@@ -92,14 +93,16 @@ int main(int argc, char **argv) {
         a = now_ms();
         munmap(q, size);
         t[UNMAP_READ][r] = now_ms() - a;
-        q = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        for (size_t i = 0; i < size; i += 4096)
-            sink += (unsigned char)q[i];
-        void *spot = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        a = now_ms();
-        void *moved = mremap(q, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, spot);
-        t[MOVE_ASIDE][r] = now_ms() - a;
-        munmap(moved, size);
+        for (int touched = 0; touched < 2; touched++) { /* as vm_reaper's move_aside */
+            q = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+            for (size_t i = 0; touched && i < size; i += 4096)
+                sink += (unsigned char)q[i];
+            a = now_ms();
+            void *spot = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            void *moved = mremap(q, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, spot);
+            t[touched ? MOVE_ASIDE : MOVE_ASIDE_UNTOUCHED][r] = now_ms() - a;
+            munmap(moved, size);
+        }
         a = now_ms();
         close(fd);
         t[FREE][r] = now_ms() - a;
