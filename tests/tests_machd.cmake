@@ -62,6 +62,12 @@ if(TARGET machd AND TARGET mach_static)
   add_dependencies(bench_space_memory machd)
 endif()
 
+# Benchmark (not a test): bin/bench/bench_move_floor [repetitions] [MiB]: the page-table and page
+# work under a moved 64 MiB region, each step alone (docs/machd.md 9.5).
+add_executable(bench_move_floor bench/bench_move_floor.c)
+target_compile_definitions(bench_move_floor PRIVATE _GNU_SOURCE)
+set_target_properties(bench_move_floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin/bench)
+
 # Benchmark (not a test): bin/bench/bench_machd [iterations] [runs] (docs/machd.md 8). The MIG
 # rows use stubs generated from bench/bench_machd_mig.defs; the ONC RPC row needs rpcgen and
 # libtirpc (scripts/deps.sh: rpcsvc-proto, libtirpc-dev) and is left out (printed as n/a) without.

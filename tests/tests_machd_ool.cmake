@@ -10,6 +10,12 @@ if(TARGET mach_static)
                         LIBS mach_static mach_internal LABELS machd)
 endif()
 
+# Deallocated file regions are released off the caller's thread (docs/machd.md 9.5).
+if(TARGET mach_static)
+  openmig_add_unit_test(NAME test_vm_reaper SOURCES unit/runtime/test_vm_reaper.c
+                        LIBS mach_static mach_internal LABELS machd)
+endif()
+
 # Multi-process: libmach peers moving 1 MiB / 64 MiB regions and large inline bodies, hostile
 # descriptors, a receiver dying with spilled messages queued. One CTest per test function.
 if(TARGET machd AND TARGET mach_static)

@@ -3,6 +3,7 @@
 #include "ipc/fdwatch_internal.h"
 #include "ipc/port_internal.h"
 #include "ipc/vm_internal.h"
+#include "ipc/vm_reaper_internal.h"
 #include "ipc/mqueue_internal.h"
 #include "ipc/proxy_internal.h"
 
@@ -51,6 +52,7 @@ static void ipc_atfork_child(void) {
 }
 
 __attribute__((constructor)) static void ipc_atfork_init(void) {
+  vm_reaper_atfork_init(); /* first: its lock is taken under ours, so its prepare runs after ours */
   pthread_atfork(ipc_atfork_prepare, ipc_atfork_parent, ipc_atfork_child);
 }
 

@@ -1,8 +1,10 @@
 /* The region registry behind vm_allocate and out-of-line memory (the calls themselves are
  * api/vm.c). */
 #include "ipc/vm_internal.h"
+#include "ipc/vm_reaper_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,13 +41,15 @@ static uint64_t owned_bytes;
 static struct vm_span cache[VM_CACHE_SLOTS];
 static size_t cache_bytes;
 
-/* Memfd-backed regions (vm_memfd_alloc: fd >= 0) and noted file regions (fd -1); end 0 when
- * free. nmemfds counts the entries in use, nmovable those with a descriptor. */
+/* Memfd-backed regions (vm_memfd_alloc: fd >= 0) and noted file regions (fd -1, keep: a
+ * descriptor of the file or -1); end 0 when free. nmemfds counts the entries in use, nmovable
+ * those with fd, nkept those with keep. */
 static struct vm_memfd {
   uintptr_t start, end;
-  int fd;
+  int fd, keep;
 } memfds[VM_FILE_REGIONS_MAX];
-static unsigned nmemfds, nmovable;
+static unsigned nmemfds, nmovable, nkept;
+#define NO_MEMFD ((struct vm_memfd){0, 0, -1, -1})
 
 /* The memfd entry for exactly [start, end), or NULL. vm_mutex held. */
 static struct vm_memfd *memfd_find(uintptr_t start, uintptr_t end) {
@@ -55,8 +59,10 @@ static struct vm_memfd *memfd_find(uintptr_t start, uintptr_t end) {
 }
 
 /* Forgets every memfd entry overlapping [start, end) (released or cut: the mapping alone keeps
- * the pages; it is no longer movable); returns whether one did. vm_mutex held. */
-static bool memfd_forget_range(uintptr_t start, uintptr_t end) {
+ * the pages; it is no longer movable); returns whether one did. The first kept descriptor goes
+ * to *keep (the caller hands it to the reaper with the mapping), others are closed. vm_mutex
+ * held. */
+static bool memfd_forget_range(uintptr_t start, uintptr_t end, int *keep) {
   bool any = false;
   for (unsigned i = 0; nmemfds && i < VM_FILE_REGIONS_MAX; i++) {
     if (memfds[i].end && memfds[i].start < end && memfds[i].end > start) {
@@ -64,7 +70,14 @@ static bool memfd_forget_range(uintptr_t start, uintptr_t end) {
         close(memfds[i].fd);
         nmovable--;
       }
-      memfds[i] = (struct vm_memfd){0, 0, -1};
+      if (memfds[i].keep >= 0) {
+        if (*keep < 0)
+          *keep = memfds[i].keep;
+        else
+          close(memfds[i].keep); /* the mapping still holds the file: nothing is freed here */
+        nkept--;
+      }
+      memfds[i] = NO_MEMFD;
       nmemfds--;
       any = true;
     }
@@ -79,14 +92,23 @@ static struct vm_memfd *memfd_free_entry(void) {
   return NULL;
 }
 
-void vm_file_region_note(void *addr, size_t size) {
+void vm_file_region_note(void *addr, size_t size, int fd) {
+  size_t len = vm_round(size);
+  int keep = fd >= 0 && len >= VM_MEMFD_MIN ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
   pthread_mutex_lock(&vm_mutex);
   struct vm_memfd *m = memfd_free_entry();
-  if (m && size) {
-    *m = (struct vm_memfd){(uintptr_t)addr, (uintptr_t)addr + vm_round(size), -1};
+  if (m && len) {
+    if (keep >= 0 && nkept >= VM_KEPT_FDS_MAX) {
+      close(keep); /* dropping a reference the mapping also holds: cheap */
+      keep = -1;
+    }
+    *m = (struct vm_memfd){(uintptr_t)addr, (uintptr_t)addr + len, -1, keep};
     nmemfds++;
+    nkept += keep >= 0;
+    keep = -1;
   }
   pthread_mutex_unlock(&vm_mutex);
+  if (keep >= 0) close(keep);
 }
 
 /* A fork child: each memfd-backed region becomes a private copy (the parent's writes must not
@@ -102,7 +124,7 @@ static void memfd_fork_child(void) {
         munmap(copy, len);
     }
     close(memfds[i].fd);
-    memfds[i] = (struct vm_memfd){0, 0, -1};
+    memfds[i] = NO_MEMFD;
     nmemfds--;
   }
   nmovable = 0;
@@ -129,7 +151,7 @@ void *vm_memfd_alloc(size_t len) {
   pthread_mutex_lock(&vm_mutex);
   struct vm_memfd *m = nmovable < VM_MEMFD_MAX ? memfd_free_entry() : NULL;
   if (m) {
-    *m = (struct vm_memfd){(uintptr_t)addr, (uintptr_t)addr + len, fd};
+    *m = (struct vm_memfd){(uintptr_t)addr, (uintptr_t)addr + len, fd, -1};
     nmemfds++;
     nmovable++;
   }
@@ -148,7 +170,7 @@ int vm_memfd_take(void *addr, size_t size) {
   int fd = -1;
   if (m) {
     fd = m->fd;
-    *m = (struct vm_memfd){0, 0, -1};
+    *m = NO_MEMFD;
     nmemfds--;
     nmovable--;
   }
@@ -203,7 +225,13 @@ void vm_region_free(void *addr, size_t size) {
   if (!addr || len == 0) return;
   pthread_mutex_lock(&vm_mutex);
   /* A memfd-backed piece is never cached (a cached region must be private memory). */
-  bool shared = memfd_forget_range((uintptr_t)addr, (uintptr_t)addr + len);
+  int keep = -1;
+  bool shared = memfd_forget_range((uintptr_t)addr, (uintptr_t)addr + len, &keep);
+  if (keep >= 0) { /* a large received file: its pages are freed off this thread */
+    pthread_mutex_unlock(&vm_mutex);
+    vm_reaper_release(addr, len, keep);
+    return;
+  }
   if (!shared && len <= VM_CACHE_MAX_REGION && cache_bytes + len <= VM_CACHE_MAX_TOTAL) {
     for (int i = 0; i < VM_CACHE_SLOTS; i++) {
       if (!cache[i].start) {

@@ -51,8 +51,13 @@ bool vm_memfd_backed(const void *addr, size_t size);
 /* Memfd-backed regions the task holds and can move (tests count them). */
 unsigned vm_memfd_count(void);
 /* A region that maps a file (a received memfd): never kept in the cache of free regions, so
- * that the file goes once the task deallocates it. Noted while the table has room. */
-void vm_file_region_note(void *addr, size_t size);
+ * that the file goes once the task deallocates it. Noted while the table has room. fd: the
+ * file's descriptor (the caller keeps it), or -1; a region of VM_MEMFD_MIN bytes or more keeps
+ * a duplicate of it (at most VM_KEPT_FDS_MAX at once) so that, once the region is deallocated,
+ * the reaper (vm_reaper_internal.h) both unmaps it and frees the file's pages, off the thread
+ * that deallocated it. */
+#define VM_KEPT_FDS_MAX 32
+void vm_file_region_note(void *addr, size_t size, int fd);
 
 /* Registry counters for openmig_ipc_stats_get. */
 void vm_stats(uint64_t *regions, uint64_t *bytes);

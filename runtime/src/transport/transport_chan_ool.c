@@ -82,7 +82,7 @@ static int move_memfd(struct kmsg_desc *d) {
     size_t len = vm_round(d->size);
     void *at = mmap(d->addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
     if (at != MAP_FAILED)
-        vm_file_region_note(d->addr, len); /* released once sent: unmapped, not cached */
+        vm_file_region_note(d->addr, len, -1); /* released once sent: unmapped, not cached */
     if (at != d->addr || fcntl(fd, F_ADD_SEALS, ALL_SEALS) != 0) {
         chan_stat_add(&chan_stats.ool_move_fallbacks);
         close(fd);
@@ -205,7 +205,7 @@ static void *map_region(int fd, uint64_t offset, uint32_t size) {
         munmap(r, len);
         return NULL;
     }
-    vm_file_region_note(r, len); /* deallocated, it is unmapped: the memfd goes */
+    vm_file_region_note(r, len, fd); /* deallocated, it is unmapped: the memfd goes (reaper) */
     uint8_t *tail = (uint8_t *)r + size;
     for (size_t i = 0; i < len - size; i++)
         if (tail[i]) {

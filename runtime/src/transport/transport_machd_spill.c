@@ -248,7 +248,7 @@ void *spill_map_region(int fd, uint64_t offset, uint32_t size) {
         r = MAP_FAILED;
     }
     if (r != MAP_FAILED)
-        vm_file_region_note(r, len); /* deallocated, it is unmapped (not cached): the memfd goes */
+        vm_file_region_note(r, len, fd); /* deallocated, it is unmapped (not cached): the memfd goes */
     if (r == MAP_FAILED) {
         /* An offset the page size does not divide, or a memfd that cannot be mapped: copy. */
         r = vm_region_alloc(size, false);
