@@ -72,8 +72,14 @@ struct out_packet {
 static int close_task_fds(struct machd_server *s, const int *fds, int n) {
     int queued = 0;
     for (int i = 0; i < n; i++)
-        queued += fd_closer_close(s->closer, fds[i]);
+        queued += fd_closer_close(s->closer, fds[i], FD_OWNER_NONE);
     return queued;
+}
+
+/* The user of c's task, who is charged for the descriptors it brings (FD_OWNER_NONE before
+ * HELLO). */
+static uint32_t conn_owner(const struct conn *c) {
+    return c->task ? broker_task_identity(c->task)->uid : FD_OWNER_NONE;
 }
 
 /* ---- output ---- */
@@ -503,7 +509,11 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
         }
         /* The broker keeps none: queued output holds duplicates. A task that brings descriptors
          * whose close may block while the closer is behind waits until it catches up. */
-        if (close_task_fds(s, fds, nfds) > 0 && fd_closer_behind(s->closer) && !c->dead) {
+        uint32_t owner = conn_owner(c);
+        int queued = 0;
+        for (int k = 0; k < nfds; k++)
+            queued += fd_closer_close(s->closer, fds[k], owner);
+        if (queued > 0 && fd_closer_behind(s->closer, owner) && !c->dead) {
             c->closer_wait = true;
             watch_update(s, c);
         }
@@ -527,12 +537,13 @@ static void conn_hung_up(struct machd_server *s, struct conn *c) {
     conn_kill(s, c, "hung up");
 }
 
-/* The closer thread is down to half its backlog: the tasks held back on it are read again. */
+/* A user's descriptors waiting for the closer thread are down to half its backlog: that user's
+ * tasks held back on it are read again. */
 static void closer_caught_up(struct machd_server *s) {
     fd_closer_caught_up(s->closer);
     s->io.other_calls++;
     for (struct conn *c = s->conns; c; c = c->next)
-        if (c->closer_wait) {
+        if (c->closer_wait && !fd_closer_behind(s->closer, conn_owner(c))) {
             c->closer_wait = false;
             watch_update(s, c);
         }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -433,6 +435,46 @@ static bool answered_within(struct tc *t, int ms) {
     return machd_conn_recv(&t->conn, t->buf, &t->msg, ms) == 0 && t->msg.type == MACHD_STATS_REPLY;
 }
 
+/* In a child, as another user (uid 65534), while the first user's descriptors wait for machd's
+ * stuck closer: looks up `name` and sends it a fileport of /dev/null (a descriptor the closer
+ * thread closes too). Writes to `result` 0 when machd answered it at once (only the first user is
+ * held back), else the failed step. Nothing asserts here: a child must not run cmocka's
+ * teardown. */
+static void other_user_sends_a_fileport(const char *name, int result) {
+    uint8_t step = 10;
+    static struct tc t;
+    uint32_t to = 0;
+    int devnull = -1;
+    if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+        goto out;
+    step++;
+    if (machd_conn_open(&t.conn, mh_daemon.path, false) != 0)
+        goto out;
+    step++;
+    t.out.type = MACHD_BOOTSTRAP;
+    t.out.u.bootstrap.op = MACHD_BOOTSTRAP_LOOK_UP;
+    t.out.u.bootstrap.name = name;
+    t.out.u.bootstrap.name_len = (uint32_t)strlen(name);
+    t.out.u.bootstrap.right = MH_NO_RIGHT;
+    if (machd_conn_send(&t.conn, &t.out) != 0 || machd_conn_recv(&t.conn, t.buf, &t.msg, 3000) != 0 ||
+        t.msg.type != MACHD_BOOTSTRAP_REPLY || t.msg.u.bootstrap_reply.status != 0)
+        goto out;
+    to = t.msg.u.bootstrap_reply.name;
+    step++;
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    struct machd_right r = fileport_export(0x80000001u);
+    size_t len = encode_send(&t, to, &r, 1);
+    if (devnull < 0 || machd_send_with_fds(t.conn.fd, out, len, &devnull, 1, 0) != (ssize_t)len)
+        goto out;
+    step++;
+    if (machd_conn_recv(&t.conn, t.buf, &t.msg, 3000) != 0 || t.msg.type != MACHD_SEND_REPLY ||
+        t.msg.u.send_reply.status != 0)
+        goto out;
+    step = 0;
+out:
+    (void)!write(result, &step, 1);
+}
+
 /* A hostile user's file on a FUSE file system of its own, whose every close() (FLUSH) and fstat()
  * (GETATTR) blocks until the file system goes: sent to machd as a fileport and as a stray
  * descriptor on a request that takes none. machd must close (and look at) such descriptors off
@@ -459,6 +501,8 @@ static void a_descriptor_whose_close_blocks_stalls_nobody_else(void **state) {
     bool after_export = false, exported = false, after_death = false, mod_refs_answered = false;
     bool refused = false, after_refusal = false, after_flood = false;
     uint32_t replies_while_stuck = 0;
+    pid_t other = -1;
+    uint8_t other_step = 98; /* the other user's result: 0 when machd answered it */
     int delivered = -1;
     struct tc *recv = NULL, *send = NULL, *stray = NULL;
     struct tc *bystander = tc_open(&mh_daemon);
@@ -512,9 +556,29 @@ static void a_descriptor_whose_close_blocks_stalls_nobody_else(void **state) {
         after_flood = answered_within(bystander, 3000);
         while (machd_conn_recv(&send->conn, send->buf, &send->msg, 1000) == 0)
             replies_while_stuck += send->msg.type == MACHD_SEND_REPLY;
+        /* Another user is not held back for the first one's descriptors. Its exit would wait for
+         * its copy of the stalling file (inherited across fork), so it answers through a pipe. */
+        int result[2];
+        if (pipe2(result, O_CLOEXEC) == 0) {
+            chmod(mh_daemon.dir, 0711);
+            chmod(mh_daemon.path, 0666);
+            other = fork();
+            if (other == 0) {
+                close(result[0]);
+                other_user_sends_a_fileport("fp.fuse", result[1]);
+                _exit(0);
+            }
+            close(result[1]);
+            struct pollfd pr = {result[0], POLLIN, 0};
+            if (other > 0 && poll(&pr, 1, 10000) == 1 && read(result[0], &other_step, 1) != 1)
+                other_step = 99;
+            close(result[0]);
+        }
     }
     /* Whatever happened, the file system goes now: every stalled close returns. */
     fuse_stall_unmount(dir, fs);
+    if (other > 0)
+        waitpid(other, NULL, 0);
     /* The closer catches up: the flooder is read again, every send answered. */
     uint32_t replies = replies_while_stuck;
     while (opened && replies < FUSE_FLOOD && machd_conn_recv(&send->conn, send->buf, &send->msg, 5000) == 0)
@@ -536,6 +600,7 @@ static void a_descriptor_whose_close_blocks_stalls_nobody_else(void **state) {
     assert_true(after_flood); /* ... and while a flood of them waited for the closer */
     assert_true(replies_while_stuck < FUSE_FLOOD); /* the flooder was held back */
     assert_int_equal(replies, FUSE_FLOOD);          /* then served */
+    assert_int_equal(other_step, 0); /* another user was answered while the first was held back */
     assert_true(answered_within(bystander, MH_TIMEOUT_MS));
     tc_close(stray);
     tc_close(send);

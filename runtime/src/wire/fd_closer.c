@@ -15,13 +15,21 @@
 /* Descriptors waiting for the thread past which their bringers are held back. */
 #define FD_CLOSER_BACKLOG 64u
 
+/* Descriptors waiting, per owner that has some. */
+struct owner_count {
+    uint32_t owner;
+    uint32_t pending; /* queued, plus the one being closed */
+    bool behind;      /* reached the backlog since its last wake */
+};
+
 struct fd_closer {
     pthread_mutex_t lock;
     pthread_cond_t work;
-    int *queue; /* a ring of cap descriptors */
+    struct queued { int fd; uint32_t owner; } *queue; /* a ring of cap entries */
     size_t head, count, cap;
-    size_t pending; /* queued, plus the one being closed */
-    bool behind;    /* pending reached the backlog since the last wake */
+    struct owner_count *owners; /* n_owners of cap_owners */
+    size_t n_owners, cap_owners;
+    size_t pending; /* all owners' */
     bool stopping;
     int wake_fd;
     pthread_t thread;
@@ -34,6 +42,42 @@ bool fd_closes_at_once(int fd) {
            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
 }
 
+/* owner's count (lock held); NULL when it has none (and `add` is false, or out of memory). */
+static struct owner_count *owner_find(struct fd_closer *c, uint32_t owner, bool add) {
+    for (size_t i = 0; i < c->n_owners; i++)
+        if (c->owners[i].owner == owner)
+            return &c->owners[i];
+    if (!add)
+        return NULL;
+    if (c->n_owners == c->cap_owners) {
+        size_t cap = c->cap_owners ? c->cap_owners * 2 : 8;
+        struct owner_count *o = realloc(c->owners, sizeof *o * cap);
+        if (!o)
+            return NULL;
+        c->owners = o;
+        c->cap_owners = cap;
+    }
+    c->owners[c->n_owners] = (struct owner_count){owner, 0, false};
+    return &c->owners[c->n_owners++];
+}
+
+/* One of owner's descriptors is closed (lock held): its count goes down, the event loop hears
+ * when an owner that was behind is down to half, and an owner with none left is forgotten. */
+static void owner_done(struct fd_closer *c, uint32_t owner) {
+    c->pending--;
+    struct owner_count *o = owner_find(c, owner, false);
+    if (!o)
+        return;
+    o->pending--;
+    if (o->behind && o->pending <= FD_CLOSER_BACKLOG / 2) {
+        o->behind = false;
+        uint64_t one = 1;
+        (void)!write(c->wake_fd, &one, sizeof one);
+    }
+    if (o->pending == 0)
+        *o = c->owners[--c->n_owners];
+}
+
 static void *closer_main(void *arg) {
     struct fd_closer *c = arg;
     pthread_mutex_lock(&c->lock);
@@ -42,18 +86,13 @@ static void *closer_main(void *arg) {
             pthread_cond_wait(&c->work, &c->lock);
         if (c->count == 0)
             break;
-        int fd = c->queue[c->head];
+        struct queued q = c->queue[c->head];
         c->head = (c->head + 1) % c->cap;
         c->count--;
         pthread_mutex_unlock(&c->lock);
-        close(fd); /* may block for as long as the file's file system wants */
+        close(q.fd); /* may block for as long as the file's file system wants */
         pthread_mutex_lock(&c->lock);
-        c->pending--;
-        if (c->behind && c->pending <= FD_CLOSER_BACKLOG / 2) {
-            c->behind = false;
-            uint64_t one = 1;
-            (void)!write(c->wake_fd, &one, sizeof one);
-        }
+        owner_done(c, q.owner);
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -64,7 +103,7 @@ int fd_closer_create(struct fd_closer **out) {
     if (!c)
         return ENOMEM;
     c->cap = FD_CLOSER_BACKLOG * 2;
-    c->queue = malloc(sizeof(int) * c->cap);
+    c->queue = malloc(sizeof *c->queue * c->cap);
     c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (!c->queue || c->wake_fd < 0) {
         int err = c->wake_fd < 0 ? errno : ENOMEM;
@@ -108,17 +147,24 @@ void fd_closer_destroy(struct fd_closer *c) {
     close(c->wake_fd);
     pthread_cond_destroy(&c->work);
     pthread_mutex_destroy(&c->lock);
+    free(c->owners);
     free(c->queue);
     free(c);
 }
 
-/* Queues fd; false when the ring cannot grow (out of memory). */
-static bool enqueue(struct fd_closer *c, int fd) {
+/* Queues fd for owner (lock held); false when out of memory. */
+static bool enqueue(struct fd_closer *c, int fd, uint32_t owner) {
+    struct owner_count *o = owner_find(c, owner, true);
+    if (!o)
+        return false;
     if (c->count == c->cap) {
         size_t cap = c->cap * 2;
-        int *q = malloc(sizeof(int) * cap);
-        if (!q)
+        struct queued *q = malloc(sizeof *q * cap);
+        if (!q) {
+            if (o->pending == 0)
+                *o = c->owners[--c->n_owners];
             return false;
+        }
         for (size_t i = 0; i < c->count; i++)
             q[i] = c->queue[(c->head + i) % c->cap];
         free(c->queue);
@@ -126,16 +172,16 @@ static bool enqueue(struct fd_closer *c, int fd) {
         c->head = 0;
         c->cap = cap;
     }
-    c->queue[(c->head + c->count) % c->cap] = fd;
+    c->queue[(c->head + c->count) % c->cap] = (struct queued){fd, owner};
     c->count++;
     c->pending++;
-    if (c->pending >= FD_CLOSER_BACKLOG)
-        c->behind = true;
+    if (++o->pending >= FD_CLOSER_BACKLOG)
+        o->behind = true;
     pthread_cond_signal(&c->work);
     return true;
 }
 
-bool fd_closer_close(struct fd_closer *c, int fd) {
+bool fd_closer_close(struct fd_closer *c, int fd, uint32_t owner) {
     if (fd < 0)
         return false;
     if (!c || fd_closes_at_once(fd)) {
@@ -143,16 +189,17 @@ bool fd_closer_close(struct fd_closer *c, int fd) {
         return false;
     }
     pthread_mutex_lock(&c->lock);
-    bool queued = enqueue(c, fd);
+    bool queued = enqueue(c, fd, owner);
     pthread_mutex_unlock(&c->lock);
     if (!queued)
         close(fd); /* no memory for the queue: the one case left to block */
     return queued;
 }
 
-bool fd_closer_behind(struct fd_closer *c) {
+bool fd_closer_behind(struct fd_closer *c, uint32_t owner) {
     pthread_mutex_lock(&c->lock);
-    bool behind = c->pending >= FD_CLOSER_BACKLOG;
+    const struct owner_count *o = owner == FD_OWNER_NONE ? NULL : owner_find(c, owner, false);
+    bool behind = o && o->pending >= FD_CLOSER_BACKLOG;
     pthread_mutex_unlock(&c->lock);
     return behind;
 }
@@ -192,5 +239,5 @@ void fd_close_from_peer(int fd) {
         process_closer = NULL;
     struct fd_closer *c = process_closer;
     pthread_mutex_unlock(&process_closer_lock);
-    fd_closer_close(c, fd); /* c NULL: close() here */
+    fd_closer_close(c, fd, FD_OWNER_NONE); /* c NULL: close() here */
 }

@@ -2,13 +2,14 @@
  * closer. close() runs the file system's flush, and fstat() may ask it for attributes: on a FUSE
  * file system a hostile user serves, either can block for ever. Memfds, pipes and sockets (found
  * with calls that never reach a file system) are closed at once; any other descriptor is closed
- * by a thread of its own, in order. machd holds back a task that brings more such descriptors
- * while its thread is behind; libmach closes a peer's fileport descriptors through one closer
+ * by a thread of its own, in order. machd holds back a task whose user has too many such
+ * descriptors waiting (a user whose file hangs the thread delays only itself); libmach closes a peer's fileport descriptors through one closer
  * per process (docs/security.md). */
 #ifndef OPENMIG_WIRE_FD_CLOSER_H
 #define OPENMIG_WIRE_FD_CLOSER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct fd_closer;
 
@@ -23,16 +24,20 @@ void fd_closer_destroy(struct fd_closer *c);
  * could serve. Found without fstat (fcntl F_GET_SEALS, F_GETPIPE_SZ, getsockopt SO_TYPE). */
 bool fd_closes_at_once(int fd);
 
-/* Closes fd now when fd_closes_at_once (or c is NULL), else queues it for the thread; true when
- * it was queued. */
-bool fd_closer_close(struct fd_closer *c, int fd);
+/* Who brought a descriptor, for the backlog (machd: the sending task's uid). FD_OWNER_NONE: a
+ * duplicate machd made, counted for nobody. */
+#define FD_OWNER_NONE UINT32_MAX
 
-/* Whether the thread has FD_CLOSER_BACKLOG or more descriptors to close: tasks bringing more of
- * them are held back. */
-bool fd_closer_behind(struct fd_closer *c);
+/* Closes fd now when fd_closes_at_once (or c is NULL), else queues it for the thread, counted for
+ * `owner`; true when it was queued. */
+bool fd_closer_close(struct fd_closer *c, int fd, uint32_t owner);
 
-/* An eventfd that turns readable when the thread, having been behind, is down to half its
- * backlog; fd_closer_caught_up reads it. */
+/* Whether FD_CLOSER_BACKLOG or more of owner's descriptors wait for the thread: machd then stops
+ * reading that owner's tasks when they bring more, and only those. */
+bool fd_closer_behind(struct fd_closer *c, uint32_t owner);
+
+/* An eventfd that turns readable when an owner that was behind is down to half its backlog;
+ * fd_closer_caught_up reads it. */
 int fd_closer_wake_fd(const struct fd_closer *c);
 void fd_closer_caught_up(struct fd_closer *c);
 
