@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Descriptors waiting for the thread past which their bringers are held back. */
 #define FD_CLOSER_BACKLOG 64u
+/* How long fd_closer_destroy waits for the thread to finish what is queued. */
+#define DESTROY_WAIT_S 2
 
 /* Descriptors waiting, per owner that has some. */
 struct owner_count {
@@ -25,6 +28,7 @@ struct owner_count {
 struct fd_closer {
     pthread_mutex_t lock;
     pthread_cond_t work;
+    pthread_cond_t idle; /* signalled when nothing is left to close */
     struct queued { int fd; uint32_t owner; } *queue; /* a ring of cap entries */
     size_t head, count, cap;
     struct owner_count *owners; /* n_owners of cap_owners */
@@ -93,6 +97,8 @@ static void *closer_main(void *arg) {
         close(q.fd); /* may block for as long as the file's file system wants */
         pthread_mutex_lock(&c->lock);
         owner_done(c, q.owner);
+        if (c->pending == 0)
+            pthread_cond_broadcast(&c->idle);
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -115,6 +121,7 @@ int fd_closer_create(struct fd_closer **out) {
     }
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->work, NULL);
+    pthread_cond_init(&c->idle, NULL);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the event loop's (signalfd) */
@@ -130,22 +137,35 @@ int fd_closer_create(struct fd_closer **out) {
     return 0;
 }
 
+/* A closer whose thread was still in a close when it was destroyed: kept reachable (the thread
+ * uses it until the process's exit ends that close). */
+static struct fd_closer *abandoned;
+
 void fd_closer_destroy(struct fd_closer *c) {
     if (!c)
         return;
     pthread_mutex_lock(&c->lock);
     c->stopping = true;
-    bool stuck = c->pending > 0;
     pthread_cond_signal(&c->work);
+    /* What is queued usually closes at once now (a file system that hung went away): wait a
+     * little for the thread to finish, never for ever. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += DESTROY_WAIT_S;
+    while (c->pending > 0 && pthread_cond_timedwait(&c->idle, &c->lock, &until) == 0)
+        ;
+    bool stuck = c->pending > 0;
     pthread_mutex_unlock(&c->lock);
     if (stuck) {
         /* It may never come back from a close: the process's exit ends that wait. */
+        abandoned = c;
         pthread_detach(c->thread);
         return;
     }
     pthread_join(c->thread, NULL);
     close(c->wake_fd);
     pthread_cond_destroy(&c->work);
+    pthread_cond_destroy(&c->idle);
     pthread_mutex_destroy(&c->lock);
     free(c->owners);
     free(c->queue);
