@@ -425,6 +425,17 @@ static void a_fileport_waits_for_a_created_service_with_its_descriptor(void **st
 
 #define FUSE_FLOOD 100u /* fileports of the stalling file sent at once, past the closer's backlog */
 
+/* Mounts the stalling file system (fuse_stall.h) on a new folder named from the template dir;
+ * false, saying why the test is skipped, where that cannot be done here. */
+static bool stalling_fs_mounted(char *dir, pid_t *fs) {
+    assert_non_null(mkdtemp(dir));
+    if (fuse_stall_mount(dir, fs) == 0)
+        return true;
+    print_message("skipped: cannot mount a FUSE file system here (%s)\n", strerror(errno));
+    rmdir(dir);
+    return false;
+}
+
 /* Whether machd answers t's STATS within ms (no assertion: a stalled machd must not leave the
  * test's FUSE mount behind). */
 static bool answered_within(struct tc *t, int ms) {
@@ -487,13 +498,9 @@ static void a_descriptor_whose_close_blocks_stalls_nobody_else(void **state) {
         skip();
     }
     char dir[] = "/tmp/openmig-fuse-XXXXXX";
-    assert_non_null(mkdtemp(dir));
     pid_t fs;
-    if (fuse_stall_mount(dir, &fs) != 0) {
-        print_message("skipped: cannot mount a FUSE file system here (%s)\n", strerror(errno));
-        rmdir(dir);
+    if (!stalling_fs_mounted(dir, &fs))
         skip();
-    }
     char path[64];
     snprintf(path, sizeof path, "%s/stall", dir);
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -626,11 +633,8 @@ static void a_service_destroying_a_fileport_whose_close_blocks_goes_on(void **st
     const char *args[] = {"destroy", "fp.victim", done, NULL};
     pid_t victim = mh_spawn_program(&mh_daemon, MACHD_PEER, args);
     char dir[] = "/tmp/openmig-fuse-XXXXXX";
-    assert_non_null(mkdtemp(dir));
     pid_t fs;
-    if (fuse_stall_mount(dir, &fs) != 0) {
-        print_message("skipped: cannot mount a FUSE file system here (%s)\n", strerror(errno));
-        rmdir(dir);
+    if (!stalling_fs_mounted(dir, &fs)) {
         kill(victim, SIGKILL);
         mh_wait(victim);
         skip();
