@@ -67,12 +67,13 @@ struct out_packet {
     uint8_t data[];
 };
 
-/* Closes descriptors that came from tasks (received, or machd's duplicates of them); any whose
- * close could block go to the closer thread. Returns how many went there. */
-static int close_task_fds(struct machd_server *s, const int *fds, int n) {
+/* Closes descriptors that came from tasks (received, counted for `owner`, or machd's duplicates
+ * of them, FD_OWNER_NONE); any whose close could block go to the closer thread. Returns how many
+ * went there. */
+static int close_task_fds(struct machd_server *s, const int *fds, int n, uint32_t owner) {
     int queued = 0;
     for (int i = 0; i < n; i++)
-        queued += fd_closer_close(s->closer, fds[i], FD_OWNER_NONE);
+        queued += fd_closer_close(s->closer, fds[i], owner);
     return queued;
 }
 
@@ -117,7 +118,7 @@ static void drop_output(struct machd_server *s, struct conn *c) {
     while (c->out_head) {
         struct out_packet *p = c->out_head;
         c->out_head = p->next;
-        close_task_fds(s, p->fds, p->nfds);
+        close_task_fds(s, p->fds, p->nfds, FD_OWNER_NONE);
         s->io.other_calls += (uint64_t)p->nfds;
         free(p);
     }
@@ -184,7 +185,7 @@ static void conn_flush(struct machd_server *s, struct conn *c) {
             c->out_tail = NULL;
         c->out_bytes -= p->len;
         if (p->nfds > 0) {
-            close_task_fds(s, p->fds, p->nfds);
+            close_task_fds(s, p->fds, p->nfds, FD_OWNER_NONE);
             s->io.other_calls += (uint64_t)p->nfds;
             c->out_fds--;
             s->out_fds--;
@@ -247,13 +248,13 @@ static void hook_send_fds(void *ctx, void *conn, const uint8_t *bytes, size_t le
         /* Out of descriptors although the room for these was checked (machd's limit on queued
          * descriptors stays below RLIMIT_NOFILE): the task cannot be given what was accepted for
          * it, so it is cut off, and its rights are destroyed with their notifications. */
-        close_task_fds(s, own, owned);
+        close_task_fds(s, own, owned, FD_OWNER_NONE);
         conn_kill(s, c, "out of descriptors queueing a message with descriptors");
         return;
     }
     struct out_packet *p = malloc(sizeof *p + len);
     if (!p) {
-        close_task_fds(s, own, owned);
+        close_task_fds(s, own, owned, FD_OWNER_NONE);
         s->io.other_calls += (uint64_t)owned;
         conn_kill(s, c, "out of memory queueing output");
         return;
@@ -319,7 +320,7 @@ static void hook_pause(void *ctx, void *conn, bool paused) {
 
 static void hook_close_fd(void *ctx, int fd) {
     struct machd_server *s = ctx;
-    close_task_fds(s, &fd, 1);
+    close_task_fds(s, &fd, 1, FD_OWNER_NONE);
 }
 
 static void hook_io_counts(void *ctx, struct machd_io_counts *out) {
@@ -489,7 +490,7 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
             return;
         }
         if (n == 0) {
-            close_task_fds(s, fds, nfds);
+            close_task_fds(s, fds, nfds, FD_OWNER_NONE);
             conn_kill(s, c, "disconnected");
             return;
         }
@@ -510,10 +511,7 @@ static void conn_readable(struct machd_server *s, struct conn *c, int budget) {
         /* The broker keeps none: queued output holds duplicates. A task that brings descriptors
          * whose close may block while the closer is behind waits until it catches up. */
         uint32_t owner = conn_owner(c);
-        int queued = 0;
-        for (int k = 0; k < nfds; k++)
-            queued += fd_closer_close(s->closer, fds[k], owner);
-        if (queued > 0 && fd_closer_behind(s->closer, owner) && !c->dead) {
+        if (close_task_fds(s, fds, nfds, owner) > 0 && fd_closer_behind(s->closer, owner) && !c->dead) {
             c->closer_wait = true;
             watch_update(s, c);
         }

@@ -201,6 +201,20 @@ static bool enqueue(struct fd_closer *c, int fd, uint32_t owner) {
     return true;
 }
 
+/* Queues fd, known not to close at once, for c's thread; closes it here when there is no
+ * thread or no memory for the queue (the one case left to block). True when queued. */
+static bool queue_or_close(struct fd_closer *c, int fd, uint32_t owner) {
+    bool queued = false;
+    if (c) {
+        pthread_mutex_lock(&c->lock);
+        queued = enqueue(c, fd, owner);
+        pthread_mutex_unlock(&c->lock);
+    }
+    if (!queued)
+        close(fd);
+    return queued;
+}
+
 bool fd_closer_close(struct fd_closer *c, int fd, uint32_t owner) {
     if (fd < 0)
         return false;
@@ -208,12 +222,7 @@ bool fd_closer_close(struct fd_closer *c, int fd, uint32_t owner) {
         close(fd);
         return false;
     }
-    pthread_mutex_lock(&c->lock);
-    bool queued = enqueue(c, fd, owner);
-    pthread_mutex_unlock(&c->lock);
-    if (!queued)
-        close(fd); /* no memory for the queue: the one case left to block */
-    return queued;
+    return queue_or_close(c, fd, owner);
 }
 
 bool fd_closer_behind(struct fd_closer *c, uint32_t owner) {
@@ -259,5 +268,5 @@ void fd_close_from_peer(int fd) {
         process_closer = NULL;
     struct fd_closer *c = process_closer;
     pthread_mutex_unlock(&process_closer_lock);
-    fd_closer_close(c, fd, FD_OWNER_NONE); /* c NULL: close() here */
+    queue_or_close(c, fd, FD_OWNER_NONE); /* already classified above */
 }
